@@ -1,0 +1,18 @@
+"""hlq: a high-level query optimizer for dask collections.
+
+>>> import hlq, hlq.array as da
+>>> x = da.ones((100, 100), chunks=10)
+>>> y = hlq.optimize((x + 1)[:10, :10])
+>>> y.task_count()
+1
+"""
+
+from hlq.explain import explain, optimize
+from hlq.rules import ANY, AnyOf, Capture, Is, Not, Phase, Rule, Where, register, rule, unregister
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "optimize", "explain", "rule", "register", "unregister", "Rule", "Phase",
+    "Is", "Capture", "AnyOf", "Not", "Where", "ANY", "__version__",
+]

@@ -1,0 +1,32 @@
+"""``hlq.array``: a drop-in for ``dask.array`` backed by an optimizing expression plan.
+
+>>> import hlq.array as da
+>>> x = da.ones((1000, 1000), chunks=(100, 100))
+>>> y = (x + x.T)[:250, :250].sum()
+>>> float(y.compute())
+125000.0
+"""
+
+from hlq.array import rules as _rules  # noqa: F401  (registers the array rules)
+from hlq.array import random
+from hlq.array.core import Array, asarray, elemwise, from_array, rechunk
+from hlq.array.creation import (
+    arange, empty, empty_like, eye, full, full_like, linspace, ones, ones_like, zeros, zeros_like,
+)
+from hlq.array.routines import (
+    all, any, argmax, argmin, blockwise, clip, map_blocks, max, mean, min, moveaxis, nanargmax, nanargmin,
+    nanmax, nanmean, nanmin, nanprod, nanstd, nansum, nanvar, prod, std, sum, swapaxes, transpose, var, where,
+)
+from hlq.array.ufunc import *  # noqa: F401,F403
+from hlq.array.ufunc import __all__ as _ufunc_all
+
+asanyarray = asarray
+array = asarray
+
+__all__ = [
+    "Array", "asarray", "asanyarray", "array", "elemwise", "from_array", "rechunk", "random",
+    "arange", "empty", "empty_like", "eye", "full", "full_like", "linspace", "ones", "ones_like", "zeros",
+    "zeros_like", "all", "any", "argmax", "argmin", "blockwise", "clip", "map_blocks", "max", "mean", "min",
+    "moveaxis", "nanargmax", "nanargmin", "nanmax", "nanmean", "nanmin", "nanprod", "nanstd", "nansum", "nanvar",
+    "prod", "std", "sum", "swapaxes", "transpose", "var", "where", *_ufunc_all,
+]

@@ -1,0 +1,549 @@
+"""The :class:`Array` collection and the functions that build array plans.
+
+``Array`` wraps a plan root (an :class:`~hlq.array.nodes.ArrayNode`); every
+operation builds a new node, validating its input at build time with the
+exceptions numpy and dask raise.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+
+import numpy as np
+from dask.array.core import normalize_chunks
+
+from hlq.array.chunks import Dim
+from hlq.array.indexing import is_full, normalize_index
+from hlq.array.nodes import (
+    ArrayNode, BasicIndex, Elemwise, FromArray, Literal, MapBlocks, Rechunk, Reduction, Transpose,
+)
+from hlq.lower.collection import HlqCollection
+
+__all__ = ["Array", "elemwise", "asarray", "from_array", "normalize_dims", "HANDLED_FUNCTIONS"]
+
+HANDLED_FUNCTIONS: dict = {}
+
+
+def implements(*np_funcs):
+    """Register an hlq function as the ``__array_function__`` override of numpy functions."""
+
+    def deco(f):
+        for nf in np_funcs:
+            HANDLED_FUNCTIONS[nf] = f
+        return f
+
+    return deco
+
+
+class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
+    """A lazy n-dimensional array backed by an optimizable expression.
+
+    Mirrors :class:`dask.array.Array`: same attributes, operators and methods;
+    ``compute()`` returns a numpy array.
+    """
+
+    __array_priority__ = 11  # higher than numpy and dask
+
+    @classmethod
+    def _from_node(cls, node: ArrayNode) -> "Array":
+        return cls(node)
+
+    # ------------------------------------------------------------ metadata
+    @property
+    def shape(self) -> tuple:
+        return self._node.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._node.dtype
+
+    @property
+    def chunks(self) -> tuple:
+        return self._node.chunks
+
+    @property
+    def chunksize(self) -> tuple:
+        return tuple(d.max_size() for d in self._node.dims)
+
+    @property
+    def numblocks(self) -> tuple:
+        return self._node.numblocks
+
+    @property
+    def npartitions(self) -> int:
+        return math.prod(self.numblocks)
+
+    @property
+    def ndim(self) -> int:
+        return self._node.ndim
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.dtype.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def name(self) -> str:
+        return self._node.name
+
+    @property
+    def _meta(self):
+        return np.empty((0,) * self.ndim, dtype=self.dtype)
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of unsized object")
+        return self.shape[0]
+
+    def __repr__(self):
+        return (
+            f"hlq.array<{self._node.op_name}, shape={self.shape}, dtype={self.dtype}, "
+            f"chunksize={self.chunksize}, chunktype=numpy.ndarray>"
+        )
+
+    def _repr_html_(self):
+        from html import escape
+
+        rows = [
+            ("shape", self.shape), ("dtype", self.dtype), ("chunksize", self.chunksize),
+            ("blocks", self.npartitions), ("bytes", _human_bytes(self.nbytes)),
+            ("plan nodes", sum(1 for _ in self._node.walk())),
+        ]
+        body = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>" for k, v in rows)
+        return f"<table><caption>hlq.array &lt;{escape(self._node.op_name)}&gt;</caption>{body}</table>"
+
+    # --------------------------------------------------------- numpy protocols
+    def __array__(self, dtype=None, copy=None, **kwargs):
+        x = np.asarray(self.compute())
+        if dtype is not None and x.dtype != dtype:
+            x = x.astype(dtype)
+        return x
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method != "__call__" or kwargs.get("out") is not None:
+            return NotImplemented
+        if ufunc.nout != 1:
+            return NotImplemented
+        for x in inputs:
+            if not isinstance(x, (Array, np.ndarray, numbers.Number, np.generic)):
+                return NotImplemented
+        return elemwise(ufunc, *inputs, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        f = HANDLED_FUNCTIONS.get(func)
+        if f is None:
+            return NotImplemented
+        return f(*args, **kwargs)
+
+    def __bool__(self):
+        if self.size != 1:
+            raise ValueError(
+                "The truth value of an array with more than one element is ambiguous. Use a.any() or a.all()"
+            )
+        return bool(self.compute())
+
+    def __int__(self):
+        return int(self.compute())
+
+    def __float__(self):
+        return float(self.compute())
+
+    def __complex__(self):
+        return complex(self.compute())
+
+    def __index__(self):
+        return operator.index(self.compute())
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    # -------------------------------------------------------------- indexing
+    def __getitem__(self, index):
+        if isinstance(index, Array) or (isinstance(index, tuple) and any(isinstance(i, (Array, list, np.ndarray)) for i in index)) or isinstance(index, (list, np.ndarray)):
+            raise NotImplementedError("fancy and boolean indexing are not supported yet by hlq.array")
+        idx = normalize_index(index, self.shape)
+        if is_full(idx, self.shape):
+            return self
+        return Array(BasicIndex(self._node, idx))
+
+    @property
+    def blocks(self):
+        """Index by blocks: ``x.blocks[0, 1:3]`` is an Array of those blocks."""
+        return _BlockView(self)
+
+    # ---------------------------------------------------------- shape ops
+    @property
+    def T(self):
+        return self.transpose()
+
+    def transpose(self, *axes):
+        from hlq.array.routines import transpose
+
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]
+        return transpose(self, axes or None)
+
+    def swapaxes(self, axis1, axis2):
+        from hlq.array.routines import swapaxes
+
+        return swapaxes(self, axis1, axis2)
+
+    def rechunk(self, chunks="auto", threshold=None, block_size_limit=None, balance=False, method=None):
+        """Change the chunking (see :func:`dask.array.rechunk`)."""
+        return rechunk(self, chunks, block_size_limit=block_size_limit)
+
+    def astype(self, dtype, casting="unsafe", copy=True, **kwargs):
+        dtype = np.dtype(dtype)
+        if dtype == self.dtype:
+            return self
+        if not np.can_cast(self.dtype, dtype, casting=casting):
+            raise TypeError(f"Cannot cast array data from {self.dtype!r} to {dtype!r} according to the rule {casting!r}")
+        return Array(Elemwise(_astype, (self._node, dtype), dtype, None))
+
+    def copy(self):
+        return self
+
+    def map_blocks(self, func, *args, **kwargs):
+        from hlq.array.routines import map_blocks
+
+        return map_blocks(func, self, *args, **kwargs)
+
+    # ------------------------------------------------------------ reductions
+    def sum(self, axis=None, dtype=None, keepdims=False, split_every=None, out=None):
+        return reduction(self, "sum", axis, keepdims, dtype, split_every)
+
+    def prod(self, axis=None, dtype=None, keepdims=False, split_every=None, out=None):
+        return reduction(self, "prod", axis, keepdims, dtype, split_every)
+
+    def mean(self, axis=None, dtype=None, keepdims=False, split_every=None, out=None):
+        return reduction(self, "mean", axis, keepdims, dtype, split_every)
+
+    def std(self, axis=None, dtype=None, keepdims=False, ddof=0, split_every=None, out=None):
+        return reduction(self, "std", axis, keepdims, dtype, split_every, ddof)
+
+    def var(self, axis=None, dtype=None, keepdims=False, ddof=0, split_every=None, out=None):
+        return reduction(self, "var", axis, keepdims, dtype, split_every, ddof)
+
+    def min(self, axis=None, keepdims=False, split_every=None, out=None):
+        return reduction(self, "min", axis, keepdims, None, split_every)
+
+    def max(self, axis=None, keepdims=False, split_every=None, out=None):
+        return reduction(self, "max", axis, keepdims, None, split_every)
+
+    def any(self, axis=None, keepdims=False, split_every=None, out=None):
+        return reduction(self, "any", axis, keepdims, None, split_every)
+
+    def all(self, axis=None, keepdims=False, split_every=None, out=None):
+        return reduction(self, "all", axis, keepdims, None, split_every)
+
+    def argmin(self, axis=None, keepdims=False, split_every=None, out=None):
+        return reduction(self, "argmin", axis, keepdims, None, split_every)
+
+    def argmax(self, axis=None, keepdims=False, split_every=None, out=None):
+        return reduction(self, "argmax", axis, keepdims, None, split_every)
+
+    def clip(self, min=None, max=None):
+        from hlq.array.routines import clip
+
+        return clip(self, min, max)
+
+    def round(self, decimals=0):
+        return elemwise(np.round, self, decimals=decimals)
+
+    def dot(self, other):
+        raise NotImplementedError("dot/matmul arrive with the array-parity issue")
+
+
+class _BlockView:
+    def __init__(self, x: Array):
+        self.x = x
+
+    def __getitem__(self, index):
+        x = self.x
+        idx = normalize_index(index, x.numblocks)
+        out = []
+        for e, d in zip([e for e in idx if e is not None], x._node.dims):
+            if isinstance(e, int):
+                out.append(slice(d.start(e), d.start(e) + d.size(e)))
+            else:
+                r = range(*e)
+                if e[2] != 1:
+                    raise IndexError("x.blocks supports integers and contiguous slices of blocks")
+                if len(r) == 0:
+                    out.append(slice(0, 0))
+                else:
+                    out.append(slice(d.start(r[0]), d.start(r[-1]) + d.size(r[-1])))
+        return x[tuple(out)]
+
+    @property
+    def shape(self):
+        return self.x.numblocks
+
+    @property
+    def size(self):
+        return self.x.npartitions
+
+
+def _human_bytes(n):
+    for unit in ("B", "kiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024:
+            return f"{n:.1f} {unit}" if unit != "B" else f"{n} B"
+        n /= 1024
+    return f"{n:.1f} EiB"
+
+
+def _astype(x, dtype):
+    return x.astype(dtype, copy=False)
+
+
+# --------------------------------------------------------------------------
+# building blocks
+
+
+def normalize_dims(chunks, shape, dtype=None, previous=None) -> tuple:
+    """Chunks spec -> tuple of :class:`Dim`, O(1) per dimension for regular specs."""
+    shape = tuple(int(s) for s in shape)
+    if isinstance(chunks, (numbers.Integral, np.integer)) and not isinstance(chunks, bool):
+        c = int(chunks)
+        if c == -1:
+            return tuple(Dim.regular(n, max(n, 1)) for n in shape)
+        if c <= 0:
+            raise ValueError(f"chunk sizes must be positive, got {c}")
+        return tuple(Dim.regular(n, c) for n in shape)
+    if isinstance(chunks, tuple) and len(chunks) == len(shape) and all(
+        isinstance(c, (numbers.Integral, np.integer)) and not isinstance(c, bool) for c in chunks
+    ):
+        out = []
+        for n, c in zip(shape, chunks):
+            c = int(c)
+            if c == -1:
+                c = max(n, 1)
+            if c <= 0:
+                raise ValueError(f"chunk sizes must be positive, got {c}")
+            out.append(Dim.regular(n, c))
+        return tuple(out)
+    try:
+        norm = normalize_chunks(chunks, shape, dtype=dtype, previous_chunks=previous)
+    except (ValueError, TypeError, NotImplementedError) as e:
+        raise ValueError(f"unknown chunks specification {chunks!r} for shape {shape}: {e}") from None
+    if any(isinstance(c, float) and math.isnan(c) for cs in norm for c in cs):
+        raise ValueError("unknown (nan) chunk sizes are not supported yet")
+    if tuple(sum(c) for c in norm) != shape:
+        raise ValueError(f"chunks {chunks!r} do not add up to shape {shape}")
+    return tuple(Dim.from_sizes(c) for c in norm)
+
+
+def from_array(x, chunks="auto", name=None, lock=False, asarray=None, fancy=True, getitem=None,
+               meta=None, inline_array=False):
+    """Create an array from any array-like with ``shape``, ``dtype`` and ``__getitem__``.
+
+    Each task reads only its own region; with slice pushdown only the region
+    under a final slice is read.
+    """
+    if isinstance(x, Array):
+        return x
+    if not hasattr(x, "shape") or not hasattr(x, "dtype"):
+        x = np.asarray(x)
+    if isinstance(x, np.ndarray) and x.dtype.kind not in "biufcmMUSV?O":
+        raise TypeError(f"unsupported dtype {x.dtype}")
+    dims = normalize_dims(chunks, x.shape, dtype=x.dtype)
+    if asarray is None:
+        asarray = not isinstance(x, np.ndarray)
+    return Array(FromArray(Literal(x), dims, (0,) * len(dims), bool(asarray)))
+
+
+def asarray(a, dtype=None, order=None, *, like=None, allow_unknown_chunksizes=False, inline_array=False):
+    """Convert to an hlq Array (a no-op for hlq arrays)."""
+    if isinstance(a, Array):
+        return a.astype(dtype) if dtype is not None else a
+    if hasattr(a, "__dask_graph__") and hasattr(a, "compute") and hasattr(a, "chunks"):
+        raise TypeError("converting a dask.array to hlq.array: compute it or use hlq.array.from_array(x.compute())")
+    arr = np.asarray(a, dtype=dtype)
+    return from_array(arr, chunks=-1 if arr.ndim else ())
+
+
+def _as_operand(a):
+    if isinstance(a, Array):
+        return a._node
+    if isinstance(a, ArrayNode):
+        return a
+    if isinstance(a, np.ndarray) and a.ndim > 0:
+        return a
+    if isinstance(a, (numbers.Number, np.generic, np.ndarray, str, bytes)) or a is None:
+        return a
+    if isinstance(a, (list, tuple)):
+        return np.asarray(a)
+    return a
+
+
+def unify_dims(arrays, out_shape) -> tuple:
+    """Common chunks for operands broadcast to ``out_shape`` (boundary union)."""
+    ndim = len(out_shape)
+    out = []
+    for j in range(ndim):
+        cands = []
+        for a in arrays:
+            off = ndim - a.ndim
+            if j >= off and a.shape[j - off] == out_shape[j] and (out_shape[j] != 1 or True):
+                d = a.dims[j - off]
+                if d not in cands:
+                    cands.append(d)
+        if not cands:
+            out.append(Dim.regular(out_shape[j], max(out_shape[j], 1)))
+        elif len(cands) == 1:
+            out.append(cands[0])
+        else:
+            bounds = set()
+            for d in cands:
+                pos = 0
+                for s in d.sizes():
+                    pos += s
+                    bounds.add(pos)
+            bounds = sorted(bounds)
+            sizes = [b - a for a, b in zip([0] + bounds[:-1], bounds)]
+            out.append(Dim.from_sizes(sizes))
+    return tuple(out)
+
+
+def _rechunk_node(node: ArrayNode, dims) -> ArrayNode:
+    if node.dims == tuple(dims):
+        return node
+    return Rechunk(node, tuple(dims))
+
+
+def elemwise(op, *args, dtype=None, **kwargs):
+    """Apply ``op`` elementwise with numpy broadcasting (``dask.array.elemwise``)."""
+    operands = [_as_operand(a) for a in args]
+    nodes = [o for o in operands if isinstance(o, ArrayNode)]
+    shapes = [o.shape for o in operands if isinstance(o, (ArrayNode, np.ndarray))]
+    try:
+        out_shape = np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(
+            "operands could not be broadcast together with shapes " + " ".join(str(s) for s in shapes)
+        ) from None
+    if dtype is None:
+        samples = []
+        for o in operands:
+            if isinstance(o, (ArrayNode, np.ndarray)):
+                samples.append(np.ones((1,) * len(o.shape), dtype=o.dtype))
+            else:
+                samples.append(o)
+        with np.errstate(all="ignore"):
+            res = op(*samples, **kwargs)
+        dtype = np.asarray(res).dtype
+    dtype = np.dtype(dtype)
+    dims = unify_dims(nodes, out_shape)
+    final = []
+    for o in operands:
+        if isinstance(o, ArrayNode):
+            off = len(out_shape) - o.ndim
+            target = [dims[j + off] if o.shape[j] == out_shape[j + off] else o.dims[j] for j in range(o.ndim)]
+            final.append(_rechunk_node(o, target))
+        elif isinstance(o, np.ndarray):
+            off = len(out_shape) - o.ndim
+            target = [dims[j + off] if o.shape[j] == out_shape[j + off] else Dim.regular(o.shape[j], max(o.shape[j], 1))
+                      for j in range(o.ndim)]
+            final.append(FromArray(Literal(o), tuple(target), (0,) * o.ndim, False))
+        else:
+            final.append(o)
+    kw = tuple(sorted(kwargs.items())) if kwargs else None
+    return Array(Elemwise(op, tuple(final), dtype, kw))
+
+
+def rechunk(x: Array, chunks="auto", threshold=None, block_size_limit=None, balance=False, method=None):
+    """Change the chunks of ``x`` (dask's spec: tuple, dict, -1, 'auto')."""
+    x = asarray(x)
+    if isinstance(chunks, dict):
+        spec = []
+        for i in range(x.ndim):
+            c = chunks.get(i, chunks.get(i - x.ndim, None))
+            spec.append(x.chunks[i] if c is None else c)
+        for k in chunks:
+            if not (-x.ndim <= k < x.ndim):
+                raise ValueError(f"rechunk: axis {k} is out of bounds for array of dimension {x.ndim}")
+        chunks = tuple(spec)
+    elif isinstance(chunks, (tuple, list)):
+        if len(chunks) != x.ndim:
+            raise ValueError(f"rechunk: chunks {chunks!r} have {len(chunks)} entries for an array of dimension {x.ndim}")
+        chunks = tuple(x.chunks[i] if c is None else c for i, c in enumerate(chunks))
+    elif not isinstance(chunks, (numbers.Integral, str)):
+        raise ValueError(f"unknown rechunk specification {chunks!r}")
+    dims = normalize_dims(chunks, x.shape, dtype=x.dtype, previous=x.chunks)
+    if dims == x._node.dims:
+        return x
+    return Array(Rechunk(x._node, dims))
+
+
+# --------------------------------------------------------------------------
+# reductions
+
+_FLOAT_RESULT = {"mean", "nanmean", "var", "nanvar", "std", "nanstd"}
+
+
+def validate_axis(axis, ndim) -> tuple:
+    """Normalize ``axis`` (None, int or tuple) to a sorted tuple, numpy's errors."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (list, tuple)):
+        axes = list(axis)
+    else:
+        axes = [axis]
+    out = []
+    for a in axes:
+        if not isinstance(a, (numbers.Integral, np.integer)):
+            raise TypeError(f"'{type(a).__name__}' object cannot be interpreted as an integer")
+        a = int(a)
+        if not -ndim <= a < ndim:
+            raise np.exceptions.AxisError(a, ndim)
+        a = a + ndim if a < 0 else a
+        if a in out:
+            raise ValueError("duplicate value in 'axis'")
+        out.append(a)
+    return tuple(sorted(out))
+
+
+def reduction(x, kind, axis=None, keepdims=False, dtype=None, split_every=None, ddof=0):
+    """Build a tree reduction node (``sum``, ``mean``, ``argmin``, ...)."""
+    x = asarray(x)
+    if kind in ("argmin", "argmax", "nanargmin", "nanargmax"):
+        if axis is not None and not isinstance(axis, (numbers.Integral, np.integer)):
+            raise TypeError(f"{kind} requires an integer axis or None")
+    axes = validate_axis(axis, x.ndim)
+    if x.dtype.kind in "OSUV" and kind not in ("min", "max", "any", "all"):
+        raise TypeError(f"cannot perform {kind} with dtype {x.dtype}")
+    if kind in ("min", "max", "argmin", "argmax", "nanmin", "nanmax", "nanargmin", "nanargmax"):
+        if any(x.shape[a] == 0 for a in axes) or (x.size == 0 and axis is None):
+            raise ValueError(f"zero-size array to reduction operation {kind} which has no identity")
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        out_dtype = dtype
+    elif kind in ("argmin", "argmax", "nanargmin", "nanargmax"):
+        out_dtype = np.dtype(np.intp)
+    elif kind in ("any", "all"):
+        out_dtype = np.dtype(bool)
+    elif kind in ("min", "max", "nanmin", "nanmax"):
+        out_dtype = x.dtype
+    else:
+        with np.errstate(all="ignore"):
+            sample = getattr(np, kind)(np.ones((1,), dtype=x.dtype))
+        out_dtype = np.asarray(sample).dtype
+    if kind in _FLOAT_RESULT and dtype is None and x.dtype.kind in "biu":
+        out_dtype = np.dtype(np.float64)
+    if isinstance(split_every, dict):
+        split_every = tuple(sorted((validate_axis(k, x.ndim)[0], int(v)) for k, v in split_every.items()))
+    elif split_every is not None:
+        split_every = int(split_every)
+        if split_every < 2:
+            raise ValueError("split_every must be at least 2")
+    return Array(Reduction(x._node, kind, axes, bool(keepdims), dtype if dtype is not None and kind not in ("min", "max") else out_dtype, split_every, int(ddof)))

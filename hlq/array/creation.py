@@ -1,0 +1,125 @@
+"""Array creation: ones, zeros, full, empty (+ ``*_like``), arange, linspace, eye."""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from hlq.array.core import Array, normalize_dims
+from hlq.array.nodes import Arange, Eye, Full, Linspace
+
+__all__ = ["ones", "zeros", "full", "empty", "ones_like", "zeros_like", "full_like", "empty_like",
+           "arange", "linspace", "eye"]
+
+
+def _shape(shape) -> tuple:
+    if isinstance(shape, (numbers.Integral, np.integer)):
+        shape = (int(shape),)
+    shape = tuple(shape)
+    for s in shape:
+        if not isinstance(s, (numbers.Integral, np.integer)):
+            raise TypeError(f"'{type(s).__name__}' object cannot be interpreted as an integer")
+        if s < 0:
+            raise ValueError("negative dimensions are not allowed")
+    return tuple(int(s) for s in shape)
+
+
+def _filled(shape, fill_value, dtype, chunks):
+    shape = _shape(shape)
+    if dtype is None:
+        dtype = np.array(fill_value).dtype if fill_value is not None else np.float64
+    dtype = np.dtype(dtype)
+    if fill_value is not None and np.ndim(fill_value) != 0:
+        raise ValueError("fill_value must be scalar")
+    if fill_value is not None:
+        fill_value = dtype.type(fill_value).item() if dtype.kind in "biufc" else fill_value
+    dims = normalize_dims(chunks, shape, dtype=dtype)
+    return Array(Full(dims, dtype, fill_value))
+
+
+def ones(shape, dtype=float, chunks="auto", name=None, order="C", *, like=None):
+    """Array of ones (``dask.array.ones``)."""
+    return _filled(shape, 1, dtype, chunks)
+
+
+def zeros(shape, dtype=float, chunks="auto", name=None, order="C", *, like=None):
+    """Array of zeros (``dask.array.zeros``)."""
+    return _filled(shape, 0, dtype, chunks)
+
+
+def empty(shape, dtype=float, chunks="auto", name=None, order="C", *, like=None):
+    """Uninitialized array (``dask.array.empty``)."""
+    return _filled(shape, None, dtype, chunks)
+
+
+def full(shape, fill_value, dtype=None, chunks="auto", name=None, order="C", *, like=None):
+    """Array filled with ``fill_value`` (``dask.array.full``)."""
+    return _filled(shape, fill_value, dtype, chunks)
+
+
+def _like(a, shape, dtype, chunks):
+    shape = getattr(a, "shape", np.shape(a)) if shape is None else shape
+    dtype = getattr(a, "dtype", np.asarray(a).dtype) if dtype is None else dtype
+    if chunks is None:
+        chunks = a.chunks if isinstance(a, Array) and tuple(_shape(shape)) == a.shape else "auto"
+    return shape, dtype, chunks
+
+
+def ones_like(a, dtype=None, order="C", chunks=None, name=None, shape=None):
+    s, d, c = _like(a, shape, dtype, chunks)
+    return ones(s, dtype=d, chunks=c)
+
+
+def zeros_like(a, dtype=None, order="C", chunks=None, name=None, shape=None):
+    s, d, c = _like(a, shape, dtype, chunks)
+    return zeros(s, dtype=d, chunks=c)
+
+
+def empty_like(a, dtype=None, order="C", chunks=None, name=None, shape=None):
+    s, d, c = _like(a, shape, dtype, chunks)
+    return empty(s, dtype=d, chunks=c)
+
+
+def full_like(a, fill_value, order="C", dtype=None, chunks=None, name=None, shape=None):
+    s, d, c = _like(a, shape, dtype, chunks)
+    return full(s, fill_value, dtype=d, chunks=c)
+
+
+def arange(start=0, stop=None, step=1, *, chunks="auto", like=None, dtype=None, **kwargs):
+    """Evenly spaced values in ``[start, stop)`` (``dask.array.arange``)."""
+    if stop is None:
+        start, stop = 0, start
+    if step == 0:
+        raise ValueError("Maximum allowed size exceeded" if False else "arange: step must not be zero")
+    num = max(int(math.ceil((stop - start) / step)), 0)
+    if dtype is None:
+        dtype = np.arange(start, start + step, step).dtype if num else np.array([start, stop, step]).dtype
+    dtype = np.dtype(dtype)
+    dims = normalize_dims(chunks, (num,), dtype=dtype)
+    return Array(Arange(start, step, dims, dtype, 0))
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, chunks="auto", dtype=None):
+    """``num`` evenly spaced values (``dask.array.linspace``)."""
+    num = int(num)
+    if num < 0:
+        raise ValueError(f"Number of samples, {num}, must be non-negative.")
+    if dtype is None:
+        dtype = np.linspace(start, stop, 2).dtype
+    dtype = np.dtype(dtype)
+    dims = normalize_dims(chunks, (num,), dtype=dtype)
+    out = Array(Linspace(start, stop, num, bool(endpoint), dims, dtype, 0))
+    if retstep:
+        div = (num - 1) if endpoint else num
+        return out, (stop - start) / div if div > 0 else float("nan")
+    return out
+
+
+def eye(N, chunks="auto", M=None, k=0, dtype=float):
+    """Identity-like 2-D array with ones on the ``k``-th diagonal (``dask.array.eye``)."""
+    M = N if M is None else M
+    dtype = np.dtype(dtype)
+    dims = normalize_dims(chunks, (int(N), int(M)), dtype=dtype)
+    return Array(Eye(int(k), dims, dtype, (0, 0)))

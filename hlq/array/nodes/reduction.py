@@ -1,0 +1,411 @@
+"""Tree reductions.
+
+``Reduction`` is the logical node (what the user asked: kind, axes, keepdims,
+dtype, split_every).  The ``lower`` phase rewrites it into the physical plan
+
+    Partial (blockwise: one intermediate per block, fused with its input)
+    -> Combine (groups of ``split_every`` blocks along the reduced axes) ...
+    -> the last Combine (or a blockwise Aggregate when one block remains)
+       producing the final values.
+
+Intermediates are dicts of numpy arrays that keep the reduced axes with
+length 1, so partial results from any number of blocks combine by
+concatenation along the reduced axes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+from dask._task_spec import Task, TaskRef
+
+from hlq.array.chunks import Dim
+from hlq.array.nodes.base import ArrayNode
+from hlq.array.nodes.blockwise import Blockwise
+
+__all__ = ["Reduction", "Partial", "Combine", "Aggregate", "KINDS"]
+
+
+# --------------------------------------------------------------------------
+# kinds: chunk / combine / aggregate over dict intermediates
+
+
+def _np(kind):
+    return getattr(np, kind)
+
+
+class Kind:
+    """How one reduction computes, merges and finishes its intermediates."""
+
+    def __init__(self, name, chunk, combine, aggregate, needs_offset=False):
+        self.name = name
+        self.chunk = chunk
+        self.combine = combine
+        self.aggregate = aggregate
+        self.needs_offset = needs_offset
+
+
+def _simple(name, npfunc):
+    f = getattr(np, npfunc)
+
+    def chunk(x, axis, dtype, ddof):
+        if dtype is not None and npfunc in ("sum", "prod", "nansum", "nanprod"):
+            return {"v": f(x, axis=axis, keepdims=True, dtype=dtype)}
+        return {"v": f(x, axis=axis, keepdims=True)}
+
+    comb_name = {"nansum": "sum", "nanprod": "prod"}.get(npfunc, npfunc)
+    g = getattr(np, comb_name)
+
+    def combine(parts, axis):
+        v = np.concatenate([p["v"] for p in parts], axis=axis[0])
+        return {"v": g(v, axis=axis, keepdims=True)}
+
+    def aggregate(inter, axis, keepdims, dtype, ddof):
+        v = inter["v"]
+        if not keepdims:
+            v = np.squeeze(v, axis=axis) if v.ndim else v
+            if v.ndim == 0:
+                v = v[()]
+        if dtype is not None:
+            v = v.astype(dtype) if hasattr(v, "astype") else np.dtype(dtype).type(v)
+        return v
+
+    return Kind(name, chunk, combine, aggregate)
+
+
+def _moment_kind(name, nan, root):
+    sumf = np.nansum if nan else np.sum
+
+    def chunk(x, axis, dtype, ddof):
+        if nan:
+            n = np.sum(~np.isnan(x), axis=axis, keepdims=True)
+        else:
+            n = np.full(
+                tuple(1 if i in axis else s for i, s in enumerate(x.shape)),
+                math.prod(x.shape[i] for i in axis),
+                dtype=np.int64,
+            )
+        tdtype = dtype if dtype is not None else (np.float64 if x.dtype.kind in "biu" else None)
+        s = sumf(x, axis=axis, keepdims=True, dtype=tdtype)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mu = s / n
+            if name in ("mean", "nanmean"):
+                return {"n": n, "s": s}
+            d = x - mu
+            if nan:
+                d = np.where(np.isnan(x), 0, d)
+            m2 = np.sum(d * d, axis=axis, keepdims=True, dtype=tdtype)
+        return {"n": n, "s": s, "m2": m2}
+
+    def combine(parts, axis):
+        ax = axis[0]
+        n = np.concatenate([p["n"] for p in parts], axis=ax)
+        s = np.concatenate([p["s"] for p in parts], axis=ax)
+        ntot = np.sum(n, axis=axis, keepdims=True)
+        stot = np.sum(s, axis=axis, keepdims=True)
+        out = {"n": ntot, "s": stot}
+        if "m2" in parts[0]:
+            m2 = np.concatenate([p["m2"] for p in parts], axis=ax)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                mu_i = s / n
+                mu = stot / ntot
+                delta = np.where(n > 0, mu_i - mu, 0)
+            out["m2"] = np.sum(m2, axis=axis, keepdims=True) + np.sum(n * delta * delta, axis=axis, keepdims=True)
+        return out
+
+    def aggregate(inter, axis, keepdims, dtype, ddof):
+        n, s = inter["n"], inter["s"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if "m2" in inter:
+                v = inter["m2"] / np.maximum(n - ddof, 0)
+                if root:
+                    v = np.sqrt(v)
+            else:
+                v = s / n
+        if not keepdims:
+            v = np.squeeze(v, axis=axis)
+            if v.ndim == 0:
+                v = v[()]
+        if dtype is not None:
+            v = v.astype(dtype) if hasattr(v, "astype") else np.dtype(dtype).type(v)
+        return v
+
+    return Kind(name, chunk, combine, aggregate)
+
+
+def _arg_kind(name, nan):
+    pick = "min" if "min" in name else "max"
+    argf = getattr(np, ("nanarg" if nan else "arg") + pick)
+    valf = getattr(np, ("nan" if nan else "") + pick)
+
+    def chunk(x, axis, dtype, ddof, offset=None, shape=None):
+        # axis is a single axis here, or all axes (flattened global index)
+        if len(axis) == 1:
+            a = axis[0]
+            if x.shape[a] == 0:
+                raise ValueError(f"attempt to get {name} of an empty sequence")
+            i = argf(x, axis=a, keepdims=True)
+            v = np.take_along_axis(x, i, axis=a)
+            return {"v": v, "i": i + offset[a]}
+        flat_i = argf(x, axis=None)
+        v = x.reshape(-1)[flat_i]
+        local = np.unravel_index(flat_i, x.shape)
+        glob = np.ravel_multi_index(tuple(l + o for l, o in zip(local, offset)), shape)
+        keep = (1,) * x.ndim
+        return {"v": np.asarray(v).reshape(keep), "i": np.asarray(glob, dtype=np.int64).reshape(keep)}
+
+    def combine(parts, axis):
+        if len(axis) == 1:
+            a = axis[0]
+            v = np.concatenate([p["v"] for p in parts], axis=a)
+            i = np.concatenate([p["i"] for p in parts], axis=a)
+            k = argf(v, axis=a, keepdims=True)
+            return {"v": np.take_along_axis(v, k, axis=a), "i": np.take_along_axis(i, k, axis=a)}
+        v = np.array([p["v"].reshape(()) for p in parts])
+        i = np.array([p["i"].reshape(()) for p in parts])
+        # ties: smallest global index among equal extremes (numpy's first occurrence)
+        best = valf(v)
+        if np.isnan(best) if v.dtype.kind in "fc" else False:
+            cand = np.isnan(v)
+        else:
+            cand = v == best
+        j = int(np.argmin(np.where(cand, i, np.iinfo(np.int64).max)))
+        keep = parts[0]["v"].shape
+        return {"v": v[j].reshape(keep), "i": i[j].reshape(keep)}
+
+    def aggregate(inter, axis, keepdims, dtype, ddof):
+        i = inter["i"]
+        if not keepdims:
+            i = np.squeeze(i, axis=axis)
+            if i.ndim == 0:
+                i = np.int64(i[()])
+        return i
+
+    return Kind(name, chunk, combine, aggregate, needs_offset=True)
+
+
+KINDS = {}
+for _n, _f in [
+    ("sum", "sum"), ("prod", "prod"), ("min", "min"), ("max", "max"), ("any", "any"), ("all", "all"),
+    ("nansum", "nansum"), ("nanprod", "nanprod"), ("nanmin", "nanmin"), ("nanmax", "nanmax"),
+]:
+    KINDS[_n] = _simple(_n, _f)
+for _n, _nan, _root in [
+    ("mean", False, False), ("nanmean", True, False), ("var", False, False), ("nanvar", True, False),
+    ("std", False, True), ("nanstd", True, True),
+]:
+    KINDS[_n] = _moment_kind(_n, _nan, _root)
+for _n, _nan in [("argmin", False), ("argmax", False), ("nanargmin", True), ("nanargmax", True)]:
+    KINDS[_n] = _arg_kind(_n, _nan)
+
+
+# --------------------------------------------------------------------------
+# nodes
+
+
+class Reduction(ArrayNode):
+    """Logical reduction of ``child`` over ``axis`` (a sorted tuple)."""
+
+    _fields = ("child", "kind", "axis", "keepdims", "dtype_", "split_every", "ddof")
+    _defaults = {"split_every": None, "ddof": 0}
+
+    @property
+    def op_name(self):
+        return self.kind
+
+    def _array_props(self):
+        c = self.child
+        dims = []
+        for i, d in enumerate(c.dims):
+            if i in self.axis:
+                if self.keepdims:
+                    dims.append(Dim(1, 1, 1))
+            else:
+                dims.append(d)
+        return dims, self.dtype_
+
+    def label(self):
+        extra = f", ddof={self.ddof}" if self.ddof else ""
+        return f"{self.kind}(axis={self.axis}, keepdims={self.keepdims}{extra})"
+
+
+class Partial(Blockwise):
+    """Per-block intermediate of a reduction (fusable with its input)."""
+
+    _fields = ("child", "kind", "axis", "dtype_", "ddof")
+    bw_has_arg = True
+
+    @property
+    def op_name(self):
+        return f"{self.kind}-partial"
+
+    def _array_props(self):
+        c = self.child
+        dims = [Dim.from_sizes((1,) * d.nblocks) if i in self.axis else d for i, d in enumerate(c.dims)]
+        return dims, self.dtype_
+
+    def _extra_props(self, dims):
+        return {
+            "bw_inputs": ((self.child, tuple(range(self.child.ndim))),),
+            "bw_func": _PartialFn(self.kind, self.axis, self.dtype_, self.ddof, self.child.shape),
+        }
+
+    def bw_block_arg(self, idx):
+        if not KINDS[self.kind].needs_offset:
+            return None
+        return tuple(d.start(i) for d, i in zip(self.child.dims, idx))
+
+    def label(self):
+        return f"{self.kind}-partial(axis={self.axis})"
+
+
+class _PartialFn:
+    __slots__ = ("kind", "axis", "dtype", "ddof", "shape")
+
+    def __init__(self, kind, axis, dtype, ddof, shape):
+        self.kind, self.axis, self.dtype, self.ddof, self.shape = kind, axis, dtype, ddof, shape
+
+    @property
+    def __name__(self):
+        return f"{self.kind}-partial"
+
+    def __call__(self, x, offset):
+        k = KINDS[self.kind]
+        dtype = self.dtype if self.kind in ("sum", "prod", "nansum", "nanprod", "mean", "nanmean", "var",
+                                            "nanvar", "std", "nanstd") else None
+        if k.needs_offset:
+            return k.chunk(x, self.axis, dtype, self.ddof, offset=offset, shape=self.shape)
+        return k.chunk(x, self.axis, dtype, self.ddof)
+
+    def __reduce__(self):
+        return (_PartialFn, (self.kind, self.axis, self.dtype, self.ddof, self.shape))
+
+
+class Combine(ArrayNode):
+    """Combine groups of ``split_every[axis]`` intermediates along the reduced axes.
+
+    With ``final`` set, the output is the finished result (aggregated, and
+    without the reduced axes unless ``keepdims``).
+    """
+
+    _fields = ("child", "kind", "axis", "split", "final", "keepdims", "dtype_", "ddof")
+
+    @property
+    def op_name(self):
+        return f"{self.kind}-aggregate" if self.final else f"{self.kind}-combine"
+
+    def _array_props(self):
+        c = self.child
+        dims = []
+        for i, d in enumerate(c.dims):
+            if i in self.axis:
+                n = -(-d.nblocks // self.split[i])
+                if self.final:
+                    if n != 1:
+                        raise ValueError("final combine must reduce to one block")
+                    if self.keepdims:
+                        dims.append(Dim(1, 1, 1))
+                else:
+                    dims.append(Dim.from_sizes((1,) * n))
+            else:
+                dims.append(d)
+        return dims, self.dtype_
+
+    def _groups(self, idx):
+        c = self.child
+        out_i = 0
+        ranges = []
+        for i, nb in enumerate(c.numblocks):
+            if i in self.axis:
+                if self.final and not self.keepdims:
+                    j = 0
+                else:
+                    j = idx[out_i]
+                    out_i += 1
+                s = self.split[i]
+                ranges.append(range(j * s, min((j + 1) * s, nb)))
+            else:
+                ranges.append((idx[out_i],))
+                out_i += 1
+        return ranges
+
+    def block_dependencies(self, idx):
+        c = self.child
+        return [(c, combo) for combo in itertools.product(*self._groups(idx))]
+
+    needs_all_inputs = True
+
+    def block_task(self, key, idx):
+        name = self.child.name
+        refs = [TaskRef((name, *combo)) for combo in itertools.product(*self._groups(idx))]
+        fn = _CombineFn(self.kind, self.axis, self.final, self.keepdims, self.dtype_, self.ddof)
+        return Task(key, fn, *refs)
+
+    def label(self):
+        return f"{self.op_name}(axis={self.axis}, split={self.split})"
+
+
+class _CombineFn:
+    __slots__ = ("kind", "axis", "final", "keepdims", "dtype", "ddof")
+
+    def __init__(self, kind, axis, final, keepdims, dtype, ddof):
+        self.kind, self.axis, self.final, self.keepdims, self.dtype, self.ddof = (
+            kind, axis, final, keepdims, dtype, ddof)
+
+    @property
+    def __name__(self):
+        return f"{self.kind}-{'aggregate' if self.final else 'combine'}"
+
+    def __call__(self, *parts):
+        k = KINDS[self.kind]
+        inter = k.combine(list(parts), self.axis) if len(parts) > 1 else parts[0]
+        if self.final:
+            return k.aggregate(inter, self.axis, self.keepdims, self.dtype, self.ddof)
+        return inter
+
+    def __reduce__(self):
+        return (_CombineFn, (self.kind, self.axis, self.final, self.keepdims, self.dtype, self.ddof))
+
+
+class Aggregate(Blockwise):
+    """Finish a single-block intermediate (blockwise, fused with its Partial)."""
+
+    _fields = ("child", "kind", "axis", "keepdims", "dtype_", "ddof")
+
+    @property
+    def op_name(self):
+        return f"{self.kind}-aggregate"
+
+    def _array_props(self):
+        c = self.child
+        dims = []
+        for i, d in enumerate(c.dims):
+            if i in self.axis:
+                if self.keepdims:
+                    dims.append(Dim(1, 1, 1))
+            else:
+                dims.append(d)
+        return dims, self.dtype_
+
+    def _extra_props(self, dims):
+        m = []
+        out_axis = 0
+        for i in range(self.child.ndim):
+            if i in self.axis and not self.keepdims:
+                m.append(("c", 0))
+            else:
+                m.append(out_axis)
+                out_axis += 1
+        return {
+            "bw_inputs": ((self.child, tuple(m)),),
+            "bw_func": _CombineFn(self.kind, self.axis, True, self.keepdims, self.dtype_, self.ddof),
+        }
+
+
+def default_split_every(numblocks, axis) -> dict:
+    """dask's default: about 16 blocks per combine, spread over the reduced axes."""
+    n = len(axis) or 1
+    per = max(2, int(round(16 ** (1.0 / n))))
+    return {a: per for a in axis}

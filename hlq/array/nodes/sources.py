@@ -1,0 +1,301 @@
+"""Source nodes: arrays created block by block with no array inputs.
+
+Sources that can absorb a region (``Full``, ``Arange``, ``Eye``, ``FromArray``,
+``Random``) keep, besides their output chunks, the offset of their region in
+the original coordinates; slice pushdown rewrites ``source[region]`` into a
+source over that region, so only the data under the slice is produced.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hlq.array.chunks import Dim
+from hlq.array.nodes.base import ArrayNode, Literal
+from hlq.array.nodes.blockwise import Blockwise
+
+__all__ = ["Full", "Arange", "Linspace", "Eye", "FromArray", "Random"]
+
+
+def _block_shape(dims, idx):
+    return tuple(d.size(i) for d, i in zip(dims, idx))
+
+
+def _block_start(dims, idx):
+    return tuple(d.start(i) for d, i in zip(dims, idx))
+
+
+class Source(Blockwise):
+    bw_inputs = ()
+    bw_has_arg = True
+
+
+class Full(Source):
+    """Every element equal to ``fill_value`` (``empty`` when ``fill_value`` is None)."""
+
+    _fields = ("dims_", "dtype_", "fill_value")
+
+    @property
+    def op_name(self):
+        if self.fill_value is None:
+            return "empty"
+        if isinstance(self.fill_value, (int, float, bool, np.number)):
+            if self.fill_value == 1:
+                return "ones"
+            if self.fill_value == 0:
+                return "zeros"
+        return "full"
+
+    def _array_props(self):
+        return self.dims_, self.dtype_
+
+    def _extra_props(self, dims):
+        return {"bw_func": _FullFn(self.dtype, self.fill_value)}
+
+    def bw_block_arg(self, idx):
+        return tuple(d.size(i) for d, i in zip(self.dims, idx))
+
+    def label(self):
+        return self.op_name if self.op_name != "full" else f"full({self.fill_value!r})"
+
+
+class _FullFn:
+    __slots__ = ("dtype", "value")
+
+    def __init__(self, dtype, value):
+        self.dtype = dtype
+        self.value = value
+
+    @property
+    def __name__(self):
+        return "full"
+
+    def __call__(self, shape):
+        if self.value is None:
+            return np.empty(shape, dtype=self.dtype)
+        return np.full(shape, self.value, dtype=self.dtype)
+
+    def __reduce__(self):
+        return (_FullFn, (self.dtype, self.value))
+
+
+class Arange(Source):
+    """``start + step * i`` for global positions ``i`` from ``offset``."""
+
+    _fields = ("start", "step", "dims_", "dtype_", "offset")
+    _defaults = {"offset": 0}
+
+    def _array_props(self):
+        return self.dims_, self.dtype_
+
+    def _extra_props(self, dims):
+        return {"bw_func": _ArangeFn(self.start, self.step, self.dtype)}
+
+    def bw_block_arg(self, idx):
+        d = self.dims[0]
+        i0 = self.offset + d.start(idx[0])
+        return (i0, i0 + d.size(idx[0]))
+
+    def label(self):
+        return f"arange(start={self.start}, step={self.step}, offset={self.offset})"
+
+
+class _ArangeFn:
+    __slots__ = ("start", "step", "dtype")
+    __name__ = "arange"
+
+    def __init__(self, start, step, dtype):
+        self.start, self.step, self.dtype = start, step, dtype
+
+    def __call__(self, bounds):
+        i0, i1 = bounds
+        if np.issubdtype(self.dtype, np.integer):
+            return (self.start + self.step * np.arange(i0, i1, dtype=np.int64)).astype(self.dtype)
+        return (np.arange(i0, i1, dtype=np.float64) * self.step + self.start).astype(self.dtype)
+
+    def __reduce__(self):
+        return (_ArangeFn, (self.start, self.step, self.dtype))
+
+
+class Linspace(Source):
+    """``np.linspace(start, stop, num, endpoint)`` with a region offset."""
+
+    _fields = ("start", "stop", "num", "endpoint", "dims_", "dtype_", "offset")
+    _defaults = {"offset": 0}
+
+    def _array_props(self):
+        return self.dims_, self.dtype_
+
+    def _extra_props(self, dims):
+        return {"bw_func": _LinspaceFn(self.start, self.stop, self.num, self.endpoint, self.dtype)}
+
+    def bw_block_arg(self, idx):
+        d = self.dims[0]
+        i0 = self.offset + d.start(idx[0])
+        return (i0, i0 + d.size(idx[0]))
+
+
+class _LinspaceFn:
+    __slots__ = ("start", "stop", "num", "endpoint", "dtype")
+    __name__ = "linspace"
+
+    def __init__(self, start, stop, num, endpoint, dtype):
+        self.start, self.stop, self.num, self.endpoint, self.dtype = start, stop, num, endpoint, dtype
+
+    def __call__(self, bounds):
+        i0, i1 = bounds
+        # the same values as numpy: compute the full-precision formula per element
+        full = np.linspace(self.start, self.stop, self.num, endpoint=self.endpoint, dtype=self.dtype)
+        return full[i0:i1]
+
+    def __reduce__(self):
+        return (_LinspaceFn, (self.start, self.stop, self.num, self.endpoint, self.dtype))
+
+
+class Eye(Source):
+    """Ones on the ``k``-th diagonal; ``offset`` is the region origin (row, col)."""
+
+    _fields = ("k", "dims_", "dtype_", "offset")
+    _defaults = {"offset": (0, 0)}
+
+    def _array_props(self):
+        return self.dims_, self.dtype_
+
+    def _extra_props(self, dims):
+        return {"bw_func": _EyeFn(self.k, self.dtype)}
+
+    def bw_block_arg(self, idx):
+        r0 = self.offset[0] + self.dims[0].start(idx[0])
+        c0 = self.offset[1] + self.dims[1].start(idx[1])
+        return (self.dims[0].size(idx[0]), self.dims[1].size(idx[1]), r0, c0)
+
+
+class _EyeFn:
+    __slots__ = ("k", "dtype")
+    __name__ = "eye"
+
+    def __init__(self, k, dtype):
+        self.k, self.dtype = k, dtype
+
+    def __call__(self, arg):
+        n, m, r0, c0 = arg
+        return np.eye(n, m, k=self.k + r0 - c0, dtype=self.dtype)
+
+    def __reduce__(self):
+        return (_EyeFn, (self.k, self.dtype))
+
+
+class FromArray(Source):
+    """Blocks of a concrete array-like; each task reads only its own region.
+
+    ``data`` is a :class:`Literal` (one graph key shared by all tasks);
+    ``offset`` is the origin of this node's region in ``data``.
+    """
+
+    _fields = ("data", "dims_", "offset", "asarray")
+    _defaults = {"asarray": True}
+    op_name = "array"
+
+    def _array_props(self):
+        return self.dims_, np.dtype(self.data.value.dtype)
+
+    def _extra_props(self, dims):
+        return {
+            "bw_inputs": ((self.data, ()),),
+            "bw_func": _getter_asarray if self.asarray else _getter,
+        }
+
+    def bw_block_arg(self, idx):
+        return tuple(
+            slice(o + d.start(i), o + d.start(i) + d.size(i)) for d, i, o in zip(self.dims, idx, self.offset)
+        )
+
+    def label(self):
+        return f"from-array(offset={self.offset})"
+
+
+def _getter(a, index):
+    return a[index]
+
+
+def _getter_asarray(a, index):
+    return np.asarray(a[index])
+
+
+class Random(Source):
+    """Random numbers drawn per block of an original grid ``grid`` (a tuple of Dims).
+
+    Each original block ``k`` has its own stream seeded by
+    ``SeedSequence(entropy, spawn_key=k)``, so the numbers at a position do not
+    depend on which region is computed: a pushed-down slice draws the
+    original blocks it touches and slices them.
+    """
+
+    _fields = ("method", "params", "grid", "dtype_", "entropy", "region", "legacy")
+    _defaults = {"region": None, "legacy": False}
+    op_name = "random"
+
+    def _array_props(self):
+        if self.region is None:
+            return self.grid, self.dtype_
+        return tuple(d.subrange(a, b) for d, (a, b) in zip(self.grid, self.region)), self.dtype_
+
+    def _extra_props(self, dims):
+        return {"bw_func": _RandomFn(self.method, self.params, self.dtype_, self.entropy, self.legacy)}
+
+    def bw_block_arg(self, idx):
+        if self.region is None:
+            shape = tuple(d.size(i) for d, i in zip(self.grid, idx))
+            return (idx, shape, None)
+        orig = []
+        local = []
+        for d, g, i, (a, b) in zip(self.dims, self.grid, idx, self.region):
+            s0 = a + d.start(i)
+            k = g.locate(s0)
+            b0 = g.start(k)
+            orig.append(k)
+            local.append(slice(s0 - b0, s0 - b0 + d.size(i)))
+        shape = tuple(g.size(k) for g, k in zip(self.grid, orig))
+        return (tuple(orig), shape, tuple(local))
+
+    def label(self):
+        return f"random.{self.method}" + (f"(region={self.region})" if self.region else "")
+
+
+class _RandomFn:
+    __slots__ = ("method", "params", "dtype", "entropy", "legacy")
+
+    def __init__(self, method, params, dtype, entropy, legacy):
+        self.method, self.params, self.dtype, self.entropy, self.legacy = method, params, dtype, entropy, legacy
+
+    @property
+    def __name__(self):
+        return self.method
+
+    def __call__(self, arg):
+        idx, shape, local = arg
+        ss = np.random.SeedSequence(self.entropy, spawn_key=tuple(int(i) for i in idx))
+        if self.legacy:
+            rs = np.random.RandomState(np.random.MT19937(ss))
+            out = getattr(rs, self.method)(*self.params, size=shape)
+        else:
+            gen = np.random.Generator(np.random.PCG64(ss))
+            kwargs = {}
+            if self.method in ("random", "standard_normal") and np.dtype(self.dtype) in (np.float32, np.float64):
+                kwargs["dtype"] = self.dtype
+            if self.method == "integers":
+                kwargs["dtype"] = self.dtype
+            out = getattr(gen, self.method)(*self.params, size=shape, **kwargs)
+        out = np.asarray(out)
+        if out.dtype != self.dtype:
+            out = out.astype(self.dtype)
+        if local is not None:
+            out = out[local]
+        return out
+
+    def __reduce__(self):
+        return (_RandomFn, (self.method, self.params, self.dtype, self.entropy, self.legacy))
+
+
+def literal(value) -> Literal:
+    return Literal(value)

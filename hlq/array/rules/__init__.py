@@ -1,0 +1,6 @@
+"""Array rewrite rules, written with the public :mod:`hlq.rules` API.
+
+Importing this package registers them.
+"""
+
+from hlq.array.rules import lower_reduction, slice_pushdown  # noqa: F401

@@ -1,0 +1,262 @@
+"""Slice pushdown: move basic indices toward the sources.
+
+Each rule rewrites ``getitem(op(...))`` into ``op(getitem(...))`` where the
+math allows, so sources produce only the region under the slice.
+
+>>> import hlq.array as da
+>>> from hlq.rules import optimize_plan
+>>> x = da.ones((1000, 1000), chunks=10)
+>>> plan = optimize_plan((x + 1)[:10, :20].node)
+>>> plan.op_name, plan.numblocks
+('add', (1, 2))
+>>> [c.op_name for c in plan.children]
+['ones']
+"""
+
+from __future__ import annotations
+
+from hlq.array.indexing import compose_index, is_full
+from hlq.array.nodes import (
+    ArrayNode, Arange, BasicIndex, Elemwise, Eye, FromArray, Full, Linspace, Random, Rechunk, Reduction, Transpose,
+)
+from hlq.rules import Capture, Is, rule
+
+_TAGS = ("slice-pushdown",)
+
+
+@rule(Is(BasicIndex), phase="pushdown", tags=("simplify",))
+def drop_full_index(node):
+    """x[:, :] -> x"""
+    if is_full(node.index, node.child.shape):
+        return node.child
+    return None
+
+
+@rule(Is(BasicIndex, child=Capture("inner", Is(BasicIndex))), phase="pushdown", tags=("simplify",))
+def merge_nested_index(node, inner):
+    """x[a][b] -> x[a∘b]"""
+    idx = compose_index(node.index, inner.index)
+    if idx is None:
+        return None
+    return BasicIndex(inner.child, idx)
+
+
+@rule(Is(BasicIndex, child=Capture("ew", Is(Elemwise))), phase="pushdown", tags=_TAGS)
+def slice_through_elemwise(node, ew):
+    """f(x, y)[i] -> f(x[i'], y[i''])  (broadcast dimensions keep their single element)"""
+    index = node.index
+    if any(e is None for e in index):
+        return None
+    out_shape = ew.shape
+    new_args = []
+    for a in ew.args:
+        if not isinstance(a, ArrayNode):
+            new_args.append(a)
+            continue
+        off = ew.ndim - a.ndim
+        sub = []
+        for j in range(off, ew.ndim):
+            e = index[j]
+            if a.shape[j - off] == 1 and out_shape[j] != 1:
+                sub.append(0 if isinstance(e, int) else (0, 1, 1))
+            else:
+                sub.append(e)
+        new_args.append(BasicIndex(a, tuple(sub)))
+    return Elemwise(ew.func, tuple(new_args), ew.dtype_, ew.kwargs)
+
+
+@rule(Is(BasicIndex, child=Capture("t", Is(Transpose))), phase="pushdown", tags=_TAGS)
+def slice_through_transpose(node, t):
+    """x.T[i, j] -> x[j, i].T"""
+    index = node.index
+    if any(e is None for e in index):
+        return None
+    axes = t.axes
+    inner = [None] * len(axes)
+    for j, e in enumerate(index):
+        inner[axes[j]] = e
+    kept = [a for a in range(len(axes)) if not isinstance(inner[a], int)]
+    pos = {a: i for i, a in enumerate(kept)}
+    new_axes = tuple(pos[axes[j]] for j in range(len(axes)) if not isinstance(index[j], int))
+    sliced = BasicIndex(t.child, tuple(inner))
+    if new_axes == tuple(range(len(new_axes))):
+        return sliced
+    return Transpose(sliced, new_axes)
+
+
+@rule(Is(BasicIndex, child=Capture("src", Is(Full))), phase="pushdown", tags=_TAGS)
+def slice_into_full(node, src):
+    """ones(shape)[i] -> ones(shape of the selection)"""
+    return Full(node.dims, src.dtype, src.fill_value)
+
+
+def _bounding(index, shape):
+    """Per-dim contiguous bounds of an index and the residual index inside them."""
+    bounds = []
+    residual = []
+    for e in index:
+        if e is None:
+            residual.append(None)
+            continue
+        if isinstance(e, int):
+            bounds.append((e, e + 1))
+            residual.append(0)
+            continue
+        r = range(*e)
+        if len(r) == 0:
+            lo = min(max(e[0], 0), shape[len(bounds)])
+            bounds.append((lo, lo))
+            residual.append((0, 0, 1))
+            continue
+        lo, hi = min(r[0], r[-1]), max(r[0], r[-1]) + 1
+        bounds.append((lo, hi))
+        stop = e[1] - lo
+        residual.append((e[0] - lo, stop if stop >= 0 else -1, e[2]))
+    return bounds, tuple(residual)
+
+
+def _split_region(node, shape):
+    """(bounds, residual) if pushing a region changes anything, else None."""
+    bounds, residual = _bounding(node.index, shape)
+    if all(b == (0, n) for b, n in zip(bounds, shape)):
+        return None
+    return bounds, residual
+
+
+def _finish(region_node, residual):
+    if is_full(residual, region_node.shape):
+        return region_node
+    return BasicIndex(region_node, residual)
+
+
+@rule(Is(BasicIndex, child=Capture("src", Is(FromArray))), phase="pushdown", tags=_TAGS)
+def slice_into_from_array(node, src):
+    """from_array(a)[i] -> from_array over the region of a under i (then the residual index)"""
+    split = _split_region(node, src.shape)
+    if split is None:
+        return None
+    bounds, residual = split
+    dims = tuple(d.subrange(a, b) for d, (a, b) in zip(src.dims, bounds))
+    offset = tuple(o + a for o, (a, _) in zip(src.offset, bounds))
+    return _finish(FromArray(src.data, dims, offset, src.asarray), residual)
+
+
+@rule(Is(BasicIndex, child=Capture("src", Is(Random))), phase="pushdown", tags=_TAGS)
+def slice_into_random(node, src):
+    """random(shape)[i] -> random over the region (same numbers: draws per original block)"""
+    split = _split_region(node, src.shape)
+    if split is None:
+        return None
+    bounds, residual = split
+    old = src.region or tuple((0, d.length) for d in src.grid)
+    region = tuple((o0 + a, o0 + b) for (o0, _), (a, b) in zip(old, bounds))
+    return _finish(Random(src.method, src.params, src.grid, src.dtype_, src.entropy, region, src.legacy), residual)
+
+
+@rule(Is(BasicIndex, child=Capture("src", Is(Arange))), phase="pushdown", tags=_TAGS)
+def slice_into_arange(node, src):
+    """arange(n)[a:b] -> arange over [a, b)"""
+    split = _split_region(node, src.shape)
+    if split is None:
+        return None
+    bounds, residual = split
+    (a, b), = bounds
+    dims = (src.dims[0].subrange(a, b),)
+    return _finish(Arange(src.start, src.step, dims, src.dtype, src.offset + a), residual)
+
+
+@rule(Is(BasicIndex, child=Capture("src", Is(Linspace))), phase="pushdown", tags=_TAGS)
+def slice_into_linspace(node, src):
+    """linspace(...)[a:b] -> linspace over [a, b)"""
+    split = _split_region(node, src.shape)
+    if split is None:
+        return None
+    bounds, residual = split
+    (a, b), = bounds
+    dims = (src.dims[0].subrange(a, b),)
+    return _finish(
+        Linspace(src.start, src.stop, src.num, src.endpoint, dims, src.dtype, src.offset + a), residual
+    )
+
+
+@rule(Is(BasicIndex, child=Capture("src", Is(Eye))), phase="pushdown", tags=_TAGS)
+def slice_into_eye(node, src):
+    """eye(n)[region] -> eye over the region"""
+    split = _split_region(node, src.shape)
+    if split is None:
+        return None
+    bounds, residual = split
+    dims = tuple(d.subrange(a, b) for d, (a, b) in zip(src.dims, bounds))
+    offset = tuple(o + a for o, (a, _) in zip(src.offset, bounds))
+    return _finish(Eye(src.k, dims, src.dtype, offset), residual)
+
+
+@rule(Is(BasicIndex, child=Capture("rc", Is(Rechunk))), phase="pushdown", tags=_TAGS)
+def slice_through_rechunk(node, rc):
+    """x.rechunk(c)[i] -> x[i].rechunk(c restricted to i)"""
+    inner = BasicIndex(rc.child, node.index)
+    if inner.dims == node.dims:
+        return inner
+    return Rechunk(inner, node.dims)
+
+
+@rule(Is(BasicIndex, child=Capture("red", Is(Reduction))), phase="pushdown", tags=_TAGS)
+def slice_through_reduction(node, red):
+    """x.sum(axis=0)[i] -> x[:, i].sum(axis=0)"""
+    index = node.index
+    if any(e is None for e in index):
+        return None
+    c = red.child
+    child_index = []
+    it = iter(index)
+    new_axis = []
+    pos = 0
+    for i in range(c.ndim):
+        if i in red.axis:
+            if red.keepdims:
+                e = next(it)
+                if e != (0, 1, 1):
+                    return None
+            child_index.append((0, c.shape[i], 1))
+            new_axis.append(pos)
+            pos += 1
+        else:
+            e = next(it)
+            child_index.append(e)
+            if not isinstance(e, int):
+                pos += 1
+    sliced = BasicIndex(c, tuple(child_index))
+    return Reduction(sliced, red.kind, tuple(new_axis), red.keepdims, red.dtype_, red.split_every, red.ddof)
+
+
+@rule(Is(Rechunk, child=Capture("inner", Is(Rechunk))), phase="pushdown", tags=("simplify",))
+def merge_rechunks(node, inner):
+    """x.rechunk(a).rechunk(b) -> x.rechunk(b)"""
+    if inner.child.dims == node.dims:
+        return inner.child
+    return Rechunk(inner.child, node.dims)
+
+
+@rule(Is(Rechunk), phase="pushdown", tags=("simplify",))
+def drop_noop_rechunk(node):
+    """x.rechunk(x.chunks) -> x"""
+    if node.child.dims == node.dims:
+        return node.child
+    return None
+
+
+@rule(Is(Transpose, child=Capture("inner", Is(Transpose))), phase="pushdown", tags=("simplify",))
+def merge_transposes(node, inner):
+    """x.transpose(a).transpose(b) -> x.transpose(a∘b)"""
+    axes = tuple(inner.axes[a] for a in node.axes)
+    if axes == tuple(range(len(axes))):
+        return inner.child
+    return Transpose(inner.child, axes)
+
+
+@rule(Is(Transpose), phase="pushdown", tags=("simplify",))
+def drop_identity_transpose(node):
+    """x.transpose(0, 1, ...) -> x"""
+    if node.axes == tuple(range(len(node.axes))):
+        return node.child
+    return None

@@ -1,0 +1,337 @@
+"""Immutable, interned expression nodes.
+
+Every operation in an hlq plan is a :class:`Node`.  Nodes are
+
+* **immutable** - fields are fixed at construction;
+* **interned** (hash-consed) - building the same node twice returns the same
+  object, so equality is identity and common subexpressions are shared;
+* **self-describing** - derived properties (shape, dtype, chunks, columns ...)
+  are computed once, at construction, from the children's already computed
+  properties (see :meth:`Node._derive`), so nothing is ever computed by
+  walking the tree recursively.
+
+The dask key name of a node is derived from a token computed with
+:func:`dask.base.tokenize` over the node type, the children's tokens and the
+normalized parameters.  It is computed lazily, once, and iteratively (never
+by recursion), so optimizing a plan does not pay for tokenizing the nodes
+that are rewritten away.
+
+Examples
+--------
+>>> class Leaf(Node):
+...     _fields = ("value",)
+>>> class Neg(Node):
+...     _fields = ("child",)
+>>> Neg(Leaf(1)) is Neg(Leaf(1))
+True
+>>> Neg(Leaf(1)) is Neg(Leaf(1.0))   # 1 and 1.0 are different parameters
+False
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import Any, ClassVar, Iterator
+
+from dask.base import tokenize
+
+__all__ = ["Node", "NodeError"]
+
+
+class NodeError(TypeError):
+    """Raised when a node is constructed with arguments of the wrong form."""
+
+
+_INTERN: "weakref.WeakValueDictionary[tuple, Node]" = weakref.WeakValueDictionary()
+_INTERN_LOCK = threading.RLock()
+
+
+def _intern_key(value: Any) -> Any:
+    """A hashable stand-in for ``value`` used to intern nodes.
+
+    Scalars are paired with their type so that ``1``, ``1.0`` and ``True``
+    (which compare and hash equal in Python) give different nodes.  Values
+    that cannot be hashed are represented by their identity; the node keeps
+    a reference to them, so the identity cannot be reused while it lives.
+    """
+    if isinstance(value, Node):
+        return value
+    if isinstance(value, tuple):
+        return (tuple, tuple(_intern_key(v) for v in value))
+    if isinstance(value, list):
+        return (list, tuple(_intern_key(v) for v in value))
+    if isinstance(value, dict):
+        return (dict, tuple((k, _intern_key(v)) for k, v in value.items()))
+    if isinstance(value, slice):
+        return (slice, _intern_key(value.start), _intern_key(value.stop), _intern_key(value.step))
+    try:
+        hash(value)
+    except TypeError:
+        return ("id", type(value), id(value))
+    if value != value:  # NaN: never equal to itself, key it by type only
+        return ("nan", type(value))
+    return (type(value), value)
+
+
+def _find_children(args: tuple) -> tuple:
+    """Children are the Node values of fields, or Nodes inside tuple fields."""
+    out = []
+    for a in args:
+        if isinstance(a, Node):
+            out.append(a)
+        elif isinstance(a, tuple):
+            out.extend(x for x in a if isinstance(x, Node))
+    return tuple(out)
+
+
+class Node:
+    """Base class of all expression nodes.
+
+    Subclasses declare their parameters in ``_fields``; positional and keyword
+    arguments are matched against it.  A field may hold a child node, a tuple
+    of values some of which are nodes (variadic children), or any parameter.
+
+    Subclasses compute their derived properties in :meth:`_derive`, which
+    returns a mapping of attribute names to values and may raise to reject
+    invalid input at build time.
+
+    Attributes
+    ----------
+    children : tuple of Node
+        The child nodes, in field order.
+    """
+
+    _fields: ClassVar[tuple[str, ...]] = ()
+    _defaults: ClassVar[dict[str, Any]] = {}
+    #: short operation name used in dask key names and displays
+    op_name: ClassVar[str] = ""
+
+    __slots__ = ("__dict__", "__weakref__")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("op_name"):
+            cls.op_name = cls.__name__.lower()
+
+    def __new__(cls, *args, **kwargs):
+        fields = cls._fields
+        if len(args) > len(fields):
+            raise NodeError(
+                f"{cls.__name__} takes {len(fields)} fields {fields}, got {len(args)} positional arguments"
+            )
+        if kwargs or len(args) < len(fields):
+            values = list(args)
+            for f in fields[len(args):]:
+                if f in kwargs:
+                    values.append(kwargs.pop(f))
+                elif f in cls._defaults:
+                    values.append(cls._defaults[f])
+                else:
+                    raise NodeError(f"{cls.__name__} is missing field {f!r}")
+            if kwargs:
+                raise NodeError(f"{cls.__name__} got unknown fields {sorted(kwargs)}")
+            args = tuple(values)
+        key = (cls, tuple(_intern_key(a) for a in args))
+        node = _INTERN.get(key)
+        if node is not None:
+            return node
+        with _INTERN_LOCK:
+            node = _INTERN.get(key)
+            if node is not None:
+                return node
+            node = object.__new__(cls)
+            d = node.__dict__
+            d["_args"] = args
+            d["children"] = _find_children(args)
+            d["_token"] = None
+            for f, a in zip(fields, args):
+                d[f] = a
+            derived = node._derive()
+            if derived:
+                d.update(derived)
+            _INTERN[key] = node
+            return node
+
+    # ------------------------------------------------------------------ hooks
+    def _derive(self) -> dict | None:
+        """Compute derived properties from the fields and the children.
+
+        Returns a dict of attribute values, or None.  Raise a (numpy/dask
+        compatible) exception to reject invalid input.
+        """
+        return None
+
+    # ------------------------------------------------------------- immutable
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} nodes are immutable")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"{type(self).__name__} nodes are immutable")
+
+    # identity semantics: interning makes equal nodes identical
+    __hash__ = object.__hash__
+
+    def __eq__(self, other):
+        return self is other
+
+    def __ne__(self, other):
+        return self is not other
+
+    # ----------------------------------------------------------------- fields
+    @property
+    def field_values(self) -> tuple:
+        """The field values, in ``_fields`` order."""
+        return self._args
+
+    def replace(self, **changes) -> "Node":
+        """A node of the same type with some fields changed."""
+        vals = dict(zip(self._fields, self._args))
+        unknown = set(changes) - set(vals)
+        if unknown:
+            raise NodeError(f"{type(self).__name__} has no fields {sorted(unknown)}")
+        vals.update(changes)
+        return type(self)(*(vals[f] for f in self._fields))
+
+    def with_children(self, new_children) -> "Node":
+        """The same node with its children replaced, in ``children`` order."""
+        new_children = tuple(new_children)
+        if len(new_children) != len(self.children):
+            raise NodeError("wrong number of children")
+        if all(a is b for a, b in zip(new_children, self.children)):
+            return self
+        it = iter(new_children)
+        new_args = []
+        for a in self._args:
+            if isinstance(a, Node):
+                new_args.append(next(it))
+            elif isinstance(a, tuple) and any(isinstance(x, Node) for x in a):
+                new_args.append(tuple(next(it) if isinstance(x, Node) else x for x in a))
+            else:
+                new_args.append(a)
+        return type(self)(*new_args)
+
+    # ------------------------------------------------------------------ token
+    @property
+    def token(self) -> str:
+        """Deterministic token: type, children's tokens, parameters.
+
+        Computed once per node, iteratively over any children that have no
+        token yet, with :func:`dask.base.tokenize`.
+        """
+        tok = self._token
+        if tok is not None:
+            return tok
+        # iterative post-order over nodes lacking a token
+        stack = [(self, False)]
+        while stack:
+            node, ready = stack.pop()
+            if node._token is not None:
+                continue
+            if ready:
+                node.__dict__["_token"] = tokenize(
+                    type(node).__module__,
+                    type(node).__qualname__,
+                    *(_token_param(a) for a in node._args),
+                )
+                continue
+            stack.append((node, True))
+            for c in node.children:
+                if c._token is None:
+                    stack.append((c, False))
+        return self._token
+
+    @property
+    def name(self) -> str:
+        """The dask key name of this node: ``"<op_name>-<token>"``."""
+        n = self.__dict__.get("_name")
+        if n is None:
+            n = f"{self.op_name}-{self.token}"
+            self.__dict__["_name"] = n
+        return n
+
+    def __dask_tokenize__(self):
+        return self.token
+
+    # ---------------------------------------------------------------- display
+    def label(self) -> str:
+        """One-line description used by :func:`hlq.expr.display.pprint`."""
+        params = [
+            f"{f}={_short(a)}"
+            for f, a in zip(self._fields, self._args)
+            if not isinstance(a, Node) and not (isinstance(a, tuple) and any(isinstance(x, Node) for x in a))
+        ]
+        return self.op_name + (("(" + ", ".join(params) + ")") if params else "")
+
+    def __repr__(self):
+        return f"<{type(self).__name__} {self.label()}>"
+
+    # ---------------------------------------------------------------- pickle
+    def __reduce__(self):
+        # Flatten the DAG so that pickling a 10,000-deep plan does not recurse.
+        from hlq.expr.traverse import toposort
+
+        order = toposort([self])
+        index = {n: i for i, n in enumerate(order)}
+        flat = []
+        for n in order:
+            args = tuple(_encode_arg(a, index) for a in n._args)
+            flat.append((type(n), args))
+        return _rebuild_plan, (tuple(flat),)
+
+    def walk(self) -> Iterator["Node"]:
+        """Iterate over this node and all its descendants, each once."""
+        from hlq.expr.traverse import walk
+
+        return walk(self)
+
+
+class _Ref:
+    __slots__ = ("i",)
+
+    def __init__(self, i):
+        self.i = i
+
+    def __reduce__(self):
+        return (_Ref, (self.i,))
+
+
+def _encode_arg(a, index):
+    if isinstance(a, Node):
+        return _Ref(index[a])
+    if isinstance(a, tuple) and any(isinstance(x, Node) for x in a):
+        return tuple(_Ref(index[x]) if isinstance(x, Node) else x for x in a)
+    return a
+
+
+def _decode_arg(a, built):
+    if isinstance(a, _Ref):
+        return built[a.i]
+    if isinstance(a, tuple) and any(isinstance(x, _Ref) for x in a):
+        return tuple(built[x.i] if isinstance(x, _Ref) else x for x in a)
+    return a
+
+
+def _rebuild_plan(flat):
+    built = []
+    for cls, args in flat:
+        built.append(cls(*(_decode_arg(a, built) for a in args)))
+    return built[-1]
+
+
+def _token_param(a):
+    if isinstance(a, Node):
+        return ("node", a._token)
+    if isinstance(a, tuple) and any(isinstance(x, Node) for x in a):
+        return tuple(_token_param(x) for x in a)
+    return a
+
+
+def _short(a, limit=40) -> str:
+    r = getattr(a, "__name__", None) if callable(a) and not isinstance(a, type) else None
+    if r is None:
+        if hasattr(a, "shape") and hasattr(a, "dtype") and not isinstance(a, Node):
+            r = f"{type(a).__name__}<{getattr(a, 'shape', '')}, {getattr(a, 'dtype', '')}>"
+        else:
+            r = repr(a)
+    return r if len(r) <= limit else r[: limit - 3] + "..."

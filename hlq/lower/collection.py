@@ -1,0 +1,171 @@
+"""The dask collection protocol for hlq collections, and the dask ``Expr`` adapter.
+
+``dask.compute``, ``dask.persist``, ``Client.compute`` and ``Client.persist``
+turn every collection into a ``dask._expr.Expr`` (through the collection's
+``expr`` attribute), optimize it, and hand it to a scheduler, which calls
+``__dask_graph__()`` on it.  :class:`HlqExpr` is a thin adapter that makes
+that path run hlq's optimizer (including blockwise fusion) and hlq's
+lowering.  The adapter holds nothing but the hlq plan, so it pickles in
+O(expression) bytes, and it never caches a materialized graph in a
+``cached_property`` (those travel with the pickle).
+
+Collections subclass :class:`HlqCollection`; the plan's root node provides
+
+``output_keys()``
+    the nested list of output keys, in dask's layout for the collection;
+``finalize()``
+    a node with one block that assembles the final result;
+``rebuild_persisted(results)``
+    a new collection over already computed blocks.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import dask
+from dask._expr import Expr
+from dask.base import DaskMethodsMixin
+
+from hlq.expr.node import Node
+from hlq.lower.graph import lower, plan_lowering
+from hlq.rules.engine import optimize_plan
+
+__all__ = ["HlqExpr", "HlqCollection", "optimize_node", "config_signature"]
+
+
+def config_signature() -> tuple:
+    """The configuration values that change what the optimizer produces."""
+    from hlq.rules.registry import registry_version
+
+    ex = dask.config.get("hlq.rules.exclude", None) or ()
+    if isinstance(ex, str):
+        ex = (ex,)
+    return (tuple(ex), bool(dask.config.get("hlq.fuse", True)), registry_version())
+
+
+def optimize_node(node: Node, trace=None) -> Node:
+    """Run the optimizer phases over a plan (see :func:`hlq.rules.optimize_plan`)."""
+    return optimize_plan(node, trace=trace)
+
+
+class HlqExpr(Expr):
+    """A ``dask._expr.Expr`` wrapping an hlq plan.
+
+    Operands: the plan's root node and whether it is already optimized.
+    ``_simplify_down`` runs the hlq optimizer once; ``finalize_compute``
+    appends the collection's finalize node; ``__dask_graph__`` lowers
+    (culled and fused) on whatever process calls it.
+    """
+
+    _parameters = ["node", "optimized"]
+    _defaults = {"optimized": False}
+
+    @property
+    def _name(self):
+        return self.operands[0].name
+
+    @property
+    def hlq_node(self) -> Node:
+        return self.operands[0]
+
+    def _simplify_down(self):
+        if not self.operands[1]:
+            return HlqExpr(optimize_node(self.operands[0]), True)
+        return None
+
+    def finalize_compute(self):
+        return HlqExpr(self.operands[0].finalize(), False)
+
+    def dependencies(self):
+        return []
+
+    def __dask_keys__(self):
+        return self.operands[0].output_keys()
+
+    def _layer(self) -> dict:
+        cache = self.__dict__.get("_hlq_graph")
+        if cache is None:
+            node = self.operands[0]
+            if not self.operands[1]:
+                node = optimize_node(node)
+            cache = lower([node])
+            # a plain attribute, not a cached_property: never pickled
+            self.__dict__["_hlq_graph"] = cache
+        return cache
+
+    def __dask_graph__(self):
+        return self._layer()
+
+    def __str__(self):
+        return f"HlqExpr({self.operands[0].label()})"
+
+    __repr__ = __str__
+
+
+class HlqCollection(DaskMethodsMixin):
+    """Base of hlq collections: a plan root plus the dask collection protocol."""
+
+    __slots__ = ("_node", "_opt_cache", "_lock")
+    _node: Node
+
+    def __init__(self, node: Node):
+        self._node = node
+        self._opt_cache = None
+        self._lock = threading.Lock()
+
+    # ----------------------------------------------------------- optimizing
+    @property
+    def node(self) -> Node:
+        """The (unoptimized) plan of this collection."""
+        return self._node
+
+    def _optimized_node(self) -> Node:
+        sig = config_signature()
+        cache = self._opt_cache
+        if cache is not None and cache[0] == sig:
+            return cache[1]
+        opt = optimize_node(self._node)
+        self._opt_cache = (sig, opt)
+        return opt
+
+    @property
+    def expr(self) -> HlqExpr:
+        """The dask ``Expr`` adapter used by ``dask.compute``/``Client.compute``."""
+        return HlqExpr(self._node, False)
+
+    # ------------------------------------------------- dask collection protocol
+    def __dask_graph__(self):
+        return lower([self._optimized_node()])
+
+    def __dask_keys__(self):
+        return self._optimized_node().output_keys()
+
+    def __dask_layers__(self):
+        return (self._optimized_node().name,)
+
+    def __dask_tokenize__(self):
+        return (type(self).__name__, self._node.token)
+
+    __dask_optimize__ = staticmethod(lambda dsk, keys, **kwargs: dsk)
+
+    @staticmethod
+    def __dask_scheduler__(dsk, keys, **kwargs):
+        return dask.threaded.get(dsk, keys, **kwargs)
+
+    def __dask_postcompute__(self):
+        return self._node.postcompute()
+
+    def __dask_postpersist__(self):
+        return _rebuild_persisted, (type(self), self._optimized_node())
+
+    def task_count(self) -> int:
+        """Number of tasks the optimized, culled, fused graph has."""
+        return plan_lowering([self._optimized_node()]).task_count()
+
+
+def _rebuild_persisted(results: dict, cls, node: Node, rename=None):
+    return cls._from_node(node.rebuild_persisted(results))
+
+
+import dask.threaded  # noqa: E402  (after class definitions; used by __dask_scheduler__)

@@ -1,0 +1,310 @@
+"""Lowering: an optimized plan to a culled, fused ``dask._task_spec`` graph.
+
+Nodes that can be lowered expose a block grid (``numblocks``) and one of two
+protocols:
+
+*blockwise* (``is_blockwise = True``)
+    ``bw_inputs``: tuple of ``(child, block_map)`` (see :mod:`hlq.lower.blockmap`),
+    ``bw_func``: ``f(*input_blocks[, block_arg])`` computing one block,
+    ``bw_has_arg`` and ``bw_block_arg(idx)``: an optional per-block argument
+    (a region, a seed, a shape).
+*general*
+    ``block_dependencies(idx)``: the ``(child, child_idx)`` pairs block
+    ``idx`` reads, and ``block_task(key, idx)``: its :class:`dask._task_spec.Task`.
+    Optionally ``needs_all_inputs`` (True when all blocks of every child are
+    read whenever all blocks of the node are).
+
+Lowering does three things in one walk over the plan, never over a
+materialized graph:
+
+1. **fusion** - a blockwise node whose consumers all sit in one blockwise
+   group, reaching it through the same block map, joins that group; a group
+   becomes one task per output block (:class:`FusedBlockFunction`);
+2. **culling** - the blocks each group must produce are propagated from the
+   requested outputs down to the sources (``None`` meaning "all blocks");
+3. **task generation** - only demanded blocks become tasks.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import dask
+from dask._task_spec import Task, TaskRef
+
+from hlq.expr.node import Node
+from hlq.expr.traverse import dependents, toposort
+from hlq.lower.blockmap import apply_map, compose_with_sizes, identity_map, is_total
+
+__all__ = ["lower", "LoweringPlan", "FusedBlockFunction", "plan_lowering"]
+
+
+class FusedBlockFunction:
+    """Evaluate a fused chain of blockwise functions on one block.
+
+    ``steps`` is a tuple of ``(func, refs)``; each ref is ``("a", i)`` - the
+    i-th task argument - or ``("r", j)`` - the result of step j.  The last
+    step's result is returned.
+    """
+
+    __slots__ = ("steps", "label")
+
+    def __init__(self, steps, label="fused"):
+        self.steps = steps
+        self.label = label
+
+    def __call__(self, *args):
+        regs = []
+        for func, refs in self.steps:
+            vals = [args[i] if kind == "a" else regs[i] for kind, i in refs]
+            regs.append(func(*vals))
+        return regs[-1]
+
+    def __reduce__(self):
+        return (FusedBlockFunction, (self.steps, self.label))
+
+    def __repr__(self):
+        return f"<FusedBlockFunction {self.label}: {len(self.steps)} steps>"
+
+    @property
+    def __name__(self):  # used by dask for task names in diagnostics
+        return self.label
+
+
+@dataclass
+class Group:
+    """A fused group: one task per demanded block of ``root``."""
+
+    root: Node
+    members: list = field(default_factory=list)  # topo order, root last
+    maps: dict = field(default_factory=dict)  # id(member) -> map from root blocks
+    blockwise: bool = True
+    program: object = None  # (func, arg builders) once compiled
+
+
+@dataclass
+class LoweringPlan:
+    """Fusion groups and demanded blocks of a plan (before building tasks)."""
+
+    groups: dict  # id(root node) -> Group
+    group_of: dict  # id(node) -> Group
+    order: list  # group roots, consumers first
+    demand: dict  # id(root) -> None (all) or set of block indices
+
+    def task_count(self) -> int:
+        n = 0
+        for root in self.order:
+            d = self.demand.get(id(root))
+            n += _nblocks(root.numblocks) if d is None else len(d)
+        return n
+
+
+def _nblocks(numblocks) -> int:
+    n = 1
+    for b in numblocks:
+        n *= b
+    return n
+
+
+def _all_indices(numblocks):
+    return itertools.product(*(range(b) for b in numblocks))
+
+
+def plan_lowering(roots: list[Node], fuse: bool | None = None) -> LoweringPlan:
+    """Decide fusion groups and demanded blocks for ``roots`` (all blocks of each root)."""
+    if fuse is None:
+        fuse = dask.config.get("hlq.fuse", True)
+    order = toposort(roots)
+    deps = dependents(roots)
+    root_ids = {id(r) for r in roots}
+    group_of: dict[int, Group] = {}
+    groups: dict[int, Group] = {}
+    group_roots: list[Node] = []
+
+    for node in reversed(order):  # consumers before producers
+        joined = False
+        if fuse and node.is_blockwise and id(node) not in root_ids:
+            parents = deps[node]
+            target = None
+            composed = None
+            ok = bool(parents)
+            for p in parents:
+                g = group_of[id(p)]
+                if not g.blockwise or (target is not None and g is not target):
+                    ok = False
+                    break
+                target = g
+                pmap = g.maps[id(p)]
+                for child, edge in p.bw_inputs:
+                    if child is node:
+                        m = compose_with_sizes(edge, pmap, g.root.numblocks)
+                        if composed is None:
+                            composed = m
+                        elif composed != m:
+                            ok = False
+                            break
+                if not ok:
+                    break
+            if ok and target is not None and composed is not None:
+                target.members.append(node)
+                target.maps[id(node)] = composed
+                group_of[id(node)] = target
+                joined = True
+        if not joined:
+            g = Group(root=node, members=[node], maps={id(node): identity_map(len(node.numblocks))},
+                      blockwise=node.is_blockwise)
+            groups[id(node)] = g
+            group_of[id(node)] = g
+            group_roots.append(node)
+
+    for g in groups.values():
+        g.members.reverse()  # producers first, root last
+
+    demand = _propagate_demand(group_roots, groups, group_of, root_ids)
+    return LoweringPlan(groups=groups, group_of=group_of, order=group_roots, demand=demand)
+
+
+def _propagate_demand(group_roots, groups, group_of, root_ids):
+    demand: dict[int, object] = {id(r): None for r in group_roots if id(r) in root_ids}
+
+    def add(child: Node, blocks):
+        cid = id(child)
+        if cid in demand:
+            cur = demand[cid]
+            if cur is None:
+                return
+            if blocks is None:
+                demand[cid] = None
+            else:
+                cur.update(blocks)
+        else:
+            demand[cid] = None if blocks is None else set(blocks)
+
+    for root in group_roots:
+        rid = id(root)
+        if rid not in demand:
+            continue  # nobody needs this group
+        d = demand[rid]
+        g = groups[rid]
+        if not g.blockwise:
+            if d is None and getattr(root, "needs_all_inputs", False):
+                for c in root.children:
+                    add(c, None)
+                continue
+            per_child: dict[int, tuple[Node, set]] = {}
+            it = _all_indices(root.numblocks) if d is None else d
+            for idx in it:
+                for child, cidx in root.block_dependencies(idx):
+                    entry = per_child.get(id(child))
+                    if entry is None:
+                        per_child[id(child)] = (child, {cidx})
+                    else:
+                        entry[1].add(cidx)
+            for child, blocks in per_child.values():
+                add(child, blocks)
+            continue
+        for m in g.members:
+            mmap = g.maps[id(m)]
+            for child, edge in m.bw_inputs:
+                if group_of[id(child)] is g:
+                    continue
+                cmap = compose_with_sizes(edge, mmap, root.numblocks)
+                if d is None and is_total(cmap, root.numblocks, child.numblocks):
+                    add(child, None)
+                else:
+                    it = _all_indices(root.numblocks) if d is None else d
+                    add(child, {apply_map(cmap, idx) for idx in it})
+    # groups nobody needs get an empty demand
+    for r in group_roots:
+        if id(r) not in demand:
+            demand[id(r)] = set()
+    return demand
+
+
+def _compile_group(g: Group):
+    """Build the fused callable and the per-block argument recipe of a group."""
+    members = g.members
+    position = {id(m): i for i, m in enumerate(members)}
+    ext_slots: dict = {}  # (id(child), map) -> arg slot
+    ext_list: list = []  # (child, map)
+    barg_list: list = []  # (member, map)
+    steps = []
+    # first pass: assign external slots
+    for m in members:
+        mmap = g.maps[id(m)]
+        for child, edge in m.bw_inputs:
+            if id(child) in position:
+                continue
+            cmap = compose_with_sizes(edge, mmap, g.root.numblocks)
+            k = (id(child), cmap)
+            if k not in ext_slots:
+                ext_slots[k] = len(ext_list)
+                ext_list.append((child, cmap))
+    next_ = len(ext_list)
+    for m in members:
+        mmap = g.maps[id(m)]
+        refs = []
+        for child, edge in m.bw_inputs:
+            if id(child) in position:
+                refs.append(("r", position[id(child)]))
+            else:
+                refs.append(("a", ext_slots[(id(child), compose_with_sizes(edge, mmap, g.root.numblocks))]))
+        if m.bw_has_arg:
+            refs.append(("a", next_ + len(barg_list)))
+            barg_list.append((m, mmap))
+        steps.append((m.bw_func, tuple(refs)))
+    label = "-".join(m.op_name for m in reversed(members[-3:]))
+    func = FusedBlockFunction(tuple(steps), label=f"fused-{label}")
+    ext = [(c.name, cmap, c.numblocks == ()) for c, cmap in ext_list]
+    g.program = (func, ext, barg_list)
+
+
+def lower(roots: list[Node], plan: LoweringPlan | None = None) -> dict:
+    """The culled, fused task graph that computes all blocks of ``roots``.
+
+    Returns
+    -------
+    dict
+        ``{key: dask._task_spec.Task}``; keys are ``(node.name, *block_index)``.
+    """
+    if plan is None:
+        plan = plan_lowering(roots)
+    dsk: dict = {}
+    for root in plan.order:
+        d = plan.demand[id(root)]
+        if d is not None and not d:
+            continue
+        g = plan.groups[id(root)]
+        name = root.name
+        blocks = _all_indices(root.numblocks) if d is None else sorted(d)
+        if not g.blockwise:
+            for idx in blocks:
+                key = (name, *idx)
+                dsk[key] = root.block_task(key, idx)
+            continue
+        if len(g.members) == 1:
+            _lower_single(root, name, blocks, dsk)
+            continue
+        _compile_group(g)
+        func, ext, bargs = g.program
+        for idx in blocks:
+            key = (name, *idx)
+            args = [TaskRef((cname, *apply_map(cmap, idx))) for cname, cmap, _ in ext]
+            for m, mmap in bargs:
+                args.append(m.bw_block_arg(apply_map(mmap, idx)))
+            dsk[key] = Task(key, func, *args)
+    return dsk
+
+
+def _lower_single(node: Node, name: str, blocks, dsk: dict) -> None:
+    func = node.bw_func
+    inputs = [(c.name, edge) for c, edge in node.bw_inputs]
+    has_arg = node.bw_has_arg
+    barg = node.bw_block_arg
+    for idx in blocks:
+        key = (name, *idx)
+        args = [TaskRef((cname, *apply_map(edge, idx))) for cname, edge in inputs]
+        if has_arg:
+            args.append(barg(idx))
+        dsk[key] = Task(key, func, *args)

@@ -1,0 +1,51 @@
+"""Rule-authoring API and the optimizer engine.
+
+hlq's own rules are written with exactly this API::
+
+    from hlq.rules import rule, Is, Capture
+
+    @rule(Is(Neg, x=Capture("inner", Is(Neg))), phase="simplify")
+    def double_negation(node, inner):
+        '''neg(neg(x)) -> x'''
+        return inner.x
+"""
+
+from hlq.rules.engine import OptimizerError, RuleCycleError, Trace, TraceEvent, optimize_plan
+from hlq.rules.pattern import ANY, AnyOf, Capture, Is, Not, Pattern, Where
+from hlq.rules.registry import (
+    Phase,
+    Rule,
+    add_phase,
+    all_rules,
+    get_rule,
+    phases,
+    register,
+    rule,
+    rules_in_phase,
+    unregister,
+)
+
+__all__ = [
+    "ANY",
+    "AnyOf",
+    "Capture",
+    "Is",
+    "Not",
+    "Pattern",
+    "Where",
+    "Phase",
+    "Rule",
+    "add_phase",
+    "all_rules",
+    "get_rule",
+    "phases",
+    "register",
+    "rule",
+    "rules_in_phase",
+    "unregister",
+    "optimize_plan",
+    "Trace",
+    "TraceEvent",
+    "RuleCycleError",
+    "OptimizerError",
+]

@@ -1,0 +1,243 @@
+"""The optimizer: runs the registered phases over a plan.
+
+Each phase is a sequence of top-down passes over the plan DAG.  A pass visits
+every distinct node once: at each node the rules indexed under the node's
+type are tried until none fires (a local fixed point), then the pass
+continues into the - possibly new - children, and rebuilds the parents with
+the rewritten children.  ``fixpoint`` phases repeat passes until the plan no
+longer changes (plans are interned, so "no change" is an identity check),
+at most ``max_passes`` times.  A plan that comes back to an earlier plan is a
+cycle: :class:`RuleCycleError` names the rules that fired in between.
+
+Rules may be disabled by name or tag with ``dask.config``::
+
+    with dask.config.set({"hlq.rules.exclude": ["slice_through_elemwise"]}):
+        ...
+
+Rules registered with ``excludable=False`` always run.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import dask
+
+from hlq.expr.node import Node
+from hlq.rules import registry
+from hlq.rules.registry import Phase, Rule
+
+__all__ = ["optimize_plan", "Trace", "TraceEvent", "RuleCycleError", "OptimizerError"]
+
+
+class OptimizerError(RuntimeError):
+    """The optimizer could not finish (iteration cap reached)."""
+
+
+class RuleCycleError(OptimizerError):
+    """Rules rewrote a plan back into an earlier plan."""
+
+
+@dataclass
+class TraceEvent:
+    """One rule application: ``before`` was rewritten into ``after``."""
+
+    phase: str
+    rule: str
+    before: Node
+    after: Node
+
+    def __str__(self):
+        return f"[{self.phase}] {self.rule}: {self.before.label()}  ->  {self.after.label()}"
+
+
+@dataclass
+class Trace:
+    """The log of an optimization: every rule that fired, in order."""
+
+    events: list = field(default_factory=list)
+    passes: dict = field(default_factory=dict)
+
+    def __iter__(self):
+        return iter(self.events)
+
+    def __len__(self):
+        return len(self.events)
+
+    def rules_fired(self) -> list[str]:
+        return [e.rule for e in self.events]
+
+    def __str__(self):
+        return "\n".join(str(e) for e in self.events) or "(no rule fired)"
+
+
+def _excluded_names() -> set:
+    ex = dask.config.get("hlq.rules.exclude", None) or ()
+    if isinstance(ex, str):
+        ex = [ex]
+    return set(ex)
+
+
+class _RuleIndex:
+    """Rules of a phase indexed by node type (MRO-aware, cached per type)."""
+
+    def __init__(self, rules: list[Rule]):
+        self.rules = rules
+        self._cache: dict[type, tuple[Rule, ...]] = {}
+
+    def for_type(self, t: type) -> tuple[Rule, ...]:
+        r = self._cache.get(t)
+        if r is None:
+            r = tuple(rule for rule in self.rules if issubclass(t, rule.node_types))
+            self._cache[t] = r
+        return r
+
+
+_INDEX_CACHE: dict = {}
+
+
+def _phase_index(phase: Phase, excluded: frozenset) -> _RuleIndex:
+    key = (phase.name, excluded, registry.registry_version())
+    idx = _INDEX_CACHE.get(key)
+    if idx is None:
+        rules = [
+            r
+            for r in registry.rules_in_phase(phase.name)
+            if not (r.excludable and (r.name in excluded or excluded.intersection(r.tags)))
+        ]
+        idx = _RuleIndex(rules)
+        if len(_INDEX_CACHE) > 64:
+            _INDEX_CACHE.clear()
+        _INDEX_CACHE[key] = idx
+    return idx
+
+
+_LOCAL_CAP = 1000
+
+
+def _rewrite_local(node: Node, index: _RuleIndex, phase: str, trace: Trace | None, fired: list) -> Node:
+    """Apply rules at one node until none fires."""
+    seen = None
+    for _ in range(_LOCAL_CAP):
+        rules = index.for_type(type(node))
+        for r in rules:
+            stats = r.stats
+            stats["attempts"] += 1
+            t0 = time.perf_counter()
+            try:
+                new = r.apply(node)
+            finally:
+                stats["seconds"] += time.perf_counter() - t0
+            if new is not None:
+                if not isinstance(new, Node):
+                    raise OptimizerError(f"rule {r.name!r} returned {type(new).__name__}, not a Node")
+                stats["fired"] += 1
+                fired.append(r.name)
+                if trace is not None:
+                    trace.events.append(TraceEvent(phase, r.name, node, new))
+                if seen is None:
+                    seen = {node: r.name}
+                if new in seen:
+                    names = list(dict.fromkeys(fired[-len(seen) - 1 :]))
+                    raise RuleCycleError(
+                        f"rules {names} rewrite {new.label()} back into itself in phase {phase!r}"
+                    )
+                seen[new] = r.name
+                node = new
+                break
+        else:
+            return node
+    raise OptimizerError(f"more than {_LOCAL_CAP} rewrites at one node in phase {phase!r}: rules {sorted(set(fired[-20:]))}")
+
+
+def _pass(root: Node, index: _RuleIndex, phase: str, trace: Trace | None, fired: list) -> Node:
+    """One top-down pass over the DAG (iterative, each node once)."""
+    memo: dict[int, Node] = {}
+    rewritten: dict[int, Node] = {}
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, post = stack.pop()
+        nid = id(node)
+        if post:
+            new = rewritten[nid]
+            kids = new.children
+            if kids:
+                new = new.with_children([memo[id(c)] for c in kids])
+            memo[nid] = new
+            continue
+        if nid in memo or nid in rewritten:
+            continue
+        new = _rewrite_local(node, index, phase, trace, fired)
+        rewritten[nid] = new
+        stack.append((node, True))
+        for c in reversed(new.children):
+            if id(c) not in memo and id(c) not in rewritten:
+                stack.append((c, False))
+    return memo[id(root)]
+
+
+def optimize_plan(
+    root: Node,
+    *,
+    phases: list[str] | None = None,
+    trace: Trace | None = None,
+) -> Node:
+    """Run the registered phases (or the named ones) over ``root``.
+
+    Parameters
+    ----------
+    root : Node
+        The plan.
+    phases : list of str, optional
+        Restrict to these phases (in registry order).
+    trace : Trace, optional
+        Filled with every rule that fired.
+
+    Returns
+    -------
+    Node
+        The optimized plan.
+    """
+    excluded = frozenset(_excluded_names())
+    for phase in registry.phases():
+        if phases is not None and phase.name not in phases:
+            continue
+        index = _phase_index(phase, excluded)
+        if not index.rules:
+            continue
+        history = {root: 0}
+        fired: list[str] = []
+        marks = [0]
+        max_passes = 1 if phase.mode == "once" else phase.max_passes
+        for i in range(max_passes):
+            new = _pass(root, index, phase.name, trace, fired)
+            if trace is not None:
+                trace.passes[phase.name] = i + 1
+            if new is root:
+                break
+            if new in history:
+                start = marks[history[new]]
+                names = list(dict.fromkeys(fired[start:]))
+                raise RuleCycleError(
+                    f"phase {phase.name!r} does not converge: rules {names} return the plan to an earlier "
+                    f"state.\nplan:\n{_show(new)}\nrewritten into:\n{_show(root)}"
+                )
+            history[new] = len(marks)
+            marks.append(len(fired))
+            root = new
+        else:
+            if phase.mode != "once":
+                raise OptimizerError(
+                    f"phase {phase.name!r} did not reach a fixed point in {max_passes} passes; "
+                    f"last rules fired: {list(dict.fromkeys(fired[-20:]))}"
+                )
+    return root
+
+
+def _show(node: Node) -> str:
+    from hlq.expr.display import pprint
+
+    text = pprint(node)
+    lines = text.splitlines()
+    return "\n".join(lines[:40] + (["..."] if len(lines) > 40 else []))

@@ -1,0 +1,214 @@
+"""Rules, phases and the registry the optimizer reads.
+
+A rule is a pattern plus a function that returns the replacement node (or
+None when it does not apply).  Rules are registered into named phases with
+the :func:`rule` decorator - hlq's own rules use exactly this API.
+
+Examples
+--------
+>>> from hlq.expr.node import Node
+>>> class L(Node):
+...     _fields = ("v",)
+>>> class Neg(Node):
+...     _fields = ("x",)
+>>> from hlq.rules.pattern import Is, Capture
+>>> @rule(Is(Neg, x=Capture("inner", Is(Neg))), phase="simplify", register=False)
+... def double_negation(node, inner):
+...     '''neg(neg(x)) -> x'''
+...     return inner.x
+>>> double_negation.apply(Neg(Neg(L(1)))) is L(1)
+True
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from hlq.expr.node import Node
+from hlq.rules.pattern import Pattern, as_pattern, node_pattern_types
+
+__all__ = ["Rule", "Phase", "rule", "register", "unregister", "get_rule", "rules_in_phase", "phases", "add_phase"]
+
+
+@dataclass
+class Rule:
+    """A rewrite rule: ``fn(node, **captures) -> Node | None``.
+
+    Attributes
+    ----------
+    name : str
+        Unique name (used in traces, config exclusion and errors).
+    pattern : Pattern
+        What the rule matches; its root types index the rule.
+    fn : callable
+        Returns the replacement node, or None to decline.
+    phase : str
+        The phase the rule runs in.
+    tags : tuple of str
+        Free-form tags; ``hlq.rules.exclude`` may name tags too.
+    excludable : bool
+        False for rules needed for correctness (never disabled by config).
+    """
+
+    name: str
+    pattern: Pattern
+    fn: Callable[..., Node | None]
+    phase: str = "simplify"
+    tags: tuple = ()
+    excludable: bool = True
+    doc: str = ""
+    node_types: tuple = field(default=(), repr=False)
+    stats: dict = field(default_factory=lambda: {"attempts": 0, "fired": 0, "seconds": 0.0}, repr=False)
+
+    def __post_init__(self):
+        self.pattern = as_pattern(self.pattern)
+        self.node_types = node_pattern_types(self.pattern)
+
+    def apply(self, node: Node) -> Node | None:
+        """The replacement for ``node``, or None if the rule does not apply."""
+        captures: dict[str, Any] = {}
+        if not self.pattern.match(node, captures):
+            return None
+        out = self.fn(node, **captures)
+        if out is node:
+            return None
+        return out
+
+    def __call__(self, node, **captures):
+        return self.fn(node, **captures)
+
+
+@dataclass
+class Phase:
+    """A named group of rules run in sequence.
+
+    ``mode`` is ``"fixpoint"`` (repeat passes until the plan no longer changes,
+    at most ``max_passes``) or ``"once"`` (a single pass).
+    """
+
+    name: str
+    mode: str = "fixpoint"
+    max_passes: int = 100
+
+
+_LOCK = threading.RLock()
+_PHASES: list[Phase] = [
+    Phase("simplify"),
+    Phase("pushdown"),
+    Phase("lower"),
+    Phase("finalize", mode="once"),
+]
+_RULES: dict[str, Rule] = {}
+_VERSION = [0]
+
+
+def phases() -> list[Phase]:
+    """The phases, in execution order."""
+    return list(_PHASES)
+
+
+def add_phase(phase: Phase, before: str | None = None, after: str | None = None) -> None:
+    """Insert a new phase, optionally before/after an existing one."""
+    with _LOCK:
+        if any(p.name == phase.name for p in _PHASES):
+            raise ValueError(f"phase {phase.name!r} already exists")
+        names = [p.name for p in _PHASES]
+        if before is not None:
+            _PHASES.insert(names.index(before), phase)
+        elif after is not None:
+            _PHASES.insert(names.index(after) + 1, phase)
+        else:
+            _PHASES.append(phase)
+        _VERSION[0] += 1
+
+
+def register(r: Rule, replace: bool = False) -> Rule:
+    """Add a rule to the registry."""
+    with _LOCK:
+        if r.phase not in {p.name for p in _PHASES}:
+            raise ValueError(f"rule {r.name!r}: unknown phase {r.phase!r}; phases are {[p.name for p in _PHASES]}")
+        if r.name in _RULES and not replace and _RULES[r.name] is not r:
+            raise ValueError(f"a rule named {r.name!r} is already registered")
+        _RULES[r.name] = r
+        _VERSION[0] += 1
+    return r
+
+
+def unregister(name: str) -> None:
+    """Remove a rule by name."""
+    with _LOCK:
+        if name not in _RULES:
+            raise KeyError(f"no rule named {name!r}")
+        del _RULES[name]
+        _VERSION[0] += 1
+
+
+def get_rule(name: str) -> Rule:
+    """The registered rule called ``name``."""
+    try:
+        return _RULES[name]
+    except KeyError:
+        raise KeyError(f"no rule named {name!r}; known rules: {sorted(_RULES)}") from None
+
+
+def all_rules() -> list[Rule]:
+    """Every registered rule, in registration order."""
+    return list(_RULES.values())
+
+
+def rules_in_phase(phase: str) -> list[Rule]:
+    """Registered rules of one phase, in registration order."""
+    return [r for r in _RULES.values() if r.phase == phase]
+
+
+def registry_version() -> int:
+    return _VERSION[0]
+
+
+def rule(
+    pattern: Any,
+    *,
+    phase: str = "simplify",
+    name: str | None = None,
+    tags: tuple | list = (),
+    excludable: bool = True,
+    register: bool = True,
+    replace: bool = False,
+) -> Callable[[Callable], Rule]:
+    """Decorator turning ``fn(node, **captures)`` into a registered :class:`Rule`.
+
+    Parameters
+    ----------
+    pattern : Pattern or type
+        What the rule matches.
+    phase : str
+        One of :func:`phases` (default ``"simplify"``).
+    name : str, optional
+        Defaults to the function name.
+    tags : sequence of str
+        Tags for config-based exclusion (``hlq.rules.exclude``).
+    excludable : bool
+        Set False for rules needed for correctness.
+    register : bool
+        Register immediately (default True).
+    replace : bool
+        Allow replacing an existing rule of the same name.
+    """
+
+    def deco(fn: Callable) -> Rule:
+        r = Rule(
+            name=name or fn.__name__,
+            pattern=as_pattern(pattern),
+            fn=fn,
+            phase=phase,
+            tags=tuple(tags),
+            excludable=excludable,
+            doc=(fn.__doc__ or "").strip(),
+        )
+        if register:
+            globals()["register"](r, replace=replace)
+        return r
+
+    return deco
