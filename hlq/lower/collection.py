@@ -24,7 +24,7 @@ from __future__ import annotations
 import threading
 
 import dask
-from dask._expr import Expr
+from dask._expr import Expr, _ExprSequence
 from dask.base import DaskMethodsMixin
 
 from hlq.expr.node import Node
@@ -80,6 +80,14 @@ class HlqExpr(Expr):
     def dependencies(self):
         return []
 
+    def _simplify_up(self, parent, dependents):
+        # dask.compute(x, y, ...) wraps collections in an _ExprSequence; lower
+        # all hlq plans jointly so shared subexpressions are fused the same way
+        # and computed once.
+        if type(parent) is _ExprSequence and all(isinstance(op, HlqExpr) for op in parent.operands):
+            return HlqSequenceExpr(*parent.operands)
+        return None
+
     def __dask_keys__(self):
         return self.operands[0].output_keys()
 
@@ -101,6 +109,24 @@ class HlqExpr(Expr):
         return f"HlqExpr({self.operands[0].label()})"
 
     __repr__ = __str__
+
+
+class HlqSequenceExpr(_ExprSequence):
+    """Several hlq plans computed together: one joint lowering (shared nodes once)."""
+
+    def _layer(self) -> dict:
+        cache = self.__dict__.get("_hlq_graph")
+        if cache is None:
+            nodes = [op.operands[0] if op.operands[1] else optimize_node(op.operands[0]) for op in self.operands]
+            cache = lower(nodes)
+            self.__dict__["_hlq_graph"] = cache
+        return cache
+
+    def __dask_graph__(self):
+        return self._layer()
+
+    def finalize_compute(self):
+        return HlqSequenceExpr(*(op.finalize_compute() for op in self.operands))
 
 
 class HlqCollection(DaskMethodsMixin):

@@ -288,11 +288,14 @@ def lower(roots: list[Node], plan: LoweringPlan | None = None) -> dict:
             continue
         _compile_group(g)
         func, ext, bargs = g.program
+        ident = identity_map(len(root.numblocks))
+        ext = [(cname, None if cmap == ident else cmap) for cname, cmap, _ in ext]
+        bargs = [(m.bw_block_arg, None if mmap == ident else mmap) for m, mmap in bargs]
         for idx in blocks:
             key = (name, *idx)
-            args = [TaskRef((cname, *apply_map(cmap, idx))) for cname, cmap, _ in ext]
-            for m, mmap in bargs:
-                args.append(m.bw_block_arg(apply_map(mmap, idx)))
+            args = [TaskRef((cname, *(idx if cmap is None else apply_map(cmap, idx)))) for cname, cmap in ext]
+            for barg, mmap in bargs:
+                args.append(barg(idx if mmap is None else apply_map(mmap, idx)))
             dsk[key] = Task(key, func, *args)
     return dsk
 

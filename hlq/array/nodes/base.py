@@ -23,6 +23,10 @@ class ArrayNode(Node):
     is_blockwise = False
     bw_has_arg = False
 
+    def bw_block_arg(self, idx):
+        """Per-block argument of blockwise nodes that declare ``bw_has_arg``."""
+        return None
+
     def _array_props(self):  # pragma: no cover - abstract
         raise NotImplementedError
 

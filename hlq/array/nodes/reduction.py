@@ -235,7 +235,10 @@ class Partial(Blockwise):
     """Per-block intermediate of a reduction (fusable with its input)."""
 
     _fields = ("child", "kind", "axis", "dtype_", "ddof")
-    bw_has_arg = True
+
+    @property
+    def bw_has_arg(self):
+        return KINDS[self.kind].needs_offset
 
     @property
     def op_name(self):
@@ -271,7 +274,7 @@ class _PartialFn:
     def __name__(self):
         return f"{self.kind}-partial"
 
-    def __call__(self, x, offset):
+    def __call__(self, x, offset=None):
         k = KINDS[self.kind]
         dtype = self.dtype if self.kind in ("sum", "prod", "nansum", "nanprod", "mean", "nanmean", "var",
                                             "nanvar", "std", "nanstd") else None

@@ -53,7 +53,11 @@ class Full(Source):
         return {"bw_func": _FullFn(self.dtype, self.fill_value)}
 
     def bw_block_arg(self, idx):
-        return tuple(d.size(i) for d, i in zip(self.dims, idx))
+        tables = self.__dict__.get("_size_tables")
+        if tables is None:
+            tables = tuple(d.sizes() for d in self.dims)
+            self.__dict__["_size_tables"] = tables
+        return tuple([t[i] for t, i in zip(tables, idx)])
 
     def label(self):
         return self.op_name if self.op_name != "full" else f"full({self.fill_value!r})"
