@@ -51,6 +51,7 @@ def explain(x, trace: bool = False) -> str:
         f"== plan after optimization ({sum(1 for _ in opt.walk())} nodes, {n_after} tasks) ==",
         pprint(opt),
     ]
+    lines += ["", "== tasks per fused group (consumer <- producers) ==", plan_lowering([opt]).describe()]
     out_bytes = getattr(opt, "nbytes", None)
     if out_bytes is not None:
         lines.append(f"result: {out_bytes} bytes")

@@ -78,9 +78,13 @@ class Group:
 
     root: Node
     members: list = field(default_factory=list)  # topo order, root last
-    maps: dict = field(default_factory=dict)  # id(member) -> map from root blocks
+    maps: dict = field(default_factory=dict)  # id(member) -> list of maps from root blocks
     blockwise: bool = True
     program: object = None  # (func, arg builders) once compiled
+
+    def instances(self) -> list:
+        """(member, block map) pairs, producers first, the root last."""
+        return [(m, mmap) for m in self.members for mmap in self.maps[id(m)]]
 
 
 @dataclass
@@ -91,6 +95,21 @@ class LoweringPlan:
     group_of: dict  # id(node) -> Group
     order: list  # group roots, consumers first
     demand: dict  # id(root) -> None (all) or set of block indices
+    not_fused: dict = field(default_factory=dict)  # id(node) -> why it starts its own group
+
+    def describe(self) -> str:
+        """Text summary of the fusion decisions: groups, task counts and refusals."""
+        lines = []
+        for root in self.order:
+            g = self.groups[id(root)]
+            d = self.demand.get(id(root))
+            n = _nblocks(root.numblocks) if d is None else len(d)
+            if n == 0:
+                continue
+            chain = " <- ".join(m.op_name for m in reversed(g.members))
+            why = self.not_fused.get(id(root), "")
+            lines.append(f"{n:>8} tasks  {chain}" + (f"   [own group: {why}]" if why else ""))
+        return "\n".join(lines)
 
     def task_count(self) -> int:
         n = 0
@@ -111,6 +130,46 @@ def _all_indices(numblocks):
     return itertools.product(*(range(b) for b in numblocks))
 
 
+def _fusion_candidate(node, fuse, root_ids):
+    """None if ``node`` may join a consumer's group, else the reason it may not."""
+    if not fuse:
+        return "fusion disabled (hlq.fuse=False)"
+    if not node.is_blockwise:
+        return "not blockwise"
+    if id(node) in root_ids:
+        return "requested output"
+    return None
+
+
+def _duplicable(node) -> bool:
+    """Cheap sources (no array inputs but 0-d literals) may be evaluated once per block map."""
+    return all(not child.numblocks for child, _ in node.bw_inputs)
+
+
+def _join_target(node, parents, group_of):
+    """(None, group, maps) if ``node`` can join its consumers' group, else (reason, None, None)."""
+    if not parents:
+        return "no consumer", None, None
+    target = None
+    maps: list = []
+    for p in parents:
+        g = group_of[id(p)]
+        if not g.blockwise:
+            return "consumed by a non-blockwise node", None, None
+        if target is not None and g is not target:
+            return "consumed by several groups", None, None
+        target = g
+        for pmap in g.maps[id(p)]:
+            for child, edge in p.bw_inputs:
+                if child is node:
+                    m = compose_with_sizes(edge, pmap, g.root.numblocks)
+                    if m not in maps:
+                        maps.append(m)
+    if len(maps) > 1 and not _duplicable(node):
+        return "read through different block maps", None, None
+    return None, target, maps
+
+
 def plan_lowering(roots: list[Node], fuse: bool | None = None) -> LoweringPlan:
     """Decide fusion groups and demanded blocks for ``roots`` (all blocks of each root)."""
     if fuse is None:
@@ -122,47 +181,28 @@ def plan_lowering(roots: list[Node], fuse: bool | None = None) -> LoweringPlan:
     groups: dict[int, Group] = {}
     group_roots: list[Node] = []
 
+    not_fused: dict[int, str] = {}
     for node in reversed(order):  # consumers before producers
-        joined = False
-        if fuse and node.is_blockwise and id(node) not in root_ids:
-            parents = deps[node]
-            target = None
-            composed = None
-            ok = bool(parents)
-            for p in parents:
-                g = group_of[id(p)]
-                if not g.blockwise or (target is not None and g is not target):
-                    ok = False
-                    break
-                target = g
-                pmap = g.maps[id(p)]
-                for child, edge in p.bw_inputs:
-                    if child is node:
-                        m = compose_with_sizes(edge, pmap, g.root.numblocks)
-                        if composed is None:
-                            composed = m
-                        elif composed != m:
-                            ok = False
-                            break
-                if not ok:
-                    break
-            if ok and target is not None and composed is not None:
+        why = _fusion_candidate(node, fuse, root_ids)
+        if why is None:
+            why, target, maps = _join_target(node, deps[node], group_of)
+            if why is None:
                 target.members.append(node)
-                target.maps[id(node)] = composed
+                target.maps[id(node)] = maps
                 group_of[id(node)] = target
-                joined = True
-        if not joined:
-            g = Group(root=node, members=[node], maps={id(node): identity_map(len(node.numblocks))},
-                      blockwise=node.is_blockwise)
-            groups[id(node)] = g
-            group_of[id(node)] = g
-            group_roots.append(node)
+                continue
+        not_fused[id(node)] = why
+        g = Group(root=node, members=[node], maps={id(node): [identity_map(len(node.numblocks))]},
+                  blockwise=node.is_blockwise)
+        groups[id(node)] = g
+        group_of[id(node)] = g
+        group_roots.append(node)
 
     for g in groups.values():
         g.members.reverse()  # producers first, root last
 
     demand = _propagate_demand(group_roots, groups, group_of, root_ids)
-    return LoweringPlan(groups=groups, group_of=group_of, order=group_roots, demand=demand)
+    return LoweringPlan(groups=groups, group_of=group_of, order=group_roots, demand=demand, not_fused=not_fused)
 
 
 def _propagate_demand(group_roots, groups, group_of, root_ids):
@@ -204,8 +244,7 @@ def _propagate_demand(group_roots, groups, group_of, root_ids):
             for child, blocks in per_child.values():
                 add(child, blocks)
             continue
-        for m in g.members:
-            mmap = g.maps[id(m)]
+        for m, mmap in g.instances():
             for child, edge in m.bw_inputs:
                 if group_of[id(child)] is g:
                     continue
@@ -223,38 +262,38 @@ def _propagate_demand(group_roots, groups, group_of, root_ids):
 
 
 def _compile_group(g: Group):
-    """Build the fused callable and the per-block argument recipe of a group."""
-    members = g.members
-    position = {id(m): i for i, m in enumerate(members)}
+    """Build the fused callable and the per-block argument recipe of a group.
+
+    A member instance is a (node, block map) pair: cheap sources read through
+    several maps (``x + x.T``) are evaluated once per map.
+    """
+    nroot = g.root.numblocks
+    instances = g.instances()  # producers first
+    position = {(id(m), mmap): i for i, (m, mmap) in enumerate(instances)}
+    in_group = {id(m) for m in g.members}
     ext_slots: dict = {}  # (id(child), map) -> arg slot
     ext_list: list = []  # (child, map)
-    barg_list: list = []  # (member, map)
-    steps = []
-    # first pass: assign external slots
-    for m in members:
-        mmap = g.maps[id(m)]
+    for m, mmap in instances:
         for child, edge in m.bw_inputs:
-            if id(child) in position:
+            if id(child) in in_group:
                 continue
-            cmap = compose_with_sizes(edge, mmap, g.root.numblocks)
-            k = (id(child), cmap)
+            k = (id(child), compose_with_sizes(edge, mmap, nroot))
             if k not in ext_slots:
                 ext_slots[k] = len(ext_list)
-                ext_list.append((child, cmap))
+                ext_list.append((child, k[1]))
+    barg_list: list = []  # (member, map)
+    steps = []
     next_ = len(ext_list)
-    for m in members:
-        mmap = g.maps[id(m)]
+    for m, mmap in instances:
         refs = []
         for child, edge in m.bw_inputs:
-            if id(child) in position:
-                refs.append(("r", position[id(child)]))
-            else:
-                refs.append(("a", ext_slots[(id(child), compose_with_sizes(edge, mmap, g.root.numblocks))]))
+            k = (id(child), compose_with_sizes(edge, mmap, nroot))
+            refs.append(("r", position[k]) if id(child) in in_group else ("a", ext_slots[k]))
         if m.bw_has_arg:
             refs.append(("a", next_ + len(barg_list)))
             barg_list.append((m, mmap))
         steps.append((m.bw_func, tuple(refs)))
-    label = "-".join(m.op_name for m in reversed(members[-3:]))
+    label = "-".join(m.op_name for m in reversed(g.members[-3:]))
     func = FusedBlockFunction(tuple(steps), label=f"fused-{label}")
     ext = [(c.name, cmap, c.numblocks == ()) for c, cmap in ext_list]
     g.program = (func, ext, barg_list)
