@@ -276,7 +276,8 @@ class Node:
         flat = []
         for n in order:
             args = tuple(_encode_arg(a, index) for a in n._args)
-            flat.append((type(n), args))
+            # ship computed tokens: key names stay identical in other processes
+            flat.append((type(n), args, n._token))
         return _rebuild_plan, (tuple(flat),)
 
     def walk(self) -> Iterator["Node"]:
@@ -314,8 +315,11 @@ def _decode_arg(a, built):
 
 def _rebuild_plan(flat):
     built = []
-    for cls, args in flat:
-        built.append(cls(*(_decode_arg(a, built) for a in args)))
+    for cls, args, token in flat:
+        node = cls(*(_decode_arg(a, built) for a in args))
+        if token is not None and node._token is None:
+            node.__dict__["_token"] = token
+        built.append(node)
     return built[-1]
 
 

@@ -320,7 +320,11 @@ def lower(roots: list[Node], plan: LoweringPlan | None = None) -> dict:
         if not g.blockwise:
             for idx in blocks:
                 key = (name, *idx)
-                dsk[key] = root.block_task(key, idx)
+                t = root.block_task(key, idx)
+                if type(t) is dict:  # a node may add entries besides its own key
+                    dsk.update(t)
+                else:
+                    dsk[key] = t
             continue
         if len(g.members) == 1:
             _lower_single(root, name, blocks, dsk)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from dask._task_spec import DataNode, List, Task, TaskRef
+from dask._task_spec import Alias, DataNode, List, Task, TaskRef
 
 from hlq.array.chunks import Dim
 from hlq.expr.node import Node
@@ -84,15 +84,27 @@ class ArrayNode(Node):
 
 
 class _Blocks:
-    """Computed block values held by a persisted array (compared by identity)."""
+    """Computed block values held by a persisted array (compared by identity).
 
-    __slots__ = ("values",)
+    Blocks persisted on a distributed cluster are futures: the client keeps
+    them (and so the data) alive; a pickled copy - the plan shipped to the
+    scheduler - carries only the fact that they are remote.
+    """
 
-    def __init__(self, values):
+    __slots__ = ("values", "remote")
+
+    def __init__(self, values, remote=None):
         self.values = values
+        self.remote = any(_is_future(v) for v in values[:1]) if remote is None else remote
+
+    def __reduce__(self):
+        if self.remote:
+            return (_Blocks, ((None,) * len(self.values), True))
+        return (_Blocks, (self.values, False))
 
     def __dask_tokenize__(self):
-        return ("persisted-blocks", id(self))
+        # the Persisted node's ``origin`` (a key name) already identifies the data
+        return "persisted-blocks"
 
 
 def nested_keys(name: str, numblocks: tuple):
@@ -204,14 +216,21 @@ class Persisted(ArrayNode):
 
     @property
     def name(self):
-        return self.origin
+        return "persisted-" + self.origin
 
     def block_dependencies(self, idx):
         return ()
 
     def block_task(self, key, idx):
         flat = int(np.ravel_multi_index(idx, self.numblocks)) if self.numblocks else 0
+        if self.blocks.remote:
+            # distributed persist: the data lives on the cluster under its old key
+            return Alias(key, (self.origin, *idx))
         return DataNode(key, self.blocks.values[flat])
+
+
+def _is_future(value) -> bool:
+    return type(value).__name__ == "Future" and hasattr(value, "key") and hasattr(value, "client")
 
 
 def dims_of(chunks) -> tuple:
