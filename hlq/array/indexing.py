@@ -7,8 +7,8 @@ dimension is dropped), plus ``None`` entries for new axes.
 
 >>> normalize_index((slice(None, None, -1), 2), (5, 4))
 ((4, -1, -1), 2)
->>> compose_index(((1, 9, 2),), ((1, 3, 1),), )
-((3, 7, 2),)
+>>> compose_index(((1, 3, 1),), ((1, 9, 2),))
+((3, 6, 2),)
 """
 
 from __future__ import annotations
