@@ -60,8 +60,10 @@ def full(shape, fill_value, dtype=None, chunks="auto", name=None, order="C", *, 
 
 
 def _like(a, shape, dtype, chunks):
-    shape = getattr(a, "shape", np.shape(a)) if shape is None else shape
-    dtype = getattr(a, "dtype", np.asarray(a).dtype) if dtype is None else dtype
+    if shape is None:
+        shape = a.shape if hasattr(a, "shape") else np.shape(a)
+    if dtype is None:
+        dtype = a.dtype if hasattr(a, "dtype") else np.asarray(a).dtype
     if chunks is None:
         chunks = a.chunks if isinstance(a, Array) and tuple(_shape(shape)) == a.shape else "auto"
     return shape, dtype, chunks
@@ -92,10 +94,12 @@ def arange(start=0, stop=None, step=1, *, chunks="auto", like=None, dtype=None, 
     if stop is None:
         start, stop = 0, start
     if step == 0:
-        raise ValueError("Maximum allowed size exceeded" if False else "arange: step must not be zero")
+        raise ValueError("arange: step must not be zero")
     num = max(int(math.ceil((stop - start) / step)), 0)
     if dtype is None:
-        dtype = np.arange(start, start + step, step).dtype if num else np.array([start, stop, step]).dtype
+        # numpy's rule: the default float/complex/int type of the widest argument kind
+        kinds = {np.asarray(v).dtype.kind for v in (start, stop, step)}
+        dtype = np.complex128 if "c" in kinds else np.float64 if "f" in kinds else np.int64
     dtype = np.dtype(dtype)
     dims = normalize_dims(chunks, (num,), dtype=dtype)
     return Array(Arange(start, step, dims, dtype, 0))

@@ -104,19 +104,17 @@ def compose_index(outer: tuple, inner: tuple):
         r = range(*item)
         if isinstance(o, int):
             res.append(r[o])
-        else:
-            res.append(_range_entry(r[slice(*_as_slice(o))]))
+            continue
+        sel = range(*o)  # positions in the inner result, range semantics
+        if len(sel) == 0:
+            res.append(_range_entry(range(r.start, r.start)))
+            continue
+        first, last, step = r[sel[0]], r[sel[-1]], r.step * sel.step
+        res.append(_range_entry(range(first, last + (1 if step > 0 else -1), step)))
     while p < len(items):
         res.append(items[p])
         p += 1
     return tuple(res)
-
-
-def _as_slice(entry):
-    start, stop, step = entry
-    if step < 0 and stop < 0:
-        stop = None
-    return (start, stop, step)
 
 
 def is_full(index, shape) -> bool:

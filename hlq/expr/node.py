@@ -30,6 +30,7 @@ False
 
 from __future__ import annotations
 
+import math
 import threading
 import weakref
 from typing import Any, ClassVar, Iterator
@@ -62,14 +63,20 @@ def _intern_key(value: Any) -> Any:
     if isinstance(value, list):
         return (list, tuple(_intern_key(v) for v in value))
     if isinstance(value, dict):
-        return (dict, tuple((k, _intern_key(v)) for k, v in value.items()))
+        return (dict, tuple((_intern_key(k), _intern_key(v)) for k, v in value.items()))
     if isinstance(value, slice):
         return (slice, _intern_key(value.start), _intern_key(value.stop), _intern_key(value.step))
     try:
         hash(value)
     except TypeError:
         return ("id", type(value), id(value))
-    if value != value:  # NaN: never equal to itself, key it by type only
+    if isinstance(value, float):  # also numpy float64
+        if value != value:  # NaN: never equal to itself, key it by type only
+            return ("nan", type(value))
+        if value == 0.0:  # keep the sign of zero: 1 / -0.0 differs from 1 / 0.0
+            return (type(value), value, math.copysign(1.0, value))
+        return (type(value), value)
+    if value != value:
         return ("nan", type(value))
     return (type(value), value)
 

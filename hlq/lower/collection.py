@@ -24,6 +24,7 @@ from __future__ import annotations
 import threading
 
 import dask
+import dask.threaded
 from dask._expr import Expr, _ExprSequence
 from dask.base import DaskMethodsMixin
 
@@ -175,9 +176,8 @@ class HlqCollection(DaskMethodsMixin):
 
     __dask_optimize__ = staticmethod(lambda dsk, keys, **kwargs: dsk)
 
-    @staticmethod
-    def __dask_scheduler__(dsk, keys, **kwargs):
-        return dask.threaded.get(dsk, keys, **kwargs)
+    # the same object as dask.array's default, so mixed dask.compute calls agree
+    __dask_scheduler__ = staticmethod(dask.threaded.get)
 
     def __dask_postcompute__(self):
         return self._node.postcompute()
@@ -191,7 +191,9 @@ class HlqCollection(DaskMethodsMixin):
 
 
 def _rebuild_persisted(results: dict, cls, node: Node, rename=None):
+    from dask._task_spec import GraphNode
+
+    if any(isinstance(v, GraphNode) for v in results.values()):
+        # dask.optimize hands back graphs, not results: the optimized plan is the answer
+        return cls._from_node(node)
     return cls._from_node(node.rebuild_persisted(results))
-
-
-import dask.threaded  # noqa: E402  (after class definitions; used by __dask_scheduler__)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import dask
 
 from hlq.expr.node import Node
+from hlq.expr.traverse import walk
 from hlq.rules import registry
 from hlq.rules.registry import Phase, Rule
 
@@ -116,7 +117,8 @@ def _phase_index(phase: Phase, excluded: frozenset) -> _RuleIndex:
 _LOCAL_CAP = 1000
 
 
-def _rewrite_local(node: Node, index: _RuleIndex, phase: str, trace: Trace | None, fired: list) -> Node:
+def _rewrite_local(node: Node, index: _RuleIndex, phase: str, trace: Trace | None, fired: list,
+                   budget: int = 1 << 62) -> Node:
     """Apply rules at one node until none fires."""
     seen = None
     for _ in range(_LOCAL_CAP):
@@ -134,6 +136,11 @@ def _rewrite_local(node: Node, index: _RuleIndex, phase: str, trace: Trace | Non
                     raise OptimizerError(f"rule {r.name!r} returned {type(new).__name__}, not a Node")
                 stats["fired"] += 1
                 fired.append(r.name)
+                if len(fired) > budget:
+                    raise OptimizerError(
+                        f"phase {phase!r} made more than {budget} rewrites without converging; "
+                        f"rules involved: {list(dict.fromkeys(fired[-50:]))}"
+                    )
                 if trace is not None:
                     trace.events.append(TraceEvent(phase, r.name, node, new))
                 if seen is None:
@@ -151,7 +158,7 @@ def _rewrite_local(node: Node, index: _RuleIndex, phase: str, trace: Trace | Non
     raise OptimizerError(f"more than {_LOCAL_CAP} rewrites at one node in phase {phase!r}: rules {sorted(set(fired[-20:]))}")
 
 
-def _pass(root: Node, index: _RuleIndex, phase: str, trace: Trace | None, fired: list) -> Node:
+def _pass(root: Node, index: _RuleIndex, phase: str, trace: Trace | None, fired: list, budget: int) -> Node:
     """One top-down pass over the DAG (iterative, each node once)."""
     memo: dict[int, Node] = {}
     rewritten: dict[int, Node] = {}
@@ -163,12 +170,14 @@ def _pass(root: Node, index: _RuleIndex, phase: str, trace: Trace | None, fired:
             new = rewritten[nid]
             kids = new.children
             if kids:
-                new = new.with_children([memo[id(c)] for c in kids])
+                # a child still in progress is an ancestor that a rule re-used
+                # below its own rewrite: keep it as it is in this pass
+                new = new.with_children([memo.get(id(c), c) for c in kids])
             memo[nid] = new
             continue
         if nid in memo or nid in rewritten:
             continue
-        new = _rewrite_local(node, index, phase, trace, fired)
+        new = _rewrite_local(node, index, phase, trace, fired, budget)
         rewritten[nid] = new
         stack.append((node, True))
         for c in reversed(new.children):
@@ -208,10 +217,13 @@ def optimize_plan(
             continue
         history = {root: 0}
         fired: list[str] = []
+        # rewrites allowed in one phase: generous for pushdown through deep
+        # plans, small enough to stop a rule that grows the plan forever
+        budget = 1000 + 50 * sum(1 for _ in walk(root))
         marks = [0]
         max_passes = 1 if phase.mode == "once" else phase.max_passes
         for i in range(max_passes):
-            new = _pass(root, index, phase.name, trace, fired)
+            new = _pass(root, index, phase.name, trace, fired, budget)
             if trace is not None:
                 trace.passes[phase.name] = i + 1
             if new is root:

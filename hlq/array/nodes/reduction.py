@@ -136,51 +136,70 @@ def _moment_kind(name, nan, root):
 
 
 def _arg_kind(name, nan):
-    pick = "min" if "min" in name else "max"
-    argf = getattr(np, ("nanarg" if nan else "arg") + pick)
-    valf = getattr(np, ("nan" if nan else "") + pick)
+    """argmin/argmax (and nan-variants): intermediates are (value, global index).
+
+    Ties go to the smallest global index (numpy's first occurrence).  The
+    plain variants let NaN win (numpy returns the first NaN); the nan
+    variants let NaN lose and raise like numpy when a whole slice is NaN.
+    """
+    is_min = "min" in name
+
+    def select(v, axis):
+        """Position (keepdims) along ``axis`` of the winning value of ``v``."""
+        if v.dtype.kind in "fc":
+            isn = np.isnan(v)
+            if nan:
+                filled = np.where(isn, np.inf if is_min else -np.inf, v)
+                best = (np.min if is_min else np.max)(filled, axis=axis, keepdims=True)
+                cand = (filled == best) & ~isn
+                cand |= ~np.any(cand, axis=axis, keepdims=True) & (filled == best)
+                return np.argmax(cand, axis=axis, keepdims=True)
+            if np.any(isn):
+                has = np.any(isn, axis=axis, keepdims=True)
+                first_nan = np.argmax(isn, axis=axis, keepdims=True)
+                other = (np.nanargmin if is_min else np.nanargmax)(
+                    np.where(np.all(isn, axis=axis, keepdims=True), 0, v), axis=axis, keepdims=True)
+                return np.where(has, first_nan, other)
+        return (np.argmin if is_min else np.argmax)(v, axis=axis, keepdims=True)
 
     def chunk(x, axis, dtype, ddof, offset=None, shape=None):
-        # axis is a single axis here, or all axes (flattened global index)
         if len(axis) == 1:
             a = axis[0]
             if x.shape[a] == 0:
                 raise ValueError(f"attempt to get {name} of an empty sequence")
-            i = argf(x, axis=a, keepdims=True)
-            v = np.take_along_axis(x, i, axis=a)
-            return {"v": v, "i": i + offset[a]}
-        flat_i = argf(x, axis=None)
-        v = x.reshape(-1)[flat_i]
-        local = np.unravel_index(flat_i, x.shape)
-        glob = np.ravel_multi_index(tuple(l + o for l, o in zip(local, offset)), shape)
+            i = select(x, a)
+            return {"v": np.take_along_axis(x, i, axis=a), "i": i + offset[a]}
+        flat = x.reshape(-1)
+        k = int(select(flat, 0)[0])
+        local = np.unravel_index(k, x.shape)
+        glob = np.ravel_multi_index(tuple(int(l) + o for l, o in zip(local, offset)), shape)
         keep = (1,) * x.ndim
-        return {"v": np.asarray(v).reshape(keep), "i": np.asarray(glob, dtype=np.int64).reshape(keep)}
+        return {"v": flat[k:k + 1].reshape(keep), "i": np.full(keep, glob, dtype=np.int64)}
 
     def combine(parts, axis):
         if len(axis) == 1:
             a = axis[0]
             v = np.concatenate([p["v"] for p in parts], axis=a)
             i = np.concatenate([p["i"] for p in parts], axis=a)
-            k = argf(v, axis=a, keepdims=True)
+            k = select(v, a)
             return {"v": np.take_along_axis(v, k, axis=a), "i": np.take_along_axis(i, k, axis=a)}
-        v = np.array([p["v"].reshape(()) for p in parts])
-        i = np.array([p["i"].reshape(()) for p in parts])
-        # ties: smallest global index among equal extremes (numpy's first occurrence)
-        best = valf(v)
-        if np.isnan(best) if v.dtype.kind in "fc" else False:
-            cand = np.isnan(v)
-        else:
-            cand = v == best
-        j = int(np.argmin(np.where(cand, i, np.iinfo(np.int64).max)))
+        # all axes: order the candidates by global index, then select
+        v = np.concatenate([p["v"].reshape(-1) for p in parts])
+        i = np.concatenate([p["i"].reshape(-1) for p in parts])
+        order = np.argsort(i, kind="stable")
+        v, i = v[order], i[order]
+        k = int(select(v, 0)[0])
         keep = parts[0]["v"].shape
-        return {"v": v[j].reshape(keep), "i": i[j].reshape(keep)}
+        return {"v": v[k:k + 1].reshape(keep), "i": i[k:k + 1].reshape(keep)}
 
     def aggregate(inter, axis, keepdims, dtype, ddof):
+        if nan and inter["v"].dtype.kind in "fc" and np.any(np.isnan(inter["v"])):
+            raise ValueError("All-NaN slice encountered")
         i = inter["i"]
         if not keepdims:
             i = np.squeeze(i, axis=axis)
             if i.ndim == 0:
-                i = np.int64(i[()])
+                i = np.intp(i[()])
         return i
 
     return Kind(name, chunk, combine, aggregate, needs_offset=True)
