@@ -28,14 +28,14 @@ def _task_count(node) -> int:
     return plan_lowering([node]).task_count()
 
 
-def explain(x, trace: bool = False) -> str:
+def explain(x, trace: bool = False, max_lines: int = 200) -> str:
     """The plan of ``x`` before and after optimization, as text.
 
     Each line shows the operation, shape, dtype, chunks and number of
     blocks; the header gives the tasks each plan lowers to (the "before"
     count lowers the unoptimized plan with fusion and culling only).  With
     ``trace=True`` every rule that fired is listed in order with the node
-    before and after.
+    before and after.  Each plan shows at most ``max_lines`` lines.
     """
     if not isinstance(x, HlqCollection):
         raise TypeError(f"explain() needs an hlq collection, got {type(x).__name__}")
@@ -46,10 +46,10 @@ def explain(x, trace: bool = False) -> str:
     n_before, n_after = _task_count(lowered_only), _task_count(opt)
     lines = [
         f"== plan before optimization ({sum(1 for _ in node.walk())} nodes, {n_before} tasks) ==",
-        pprint(node),
+        pprint(node, max_lines=max_lines),
         "",
         f"== plan after optimization ({sum(1 for _ in opt.walk())} nodes, {n_after} tasks) ==",
-        pprint(opt),
+        pprint(opt, max_lines=max_lines),
     ]
     lines += ["", "== tasks per fused group (consumer <- producers) ==", plan_lowering([opt]).describe()]
     out_bytes = getattr(opt, "nbytes", None)

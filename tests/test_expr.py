@@ -570,9 +570,12 @@ def test_pprint_params_and_custom_describe():
     n = Call("f", (x, 2), True)
     text = pprint(n)
     assert text.splitlines()[0] == "call(name='f', flag=True)"
-    assert text.splitlines()[1] == "└─ leaf(v=1)"
+    # an only child stays at its parent's indentation (chains render linearly)
+    assert text.splitlines()[1] == "leaf(v=1)"
     custom = pprint(n, describe=lambda node: f"<{node.op_name}>")
-    assert custom.splitlines() == ["<call>", "└─ <leaf>"]
+    assert custom.splitlines() == ["<call>", "<leaf>"]
+    two = pprint(Call("g", (x, Leaf(2)), False))
+    assert two.splitlines()[1:] == ["├─ leaf(v=1)", "└─ leaf(v=2)"]
     assert repr(x) == "<Leaf leaf(v=1)>"
     long = Leaf("x" * 100)
     assert len(long.label()) < 60 and "..." in long.label()
@@ -591,3 +594,37 @@ def test_pprint_uses_describe_of_array_nodes():
     assert "blocks=4" in text
     assert "transpose" in text
     assert "(shared, shown above)" in text  # x is used twice
+
+
+def test_interning_is_thread_safe():
+    import threading
+
+    n_threads = 8
+    barrier = threading.Barrier(n_threads)
+    results = [None] * n_threads
+
+    def build(i):
+        barrier.wait()
+        x = Leaf("thread-safety")
+        for k in range(300):
+            x = Add(x, Leaf(k))
+        results[i] = x
+
+    threads = [threading.Thread(target=build, args=(i,)) for i in range(n_threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r is results[0] for r in results)
+    assert count_nodes(results[0]) == 601
+
+
+def test_pprint_deep_chain_is_linear_and_truncates():
+    node = Leaf(0)
+    for i in range(3000):
+        node = Call("f", (node, i), False)
+    text = pprint(node)
+    assert len(text.splitlines()) == 3001
+    assert max(len(line) for line in text.splitlines()) < 80
+    short = pprint(node, max_lines=10)
+    assert len(short.splitlines()) == 11 and "truncated" in short.splitlines()[-1]

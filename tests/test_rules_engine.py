@@ -658,3 +658,44 @@ def test_public_reexports():
     assert hlq.Is is Is and hlq.Capture is Capture and hlq.AnyOf is AnyOf
     assert hlq.Not is Not and hlq.Where is Where and hlq.Phase is Phase and hlq.ANY is ANY
     assert count_nodes(Add(Lit(1), Lit(1))) == 2
+
+
+def test_collection_reoptimizes_when_config_changes():
+    # a collection caches its optimized plan; the cache follows dask.config
+    import hlq.array as da
+
+    x = da.ones((1000, 1000), chunks=10)
+    z = x.rechunk(20)[:30, :30]
+    with_pushdown = z.task_count()
+    with dask.config.set({"hlq.rules.exclude": ["slice-pushdown"]}):
+        without = z.task_count()
+        assert float(z.sum().compute()) == 900.0
+    assert without > with_pushdown
+    assert z.task_count() == with_pushdown
+    y = (x + 1)[:10, :10]
+    assert y.task_count() == 1
+    with dask.config.set({"hlq.fuse": False}):
+        assert y.task_count() > 1
+    assert y.task_count() == 1
+
+
+def test_registering_a_rule_invalidates_cached_plans(reg):
+    import hlq.array as da
+    from hlq.array.nodes import Elemwise
+
+    x = da.ones((10, 10), chunks=5)
+    y = x + 1
+    assert float(y.sum().compute()) == 200.0
+    name = uname("add_to_sub")
+
+    @rule(Is(Elemwise, func=Where(lambda f: f is __import__("numpy").add, "is add")), phase="simplify",
+          register=False, name=name)
+    def add_to_sub(node):
+        import numpy as np
+
+        return Elemwise(np.subtract, node.args, node.dtype_, node.kwargs)
+
+    reg(add_to_sub)
+    assert float(y.sum().compute()) == 0.0
+    unregister(name)
+    assert float(y.sum().compute()) == 200.0

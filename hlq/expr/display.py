@@ -23,12 +23,14 @@ from hlq.expr.node import Node
 __all__ = ["pprint"]
 
 
-def pprint(root: Node, describe: Callable[[Node], str] | None = None) -> str:
+def pprint(root: Node, describe: Callable[[Node], str] | None = None, max_lines: int | None = None) -> str:
     """Render a plan as an indented tree, one node per line.
 
     A node shared by several parents is expanded once; later occurrences are
-    shown as a back reference.  ``describe`` maps a node to its line (default:
-    :meth:`Node.describe` when defined, else :meth:`Node.label`).
+    shown as a back reference.  The only child of a node stays at its parent's
+    indentation, so long chains render in linear space.  ``describe`` maps a
+    node to its line (default: :meth:`Node.describe` when defined, else
+    :meth:`Node.label`); ``max_lines`` truncates the output.
     """
     if describe is None:
         describe = _default_describe
@@ -37,6 +39,9 @@ def pprint(root: Node, describe: Callable[[Node], str] | None = None) -> str:
     # stack of (node, prefix for this line, prefix for children, is_root)
     stack = [(root, "", "", True)]
     while stack:
+        if max_lines is not None and len(lines) >= max_lines:
+            lines.append(f"... (truncated at {max_lines} lines)")
+            break
         node, head, tail, _ = stack.pop()
         if id(node) in shown:
             lines.append(f"{head}↑ {node.label()}  (shared, shown above)")
@@ -44,6 +49,9 @@ def pprint(root: Node, describe: Callable[[Node], str] | None = None) -> str:
         shown.add(id(node))
         lines.append(head + describe(node))
         kids = node.children
+        if len(kids) == 1:
+            stack.append((kids[0], tail, tail, False))
+            continue
         for i in range(len(kids) - 1, -1, -1):
             last = i == len(kids) - 1
             stack.append((kids[i], tail + ("└─ " if last else "├─ "), tail + ("   " if last else "│  "), False))

@@ -255,10 +255,11 @@ class Random(Source):
         local = []
         for d, g, i, (a, b) in zip(self.dims, self.grid, idx, self.region):
             s0 = a + d.start(i)
-            k = g.locate(s0)
+            k = g.locate(min(s0, max(g.length - 1, 0)))  # empty regions may start at the end
             b0 = g.start(k)
             orig.append(k)
-            local.append(slice(s0 - b0, s0 - b0 + d.size(i)))
+            lo = min(s0 - b0, g.size(k))
+            local.append(slice(lo, lo + d.size(i)))
         shape = tuple(g.size(k) for g, k in zip(self.grid, orig))
         return (tuple(orig), shape, tuple(local))
 
