@@ -16,6 +16,7 @@ from hlq.array.creation import (
 from hlq.array.routines import (
     all, any, argmax, argmin, blockwise, clip, map_blocks, max, mean, min, moveaxis, nanargmax, nanargmin,
     nanmax, nanmean, nanmin, nanprod, nanstd, nansum, nanvar, prod, std, sum, swapaxes, transpose, var, where,
+    around, ndim, round, shape, size,
 )
 from hlq.array.ufunc import *  # noqa: F401,F403
 from hlq.array.ufunc import __all__ as _ufunc_all
@@ -28,5 +29,6 @@ __all__ = [
     "arange", "empty", "empty_like", "eye", "full", "full_like", "linspace", "ones", "ones_like", "zeros",
     "zeros_like", "all", "any", "argmax", "argmin", "blockwise", "clip", "map_blocks", "max", "mean", "min",
     "moveaxis", "nanargmax", "nanargmin", "nanmax", "nanmean", "nanmin", "nanprod", "nanstd", "nansum", "nanvar",
-    "prod", "std", "sum", "swapaxes", "transpose", "var", "where", *_ufunc_all,
+    "prod", "std", "sum", "swapaxes", "transpose", "var", "where", "around", "ndim", "round", "shape", "size",
+    *_ufunc_all,
 ]

@@ -139,9 +139,29 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         return elemwise(ufunc, *inputs, **kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
+        """numpy functions dispatch to the hlq function of the same name.
+
+        Like dask: a numpy function hlq does not implement computes its
+        arguments and runs numpy, with a ``FutureWarning``.
+        """
         f = HANDLED_FUNCTIONS.get(func)
         if f is None:
-            return NotImplemented
+            import hlq.array as module
+
+            f = getattr(module, getattr(func, "__name__", ""), None)
+            if f is None or f is func or not callable(f) or func.__module__.split(".")[0] != "numpy":
+                import warnings
+
+                import dask
+
+                warnings.warn(
+                    f"The `{func.__module__}.{func.__name__}` function is not implemented by hlq.array; "
+                    "computing the arguments and calling numpy. Use map_blocks or similar to stay lazy.",
+                    FutureWarning,
+                    stacklevel=2,
+                )
+                args, kwargs = dask.compute(args, kwargs)
+                return func(*args, **kwargs)
         return f(*args, **kwargs)
 
     def __bool__(self):

@@ -9,7 +9,7 @@ import numpy as np
 
 from hlq.array.chunks import Dim
 from hlq.array.core import (
-    Array, asarray, elemwise, implements, normalize_dims, reduction, unify_dims, validate_axis, _rechunk_node,
+    Array, asarray, elemwise, implements, reduction, unify_dims, validate_axis, _rechunk_node,
 )
 from hlq.array.nodes import ArrayNode, MapBlocks, Transpose
 
@@ -284,4 +284,33 @@ def blockwise(func, out_ind, *args, name=None, token=None, dtype=None, adjust_ch
                            tuple(sorted(kwargs.items())) if kwargs else None, _accepts_block_id(func)))
 
 
-del normalize_dims
+
+@implements(np.round, np.around)
+def round(a, decimals=0):
+    """Evenly round to ``decimals`` (``numpy.round``)."""
+    return elemwise(np.round, a, decimals=decimals)
+
+
+around = round
+
+
+@implements(np.shape)
+def shape(a):
+    """Shape of an array (no computation)."""
+    return asarray(a).shape
+
+
+@implements(np.ndim)
+def ndim(a):
+    """Number of dimensions (no computation)."""
+    return asarray(a).ndim
+
+
+@implements(np.size)
+def size(a, axis=None):
+    """Number of elements (no computation)."""
+    a = asarray(a)
+    return a.size if axis is None else a.shape[validate_axis(axis, a.ndim)[0]]
+
+
+__all__ += ["round", "around", "shape", "ndim", "size"]

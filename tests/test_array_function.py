@@ -1,0 +1,27 @@
+"""numpy functions on hlq arrays: dispatch to hlq, or compute with a FutureWarning (like dask)."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import hlq.array as da
+
+
+def test_numpy_functions_stay_lazy_when_implemented():
+    x = da.ones((4, 6), chunks=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for f in (np.sum, np.mean, np.transpose, np.ones_like, np.sin, np.round):
+            assert isinstance(f(x), da.Array), f
+        assert np.shape(x) == (4, 6) and np.ndim(x) == 2 and np.size(x) == 24
+        assert np.size(x, axis=1) == 6
+    np.testing.assert_array_equal(np.clip(x * 3, 0, 2).compute(), np.full((4, 6), 2.0))
+
+
+def test_unimplemented_numpy_function_computes_with_warning():
+    a = np.arange(12.0).reshape(3, 4)
+    x = da.from_array(a, chunks=2)
+    with pytest.warns(FutureWarning, match="not implemented by hlq.array"):
+        out = np.cumsum(x)
+    np.testing.assert_array_equal(out, np.cumsum(a))
