@@ -7,12 +7,12 @@
 1
 """
 
-from hlq.explain import explain, optimize
+from hlq.explain import explain, optimize, why_not
 from hlq.rules import ANY, AnyOf, Capture, Is, Not, Phase, Rule, Where, register, rule, unregister
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "optimize", "explain", "rule", "register", "unregister", "Rule", "Phase",
+    "optimize", "explain", "why_not", "rule", "register", "unregister", "Rule", "Phase",
     "Is", "Capture", "AnyOf", "Not", "Where", "ANY", "__version__",
 ]

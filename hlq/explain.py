@@ -7,7 +7,7 @@ from hlq.lower.collection import HlqCollection, optimize_node
 from hlq.lower.graph import plan_lowering
 from hlq.rules.engine import Trace, optimize_plan
 
-__all__ = ["optimize", "explain"]
+__all__ = ["optimize", "explain", "why_not"]
 
 
 def optimize(*collections):
@@ -35,7 +35,9 @@ def explain(x, trace: bool = False, max_lines: int = 200) -> str:
     blocks; the header gives the tasks each plan lowers to (the "before"
     count lowers the unoptimized plan with fusion and culling only).  With
     ``trace=True`` every rule that fired is listed in order with the node
-    before and after.  Each plan shows at most ``max_lines`` lines.
+    before and after, and each node of the optimized plan that a rule
+    created is marked with its provenance, ``[by rule_name]``.  Each plan
+    shows at most ``max_lines`` lines.
     """
     if not isinstance(x, HlqCollection):
         raise TypeError(f"explain() needs an hlq collection, got {type(x).__name__}")
@@ -49,7 +51,7 @@ def explain(x, trace: bool = False, max_lines: int = 200) -> str:
         pprint(node, max_lines=max_lines),
         "",
         f"== plan after optimization ({sum(1 for _ in opt.walk())} nodes, {n_after} tasks) ==",
-        pprint(opt, max_lines=max_lines),
+        pprint(opt, describe=_with_provenance(tr.provenance()) if trace else None, max_lines=max_lines),
     ]
     lines += ["", "== tasks per fused group (consumer <- producers) ==", plan_lowering([opt]).describe()]
     out_bytes = getattr(opt, "nbytes", None)
@@ -58,3 +60,35 @@ def explain(x, trace: bool = False, max_lines: int = 200) -> str:
     if trace:
         lines += ["", f"== rules fired ({len(tr)}) ==", str(tr)]
     return "\n".join(lines)
+
+
+def _describe(node) -> str:
+    d = getattr(node, "describe", None)
+    return d() if d is not None else node.label()
+
+
+def _with_provenance(prov: dict):
+    def describe(node):
+        text = _describe(node)
+        by = prov.get(node)
+        return f"{text}  [by {by}]" if by else text
+
+    return describe
+
+
+def why_not(x, rule_name, max_entries: int = 50):
+    """Why the rule ``rule_name`` did not fire on the plan of ``x``.
+
+    ``x`` is an hlq collection (or a plan node).  Returns a
+    :class:`hlq.rules.introspect.WhyNot` report: print it, or read its
+    ``entries`` (kinds ``excluded``, ``fired``, ``no-match``, ``declined``,
+    ``would-fire``, ``close``, ``shared``, ``blocked-by-shared``); see
+    :mod:`hlq.rules.introspect` for the semantics.
+    """
+    from hlq.expr.node import Node
+    from hlq.rules.introspect import why_not as _why_not
+
+    node = x if isinstance(x, Node) else getattr(x, "node", None)
+    if not isinstance(node, Node):
+        raise TypeError(f"why_not() needs an hlq collection or a plan node, got {type(x).__name__}")
+    return _why_not(node, rule_name, max_entries=max_entries)

@@ -13,17 +13,23 @@ hlq's own rules are written with exactly this API::
 from hlq.rules.engine import OptimizerError, RuleCycleError, Trace, TraceEvent, optimize_plan
 from hlq.rules.pattern import ANY, AnyOf, Capture, Is, Not, Pattern, Where
 from hlq.rules.registry import (
+    Metrics,
     Phase,
     Rule,
     add_phase,
     all_rules,
     get_rule,
+    metrics,
     phases,
     register,
+    reset_metrics,
     rule,
     rules_in_phase,
     unregister,
 )
+from hlq.rules.plugins import load_entry_points
+from hlq.rules.introspect import WhyNot, why_not
+from hlq.rules.lint import LintFinding, lint
 
 __all__ = [
     "ANY",
@@ -48,4 +54,12 @@ __all__ = [
     "TraceEvent",
     "RuleCycleError",
     "OptimizerError",
+    "metrics",
+    "reset_metrics",
+    "Metrics",
+    "load_entry_points",
+    "why_not",
+    "WhyNot",
+    "lint",
+    "LintFinding",
 ]

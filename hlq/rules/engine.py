@@ -59,6 +59,8 @@ class Trace:
 
     events: list = field(default_factory=list)
     passes: dict = field(default_factory=dict)
+    #: the plan given to the optimizer (set by the first :func:`optimize_plan` call)
+    input: Node | None = None
 
     def __iter__(self):
         return iter(self.events)
@@ -71,6 +73,26 @@ class Trace:
 
     def __str__(self):
         return "\n".join(str(e) for e in self.events) or "(no rule fired)"
+
+    def provenance(self) -> dict:
+        """``{node: rule name}`` for every node a rule created.
+
+        A node is created by the first rule whose replacement contains it
+        while it was in neither the input plan nor an earlier replacement;
+        parents rebuilt around a rewritten child are not attributed.
+        """
+        seen: set = set(walk(self.input)) if self.input is not None else set()
+        prov: dict = {}
+        for e in self.events:
+            stack = [e.after]
+            while stack:
+                n = stack.pop()
+                if n in seen:
+                    continue
+                seen.add(n)
+                prov[n] = e.rule
+                stack.extend(n.children)
+        return prov
 
 
 def _excluded_names() -> set:
@@ -191,6 +213,7 @@ def optimize_plan(
     *,
     phases: list[str] | None = None,
     trace: Trace | None = None,
+    rules: list | None = None,
 ) -> Node:
     """Run the registered phases (or the named ones) over ``root``.
 
@@ -202,17 +225,32 @@ def optimize_plan(
         Restrict to these phases (in registry order).
     trace : Trace, optional
         Filled with every rule that fired.
+    rules : list of Rule or str, optional
+        Run only these rules (registered or not), each in its own phase;
+        ``hlq.rules.exclude`` is ignored for them.  Used by
+        :func:`hlq.testing.assert_rewrites`.
 
     Returns
     -------
     Node
         The optimized plan.
     """
+    from hlq.rules.plugins import ensure_entry_points
+
+    ensure_entry_points()
+    if trace is not None and trace.input is None:
+        trace.input = root
     excluded = frozenset(_excluded_names())
+    only = None
+    if rules is not None:
+        only = [registry.get_rule(r) if isinstance(r, str) else r for r in rules]
     for phase in registry.phases():
         if phases is not None and phase.name not in phases:
             continue
-        index = _phase_index(phase, excluded)
+        if only is None:
+            index = _phase_index(phase, excluded)
+        else:
+            index = _RuleIndex(registry._order([r for r in only if r.phase == phase.name]))
         if not index.rules:
             continue
         history = {root: 0}

@@ -77,6 +77,9 @@ class _Equals(Pattern):
         except Exception:
             return False
 
+    def explain(self, value):
+        return None if self.match(value, {}) else f"{_short(value)} != {self.value!r}"
+
     def __repr__(self):
         return f"=={self.value!r}"
 
@@ -90,6 +93,12 @@ class _InstanceOf(Pattern):
 
     def root_types(self):
         return self.types if isinstance(self.types, tuple) else (self.types,)
+
+    def explain(self, value):
+        if self.match(value, {}):
+            return None
+        names = "/".join(t.__name__ for t in self.root_types())
+        return f"{type(value).__name__} is not {names}"
 
     def __repr__(self):
         return f"instance of {self.types!r}"
@@ -177,7 +186,9 @@ class AnyOf(Pattern):
     def explain(self, value):
         if self.match(value, {}):
             return None
-        return " and ".join(p.explain(value) or "" for p in self.patterns)
+        return "no alternative matches: " + "; ".join(
+            f"({i + 1}) {p.explain(value) or 'no match'}" for i, p in enumerate(self.patterns)
+        )
 
     def root_types(self):
         out: list[type] = []
@@ -198,6 +209,9 @@ class Not(Pattern):
     def match(self, value, captures):
         return not self.pattern.match(value, {})
 
+    def explain(self, value):
+        return None if self.match(value, {}) else f"{_short(value)} matches {self.pattern!r} (negated)"
+
     def __repr__(self):
         return f"Not({self.pattern!r})"
 
@@ -217,6 +231,11 @@ class Where(Pattern):
 
     def __repr__(self):
         return f"Where({self.description})"
+
+
+def _short(value, limit=60) -> str:
+    text = value.label() if isinstance(value, Node) else repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def node_pattern_types(pattern: Pattern) -> tuple[type, ...]:

@@ -29,7 +29,10 @@ from typing import Any, Callable
 from hlq.expr.node import Node
 from hlq.rules.pattern import Pattern, as_pattern, node_pattern_types
 
-__all__ = ["Rule", "Phase", "rule", "register", "unregister", "get_rule", "rules_in_phase", "phases", "add_phase"]
+__all__ = [
+    "Rule", "Phase", "rule", "register", "unregister", "get_rule", "rules_in_phase", "phases", "add_phase",
+    "metrics", "reset_metrics", "Metrics",
+]
 
 
 @dataclass
@@ -50,6 +53,15 @@ class Rule:
         Free-form tags; ``hlq.rules.exclude`` may name tags too.
     excludable : bool
         False for rules needed for correctness (never disabled by config).
+    before, after : tuple of str
+        Names of rules of the same phase this rule must be tried before /
+        after (at a node where several rules match).  Unknown names are ignored.
+    examples : tuple of Node, or a callable returning them
+        Small plans the rule applies to; used by :func:`hlq.rules.lint` and
+        :func:`hlq.testing.check_rule`.
+    stats : dict
+        ``attempts`` (pattern tried), ``fired`` (replacement returned) and
+        ``seconds`` (time in the rule); see :func:`metrics`.
     """
 
     name: str
@@ -59,12 +71,29 @@ class Rule:
     tags: tuple = ()
     excludable: bool = True
     doc: str = ""
+    before: tuple = ()
+    after: tuple = ()
+    examples: Any = ()
     node_types: tuple = field(default=(), repr=False)
     stats: dict = field(default_factory=lambda: {"attempts": 0, "fired": 0, "seconds": 0.0}, repr=False)
 
     def __post_init__(self):
         self.pattern = as_pattern(self.pattern)
         self.node_types = node_pattern_types(self.pattern)
+        self.before = (self.before,) if isinstance(self.before, str) else tuple(self.before)
+        self.after = (self.after,) if isinstance(self.after, str) else tuple(self.after)
+
+    def get_examples(self) -> list:
+        """The declared example plans (calling ``examples`` if it is callable)."""
+        ex = self.examples
+        if callable(ex):
+            ex = ex()
+        out = []
+        for e in ex or ():
+            e = getattr(e, "node", e)  # collections stand for their plans
+            if isinstance(e, Node):
+                out.append(e)
+        return out
 
     def apply(self, node: Node) -> Node | None:
         """The replacement for ``node``, or None if the rule does not apply."""
@@ -131,7 +160,16 @@ def register(r: Rule, replace: bool = False) -> Rule:
             raise ValueError(f"rule {r.name!r}: unknown phase {r.phase!r}; phases are {[p.name for p in _PHASES]}")
         if r.name in _RULES and not replace and _RULES[r.name] is not r:
             raise ValueError(f"a rule named {r.name!r} is already registered")
+        old = _RULES.get(r.name)
         _RULES[r.name] = r
+        try:
+            _order([x for x in _RULES.values() if x.phase == r.phase])
+        except ValueError:
+            if old is None:
+                del _RULES[r.name]
+            else:
+                _RULES[r.name] = old
+            raise
         _VERSION[0] += 1
     return r
 
@@ -159,8 +197,90 @@ def all_rules() -> list[Rule]:
 
 
 def rules_in_phase(phase: str) -> list[Rule]:
-    """Registered rules of one phase, in registration order."""
-    return [r for r in _RULES.values() if r.phase == phase]
+    """Registered rules of one phase, in the order the engine tries them.
+
+    Registration order, changed only where ``before=``/``after=`` constraints
+    between rules of the phase require it.
+    """
+    return _order([r for r in _RULES.values() if r.phase == phase])
+
+
+def _order(rules: list[Rule]) -> list[Rule]:
+    """Stable topological order of ``rules`` under their before/after constraints."""
+    if not any(r.before or r.after for r in rules):
+        return rules
+    pos = {r.name: i for i, r in enumerate(rules)}
+    succ: dict[str, set] = {r.name: set() for r in rules}
+    for r in rules:
+        for b in r.before:
+            if b in pos and b != r.name:
+                succ[r.name].add(b)
+        for a in r.after:
+            if a in pos and a != r.name:
+                succ[a].add(r.name)
+    indeg = {n: 0 for n in pos}
+    for n, ss in succ.items():
+        for m in ss:
+            indeg[m] += 1
+    import heapq
+
+    ready = [pos[n] for n, d in indeg.items() if d == 0]
+    heapq.heapify(ready)
+    out = []
+    while ready:
+        r = rules[heapq.heappop(ready)]
+        out.append(r)
+        for m in succ[r.name]:
+            indeg[m] -= 1
+            if indeg[m] == 0:
+                heapq.heappush(ready, pos[m])
+    if len(out) != len(rules):
+        stuck = sorted(n for n, d in indeg.items() if d > 0)
+        raise ValueError(f"before/after constraints between rules {stuck} form a cycle")
+    return out
+
+
+class Metrics(dict):
+    """Per-rule counters: ``{name: {"phase", "attempts", "fired", "seconds"}}``.
+
+    ``str()`` renders a table, busiest rules first.
+    """
+
+    def __str__(self):
+        rows = sorted(self.items(), key=lambda kv: (-kv[1]["seconds"], kv[0]))
+        w = max([len(n) for n in self] + [4])
+        lines = [f"{'rule':<{w}}  {'phase':<10} {'attempts':>9} {'fired':>7} {'ms':>9}"]
+        for n, m in rows:
+            lines.append(
+                f"{n:<{w}}  {m['phase']:<10} {m['attempts']:>9} {m['fired']:>7} {m['seconds'] * 1e3:>9.2f}"
+            )
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, p, cycle):  # IPython
+        p.text(str(self))
+
+
+def metrics(active_only: bool = False) -> Metrics:
+    """Per-rule metrics of every registered rule since the last :func:`reset_metrics`.
+
+    ``attempts`` counts the nodes whose type the rule's pattern root could match
+    (the rule was tried), ``fired`` the times it returned a replacement and
+    ``seconds`` the time spent matching and running it.  ``active_only`` leaves
+    out rules that were never tried.
+    """
+    out = Metrics()
+    for r in all_rules():
+        s = r.stats
+        if active_only and not s["attempts"]:
+            continue
+        out[r.name] = {"phase": r.phase, "attempts": s["attempts"], "fired": s["fired"], "seconds": s["seconds"]}
+    return out
+
+
+def reset_metrics() -> None:
+    """Zero the counters of every registered rule."""
+    for r in all_rules():
+        r.stats.update(attempts=0, fired=0, seconds=0.0)
 
 
 def registry_version() -> int:
@@ -176,6 +296,9 @@ def rule(
     excludable: bool = True,
     register: bool = True,
     replace: bool = False,
+    before: str | tuple | list = (),
+    after: str | tuple | list = (),
+    examples: Any = (),
 ) -> Callable[[Callable], Rule]:
     """Decorator turning ``fn(node, **captures)`` into a registered :class:`Rule`.
 
@@ -195,6 +318,10 @@ def rule(
         Register immediately (default True).
     replace : bool
         Allow replacing an existing rule of the same name.
+    before, after : str or sequence of str
+        Rules of the same phase this one is tried before / after.
+    examples : sequence of Node (or collections), or a callable returning them
+        Small plans the rule rewrites (used by :func:`hlq.rules.lint`).
     """
 
     def deco(fn: Callable) -> Rule:
@@ -206,6 +333,9 @@ def rule(
             tags=tuple(tags),
             excludable=excludable,
             doc=(fn.__doc__ or "").strip(),
+            before=before,
+            after=after,
+            examples=examples,
         )
         if register:
             globals()["register"](r, replace=replace)
