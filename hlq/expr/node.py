@@ -270,22 +270,17 @@ class Node:
         ]
         return self.op_name + (("(" + ", ".join(params) + ")") if params else "")
 
+    #: fields holding user code or user data: shipped to the scheduler as
+    #: opaque payloads that only workers deserialize (see hlq.lower.ship)
+    _opaque_fields: ClassVar[tuple[str, ...]] = ()
+
     def __repr__(self):
         return f"<{type(self).__name__} {self.label()}>"
 
     # ---------------------------------------------------------------- pickle
     def __reduce__(self):
         # Flatten the DAG so that pickling a 10,000-deep plan does not recurse.
-        from hlq.expr.traverse import toposort
-
-        order = toposort([self])
-        index = {n: i for i, n in enumerate(order)}
-        flat = []
-        for n in order:
-            args = tuple(_encode_arg(a, index) for a in n._args)
-            # ship computed tokens: key names stay identical in other processes
-            flat.append((type(n), args, n._token))
-        return _rebuild_plan, (tuple(flat),)
+        return _rebuild_plan, (flatten_plan(self),)
 
     def walk(self) -> Iterator["Node"]:
         """Iterate over this node and all its descendants, each once."""
@@ -304,6 +299,36 @@ class _Ref:
         return (_Ref, (self.i,))
 
 
+def flatten_plan(root: Node, encode_param=None) -> tuple:
+    """The plan as a flat, topologically ordered tuple of ``(type, args, token)``.
+
+    Children are replaced by indices into the tuple, so pickling it never
+    recurses; computed tokens travel along so key names stay identical in
+    other processes.  ``encode_param`` may replace parameter values (not
+    nodes), e.g. to ship user functions as opaque payloads.
+    """
+    from hlq.expr.traverse import toposort
+
+    order = toposort([root])
+    index = {n: i for i, n in enumerate(order)}
+    flat = []
+    for n in order:
+        cls = type(n)
+        if encode_param is None:
+            args = tuple(_encode_arg(a, index) for a in n._args)
+        else:
+            args = tuple(
+                _encode_arg(a, index) if isinstance(a, (Node, tuple)) and _has_node(a) else encode_param(cls, f, a)
+                for f, a in zip(cls._fields, n._args)
+            )
+        flat.append((cls, args, n.token))
+    return tuple(flat)
+
+
+def _has_node(a) -> bool:
+    return isinstance(a, Node) or (isinstance(a, tuple) and any(isinstance(x, Node) for x in a))
+
+
 def _encode_arg(a, index):
     if isinstance(a, Node):
         return _Ref(index[a])
@@ -318,6 +343,11 @@ def _decode_arg(a, built):
     if isinstance(a, tuple) and any(isinstance(x, _Ref) for x in a):
         return tuple(built[x.i] if isinstance(x, _Ref) else x for x in a)
     return a
+
+
+def rebuild_plan(flat: tuple) -> Node:
+    """Inverse of :func:`flatten_plan`."""
+    return _rebuild_plan(flat)
 
 
 def _rebuild_plan(flat):

@@ -30,6 +30,9 @@ from dask.base import DaskMethodsMixin
 
 from hlq.expr.node import Node
 from hlq.lower.graph import lower, plan_lowering
+from hlq.lower.ship import (
+    current_distributed_client, graph_for_foreign_scheduler, scheduler_supports_hlq, ship_plan, unship_plan,
+)
 from hlq.rules.engine import optimize_plan
 
 __all__ = ["HlqExpr", "HlqCollection", "optimize_node", "config_signature"]
@@ -73,7 +76,14 @@ class HlqExpr(Expr):
     def _simplify_down(self):
         if not self.operands[1]:
             return HlqExpr(optimize_node(self.operands[0]), True)
+        client = current_distributed_client()
+        if client is not None and not getattr(client, "asynchronous", False) and not scheduler_supports_hlq(client):
+            return _client_lowered(self.operands[0])
         return None
+
+    def __reduce__(self):
+        # ship the flat plan with user code/data as opaque payloads
+        return (_unship_expr, (ship_plan(self.operands[0]), self.operands[1]))
 
     def finalize_compute(self):
         return HlqExpr(self.operands[0].finalize(), False)
@@ -110,6 +120,22 @@ class HlqExpr(Expr):
         return f"HlqExpr({self.operands[0].label()})"
 
     __repr__ = __str__
+
+
+def _unship_expr(flat, optimized):
+    return HlqExpr(unship_plan(flat), optimized)
+
+
+def _client_lowered(node: Node):
+    """Fallback for a scheduler without hlq: a dask HLGExpr lowered here."""
+    from dask._expr import HLGExpr
+    from dask.highlevelgraph import HighLevelGraph
+
+    dsk = graph_for_foreign_scheduler(lower([node]))
+    return HLGExpr(
+        dsk=HighLevelGraph.from_collections(node.name, dsk, dependencies=()),
+        output_keys=node.output_keys(),
+    )
 
 
 class HlqSequenceExpr(_ExprSequence):

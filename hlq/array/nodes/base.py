@@ -9,6 +9,7 @@ from dask._task_spec import Alias, DataNode, List, Task, TaskRef
 
 from hlq.array.chunks import Dim
 from hlq.expr.node import Node
+from hlq.expr.opaque import OpaqueData, load_opaque
 
 __all__ = ["ArrayNode", "Literal", "Finalize", "Persisted", "nested_keys"]
 
@@ -98,9 +99,13 @@ class _Blocks:
         self.remote = any(_is_future(v) for v in values[:1]) if remote is None else remote
 
     def __reduce__(self):
-        if self.remote:
-            return (_Blocks, ((None,) * len(self.values), True))
+        if self.remote:  # O(1): the scheduler knows the keys
+            return (_remote_blocks, (len(self.values),))
         return (_Blocks, (self.values, False))
+
+
+def _remote_blocks(n):
+    return _Blocks((None,) * n, True)
 
     def __dask_tokenize__(self):
         # the Persisted node's ``origin`` (a key name) already identifies the data
@@ -153,6 +158,7 @@ class Literal(ArrayNode):
     given to :func:`hlq.array.from_array`).  Zero-dimensional block grid."""
 
     _fields = ("value",)
+    _opaque_fields = ("value",)
     op_name = "array-original"
 
     def _array_props(self):
@@ -162,6 +168,8 @@ class Literal(ArrayNode):
         return ()
 
     def block_task(self, key, idx):
+        if isinstance(self.value, OpaqueData):  # shipped user data: workers unpickle it
+            return Task(key, load_opaque, self.value)
         return DataNode(key, self.value)
 
     def describe(self):

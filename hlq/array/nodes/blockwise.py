@@ -110,6 +110,7 @@ class Elemwise(Blockwise):
 
     _fields = ("func", "args", "dtype_", "kwargs")
     _defaults = {"kwargs": None}
+    _opaque_fields = ("func",)
 
     @property
     def op_name(self):
@@ -327,6 +328,7 @@ class MapBlocks(Blockwise):
 
     _fields = ("func", "args", "maps", "dims_", "dtype_", "kwargs", "block_id")
     _defaults = {"kwargs": None, "block_id": False}
+    _opaque_fields = ("func",)
 
     @property
     def op_name(self):

@@ -1,0 +1,161 @@
+"""Shipping plans to the distributed scheduler.
+
+``Client.compute``/``persist`` pickle the :class:`~hlq.lower.collection.HlqExpr`
+adapter and send it in the ``update-graph`` message; the scheduler unpickles
+it and calls ``__dask_graph__()``, which lowers the plan there.  The message
+is O(plan), not O(tasks).
+
+Safety beyond today's dask: fields that hold user code or user data (nodes
+declare them in ``_opaque_fields``: the function of ``map_blocks`` or of an
+elementwise op, the array given to ``from_array``) travel as
+:class:`~hlq.expr.opaque.OpaqueFunction`/``OpaqueData`` payloads.  The
+scheduler builds the tasks around them without unpickling them; only workers
+do.  Functions from numpy, hlq, dask, operator, math and builtins are plain
+references (importing them runs no user code).
+
+When the scheduler cannot import hlq, :func:`scheduler_supports_hlq` finds out
+once per client, and the adapter falls back to lowering on the client (with a
+warning); the tasks then reference only dask and cloudpickle functions, so
+the scheduler can still unpickle them.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import warnings
+
+import numpy as np
+
+from hlq.expr.node import Node, flatten_plan, rebuild_plan
+from hlq.expr.opaque import OpaqueData, OpaqueFunction
+
+__all__ = ["ship_plan", "unship_plan", "scheduler_supports_hlq", "graph_for_foreign_scheduler"]
+
+_TRUSTED_MODULES = frozenset({"numpy", "hlq", "dask", "operator", "_operator", "math", "cmath", "builtins"})
+
+
+def is_trusted_callable(f) -> bool:
+    """True for callables whose unpickling imports no user code."""
+    if isinstance(f, (np.ufunc, OpaqueFunction)):
+        return True
+    if isinstance(f, functools.partial):
+        return False
+    mod = getattr(f, "__module__", None) or type(f).__module__ or ""
+    return mod.split(".")[0] in _TRUSTED_MODULES and "<lambda>" not in getattr(f, "__qualname__", "")
+
+
+def _encode_param(cls, field, value):
+    if field not in cls._opaque_fields or isinstance(value, (OpaqueFunction, OpaqueData)):
+        return value
+    if callable(value) and not isinstance(value, np.ndarray):
+        return value if is_trusted_callable(value) else OpaqueFunction.wrap(value)
+    return OpaqueData.wrap(value)
+
+
+def ship_plan(root: Node) -> tuple:
+    """The flat plan to pickle for the scheduler, user payloads made opaque."""
+    return flatten_plan(root, _encode_param)
+
+
+def unship_plan(flat: tuple) -> Node:
+    return rebuild_plan(flat)
+
+
+# --------------------------------------------------------------------------
+# does the scheduler have hlq?
+
+_PROBE_SOURCE = """
+def probe():
+    import importlib
+    try:
+        mod = importlib.import_module("hlq")
+    except Exception:
+        return None
+    return getattr(mod, "__version__", "unknown")
+"""
+
+_SUPPORT: dict = {}
+_LOCK = threading.Lock()
+_WARNED: set = set()
+
+
+def _probe_function():
+    # defined outside any importable module so cloudpickle ships it by value:
+    # the scheduler can run it even when it cannot import hlq
+    ns = {"__name__": "__hlq_scheduler_probe__"}
+    exec(_PROBE_SOURCE, ns)
+    return ns["probe"]
+
+
+def scheduler_supports_hlq(client) -> bool:
+    """Whether the client's scheduler imports the same hlq version (cached per client)."""
+    import hlq
+
+    key = (id(client), getattr(client, "scheduler", None) and str(client.scheduler.address))
+    with _LOCK:
+        if key in _SUPPORT:
+            return _SUPPORT[key]
+    try:
+        version = client.run_on_scheduler(_probe_function())
+    except Exception:
+        version = None
+    ok = version == hlq.__version__
+    with _LOCK:
+        _SUPPORT[key] = ok
+        if not ok and key not in _WARNED:
+            _WARNED.add(key)
+            warnings.warn(
+                f"the dask scheduler at {key[1]} cannot import hlq {hlq.__version__} (found: {version}); "
+                "hlq lowers graphs on the client for this cluster, which sends O(tasks) bytes "
+                "instead of the compact plan. Install the same hlq version on the scheduler to fix this.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+    return ok
+
+
+def current_distributed_client():
+    """The distributed client dask would compute with, or None.
+
+    That is the current client (``with client:`` / ``client.as_current()``)
+    or else the default one.  ``client.compute`` on a client that is neither
+    cannot be detected from inside the optimizer; hlq then assumes its
+    scheduler has hlq.
+    """
+    try:
+        import dask
+        from distributed import default_client
+
+        client = default_client()
+    except (ImportError, ValueError):
+        return None
+    sched = dask.config.get("scheduler", None)
+    if sched not in (None, "dask.distributed", "distributed") and not callable(sched):
+        return None
+    return client
+
+
+def graph_for_foreign_scheduler(dsk: dict) -> dict:
+    """Rewrite tasks so that unpickling them imports only dask and cloudpickle.
+
+    Each task becomes ``apply(loads(<pickled function>), args)``; the pickled
+    function is shared between the tasks that use it.
+    """
+    import cloudpickle
+    from dask._task_spec import List, Task
+    from dask.utils import apply
+
+    cache: dict = {}
+    out = {}
+    for key, t in dsk.items():
+        if type(t) is not Task:
+            out[key] = t
+            continue
+        f = t.func
+        fid = id(f)
+        blob = cache.get(fid)
+        if blob is None:
+            blob = cache[fid] = (f, cloudpickle.dumps(f))
+        out[key] = Task(key, apply, Task(None, cloudpickle.loads, blob[1]), List(*t.args))
+    return out

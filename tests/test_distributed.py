@@ -1,0 +1,186 @@
+"""hlq on dask.distributed: compact shipping, opaque user code, persist, failures, fallback."""
+
+import os
+import pathlib
+import pickle
+import subprocess
+import sys
+import tempfile
+import time
+
+import cloudpickle
+import dask
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed")
+from distributed import Client, LocalCluster  # noqa: E402
+
+import hlq.array as da  # noqa: E402
+from tests.helpers import ship_helpers  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+cloudpickle.register_pickle_by_value(ship_helpers)
+
+
+@pytest.fixture(scope="module")
+def cluster_client():
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=":0") as cluster:
+        with Client(cluster) as client:
+            yield client
+
+
+def test_results_match_threaded_scheduler(cluster_client):
+    a = np.random.default_rng(0).random((60, 40))
+    x = da.from_array(a, chunks=(7, 9))
+    exprs = [(x + x[::-1]).sum(axis=0), x.T[3:20, ::2] * 2, x.mean(), da.sin(x).std(axis=1), x.rechunk((20, 20))[5:45]]
+    for e in exprs:
+        local = e.compute(scheduler="threads")
+        np.testing.assert_allclose(cluster_client.compute(e).result(), local)
+        np.testing.assert_allclose(dask.compute(e)[0], local)  # default client
+        np.testing.assert_allclose(e.compute(), local)
+
+
+def test_persist_then_slice_lowers_only_needed_keys(cluster_client):
+    x = da.ones((100, 100), chunks=10) + 1
+    p = cluster_client.persist(x)
+    y = p[:10, :25].sum()
+    graph = y.__dask_graph__()
+    aliases = [k for k in graph if k[0].startswith("persisted-")]
+    assert len(aliases) == 3  # blocks (0, 0..2) of 100
+    assert y.compute() == 500.0
+    assert cluster_client.compute(y).result() == 500.0
+
+
+def test_shipped_message_is_compact_for_a_million_tasks():
+    from distributed.protocol import serialize, to_serialize
+
+    x = da.ones((20_000, 20_000), chunks=(20, 20))
+    y = (x + 1).sum()
+    expr = y.expr.optimize()
+    header, frames = serialize(to_serialize(expr), on_error="raise")
+    size = len(pickle.dumps(header)) + sum(len(f) for f in frames)
+    assert x.npartitions == 10**6
+    assert size <= 100_000, size
+
+
+def test_user_code_is_opaque_to_the_scheduler():
+    from hlq.lower.ship import ship_plan, unship_plan
+    from hlq.expr.opaque import OpaqueData, OpaqueFunction
+
+    a = np.arange(12.0).reshape(3, 4)
+    y = da.from_array(a, chunks=2).map_blocks(ship_helpers.GuardedFunction(), dtype=float)
+    blob = pickle.dumps(ship_plan(y.node))
+    # the scheduler's view: unpickling the shipped plan runs no user code
+    plan = unship_plan(pickle.loads(blob))
+    kinds = {type(v) for n in plan.walk() for v in n.field_values}
+    assert OpaqueFunction in kinds and OpaqueData in kinds
+    from hlq.lower.graph import lower
+
+    assert len(lower([plan])) > 0  # expansion works on opaque payloads
+    with pytest.raises(ship_helpers.SchedulerUnpickleError):
+        pickle.loads(cloudpickle.dumps(ship_helpers.GuardedFunction()))  # the guard is real
+
+
+def _start_external_cluster(tmp, block_hlq_on_scheduler=False):
+    """A scheduler and a worker in their own processes (the scheduler is not a worker)."""
+    sched_file = os.path.join(tmp, "scheduler.json")
+    base_path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    sched_env = dict(os.environ, PYTHONPATH=base_path)
+    sched_env.pop("HLQ_TEST_ROLE", None)
+    if block_hlq_on_scheduler:
+        sched_env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "tests" / "helpers" / "block_hlq"), base_path])
+    sched = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0",
+         "--no-dashboard", "--scheduler-file", sched_file],
+        env=sched_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp,
+    )
+    for _ in range(200):
+        if os.path.exists(sched_file):
+            break
+        time.sleep(0.1)
+    worker_env = dict(os.environ, PYTHONPATH=base_path, HLQ_TEST_ROLE="worker")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", sched_file, "--nthreads", "1",
+         "--no-dashboard", "--no-nanny"],
+        env=worker_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp,
+    )
+    return sched_file, [sched, worker]
+
+
+def _stop(procs):
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+@pytest.fixture
+def external_cluster():
+    with tempfile.TemporaryDirectory() as tmp:
+        started = []
+
+        def start(**kw):
+            sched_file, procs = _start_external_cluster(tmp, **kw)
+            started.extend(procs)
+            client = Client(scheduler_file=sched_file, timeout="30s")
+            client.wait_for_workers(1, timeout=60)
+            return client
+
+        yield start
+        _stop(started)
+
+
+def test_scheduler_never_unpickles_user_code(external_cluster):
+    client = external_cluster()
+    try:
+        a = np.arange(40.0).reshape(4, 10)
+        y = da.from_array(a, chunks=(2, 5)).map_blocks(ship_helpers.GuardedFunction(), dtype=float)
+        expected = a * 2 + 1
+        np.testing.assert_array_equal(client.compute(y).result(), expected)
+        np.testing.assert_array_equal(client.compute(y.sum()).result(), expected.sum())
+        # the same user function in legacy dask.array is unpickled by the scheduler
+        import dask.array as dda
+
+        legacy = dda.from_array(a, chunks=(2, 5)).map_blocks(ship_helpers.GuardedFunction(), dtype=float)
+        with pytest.raises(Exception):
+            client.compute(legacy).result(timeout=30)
+    finally:
+        client.close()
+
+
+def test_fallback_when_scheduler_lacks_hlq(external_cluster):
+    client = external_cluster(block_hlq_on_scheduler=True)
+    try:
+        from hlq.lower.ship import scheduler_supports_hlq
+
+        x = da.from_array(np.arange(100.0).reshape(10, 10), chunks=3)
+        y = (x * 2).T[2:8].sum(axis=1)
+        expected = (np.arange(100.0).reshape(10, 10) * 2).T[2:8].sum(1)
+        # hlq checks the client dask computes with: the current (or default) one
+        with client.as_current():
+            with pytest.warns(RuntimeWarning, match="cannot import hlq"):
+                np.testing.assert_allclose(client.compute(y).result(), expected)
+            np.testing.assert_allclose(y.compute(), expected)
+        assert not scheduler_supports_hlq(client)
+    finally:
+        client.close()
+
+
+def test_worker_killed_mid_computation():
+    def slow(block):
+        time.sleep(0.05)
+        return block + 1
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        with Client(cluster) as client:
+            x = da.from_array(np.arange(4000.0).reshape(40, 100), chunks=(2, 50))
+            y = x.map_blocks(slow, dtype=float).sum(axis=1)
+            fut = client.compute(y)
+            time.sleep(0.5)
+            nanny = next(iter(cluster.workers.values()))
+            nanny.process.process.kill()  # the worker process dies; its nanny restarts it
+            np.testing.assert_allclose(fut.result(timeout=120), (np.arange(4000.0).reshape(40, 100) + 1).sum(1))
