@@ -19,6 +19,12 @@ from hlq.array.routines import (
     around, ndim, round, shape, size,
 )
 from hlq.array.ufunc import *  # noqa: F401,F403
+from hlq.array.manipulation import *  # noqa: F401,F403
+from hlq.array.manipulation import __all__ as _manip_all
+from hlq.array.linalg_ops import *  # noqa: F401,F403
+from hlq.array.linalg_ops import __all__ as _linalg_all
+from hlq.array.numeric import *  # noqa: F401,F403
+from hlq.array.numeric import __all__ as _numeric_all
 from hlq.array.ufunc import __all__ as _ufunc_all
 
 asanyarray = asarray
@@ -30,5 +36,6 @@ __all__ = [
     "zeros_like", "all", "any", "argmax", "argmin", "blockwise", "clip", "map_blocks", "max", "mean", "min",
     "moveaxis", "nanargmax", "nanargmin", "nanmax", "nanmean", "nanmin", "nanprod", "nanstd", "nansum", "nanvar",
     "prod", "std", "sum", "swapaxes", "transpose", "var", "where", "around", "ndim", "round", "shape", "size",
-    *_ufunc_all,
+    *_ufunc_all, *_manip_all, *_linalg_all, *_numeric_all,
 ]
+__all__.remove("getitem_fancy")

@@ -133,6 +133,10 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
             return NotImplemented
         if ufunc.nout != 1:
             return NotImplemented
+        if ufunc is np.matmul:
+            from hlq.array.linalg_ops import matmul
+
+            return matmul(*inputs)
         for x in inputs:
             if not isinstance(x, (Array, np.ndarray, numbers.Number, np.generic)):
                 return NotImplemented
@@ -189,8 +193,13 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
 
     # -------------------------------------------------------------- indexing
     def __getitem__(self, index):
-        if isinstance(index, Array) or (isinstance(index, tuple) and any(isinstance(i, (Array, list, np.ndarray)) for i in index)) or isinstance(index, (list, np.ndarray)):
-            raise NotImplementedError("fancy and boolean indexing are not supported yet by hlq.array")
+        if isinstance(index, Array) or (isinstance(index, tuple) and any(isinstance(i, Array) for i in index)):
+            raise NotImplementedError("indexing with hlq arrays is not supported yet by hlq.array")
+        if isinstance(index, (list, np.ndarray)) or (
+                isinstance(index, tuple) and any(isinstance(i, (list, np.ndarray)) for i in index)):
+            from hlq.array.manipulation import getitem_fancy
+
+            return getitem_fancy(self, index)
         idx = normalize_index(index, self.shape)
         if is_full(idx, self.shape):
             return self
@@ -280,8 +289,60 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
     def round(self, decimals=0):
         return elemwise(np.round, self, decimals=decimals)
 
+    # -------------------------------------- shape, products, scans (array parity)
     def dot(self, other):
-        raise NotImplementedError("dot/matmul arrive with the array-parity issue")
+        from hlq.array.linalg_ops import dot
+
+        return dot(self, other)
+
+    def __matmul__(self, other):
+        from hlq.array.linalg_ops import matmul
+
+        return matmul(self, other)
+
+    def __rmatmul__(self, other):
+        from hlq.array.linalg_ops import matmul
+
+        return matmul(other, self)
+
+    def reshape(self, *shape, merge_chunks=True, limit=None):
+        from hlq.array.manipulation import reshape
+
+        if len(shape) == 1 and not isinstance(shape[0], (numbers.Integral, np.integer)):
+            shape = shape[0]
+        return reshape(self, shape, merge_chunks=merge_chunks, limit=limit)
+
+    def ravel(self):
+        from hlq.array.manipulation import ravel
+
+        return ravel(self)
+
+    flatten = ravel
+
+    def squeeze(self, axis=None):
+        from hlq.array.manipulation import squeeze
+
+        return squeeze(self, axis)
+
+    def repeat(self, repeats, axis=None):
+        from hlq.array.manipulation import repeat
+
+        return repeat(self, repeats, axis)
+
+    def cumsum(self, axis, dtype=None, out=None, *, method="sequential"):
+        from hlq.array.numeric import cumsum
+
+        return cumsum(self, axis, dtype, out)
+
+    def cumprod(self, axis, dtype=None, out=None, *, method="sequential"):
+        from hlq.array.numeric import cumprod
+
+        return cumprod(self, axis, dtype, out)
+
+    def trace(self, offset=0, axis1=0, axis2=1, dtype=None):
+        from hlq.array.linalg_ops import trace
+
+        return trace(self, offset, axis1, axis2, dtype)
 
 
 class _BlockView:

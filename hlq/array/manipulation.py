@@ -1,0 +1,703 @@
+"""Shape manipulation: joining, broadcasting, reshaping, flipping, padding, indexing by lists.
+
+Everything here builds plans from a few node types - :class:`BasicIndex`
+(new axes, squeezes, flips), :class:`Concatenate`, :class:`BroadcastTo`,
+:class:`Reshape`, :class:`Take` - so slice pushdown and culling through them
+cover every function of this module (``roll`` is a concatenation of two
+slices, ``pad`` concatenates constant/edge/reflected pieces, ...).
+
+>>> import numpy as np
+>>> import hlq.array as da
+>>> x = da.from_array(np.arange(6).reshape(2, 3), chunks=2)
+>>> da.concatenate([x, x], axis=1).compute().tolist()
+[[0, 1, 2, 0, 1, 2], [3, 4, 5, 3, 4, 5]]
+>>> da.roll(x, 1, axis=1).compute().tolist()
+[[2, 0, 1], [5, 3, 4]]
+"""
+
+from __future__ import annotations
+
+import builtins
+import numbers
+
+import numpy as np
+
+from hlq.array.chunks import Dim
+from hlq.array.core import Array, asarray, implements, normalize_dims, validate_axis
+from hlq.array.nodes import BasicIndex, Full, Rechunk
+from hlq.array.nodes.concat import BroadcastTo, Concatenate
+from hlq.array.nodes.reshape import Reshape
+from hlq.array.nodes.take import IntList, Take
+
+__all__ = [
+    "concatenate", "stack", "block", "hstack", "vstack", "dstack", "column_stack", "broadcast_to",
+    "broadcast_arrays", "expand_dims", "squeeze", "atleast_1d", "atleast_2d", "atleast_3d", "flip", "fliplr",
+    "flipud", "roll", "reshape", "ravel", "tile", "repeat", "pad", "take", "getitem_fancy",
+]
+
+_max = builtins.max
+_min = builtins.min
+_all = builtins.all
+_any = builtins.any
+
+
+def _axis(axis, ndim) -> int:
+    if not isinstance(axis, (numbers.Integral, np.integer)):
+        raise TypeError(f"'{type(axis).__name__}' object cannot be interpreted as an integer")
+    return validate_axis(int(axis), ndim)[0]
+
+
+def _boundary_union(dims) -> Dim:
+    """A dimension whose chunk boundaries are the union of those of ``dims`` (equal lengths)."""
+    dims = list(dict.fromkeys(dims))
+    if len(dims) == 1:
+        return dims[0]
+    bounds = set()
+    for d in dims:
+        pos = 0
+        for s in d.sizes():
+            pos += s
+            bounds.add(pos)
+    bounds = sorted(bounds)
+    return Dim.from_sizes([b - a for a, b in zip([0] + bounds[:-1], bounds)])
+
+
+def _rechunk_to(node, dims):
+    dims = tuple(dims)
+    return node if node.dims == dims else Rechunk(node, dims)
+
+
+def _cast(x: Array, dtype) -> Array:
+    return x if x.dtype == dtype else x.astype(dtype)
+
+
+# --------------------------------------------------------------------------
+# concatenate / stack / block
+
+
+@implements(np.concatenate)
+def concatenate(seq, axis=0, allow_unknown_chunksizes=False, *, dtype=None, casting=None):
+    """Join arrays along an existing axis (``dask.array.concatenate``).
+
+    Chunks off ``axis`` are unified (boundary union); the result's chunks
+    along ``axis`` are the inputs' chunks laid end to end.
+    """
+    seq = [asarray(a) for a in seq]
+    if not seq:
+        raise ValueError("need at least one array to concatenate")
+    if axis is None:
+        seq = [ravel(a) for a in seq]
+        axis = 0
+    ndim = seq[0].ndim
+    if ndim == 0:
+        raise ValueError("zero-dimensional arrays cannot be concatenated")
+    axis = _axis(axis, ndim)
+    for i, a in enumerate(seq[1:], 1):
+        if a.ndim != ndim:
+            raise ValueError(
+                "all the input arrays must have same number of dimensions, but the array at index 0 has "
+                f"{ndim} dimension(s) and the array at index {i} has {a.ndim} dimension(s)"
+            )
+        for j in range(ndim):
+            if j != axis and a.shape[j] != seq[0].shape[j]:
+                raise ValueError(
+                    "all the input array dimensions except for the concatenation axis must match exactly, "
+                    f"but along dimension {j}, the array at index 0 has size {seq[0].shape[j]} and the array "
+                    f"at index {i} has size {a.shape[j]}"
+                )
+    out_dtype = np.dtype(dtype) if dtype is not None else np.result_type(*(a.dtype for a in seq))
+    if len(seq) == 1:
+        return _cast(seq[0], out_dtype)
+    nonempty = [a for a in seq if a.shape[axis] > 0]
+    if nonempty:
+        seq = nonempty
+    else:
+        seq = seq[:1]
+    target = [None if j == axis else _boundary_union([a._node.dims[j] for a in seq]) for j in range(ndim)]
+    nodes = []
+    for a in seq:
+        a = _cast(a, out_dtype)
+        t = [a._node.dims[j] if j == axis else target[j] for j in range(ndim)]
+        nodes.append(_rechunk_to(a._node, t))
+    if len(nodes) == 1:
+        return Array(nodes[0])
+    return Array(Concatenate(tuple(nodes), axis))
+
+
+@implements(np.stack)
+def stack(seq, axis=0, allow_unknown_chunksizes=False, *, dtype=None, casting=None):
+    """Join arrays along a new axis (each input becomes one block along it)."""
+    seq = [asarray(a) for a in seq]
+    if not seq:
+        raise ValueError("need at least one array to stack")
+    shape = seq[0].shape
+    if _any(a.shape != shape for a in seq):
+        raise ValueError("all input arrays must have the same shape")
+    axis = _axis(axis, len(shape) + 1)
+    return concatenate([expand_dims(a, axis) for a in seq], axis=axis, dtype=dtype)
+
+
+@implements(np.hstack)
+def hstack(tup, allow_unknown_chunksizes=False, *, dtype=None, casting=None):
+    """Stack horizontally (along axis 1; axis 0 for 1-d inputs)."""
+    arrs = atleast_1d(*tup)
+    if not isinstance(arrs, list):
+        arrs = [arrs]
+    if _all(a.ndim == 1 for a in arrs):
+        return concatenate(arrs, axis=0, dtype=dtype)
+    return concatenate(arrs, axis=1, dtype=dtype)
+
+
+@implements(np.vstack)
+def vstack(tup, allow_unknown_chunksizes=False, *, dtype=None, casting=None):
+    """Stack vertically (along axis 0, after ``atleast_2d``)."""
+    arrs = atleast_2d(*tup)
+    if not isinstance(arrs, list):
+        arrs = [arrs]
+    return concatenate(arrs, axis=0, dtype=dtype)
+
+
+@implements(np.dstack)
+def dstack(tup, allow_unknown_chunksizes=False):
+    """Stack along the third axis (after ``atleast_3d``)."""
+    arrs = atleast_3d(*tup)
+    if not isinstance(arrs, list):
+        arrs = [arrs]
+    return concatenate(arrs, axis=2)
+
+
+@implements(np.column_stack)
+def column_stack(tup):
+    """Stack 1-d arrays as columns (2-d arrays as they are)."""
+    arrs = []
+    for a in tup:
+        a = asarray(a)
+        arrs.append(a[:, None] if a.ndim < 2 else a)
+    return concatenate(arrs, axis=1)
+
+
+def _block_depth(arrays, index=()):
+    if isinstance(arrays, tuple):
+        raise TypeError(
+            f"arrays{''.join(f'[{i}]' for i in index)} is a tuple. Only lists can be used to arrange blocks, "
+            "and np.block does not allow implicit conversion from tuple to ndarray."
+        )
+    if isinstance(arrays, list):
+        if not arrays:
+            raise ValueError(f"List at arrays{''.join(f'[{i}]' for i in index)} cannot be empty")
+        depths = [_block_depth(a, index + (i,)) for i, a in enumerate(arrays)]
+        first = depths[0]
+        for i, d in enumerate(depths[1:], 1):
+            if d[0] != first[0]:
+                raise ValueError(
+                    "List depths are mismatched. First element was at depth "
+                    f"{first[0] + len(index) + 1}, but there is an element at depth {d[0] + len(index) + 1}"
+                )
+        return (first[0] + 1, _max(d[1] for d in depths))
+    return (0, asarray(arrays).ndim)
+
+
+@implements(np.block)
+def block(arrays, allow_unknown_chunksizes=False):
+    """Assemble an array from nested lists of blocks (``numpy.block``)."""
+    list_ndim, arr_ndim = _block_depth(arrays)
+    ndim = _max(list_ndim, arr_ndim)
+
+    def rec(a, depth):
+        if depth == list_ndim:
+            a = asarray(a)
+            if a.ndim < ndim:
+                a = a[(None,) * (ndim - a.ndim)]
+            return a
+        parts = [rec(x, depth + 1) for x in a]
+        return concatenate(parts, axis=-(list_ndim - depth))
+
+    return rec(arrays, 0)
+
+
+# --------------------------------------------------------------------------
+# new axes, squeeze, atleast_nd, flips
+
+
+@implements(np.expand_dims)
+def expand_dims(a, axis):
+    """Insert length-1 axes at ``axis`` (int or tuple) of the result."""
+    a = asarray(a)
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    out_ndim = a.ndim + len(axes)
+    norm = [_axis(x, out_ndim) for x in axes]
+    if len(set(norm)) != len(norm):
+        raise ValueError("repeated axis")
+    index = tuple(None if j in norm else slice(None) for j in range(out_ndim))
+    return a[index]
+
+
+@implements(np.squeeze)
+def squeeze(a, axis=None):
+    """Remove length-1 axes (all of them, or those in ``axis``)."""
+    a = asarray(a)
+    if axis is None:
+        axes = [j for j, s in enumerate(a.shape) if s == 1]
+    else:
+        axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+        axes = list(validate_axis(tuple(axes), a.ndim))
+        if _any(a.shape[j] != 1 for j in axes):
+            raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
+    if not axes:
+        return a
+    return a[tuple(0 if j in axes else slice(None) for j in range(a.ndim))]
+
+
+def _atleast(arys, n, where):
+    out = []
+    for a in arys:
+        a = asarray(a)
+        if a.ndim < n:
+            if a.ndim == 0:
+                a = a[(None,) * n]
+            elif where == "front":
+                a = a[(None,) * (n - a.ndim)]
+            else:  # atleast_3d: (N,) -> (1, N, 1); (M, N) -> (M, N, 1)
+                a = a[None, :, None] if a.ndim == 1 else a[..., None]
+        out.append(a)
+    return out[0] if len(out) == 1 else out
+
+
+@implements(np.atleast_1d)
+def atleast_1d(*arys):
+    return _atleast(arys, 1, "front")
+
+
+@implements(np.atleast_2d)
+def atleast_2d(*arys):
+    return _atleast(arys, 2, "front")
+
+
+@implements(np.atleast_3d)
+def atleast_3d(*arys):
+    return _atleast(arys, 3, "3d")
+
+
+@implements(np.flip)
+def flip(m, axis=None):
+    """Reverse the order of elements along ``axis`` (all axes when None)."""
+    m = asarray(m)
+    if axis is None:
+        axes = range(m.ndim)
+    else:
+        axes = validate_axis(axis if isinstance(axis, (tuple, list)) else (axis,), m.ndim)
+    return m[tuple(slice(None, None, -1) if j in axes else slice(None) for j in range(m.ndim))]
+
+
+@implements(np.fliplr)
+def fliplr(m):
+    m = asarray(m)
+    if m.ndim < 2:
+        raise ValueError("Input must be >= 2-d.")
+    return flip(m, 1)
+
+
+@implements(np.flipud)
+def flipud(m):
+    m = asarray(m)
+    if m.ndim < 1:
+        raise ValueError("Input must be >= 1-d.")
+    return flip(m, 0)
+
+
+def _slice_along(x: Array, axis: int, sl: slice) -> Array:
+    return x[(slice(None),) * axis + (sl,)]
+
+
+@implements(np.roll)
+def roll(array, shift, axis=None):
+    """Roll elements along ``axis`` (a concatenation of two slices per axis)."""
+    x = asarray(array)
+    if axis is None:
+        if isinstance(shift, (tuple, list)):
+            raise ValueError("Must specify axis if shift is a sequence")
+        return reshape(roll(ravel(x), shift, 0), x.shape)
+    shifts = tuple(shift) if isinstance(shift, (tuple, list)) else (shift,)
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    if len(shifts) != len(axes):
+        if len(shifts) == 1:
+            shifts = shifts * len(axes)
+        elif len(axes) == 1:
+            axes = axes * len(shifts)
+        else:
+            raise ValueError("Must have the same number of shifts as axes.")
+    result = x
+    for s, ax in zip(shifts, axes):
+        ax = _axis(ax, x.ndim)
+        n = x.shape[ax]
+        if n == 0:
+            continue
+        s = int(s) % n
+        if s == 0:
+            continue
+        result = concatenate([_slice_along(result, ax, slice(n - s, None)), _slice_along(result, ax, slice(0, n - s))],
+                             axis=ax)
+    return result
+
+
+# --------------------------------------------------------------------------
+# broadcasting
+
+
+def _broadcast_node(node, out_dims):
+    """``node`` broadcast to ``out_dims`` (non-broadcast dimensions rechunked to match)."""
+    out_dims = tuple(out_dims)
+    off = len(out_dims) - node.ndim
+    target = [out_dims[j + off] if d.length == out_dims[j + off].length else Dim(1, 1, 1)
+              for j, d in enumerate(node.dims)]
+    node = _rechunk_to(node, target)
+    if node.dims == out_dims:
+        return node
+    return BroadcastTo(node, out_dims)
+
+
+@implements(np.broadcast_to)
+def broadcast_to(x, shape, chunks=None, meta=None):
+    """Broadcast ``x`` to ``shape`` (``dask.array.broadcast_to``).
+
+    New and broadcast dimensions get one chunk unless ``chunks`` says otherwise.
+    """
+    x = asarray(x)
+    if isinstance(shape, (numbers.Integral, np.integer)):
+        shape = (int(shape),)
+    shape = tuple(int(s) for s in shape)
+    if _any(s < 0 for s in shape):
+        raise ValueError("all elements of broadcast shape must be non-negative")
+    off = len(shape) - x.ndim
+    if off < 0 or _any(d != 1 and d != s for d, s in zip(x.shape, shape[off:])):
+        raise ValueError(
+            f"cannot broadcast shape {x.shape} to shape {shape}: operands could not be broadcast together "
+            f"with remapped shapes [original->remapped]"
+        )
+    if chunks is None:
+        dims = []
+        for j, s in enumerate(shape):
+            if j >= off and x.shape[j - off] == s:
+                dims.append(x._node.dims[j - off])
+            else:
+                dims.append(Dim.regular(s, _max(s, 1)))
+        dims = tuple(dims)
+    else:
+        dims = normalize_dims(chunks, shape, dtype=x.dtype,
+                              previous=tuple((s,) for s in shape[:off]) + x.chunks if x.ndim else None)
+    if x.shape == shape and dims == x._node.dims:
+        return x
+    return Array(_broadcast_node(x._node, dims))
+
+
+def broadcast_arrays(*args, subok=False):
+    """Broadcast arrays against each other; chunks are unified (list of arrays, like dask)."""
+    from hlq.array.core import unify_dims
+
+    args = [asarray(a) for a in args]
+    shape = np.broadcast_shapes(*(a.shape for a in args))
+    dims = unify_dims([a._node for a in args], shape)
+    return [Array(_broadcast_node(a._node, dims)) for a in args]
+
+
+# --------------------------------------------------------------------------
+# reshape
+
+
+def _normalize_shape(shape, size) -> tuple:
+    if isinstance(shape, (numbers.Integral, np.integer)):
+        shape = (shape,)
+    shape = tuple(shape)
+    for s in shape:
+        if not isinstance(s, (numbers.Integral, np.integer)):
+            raise TypeError(f"'{type(s).__name__}' object cannot be interpreted as an integer")
+    shape = tuple(int(s) for s in shape)
+    if _any(s < -1 for s in shape):
+        raise ValueError("negative dimensions not allowed")
+    unknown = [i for i, s in enumerate(shape) if s == -1]
+    if len(unknown) > 1:
+        raise ValueError("can only specify one unknown dimension")
+    if unknown:
+        known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+        if known == 0 or size % known:
+            raise ValueError(f"cannot reshape array of size {size} into shape {shape}")
+        shape = tuple(size // known if s == -1 else s for s in shape)
+    return shape
+
+
+@implements(np.reshape)
+def reshape(x, shape, merge_chunks=True, limit=None, *, order="C", newshape=None):
+    """Reshape with dask's algorithm: merge or split dimensions, rechunking first.
+
+    Raises ``ValueError`` for a changed size and ``NotImplementedError`` (like
+    dask) for reshapes that split dimensions unevenly.
+    """
+    x = asarray(x)
+    if order != "C":
+        raise NotImplementedError("hlq.array.reshape supports only order='C'")
+    if newshape is not None:
+        shape = newshape
+    if isinstance(shape, (tuple, list)) and len(shape) == 1 and x.ndim == 1 and int(shape[0]) == -1:
+        return x
+    shape = _normalize_shape(shape, x.size)
+    if int(np.prod(shape, dtype=np.int64)) != x.size:
+        raise ValueError(f"cannot reshape array of size {x.size} into shape {shape}")
+    if shape == x.shape:
+        return x
+    node = x._node
+    if not merge_chunks and x.ndim > len(shape) and x.npartitions > 1:
+        node = Array(node).rechunk({j: 1 for j in range(x.ndim - len(shape))})._node
+    return Array(Reshape(node, shape))
+
+
+@implements(np.ravel)
+def ravel(array_like):
+    """The flattened array (``reshape(-1)``)."""
+    return reshape(asarray(array_like), (-1,))
+
+
+# --------------------------------------------------------------------------
+# tile / repeat
+
+
+@implements(np.tile)
+def tile(A, reps):
+    """Repeat ``A`` ``reps`` times along each axis (concatenations of ``A``)."""
+    try:
+        tup = tuple(reps)
+    except TypeError:
+        tup = (reps,)
+    for r in tup:
+        if not isinstance(r, (numbers.Integral, np.integer)):
+            raise TypeError(f"'{type(r).__name__}' object cannot be interpreted as an integer")
+    tup = tuple(int(r) for r in tup)
+    if _any(r < 0 for r in tup):
+        raise ValueError("Negative `reps` are not allowed.")
+    c = asarray(A)
+    if len(tup) < c.ndim:
+        tup = (1,) * (c.ndim - len(tup)) + tup
+    if c.ndim < len(tup):
+        c = c[(None,) * (len(tup) - c.ndim)]
+    for ax, r in enumerate(tup):
+        if r == 1:
+            continue
+        if r == 0:
+            c = _slice_along(c, ax, slice(0, 0))
+        else:
+            c = concatenate([c] * r, axis=ax)
+    return c
+
+
+def _repeat_block(x, repeats, axis):
+    return np.repeat(x, repeats, axis=axis)
+
+
+@implements(np.repeat)
+def repeat(a, repeats, axis=None):
+    """Repeat each element ``repeats`` times (integer ``repeats`` only, like dask)."""
+    from hlq.array.routines import map_blocks
+
+    a = asarray(a)
+    if axis is None:
+        if a.ndim == 1:
+            axis = 0
+        else:
+            return repeat(ravel(a), repeats, 0)
+    if not isinstance(repeats, (numbers.Integral, np.integer)):
+        raise NotImplementedError("Only integer valued repeats supported")
+    repeats = int(repeats)
+    if repeats < 0:
+        raise ValueError("negative dimensions are not allowed")
+    axis = _axis(axis, a.ndim)
+    if repeats == 1:
+        return a
+    if repeats == 0:
+        return _slice_along(a, axis, slice(0, 0))
+    chunks = tuple(tuple(s * repeats for s in c) if j == axis else c for j, c in enumerate(a.chunks))
+    return map_blocks(_repeat_block, a, repeats=repeats, axis=axis, chunks=chunks, dtype=a.dtype)
+
+
+# --------------------------------------------------------------------------
+# pad
+
+_PAD_MODES = {"constant", "edge", "linear_ramp", "maximum", "mean", "median", "minimum", "reflect",
+              "symmetric", "wrap", "empty"}
+
+
+def _pad_pairs(value, ndim, name):
+    arr = np.asarray(value)
+    try:
+        pairs = np.broadcast_to(arr, (ndim, 2))
+    except ValueError:
+        raise ValueError(f"Unable to create correctly shaped tuple from {value!r}") from None
+    return [tuple(p) for p in pairs.tolist()]
+
+
+def _pad_piece(x: Array, axis: int, width: int, mode: str, side: str, value=None) -> Array:
+    n = x.shape[axis]
+    shape = list(x.shape)
+    shape[axis] = width
+    if mode in ("constant", "empty"):
+        dims = list(x._node.dims)
+        dims[axis] = Dim.regular(width, _max(x._node.dims[axis].max_size(), 1))
+        fill = 0 if mode == "empty" else value
+        fill = x.dtype.type(fill).item() if x.dtype.kind in "biufc" else fill
+        return Array(Full(tuple(dims), x.dtype, fill))
+    if mode == "edge":
+        edge = _slice_along(x, axis, slice(0, 1) if side == "left" else slice(n - 1, n))
+        dims = list(x._node.dims)
+        dims[axis] = Dim.regular(width, _max(x._node.dims[axis].max_size(), 1))
+        return Array(_broadcast_node(edge._node, dims))
+    if mode == "wrap":
+        return _slice_along(x, axis, slice(n - width, n) if side == "left" else slice(0, width))
+    if mode == "reflect":
+        if side == "left":
+            return _slice_along(x, axis, slice(width, 0, -1))
+        stop = n - 2 - width
+        return _slice_along(x, axis, slice(n - 2, stop if stop >= 0 else None, -1))
+    # symmetric
+    if side == "left":
+        return _slice_along(x, axis, slice(width - 1, None, -1))
+    stop = n - 1 - width
+    return _slice_along(x, axis, slice(n - 1, stop if stop >= 0 else None, -1))
+
+
+@implements(np.pad)
+def pad(array, pad_width, mode="constant", **kwargs):
+    """Pad an array (modes ``constant``, ``edge``, ``reflect``, ``symmetric``, ``wrap``, ``empty``).
+
+    Each axis is padded in turn by concatenating pieces built from the array
+    (numpy's order, so corners match numpy).
+    """
+    x = asarray(array)
+    if callable(mode):
+        raise NotImplementedError("pad with a callable mode is not supported yet by hlq.array")
+    if mode not in _PAD_MODES:
+        raise ValueError(f"mode '{mode}' is not supported")
+    if mode in ("linear_ramp", "maximum", "mean", "median", "minimum"):
+        raise NotImplementedError(f"pad mode '{mode}' is not supported yet by hlq.array")
+    allowed = {"constant": {"constant_values"}, "reflect": {"reflect_type"}, "symmetric": {"reflect_type"}}
+    bad = set(kwargs) - allowed.get(mode, set())
+    if bad:
+        raise ValueError(f"unsupported keyword arguments for mode '{mode}': {bad}")
+    if kwargs.get("reflect_type", "even") != "even":
+        raise NotImplementedError("reflect_type='odd' is not supported yet by hlq.array")
+    widths = _pad_pairs(pad_width, x.ndim, "pad_width")
+    for w in widths:
+        for v in w:
+            if not float(v).is_integer():
+                raise TypeError("`pad_width` must be of integral type.")
+            if v < 0:
+                raise ValueError("index can't contain negative values")
+    widths = [(int(a), int(b)) for a, b in widths]
+    values = _pad_pairs(kwargs.get("constant_values", 0), x.ndim, "constant_values") if mode == "constant" else None
+    for ax, (before, after) in enumerate(widths):
+        if before == 0 and after == 0:
+            continue
+        n = x.shape[ax]
+        m = mode
+        if n == 0 and m not in ("constant", "empty"):
+            raise ValueError(f"can't extend empty axis {ax} using modes other than 'constant' or 'empty'")
+        if m == "reflect" and n == 1:
+            m = "edge"
+        limit = n - 1 if m == "reflect" else n
+        if m in ("reflect", "symmetric", "wrap") and (before > limit or after > limit):
+            raise NotImplementedError(f"pad mode '{mode}' with widths larger than the axis is not supported yet")
+        parts = []
+        if before:
+            parts.append(_pad_piece(x, ax, before, m, "left", values[ax][0] if values else None))
+        parts.append(x)
+        if after:
+            parts.append(_pad_piece(x, ax, after, m, "right", values[ax][1] if values else None))
+        x = concatenate(parts, axis=ax)
+    return x
+
+
+# --------------------------------------------------------------------------
+# take and fancy indexing
+
+
+def _index_list(indices, n, axis) -> np.ndarray:
+    idx = np.asarray(indices)
+    if idx.dtype == bool:
+        if idx.ndim != 1 or len(idx) != n:
+            raise IndexError(
+                f"boolean index did not match indexed array along axis {axis}; size of axis is {n} but size of "
+                f"corresponding boolean axis is {len(idx) if idx.ndim else 0}"
+            )
+        return np.flatnonzero(idx)
+    if idx.size == 0:
+        idx = idx.astype(np.int64)
+    if idx.dtype.kind not in "iu":
+        raise IndexError("arrays used as indices must be of integer (or boolean) type")
+    if idx.ndim != 1:
+        raise NotImplementedError("hlq.array supports one-dimensional index lists only")
+    idx = idx.astype(np.int64)
+    bad = (idx < -n) | (idx >= n)
+    if bad.any():
+        raise IndexError(f"index {int(idx[bad][0])} is out of bounds for axis {axis} with size {n}")
+    return np.where(idx < 0, idx + n, idx)
+
+
+def _take_node(x: Array, idx: np.ndarray, axis: int) -> Array:
+    cd = x._node.dims[axis]
+    out_dim = Dim.regular(len(idx), _max(cd.max_size(), 1))
+    return Array(Take(x._node, axis, IntList(idx), out_dim))
+
+
+@implements(np.take)
+def take(a, indices, axis=None):
+    """Elements of ``a`` at ``indices`` along ``axis`` (a 1-d integer list or a scalar)."""
+    a = asarray(a)
+    if axis is None:
+        a = ravel(a)
+        axis = 0
+    axis = _axis(axis, a.ndim)
+    if isinstance(indices, Array):
+        raise NotImplementedError("take with an hlq Array of indices is not supported yet")
+    if np.ndim(indices) == 0:
+        return _slice_along(a, axis, int(indices))
+    idx = _index_list(indices, a.shape[axis], axis)
+    return _take_node(a, idx, axis)
+
+
+def getitem_fancy(x: Array, index):
+    """``x[index]`` where one entry is an integer or boolean list/array (numpy's placement rules)."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    is_list = [isinstance(e, (list, np.ndarray)) and not (isinstance(e, np.ndarray) and e.ndim == 0) for e in index]
+    if sum(is_list) != 1 or _any(isinstance(e, Array) for e in index):
+        raise NotImplementedError("hlq.array supports fancy indexing with one integer or boolean list per index")
+    p = is_list.index(True)
+    lst = np.asarray(index[p])
+    if lst.dtype == bool and lst.ndim > 1:
+        raise NotImplementedError("multi-dimensional boolean masks are not supported yet by hlq.array")
+    basic = index[:p] + (slice(None),) + index[p + 1:]
+    # which input axis the list indexes and where its output axis lands
+    n_real = sum(1 for e in basic if e is not None and e is not Ellipsis)
+    in_axis = 0
+    out_pos = 0
+    for e in index[:p]:
+        if e is Ellipsis:
+            in_axis += x.ndim - n_real
+            out_pos += x.ndim - n_real
+        elif e is None:
+            out_pos += 1
+        elif isinstance(e, slice):
+            in_axis += 1
+            out_pos += 1
+        else:
+            in_axis += 1
+    if in_axis >= x.ndim:
+        raise IndexError(f"too many indices for array: array is {x.ndim}-dimensional")
+    idx = _index_list(lst, x.shape[in_axis], in_axis)
+    y = x[basic] if not _all(isinstance(e, slice) and e == slice(None) for e in basic) else x
+    out = _take_node(y, idx, out_pos)
+    # numpy: integers are advanced indices too; separated advanced indices put the list's axis first
+    adv = [i for i, e in enumerate(index) if is_list[i] or (
+        isinstance(e, (numbers.Integral, np.integer)) and not isinstance(e, bool))]
+    if len(adv) > 1 and adv != list(range(adv[0], adv[-1] + 1)) and out_pos != 0:
+        from hlq.array.routines import moveaxis
+
+        out = moveaxis(out, out_pos, 0)
+    return out

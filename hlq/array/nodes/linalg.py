@@ -1,0 +1,159 @@
+"""Blocked contraction: ``tensordot`` / ``matmul`` / ``dot`` over block grids.
+
+``Contract(a, b, a_ind, b_ind, out_ind, func)`` labels every axis of ``a`` and
+``b`` with an index (small ints); indices missing from ``out_ind`` are summed
+over.  Output block ``o`` is one task: the sum, over every combination of
+contracted blocks ``k``, of ``func(a[o, k], b[o, k])`` (a partial product per
+block pair).  ``func`` returns the product block with its axes in
+``out_ind`` order (``np.tensordot`` or ``np.matmul`` do).
+
+>>> import hlq.array as da
+>>> a = da.ones((6, 4), chunks=2)
+>>> c = a @ a.T
+>>> c.node.op_name, c.numblocks
+('contract', (3, 3))
+>>> [i for _, i in c.node.block_dependencies((0, 2))]
+[(0, 0), (0, 2), (0, 1), (1, 2)]
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from dask._task_spec import Task, TaskRef
+
+from hlq.array.nodes.base import ArrayNode
+
+__all__ = ["Contract", "TensordotFn", "MatmulFn"]
+
+
+class TensordotFn:
+    """``np.tensordot(a, b, axes)`` (picklable, comparable)."""
+
+    __slots__ = ("axes",)
+    __name__ = "tensordot"
+
+    def __init__(self, axes):
+        self.axes = axes
+
+    def __call__(self, a, b):
+        return np.tensordot(a, b, axes=self.axes)
+
+    def __eq__(self, other):
+        return type(other) is TensordotFn and other.axes == self.axes
+
+    def __hash__(self):
+        return hash(("tensordot", self.axes))
+
+    def __reduce__(self):
+        return (TensordotFn, (self.axes,))
+
+    def __dask_tokenize__(self):
+        return ("hlq-tensordot", self.axes)
+
+    def __repr__(self):
+        return f"tensordot{self.axes}"
+
+
+class MatmulFn:
+    """``np.matmul(a, b)``."""
+
+    __slots__ = ()
+    __name__ = "matmul"
+
+    def __call__(self, a, b):
+        return np.matmul(a, b)
+
+    def __eq__(self, other):
+        return type(other) is MatmulFn
+
+    def __hash__(self):
+        return hash("matmul")
+
+    def __reduce__(self):
+        return (MatmulFn, ())
+
+    def __dask_tokenize__(self):
+        return "hlq-matmul"
+
+    def __repr__(self):
+        return "matmul"
+
+
+class Contract(ArrayNode):
+    """Sum over contracted blocks of ``func(a_block, b_block)``."""
+
+    _fields = ("a", "b", "a_ind", "b_ind", "out_ind", "func", "dtype_")
+
+    def _array_props(self):
+        a, b = self.a, self.b
+        if len(self.a_ind) != a.ndim or len(self.b_ind) != b.ndim:
+            raise ValueError("contract: index labels do not match the operands' dimensions")
+        dim_of = {}
+        for x, ind in ((a, self.a_ind), (b, self.b_ind)):
+            for i, d in zip(ind, x.dims):
+                if i in dim_of and dim_of[i] != d:
+                    if dim_of[i].length != d.length:
+                        raise ValueError(
+                            f"shape-mismatch for sum: {a.shape} and {b.shape} (dimension lengths "
+                            f"{dim_of[i].length} != {d.length})"
+                        )
+                    raise ValueError("contract: chunks of a shared index differ (rechunk first)")
+                dim_of.setdefault(i, d)
+        contracted = tuple(i for i in dict.fromkeys(self.a_ind + self.b_ind) if i not in self.out_ind)
+        self.__dict__["contracted"] = contracted
+        self.__dict__["_knb"] = tuple(dim_of[i].nblocks for i in contracted)
+        return tuple(dim_of[i] for i in self.out_ind), self.dtype_
+
+    def _pairs(self, idx):
+        pos = dict(zip(self.out_ind, idx))
+        for combo in itertools.product(*(range(n) for n in self._knb)):
+            full = dict(pos)
+            full.update(zip(self.contracted, combo))
+            yield tuple(full[i] for i in self.a_ind), tuple(full[i] for i in self.b_ind)
+
+    def block_dependencies(self, idx):
+        out = []
+        for ai, bi in self._pairs(idx):
+            out.append((self.a, ai))
+            out.append((self.b, bi))
+        return out
+
+    def block_task(self, key, idx):
+        an, bn = self.a.name, self.b.name
+        refs = []
+        for ai, bi in self._pairs(idx):
+            refs.append(TaskRef((an, *ai)))
+            refs.append(TaskRef((bn, *bi)))
+        return Task(key, _SumProducts(self.func, self.dtype_), *refs)
+
+    def label(self):
+        return f"contract({self.func!r}, {self.a_ind},{self.b_ind}->{self.out_ind})"
+
+
+class _SumProducts:
+    """``sum(func(a_k, b_k))`` over the (a, b) block pairs given as arguments."""
+
+    __slots__ = ("func", "dtype")
+
+    def __init__(self, func, dtype):
+        self.func = func
+        self.dtype = dtype
+
+    @property
+    def __name__(self):
+        return getattr(self.func, "__name__", "contract")
+
+    def __call__(self, *blocks):
+        acc = None
+        for i in range(0, len(blocks), 2):
+            p = self.func(blocks[i], blocks[i + 1])
+            acc = p if acc is None else acc + p
+        acc = np.asarray(acc)
+        if acc.dtype != self.dtype:
+            acc = acc.astype(self.dtype)
+        return acc
+
+    def __reduce__(self):
+        return (_SumProducts, (self.func, self.dtype))

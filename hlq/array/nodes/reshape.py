@@ -1,0 +1,86 @@
+"""Reshape: dask's algorithm (merge or split dimensions, rechunking the input first).
+
+``Reshape`` is the logical node (what the user asked); the ``lower`` phase
+rewrites it into ``ReshapeBlocks(Rechunk(x, in_chunks))``: after that
+rechunk, block ``k`` (C order) of the input reshapes into block ``k`` of the
+output, exactly as in ``dask.array.reshape``.
+
+>>> import hlq.array as da
+>>> y = da.ones((6, 4), chunks=(2, 4)).reshape((24,))
+>>> y.chunks
+((8, 8, 8),)
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import numpy as np
+from dask._task_spec import Task, TaskRef
+
+from hlq.array.chunks import Dim
+from hlq.array.nodes.base import ArrayNode
+
+__all__ = ["Reshape", "ReshapeBlocks", "reshape_chunks"]
+
+
+def reshape_chunks(inshape, outshape, inchunks):
+    """(input chunks, output chunks) as dask computes them (raises like dask)."""
+    if math.prod(inshape) != math.prod(outshape):
+        raise ValueError("total size of new array must be unchanged")
+    if all(len(c) == 1 for c in inchunks):
+        return tuple((s,) for s in inshape), tuple((s,) for s in outshape)
+    import dask.array  # noqa: F401  (loads the module below)
+
+    mod = sys.modules["dask.array.reshape"]
+    res = mod.reshape_rechunk(tuple(inshape), tuple(outshape), tuple(inchunks))
+    return tuple(tuple(c) for c in res[0]), tuple(tuple(c) for c in res[1])
+
+
+class Reshape(ArrayNode):
+    """``child.reshape(shape_)`` (logical)."""
+
+    _fields = ("child", "shape_")
+
+    def _array_props(self):
+        c = self.child
+        inchunks, outchunks = reshape_chunks(c.shape, self.shape_, c.chunks)
+        self.__dict__["in_dims"] = tuple(Dim.from_sizes(s) for s in inchunks)
+        return tuple(Dim.from_sizes(s) for s in outchunks), c.dtype
+
+    def label(self):
+        return f"reshape{self.shape_}"
+
+
+class ReshapeBlocks(ArrayNode):
+    """Block ``k`` (C order) of ``child`` reshaped into block ``k`` of the output."""
+
+    _fields = ("child", "dims_")
+    op_name = "reshape"
+
+    def _array_props(self):
+        if self.child.nblocks_total != math.prod(d.nblocks for d in self.dims_):
+            raise ValueError("reshape: block grids do not match")
+        return self.dims_, self.child.dtype
+
+    def _in_index(self, idx):
+        flat = int(np.ravel_multi_index(idx, self.numblocks)) if self.numblocks else 0
+        cn = self.child.numblocks
+        return tuple(int(i) for i in np.unravel_index(flat, cn)) if cn else ()
+
+    def block_dependencies(self, idx):
+        return [(self.child, self._in_index(idx))]
+
+    needs_all_inputs = True
+
+    def block_task(self, key, idx):
+        shape = tuple(d.size(i) for d, i in zip(self.dims, idx))
+        return Task(key, _reshape, TaskRef((self.child.name, *self._in_index(idx))), shape)
+
+    def label(self):
+        return f"reshape-blocks{self.shape}"
+
+
+def _reshape(x, shape):
+    return np.reshape(x, shape)

@@ -1,0 +1,184 @@
+"""Index-list nodes: ``Take`` (``x[[1, 5, 2]]`` along one axis) and ``Diagonal``.
+
+Both are *general* nodes: an output block reads only the input blocks that
+hold its elements, so culling follows the index list.
+
+>>> import numpy as np
+>>> import hlq.array as da
+>>> x = da.from_array(np.arange(10), chunks=3)
+>>> y = x[[9, 0, 4]]
+>>> y.node.op_name, y.compute().tolist()
+('take', [9, 0, 4])
+>>> sorted(i for _, i in y.node.block_dependencies((0,)))
+[(0,), (1,), (3,)]
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from dask._task_spec import Task, TaskRef
+
+from hlq.array.chunks import Dim
+from hlq.array.nodes.base import ArrayNode
+
+__all__ = ["IntList", "Take", "Diagonal"]
+
+
+class IntList:
+    """An immutable, hashable 1-d array of non-negative positions (a node parameter)."""
+
+    __slots__ = ("values", "_hash")
+
+    def __init__(self, values):
+        v = np.ascontiguousarray(np.asarray(values, dtype=np.int64).reshape(-1))
+        v.flags.writeable = False
+        self.values = v
+        self._hash = hash((len(v), v.tobytes()))
+
+    def __len__(self):
+        return len(self.values)
+
+    def __hash__(self):
+        return self._hash
+
+    def __eq__(self, other):
+        return isinstance(other, IntList) and self._hash == other._hash and np.array_equal(self.values, other.values)
+
+    def __reduce__(self):
+        return (IntList, (self.values,))
+
+    def __dask_tokenize__(self):
+        from dask.base import tokenize
+
+        return ("intlist", tokenize(self.values))
+
+    def __repr__(self):
+        v = self.values
+        if len(v) <= 6:
+            return f"IntList({v.tolist()})"
+        return f"IntList([{v[0]}, {v[1]}, ..., {v[-1]}], n={len(v)})"
+
+
+def _block_starts(d: Dim) -> np.ndarray:
+    return np.array([d.start(i) for i in range(d.nblocks)], dtype=np.int64)
+
+
+class Take(ArrayNode):
+    """``np.take(child, indices, axis)`` with valid non-negative ``indices``; output chunks ``out_dim`` along ``axis``."""
+
+    _fields = ("child", "axis", "indices", "out_dim")
+
+    def _array_props(self):
+        c = self.child
+        n = c.shape[self.axis]
+        v = self.indices.values
+        if len(v) and (v.min() < 0 or v.max() >= n):
+            bad = int(v[(v < 0) | (v >= n)][0])
+            raise IndexError(f"index {bad} is out of bounds for axis {self.axis} with size {n}")
+        if self.out_dim.length != len(v):
+            raise ValueError("take: output chunks do not match the number of indices")
+        dims = list(c.dims)
+        dims[self.axis] = self.out_dim
+        return dims, c.dtype
+
+    def _plan(self, j):
+        """(input blocks along axis, local positions into their concatenation) for output block ``j``."""
+        cache = self.__dict__.setdefault("_plans", {})
+        p = cache.get(j)
+        if p is None:
+            d = self.out_dim
+            pos = self.indices.values[d.start(j): d.start(j) + d.size(j)]
+            cd = self.child.dims[self.axis]
+            starts = self.__dict__.get("_starts")
+            if starts is None:
+                starts = self.__dict__["_starts"] = _block_starts(cd)
+            blk = np.searchsorted(starts, pos, side="right") - 1
+            uniq = np.unique(blk)
+            if len(uniq) == 0:
+                uniq = np.array([0])
+            # offset of each used block inside the concatenation of the used blocks
+            sizes = np.array([cd.size(int(b)) for b in uniq], dtype=np.int64)
+            cat_start = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+            where = np.searchsorted(uniq, blk)
+            local = pos - starts[blk] + cat_start[where] if len(pos) else pos
+            p = (tuple(int(b) for b in uniq), np.asarray(local, dtype=np.int64))
+            cache[j] = p
+        return p
+
+    def block_dependencies(self, idx):
+        ax = self.axis
+        blocks, _ = self._plan(idx[ax])
+        return [(self.child, idx[:ax] + (b,) + idx[ax + 1:]) for b in blocks]
+
+    def block_task(self, key, idx):
+        ax = self.axis
+        blocks, local = self._plan(idx[ax])
+        name = self.child.name
+        refs = [TaskRef((name, *idx[:ax], b, *idx[ax + 1:])) for b in blocks]
+        return Task(key, _take_blocks, ax, local, *refs)
+
+    def label(self):
+        return f"take(axis={self.axis}, {self.indices!r})"
+
+
+def _take_blocks(axis, local, *blocks):
+    x = blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=axis)
+    return np.take(x, local, axis=axis)
+
+
+class Diagonal(ArrayNode):
+    """``np.diagonal(child, offset, -2, -1)``: the diagonal becomes the last axis.
+
+    The diagonal is cut wherever it crosses a row or column block boundary;
+    each output block reads one input block.
+    """
+
+    _fields = ("child", "offset")
+
+    def _array_props(self):
+        c = self.child
+        if c.ndim < 2:
+            raise ValueError("diag requires an array of at least two dimensions")
+        rows, cols = c.dims[-2], c.dims[-1]
+        k = self.offset
+        r0, c0 = max(-k, 0), max(k, 0)
+        n = max(0, min(rows.length - r0, cols.length - c0))
+        segs = []  # (row block, col block, local row, local col, length)
+        t = 0
+        while t < n:
+            r, cc = r0 + t, c0 + t
+            bi, bj = rows.locate(r), cols.locate(cc)
+            lr, lc = r - rows.start(bi), cc - cols.start(bj)
+            ln = min(rows.size(bi) - lr, cols.size(bj) - lc, n - t)
+            segs.append((bi, bj, lr, lc, ln))
+            t += ln
+        self.__dict__["_segs"] = tuple(segs)
+        ddim = Dim.from_sizes([s[4] for s in segs]) if segs else Dim(0, 0, 0)
+        return (*c.dims[:-2], ddim), c.dtype
+
+    def _src(self, idx):
+        segs = self._segs
+        if not segs:
+            return idx[:-1] + (0, 0), (0, 0, 0)
+        bi, bj, lr, lc, ln = segs[idx[-1]]
+        return idx[:-1] + (bi, bj), (lr, lc, ln)
+
+    def block_dependencies(self, idx):
+        return [(self.child, self._src(idx)[0])]
+
+    def block_task(self, key, idx):
+        src, loc = self._src(idx)
+        return Task(key, _diag_block, loc, TaskRef((self.child.name, *src)))
+
+    def label(self):
+        return f"diagonal(offset={self.offset})"
+
+
+def _diag_block(loc, x):
+    lr, lc, ln = loc
+    return np.diagonal(x[..., lr:lr + ln, lc:lc + ln], axis1=-2, axis2=-1).copy()
+
+
+del itertools
