@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hlq.expr.display import pprint
-from hlq.lower.collection import HlqCollection, optimize_node
+from hlq.lower.collection import HlqCollection, config_signature, optimize_node
 from hlq.lower.graph import plan_lowering
 from hlq.rules.engine import Trace, optimize_plan
 
@@ -18,7 +18,10 @@ def optimize(*collections):
     out = []
     for c in collections:
         if isinstance(c, HlqCollection):
-            out.append(type(c)._from_node(optimize_node(c.node)))
+            opt = c._optimized_node()
+            new = type(c)._from_node(opt)
+            new._opt_cache = (config_signature(), opt)  # already optimized: never again
+            out.append(new)
         else:
             out.append(c)
     return out[0] if len(out) == 1 else tuple(out)

@@ -30,6 +30,7 @@ False
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 import weakref
@@ -236,11 +237,7 @@ class Node:
             if node._token is not None:
                 continue
             if ready:
-                node.__dict__["_token"] = tokenize(
-                    type(node).__module__,
-                    type(node).__qualname__,
-                    *(_token_param(a) for a in node._args),
-                )
+                node.__dict__["_token"] = _node_token(node)
                 continue
             stack.append((node, True))
             for c in node.children:
@@ -360,9 +357,73 @@ def _rebuild_plan(flat):
     return built[-1]
 
 
+_CALLABLE_TOKENS: dict = {}
+_PARAM_TOKENS: dict = {}
+_CHILD = "<child>"
+
+
+def _node_token(node) -> str:
+    """Token of one node whose children already have tokens.
+
+    The parameters (children replaced by a placeholder) are tokenized with
+    dask's ``tokenize``, cached by their intern key - a deep chain of the same
+    operation tokenizes its parameters once; the result is combined with the
+    type and the children's tokens by a cryptographic hash.
+    """
+    params = tuple(_strip_children(a) for a in node._args)
+    cls = type(node)
+    pkey = (cls, _intern_key(params))
+    if _keyed_by_identity(pkey[1]):
+        # an unhashable value is keyed by id(); the cache would not keep it
+        # alive, so a later object could reuse the id: never cache those
+        pkey, ptok = None, None
+    else:
+        ptok = _PARAM_TOKENS.get(pkey)
+    if ptok is None:
+        ptok = tokenize(cls.__module__, cls.__qualname__, *(_token_param(a) for a in params))
+        if pkey is not None:
+            if len(_PARAM_TOKENS) > 65536:
+                _PARAM_TOKENS.clear()
+            _PARAM_TOKENS[pkey] = ptok
+    h = hashlib.md5(ptok.encode(), usedforsecurity=False)
+    for c in node.children:
+        h.update(b"|")
+        h.update(c._token.encode())
+    return h.hexdigest()
+
+
+def _keyed_by_identity(key) -> bool:
+    stack = [key]
+    while stack:
+        k = stack.pop()
+        if type(k) is tuple:
+            if len(k) == 3 and k[0] == "id":
+                return True
+            stack.extend(k)
+    return False
+
+
+def _strip_children(a):
+    if isinstance(a, Node):
+        return _CHILD
+    if isinstance(a, tuple) and any(isinstance(x, Node) for x in a):
+        return tuple(_CHILD if isinstance(x, Node) else x for x in a)
+    return a
+
+
 def _token_param(a):
     if isinstance(a, Node):
         return ("node", a._token)
+    if callable(a) and not isinstance(a, type):
+        # tokenizing a function pickles it: do it once per function object
+        hit = _CALLABLE_TOKENS.get(id(a))
+        if hit is not None and hit[0] is a:
+            return hit[1]
+        tok = ("callable", tokenize(a))
+        if len(_CALLABLE_TOKENS) > 4096:
+            _CALLABLE_TOKENS.clear()
+        _CALLABLE_TOKENS[id(a)] = (a, tok)
+        return tok
     if isinstance(a, tuple) and any(isinstance(x, Node) for x in a):
         return tuple(_token_param(x) for x in a)
     return a

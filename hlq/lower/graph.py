@@ -27,6 +27,8 @@ materialized graph:
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 from dataclasses import dataclass, field
 
@@ -45,20 +47,35 @@ class FusedBlockFunction:
 
     ``steps`` is a tuple of ``(func, refs)``; each ref is ``("a", i)`` - the
     i-th task argument - or ``("r", j)`` - the result of step j.  The last
-    step's result is returned.
+    step's result is returned.  Each intermediate is released right after its
+    last use, so a task holds at most the live intermediates of the chain,
+    not all of them.
     """
 
-    __slots__ = ("steps", "label")
+    __slots__ = ("steps", "label", "_frees")
 
     def __init__(self, steps, label="fused"):
         self.steps = steps
         self.label = label
+        last_use: dict = {}
+        for k, (_, refs) in enumerate(steps):
+            for kind, i in refs:
+                if kind == "r":
+                    last_use[i] = k
+        frees = [[] for _ in steps]
+        for reg, k in last_use.items():
+            frees[k].append(reg)
+        self._frees = tuple(tuple(f) for f in frees)
 
     def __call__(self, *args):
-        regs = []
-        for func, refs in self.steps:
+        regs = [None] * len(self.steps)
+        frees = self._frees
+        for k, (func, refs) in enumerate(self.steps):
             vals = [args[i] if kind == "a" else regs[i] for kind, i in refs]
-            regs.append(func(*vals))
+            regs[k] = func(*vals)
+            del vals
+            for r in frees[k]:
+                regs[r] = None
         return regs[-1]
 
     def __reduce__(self):
@@ -307,8 +324,26 @@ def lower(roots: list[Node], plan: LoweringPlan | None = None) -> dict:
     dict
         ``{key: dask._task_spec.Task}``; keys are ``(node.name, *block_index)``.
     """
-    if plan is None:
-        plan = plan_lowering(roots)
+    with _gc_paused():
+        if plan is None:
+            plan = plan_lowering(roots)
+        return _lower(plan)
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """Lowering allocates millions of small objects and frees none: the cyclic
+    garbage collector would rescan them again and again (a quarter of the time)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _lower(plan: LoweringPlan) -> dict:
     dsk: dict = {}
     for root in plan.order:
         d = plan.demand[id(root)]
