@@ -113,6 +113,7 @@ class LoweringPlan:
     order: list  # group roots, consumers first
     demand: dict  # id(root) -> None (all) or set of block indices
     not_fused: dict = field(default_factory=dict)  # id(node) -> why it starts its own group
+    inlined: dict = field(default_factory=dict)  # id(group root) -> why it runs inside its consumer
 
     def describe(self) -> str:
         """Text summary of the fusion decisions: groups, task counts and refusals."""
@@ -124,6 +125,9 @@ class LoweringPlan:
             if n == 0:
                 continue
             chain = " <- ".join(m.op_name for m in reversed(g.members))
+            if id(root) in self.inlined:
+                lines.append(f"{0:>8} tasks  {chain}   [batched: {self.inlined[id(root)]}]")
+                continue
             why = self.not_fused.get(id(root), "")
             lines.append(f"{n:>8} tasks  {chain}" + (f"   [own group: {why}]" if why else ""))
         return "\n".join(lines)
@@ -131,6 +135,8 @@ class LoweringPlan:
     def task_count(self) -> int:
         n = 0
         for root in self.order:
+            if id(root) in self.inlined:
+                continue
             d = self.demand.get(id(root))
             n += _nblocks(root.numblocks) if d is None else len(d)
         return n
@@ -219,7 +225,45 @@ def plan_lowering(roots: list[Node], fuse: bool | None = None) -> LoweringPlan:
         g.members.reverse()  # producers first, root last
 
     demand = _propagate_demand(group_roots, groups, group_of, root_ids)
-    return LoweringPlan(groups=groups, group_of=group_of, order=group_roots, demand=demand, not_fused=not_fused)
+    inlined = _choose_batches(group_roots, groups, deps, root_ids) if fuse else {}
+    return LoweringPlan(groups=groups, group_of=group_of, order=group_roots, demand=demand, not_fused=not_fused,
+                        inlined=inlined)
+
+
+def _choose_batches(group_roots, groups, deps, root_ids) -> dict:
+    """Task granularity: run groups of tiny blocks inside their consumer's tasks.
+
+    When a blockwise group's only consumer is a node that reads disjoint sets
+    of its blocks (``inline_inputs_ok``, e.g. a reduction's combine step) and
+    the group's blocks are small (``hlq.batch.block-bytes``, default 1 MiB),
+    per-task overhead (scheduler, ordering, Python) dominates the work: each
+    consumer task then computes its input blocks itself, so one task
+    processes a batch of blocks.  The chunks of every array are unchanged.
+    Set ``hlq.batch`` to False to keep one task per block.
+    """
+    if not dask.config.get("hlq.batch", True):
+        return {}
+    limit = dask.config.get("hlq.batch.block-bytes", 1 << 20)
+    out = {}
+    for root in group_roots:
+        g = groups[id(root)]
+        if not g.blockwise or id(root) in root_ids:
+            continue
+        consumers = deps.get(root, ())
+        if len(consumers) != 1 or not getattr(consumers[0], "inline_inputs_ok", False):
+            continue
+        sizes = [getattr(m, "max_block_nbytes", None) for m in g.members]
+        if any(b is None for b in sizes):
+            continue
+        biggest = max(sizes)
+        if biggest <= limit:
+            fan_in = getattr(consumers[0], "fan_in", None)
+            per = f"{fan_in} blocks" if fan_in else "its blocks"
+            out[id(root)] = (
+                f"blocks of <= {biggest} bytes (limit hlq.batch.block-bytes={limit}): "
+                f"each {consumers[0].op_name} task computes {per} inline"
+            )
+    return out
 
 
 def _propagate_demand(group_roots, groups, group_of, root_ids):
@@ -345,47 +389,66 @@ def _gc_paused():
 
 def _lower(plan: LoweringPlan) -> dict:
     dsk: dict = {}
+    makers: dict = {}  # id(root of an inlined group) -> block task maker
+
+    def ref(child, cidx):
+        make = makers.get(id(child))
+        if make is None:
+            return TaskRef((child.name, *cidx))
+        return make(None, cidx)  # computed inline, inside the consumer's task
+
+    for root in reversed(plan.order):  # producers first: inlined makers exist before use
+        if id(root) in plan.inlined:
+            makers[id(root)] = _block_task_maker(plan.groups[id(root)])
     for root in plan.order:
         d = plan.demand[id(root)]
-        if d is not None and not d:
+        if (d is not None and not d) or id(root) in plan.inlined:
             continue
         g = plan.groups[id(root)]
         name = root.name
         blocks = _all_indices(root.numblocks) if d is None else sorted(d)
         if not g.blockwise:
+            inline = getattr(root, "inline_inputs_ok", False) and any(id(c) in makers for c in root.children)
             for idx in blocks:
                 key = (name, *idx)
-                t = root.block_task(key, idx)
+                t = root.block_task(key, idx, ref=ref) if inline else root.block_task(key, idx)
                 if type(t) is dict:  # a node may add entries besides its own key
                     dsk.update(t)
                 else:
                     dsk[key] = t
             continue
-        if len(g.members) == 1:
-            _lower_single(root, name, blocks, dsk)
-            continue
-        _compile_group(g)
-        func, ext, bargs = g.program
-        ident = identity_map(len(root.numblocks))
-        ext = [(cname, None if cmap == ident else cmap) for cname, cmap, _ in ext]
-        bargs = [(m.bw_block_arg, None if mmap == ident else mmap) for m, mmap in bargs]
+        make = _block_task_maker(g)
         for idx in blocks:
             key = (name, *idx)
-            args = [TaskRef((cname, *(idx if cmap is None else apply_map(cmap, idx)))) for cname, cmap in ext]
-            for barg, mmap in bargs:
-                args.append(barg(idx if mmap is None else apply_map(mmap, idx)))
-            dsk[key] = Task(key, func, *args)
+            dsk[key] = make(key, idx)
     return dsk
 
 
-def _lower_single(node: Node, name: str, blocks, dsk: dict) -> None:
-    func = node.bw_func
-    inputs = [(c.name, edge) for c, edge in node.bw_inputs]
-    has_arg = node.bw_has_arg
-    barg = node.bw_block_arg
-    for idx in blocks:
-        key = (name, *idx)
-        args = [TaskRef((cname, *apply_map(edge, idx))) for cname, edge in inputs]
-        if has_arg:
-            args.append(barg(idx))
-        dsk[key] = Task(key, func, *args)
+def _block_task_maker(g: Group):
+    """``make(key, idx)``: the task computing block ``idx`` of a blockwise group."""
+    root = g.root
+    if len(g.members) == 1:
+        func = root.bw_func
+        inputs = [(c.name, edge) for c, edge in root.bw_inputs]
+        barg = root.bw_block_arg if root.bw_has_arg else None
+
+        def make_single(key, idx):
+            args = [TaskRef((cname, *apply_map(edge, idx))) for cname, edge in inputs]
+            if barg is not None:
+                args.append(barg(idx))
+            return Task(key, func, *args)
+
+        return make_single
+    _compile_group(g)
+    func, ext, bargs = g.program
+    ident = identity_map(len(root.numblocks))
+    ext = [(cname, None if cmap == ident else cmap) for cname, cmap, _ in ext]
+    bargs = [(m.bw_block_arg, None if mmap == ident else mmap) for m, mmap in bargs]
+
+    def make_fused(key, idx):
+        args = [TaskRef((cname, *(idx if cmap is None else apply_map(cmap, idx)))) for cname, cmap in ext]
+        for barg, mmap in bargs:
+            args.append(barg(idx if mmap is None else apply_map(mmap, idx)))
+        return Task(key, func, *args)
+
+    return make_fused

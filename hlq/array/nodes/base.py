@@ -54,6 +54,11 @@ class ArrayNode(Node):
         return tuple(d.sizes() for d in self.dims)
 
     @property
+    def max_block_nbytes(self) -> int:
+        """Bytes of the largest block (the cost model's unit of work)."""
+        return math.prod(d.max_size() for d in self.dims) * self.dtype.itemsize
+
+    @property
     def nblocks_total(self) -> int:
         return math.prod(self.numblocks)
 

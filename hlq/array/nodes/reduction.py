@@ -358,10 +358,21 @@ class Combine(ArrayNode):
         return [(c, combo) for combo in itertools.product(*self._groups(idx))]
 
     needs_all_inputs = True
+    #: each input block feeds exactly one output block: the lowering may
+    #: compute small input blocks inside this node's tasks (batching)
+    inline_inputs_ok = True
 
-    def block_task(self, key, idx):
-        name = self.child.name
-        refs = [TaskRef((name, *combo)) for combo in itertools.product(*self._groups(idx))]
+    @property
+    def fan_in(self) -> int:
+        return math.prod(self.split[a] for a in self.axis)
+
+    def block_task(self, key, idx, ref=None):
+        c = self.child
+        combos = itertools.product(*self._groups(idx))
+        if ref is None:
+            refs = [TaskRef((c.name, *combo)) for combo in combos]
+        else:
+            refs = [ref(c, combo) for combo in combos]
         fn = _CombineFn(self.kind, self.axis, self.final, self.keepdims, self.dtype_, self.ddof)
         return Task(key, fn, *refs)
 
