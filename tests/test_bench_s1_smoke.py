@@ -1,0 +1,20 @@
+"""The S1 shipping benchmark runs (hlq only, smallest size) and reports a compact message."""
+
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_s1_shipping_quick_hlq():
+    out = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "benchmarks", "bench_s1_shipping.py"), "--quick", "--peer", "hlq"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    rows = [ln for ln in out.stdout.splitlines() if ln.startswith("| 10000 | hlq")]
+    assert rows, out.stdout
+    cells = [c.strip() for c in rows[0].strip("|").split("|")]
+    assert float(cells[2]) < 100  # message KB
+    assert cells[9] == "True"
