@@ -183,7 +183,7 @@ DEFAULT_OPS = (_op_elemwise, _op_slice, _op_transpose, _op_reduce, _op_rechunk)
 
 
 def array_expressions(max_ops: int = 5, ops=DEFAULT_OPS, extra_ops=(), max_side: int = 8, max_dims: int = 3,
-                      min_dims: int = 1, min_ops: int = 1):
+                      min_dims: int = 1, min_ops: int = 1, source=None):
     """Hypothesis strategy: small ``hlq.array`` expressions over numpy data.
 
     A source is :func:`hlq.array.from_array` over a random integer-valued
@@ -195,6 +195,9 @@ def array_expressions(max_ops: int = 5, ops=DEFAULT_OPS, extra_ops=(), max_side:
         def clip(draw, x):
             lo = draw(st.integers(-3, 0))
             return da.clip(x, lo, lo + draw(st.integers(0, 5)))
+
+    ``source(draw, data) -> array`` replaces the default source (e.g. your
+    own reader over ``data`` written to a file).
     """
     import hypothesis.strategies as st
 
@@ -207,8 +210,11 @@ def array_expressions(max_ops: int = 5, ops=DEFAULT_OPS, extra_ops=(), max_side:
         shape = tuple(draw(st.lists(st.integers(1, max_side), min_size=min_dims, max_size=max_dims)))
         seed = draw(st.integers(0, 2**16))
         data = np.random.default_rng(seed).integers(-5, 6, size=shape).astype("f8")
-        chunks = tuple(draw(st.integers(1, n)) for n in shape)
-        x = da.from_array(data, chunks=chunks)
+        if source is not None:
+            x = source(draw, data)
+        else:
+            chunks = tuple(draw(st.integers(1, n)) for n in shape)
+            x = da.from_array(data, chunks=chunks)
         for _ in range(draw(st.integers(min_ops, max(min_ops, max_ops)))):
             x = draw(st.sampled_from(all_ops))(draw, x)
         return x
