@@ -29,7 +29,7 @@ def reshape_chunks(inshape, outshape, inchunks):
     """(input chunks, output chunks) as dask computes them (raises like dask)."""
     if math.prod(inshape) != math.prod(outshape):
         raise ValueError("total size of new array must be unchanged")
-    if all(len(c) == 1 for c in inchunks):
+    if all(len(c) == 1 for c in inchunks) or math.prod(inshape) == 0:
         return tuple((s,) for s in inshape), tuple((s,) for s in outshape)
     import dask.array  # noqa: F401  (loads the module below)
 
