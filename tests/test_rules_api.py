@@ -407,3 +407,72 @@ def test_public_api_exports():
         assert name in R.__all__ and hasattr(R, name)
     assert hlq.why_not is not None and "why_not" in hlq.__all__
     assert get_rule("slice_through_elemwise").phase == "pushdown"
+
+
+# ------------------------------------------------- types defined in __main__
+
+
+def test_expression_type_and_rule_defined_in_main(tmp_path):
+    script = tmp_path / "main_script.py"
+    script.write_text(textwrap.dedent("""
+        import numpy as np
+        import dask
+        import hlq
+        import hlq.array as da
+        from hlq.array.nodes import Blockwise, BasicIndex
+        from hlq.array.chunks import dims_regular
+        from hlq.expr import Node
+        from hlq.rules import Is, Capture, rule
+
+
+        class Leaf(Node):
+            _fields = ("v", "f")
+
+
+        class Ramp(Blockwise):
+            '''i * scale over a 1-d grid: a source defined in __main__.'''
+            _fields = ("scale", "dims_", "offset")
+            bw_inputs = ()
+            bw_has_arg = True
+
+            def _array_props(self):
+                return self.dims_, np.float64
+
+            def _extra_props(self, dims):
+                return {"bw_func": _ramp}
+
+            def bw_block_arg(self, idx):
+                d = self.dims[0]
+                a = self.offset + d.start(idx[0])
+                return (a, a + d.size(idx[0]), self.scale)
+
+
+        def _ramp(arg):
+            a, b, s = arg
+            return np.arange(a, b, dtype=float) * s
+
+
+        @rule(Is(BasicIndex, child=Capture("src", Is(Ramp))), phase="pushdown")
+        def slice_into_ramp(node, src):
+            (a, b, step), = node.index
+            if step != 1 or b <= a:
+                return None
+            return Ramp(src.scale, (src.dims[0].subrange(a, b),), src.offset + a)
+
+
+        assert Leaf.__module__ == "__main__"
+        t1 = Leaf(1, lambda x: x).token
+        t2 = Leaf(1, len).token
+        assert Leaf(1, len).token == t2 and t1 != t2
+        x = da.Array(Ramp(2.0, dims_regular((100,), (10,)), 0))
+        assert x.node.token and x.node.name.startswith("ramp-")
+        y = (x + 1)[15:25]
+        assert "slice_into_ramp" in hlq.explain(y, trace=True)
+        np.testing.assert_array_equal(y.compute(), np.arange(100.0)[15:25] * 2 + 1)
+        assert y.task_count() == 2
+        assert dask.base.tokenize(y) == dask.base.tokenize(y)
+        print("ok")
+    """))
+    res = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip().endswith("ok")
