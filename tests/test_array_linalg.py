@@ -33,6 +33,7 @@ def test_matmul_2d(data, n, k, m, seed, kind):
     check(x @ y, expected, rtol=1e-12, atol=1e-12)
     check(da.matmul(x, y), expected, rtol=1e-12, atol=1e-12)
     check(x.dot(y), a.dot(b), rtol=1e-12, atol=1e-12)
+    check(y.T @ x.T, b.T @ a.T, rtol=1e-12, atol=1e-12)  # both operands' transposes absorbed
     idx = data.draw(basic_indices(expected.shape), label="idx")
     check((x @ y)[idx], expected[idx], rtol=1e-12, atol=1e-12)
     idx = data.draw(basic_indices((n, n)), label="idx2")

@@ -157,3 +157,46 @@ class _SumProducts:
 
     def __reduce__(self):
         return (_SumProducts, (self.func, self.dtype))
+
+
+class PermutedFn:
+    """``func(a.transpose(a_axes), b.transpose(b_axes))`` (an axis order of None leaves the block alone)."""
+
+    __slots__ = ("func", "a_axes", "b_axes")
+
+    def __init__(self, func, a_axes, b_axes):
+        self.func, self.a_axes, self.b_axes = func, a_axes, b_axes
+
+    @property
+    def __name__(self):
+        return getattr(self.func, "__name__", "contract")
+
+    def __call__(self, a, b):
+        if self.a_axes is not None:
+            a = np.transpose(a, self.a_axes)
+        if self.b_axes is not None:
+            b = np.transpose(b, self.b_axes)
+        return self.func(a, b)
+
+    def _key(self):
+        return (self.func, self.a_axes, self.b_axes)
+
+    def __eq__(self, other):
+        return type(other) is PermutedFn and other._key() == self._key()
+
+    def __hash__(self):
+        return hash(("permuted",) + self._key())
+
+    def __reduce__(self):
+        return (PermutedFn, self._key())
+
+    def __dask_tokenize__(self):
+        from dask.base import tokenize
+
+        return ("hlq-permuted", tokenize(self.func), self.a_axes, self.b_axes)
+
+    def __repr__(self):
+        return f"{self.func!r}∘T{self.a_axes, self.b_axes}"
+
+
+__all__ += ["PermutedFn"]
