@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import threading
 import warnings
+import weakref
 
 import numpy as np
 
@@ -75,9 +76,7 @@ def probe():
     return getattr(mod, "__version__", "unknown")
 """
 
-_SUPPORT: dict = {}
 _LOCK = threading.Lock()
-_WARNED: set = set()
 
 
 def _probe_function():
@@ -88,74 +87,73 @@ def _probe_function():
     return ns["probe"]
 
 
+_SUPPORT_BY_CLIENT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 def scheduler_supports_hlq(client) -> bool:
-    """Whether the client's scheduler imports the same hlq version (cached per client)."""
+    """Whether the client's scheduler imports the same hlq version (asked once per client)."""
     import hlq
 
-    key = (id(client), getattr(client, "scheduler", None) and str(client.scheduler.address))
     with _LOCK:
-        if key in _SUPPORT:
-            return _SUPPORT[key]
+        if client in _SUPPORT_BY_CLIENT:
+            return _SUPPORT_BY_CLIENT[client]
     try:
         version = client.run_on_scheduler(_probe_function())
     except Exception:
         version = None
     ok = version == hlq.__version__
     with _LOCK:
-        _SUPPORT[key] = ok
-        if not ok and key not in _WARNED:
-            _WARNED.add(key)
-            warnings.warn(
-                f"the dask scheduler at {key[1]} cannot import hlq {hlq.__version__} (found: {version}); "
-                "hlq lowers graphs on the client for this cluster, which sends O(tasks) bytes "
-                "instead of the compact plan. Install the same hlq version on the scheduler to fix this.",
-                RuntimeWarning,
-                stacklevel=3,
-            )
+        _SUPPORT_BY_CLIENT[client] = ok
+    if not ok:
+        address = getattr(getattr(client, "scheduler", None), "address", "?")
+        warnings.warn(
+            f"the dask scheduler at {address} cannot import hlq {hlq.__version__} (found: {version}); "
+            "hlq lowers graphs on the client for this cluster, which sends O(tasks) bytes "
+            "instead of the compact plan. Install the same hlq version on the scheduler to fix this.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     return ok
 
 
 def current_distributed_client():
-    """The distributed client dask would compute with, or None.
+    """The distributed client ``dask.compute`` would use now, or None.
 
-    That is the current client (``with client:`` / ``client.as_current()``)
-    or else the default one.  ``client.compute`` on a client that is neither
-    cannot be detected from inside the optimizer; hlq then assumes its
-    scheduler has hlq.
+    That is the scheduler :func:`dask.base.get_scheduler` picks (the current
+    client of ``with client:``/``client.as_current()``, else the default
+    one, unless ``scheduler=`` says otherwise).  ``client.compute`` on a
+    client that is neither cannot be seen from inside the optimizer; hlq then
+    assumes its scheduler has hlq.
     """
     try:
-        import dask
-        from distributed import default_client
+        from dask.base import get_scheduler
 
-        client = default_client()
-    except (ImportError, ValueError):
+        sched = get_scheduler()
+    except Exception:
         return None
-    sched = dask.config.get("scheduler", None)
-    if sched not in (None, "dask.distributed", "distributed") and not callable(sched):
-        return None
-    return client
+    client = getattr(sched, "__self__", None)
+    if client is not None and type(client).__name__ == "Client" and hasattr(client, "run_on_scheduler"):
+        return client
+    return None
 
 
 def graph_for_foreign_scheduler(dsk: dict) -> dict:
     """Rewrite tasks so that unpickling them imports only dask and cloudpickle.
 
-    Each task becomes ``apply(loads(<pickled function>), args)``; the pickled
-    function is shared between the tasks that use it.
+    Each task (with any nested tasks) travels pickled as one payload; the
+    scheduler sees ``apply(cloudpickle.loads(payload), [{dep: TaskRef(dep)}])``
+    and so still knows every dependency.  A worker unpickles the original
+    task and calls it with the dependency values.
     """
     import cloudpickle
-    from dask._task_spec import List, Task
+    from dask._task_spec import Dict, List, Task, TaskRef
     from dask.utils import apply
 
-    cache: dict = {}
     out = {}
     for key, t in dsk.items():
-        if type(t) is not Task:
+        if not isinstance(t, Task):
             out[key] = t
             continue
-        f = t.func
-        fid = id(f)
-        blob = cache.get(fid)
-        if blob is None:
-            blob = cache[fid] = (f, cloudpickle.dumps(f))
-        out[key] = Task(key, apply, Task(None, cloudpickle.loads, blob[1]), List(*t.args))
+        deps = Dict({d: TaskRef(d) for d in t.dependencies})
+        out[key] = Task(key, apply, Task(None, cloudpickle.loads, cloudpickle.dumps(t)), List(deps))
     return out
