@@ -260,8 +260,13 @@ def test_dask_diagnostics_profiler_sees_tasks():
 def test_visualize(tmp_path):
     pytest.importorskip("graphviz")
     y = _y()
+    import shutil
+
+    if shutil.which("dot") is None:
+        pytest.skip("graphviz's dot program is not installed")
     out = dask.visualize(y, filename=str(tmp_path / "graph.png"))
     assert out is not None
+    assert (tmp_path / "graph.png").stat().st_size > 1000
 
 
 # --------------------------------------------------------------------------
