@@ -184,3 +184,25 @@ def test_worker_killed_mid_computation():
             nanny = next(iter(cluster.workers.values()))
             nanny.process.process.kill()  # the worker process dies; its nanny restarts it
             np.testing.assert_allclose(fut.result(timeout=120), (np.arange(4000.0).reshape(40, 100) + 1).sum(1))
+
+
+def test_annotations_progress_and_task_names(cluster_client):
+    from distributed import progress, wait
+
+    x = da.ones((40, 40), chunks=10)
+    y = (x + 1).sum(axis=0)
+    with dask.annotate(retries=3, priority=7):
+        fut = cluster_client.compute(y)
+    progress(fut, notebook=False)
+    wait(fut)
+    np.testing.assert_array_equal(fut.result(), np.full(40, 80.0))
+
+    def inspect(dask_scheduler=None):
+        return {str(k): (ts.retries, ts.priority[0] if ts.priority else None) for k, ts in dask_scheduler.tasks.items()}
+
+    seen = cluster_client.run_on_scheduler(inspect)
+    mine = {k: v for k, v in seen.items() if "sum" in k or "finalize" in k}
+    assert mine, seen
+    assert all(r == 3 for r, _ in mine.values())
+    # readable key prefixes on the dashboard: operation names, not opaque ids
+    assert any(k.startswith("('sum-") for k in mine)
