@@ -250,11 +250,11 @@ def test_provenance_in_trace_and_explain():
     opt = optimize_plan(y.node, trace=tr)
     prov = tr.provenance()
     leaves = [n for n in opt.walk() if n.op_name == "array"]
-    assert prov[leaves[0]] == "slice_into_from_array"
+    assert prov[leaves[0]] == "slice_into_source"
     assert all(n not in prov for n in y.node.walk())  # input nodes are not attributed
     text = hlq.explain(y, trace=True)
     after = text.split("== plan after optimization")[1].split("==\n", 1)[1]
-    assert "[by slice_into_from_array]" in after
+    assert "[by slice_into_source]" in after
     assert "[by " not in hlq.explain(y).split("== plan after optimization")[1]
 
 

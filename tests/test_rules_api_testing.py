@@ -22,7 +22,7 @@ def test_assert_rewrites_passes_and_returns_plan():
 
 def test_assert_rewrites_runs_only_the_given_rules():
     x = da.from_array(np.arange(10.0), chunks=5)
-    # slice_into_from_array is registered but not given: the slice stays above the source
+    # slice_into_source is registered but not given: the slice stays above the source
     assert_rewrites((x * 2)[:3], x[:3] * 2, rules=["slice_through_elemwise"])
 
 

@@ -224,6 +224,11 @@ for _n, _nan in [("argmin", False), ("argmax", False), ("nanargmin", True), ("na
 # nodes
 
 
+def reduced_dims(dims, axis, keepdims) -> list:
+    """Dims after reducing ``axis``: one single-element dim each, or none."""
+    return [Dim(1, 1, 1) if i in axis else d for i, d in enumerate(dims) if keepdims or i not in axis]
+
+
 class Reduction(ArrayNode):
     """Logical reduction of ``child`` over ``axis`` (a sorted tuple)."""
 
@@ -235,15 +240,7 @@ class Reduction(ArrayNode):
         return self.kind
 
     def _array_props(self):
-        c = self.child
-        dims = []
-        for i, d in enumerate(c.dims):
-            if i in self.axis:
-                if self.keepdims:
-                    dims.append(Dim(1, 1, 1))
-            else:
-                dims.append(d)
-        return dims, self.dtype_
+        return reduced_dims(self.child.dims, self.axis, self.keepdims), self.dtype_
 
     def label(self):
         extra = f", ddof={self.ddof}" if self.ddof else ""
@@ -412,15 +409,7 @@ class Aggregate(Blockwise):
         return f"{self.kind}-aggregate"
 
     def _array_props(self):
-        c = self.child
-        dims = []
-        for i, d in enumerate(c.dims):
-            if i in self.axis:
-                if self.keepdims:
-                    dims.append(Dim(1, 1, 1))
-            else:
-                dims.append(d)
-        return dims, self.dtype_
+        return reduced_dims(self.child.dims, self.axis, self.keepdims), self.dtype_
 
     def _extra_props(self, dims):
         m = []

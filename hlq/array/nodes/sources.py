@@ -14,7 +14,7 @@ from hlq.array.chunks import Dim
 from hlq.array.nodes.base import ArrayNode, Literal
 from hlq.array.nodes.blockwise import Blockwise
 
-__all__ = ["Full", "Arange", "Linspace", "Eye", "FromArray", "Random"]
+__all__ = ["Full", "Arange", "Linspace", "Eye", "FromArray", "Random", "RegionSource"]
 
 
 def _block_shape(dims, idx):
@@ -28,6 +28,22 @@ def _block_start(dims, idx):
 class Source(Blockwise):
     bw_inputs = ()
     bw_has_arg = True
+
+
+class RegionSource(Source):
+    """A source that can produce any contiguous sub-region of itself.
+
+    ``with_region(bounds)`` returns the source over ``bounds`` (one
+    ``(start, stop)`` per dimension, in this node's coordinates), with the
+    chunks this node's grid has there - exactly what slicing would give.
+    Slice pushdown (``slice_into_source``) uses it.
+    """
+
+    def with_region(self, bounds) -> "RegionSource":  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _region_dims(self, bounds):
+        return tuple(d.subrange(a, b) for d, (a, b) in zip(self.dims, bounds))
 
 
 class Full(Source):
@@ -83,7 +99,7 @@ class _FullFn:
         return (_FullFn, (self.dtype, self.value))
 
 
-class Arange(Source):
+class Arange(RegionSource):
     """``start + step * i`` for global positions ``i`` from ``offset``."""
 
     _fields = ("start", "step", "dims_", "dtype_", "offset")
@@ -103,6 +119,10 @@ class Arange(Source):
     def label(self):
         return f"arange(start={self.start}, step={self.step}, offset={self.offset})"
 
+    def with_region(self, bounds):
+        (a, _), = bounds
+        return Arange(self.start, self.step, self._region_dims(bounds), self.dtype, self.offset + a)
+
 
 class _ArangeFn:
     __slots__ = ("start", "step", "dtype")
@@ -121,7 +141,7 @@ class _ArangeFn:
         return (_ArangeFn, (self.start, self.step, self.dtype))
 
 
-class Linspace(Source):
+class Linspace(RegionSource):
     """``np.linspace(start, stop, num, endpoint)`` with a region offset."""
 
     _fields = ("start", "stop", "num", "endpoint", "dims_", "dtype_", "offset")
@@ -132,6 +152,11 @@ class Linspace(Source):
 
     def _extra_props(self, dims):
         return {"bw_func": _LinspaceFn(self.start, self.stop, self.num, self.endpoint, self.dtype)}
+
+    def with_region(self, bounds):
+        (a, _), = bounds
+        return Linspace(self.start, self.stop, self.num, self.endpoint, self._region_dims(bounds), self.dtype,
+                        self.offset + a)
 
     def bw_block_arg(self, idx):
         d = self.dims[0]
@@ -156,7 +181,7 @@ class _LinspaceFn:
         return (_LinspaceFn, (self.start, self.stop, self.num, self.endpoint, self.dtype))
 
 
-class Eye(Source):
+class Eye(RegionSource):
     """Ones on the ``k``-th diagonal; ``offset`` is the region origin (row, col)."""
 
     _fields = ("k", "dims_", "dtype_", "offset")
@@ -167,6 +192,10 @@ class Eye(Source):
 
     def _extra_props(self, dims):
         return {"bw_func": _EyeFn(self.k, self.dtype)}
+
+    def with_region(self, bounds):
+        offset = tuple(o + a for o, (a, _) in zip(self.offset, bounds))
+        return Eye(self.k, self._region_dims(bounds), self.dtype, offset)
 
     def bw_block_arg(self, idx):
         r0 = self.offset[0] + self.dims[0].start(idx[0])
@@ -189,7 +218,7 @@ class _EyeFn:
         return (_EyeFn, (self.k, self.dtype))
 
 
-class FromArray(Source):
+class FromArray(RegionSource):
     """Blocks of a concrete array-like; each task reads only its own region.
 
     ``data`` is a :class:`Literal` (one graph key shared by all tasks);
@@ -217,6 +246,10 @@ class FromArray(Source):
     def label(self):
         return f"from-array(offset={self.offset})"
 
+    def with_region(self, bounds):
+        offset = tuple(o + a for o, (a, _) in zip(self.offset, bounds))
+        return FromArray(self.data, self._region_dims(bounds), offset, self.asarray)
+
 
 def _getter(a, index):
     return a[index]
@@ -226,7 +259,7 @@ def _getter_asarray(a, index):
     return np.asarray(a[index])
 
 
-class Random(Source):
+class Random(RegionSource):
     """Random numbers drawn per block of an original grid ``grid`` (a tuple of Dims).
 
     Each original block ``k`` has its own stream seeded by
@@ -265,6 +298,11 @@ class Random(Source):
 
     def label(self):
         return f"random.{self.method}" + (f"(region={self.region})" if self.region else "")
+
+    def with_region(self, bounds):
+        old = self.region or tuple((0, d.length) for d in self.grid)
+        region = tuple((o0 + a, o0 + b) for (o0, _), (a, b) in zip(old, bounds))
+        return Random(self.method, self.params, self.grid, self.dtype_, self.entropy, region, self.legacy)
 
 
 class _RandomFn:

@@ -16,9 +16,8 @@ math allows, so sources produce only the region under the slice.
 from __future__ import annotations
 
 from hlq.array.indexing import compose_index, is_full
-from hlq.array.nodes import (
-    ArrayNode, Arange, BasicIndex, Elemwise, Eye, FromArray, Full, Linspace, Random, Rechunk, Reduction, Transpose,
-)
+from hlq.array.nodes import ArrayNode, BasicIndex, Elemwise, Full, Rechunk, Reduction, Transpose
+from hlq.array.nodes.sources import RegionSource
 from hlq.rules import Capture, Is, rule
 
 _TAGS = ("slice-pushdown",)
@@ -129,66 +128,19 @@ def _finish(region_node, residual):
     return BasicIndex(region_node, residual)
 
 
-@rule(Is(BasicIndex, child=Capture("src", Is(FromArray))), phase="pushdown", tags=_TAGS)
-def slice_into_from_array(node, src):
-    """from_array(a)[i] -> from_array over the region of a under i (then the residual index)"""
+@rule(Is(BasicIndex, child=Capture("src", Is(RegionSource))), phase="pushdown", tags=_TAGS)
+def slice_into_source(node, src):
+    """source[i] -> the source over the region under i (then the residual index)
+
+    Sources that can produce any sub-region (from_array, random, arange,
+    linspace, eye, and any extension subclassing RegionSource) implement
+    ``with_region(bounds)``; only the data under the slice is then produced.
+    """
     split = _split_region(node, src.shape)
     if split is None:
         return None
     bounds, residual = split
-    dims = tuple(d.subrange(a, b) for d, (a, b) in zip(src.dims, bounds))
-    offset = tuple(o + a for o, (a, _) in zip(src.offset, bounds))
-    return _finish(FromArray(src.data, dims, offset, src.asarray), residual)
-
-
-@rule(Is(BasicIndex, child=Capture("src", Is(Random))), phase="pushdown", tags=_TAGS)
-def slice_into_random(node, src):
-    """random(shape)[i] -> random over the region (same numbers: draws per original block)"""
-    split = _split_region(node, src.shape)
-    if split is None:
-        return None
-    bounds, residual = split
-    old = src.region or tuple((0, d.length) for d in src.grid)
-    region = tuple((o0 + a, o0 + b) for (o0, _), (a, b) in zip(old, bounds))
-    return _finish(Random(src.method, src.params, src.grid, src.dtype_, src.entropy, region, src.legacy), residual)
-
-
-@rule(Is(BasicIndex, child=Capture("src", Is(Arange))), phase="pushdown", tags=_TAGS)
-def slice_into_arange(node, src):
-    """arange(n)[a:b] -> arange over [a, b)"""
-    split = _split_region(node, src.shape)
-    if split is None:
-        return None
-    bounds, residual = split
-    (a, b), = bounds
-    dims = (src.dims[0].subrange(a, b),)
-    return _finish(Arange(src.start, src.step, dims, src.dtype, src.offset + a), residual)
-
-
-@rule(Is(BasicIndex, child=Capture("src", Is(Linspace))), phase="pushdown", tags=_TAGS)
-def slice_into_linspace(node, src):
-    """linspace(...)[a:b] -> linspace over [a, b)"""
-    split = _split_region(node, src.shape)
-    if split is None:
-        return None
-    bounds, residual = split
-    (a, b), = bounds
-    dims = (src.dims[0].subrange(a, b),)
-    return _finish(
-        Linspace(src.start, src.stop, src.num, src.endpoint, dims, src.dtype, src.offset + a), residual
-    )
-
-
-@rule(Is(BasicIndex, child=Capture("src", Is(Eye))), phase="pushdown", tags=_TAGS)
-def slice_into_eye(node, src):
-    """eye(n)[region] -> eye over the region"""
-    split = _split_region(node, src.shape)
-    if split is None:
-        return None
-    bounds, residual = split
-    dims = tuple(d.subrange(a, b) for d, (a, b) in zip(src.dims, bounds))
-    offset = tuple(o + a for o, (a, _) in zip(src.offset, bounds))
-    return _finish(Eye(src.k, dims, src.dtype, offset), residual)
+    return _finish(src.with_region(bounds), residual)
 
 
 @rule(Is(BasicIndex, child=Capture("rc", Is(Rechunk))), phase="pushdown", tags=_TAGS)
