@@ -18,3 +18,14 @@ def test_s1_shipping_quick_hlq():
     cells = [c.strip() for c in rows[0].strip("|").split("|")]
     assert float(cells[2]) < 100  # message KB
     assert cells[9] == "True"
+
+
+def test_a3_end_to_end_quick_hlq():
+    out = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "benchmarks", "bench_a3_end_to_end.py"), "--quick", "--peer", "hlq",
+         "--runs", "1"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    row = [ln for ln in out.stdout.splitlines() if ln.startswith("| hlq |")]
+    assert row and "| True |" in row[0], out.stdout
