@@ -60,32 +60,7 @@ def uname(prefix):
     return f"api-{prefix}-{next(_uid)}"
 
 
-@pytest.fixture
-def reg():
-    names = []
 
-    def add(*rules):
-        for r in rules:
-            register(r)
-            names.append(r.name)
-        return rules[0] if len(rules) == 1 else rules
-
-    yield add
-    for n in names:
-        try:
-            unregister(n)
-        except KeyError:
-            pass
-
-
-@pytest.fixture
-def phase():
-    def make(mode="fixpoint"):
-        p = Phase(uname("phase"), mode=mode)
-        add_phase(p)
-        return p.name
-
-    return make
 
 
 # ----------------------------------------------------------------- ordering

@@ -74,35 +74,7 @@ def uname(prefix: str) -> str:
     return f"test-{prefix}-{next(_uid)}"
 
 
-@pytest.fixture
-def reg():
-    """Register rules for one test; all of them are unregistered afterwards."""
-    names = []
 
-    def add(*rules):
-        for r in rules:
-            register(r)
-            names.append(r.name)
-        return rules[0] if len(rules) == 1 else rules
-
-    yield add
-    for n in names:
-        try:
-            unregister(n)
-        except KeyError:
-            pass
-
-
-@pytest.fixture
-def phase():
-    """A fresh, uniquely named fixpoint phase (empty phases are skipped by the engine)."""
-
-    def make(mode="fixpoint", max_passes=100, **where):
-        p = Phase(uname("phase"), mode=mode, max_passes=max_passes)
-        add_phase(p, **where)
-        return p.name
-
-    return make
 
 
 def run(root, phase_name, trace=None):
