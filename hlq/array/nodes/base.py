@@ -7,6 +7,8 @@ import math
 import numpy as np
 from dask._task_spec import Alias, DataNode, List, Task, TaskRef
 
+from dask.utils import format_bytes
+
 from hlq.array.chunks import Dim
 from hlq.expr.node import Node
 from hlq.expr.opaque import OpaqueData, load_opaque
@@ -70,7 +72,7 @@ class ArrayNode(Node):
         chunks = ", ".join(d.summary() for d in self.dims)
         return (
             f"{self.label()}  shape={self.shape} dtype={self.dtype} "
-            f"chunks=({chunks}) blocks={self.nblocks_total}"
+            f"chunks=({chunks}) blocks={self.nblocks_total} bytes={format_bytes(self.nbytes)}"
         )
 
     # ------------------------------------------------- collection protocol
