@@ -9,6 +9,8 @@
 
 from hlq.array import rules as _rules  # noqa: F401  (registers the array rules)
 from hlq.array import random
+from hlq.array import lib, overlap
+from hlq.array.overlap import map_overlap
 from hlq.array.core import Array, asarray, elemwise, from_array, rechunk
 from hlq.array.creation import (
     arange, empty, empty_like, eye, full, full_like, linspace, ones, ones_like, zeros, zeros_like,
@@ -31,7 +33,7 @@ asanyarray = asarray
 array = asarray
 
 __all__ = [
-    "Array", "asarray", "asanyarray", "array", "elemwise", "from_array", "rechunk", "random",
+    "Array", "asarray", "asanyarray", "array", "elemwise", "from_array", "rechunk", "random", "lib", "overlap", "map_overlap",
     "arange", "empty", "empty_like", "eye", "full", "full_like", "linspace", "ones", "ones_like", "zeros",
     "zeros_like", "all", "any", "argmax", "argmin", "blockwise", "clip", "map_blocks", "max", "mean", "min",
     "moveaxis", "nanargmax", "nanargmin", "nanmax", "nanmean", "nanmin", "nanprod", "nanstd", "nansum", "nanvar",

@@ -1,0 +1,154 @@
+"""Overlap nodes: blocks extended by a halo of their neighbours, and the trim back.
+
+``Halo`` (general) builds each output block from its input block and the
+``lo``/``hi`` edge strips of the neighbouring blocks along every overlapped
+axis (at most ``3**k`` input blocks for ``k`` overlapped axes).  When an
+axis is ``edged``, the input's first and last blocks are boundary blocks
+(built by :func:`hlq.array.overlap.boundaries`) of exactly ``lo``/``hi``
+elements that are absorbed into their neighbours instead of becoming output
+blocks.  ``TrimBlocks`` (blockwise) cuts per-block margins again.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from dask._task_spec import Task, TaskRef
+
+from hlq.array.chunks import Dim
+from hlq.array.nodes.base import ArrayNode
+from hlq.array.nodes.blockwise import Blockwise
+
+__all__ = ["Halo", "TrimBlocks", "halo_sizes"]
+
+
+def halo_sizes(dim: Dim, lo: int, hi: int, first: bool, last: bool) -> tuple:
+    """Output block sizes of one axis (``first``/``last``: the end blocks only lend strips)."""
+    sizes = dim.sizes()
+    n = len(sizes)
+    return tuple((lo if c > 0 else 0) + sizes[c] + (hi if c < n - 1 else 0) for c in range(int(first), n - int(last)))
+
+
+class Halo(ArrayNode):
+    """Each block of ``child`` with ``lo``/``hi`` elements of its neighbours per axis.
+
+    ``spec``: one ``(lo, hi, first, last)`` per axis; ``first``/``last`` say
+    that the child's first/last block only lends its edge strip to its
+    neighbour (a boundary block, or a block kept for a sliced halo).
+    """
+
+    _fields = ("child", "spec")
+    op_name = "overlap"
+
+    def _array_props(self):
+        c = self.child
+        if len(self.spec) != c.ndim:
+            raise ValueError("overlap spec does not match the array's dimensions")
+        dims = []
+        for d, (lo, hi, first, last) in zip(c.dims, self.spec):
+            n = d.nblocks
+            if n - first - last < 1 or (first and d.size(0) < lo) or (last and d.size(n - 1) < hi):
+                raise ValueError("overlap: edge blocks must exist and hold the depth")
+            if any(d.size(k) < lo for k in range(0, n - 1) if lo) or any(d.size(k) < hi for k in range(1, n) if hi):
+                raise ValueError(f"overlap depth ({lo}, {hi}) is larger than a chunk of {d.sizes()}")
+            dims.append(Dim.from_sizes(halo_sizes(d, lo, hi, first, last)) if (lo or hi or first or last) else d)
+        return dims, c.dtype
+
+    def _pieces(self, idx):
+        """Per axis: the (child block, slice) pieces of output block ``idx``."""
+        out = []
+        for ax, (k, (lo, hi, first, _)) in enumerate(zip(idx, self.spec)):
+            d = self.child.dims[ax]
+            c = k + int(first)
+            if not (lo or hi):
+                out.append(((c, None),))
+                continue
+            n = d.nblocks
+            pieces = []
+            if lo and c > 0:
+                s = d.size(c - 1)
+                pieces.append((c - 1, (s - lo, s)))
+            pieces.append((c, None))
+            if hi and c < n - 1:
+                pieces.append((c + 1, (0, hi)))
+            out.append(tuple(pieces))
+        return out
+
+    def block_dependencies(self, idx):
+        return [(self.child, tuple(p[0] for p in combo)) for combo in itertools.product(*self._pieces(idx))]
+
+    def block_task(self, key, idx):
+        pieces = self._pieces(idx)
+        grid = tuple(len(p) for p in pieces)
+        name = self.child.name
+        slices, refs = [], []
+        for combo in itertools.product(*pieces):
+            refs.append(TaskRef((name, *(p[0] for p in combo))))
+            slices.append(tuple(p[1] for p in combo))
+        return Task(key, _assemble_halo, grid, tuple(slices), *refs)
+
+    def label(self):
+        return "overlap(" + ", ".join(f"{lo}/{hi}" for lo, hi, _, _ in self.spec) + ")"
+
+
+def _assemble_halo(grid, slices, *blocks):
+    parts = []
+    for b, sl in zip(blocks, slices):
+        parts.append(b[tuple(slice(None) if s is None else slice(*s) for s in sl)])
+    if len(parts) == 1:
+        return parts[0]
+    arr = np.empty(len(parts), dtype=object)
+    for i, p in enumerate(parts):
+        arr[i] = p
+    from dask.array.core import concatenate3
+
+    return concatenate3(arr.reshape(grid).tolist())
+
+
+class TrimBlocks(Blockwise):
+    """Cut ``lo``/``hi`` elements off both ends of every block, per axis.
+
+    ``spec``: one ``(lo, hi, first, last)`` per axis; when ``first``/``last``
+    is false the first block keeps its start / the last block its end
+    (boundary 'none').
+    """
+
+    _fields = ("child", "spec")
+    op_name = "trim"
+    bw_has_arg = True
+
+    def _cut(self, ax, k):
+        lo, hi, first, last = self.spec[ax]
+        n = self.child.dims[ax].nblocks
+        return (lo if (k > 0 or first) else 0), (hi if (k < n - 1 or last) else 0)
+
+    def _array_props(self):
+        c = self.child
+        dims = []
+        for ax, (d, (lo, hi, _, _)) in enumerate(zip(c.dims, self.spec)):
+            if not (lo or hi):
+                dims.append(d)
+                continue
+            sizes = []
+            for k in range(d.nblocks):
+                a, b = self._cut(ax, k)
+                if d.size(k) < a + b:
+                    raise ValueError(f"cannot trim {a + b} elements from a block of {d.size(k)} along axis {ax}")
+                sizes.append(d.size(k) - a - b)
+            dims.append(Dim.from_sizes(sizes))
+        return dims, c.dtype
+
+    def _extra_props(self, dims):
+        return {"bw_inputs": ((self.child, tuple(range(self.child.ndim))),), "bw_func": _trim_block}
+
+    def bw_block_arg(self, idx):
+        return tuple(None if not (s[0] or s[1]) else self._cut(ax, k) for ax, (k, s) in enumerate(zip(idx, self.spec)))
+
+    def label(self):
+        return "trim(" + ", ".join(f"{lo}/{hi}" for lo, hi, _, _ in self.spec) + ")"
+
+
+def _trim_block(block, cuts):
+    index = tuple(slice(None) if c is None else slice(c[0], block.shape[ax] - c[1]) for ax, c in enumerate(cuts))
+    return block[index]
