@@ -1,0 +1,14 @@
+"""``hlq.dataframe``: a dask.dataframe-like collection optimized as one expression.
+
+>>> import pandas as pd
+>>> import hlq.dataframe as dd
+>>> df = dd.from_pandas(pd.DataFrame({"x": [1.0, 2.0, 3.0]}), npartitions=2)
+>>> float(df[df.x > 1].x.sum().compute())
+5.0
+"""
+
+from hlq.dataframe import rules as _rules  # noqa: F401  (registers the dataframe rules)
+from hlq.dataframe.core import DataFrame, Scalar, Series, map_partitions
+from hlq.dataframe.io import from_pandas, read_parquet
+
+__all__ = ["DataFrame", "Series", "Scalar", "from_pandas", "read_parquet", "map_partitions"]

@@ -1,0 +1,617 @@
+"""``DataFrame``, ``Series`` and ``Scalar``: lazy pandas-like collections over an optimizable plan.
+
+>>> import pandas as pd
+>>> import hlq.dataframe as dd
+>>> pdf = pd.DataFrame({"x": [0.1, 0.7, 0.9, 0.3], "y": [1, 2, 3, 4], "k": [0, 1, 0, 1]})
+>>> df = dd.from_pandas(pdf, npartitions=2)
+>>> df[df.x > 0.5].y.sum().compute()
+np.int64(5)
+>>> df.assign(z=df.x * 2 + df.y).z.max().compute()
+np.float64(4.8)
+>>> df.groupby("k").agg({"x": "mean", "y": "sum"}).compute()
+      x  y
+k
+0  0.5  4
+1  0.5  6
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+
+from hlq.lower.collection import HlqCollection
+from hlq.dataframe.nodes.base import FrameNode
+from hlq.dataframe.nodes.colexpr import BINARY
+from hlq.dataframe.nodes.ops import (
+    Assign, AssignFrom, Binary, Filter, FilterBy, Head, MapPartitions, MetaBox, Project, SeriesExpr,
+)
+from hlq.dataframe.nodes.reduction import GroupbyAgg, Len, Reduce
+
+__all__ = ["DataFrame", "Series", "Scalar", "new_collection", "map_partitions"]
+
+
+def new_collection(node: FrameNode):
+    if node.kind == "frame":
+        return DataFrame(node)
+    if node.kind == "series":
+        return Series(node)
+    return Scalar(node)
+
+
+def _is_scalar(v):
+    return isinstance(v, (numbers.Number, str, np.generic, pd.Timestamp, pd.Timedelta)) or v is None
+
+
+class _Frame(HlqCollection):
+    """Shared methods of DataFrame and Series."""
+
+    __slots__ = ()
+
+    @classmethod
+    def _from_node(cls, node):
+        return new_collection(node)
+
+    # ------------------------------------------------------------ metadata
+    @property
+    def npartitions(self) -> int:
+        return self._node.npartitions
+
+    @property
+    def divisions(self) -> tuple:
+        return self._node.divisions
+
+    @property
+    def known_divisions(self) -> bool:
+        return self._node.known_divisions
+
+    @property
+    def _meta(self):
+        return self._node.meta
+
+    def __len__(self):
+        return int(Scalar(Len(self._node)).compute())
+
+    # ----------------------------------------------------------- reductions
+    def _reduce(self, how, ddof=1, split_every=None):
+        return new_collection(Reduce(self._node, how, ddof, split_every or 8))
+
+    def sum(self, split_every=None):
+        return self._reduce("sum", split_every=split_every)
+
+    def mean(self, split_every=None):
+        return self._reduce("mean", split_every=split_every)
+
+    def min(self, split_every=None):
+        return self._reduce("min", split_every=split_every)
+
+    def max(self, split_every=None):
+        return self._reduce("max", split_every=split_every)
+
+    def count(self, split_every=None):
+        return self._reduce("count", split_every=split_every)
+
+    def std(self, ddof=1, split_every=None):
+        return self._reduce("std", ddof, split_every)
+
+    def var(self, ddof=1, split_every=None):
+        return self._reduce("var", ddof, split_every)
+
+    # --------------------------------------------------------------- others
+    def head(self, n=5, npartitions=1, compute=True):
+        """First ``n`` rows from the first ``npartitions`` partitions (all needed ones when
+        partition lengths are known from metadata; ``-1``: all partitions)."""
+        node = self._node
+        if npartitions == -1:
+            k = node.npartitions
+        elif node.lengths is not None:
+            k, total = 0, 0
+            while k < node.npartitions and total < n:
+                total += node.lengths[k]
+                k += 1
+            k = max(k, 1)
+        else:
+            k = min(npartitions, node.npartitions)
+        out = new_collection(Head(node, n, k))
+        return out.compute() if compute else out
+
+    def map_partitions(self, func, *args, meta=None, **kwargs):
+        return map_partitions(func, self, *args, meta=meta, **kwargs)
+
+    def persist(self, **kwargs):
+        return super().persist(**kwargs)
+
+    def __repr__(self):
+        return f"<hlq.dataframe.{type(self).__name__} npartitions={self.npartitions} plan={self._node.label()}>"
+
+    # -------------------------------------------------------------- binary
+    def _binop(self, other, op, reverse=False):
+        raise NotImplementedError
+
+    def __add__(self, o):
+        return self._binop(o, "add")
+
+    def __radd__(self, o):
+        return self._binop(o, "add", True)
+
+    def __sub__(self, o):
+        return self._binop(o, "sub")
+
+    def __rsub__(self, o):
+        return self._binop(o, "sub", True)
+
+    def __mul__(self, o):
+        return self._binop(o, "mul")
+
+    def __rmul__(self, o):
+        return self._binop(o, "mul", True)
+
+    def __truediv__(self, o):
+        return self._binop(o, "truediv")
+
+    def __rtruediv__(self, o):
+        return self._binop(o, "truediv", True)
+
+    def __floordiv__(self, o):
+        return self._binop(o, "floordiv")
+
+    def __rfloordiv__(self, o):
+        return self._binop(o, "floordiv", True)
+
+    def __mod__(self, o):
+        return self._binop(o, "mod")
+
+    def __rmod__(self, o):
+        return self._binop(o, "mod", True)
+
+    def __pow__(self, o):
+        return self._binop(o, "pow")
+
+    def __rpow__(self, o):
+        return self._binop(o, "pow", True)
+
+    def __eq__(self, o):  # noqa: D105 - elementwise, like pandas
+        return self._binop(o, "eq")
+
+    def __ne__(self, o):
+        return self._binop(o, "ne")
+
+    def __lt__(self, o):
+        return self._binop(o, "lt")
+
+    def __le__(self, o):
+        return self._binop(o, "le")
+
+    def __gt__(self, o):
+        return self._binop(o, "gt")
+
+    def __ge__(self, o):
+        return self._binop(o, "ge")
+
+    def __and__(self, o):
+        return self._binop(o, "and")
+
+    def __rand__(self, o):
+        return self._binop(o, "and", True)
+
+    def __or__(self, o):
+        return self._binop(o, "or")
+
+    def __ror__(self, o):
+        return self._binop(o, "or", True)
+
+    def __xor__(self, o):
+        return self._binop(o, "xor")
+
+    __hash__ = HlqCollection.__hash__ if hasattr(HlqCollection, "__hash__") else object.__hash__
+
+
+_SWAP = {"lt": "gt", "gt": "lt", "le": "ge", "ge": "le", "eq": "eq", "ne": "ne"}
+
+
+def _op_expr(op, a, b):
+    if op in ("and", "or"):
+        return (op, (a, b))
+    return (op, a, b)
+
+
+def _pandas_op(op):
+    if op == "and":
+        return lambda a, b: a & b
+    if op == "or":
+        return lambda a, b: a | b
+    return BINARY[op]
+
+
+class _ScalarOp:
+    __slots__ = ("op", "value", "reverse")
+
+    def __init__(self, op, value, reverse):
+        self.op, self.value, self.reverse = op, value, reverse
+
+    def __call__(self, df):
+        f = _pandas_op(self.op)
+        return f(self.value, df) if self.reverse else f(df, self.value)
+
+    def __reduce__(self):
+        return (_ScalarOp, (self.op, self.value, self.reverse))
+
+
+class Series(_Frame):
+    """A lazy pandas Series (one partition per block)."""
+
+    __slots__ = ()
+
+    @property
+    def name(self):
+        return self._node.columns[0]
+
+    @property
+    def dtype(self):
+        return self._node.dtypes[0]
+
+    def _expr(self):
+        n = self._node
+        if isinstance(n, SeriesExpr):
+            return n.child, n.expr
+        return None, None
+
+    def _unary(self, tag, *extra):
+        f, e = self._expr()
+        if f is not None:
+            expr = (tag, e, *extra) if extra else (tag, e)
+            return Series(SeriesExpr(f, expr, self.name))
+        func = _UnaryFunc(tag, extra)
+        meta = func(self._meta)
+        return Series(MapPartitions(self._node, func, (), (), MetaBox(meta), True))
+
+    def _binop(self, other, op, reverse=False):
+        f, e = self._expr()
+        if _is_scalar(other):
+            if f is not None:
+                lit = ("lit", other)
+                expr = _op_expr(op, lit, e) if reverse else _op_expr(op, e, lit)
+                return Series(SeriesExpr(f, expr, self.name))
+            func = _ScalarOp(op, other, reverse)
+            return Series(MapPartitions(self._node, func, (), (), MetaBox(func(self._meta)), True))
+        if isinstance(other, Series):
+            f2, e2 = other._expr()
+            name = self.name if self.name == other.name else None
+            if f is not None and f2 is f:
+                expr = _op_expr(op, e2, e) if reverse else _op_expr(op, e, e2)
+                return Series(SeriesExpr(f, expr, name))
+            a, b = (other._node, self._node) if reverse else (self._node, other._node)
+            return Series(Binary(_LOGICAL.get(op, op), a, b))
+        if isinstance(other, Scalar):
+            raise NotImplementedError("operations between a Series and a lazy Scalar are not supported yet")
+        return NotImplemented
+
+    def __invert__(self):
+        return self._unary("invert")
+
+    def __neg__(self):
+        return self._unary("neg")
+
+    def __abs__(self):
+        return self._unary("abs")
+
+    def abs(self):
+        return self._unary("abs")
+
+    def isna(self):
+        return self._unary("isna")
+
+    def notna(self):
+        return self._unary("notna")
+
+    def fillna(self, value):
+        if not _is_scalar(value):
+            raise TypeError("fillna supports scalar values")
+        return self._unary("fillna", value)
+
+    def astype(self, dtype):
+        return self._unary("astype", pd.api.types.pandas_dtype(dtype))
+
+    def rename(self, name):
+        f, e = self._expr()
+        if f is not None:
+            return Series(SeriesExpr(f, e, name))
+        return self.map_partitions(lambda s, n: s.rename(n), name, meta=self._meta.rename(name))
+
+    def to_frame(self, name=None):
+        return self.map_partitions(pd.Series.to_frame, *(() if name is None else (name,)))
+
+    def groupby(self, by):
+        raise NotImplementedError("Series.groupby is not supported yet; use DataFrame.groupby")
+
+
+_LOGICAL = {"and": "and_", "or": "or_"}
+BINARY.setdefault("and_", lambda a, b: a & b)
+BINARY.setdefault("or_", lambda a, b: a | b)
+
+
+class _UnaryFunc:
+    __slots__ = ("tag", "extra")
+
+    def __init__(self, tag, extra):
+        self.tag, self.extra = tag, extra
+
+    def __call__(self, s):
+        from hlq.dataframe.nodes.colexpr import evaluate
+
+        expr = (self.tag, ("col", "__s__"), *self.extra) if self.extra else (self.tag, ("col", "__s__"))
+        return evaluate(expr, pd.DataFrame({"__s__": s})).rename(s.name)
+
+    def __reduce__(self):
+        return (_UnaryFunc, (self.tag, self.extra))
+
+
+class DataFrame(_Frame):
+    """A lazy pandas DataFrame (one partition per block)."""
+
+    __slots__ = ()
+
+    @property
+    def columns(self) -> pd.Index:
+        return pd.Index(list(self._node.columns))
+
+    @property
+    def dtypes(self) -> pd.Series:
+        return pd.Series(list(self._node.dtypes), index=list(self._node.columns), dtype=object)
+
+    def __dir__(self):
+        return list(super().__dir__()) + [c for c in self._node.columns if isinstance(c, str) and c.isidentifier()]
+
+    def __getattr__(self, key):
+        if key.startswith("_"):
+            raise AttributeError(key)
+        node = object.__getattribute__(self, "_node")
+        if key in node.dtype_map:
+            return self[key]
+        raise AttributeError(f"'DataFrame' object has no attribute {key!r}")
+
+    def __getitem__(self, key):
+        node = self._node
+        if isinstance(key, Series):
+            kn = key._node
+            if isinstance(kn, SeriesExpr) and kn.child is node:
+                return DataFrame(Filter(node, kn.expr))
+            return DataFrame(FilterBy(node, kn))
+        if isinstance(key, list):
+            return DataFrame(Project(node, tuple(key)))
+        if isinstance(key, tuple) or key in node.dtype_map or _is_scalar(key):
+            if key not in node.dtype_map:
+                raise KeyError(f"column {key!r} not found; columns are {list(node.columns)}")
+            return Series(SeriesExpr(node, ("col", key), key))
+        raise TypeError(f"unsupported key for DataFrame.__getitem__: {type(key).__name__}")
+
+    def _col_expr(self, value, name):
+        node = self._node
+        if isinstance(value, Series):
+            vn = value._node
+            if isinstance(vn, SeriesExpr) and vn.child is node:
+                return vn.expr
+            raise NotImplementedError(
+                f"assign of {name!r}: the Series must be computed from this DataFrame's columns"
+            )
+        if callable(value):
+            return self._col_expr(value(self), name)
+        if _is_scalar(value):
+            return ("lit", value)
+        raise TypeError(f"cannot assign a {type(value).__name__} to column {name!r}")
+
+    def assign(self, **kwargs):
+        out = self
+        for name, value in kwargs.items():
+            if callable(value) and not isinstance(value, _Frame):
+                value = value(out)
+            if isinstance(value, Series) and not (
+                isinstance(value._node, SeriesExpr) and value._node.child is out._node
+            ):
+                out = DataFrame(AssignFrom(out._node, name, value._node))
+                continue
+            e = out._col_expr(value, name)
+            out = DataFrame(Assign(out._node, ((name, e),)))
+        return out
+
+    def __setitem__(self, key, value):
+        raise TypeError("hlq DataFrames are immutable; use df = df.assign(...)")
+
+    def _columnwise(self, make):
+        pairs = tuple((c, make(c)) for c in self._node.columns)
+        return DataFrame(Assign(self._node, pairs)) if pairs else self
+
+    def astype(self, dtype):
+        if isinstance(dtype, dict):
+            for c in dtype:
+                if c not in self._node.dtype_map:
+                    raise KeyError(f"column {c!r} not found; columns are {list(self._node.columns)}")
+            pairs = tuple((c, ("astype", ("col", c), pd.api.types.pandas_dtype(d))) for c, d in dtype.items())
+            return DataFrame(Assign(self._node, pairs))
+        dt = pd.api.types.pandas_dtype(dtype)
+        return self._columnwise(lambda c: ("astype", ("col", c), dt))
+
+    def fillna(self, value):
+        if isinstance(value, dict):
+            pairs = tuple((c, ("fillna", ("col", c), v)) for c, v in value.items())
+            for c in value:
+                if c not in self._node.dtype_map:
+                    raise KeyError(f"column {c!r} not found; columns are {list(self._node.columns)}")
+            return DataFrame(Assign(self._node, pairs))
+        return self._columnwise(lambda c: ("fillna", ("col", c), value))
+
+    def isna(self):
+        return self._columnwise(lambda c: ("isna", ("col", c)))
+
+    def notna(self):
+        return self._columnwise(lambda c: ("notna", ("col", c)))
+
+    def drop(self, columns=None, labels=None, axis=1):
+        cols = columns if columns is not None else labels
+        if isinstance(cols, (str, int)):
+            cols = [cols]
+        for c in cols:
+            if c not in self._node.dtype_map:
+                raise KeyError(f"column {c!r} not found; columns are {list(self._node.columns)}")
+        drop = set(cols)
+        return DataFrame(Project(self._node, tuple(c for c in self._node.columns if c not in drop)))
+
+    def rename(self, columns=None):
+        if callable(columns):
+            mapping = {c: columns(c) for c in self._node.columns}
+        else:
+            mapping = dict(columns or {})
+        meta = self._meta.rename(columns=mapping)
+        return self.map_partitions(_rename, tuple(mapping.items()), meta=meta)
+
+    def _binop(self, other, op, reverse=False):
+        if _is_scalar(other):
+            dts = self._node.dtypes
+            if all(getattr(d, "kind", "O") in "biuf" for d in dts) or op in ("eq", "ne"):
+                lit = ("lit", other)
+                return self._columnwise(
+                    lambda c: _op_expr(op, lit, ("col", c)) if reverse else _op_expr(op, ("col", c), lit)
+                )
+            func = _ScalarOp(op, other, reverse)
+            return self.map_partitions(func, meta=func(self._meta))
+        if isinstance(other, DataFrame):
+            a, b = (other._node, self._node) if reverse else (self._node, other._node)
+            return DataFrame(Binary(_LOGICAL.get(op, op), a, b))
+        return NotImplemented
+
+    def __invert__(self):
+        return self._columnwise(lambda c: ("invert", ("col", c)))
+
+    def groupby(self, by, sort=True):
+        by = (by,) if not isinstance(by, (list, tuple)) else tuple(by)
+        for b in by:
+            if b not in self._node.dtype_map:
+                raise KeyError(f"groupby key {b!r} not found; columns are {list(self._node.columns)}")
+        return GroupBy(self, by)
+
+
+def _rename(df, mapping):
+    return df.rename(columns=dict(mapping))
+
+
+class Scalar(HlqCollection):
+    """A lazy scalar (the result of a series reduction, or ``len``)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def _from_node(cls, node):
+        return new_collection(node)
+
+    @property
+    def dtype(self):
+        return self._node.dtypes[0]
+
+    def __repr__(self):
+        return f"<hlq.dataframe.Scalar dtype={self.dtype} plan={self._node.label()}>"
+
+    def __int__(self):
+        return int(self.compute())
+
+    def __float__(self):
+        return float(self.compute())
+
+    def __bool__(self):
+        raise TypeError("the truth value of a lazy Scalar is ambiguous; call .compute()")
+
+
+def map_partitions(func, df, *args, meta=None, **kwargs):
+    """``func(partition, *args, **kwargs)`` on every partition; ``meta`` (an empty pandas object)
+    describes the result, else ``func`` is run on the input's empty meta."""
+    if meta is None:
+        meta = func(df._meta, *args, **kwargs)
+    if isinstance(meta, dict):
+        meta = pd.DataFrame({k: pd.Series([], dtype=v) for k, v in meta.items()})
+    elif isinstance(meta, tuple) and len(meta) == 2:
+        meta = pd.Series([], dtype=meta[1], name=meta[0])
+    return new_collection(MapPartitions(df._node, func, tuple(args), tuple(sorted(kwargs.items())), MetaBox(meta)))
+
+
+class GroupBy:
+    """``df.groupby(by)``: tree aggregations (partial groupby per partition, combine, finalize)."""
+
+    def __init__(self, df, by, column=None):
+        self._df, self._by, self._column = df, by, column
+
+    def __getitem__(self, key):
+        cols = key if isinstance(key, list) else [key]
+        for c in cols:
+            if c not in self._df._node.dtype_map:
+                raise KeyError(f"column {c!r} not found; columns are {list(self._df._node.columns)}")
+        return GroupBy(self._df, self._by, key)
+
+    def __getattr__(self, key):
+        if key.startswith("_"):
+            raise AttributeError(key)
+        if key in self._df._node.dtype_map and key not in self._by:
+            return self[key]
+        raise AttributeError(f"'GroupBy' object has no attribute {key!r}")
+
+    def _value_columns(self):
+        if self._column is None:
+            return [c for c in self._df._node.columns if c not in self._by], "frame"
+        if isinstance(self._column, list):
+            return list(self._column), "frame"
+        return [self._column], "series"
+
+    def agg(self, arg, split_every=None):
+        cols, kind = self._value_columns()
+        if isinstance(arg, str):
+            spec = tuple((c, arg) for c in cols)
+            shape = "series" if kind == "series" else "flat"
+        elif isinstance(arg, list):
+            spec = tuple((c, a) for c in cols for a in arg)
+            shape = "multi"
+            if kind == "series":
+                shape = "flat-series-list"
+        elif isinstance(arg, dict):
+            spec = []
+            multi = False
+            for c, a in arg.items():
+                if isinstance(a, list):
+                    multi = True
+                    spec.extend((c, x) for x in a)
+                else:
+                    spec.append((c, a))
+            spec = tuple(spec)
+            shape = "multi" if multi else "flat"
+        else:
+            raise TypeError(f"unsupported aggregation spec {arg!r}")
+        if shape == "flat-series-list":
+            node = GroupbyAgg(self._df._node, self._by, spec, "multi", split_every or 8)
+            out = new_collection(node)
+            return out.map_partitions(_droplevel0, meta=_droplevel0(out._meta))
+        return new_collection(GroupbyAgg(self._df._node, self._by, spec, shape, split_every or 8))
+
+    aggregate = agg
+
+    def sum(self, split_every=None):
+        return self.agg("sum", split_every)
+
+    def mean(self, split_every=None):
+        return self.agg("mean", split_every)
+
+    def count(self, split_every=None):
+        return self.agg("count", split_every)
+
+    def min(self, split_every=None):
+        return self.agg("min", split_every)
+
+    def max(self, split_every=None):
+        return self.agg("max", split_every)
+
+    def size(self, split_every=None):
+        return new_collection(GroupbyAgg(self._df._node, self._by, ((None, "size"),), "series", split_every or 8))
+
+
+def _droplevel0(df):
+    out = df.copy()
+    out.columns = out.columns.droplevel(0)
+    return out

@@ -1,0 +1,244 @@
+"""Dataframe nodes: the common base and structural nodes (literal, concat, persisted).
+
+Every dataframe node derives, at build time and from its children's already
+derived properties, ``kind`` (``"frame"``, ``"series"`` or ``"scalar"``),
+``columns`` and ``dtypes`` (tuples; a series has one column, its name),
+``divisions`` (``npartitions + 1`` index bounds, ``None`` where unknown),
+``npartitions``/``numblocks`` (a 1-d grid of partitions) and ``lengths``
+(rows per partition, or ``None`` when unknown).  ``meta`` (an empty pandas
+object) is built only when asked for.
+
+>>> import numpy as np
+>>> import pandas as pd
+>>> from hlq.dataframe.nodes.base import PandasLiteral
+>>> lit = PandasLiteral(pd.DataFrame({"a": [1, 2]}))
+>>> lit.numblocks
+()
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from dask._task_spec import Alias, DataNode, Task, TaskRef
+
+from hlq.expr.node import Node
+
+__all__ = ["FrameNode", "PandasLiteral", "Concat", "PersistedFrame", "make_meta", "unknown_divisions"]
+
+
+def unknown_divisions(n: int) -> tuple:
+    return (None,) * (n + 1)
+
+
+def make_meta(kind, columns, dtypes, index=None):
+    if kind == "frame":
+        return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in zip(columns, dtypes)})
+    if kind == "series":
+        return pd.Series([], dtype=dtypes[0], name=columns[0])
+    return None
+
+
+class FrameNode(Node):
+    """Base of dataframe nodes; subclasses implement :meth:`_props`."""
+
+    is_blockwise = False
+    bw_has_arg = False
+    kind = "frame"
+
+    def bw_block_arg(self, idx):
+        return None
+
+    def _props(self) -> dict:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _derive(self):
+        p = self._props()
+        divisions = tuple(p["divisions"])
+        p["divisions"] = divisions
+        p["npartitions"] = len(divisions) - 1
+        p["numblocks"] = (len(divisions) - 1,)
+        p["columns"] = tuple(p["columns"])
+        p["dtypes"] = tuple(p["dtypes"])
+        p.setdefault("lengths", None)
+        if len(set(p["columns"])) != len(p["columns"]) and p.get("kind", self.kind) == "frame":
+            raise ValueError(f"duplicate column names in {p['columns']}")
+        self.__dict__.update(p)
+        p.update(self._extra_props())
+        return p
+
+    def _extra_props(self) -> dict:
+        return {}
+
+    # ------------------------------------------------------------- metadata
+    @property
+    def meta(self):
+        m = self.__dict__.get("_meta")
+        if m is None:
+            m = make_meta(self.kind, self.columns, self.dtypes)
+            self.__dict__["_meta"] = m
+        return m
+
+    @property
+    def dtype_map(self) -> dict:
+        m = self.__dict__.get("_dtype_map")
+        if m is None:
+            m = dict(zip(self.columns, self.dtypes))
+            self.__dict__["_dtype_map"] = m
+        return m
+
+    @property
+    def known_divisions(self) -> bool:
+        return self.divisions[0] is not None
+
+    def describe(self) -> str:
+        cols = self.columns
+        shown = ", ".join(map(str, cols[:6])) + (", ..." if len(cols) > 6 else "")
+        rows = "" if self.lengths is None else f" rows={sum(self.lengths)}"
+        return f"{self.label()}  {self.kind} columns[{len(cols)}]=({shown}) partitions={self.npartitions}{rows}"
+
+    # ------------------------------------------------- collection protocol
+    def output_keys(self):
+        if self.kind == "scalar":
+            return [(self.name, 0)]
+        return [(self.name, i) for i in range(self.npartitions)]
+
+    def finalize(self):
+        return Concat(self)
+
+    def postcompute(self):
+        return (finalize_parts, (self.kind,))
+
+    def rebuild_persisted(self, results: dict):
+        name = self.name
+        values = tuple(results[(name, i)] for i in range(self.npartitions))
+        return PersistedFrame(self.kind, self.columns, self.dtypes, self.divisions, self.lengths, name,
+                              _Parts(values))
+
+
+def finalize_parts(results, kind):
+    while isinstance(results, (list, tuple)) and len(results) == 1:
+        results = results[0]
+    if isinstance(results, (list, tuple)):
+        return _concat(list(results))
+    return results
+
+
+def _concat(parts):
+    if len(parts) == 1:
+        return parts[0]
+    if not isinstance(parts[0], (pd.DataFrame, pd.Series)):
+        return parts[0]
+    return pd.concat(parts)
+
+
+class PandasLiteral(Node):
+    """A pandas object held in the graph as one ``DataNode`` (grid ``()``)."""
+
+    _fields = ("value",)
+    _opaque_fields = ("value",)
+    op_name = "pandas-original"
+    is_blockwise = False
+    numblocks = ()
+
+    def block_dependencies(self, idx):
+        return ()
+
+    def block_task(self, key, idx):
+        from hlq.expr.opaque import OpaqueData, load_opaque
+
+        if isinstance(self.value, OpaqueData):
+            return Task(key, load_opaque, self.value)
+        return DataNode(key, self.value)
+
+    def label(self):
+        return f"pandas {type(self.value).__name__} {getattr(self.value, 'shape', '')}"
+
+
+class Concat(FrameNode):
+    """One task concatenating all partitions (the result of ``compute``)."""
+
+    _fields = ("child",)
+    op_name = "concat"
+    needs_all_inputs = True
+
+    def _props(self):
+        c = self.child
+        d = c.divisions
+        return {"kind": c.kind, "columns": c.columns, "dtypes": c.dtypes, "divisions": (d[0], d[-1]),
+                "lengths": None if c.lengths is None else (sum(c.lengths),)}
+
+    @property
+    def kind(self):
+        return self.child.kind
+
+    def output_keys(self):
+        return [(self.name, 0)]
+
+    def finalize(self):
+        return self
+
+    def block_dependencies(self, idx):
+        c = self.child
+        return [(c, (i,)) for i in range(c.npartitions)]
+
+    def block_task(self, key, idx):
+        c = self.child
+        return Task(key, _concat_args, *[TaskRef((c.name, i)) for i in range(c.npartitions)])
+
+
+def _concat_args(*parts):
+    return _concat(list(parts))
+
+
+class _Parts:
+    """Computed partitions held by a persisted frame (compared by identity)."""
+
+    __slots__ = ("values", "remote")
+
+    def __init__(self, values, remote=None):
+        self.values = values
+        self.remote = any(type(v).__name__ == "Future" for v in values[:1]) if remote is None else remote
+
+    def __reduce__(self):
+        if self.remote:
+            return (_remote_parts, (len(self.values),))
+        return (_Parts, (self.values, False))
+
+    def __dask_tokenize__(self):
+        return "persisted-parts"
+
+
+def _remote_parts(n):
+    return _Parts((None,) * n, True)
+
+
+class PersistedFrame(FrameNode):
+    """A frame whose partitions are already computed (result of ``persist``)."""
+
+    _fields = ("kind_", "columns_", "dtypes_", "divisions_", "lengths_", "origin", "parts")
+    op_name = "persisted"
+
+    def _props(self):
+        return {"kind": self.kind_, "columns": self.columns_, "dtypes": self.dtypes_,
+                "divisions": self.divisions_, "lengths": self.lengths_}
+
+    @property
+    def kind(self):
+        return self.kind_
+
+    @property
+    def name(self):
+        return "persisted-" + self.origin
+
+    def block_dependencies(self, idx):
+        return ()
+
+    def block_task(self, key, idx):
+        if self.parts.remote:
+            return Alias(key, (self.origin, *idx))
+        return DataNode(key, self.parts.values[idx[0]])
+
+
+def np_dtype_or(d):
+    return d if isinstance(d, np.dtype) else d

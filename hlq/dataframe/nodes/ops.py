@@ -1,0 +1,370 @@
+"""Per-partition dataframe operations (all blockwise: they fuse into one task per partition).
+
+>>> import pandas as pd
+>>> import hlq.dataframe as dd
+>>> ddf = dd.from_pandas(pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [1, 2, 3]}), npartitions=2)
+>>> f = ddf[ddf.x > 1.5]
+>>> f.node.op_name, f.node.predicate
+('filter', ('gt', ('col', 'x'), ('lit', 1.5)))
+>>> f.compute().y.tolist()
+[2, 3]
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from hlq.dataframe.nodes.base import FrameNode
+from hlq.dataframe.nodes.colexpr import ExprFunc, columns_of, evaluate, expr_dtype, to_text
+
+__all__ = ["Project", "SeriesExpr", "Filter", "FilterBy", "Assign", "Binary", "MapPartitions", "Head", "check_aligned"]
+
+
+def check_columns(node, cols):
+    have = node.dtype_map
+    for c in cols:
+        if c not in have:
+            raise KeyError(f"column {c!r} not found; columns are {list(node.columns)}")
+
+
+class _Unary(FrameNode):
+    is_blockwise = True
+
+    def _extra_props(self):
+        return {"bw_inputs": ((self.child, (0,)),), "bw_func": self._func()}
+
+
+class Project(_Unary):
+    """``df[list_of_columns]``."""
+
+    _fields = ("child", "cols")
+    op_name = "project"
+
+    def _props(self):
+        c = self.child
+        if c.kind != "frame":
+            raise TypeError("column projection needs a DataFrame")
+        check_columns(c, self.cols)
+        dm = c.dtype_map
+        return {"kind": "frame", "columns": self.cols, "dtypes": tuple(dm[k] for k in self.cols),
+                "divisions": c.divisions, "lengths": c.lengths}
+
+    def _func(self):
+        return _Getitem(list(self.cols))
+
+    def label(self):
+        return f"project({', '.join(map(str, self.cols[:8]))}{', ...' if len(self.cols) > 8 else ''})"
+
+
+class _Getitem:
+    __slots__ = ("key",)
+
+    def __init__(self, key):
+        self.key = key
+
+    def __call__(self, df):
+        return df[self.key]
+
+    def __reduce__(self):
+        return (_Getitem, (self.key,))
+
+
+class SeriesExpr(_Unary):
+    """A series computed from columns of one frame: a column expression."""
+
+    _fields = ("child", "expr", "sname")
+    op_name = "series"
+
+    def _props(self):
+        c = self.child
+        if c.kind != "frame":
+            raise TypeError("SeriesExpr needs a frame child")
+        dt = expr_dtype(self.expr, c.dtype_map)
+        if not hasattr(dt, "kind") and not hasattr(dt, "name"):
+            dt = pd.Series([dt]).dtype
+        return {"kind": "series", "columns": (self.sname,), "dtypes": (dt,),
+                "divisions": c.divisions, "lengths": c.lengths}
+
+    def _func(self):
+        return ExprFunc(self.expr, self.sname)
+
+    def label(self):
+        return f"series {self.sname} = {to_text(self.expr)}"
+
+
+class Filter(_Unary):
+    """Rows of ``child`` where the column expression ``predicate`` is true."""
+
+    _fields = ("child", "predicate")
+    op_name = "filter"
+
+    def _props(self):
+        c = self.child
+        dt = expr_dtype(self.predicate, c.dtype_map)
+        if not _is_bool(dt):
+            raise TypeError(f"filter needs a boolean condition, got dtype {dt}")
+        d = c.divisions
+        return {"kind": c.kind, "columns": c.columns, "dtypes": c.dtypes, "divisions": d, "lengths": None}
+
+    def _func(self):
+        return _FilterFunc(self.predicate)
+
+    def label(self):
+        return f"filter {to_text(self.predicate)}"
+
+
+def _is_bool(dt):
+    return getattr(dt, "kind", None) == "b" or isinstance(dt, pd.BooleanDtype) or dt is bool
+
+
+class _FilterFunc:
+    __slots__ = ("pred",)
+
+    def __init__(self, pred):
+        self.pred = pred
+
+    def __call__(self, df):
+        m = evaluate(self.pred, df)
+        if isinstance(m, pd.Series) and isinstance(m.dtype, pd.BooleanDtype):
+            m = m.fillna(False)
+        return df[m]
+
+    def __reduce__(self):
+        return (_FilterFunc, (self.pred,))
+
+
+def check_aligned(a, b):
+    if a.npartitions != b.npartitions or (a.known_divisions and b.known_divisions and a.divisions != b.divisions):
+        raise ValueError(
+            f"operands are not aligned: {a.npartitions} and {b.npartitions} partitions "
+            f"(divisions {a.divisions[:3]}... vs {b.divisions[:3]}...); repartition one of them"
+        )
+
+
+class FilterBy(FrameNode):
+    """Rows of ``child`` where the boolean series ``mask`` (another plan, same partitions) is true."""
+
+    _fields = ("child", "mask")
+    op_name = "filter-by"
+    is_blockwise = True
+
+    def _props(self):
+        c, m = self.child, self.mask
+        if m.kind != "series" or not _is_bool(m.dtypes[0]):
+            raise TypeError(f"filter needs a boolean Series, got {m.kind} of dtype {m.dtypes[0]}")
+        check_aligned(c, m)
+        return {"kind": c.kind, "columns": c.columns, "dtypes": c.dtypes, "divisions": c.divisions, "lengths": None}
+
+    def _extra_props(self):
+        return {"bw_inputs": ((self.child, (0,)), (self.mask, (0,))), "bw_func": _filter_by}
+
+
+def _filter_by(df, m):
+    return df[m.reindex(df.index, fill_value=False) if not m.index.equals(df.index) else m]
+
+
+class Assign(_Unary):
+    """``df.assign(name=expr)``: add or replace columns with column expressions."""
+
+    _fields = ("child", "pairs")
+    op_name = "assign"
+
+    def _props(self):
+        c = self.child
+        if c.kind != "frame":
+            raise TypeError("assign needs a DataFrame")
+        dm = dict(c.dtype_map)
+        base = c.dtype_map
+        for name, e in self.pairs:
+            dt = expr_dtype(e, base)
+            if not hasattr(dt, "kind") and not hasattr(dt, "name"):
+                dt = pd.Series([dt]).dtype
+            dm[name] = dt
+        cols = tuple(dm)
+        return {"kind": "frame", "columns": cols, "dtypes": tuple(dm.values()), "divisions": c.divisions,
+                "lengths": c.lengths}
+
+    def _func(self):
+        return _AssignFunc(self.pairs)
+
+    def label(self):
+        return "assign(" + ", ".join(f"{n}={to_text(e)}" for n, e in self.pairs[:4]) + (", ..." if len(self.pairs) > 4 else "") + ")"
+
+
+class _AssignFunc:
+    __slots__ = ("pairs",)
+
+    def __init__(self, pairs):
+        self.pairs = pairs
+
+    def __call__(self, df):
+        vals = {}
+        for name, e in self.pairs:
+            v = evaluate(e, df)
+            vals[name] = v
+        return df.assign(**vals) if all(isinstance(n, str) for n in vals) else _assign_generic(df, vals)
+
+    def __reduce__(self):
+        return (_AssignFunc, (self.pairs,))
+
+
+def _assign_generic(df, vals):
+    df = df.copy()
+    for k, v in vals.items():
+        df[k] = v
+    return df
+
+
+class Binary(FrameNode):
+    """An element-wise operation between two aligned plans (series or frames)."""
+
+    _fields = ("op", "left", "right")
+    op_name = "binary"
+    is_blockwise = True
+
+    def _props(self):
+        from hlq.dataframe.nodes.colexpr import BINARY
+
+        a, b = self.left, self.right
+        check_aligned(a, b)
+        meta = BINARY[self.op](a.meta, b.meta)
+        if isinstance(meta, pd.Series):
+            return {"kind": "series", "columns": (meta.name,), "dtypes": (meta.dtype,), "divisions": a.divisions}
+        return {"kind": "frame", "columns": tuple(meta.columns), "dtypes": tuple(meta.dtypes), "divisions": a.divisions}
+
+    def _extra_props(self):
+        from hlq.dataframe.nodes.colexpr import BINARY
+
+        return {"bw_inputs": ((self.left, (0,)), (self.right, (0,))), "bw_func": BINARY[self.op]}
+
+
+class MapPartitions(FrameNode):
+    """``func(partition, *args, **kwargs)`` per partition; ``meta`` gives the result's kind/columns/dtypes."""
+
+    _fields = ("child", "func", "args", "kwargs", "meta_", "lengths_kept")
+    _defaults = {"lengths_kept": False}
+    _opaque_fields = ("func",)
+    op_name = "map-partitions"
+    is_blockwise = True
+
+    def _props(self):
+        m = self.meta_.value
+        c = self.child
+        lengths = c.lengths if self.lengths_kept else None
+        if isinstance(m, pd.DataFrame):
+            return {"kind": "frame", "columns": tuple(m.columns), "dtypes": tuple(m.dtypes), "divisions": c.divisions,
+                    "lengths": lengths}
+        if isinstance(m, pd.Series):
+            return {"kind": "series", "columns": (m.name,), "dtypes": (m.dtype,), "divisions": c.divisions,
+                    "lengths": lengths}
+        raise TypeError(f"map_partitions meta must be a pandas DataFrame or Series, got {type(m).__name__}")
+
+    def _extra_props(self):
+        return {"bw_inputs": ((self.child, (0,)),), "bw_func": _Call(self.func, self.args, self.kwargs)}
+
+    def label(self):
+        return f"map-partitions({getattr(self.func, '__name__', 'func')})"
+
+
+class MetaBox:
+    """A pandas meta object held by identity in a node field."""
+
+    __slots__ = ("value", "_tok")
+
+    def __init__(self, value):
+        self.value = value
+        from dask.base import tokenize
+
+        self._tok = tokenize(value)
+
+    def __dask_tokenize__(self):
+        return ("meta", self._tok)
+
+    def __hash__(self):
+        return hash(self._tok)
+
+    def __eq__(self, other):
+        return isinstance(other, MetaBox) and other._tok == self._tok
+
+    def __reduce__(self):
+        return (MetaBox, (self.value,))
+
+
+class _Call:
+    __slots__ = ("func", "args", "kwargs")
+
+    def __init__(self, func, args, kwargs):
+        self.func, self.args, self.kwargs = func, args, kwargs
+
+    def __call__(self, df):
+        return self.func(df, *self.args, **dict(self.kwargs))
+
+    def __reduce__(self):
+        return (_Call, (self.func, self.args, self.kwargs))
+
+
+class Head(FrameNode):
+    """The first ``n`` rows, read from the first ``k`` partitions only (one output partition)."""
+
+    _fields = ("child", "n", "k")
+    op_name = "head"
+
+    def _props(self):
+        c = self.child
+        return {"kind": c.kind, "columns": c.columns, "dtypes": c.dtypes, "divisions": (c.divisions[0], None),
+                "lengths": None}
+
+    def block_dependencies(self, idx):
+        return [(self.child, (i,)) for i in range(self.k)]
+
+    def block_task(self, key, idx):
+        from dask._task_spec import Task, TaskRef
+
+        c = self.child
+        return Task(key, _head, self.n, *[TaskRef((c.name, i)) for i in range(self.k)])
+
+    def label(self):
+        return f"head({self.n}, partitions {self.k}/{self.child.npartitions})"
+
+
+def _head(n, *parts):
+    if len(parts) == 1:
+        return parts[0].head(n)
+    return pd.concat(parts).head(n)
+
+
+del columns_of
+
+
+class AssignFrom(FrameNode):
+    """``df.assign(name=s)`` for a series ``s`` of another plan with the same partitions."""
+
+    _fields = ("child", "cname", "other")
+    op_name = "assign-from"
+    is_blockwise = True
+
+    def _props(self):
+        c, o = self.child, self.other
+        if c.kind != "frame" or o.kind != "series":
+            raise TypeError("assign needs a DataFrame and a Series")
+        check_aligned(c, o)
+        dm = dict(c.dtype_map)
+        dm[self.cname] = o.dtypes[0]
+        return {"kind": "frame", "columns": tuple(dm), "dtypes": tuple(dm.values()), "divisions": c.divisions,
+                "lengths": c.lengths}
+
+    def _extra_props(self):
+        return {"bw_inputs": ((self.child, (0,)), (self.other, (0,))), "bw_func": _AssignFromFunc(self.cname)}
+
+
+class _AssignFromFunc:
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __call__(self, df, s):
+        return _assign_generic(df, {self.name: s})
+
+    def __reduce__(self):
+        return (_AssignFromFunc, (self.name,))

@@ -1,0 +1,3 @@
+"""Dataframe rules: one topic per module (each module documents itself with an example)."""
+
+from hlq.dataframe.rules import length, lower_reduction, predicate, projection  # noqa: F401

@@ -1,0 +1,44 @@
+"""Lower reductions and groupby aggregations into partial -> combine tree -> aggregate.
+
+>>> import pandas as pd
+>>> import hlq.dataframe as dd
+>>> from hlq.rules import optimize_plan
+>>> s = dd.from_pandas(pd.Series(range(100)), npartitions=20).sum(split_every=4)
+>>> plan = optimize_plan(s.node)
+>>> plan.op_name, plan.child.op_name, plan.child.npartitions
+('reduce-combine', 'reduce-combine', 2)
+>>> s.task_count()   # the pandas data + 20 fused partial tasks + 5 + 2 + 1
+29
+"""
+
+from __future__ import annotations
+
+from hlq.dataframe.nodes.reduction import (
+    GroupbyAgg, GroupbyCombine, GroupbyPartial, Reduce, ReduceCombine, ReducePartial,
+)
+from hlq.rules import Is, rule
+
+
+@rule(Is(Reduce), phase="lower", excludable=False, tags=("lowering",))
+def lower_frame_reduction(node):
+    """reduce(x) -> combine(...(partial(x)))"""
+    split = max(2, int(node.split_every))
+    cur = ReducePartial(node.child, node.how)
+    while True:
+        final = cur.npartitions <= split
+        cur = ReduceCombine(cur, node.how, split, final, node.ddof, node.kind, node.dtypes[0])
+        if final:
+            return cur
+
+
+@rule(Is(GroupbyAgg), phase="lower", excludable=False, tags=("lowering",))
+def lower_groupby(node):
+    """groupby-agg(x) -> groupby-combine(...(groupby-partial(x)))"""
+    split = max(2, int(node.split_every))
+    cur = GroupbyPartial(node.child, node.by, node.spec)
+    while True:
+        final = cur.npartitions <= split
+        cur = GroupbyCombine(cur, node.by, node.spec, node.shape, split, final,
+                             node.kind, node.columns, node.dtypes)
+        if final:
+            return cur
