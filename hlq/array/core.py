@@ -111,15 +111,9 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         )
 
     def _repr_html_(self):
-        from html import escape
+        from hlq.visualize import array_summary_html  # plan summary table + dask's chunk diagram
 
-        rows = [
-            ("shape", self.shape), ("dtype", self.dtype), ("chunksize", self.chunksize),
-            ("blocks", self.npartitions), ("bytes", _human_bytes(self.nbytes)),
-            ("plan nodes", sum(1 for _ in self._node.walk())),
-        ]
-        body = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>" for k, v in rows)
-        return f"<table><caption>hlq.array &lt;{escape(self._node.op_name)}&gt;</caption>{body}</table>"
+        return array_summary_html(self)
 
     # --------------------------------------------------------- numpy protocols
     def __array__(self, dtype=None, copy=None, **kwargs):
