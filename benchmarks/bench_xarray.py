@@ -42,7 +42,10 @@ WORKLOADS = {
     "time-mean-point": lambda ds: ds.tas.mean("time").isel(lat=7, lon=slice(3, 9)),
     "time-mean": lambda ds: ds.mean("time"),
     "psl-minus-mean-subset": lambda ds: (ds.psl - ds.psl.mean(("lat", "lon"))).isel(time=slice(0, 12), lat=0),
+    # one block per variable (many zarr chunks each): only hlq pushes the slice into the read region
+    "subset-one-block": lambda ds: (ds.tas * 2 + 1).isel(time=slice(0, 5), lat=3, lon=slice(0, 5)),
 }
+OPEN_CHUNKS = {"subset-one-block": {"time": -1, "lat": -1, "lon": -1}}
 
 
 def write_store(path, years, nlat, nlon, chunks):
@@ -100,7 +103,7 @@ def worker(path, peer, workload):
     store = _counting_store(path)
     t0 = time.perf_counter()
     kw = {"chunked_array_type": "hlq"} if peer == "hlq" else {}
-    ds = xr.open_zarr(store, chunks={}, consolidated=False, **kw)
+    ds = xr.open_zarr(store, chunks=OPEN_CHUNKS.get(workload, {}), consolidated=False, **kw)
     out = WORKLOADS[workload](ds)
     t_build = time.perf_counter() - t0
     res = out.compute()

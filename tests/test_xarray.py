@@ -165,6 +165,32 @@ def test_subset_after_arithmetic_reads_only_its_chunks(store, expected):
     assert out.data.task_count() <= 3
 
 
+def test_large_chunks_subset_reads_only_zarr_chunks_under_it(store, expected):
+    """One hlq block spans many zarr chunks: the slice is pushed into the read region.
+
+    dask reads the whole block (all 32 zarr chunks of tas) for the same subset.
+    """
+    ds = xr.open_zarr(store, chunks={"time": -1, "lat": -1, "lon": -1}, chunked_array_type="hlq",
+                      consolidated=False)
+    assert ds.tas.data.numblocks == (1, 1, 1)
+    out = (ds.tas * 2 + 1).isel(time=slice(0, 5), lat=3, lon=slice(0, 5))
+    xr.testing.assert_allclose(out.compute(), (expected.tas * 2 + 1).isel(time=slice(0, 5), lat=3, lon=slice(0, 5)))
+    assert store.data_reads() == ["tas/c/0/0/0"]
+    store.reads.clear()
+    dd = xr.open_zarr(store, chunks={"time": -1, "lat": -1, "lon": -1}, consolidated=False)
+    (dd.tas * 2 + 1).isel(time=slice(0, 5), lat=3, lon=slice(0, 5)).compute()
+    assert len(store.data_reads()) == 4 * 2 * 4
+
+
+@pytest.mark.xfail(reason="optimizer gap: two regions of one shared source pushed down separately read their "
+                          "common zarr chunk twice (dask reads it once)", strict=False)
+def test_shared_source_chunks_read_once(store):
+    ds = _open(store)
+    (ds.tas - ds.tas.mean("time")).isel(time=slice(36, 48), lat=slice(12, 15), lon=slice(25, 28)).compute()
+    assert store.data_reads() == [f"tas/c/{t}/1/2" for t in range(4)]
+    assert max(store.reads[k] for k in store.data_reads()) == 1
+
+
 def test_sel_subset_reads_only_its_chunks(store, expected):
     ds = _open(store)
     pipeline = lambda d: (d.tas - d.psl).sel(lat=slice(0, 90), lon=slice(100, 170), time="2001")  # noqa: E731
