@@ -9,8 +9,12 @@
 
 from hlq.array import rules as _rules  # noqa: F401  (registers the array rules)
 from hlq.array import random
-from hlq.array import lib, overlap
+from hlq.array import fft, lib, linalg, overlap
 from hlq.array.overlap import map_overlap
+from hlq.array.einsum import einsum
+from hlq.array.routines2 import *  # noqa: F401,F403
+from hlq.array.routines2 import __all__ as _routines2_all
+from hlq.array.percentile import median, nanmedian, nanpercentile, nanquantile, percentile, quantile
 from hlq.array.core import Array, asarray, elemwise, from_array, rechunk
 from hlq.array.creation import (
     arange, empty, empty_like, eye, full, full_like, linspace, ones, ones_like, zeros, zeros_like,
@@ -33,11 +37,12 @@ asanyarray = asarray
 array = asarray
 
 __all__ = [
-    "Array", "asarray", "asanyarray", "array", "elemwise", "from_array", "rechunk", "random", "lib", "overlap", "map_overlap",
+    "Array", "asarray", "asanyarray", "array", "elemwise", "from_array", "rechunk", "random", "fft", "lib", "linalg", "overlap", "map_overlap", "einsum",
+    "median", "nanmedian", "nanpercentile", "nanquantile", "percentile", "quantile",
     "arange", "empty", "empty_like", "eye", "full", "full_like", "linspace", "ones", "ones_like", "zeros",
     "zeros_like", "all", "any", "argmax", "argmin", "blockwise", "clip", "map_blocks", "max", "mean", "min",
     "moveaxis", "nanargmax", "nanargmin", "nanmax", "nanmean", "nanmin", "nanprod", "nanstd", "nansum", "nanvar",
     "prod", "std", "sum", "swapaxes", "transpose", "var", "where", "around", "ndim", "round", "shape", "size",
-    *_ufunc_all, *_manip_all, *_linalg_all, *_numeric_all,
+    *_ufunc_all, *_routines2_all, *_manip_all, *_linalg_all, *_numeric_all,
 ]
 __all__.remove("getitem_fancy")

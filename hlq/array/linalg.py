@@ -1,0 +1,419 @@
+"""``hlq.array.linalg`` (``dask.array.linalg``).
+
+* ``norm``: vector and matrix norms as reductions (2/-2/'nuc' matrix norms
+  rechunk the two axes to one chunk);
+* ``tsqr``/``qr``/``svd``: the tall-and-skinny QR (one QR per row block, a
+  QR of the stacked ``R`` factors, one product per block); short-and-fat
+  arrays go through the transpose; ``svd_compressed``: randomized SVD;
+* ``solve``, ``inv``, ``cholesky``, ``lstsq``, ``lu``: the square matrix is
+  **rechunked to one chunk** and numpy/scipy computes the result (exact,
+  not blocked like dask's LU; documented limitation), chunks of ``b``'s
+  other axes are kept.
+
+>>> import numpy as np
+>>> import hlq.array as da
+>>> x = da.from_array(np.array([[3.0, 4.0], [0.0, 0.0]]), chunks=1)
+>>> float(da.linalg.norm(x).compute())
+5.0
+>>> q, r = da.linalg.qr(da.from_array(np.arange(1.0, 13.0).reshape(6, 2), chunks=(2, 2)))
+>>> bool(np.allclose((q @ r).compute(), np.arange(1.0, 13.0).reshape(6, 2)))
+True
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from hlq.array.chunks import Dim
+from hlq.array.core import Array, asarray, validate_axis
+from hlq.array.nodes import MapBlocks
+
+__all__ = ["norm", "tsqr", "qr", "svd", "svd_compressed", "solve", "inv", "cholesky", "lstsq", "lu",
+           "solve_triangular"]
+
+
+def _float(x):
+    if x.dtype.kind in "biu":
+        return x.astype(np.float64)
+    return x
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    """Matrix or vector norm (``numpy.linalg.norm``)."""
+    from hlq.array.routines import map_blocks
+
+    x = _float(asarray(x))
+    if axis is None:
+        if ord is None:
+            r = (abs(x) ** 2).sum(keepdims=keepdims) ** 0.5
+            return r.astype(_real(x.dtype))
+        if x.ndim not in (1, 2):
+            raise ValueError("Improper number of dimensions to norm.")
+        axis = tuple(range(x.ndim))
+    elif isinstance(axis, numbers.Integral):
+        axis = (int(axis),)
+    else:
+        axis = tuple(axis)
+    if len(axis) > 2:
+        raise ValueError("Improper number of dimensions to norm.")
+    axis = tuple(int(a) % x.ndim if -x.ndim <= a < x.ndim else validate_axis((a,), x.ndim)[0] for a in axis)
+    a = abs(x)
+    rt = _real(x.dtype)
+    if len(axis) == 1:
+        if ord is None or ord == 2:
+            r = ((a ** 2).sum(axis=axis, keepdims=keepdims)) ** 0.5
+        elif ord == np.inf:
+            r = a.max(axis=axis, keepdims=keepdims)
+        elif ord == -np.inf:
+            r = a.min(axis=axis, keepdims=keepdims)
+        elif ord == 0:
+            r = (x != 0).astype(rt).sum(axis=axis, keepdims=keepdims)
+        elif ord == 1:
+            r = a.sum(axis=axis, keepdims=keepdims)
+        elif isinstance(ord, str):
+            raise ValueError(f"Invalid norm order '{ord}' for vectors")
+        else:
+            r = ((a ** ord).sum(axis=axis, keepdims=keepdims)) ** (1.0 / ord)
+        return r.astype(rt)
+    r0, c0 = axis
+    if r0 == c0:
+        raise ValueError("Duplicate axes given.")
+    if ord in (None, "fro", "f"):
+        r = ((a ** 2).sum(axis=axis, keepdims=keepdims)) ** 0.5
+    elif ord in (1, -1, np.inf, -np.inf):
+        inner, outer = (r0, c0) if ord in (1, -1) else (c0, r0)
+        s = a.sum(axis=inner, keepdims=True)
+        r = s.max(axis=outer, keepdims=True) if ord in (1, np.inf) else s.min(axis=outer, keepdims=True)
+        if not keepdims:
+            r = r.squeeze(axis=axis)
+    elif ord in (2, -2, "nuc"):
+        y = x.rechunk({r0: -1, c0: -1})
+        chunks = [(1,) if i in axis else c for i, c in enumerate(y.chunks)]
+        r = map_blocks(np.linalg.norm, y, ord=ord, axis=axis, keepdims=True, chunks=tuple(chunks), dtype=rt)
+        if not keepdims:
+            r = r.squeeze(axis=axis)
+    else:
+        raise ValueError("Invalid norm order for matrices.")
+    return r.astype(rt)
+
+
+def _real(dtype):
+    return np.empty(0, dtype=dtype).real.dtype if np.dtype(dtype).kind == "c" else np.dtype(dtype)
+
+
+# ------------------------------------------------------------------ tsqr
+class _QRPart:
+    """``numpy.linalg.qr(block)[part]``."""
+
+    def __init__(self, part):
+        self.part = part
+
+    @property
+    def __name__(self):
+        return "qr-" + "qr"[self.part]
+
+    def __call__(self, block):
+        return np.linalg.qr(block)[self.part]
+
+    def __reduce__(self):
+        return (_QRPart, (self.part,))
+
+
+def _matmul(a, b):
+    return a @ b
+
+
+def tsqr(data, compute_svd=False, _max_vchunk_size=None):
+    """QR (or SVD) of a tall-and-skinny array chunked along rows only (``dask.array.linalg.tsqr``)."""
+    a = asarray(data)
+    if a.ndim != 2:
+        raise ValueError("Input must have the following properties:\n  1. Have two dimensions\n  2. Have only one "
+                         "column of blocks\n\nNote: This function (tsqr) supports QR decomposition in the case of\n"
+                         "tall-and-skinny matrices (single column chunk/block; see qr)\n")
+    if a.numblocks[1] != 1:
+        raise ValueError("Input must have the following properties:\n  1. Have two dimensions\n  2. Have only one "
+                         "column of blocks\n\nNote: This function (tsqr) supports QR decomposition in the case of\n"
+                         "tall-and-skinny matrices (single column chunk/block; see qr)\n")
+    a = _float(a)
+    node = a._node
+    rows = node.dims[0]
+    m, n = a.shape
+    dt = np.linalg.qr(np.ones((2, 2), dtype=a.dtype))[0].dtype
+    ks = tuple(min(rows.size(i), n) for i in range(rows.nblocks))
+    # per block: Q_i (m_i x k_i), R_i (k_i x n); Q_i blocks have different widths, so they are kept as one
+    # object per block row and multiplied by their row block of Q2 below
+    from hlq.array.manipulation import concatenate
+
+    r_blocks = []
+    q_blocks = []
+    for i in range(rows.nblocks):
+        blk = a[rows.start(i): rows.start(i) + rows.size(i)]
+        bn = blk._node
+        q_blocks.append(Array(MapBlocks(_QRPart(0), (bn,), ((0, 1),), (bn.dims[0], Dim.regular(ks[i], max(ks[i], 1))),
+                                        dt, None, False)))
+        r_blocks.append(Array(MapBlocks(_QRPart(1), (bn,), ((0, 1),), (Dim.regular(ks[i], max(ks[i], 1)),
+                                                                        bn.dims[1]), dt, None, False)))
+    rs = concatenate(r_blocks, axis=0) if len(r_blocks) > 1 else r_blocks[0]
+    rs = rs.rechunk(-1)
+    k2 = min(rs.shape[0], n)
+    rn = rs._node
+    q2 = Array(MapBlocks(_QRPart(0), (rn,), ((0, 1),), (rn.dims[0], Dim.regular(k2, max(k2, 1))), dt, None, False))
+    r = Array(MapBlocks(_QRPart(1), (rn,), ((0, 1),), (Dim.regular(k2, max(k2, 1)), rn.dims[1]), dt, None, False))
+    parts = []
+    off = 0
+    for i, qb in enumerate(q_blocks):
+        q2i = q2[off: off + ks[i]]
+        off += ks[i]
+        parts.append(Array(MapBlocks(_matmul, (qb._node, q2i._node), ((0, ("c", 0)), (("c", 0), 1)),
+                                     (qb._node.dims[0], Dim.regular(k2, max(k2, 1))), dt, None, False)))
+    q = concatenate(parts, axis=0) if len(parts) > 1 else parts[0]
+    if not compute_svd:
+        return q, r
+    from hlq.array.routines import map_blocks
+
+    svd_dt = dt
+    kk = min(r.shape)
+    u_r = map_blocks(_SVDPart(0), r, chunks=((r.shape[0],), (kk,)), dtype=svd_dt)
+    s = map_blocks(_SVDPart(1), r, chunks=((kk,),), drop_axis=1, dtype=_real(svd_dt))
+    vt = map_blocks(_SVDPart(2), r, chunks=((kk,), (r.shape[1],)), dtype=svd_dt)
+    u = q @ u_r
+    return u, s, vt
+
+
+class _SVDPart:
+    def __init__(self, part):
+        self.part = part
+
+    @property
+    def __name__(self):
+        return "svd-" + "usv"[self.part]
+
+    def __call__(self, block):
+        return np.linalg.svd(block, full_matrices=False)[self.part]
+
+    def __reduce__(self):
+        return (_SVDPart, (self.part,))
+
+
+def qr(a):
+    """QR of a tall-and-skinny array (rows chunked, one column chunk) via :func:`tsqr`."""
+    a = asarray(a)
+    if a.ndim != 2:
+        raise ValueError("qr requires a 2-d array")
+    if a.numblocks[1] == 1 and a.shape[0] >= a.shape[1]:
+        return tsqr(a)
+    if a.numblocks[0] == 1:
+        from hlq.array.routines import map_blocks
+
+        k = min(a.shape)
+        dt = np.linalg.qr(np.ones((2, 2), dtype=_float(a).dtype))[0].dtype
+        y = _float(a).rechunk(-1)
+        return (map_blocks(_QRPart(0), y, chunks=((a.shape[0],), (k,)), dtype=dt),
+                map_blocks(_QRPart(1), y, chunks=((k,), (a.shape[1],)), dtype=dt))
+    raise NotImplementedError(
+        "qr currently supports only tall-and-skinny (single column chunk/block) and short-and-fat (single row "
+        f"chunk/block) matrices\nConsider use of the rechunk method. For example,\n\nx.rechunk({{0: -1, 1: 'auto'}}) "
+        f"or x.rechunk({{0: 'auto', 1: -1}})\n\nwhich rechunk one shorter axis to a single chunk, while allowing\n"
+        f"the other axis to automatically grow/shrink appropriately."
+    )
+
+
+def svd(a, coerce_signs=True):
+    """Thin SVD of a tall-and-skinny or short-and-fat array (``dask.array.linalg.svd``)."""
+    a = asarray(a)
+    if a.ndim != 2:
+        raise ValueError("Array must be 2D.\nInput shape: {}\nInput ndim: {}\n".format(a.shape, a.ndim))
+    nb = a.numblocks
+    if nb[0] > 1 and nb[1] > 1:
+        raise NotImplementedError(
+            "Array must be chunked in one dimension only. This function (svd) only supports tall-and-skinny or "
+            "short-and-fat matrices (see da.linalg.svd_compressed for SVD on fully chunked arrays).\n"
+            f"Input shape: {a.shape}\nInput numblocks: {nb}\n"
+        )
+    if nb[1] == 1 and (nb[0] > 1 or a.shape[0] >= a.shape[1]):
+        u, s, v = tsqr(a, compute_svd=True)
+    else:  # short and fat: the SVD of the transpose
+        vt, s, ut = tsqr(a.T.rechunk({1: -1}), compute_svd=True)
+        u, v = ut.T, vt.T
+    if coerce_signs:
+        u, v = _svd_flip(u, v)
+    return u, s, v
+
+
+def _svd_flip(u, v):
+    from hlq.array.routines import map_blocks
+
+    # signs from u's largest-magnitude entry per column (dask's svd_flip, u-based)
+    k = u.shape[1]
+    signs = map_blocks(_ColSigns(), u.rechunk(-1), chunks=((k,),), drop_axis=0, dtype=u.dtype)
+    return u * signs, v * signs[:, None]
+
+
+class _ColSigns:
+    __name__ = "svd-signs"
+
+    def __call__(self, u):
+        if u.size == 0:
+            return np.ones(u.shape[1], dtype=u.dtype)
+        idx = np.argmax(np.abs(u), axis=0)
+        s = np.sign(u[idx, np.arange(u.shape[1])])
+        s[s == 0] = 1
+        return s.astype(u.dtype)
+
+    def __reduce__(self):
+        return (_ColSigns, ())
+
+
+def svd_compressed(a, k, iterator="power", n_power_iter=0, n_oversamples=10, seed=None, compute=False,
+                   coerce_signs=True):
+    """Randomly compressed rank-``k`` thin SVD (Halko et al.; ``dask.array.linalg.svd_compressed``)."""
+    from hlq.array import random as hrandom
+
+    a = _float(asarray(a))
+    if iterator not in ("power", "QR"):
+        raise ValueError(f"Iterator '{iterator}' not valid, must one one of ['power', 'QR']")
+    m, n = a.shape
+    comp = min(k + n_oversamples, m, n)
+    state = hrandom.RandomState(seed) if not hasattr(seed, "standard_normal") else seed
+    omega = state.standard_normal(size=(n, comp), chunks=(a.chunks[1], (comp,))).astype(a.dtype)
+    y = (a @ omega).rechunk({1: -1})
+    for _ in range(n_power_iter):
+        if iterator == "QR":
+            y, _ = tsqr(y)
+            z, _ = tsqr((a.T @ y).rechunk({1: -1}))
+            y = (a @ z).rechunk({1: -1})
+        else:
+            y = (a @ (a.T @ y)).rechunk({1: -1})
+    q, _ = tsqr(y)
+    b = (q.T @ a).rechunk({0: -1})
+    u_b, s, v = tsqr(b.T.rechunk({1: -1}), compute_svd=True)
+    u_b, v = v.T, u_b.T
+    u = q @ u_b
+    u, s, v = u[:, :k], s[:k], v[:k, :]
+    if coerce_signs:
+        u, v = _svd_flip(u, v)
+    return u, s, v
+
+
+# ------------------------------------------------------------ square solvers
+def _square(a, name):
+    a = asarray(a)
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise ValueError(f"{name} requires a square 2-d array, got shape {a.shape}")
+    return a
+
+
+def _one_chunk(a):
+    return a.rechunk(-1) if any(n > 1 for n in a.numblocks) else a
+
+
+class _Solve:
+    __name__ = "solve"
+
+    def __init__(self, kind, extra=()):
+        self.kind, self.extra = kind, extra
+
+    def __call__(self, a, b=None):
+        if self.kind == "solve":
+            return np.linalg.solve(a, b)
+        if self.kind == "inv":
+            return np.linalg.inv(a)
+        if self.kind == "cholesky":
+            (lower,) = self.extra
+            c = np.linalg.cholesky(a)
+            return c if lower else c.T.conj()
+        if self.kind == "lstsq":
+            part, rcond = self.extra
+            return np.linalg.lstsq(a, b, rcond=rcond)[part]
+        if self.kind == "solve_triangular":
+            import scipy.linalg
+
+            lower, unit = self.extra
+            return scipy.linalg.solve_triangular(a, b, lower=lower, unit_diagonal=unit)
+        if self.kind == "lu":
+            import scipy.linalg
+
+            return scipy.linalg.lu(a)[self.extra[0]]
+        raise ValueError(self.kind)
+
+    def __reduce__(self):
+        return (_Solve, (self.kind, self.extra))
+
+
+def _rhs_solve(kind, a, b, extra=()):
+    a = _one_chunk(_float(a))
+    b = _float(asarray(b))
+    if b.shape[0] != a.shape[0]:
+        raise ValueError(f"a and b have incompatible shapes {a.shape} and {b.shape}")
+    b = b.rechunk({0: -1}) if b.numblocks[0] > 1 else b
+    dt = np.result_type(a.dtype, b.dtype)
+    an = a._node
+    bn = b._node
+    bmap = (("c", 0),) + tuple(range(1, b.ndim))
+    dims = (Dim.regular(a.shape[1], max(a.shape[1], 1)),) + tuple(bn.dims[1:])
+    return Array(MapBlocks(_Solve(kind, extra), (an, bn), ((("c", 0), ("c", 0)), bmap), dims, dt, None, False))
+
+
+def solve(a, b, sym_pos=None, assume_a="gen"):
+    """Solve ``a x = b`` (``a`` rechunked to one chunk; ``b``'s column chunks kept)."""
+    a = _square(a, "solve")
+    return _rhs_solve("solve", a, b)
+
+
+def solve_triangular(a, b, lower=False):
+    """Solve ``a x = b`` for triangular ``a`` (scipy; ``a`` rechunked to one chunk)."""
+    a = _square(a, "solve_triangular")
+    return _rhs_solve("solve_triangular", a, b, (bool(lower), False))
+
+
+def inv(a):
+    """Inverse of a square matrix (rechunked to one chunk)."""
+    from hlq.array.routines import map_blocks
+
+    a = _one_chunk(_float(_square(a, "inv")))
+    return map_blocks(_Solve("inv"), a, dtype=a.dtype)
+
+
+def cholesky(a, lower=False):
+    """Cholesky factor (upper by default, like dask; rechunked to one chunk)."""
+    from hlq.array.routines import map_blocks
+
+    a = _one_chunk(_float(_square(a, "cholesky")))
+    return map_blocks(_Solve("cholesky", (bool(lower),)), a, dtype=a.dtype)
+
+
+def lu(a):
+    """``p, l, u`` of scipy's LU decomposition (rechunked to one chunk)."""
+    from hlq.array.routines import map_blocks
+
+    a = _one_chunk(_float(_square(a, "lu")))
+    return tuple(map_blocks(_Solve("lu", (i,)), a, dtype=a.dtype) for i in range(3))
+
+
+def lstsq(a, b, rcond=None):
+    """Least squares: ``x, residuals, rank, s`` (numpy on one chunk of ``a`` and ``b``).
+
+    Like dask, ``residuals`` is always ``sum((b - a @ x) ** 2, axis=0)`` (shape ``(1,)`` for 1-d ``b``).
+    """
+    a = _one_chunk(_float(asarray(a)))
+    b = _one_chunk(_float(asarray(b)))
+    if a.ndim != 2:
+        raise ValueError("lstsq requires a 2-d array a")
+    if b.ndim not in (1, 2) or b.shape[0] != a.shape[0]:
+        raise ValueError(f"a and b have incompatible shapes {a.shape} and {b.shape}")
+    dt = np.result_type(a.dtype, b.dtype)
+    nodes = (a._node, b._node)
+    maps = ((("c", 0), ("c", 0)), tuple(("c", 0) for _ in range(b.ndim)))
+    shape_x = (a.shape[1],) + b.shape[1:]
+    x = Array(MapBlocks(_Solve("lstsq", (0, rcond)), nodes, maps, tuple(Dim.regular(n, max(n, 1)) for n in shape_x),
+                        dt, None, False))
+    rank = Array(MapBlocks(_Solve("lstsq", (2, rcond)), nodes, maps, (), np.dtype(np.int64), None, False))
+    k = min(a.shape)
+    sv = Array(MapBlocks(_Solve("lstsq", (3, rcond)), nodes, maps, (Dim.regular(k, max(k, 1)),), _real(dt), None,
+                         False))
+    res = ((b - a @ x) ** 2).sum(axis=0)
+    if b.ndim == 1:
+        res = res.reshape((1,))
+    return x, res, rank, sv
