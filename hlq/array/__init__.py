@@ -12,6 +12,7 @@ from hlq.array import random
 from hlq.array import fft, lib, linalg, overlap
 from hlq.array.overlap import map_overlap
 from hlq.array.einsum import einsum
+from hlq.array.counting import digitize, histogram, isin, searchsorted
 from hlq.array.routines2 import *  # noqa: F401,F403
 from hlq.array.routines2 import __all__ as _routines2_all
 from hlq.array.percentile import median, nanmedian, nanpercentile, nanquantile, percentile, quantile
@@ -37,7 +38,7 @@ asanyarray = asarray
 array = asarray
 
 __all__ = [
-    "Array", "asarray", "asanyarray", "array", "elemwise", "from_array", "rechunk", "random", "fft", "lib", "linalg", "overlap", "map_overlap", "einsum",
+    "Array", "asarray", "asanyarray", "array", "elemwise", "from_array", "rechunk", "random", "fft", "lib", "linalg", "overlap", "map_overlap", "einsum", "digitize", "histogram", "isin", "searchsorted",
     "median", "nanmedian", "nanpercentile", "nanquantile", "percentile", "quantile",
     "arange", "empty", "empty_like", "eye", "full", "full_like", "linspace", "ones", "ones_like", "zeros",
     "zeros_like", "all", "any", "argmax", "argmin", "blockwise", "clip", "map_blocks", "max", "mean", "min",
