@@ -93,6 +93,11 @@ OPS = {
     "gb-series": lambda d: d.groupby("k").y.max(),
     "gb-list": lambda d: d.groupby(["k", "b"]).agg({"x": ["min", "max"], "y": "count"}),
     "gb-size": lambda d: d.groupby("k").size(),
+    "minus-mean": lambda d: d.x - d.x.mean(),
+    "scalar-arith": lambda d: d.y.sum() * 2 + d.x.max() / 3,
+    "dropna": lambda d: d.dropna(),
+    "dropna-subset": lambda d: d.dropna(subset=["x"])[["y"]],
+    "rename-project-filter": lambda d: (lambda r: r[r.xx > 0.5][["yy"]])(d.rename(columns={"x": "xx", "y": "yy"})),
 }
 
 
@@ -212,3 +217,48 @@ def test_rules_excluded_same_result(pdf):
     q = ddf[ddf.x > 0.4].assign(z=ddf.y + 1)[["z"]]
     opt = hlq.optimize(q)
     assert not any(isinstance(n, Project) and n.child.op_name == "assign" for n in opt.node.walk())
+
+
+def test_rule_modules_have_examples():
+    import importlib
+    import pkgutil
+
+    import hlq.dataframe.rules as rules_pkg
+
+    for m in pkgutil.iter_modules(rules_pkg.__path__):
+        mod = importlib.import_module(f"hlq.dataframe.rules.{m.name}")
+        assert ">>>" in (mod.__doc__ or ""), f"rule module {m.name} has no docstring example"
+
+
+def test_datetimes_categoricals_strings():
+    n = 30
+    pdf = pd.DataFrame({
+        "t": pd.date_range("2024-01-01", periods=n, freq="h"),
+        "c": pd.Categorical(np.array(["u", "v", "w"])[np.arange(n) % 3]),
+        "s": pd.Series([f"s{i % 4}" for i in range(n)]),
+        "v": np.arange(n, dtype="float64"),
+    })
+    pdf.loc[3, "v"] = np.nan
+    both(lambda d: d[d.t > pd.Timestamp("2024-01-01 10:00")], pdf)
+    both(lambda d: d[d.c == "v"][["c", "v"]], pdf)
+    both(lambda d: d[d.s != "s1"].assign(w=d.v.fillna(0) * 2), pdf)
+    both(lambda d: d.groupby("s").agg({"v": "sum"}), pdf)
+    both(lambda d: d.isna(), pdf)
+
+
+def test_explain_shows_columns_and_rows(pdf):
+    ddf = dd.from_pandas(pdf, npartitions=3)
+    text = hlq.explain(ddf[ddf.x > 0.5][["y"]].sum())
+    assert "from-pandas(columns 2/5)" in text
+    assert "rows=97" in text
+
+
+def test_distributed_client_compute_and_persist(pdf):
+    distributed = pytest.importorskip("distributed")
+    ddf = dd.from_pandas(pdf, npartitions=4)
+    q = ddf[ddf.x > 0.3].assign(z=lambda e: e.y * 2)
+    with distributed.Client(processes=False, dashboard_address=":0") as c:
+        pd.testing.assert_frame_equal(c.compute(q).result(), q.compute())
+        pd.testing.assert_frame_equal(c.persist(q).compute(), q.compute())
+        g = c.compute(ddf.groupby("k").agg({"x": "mean"})).result()
+        pd.testing.assert_frame_equal(g, pdf.groupby("k").agg({"x": "mean"}), check_exact=False)

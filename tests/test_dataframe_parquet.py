@@ -128,3 +128,27 @@ def test_errors(dataset, tmp_path):
     (bad / "a.parquet").write_bytes(b"not parquet at all")
     with pytest.raises(Exception, match="a.parquet"):
         dd.read_parquet(str(bad))
+
+
+def test_rename_passes_projection_and_filter(dataset):
+    path, full = dataset
+    df = dd.read_parquet(path).rename(columns={"c0": "a", "c1": "b"})
+    q = df[df.a > 0.7][["b"]]
+    with read_log() as log:
+        got = q.compute()
+    assert {cols for _, cols, _ in log} == {("c1",)}
+    assert {f for _, _, f in log} == {("gt", ("col", "c0"), ("lit", 0.7))}
+    exp = full.rename(columns={"c0": "a", "c1": "b"})
+    np.testing.assert_allclose(got.b.to_numpy(), exp[exp.a > 0.7].b.to_numpy())
+
+
+def test_map_partitions_declared_columns(dataset):
+    path, full = dataset
+    df = dd.read_parquet(path)
+    q = df.map_partitions(lambda p: p.c2 * p.c3, meta=("r", "f8"), columns=["c2", "c3"]).sum()
+    with read_log() as log:
+        got = q.compute()
+    assert {cols for _, cols, _ in log} == {("c2", "c3")}
+    assert np.isclose(got, (full.c2 * full.c3).sum())
+    with pytest.raises(KeyError, match="nope"):
+        df.map_partitions(lambda p: p, columns=["nope"])

@@ -26,7 +26,7 @@ from hlq.lower.collection import HlqCollection
 from hlq.dataframe.nodes.base import FrameNode
 from hlq.dataframe.nodes.colexpr import BINARY
 from hlq.dataframe.nodes.ops import (
-    Assign, AssignFrom, Binary, Filter, FilterBy, Head, MapPartitions, MetaBox, Project, SeriesExpr,
+    Assign, AssignFrom, Binary, Rename, WithScalar, Filter, FilterBy, Head, MapPartitions, MetaBox, Project, SeriesExpr,
 )
 from hlq.dataframe.nodes.reduction import GroupbyAgg, Len, Reduce
 
@@ -117,8 +117,8 @@ class _Frame(HlqCollection):
         out = new_collection(Head(node, n, k))
         return out.compute() if compute else out
 
-    def map_partitions(self, func, *args, meta=None, **kwargs):
-        return map_partitions(func, self, *args, meta=meta, **kwargs)
+    def map_partitions(self, func, *args, meta=None, columns=None, **kwargs):
+        return map_partitions(func, self, *args, meta=meta, columns=columns, **kwargs)
 
     def persist(self, **kwargs):
         return super().persist(**kwargs)
@@ -285,7 +285,8 @@ class Series(_Frame):
             a, b = (other._node, self._node) if reverse else (self._node, other._node)
             return Series(Binary(_LOGICAL.get(op, op), a, b))
         if isinstance(other, Scalar):
-            raise NotImplementedError("operations between a Series and a lazy Scalar are not supported yet")
+            a, b = (other._node, self._node) if reverse else (self._node, other._node)
+            return Series(WithScalar(_LOGICAL.get(op, op), a, b))
         return NotImplemented
 
     def __invert__(self):
@@ -448,6 +449,17 @@ class DataFrame(_Frame):
     def notna(self):
         return self._columnwise(lambda c: ("notna", ("col", c)))
 
+    def dropna(self, subset=None):
+        cols = list(self._node.columns) if subset is None else ([subset] if isinstance(subset, str) else list(subset))
+        for c in cols:
+            if c not in self._node.dtype_map:
+                raise KeyError(f"column {c!r} not found; columns are {list(self._node.columns)}")
+        if not cols:
+            return self
+        from hlq.dataframe.nodes.colexpr import make_and
+
+        return DataFrame(Filter(self._node, make_and([("notna", ("col", c)) for c in cols])))
+
     def drop(self, columns=None, labels=None, axis=1):
         cols = columns if columns is not None else labels
         if isinstance(cols, (str, int)):
@@ -463,8 +475,10 @@ class DataFrame(_Frame):
             mapping = {c: columns(c) for c in self._node.columns}
         else:
             mapping = dict(columns or {})
-        meta = self._meta.rename(columns=mapping)
-        return self.map_partitions(_rename, tuple(mapping.items()), meta=meta)
+        mapping = {k: v for k, v in mapping.items() if k in self._node.dtype_map and k != v}
+        if not mapping:
+            return self
+        return DataFrame(Rename(self._node, tuple(mapping.items())))
 
     def _binop(self, other, op, reverse=False):
         if _is_scalar(other):
@@ -521,17 +535,42 @@ class Scalar(HlqCollection):
     def __bool__(self):
         raise TypeError("the truth value of a lazy Scalar is ambiguous; call .compute()")
 
+    def _binop(self, other, op, reverse=False):
+        if isinstance(other, _Frame):
+            return other._binop(self, op, not reverse)
+        if isinstance(other, Scalar):
+            other = other._node
+        elif not _is_scalar(other):
+            return NotImplemented
+        a, b = (other, self._node) if reverse else (self._node, other)
+        return Scalar(WithScalar(_LOGICAL.get(op, op), a, b))
 
-def map_partitions(func, df, *args, meta=None, **kwargs):
+    __add__ = _Frame.__add__
+    __radd__ = _Frame.__radd__
+    __sub__ = _Frame.__sub__
+    __rsub__ = _Frame.__rsub__
+    __mul__ = _Frame.__mul__
+    __rmul__ = _Frame.__rmul__
+    __truediv__ = _Frame.__truediv__
+    __rtruediv__ = _Frame.__rtruediv__
+    __pow__ = _Frame.__pow__
+    __neg__ = lambda self: self._binop(-1, "mul")  # noqa: E731
+
+
+def map_partitions(func, df, *args, meta=None, columns=None, **kwargs):
     """``func(partition, *args, **kwargs)`` on every partition; ``meta`` (an empty pandas object)
-    describes the result, else ``func`` is run on the input's empty meta."""
+    describes the result, else ``func`` is run on the input's empty meta.  ``columns`` declares
+    the input columns ``func`` reads, so that only those are read from the source."""
     if meta is None:
         meta = func(df._meta, *args, **kwargs)
     if isinstance(meta, dict):
         meta = pd.DataFrame({k: pd.Series([], dtype=v) for k, v in meta.items()})
     elif isinstance(meta, tuple) and len(meta) == 2:
         meta = pd.Series([], dtype=meta[1], name=meta[0])
-    return new_collection(MapPartitions(df._node, func, tuple(args), tuple(sorted(kwargs.items())), MetaBox(meta)))
+    needs = None if columns is None else tuple(columns)
+    return new_collection(
+        MapPartitions(df._node, func, tuple(args), tuple(sorted(kwargs.items())), MetaBox(meta), False, needs)
+    )
 
 
 class GroupBy:

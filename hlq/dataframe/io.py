@@ -45,7 +45,7 @@ def from_pandas(data, npartitions=None, chunksize=None, sort=True):
                 divisions = tuple(divs)
         except TypeError:
             pass
-    return new_collection(FromPandas(PandasLiteral(data), bounds, divisions))
+    return new_collection(FromPandas(PandasLiteral(data), bounds, divisions, FromPandas.schema_of(data)))
 
 
 def _filters_to_expr(filters):

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from hlq.dataframe.nodes.base import FrameNode
@@ -241,8 +242,8 @@ class Binary(FrameNode):
 class MapPartitions(FrameNode):
     """``func(partition, *args, **kwargs)`` per partition; ``meta`` gives the result's kind/columns/dtypes."""
 
-    _fields = ("child", "func", "args", "kwargs", "meta_", "lengths_kept")
-    _defaults = {"lengths_kept": False}
+    _fields = ("child", "func", "args", "kwargs", "meta_", "lengths_kept", "needs")
+    _defaults = {"lengths_kept": False, "needs": None}
     _opaque_fields = ("func",)
     op_name = "map-partitions"
     is_blockwise = True
@@ -250,6 +251,8 @@ class MapPartitions(FrameNode):
     def _props(self):
         m = self.meta_.value
         c = self.child
+        if self.needs is not None:
+            check_columns(c, self.needs)
         lengths = c.lengths if self.lengths_kept else None
         if isinstance(m, pd.DataFrame):
             return {"kind": "frame", "columns": tuple(m.columns), "dtypes": tuple(m.dtypes), "divisions": c.divisions,
@@ -368,3 +371,99 @@ class _AssignFromFunc:
 
     def __reduce__(self):
         return (_AssignFromFunc, (self.name,))
+
+
+class Rename(_Unary):
+    """``df.rename(columns=mapping)``; ``mapping`` is a tuple of ``(old, new)`` pairs."""
+
+    _fields = ("child", "mapping")
+    op_name = "rename"
+
+    def _props(self):
+        c = self.child
+        if c.kind != "frame":
+            raise TypeError("rename(columns=) needs a DataFrame")
+        m = dict(self.mapping)
+        cols = tuple(m.get(k, k) for k in c.columns)
+        return {"kind": "frame", "columns": cols, "dtypes": c.dtypes, "divisions": c.divisions, "lengths": c.lengths}
+
+    def _func(self):
+        return _RenameFunc(self.mapping)
+
+    def label(self):
+        return "rename(" + ", ".join(f"{a}->{b}" for a, b in self.mapping[:6]) + ")"
+
+
+class _RenameFunc:
+    __slots__ = ("mapping",)
+
+    def __init__(self, mapping):
+        self.mapping = mapping
+
+    def __call__(self, df):
+        return df.rename(columns=dict(self.mapping))
+
+    def __reduce__(self):
+        return (_RenameFunc, (self.mapping,))
+
+
+class WithScalar(FrameNode):
+    """``op(left, right)`` where at least one side is a lazy scalar (e.g. ``s - s.mean()``);
+    a python value stands for itself.  The scalar's one block is read by every partition."""
+
+    _fields = ("op", "left", "right")
+    op_name = "with-scalar"
+    is_blockwise = True
+
+    def _props(self):
+        from hlq.dataframe.nodes.colexpr import BINARY
+
+        sides = [x for x in (self.left, self.right) if isinstance(x, FrameNode)]
+        big = next((x for x in sides if x.kind != "scalar"), None)
+
+        def sample(x):
+            if not isinstance(x, FrameNode):
+                return x
+            if x.kind == "scalar":
+                dt = x.dtypes[0]
+                return dt.type(1) if getattr(dt, "kind", "O") in "biufc" else pd.Series([], dtype=dt).sum()
+            return x.meta
+
+        meta = BINARY[self.op](sample(self.left), sample(self.right))
+        if big is None:
+            return {"kind": "scalar", "columns": (None,), "dtypes": (np.asarray(meta).dtype,), "divisions": (None, None)}
+        if isinstance(meta, pd.Series):
+            return {"kind": "series", "columns": (meta.name,), "dtypes": (meta.dtype,), "divisions": big.divisions,
+                    "lengths": big.lengths}
+        return {"kind": "frame", "columns": tuple(meta.columns), "dtypes": tuple(meta.dtypes),
+                "divisions": big.divisions, "lengths": big.lengths}
+
+    def _extra_props(self):
+        from hlq.dataframe.nodes.colexpr import BINARY
+
+        ins, slots = [], []
+        for x in (self.left, self.right):
+            if isinstance(x, FrameNode):
+                ins.append((x, (("c", 0),) if x.kind == "scalar" and self.kind != "scalar" else (0,)))
+                slots.append(None)
+            else:
+                slots.append(x)
+        return {"bw_inputs": tuple(ins), "bw_func": _WithScalarFunc(BINARY[self.op], tuple(slots))}
+
+    def label(self):
+        return f"with-scalar({self.op})"
+
+
+class _WithScalarFunc:
+    __slots__ = ("f", "slots")
+
+    def __init__(self, f, slots):
+        self.f, self.slots = f, slots
+
+    def __call__(self, *vals):
+        it = iter(vals)
+        a, b = (next(it) if s is None else s for s in self.slots)
+        return self.f(a, b)
+
+    def __reduce__(self):
+        return (_WithScalarFunc, (self.f, self.slots))

@@ -30,23 +30,32 @@ __all__ = ["FromPandas", "ReadParquet", "ParquetInfo", "parquet_info", "read_log
 
 class FromPandas(FrameNode):
     """Partitions ``bounds[i] = (start, stop)`` (row positions) of a pandas object,
-    restricted to ``columns`` (None: all)."""
+    restricted to ``columns_`` (None: all).  The object's kind, columns and dtypes
+    are fields (``schema``), so a plan shipped with the data as an opaque payload
+    still knows them."""
 
-    _fields = ("data", "bounds", "divisions_", "columns_")
+    _fields = ("data", "bounds", "divisions_", "schema", "columns_")
     _defaults = {"columns_": None}
     op_name = "from-pandas"
     is_blockwise = True
     bw_has_arg = True
 
-    def _props(self):
-        v = self.data.value
+    @staticmethod
+    def schema_of(v) -> tuple:
         if isinstance(v, pd.Series):
-            return {"kind": "series", "columns": (v.name,), "dtypes": (v.dtype,), "divisions": self.divisions_,
-                    "lengths": tuple(b - a for a, b in self.bounds)}
-        dt = v.dtypes
-        cols = tuple(v.columns) if self.columns_ is None else self.columns_
-        return {"kind": "frame", "columns": cols, "dtypes": tuple(dt[c] for c in cols),
-                "divisions": self.divisions_, "lengths": tuple(b - a for a, b in self.bounds)}
+            return ("series", (v.name,), (v.dtype,))
+        return ("frame", tuple(v.columns), tuple(v.dtypes))
+
+    def _props(self):
+        kind, cols, dts = self.schema
+        lengths = tuple(b - a for a, b in self.bounds)
+        if kind == "series":
+            return {"kind": "series", "columns": cols, "dtypes": dts, "divisions": self.divisions_,
+                    "lengths": lengths}
+        dm = dict(zip(cols, dts))
+        sel = cols if self.columns_ is None else self.columns_
+        return {"kind": "frame", "columns": sel, "dtypes": tuple(dm[c] for c in sel),
+                "divisions": self.divisions_, "lengths": lengths}
 
     def _extra_props(self):
         return {"bw_inputs": ((self.data, ()),), "bw_func": _slice_rows}
@@ -56,7 +65,7 @@ class FromPandas(FrameNode):
         return (a, b, None if self.columns_ is None else list(self.columns_))
 
     def label(self):
-        return f"from-pandas(columns {len(self.columns)}/{len(getattr(self.data.value, 'columns', [0]))})"
+        return f"from-pandas(columns {len(self.columns)}/{len(self.schema[1])})"
 
 
 def _slice_rows(df, arg):

@@ -16,8 +16,8 @@
 
 from __future__ import annotations
 
-from hlq.dataframe.nodes.colexpr import and_terms, columns_of, make_and
-from hlq.dataframe.nodes.ops import Assign, Filter, Project
+from hlq.dataframe.nodes.colexpr import and_terms, columns_of, make_and, rename_columns
+from hlq.dataframe.nodes.ops import Assign, Filter, Project, Rename
 from hlq.dataframe.nodes.pyarrow_filters import pushable
 from hlq.dataframe.nodes.sources import ReadParquet
 from hlq.rules import Is, rule
@@ -72,3 +72,11 @@ def filter_through_assign(node):
     if columns_of(node.predicate) & {n for n, _ in a.pairs}:
         return None
     return Assign(Filter(a.child, node.predicate), a.pairs)
+
+
+@rule(Is(Filter, child=Is(Rename)), phase="pushdown", tags=("predicate-pushdown",))
+def filter_through_rename(node):
+    """filter(rename(x, a->b), p(b)) -> rename(filter(x, p(a)), a->b)"""
+    r = node.child
+    back = {new: old for old, new in r.mapping}
+    return Rename(Filter(r.child, rename_columns(node.predicate, back)), r.mapping)

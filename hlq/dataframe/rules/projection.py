@@ -14,7 +14,7 @@ read-parquet(columns 2/3, files 1)
 from __future__ import annotations
 
 from hlq.dataframe.nodes.colexpr import columns_of
-from hlq.dataframe.nodes.ops import Assign, Filter, Project, SeriesExpr
+from hlq.dataframe.nodes.ops import Assign, Filter, MapPartitions, Project, Rename, SeriesExpr
 from hlq.dataframe.nodes.reduction import GroupbyAgg
 from hlq.dataframe.nodes.sources import FromPandas, ReadParquet
 from hlq.rules import Is, Where, rule
@@ -47,7 +47,7 @@ def project_into_parquet(node):
 def project_into_pandas(node):
     """from_pandas(df)[cols] -> from_pandas(df, columns=cols)"""
     r = node.child
-    return FromPandas(r.data, r.bounds, r.divisions_, node.cols)
+    return FromPandas(r.data, r.bounds, r.divisions_, r.schema, node.cols)
 
 
 @rule(Is(Project, child=Is(Filter)), phase="pushdown", tags=("projection-pushdown",))
@@ -101,3 +101,28 @@ def groupby_reads_its_columns(node):
     if need == x.columns:
         return None
     return GroupbyAgg(Project(x, need), node.by, node.spec, node.shape, node.split_every)
+
+
+@rule(Is(Project, child=Is(Rename)), phase="pushdown", tags=("projection-pushdown",))
+def project_through_rename(node):
+    """rename(x, a->b)[cols] -> rename(x[old names of cols], a->b)"""
+    r = node.child
+    x = r.child
+    back = {new: old for old, new in r.mapping}
+    need = tuple(back.get(c, c) for c in node.cols)
+    if need == x.columns:
+        return None
+    kept = tuple((o, n) for o, n in r.mapping if o in need)
+    inner = Project(x, need)
+    return Rename(inner, kept) if kept else inner
+
+
+@rule(Is(MapPartitions, needs=Where(lambda n: n is not None, "declared input columns")), phase="pushdown",
+      tags=("projection-pushdown",))
+def map_partitions_reads_declared_columns(node):
+    """map_partitions(x, f, columns=cols) -> map_partitions(x[cols], f)"""
+    x = node.child
+    if x.kind != "frame" or tuple(node.needs) == x.columns:
+        return None
+    return MapPartitions(Project(x, tuple(node.needs)), node.func, node.args, node.kwargs, node.meta_,
+                         node.lengths_kept, tuple(node.needs))
