@@ -237,6 +237,7 @@ def test_resample_and_reductions(store, expected):
         lambda d: d.pr.std("time"),
         lambda d: d.tas.max(["lat", "lon"]),
         lambda d: d.tas.where(d.tas > 0.5).sum("lon"),
+        lambda d: d.tas.weighted(np.cos(np.deg2rad(d.lat))).mean(("lat", "lon")),
     ):
         r = f(ds)
         assert isinstance(r.data, ha.Array)
