@@ -25,3 +25,21 @@ def test_unimplemented_numpy_function_computes_with_warning():
     with pytest.warns(FutureWarning, match="not implemented by hlq.array"):
         out = np.sort(x)
     np.testing.assert_array_equal(out, np.sort(a))
+
+
+def test_pickle_copy_inplace_and_complex_parts():
+    import copy
+    import pickle
+
+    a = np.arange(12.0).reshape(3, 4)
+    x = da.from_array(a, chunks=2) + 1
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(x)).compute(), a + 1)
+    assert copy.deepcopy(x) is x and copy.copy(x) is x  # immutable plans
+    y = x
+    y += 1  # rebinds y to a new array, like dask
+    np.testing.assert_array_equal(y.compute(), a + 2)
+    np.testing.assert_array_equal(x.compute(), a + 1)
+    z = x * (1 + 2j)
+    np.testing.assert_array_equal(z.real.compute(), (a + 1))
+    np.testing.assert_array_equal(z.imag.compute(), 2 * (a + 1))
+    assert np.result_type(x, np.float32) == np.float64

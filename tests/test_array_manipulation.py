@@ -129,7 +129,12 @@ def test_reshape(data, shape, seed):
     if shape[-1] > 1:
         choices.append(shape[:-1] + tuple(_factor(shape[-1], 2)))
     target = data.draw(st.sampled_from(choices), label="target")
-    expected = a.reshape(target)
+    try:
+        expected = a.reshape(target)
+    except ValueError:  # numpy refuses some -1 reshapes of empty arrays: so must hlq
+        with pytest.raises(ValueError):
+            x.reshape(target)
+        return
     y = x.reshape(target)
     check(y, expected, exact=True)
     sliced(data, y, expected)

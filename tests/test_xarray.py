@@ -255,9 +255,6 @@ def test_rolling_mean(store, expected):
     xr.testing.assert_allclose(r.compute(), expected.tas.rolling(time=3).mean())
 
 
-@pytest.mark.xfail(reason="xarray's rolling mean divides in place (result /= counts); hlq.array.Array inherits "
-                          "numpy's in-place operators, whose out= it rejects (dask defines none, so Python rebinds)",
-                   strict=False)
 def test_rolling_mean_direct(store, expected):
     ds = _open(store)
     xr.testing.assert_allclose(ds.tas.rolling(time=3).mean().compute(), expected.tas.rolling(time=3).mean())
@@ -326,8 +323,6 @@ def test_chunk_manager_methods():
     np.testing.assert_allclose(np.asarray(p), np.arange(24.0).reshape(4, 6) + 1)
 
 
-@pytest.mark.xfail(reason="hlq collections cannot be pickled/deep-copied yet (HlqCollection holds a threading.Lock): "
-                          "ds.copy(deep=True), interp, pickling datasets fail", strict=False)
 def test_deepcopy_and_pickle_of_hlq_backed_dataset(expected):
     import copy
     import pickle

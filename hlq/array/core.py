@@ -26,6 +26,11 @@ __all__ = ["Array", "elemwise", "asarray", "from_array", "normalize_dims", "HAND
 HANDLED_FUNCTIONS: dict = {}
 
 
+def _result_type(*arrays_and_dtypes):
+    """``np.result_type`` from metadata (never computes an hlq array)."""
+    return np.result_type(*(a.dtype if isinstance(a, Array) else a for a in arrays_and_dtypes))
+
+
 def implements(*np_funcs):
     """Register an hlq function as the ``__array_function__`` override of numpy functions."""
 
@@ -161,6 +166,25 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
                 args, kwargs = dask.compute(args, kwargs)
                 return func(*args, **kwargs)
         return f(*args, **kwargs)
+
+    # In-place operators build a new array (like dask): returning NotImplemented
+    # makes Python fall back to the binary operator and rebind the name.
+    def _inplace(self, other):
+        return NotImplemented
+
+    __iadd__ = __isub__ = __imul__ = __imatmul__ = __itruediv__ = __ifloordiv__ = _inplace
+    __imod__ = __ipow__ = __ilshift__ = __irshift__ = __iand__ = __ixor__ = __ior__ = _inplace
+
+    @property
+    def real(self):
+        return self if self.dtype.kind != "c" else elemwise(np.real, self)
+
+    @property
+    def imag(self):
+        return elemwise(np.imag, self)
+
+    def conj(self):
+        return elemwise(np.conj, self)
 
     def __bool__(self):
         if self.size != 1:
@@ -337,6 +361,9 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         from hlq.array.linalg_ops import trace
 
         return trace(self, offset, axis1, axis2, dtype)
+
+
+HANDLED_FUNCTIONS[np.result_type] = _result_type
 
 
 class _BlockView:

@@ -21,7 +21,6 @@ Collections subclass :class:`HlqCollection`; the plan's root node provides
 
 from __future__ import annotations
 
-import threading
 
 import dask
 import dask.threaded
@@ -159,13 +158,22 @@ class HlqSequenceExpr(_ExprSequence):
 class HlqCollection(DaskMethodsMixin):
     """Base of hlq collections: a plan root plus the dask collection protocol."""
 
-    __slots__ = ("_node", "_opt_cache", "_lock")
+    __slots__ = ("_node", "_opt_cache")
     _node: Node
 
     def __init__(self, node: Node):
         self._node = node
         self._opt_cache = None
-        self._lock = threading.Lock()
+
+    def __reduce__(self):
+        # the plan pickles flat (no recursion); the optimizer cache is not shipped
+        return (type(self)._from_node, (self._node,))
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self  # immutable: a plan never changes
 
     # ----------------------------------------------------------- optimizing
     @property
