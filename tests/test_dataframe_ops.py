@@ -262,3 +262,19 @@ def test_distributed_client_compute_and_persist(pdf):
         pd.testing.assert_frame_equal(c.persist(q).compute(), q.compute())
         g = c.compute(ddf.groupby("k").agg({"x": "mean"})).result()
         pd.testing.assert_frame_equal(g, pdf.groupby("k").agg({"x": "mean"}), check_exact=False)
+
+
+def test_deep_series_arithmetic_chain_has_no_recursion_limit():
+    import numpy as np
+    import pandas as pd
+
+    import hlq.dataframe as dd
+
+    pdf = pd.DataFrame({"a": np.arange(100.0), "b": np.arange(100.0)})
+    df = dd.from_pandas(pdf, npartitions=3)
+    y, exp = df.a, pdf.a.copy()
+    for _ in range(3000):
+        y = y * 1.0 + 0.5
+        exp = exp * 1.0 + 0.5
+    assert y.sum().compute() == exp.sum()
+    assert df[y > 10].b.sum().compute() == pdf[exp > 10].b.sum()

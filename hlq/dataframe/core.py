@@ -239,6 +239,24 @@ class _ScalarOp:
         return (_ScalarOp, (self.op, self.value, self.reverse))
 
 
+_MAX_EXPR_DEPTH = 32
+
+
+def _deeper_than(expr, limit: int) -> bool:
+    """Whether a column expression nests deeper than ``limit`` (iterative, stops early)."""
+    stack = [(expr, 1)]
+    while stack:
+        e, d = stack.pop()
+        if d > limit:
+            return True
+        for x in e[1:]:
+            if isinstance(x, tuple) and x and isinstance(x[0], str):
+                stack.append((x, d + 1))
+            elif isinstance(x, tuple):  # n-ary "and"/"or": a tuple of terms
+                stack.extend((t, d + 1) for t in x if isinstance(t, tuple))
+    return False
+
+
 class Series(_Frame):
     """A lazy pandas Series (one partition per block)."""
 
@@ -253,8 +271,14 @@ class Series(_Frame):
         return self._node.dtypes[0]
 
     def _expr(self):
+        """(frame, column expression) of a Series built from one frame's columns.
+
+        Expressions stop growing at ``_MAX_EXPR_DEPTH``: a longer chain of
+        operations continues as plan nodes (iterative everywhere), so deep
+        chains never hit Python's recursion limit in the tree-walking helpers.
+        """
         n = self._node
-        if isinstance(n, SeriesExpr):
+        if isinstance(n, SeriesExpr) and not _deeper_than(n.expr, _MAX_EXPR_DEPTH):
             return n.child, n.expr
         return None, None
 
