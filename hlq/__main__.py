@@ -54,6 +54,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line entry point: ``python -m hlq demo``."""
     parser = argparse.ArgumentParser(
         prog="python -m hlq", description="hlq: high-level expression optimizer for dask collections"
     )

@@ -196,8 +196,10 @@ def dims_from_chunks(chunks) -> tuple:
 
 
 def dims_regular(shape, chunksize) -> tuple:
+    """Regular :class:`Dim` per dimension for ``shape`` and ``chunksize``."""
     return tuple(Dim.regular(n, c) for n, c in zip(shape, chunksize))
 
 
 def block_count(dims) -> int:
+    """Total number of blocks of a tuple of dims."""
     return math.prod(d.nblocks for d in dims)

@@ -70,21 +70,25 @@ def _like(a, shape, dtype, chunks):
 
 
 def ones_like(a, dtype=None, order="C", chunks=None, name=None, shape=None):
+    """Array of ones with the shape, dtype and chunks of ``a`` (``dask.array.ones_like``)."""
     s, d, c = _like(a, shape, dtype, chunks)
     return ones(s, dtype=d, chunks=c)
 
 
 def zeros_like(a, dtype=None, order="C", chunks=None, name=None, shape=None):
+    """Array of zeros with the shape, dtype and chunks of ``a`` (``dask.array.zeros_like``)."""
     s, d, c = _like(a, shape, dtype, chunks)
     return zeros(s, dtype=d, chunks=c)
 
 
 def empty_like(a, dtype=None, order="C", chunks=None, name=None, shape=None):
+    """Uninitialized array shaped like ``a`` (``dask.array.empty_like``)."""
     s, d, c = _like(a, shape, dtype, chunks)
     return empty(s, dtype=d, chunks=c)
 
 
 def full_like(a, fill_value, order="C", dtype=None, chunks=None, name=None, shape=None):
+    """Array filled with ``fill_value``, shaped like ``a`` (``dask.array.full_like``)."""
     s, d, c = _like(a, shape, dtype, chunks)
     return full(s, fill_value, dtype=d, chunks=c)
 

@@ -68,6 +68,7 @@ def normalize_index(index, shape) -> tuple:
 
 
 def entry_range(entry) -> range:
+    """The positions a normalized slice entry selects, as a ``range``."""
     return range(*entry)
 
 

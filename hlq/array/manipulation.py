@@ -265,16 +265,19 @@ def _atleast(arys, n, where):
 
 @implements(np.atleast_1d)
 def atleast_1d(*arys):
+    """View inputs as arrays with at least one dimension (``numpy.atleast_1d``)."""
     return _atleast(arys, 1, "front")
 
 
 @implements(np.atleast_2d)
 def atleast_2d(*arys):
+    """View inputs as arrays with at least two dimensions (``numpy.atleast_2d``)."""
     return _atleast(arys, 2, "front")
 
 
 @implements(np.atleast_3d)
 def atleast_3d(*arys):
+    """View inputs as arrays with at least three dimensions (``numpy.atleast_3d``)."""
     return _atleast(arys, 3, "3d")
 
 
@@ -291,6 +294,7 @@ def flip(m, axis=None):
 
 @implements(np.fliplr)
 def fliplr(m):
+    """Reverse the order along axis 1 (``numpy.fliplr``)."""
     m = asarray(m)
     if m.ndim < 2:
         raise ValueError("Input must be >= 2-d.")
@@ -299,6 +303,7 @@ def fliplr(m):
 
 @implements(np.flipud)
 def flipud(m):
+    """Reverse the order along axis 0 (``numpy.flipud``)."""
     m = asarray(m)
     if m.ndim < 1:
         raise ValueError("Input must be >= 1-d.")

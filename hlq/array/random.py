@@ -136,16 +136,20 @@ random_sample = random
 
 
 def standard_normal(size=None, chunks="auto"):
+    """Standard normal samples from the module-level RandomState (``dask.array.random.standard_normal``)."""
     return _GLOBAL[0].standard_normal(size, chunks=chunks)
 
 
 def normal(loc=0.0, scale=1.0, size=None, chunks="auto"):
+    """Normal samples from the module-level RandomState (``dask.array.random.normal``)."""
     return _GLOBAL[0].normal(loc, scale, size, chunks=chunks)
 
 
 def uniform(low=0.0, high=1.0, size=None, chunks="auto"):
+    """Uniform samples in [low, high) from the module-level RandomState (``dask.array.random.uniform``)."""
     return _GLOBAL[0].uniform(low, high, size, chunks=chunks)
 
 
 def randint(low, high=None, size=None, chunks="auto", dtype=int):
+    """Random integers in [low, high) from the module-level RandomState (``dask.array.random.randint``)."""
     return _GLOBAL[0].randint(low, high, size, chunks=chunks, dtype=dtype)

@@ -34,6 +34,7 @@ __all__ = ["DataFrame", "Series", "Scalar", "new_collection", "map_partitions"]
 
 
 def new_collection(node: FrameNode):
+    """The hlq dataframe collection (DataFrame, Series or Scalar) for a plan node."""
     if node.kind == "frame":
         return DataFrame(node)
     if node.kind == "series":

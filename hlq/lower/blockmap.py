@@ -33,6 +33,7 @@ __all__ = ["apply_map", "compose", "identity_map", "is_total"]
 
 
 def identity_map(ndim: int) -> tuple:
+    """The map reading the same block index (``out[k]`` for every axis)."""
     return tuple(range(ndim))
 
 

@@ -60,6 +60,7 @@ def ship_plan(root: Node) -> tuple:
 
 
 def unship_plan(flat: tuple) -> Node:
+    """Rebuild a plan shipped by :func:`ship_plan` (opaque payloads stay opaque)."""
     return rebuild_plan(flat)
 
 

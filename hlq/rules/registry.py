@@ -284,6 +284,7 @@ def reset_metrics() -> None:
 
 
 def registry_version() -> int:
+    """A counter that changes whenever rules or phases change (cache key)."""
     return _VERSION[0]
 
 

@@ -249,6 +249,7 @@ def _is_future(value) -> bool:
 
 
 def dims_of(chunks) -> tuple:
+    """Tuple of :class:`Dim` from a dask-style chunks tuple."""
     return tuple(Dim.from_sizes(c) for c in chunks)
 
 

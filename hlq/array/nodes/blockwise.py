@@ -90,6 +90,7 @@ def broadcast_dims(inputs) -> tuple:
 
 
 def broadcast_map(x: ArrayNode, out_dims) -> tuple:
+    """Block map of input ``x`` broadcast to ``out_dims`` (size-1 dims read block 0)."""
     off = len(out_dims) - x.ndim
     m = []
     for i, d in enumerate(x.dims):

@@ -26,6 +26,7 @@ def _block_start(dims, idx):
 
 
 class Source(Blockwise):
+    """A blockwise node without array inputs; each block is made from its block argument."""
     bw_inputs = ()
     bw_has_arg = True
 
@@ -341,4 +342,5 @@ class _RandomFn:
 
 
 def literal(value) -> Literal:
+    """A :class:`Literal` node holding ``value`` (one graph key)."""
     return Literal(value)
