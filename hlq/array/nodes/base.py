@@ -123,7 +123,6 @@ def nested_keys(name: str, numblocks: tuple):
     """dask's nested-list key layout for a block grid."""
     if not numblocks:
         return [(name,)]
-    import itertools
 
     def build(prefix, depth):
         if depth == len(numblocks) - 1:
@@ -132,7 +131,6 @@ def nested_keys(name: str, numblocks: tuple):
 
     if len(numblocks) == 1:
         return [(name, i) for i in range(numblocks[0])]
-    del itertools
     return build((), 0)
 
 

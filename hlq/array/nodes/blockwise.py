@@ -125,8 +125,6 @@ class Elemwise(Blockwise):
         arrays = [a for a in self.args if isinstance(a, ArrayNode)]
         template = tuple(SLOT if isinstance(a, ArrayNode) else a for a in self.args)
         kw = dict(self.kwargs) if self.kwargs else None
-        fake = type("D", (), {})
-        del fake
         return {
             "bw_inputs": tuple((a, broadcast_map(a, dims)) for a in arrays),
             "bw_func": ElemwiseCall(self.func, template, kw),
