@@ -6,6 +6,7 @@ from hlq.expr.display import pprint
 from hlq.lower.collection import HlqCollection, config_signature, optimize_node
 from hlq.lower.graph import plan_lowering
 from hlq.rules.engine import Trace, optimize_plan
+from hlq.rules.shared_reads import share_reads
 
 __all__ = ["optimize", "explain", "why_not"]
 
@@ -13,17 +14,19 @@ __all__ = ["optimize", "explain", "why_not"]
 def optimize(*collections):
     """Optimized copies of hlq collections (other objects pass through).
 
-    Returns one collection for one argument, else a tuple.
+    Returns one collection for one argument, else a tuple.  Collections
+    passed together are optimized together: reads of common data (the same
+    parquet files, overlapping regions of a stored array) become one read
+    shared by the results (:mod:`hlq.rules.shared_reads`).
     """
-    out = []
-    for c in collections:
-        if isinstance(c, HlqCollection):
-            opt = c._optimized_node()
-            new = type(c)._from_node(opt)
-            new._opt_cache = (config_signature(), opt)  # already optimized: never again
-            out.append(new)
-        else:
-            out.append(c)
+    hlq_at = [i for i, c in enumerate(collections) if isinstance(c, HlqCollection)]
+    # optimized together: reads of common data are shared across the results
+    shared = share_reads([collections[i]._optimized_node() for i in hlq_at])
+    out = list(collections)
+    for i, opt in zip(hlq_at, shared):
+        new = type(collections[i])._from_node(opt)
+        new._opt_cache = (config_signature(), opt)  # already optimized: never again
+        out[i] = new
     return out[0] if len(out) == 1 else tuple(out)
 
 
@@ -47,7 +50,7 @@ def explain(x, trace: bool = False, max_lines: int = 200) -> str:
     node = x.node
     lowered_only = optimize_plan(node, phases=["lower", "finalize"])
     tr = Trace() if trace else None
-    opt = optimize_plan(node, trace=tr)
+    opt = optimize_node(node, trace=tr)
     n_before, n_after = _task_count(lowered_only), _task_count(opt)
     lines = [
         f"== plan before optimization ({sum(1 for _ in node.walk())} nodes, {n_before} tasks) ==",

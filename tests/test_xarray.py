@@ -182,8 +182,6 @@ def test_large_chunks_subset_reads_only_zarr_chunks_under_it(store, expected):
     assert len(store.data_reads()) == 4 * 2 * 4
 
 
-@pytest.mark.xfail(reason="optimizer gap: two regions of one shared source pushed down separately read their "
-                          "common zarr chunk twice (dask reads it once)", strict=False)
 def test_shared_source_chunks_read_once(store):
     ds = _open(store)
     (ds.tas - ds.tas.mean("time")).isel(time=slice(36, 48), lat=slice(12, 15), lon=slice(25, 28)).compute()

@@ -74,21 +74,26 @@ class OpaqueFunction(_Opaque):
 
 
 class OpaqueData(_Opaque):
-    """A pickled value with the metadata the plan needs (``shape``, ``dtype``)."""
+    """A pickled value with the metadata the plan needs (``shape``, ``dtype``, and
+    ``in_memory``: whether it is a numpy array, whose reads cost nothing)."""
 
-    __slots__ = ("shape", "dtype")
+    __slots__ = ("shape", "dtype", "in_memory")
 
-    def __init__(self, payload: bytes, shape=None, dtype=None):
+    def __init__(self, payload: bytes, shape=None, dtype=None, in_memory=False):
         super().__init__(payload)
         self.shape = shape
         self.dtype = dtype
+        self.in_memory = in_memory
 
     @classmethod
     def wrap(cls, value) -> "OpaqueData":
-        return cls(cloudpickle.dumps(value), getattr(value, "shape", None), getattr(value, "dtype", None))
+        import numpy as np
+
+        return cls(cloudpickle.dumps(value), getattr(value, "shape", None), getattr(value, "dtype", None),
+                   isinstance(value, np.ndarray))
 
     def __reduce__(self):
-        return (OpaqueData, (self.payload, self.shape, self.dtype))
+        return (OpaqueData, (self.payload, self.shape, self.dtype, self.in_memory))
 
     def __repr__(self):
         return f"<opaque data shape={self.shape} dtype={self.dtype} ({len(self.payload)} bytes)>"

@@ -24,15 +24,19 @@ from __future__ import annotations
 
 import dask
 import dask.threaded
+from dask._task_spec import Alias
+from dask.core import flatten
 from dask._expr import Expr, _ExprSequence
 from dask.base import DaskMethodsMixin
 
 from hlq.expr.node import Node
 from hlq.lower.graph import lower, plan_lowering
+from hlq.lower.order import get as hlq_threaded_get
 from hlq.lower.ship import (
     current_distributed_client, graph_for_foreign_scheduler, scheduler_supports_hlq, ship_plan, unship_plan,
 )
 from hlq.rules.engine import optimize_plan
+from hlq.rules.shared_reads import share_reads
 
 __all__ = ["HlqExpr", "HlqCollection", "optimize_node", "config_signature"]
 
@@ -48,8 +52,25 @@ def config_signature() -> tuple:
 
 
 def optimize_node(node: Node, trace=None) -> Node:
-    """Run the optimizer phases over a plan (see :func:`hlq.rules.optimize_plan`)."""
-    return optimize_plan(node, trace=trace)
+    """Run the optimizer phases over a plan (see :func:`hlq.rules.optimize_plan`), then
+    let reads of common data share (:func:`hlq.rules.shared_reads.share_reads`)."""
+    return share_reads([optimize_plan(node, trace=trace)])[0]
+
+
+def lower_jointly(nodes: list) -> dict:
+    """One graph for several optimized plans computed together.
+
+    Reads of common data are shared across the plans first; a plan whose
+    root changed by that keeps its output keys as aliases of the new ones,
+    so callers that took keys from the plans they passed still find them.
+    """
+    shared = share_reads(nodes)
+    dsk = lower(shared)
+    for old, new in zip(nodes, shared):
+        if old is not new:
+            for ok, nk in zip(flatten(old.output_keys()), flatten(new.output_keys())):
+                dsk[ok] = Alias(ok, nk)
+    return dsk
 
 
 class HlqExpr(Expr):
@@ -144,7 +165,7 @@ class HlqSequenceExpr(_ExprSequence):
         cache = self.__dict__.get("_hlq_graph")
         if cache is None:
             nodes = [op.operands[0] if op.operands[1] else optimize_node(op.operands[0]) for op in self.operands]
-            cache = lower(nodes)
+            cache = lower_jointly(nodes)
             self.__dict__["_hlq_graph"] = cache
         return cache
 
@@ -210,8 +231,9 @@ class HlqCollection(DaskMethodsMixin):
 
     __dask_optimize__ = staticmethod(lambda dsk, keys, **kwargs: dsk)
 
-    # the same object as dask.array's default, so mixed dask.compute calls agree
-    __dask_scheduler__ = staticmethod(dask.threaded.get)
+    # dask's threaded scheduler with hlq's task priorities (hlq.lower.order; config
+    # hlq.order); it compares equal to dask.threaded.get, so mixed dask.compute calls agree
+    __dask_scheduler__ = staticmethod(hlq_threaded_get)
 
     def __dask_postcompute__(self):
         return self._node.postcompute()

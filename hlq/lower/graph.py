@@ -165,7 +165,10 @@ def _fusion_candidate(node, fuse, root_ids):
 
 
 def _duplicable(node) -> bool:
-    """Cheap sources (no array inputs but 0-d literals) may be evaluated once per block map."""
+    """Cheap sources (no array inputs but 0-d literals) may be evaluated once per block map;
+    sources whose reads cost IO (``repeat_is_costly``) may not."""
+    if getattr(node, "repeat_is_costly", False):
+        return False
     return all(not child.numblocks for child, _ in node.bw_inputs)
 
 

@@ -223,11 +223,14 @@ class FromArray(RegionSource):
     """Blocks of a concrete array-like; each task reads only its own region.
 
     ``data`` is a :class:`Literal` (one graph key shared by all tasks);
-    ``offset`` is the origin of this node's region in ``data``.
+    ``offset`` is the origin of this node's region in ``data``; ``grid`` is
+    the chunk grid of the whole original array (None on the original node
+    itself, whose ``dims_`` is that grid), so that regions of one array can
+    be recombined (:mod:`hlq.array.rules.shared_reads`).
     """
 
-    _fields = ("data", "dims_", "offset", "asarray")
-    _defaults = {"asarray": True}
+    _fields = ("data", "dims_", "offset", "asarray", "grid")
+    _defaults = {"asarray": True, "grid": None}
     op_name = "array"
 
     def _array_props(self):
@@ -249,7 +252,19 @@ class FromArray(RegionSource):
 
     def with_region(self, bounds):
         offset = tuple(o + a for o, (a, _) in zip(self.offset, bounds))
-        return FromArray(self.data, self._region_dims(bounds), offset, self.asarray)
+        return FromArray(self.data, self._region_dims(bounds), offset, self.asarray, self.full_grid())
+
+    @property
+    def repeat_is_costly(self) -> bool:
+        """Reading a region twice costs IO unless the data is an in-memory numpy array."""
+        v = self.data.value
+        return not (isinstance(v, np.ndarray) or getattr(v, "in_memory", False))
+
+    def full_grid(self):
+        """The chunk grid of the whole original array, or None when unknown."""
+        if self.grid is not None:
+            return self.grid
+        return self.dims if not any(self.offset) else None
 
 
 def _getter(a, index):

@@ -1,0 +1,88 @@
+"""Shared reads of one stored array: overlapping regions read once.
+
+After slice pushdown, ``(x - x.mean(0))[36:48, 12:15]`` reads ``x`` twice:
+the region ``[36:48, 12:15]`` for the difference and ``[:, 12:15]`` for the
+mean, so the stored chunks under ``[36:48, 12:15]`` are fetched twice.  For
+sources whose reads cost something (zarr, HDF5, any non-numpy array-like),
+regions of one source that share a stored block (in every dimension) are
+replaced by their bounding region, read once, and each consumer takes a
+slice of it.  The bounding region has the chunks of the original array's
+grid (``FromArray.grid``), so every consumer sees the chunks it had; culling
+at lowering keeps only the blocks somebody needs, also in gaps between the
+regions.
+
+Reads of in-memory numpy arrays are views that cost nothing: they are left
+alone (sharing them would only add tasks).
+
+See :mod:`hlq.rules.shared_reads` for the pass itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hlq.array.nodes.blockwise import BasicIndex
+from hlq.array.nodes.sources import FromArray
+from hlq.expr.opaque import OpaqueData
+from hlq.rules.shared_reads import register_read_merger
+
+
+def _key(node: FromArray):
+    value = node.data.value
+    if isinstance(value, (np.ndarray, OpaqueData)) or np.isscalar(value):
+        return None
+    grid = node.full_grid()
+    if grid is None or any(d.length == 0 for d in node.dims):
+        return None
+    return (node.data, node.asarray, grid)
+
+
+def _block_ranges(node: FromArray, grid) -> tuple:
+    """Per dimension, the first and last block of the original grid under the node's region."""
+    return tuple((g.locate(o), g.locate(o + d.length - 1)) for g, o, d in zip(grid, node.offset, node.dims))
+
+
+def _share_a_block(a: tuple, b: tuple) -> bool:
+    return all(x0 <= y1 and y0 <= x1 for (x0, x1), (y0, y1) in zip(a, b))
+
+
+def _clusters(nodes: list, grid) -> list[list]:
+    """Nodes grouped so that each group's regions chain-share stored blocks (union-find)."""
+    parent = list(range(len(nodes)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    ranges = [_block_ranges(n, grid) for n in nodes]
+    for i in range(len(nodes)):
+        for j in range(i + 1, len(nodes)):
+            if _share_a_block(ranges[i], ranges[j]):
+                parent[find(i)] = find(j)
+    out: dict[int, list] = {}
+    for i, n in enumerate(nodes):
+        out.setdefault(find(i), []).append(n)
+    return [g for g in out.values() if len(g) > 1]
+
+
+def _merge(nodes: list) -> dict:
+    grid = nodes[0].full_grid()  # equal for all: part of the key
+    out = {}
+    for group in _clusters(nodes, grid):
+        lo = tuple(min(n.offset[ax] for n in group) for ax in range(len(grid)))
+        hi = tuple(max(n.offset[ax] + n.dims[ax].length for n in group) for ax in range(len(grid)))
+        dims = tuple(g.subrange(a, b) for g, a, b in zip(grid, lo, hi))
+        wide = FromArray(group[0].data, dims, lo, group[0].asarray, grid)
+        for n in group:
+            if n is wide:
+                continue
+            index = tuple((a - w, a - w + d.length, 1) for a, w, d in zip(n.offset, lo, n.dims))
+            view = BasicIndex(wide, index)
+            if view.dims == n.dims:  # same chunks as before: a safe replacement
+                out[n] = view
+    return out
+
+
+register_read_merger(FromArray, key=_key, merge=_merge)
