@@ -47,3 +47,15 @@ __all__ = [
     *_ufunc_all, *_routines2_all, *_manip_all, *_linalg_all, *_numeric_all,
 ]
 __all__.remove("getitem_fancy")
+
+# --- issue 3 part A: plain routines, constants, dtype aliases (compat suite) ---
+from hlq.array import mathfuncs as _mathfuncs, index_tricks as _index_tricks, editing as _editing
+from hlq.array import statistics as _statistics, block_ops as _block_ops, constants as _constants
+from hlq.array.mathfuncs import *  # noqa: F401,F403
+from hlq.array.index_tricks import *  # noqa: F401,F403
+from hlq.array.editing import *  # noqa: F401,F403
+from hlq.array.statistics import *  # noqa: F401,F403
+from hlq.array.block_ops import *  # noqa: F401,F403
+from hlq.array.constants import *  # noqa: F401,F403
+__all__ += [*_mathfuncs.__all__, *_index_tricks.__all__, *_editing.__all__, *_statistics.__all__,
+            *_block_ops.__all__, *_constants.__all__]

@@ -362,6 +362,81 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
 
         return trace(self, offset, axis1, axis2, dtype)
 
+    # ------------------- issue 3 part A: methods dask.array.Array has (compat suite)
+    @property
+    def dask(self):
+        """The lowered (optimized, culled, fused) task graph, like ``dask.array.Array.dask``."""
+        return self.__dask_graph__()
+
+    def choose(self, choices):
+        """Construct an array from an index array and a list of arrays to choose from."""
+        from hlq.array.routines2 import choose
+
+        return choose(self, choices)
+
+    def map_overlap(self, func, depth, boundary=None, trim=True, **kwargs):
+        """``hlq.array.map_overlap(func, self, depth=depth, boundary=boundary, trim=trim, ...)``."""
+        from hlq.array.overlap import map_overlap
+
+        return map_overlap(func, self, depth=depth, boundary=boundary, trim=trim, **kwargs)
+
+    def moment(self, order, axis=None, dtype=None, keepdims=False, ddof=0, split_every=None, out=None):
+        """Central moment of ``order`` along ``axis`` (``hlq.array.moment``)."""
+        from hlq.array.routines2 import moment
+
+        return moment(self, order, axis=axis, dtype=dtype, keepdims=keepdims, ddof=ddof,
+                      split_every=split_every, out=out)
+
+    def topk(self, k, axis=-1, split_every=None):
+        """The ``k`` largest (``k < 0``: smallest) elements along ``axis``."""
+        from hlq.array.routines2 import topk
+
+        return topk(self, k, axis=axis, split_every=split_every)
+
+    def argtopk(self, k, axis=-1, split_every=None):
+        """Indices of the ``k`` largest (``k < 0``: smallest) elements along ``axis``."""
+        from hlq.array.routines2 import argtopk
+
+        return argtopk(self, k, axis=axis, split_every=split_every)
+
+    def view(self, dtype=None, order="C"):
+        """Reinterpret the bytes with another dtype (``numpy.ndarray.view``), block by block.
+
+        The last (``order="C"``) or first (``"F"``) axis' chunks scale by the
+        itemsize ratio; a chunk that does not divide evenly raises ``ValueError``.
+        """
+        from hlq.array.routines import map_blocks
+
+        dtype = self.dtype if dtype is None else np.dtype(dtype)
+        if order not in ("C", "F"):
+            raise ValueError("Order must be one of 'C' or 'F'")
+        if self.ndim == 0:
+            raise ValueError("Changing the dtype of a 0d array is only supported if the itemsize is unchanged")
+        mult = self.dtype.itemsize / dtype.itemsize
+        ax = self.ndim - 1 if order == "C" else 0
+        new = []
+        for c in self.chunks[ax]:
+            v = c * mult
+            if v != int(v):
+                raise ValueError(f"chunk of size {c} cannot be viewed as {dtype} (itemsize {dtype.itemsize})")
+            new.append(int(v))
+        chunks = tuple(tuple(new) if i == ax else c for i, c in enumerate(self.chunks))
+        return map_blocks(Array._view_block, self, dtype, order, dtype=dtype, chunks=chunks)
+
+    def to_svg(self, size=500):
+        """SVG picture of the chunks (dask's ``to_svg``)."""
+        from dask.array.svg import svg
+
+        return svg(self.chunks, size=size)
+
+
+    @staticmethod
+    def _view_block(x, dtype, order):
+        if order == "C":
+            return np.ascontiguousarray(x).view(dtype)
+        return np.asfortranarray(x).T.view(dtype).T
+
+
 
 HANDLED_FUNCTIONS[np.result_type] = _result_type
 
