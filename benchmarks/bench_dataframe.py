@@ -1,4 +1,4 @@
-"""Dataframe scenarios D1, D2, D5, D6 of SCENARIOS.md: hlq.dataframe vs dask.dataframe (and polars lazy).
+"""Dataframe scenarios D1-D6 of SCENARIOS.md: hlq.dataframe vs dask.dataframe (and polars lazy).
 
     python benchmarks/bench_dataframe.py                     # all peers, full sizes, medians of 3
     python benchmarks/bench_dataframe.py --quick --peer hlq  # small sizes, hlq only (smoke test)
@@ -12,8 +12,11 @@ column is peer/hlq of the optimize time.
 
 Data (written once into ``--data``, default a temp dir): D1/D2 read a parquet
 dataset of ``k`` (int in [0, 1000)), ``x``, ``c0..c17`` floats in 40 files
-(2M rows; quick: 40k rows in 8 files).  D5 uses a 500-column frame from
-pandas (quick: 60 columns), D6 the parquet dataset.
+(2M rows; quick: 40k rows in 8 files).  D3 groups that dataset by ``k``.
+D4 joins a left dataset of ``key`` (int in [0, 10000)), ``v0..v3`` (2M rows
+in 20 files; quick: 40k in 8) with a right one of ``key``, ``r0``, ``r1``
+(10k rows, one file).  D5 uses a 500-column frame from pandas (quick: 60
+columns), D6 the parquet dataset.
 """
 
 from __future__ import annotations
@@ -51,10 +54,38 @@ def write_data(path, rows, files):
     open(done, "w").close()
 
 
+def d4_paths(data):
+    """D4's datasets live next to ``data`` (inside it they would join the D1 dataset)."""
+    base = os.path.normpath(data) + "-d4"
+    return os.path.join(base, "left"), os.path.join(base, "right")
+
+
+def write_d4(data, rows, files):
+    """D4's datasets: left ``rows`` x 5 (``key`` in [0, 10000)) in ``files`` files, right 10k x 3."""
+    import numpy as np
+    import pandas as pd
+
+    lpath, rpath = d4_paths(data)
+    done = os.path.join(os.path.dirname(lpath), f"_done_d4_{rows}_{files}")
+    if os.path.exists(done):
+        return
+    os.makedirs(lpath, exist_ok=True)
+    os.makedirs(rpath, exist_ok=True)
+    rng = np.random.default_rng(1)
+    per = rows // files
+    for i in range(files):
+        pd.DataFrame({"key": rng.integers(0, 10_000, per), **{f"v{j}": rng.random(per) for j in range(4)}}
+                     ).to_parquet(os.path.join(lpath, f"part.{i:03d}.parquet"), index=False)
+    pd.DataFrame({"key": np.arange(10_000), "r0": rng.random(10_000), "r1": rng.random(10_000)}
+                 ).to_parquet(os.path.join(rpath, "part.000.parquet"), index=False)
+    open(done, "w").close()
+
+
 def cases(quick):
     if quick:
-        return [("D1", None), ("D2", None), ("D5", 20), ("D5", 50), ("D6", 50), ("D6", 300)]
-    return [("D1", None), ("D2", None), ("D5", 50), ("D5", 100), ("D5", 200),
+        return [("D1", None), ("D2", None), ("D3", None), ("D4", None), ("D5", 20), ("D5", 50), ("D6", 50),
+                ("D6", 300)]
+    return [("D1", None), ("D2", None), ("D3", None), ("D4", None), ("D5", 50), ("D5", 100), ("D5", 200),
             ("D6", 50), ("D6", 100), ("D6", 300), ("D6", 2000)]
 
 
@@ -72,7 +103,23 @@ def build(case, n, peer, data, quick):
     """Return (lazy query, pandas reference function)."""
     import pandas as pd
 
-    if case in ("D1", "D2", "D6"):
+    if case == "D4":
+        lpath, rpath = d4_paths(data)
+        if peer == "polars":
+            import polars as pl
+
+            left = pl.scan_parquet(os.path.join(lpath, "*.parquet"))
+            right = pl.scan_parquet(os.path.join(rpath, "*.parquet"))
+            m = left.join(right, on="key")
+            return m.filter(pl.col("r0") > 0.9).select(["v0", "r1"]).sum()
+        if peer == "hlq":
+            import hlq.dataframe as dd
+        else:
+            import dask.dataframe as dd
+        left, right = dd.read_parquet(lpath), dd.read_parquet(rpath)
+        m = left.merge(right, on="key")
+        return m[m.r0 > 0.9][["v0", "r1"]].sum()
+    if case in ("D1", "D2", "D3", "D6"):
         if peer == "hlq":
             import hlq.dataframe as dd
 
@@ -95,6 +142,12 @@ def build(case, n, peer, data, quick):
         if peer == "polars":
             return df.head(10)
         return df.head(10, compute=False)
+    if case == "D3":
+        if peer == "polars":
+            import polars as pl
+
+            return df.group_by("k").agg(pl.col("c1").mean(), pl.col("c2").sum()).sort("k")
+        return df.groupby("k").agg({"c1": "mean", "c2": "sum"})
     if case == "D6":
         if peer == "polars":
             import polars as pl
@@ -136,7 +189,13 @@ def reference(case, n, data, quick):
         for i in (last // 2, last - 1):
             out[f"d{i}"] = (pdf[f"c{i}"] * 2 + pdf[f"c{i + 1}"]).sum()
         return pd.Series(out)
+    if case == "D4":
+        lpath, rpath = d4_paths(data)
+        m = pd.read_parquet(lpath).merge(pd.read_parquet(rpath), on="key")
+        return m[m.r0 > 0.9][["v0", "r1"]].sum()
     full = pd.read_parquet(data)
+    if case == "D3":
+        return full.groupby("k").agg({"c1": "mean", "c2": "sum"})
     if case == "D1":
         return full[full.c0 > 0.5][["c1", "c2"]].sum()
     if case == "D2":
@@ -153,8 +212,14 @@ def check(case, got, ref):
     try:
         if hasattr(got, "to_pandas"):  # polars
             got = got.to_pandas()
-            if case in ("D1", "D5", "D6"):
+            if case in ("D1", "D4", "D5", "D6"):
                 got = got.iloc[0]
+            elif case == "D3":
+                got = got.set_index("k")
+        if case == "D3":
+            got = got.sort_index()
+            return bool(got.index.equals(ref.index) and np.allclose(got[["c1", "c2"]].to_numpy(float),
+                                                                    ref[["c1", "c2"]].to_numpy(float)))
         if case == "D2":
             return bool(np.allclose(np.asarray(got, dtype=float), ref.to_numpy(dtype=float)))
         if isinstance(ref, pd.Series):
@@ -264,6 +329,7 @@ def main(argv=None):
     data = args.data or os.path.join(tempfile.gettempdir(), f"hlq-bench-d-{rows}-{files}")
     os.makedirs(data, exist_ok=True)
     write_data(data, rows, files)
+    write_d4(data, rows, 8 if args.quick else 20)
     print(f"data: {data} ({rows} rows, {files} files); medians of {args.reps} runs, one subprocess each\n")
     print("| case | peer | build s | optimize s | graph s | tasks | compute s | check | optimize peer/hlq |")
     print("|---|---|---|---|---|---|---|---|---|")

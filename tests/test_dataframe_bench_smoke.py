@@ -17,7 +17,7 @@ def test_bench_dataframe_quick_hlq(tmp_path):
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("| D")]
-    assert len(lines) == 6, proc.stdout
+    assert len(lines) == 8, proc.stdout  # D1 D2 D3 D4 D5x2 D6x2
     for ln in lines:
         cells = [c.strip() for c in ln.strip().strip("|").split("|")]
         assert cells[1] == "hlq", ln

@@ -10,5 +10,7 @@
 from hlq.dataframe import rules as _rules  # noqa: F401  (registers the dataframe rules)
 from hlq.dataframe.core import DataFrame, Scalar, Series, map_partitions
 from hlq.dataframe.io import from_pandas, read_parquet
+from hlq.dataframe.multi import concat, merge  # noqa: E402  (joins and concat)
 
 __all__ = ["DataFrame", "Series", "Scalar", "from_pandas", "read_parquet", "map_partitions"]
+__all__ += ["merge", "concat"]

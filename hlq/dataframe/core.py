@@ -121,6 +121,51 @@ class _Frame(HlqCollection):
     def map_partitions(self, func, *args, meta=None, columns=None, **kwargs):
         return map_partitions(func, self, *args, meta=meta, columns=columns, **kwargs)
 
+    # ------------------------- partitions, ordering, shuffles (hlq/dataframe/multi.py)
+    def tail(self, n=5, compute=True):
+        """Last ``n`` rows, read from the last partition(s) only."""
+        from hlq.dataframe import multi
+
+        return multi.tail(self, n, compute)
+
+    @property
+    def partitions(self):
+        """``x.partitions[i]`` / ``[a:b]`` / ``[[i, j]]``: a collection of those partitions."""
+        from hlq.dataframe import multi
+
+        return multi.PartitionsIndexer(self)
+
+    @property
+    def loc(self):
+        """Label-based row selection (``loc[a:b]``, ``loc[label]``), pruning partitions by divisions."""
+        from hlq.dataframe import multi
+
+        return multi.LocIndexer(self)
+
+    def repartition(self, divisions=None, npartitions=None, partition_size=None, force=False):
+        """New partitioning by ``npartitions``, ``divisions`` or an estimated ``partition_size``."""
+        from hlq.dataframe import multi
+
+        return multi.repartition(self, divisions, npartitions, partition_size, force)
+
+    def shuffle(self, on=None, npartitions=None, ignore_index=False, **kwargs):
+        """Hash-partition rows by ``on`` (default: the index) into ``npartitions``."""
+        from hlq.dataframe import multi
+
+        return multi.shuffle(self, on, npartitions, ignore_index, **kwargs)
+
+    def sort_values(self, by=None, ascending=True, npartitions=None, na_position="last"):
+        """Globally sorted by ``by`` (a Series: by its values)."""
+        from hlq.dataframe import multi
+
+        return multi.sort_values(self, by, ascending, npartitions, na_position)
+
+    def reset_index(self, drop=False):
+        """Per-partition ``reset_index`` (as dask)."""
+        from hlq.dataframe import multi
+
+        return multi.reset_index(self, drop)
+
     def persist(self, **kwargs):
         return super().persist(**kwargs)
 
@@ -444,6 +489,28 @@ class DataFrame(_Frame):
 
     def __setitem__(self, key, value):
         raise TypeError("hlq DataFrames are immutable; use df = df.assign(...)")
+
+    # ---------------------------------------------- joins and indexes (hlq/dataframe/multi.py)
+    def merge(self, right, how="inner", on=None, left_on=None, right_on=None, left_index=False,
+              right_index=False, suffixes=("_x", "_y"), indicator=False, npartitions=None, shuffle_method=None,
+              broadcast=None):
+        """Join with ``right`` like :meth:`pandas.DataFrame.merge` (see :func:`hlq.dataframe.merge`)."""
+        from hlq.dataframe import multi
+
+        return multi.merge(self, right, how, on, left_on, right_on, left_index, right_index, suffixes,
+                           indicator, npartitions, shuffle_method, broadcast)
+
+    def join(self, other, on=None, how="left", lsuffix="", rsuffix="", npartitions=None, broadcast=None):
+        """Join ``other`` on its index (see :func:`hlq.dataframe.multi.join`)."""
+        from hlq.dataframe import multi
+
+        return multi.join(self, other, on, how, lsuffix, rsuffix, npartitions, broadcast)
+
+    def set_index(self, other, drop=True, sorted=False, npartitions=None, divisions=None, **kwargs):
+        """Index by column ``other``, rows sorted by it (see :func:`hlq.dataframe.multi.set_index`)."""
+        from hlq.dataframe import multi
+
+        return multi.set_index(self, other, drop, sorted, npartitions, divisions, **kwargs)
 
     def _columnwise(self, make):
         pairs = tuple((c, make(c)) for c in self._node.columns)

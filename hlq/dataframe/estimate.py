@@ -1,0 +1,121 @@
+"""Size estimates of dataframe plans, from metadata only (never by computing).
+
+Rows come from partition lengths known at build time (parquet footers,
+pandas objects); a filter keeps an assumed fraction of its input
+(:data:`FILTER_SELECTIVITY` per conjunct, at least :data:`MIN_SELECTIVITY`);
+a join yields about as many rows as its larger side.  Bytes per row come from
+the dtypes (:func:`bytes_per_row`).  The walk is iterative (a topological
+order of the plan), each node visited once.
+
+>>> import pandas as pd
+>>> import hlq.dataframe as dd
+>>> df = dd.from_pandas(pd.DataFrame({"a": range(1000), "b": 1.0}), npartitions=4)
+>>> estimate_rows(df.node), bytes_per_row(df.node)
+(1000.0, 16)
+>>> estimate_rows(df[df.a > 5].node)
+500.0
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hlq.expr.traverse import toposort
+
+__all__ = ["conjuncts", "estimate_rows", "bytes_per_row", "estimate_bytes", "format_bytes", "FILTER_SELECTIVITY"]
+
+#: fraction of rows assumed to pass one conjunct of a filter
+FILTER_SELECTIVITY = 0.5
+MIN_SELECTIVITY = 0.05
+#: assumed bytes of one value of an object/string column
+OBJECT_BYTES = 32
+
+
+def _dtype_bytes(dt) -> int:
+    if isinstance(dt, pd.CategoricalDtype):
+        return 4
+    if isinstance(dt, np.dtype) and dt.kind != "O":
+        return max(1, dt.itemsize)
+    np_dt = getattr(dt, "numpy_dtype", None)
+    if np_dt is not None and np_dt.kind != "O":
+        return np_dt.itemsize + 1
+    return OBJECT_BYTES
+
+
+def bytes_per_row(node) -> int:
+    """Estimated bytes of one row of ``node`` (sum over its columns' dtypes)."""
+    return sum(_dtype_bytes(d) for d in node.dtypes if d is not None) or 8
+
+
+def conjuncts(pred) -> list:
+    """All conjuncts of a column expression, nested ``and``s flattened (iterative).
+
+    >>> conjuncts(("and", (("and", (("col", "a"), ("col", "b"))), ("col", "c"))))
+    [('col', 'a'), ('col', 'b'), ('col', 'c')]
+    """
+    out, stack = [], [pred]
+    while stack:
+        t = stack.pop()
+        if t[0] == "and":
+            stack.extend(reversed(t[1]))
+        else:
+            out.append(t)
+    return out
+
+
+def _selectivity(pred) -> float:
+    return max(MIN_SELECTIVITY, FILTER_SELECTIVITY ** len(conjuncts(pred)))
+
+
+def estimate_rows(node):
+    """Estimated number of rows of ``node``, or None when nothing is known."""
+    from hlq.dataframe.nodes.base import FrameNode
+    from hlq.dataframe.nodes.ops import Filter, FilterBy
+    from hlq.dataframe.nodes.sources import ReadParquet
+
+    est: dict = {}
+    for n in toposort([node]):
+        if not isinstance(n, FrameNode):
+            continue
+        if n.lengths is not None:
+            est[n] = float(sum(n.lengths))
+            continue
+        if isinstance(n, ReadParquet):
+            parts = range(len(n.info.files)) if n.parts is None else n.parts
+            rows = float(sum(n.info.rows[i] for i in parts))
+            est[n] = rows * (_selectivity(n.filter) if n.filter is not None else 1.0)
+            continue
+        kids = [est.get(c) for c in n.children if isinstance(c, FrameNode) and c.kind != "scalar"]
+        kids = [k for k in kids if k is not None]
+        if not kids:
+            est[n] = None
+            continue
+        rows = max(kids) if getattr(n, "op_name", "") in ("merge", "partition-merge") else kids[0]
+        if isinstance(n, Filter):
+            rows *= _selectivity(n.predicate)
+        elif isinstance(n, FilterBy):
+            rows *= FILTER_SELECTIVITY
+        elif getattr(n, "op_name", "") == "concat-frames":
+            rows = sum(kids)
+        elif n.op_name == "head":
+            rows = min(rows, n.n)
+        est[n] = rows
+    return est.get(node)
+
+
+def estimate_bytes(node):
+    """Estimated in-memory bytes of ``node`` (rows x bytes per row), or None."""
+    r = estimate_rows(node)
+    return None if r is None else r * bytes_per_row(node)
+
+
+def format_bytes(n) -> str:
+    """``1536`` -> ``'1.5 KiB'``."""
+    if n is None:
+        return "unknown"
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n) < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"  # pragma: no cover

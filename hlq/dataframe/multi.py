@@ -1,0 +1,413 @@
+"""Operations over several frames or across partitions: merge/join, concat, shuffle, repartition,
+set_index/sort_values, tail, ``.partitions`` and ``.loc``.
+
+Names and signatures follow ``dask.dataframe``; results equal pandas' (row
+order of a join, as in dask, is not pandas').  ``DataFrame``/``Series``
+methods in :mod:`hlq.dataframe.core` delegate here.
+
+>>> import pandas as pd
+>>> import hlq.dataframe as dd
+>>> a = dd.from_pandas(pd.DataFrame({"k": [1, 2, 3, 4], "x": [1.0, 2.0, 3.0, 4.0]}), npartitions=2)
+>>> b = dd.from_pandas(pd.DataFrame({"k": [2, 4], "y": ["u", "v"]}), npartitions=1)
+>>> dd.merge(a, b, on="k").compute().sort_values("k").y.tolist()
+['u', 'v']
+>>> dd.concat([a, a]).npartitions
+4
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import pandas as pd
+
+from hlq.dataframe.core import DataFrame, Series, new_collection
+from hlq.dataframe.nodes.merge import Merge
+
+__all__ = ["merge", "join", "concat"]
+
+
+def _as_tuple(x):
+    if x is None:
+        return ()
+    return tuple(x) if isinstance(x, (list, tuple)) else (x,)
+
+
+def merge(left, right, how="inner", on=None, left_on=None, right_on=None, left_index=False, right_index=False,
+          suffixes=("_x", "_y"), indicator=False, npartitions=None, shuffle_method=None, broadcast=None):
+    """Join two DataFrames like :func:`pandas.merge` (``dask.dataframe.merge`` signature).
+
+    Parameters
+    ----------
+    left, right : DataFrame
+        hlq DataFrames (a pandas object on one side is converted with one partition).
+    how : {"inner", "left", "right", "outer"}
+    on, left_on, right_on : label or list of labels
+        Key columns (``on``: the same names on both sides; default: the common columns).
+    left_index, right_index : bool
+        Join on the index of that side.
+    suffixes : (str, str)
+        Appended to overlapping non-key column names.
+    indicator : bool
+        Add a ``_merge`` column (``left_only``/``right_only``/``both``).
+    npartitions : int, optional
+        Output partitions of a hash join (default: the larger input's).
+    shuffle_method : ignored
+        Accepted for dask compatibility (hlq shuffles with tasks).
+    broadcast : bool, optional
+        Force (True) or forbid (False) a broadcast join; default: chosen from estimated sizes.
+
+    Returns
+    -------
+    DataFrame
+
+    Raises
+    ------
+    KeyError
+        A key column is missing (at build time).
+    """
+    from hlq.dataframe.io import from_pandas
+
+    if isinstance(left, pd.DataFrame):
+        left = from_pandas(left, npartitions=1)
+    if isinstance(right, pd.DataFrame):
+        right = from_pandas(right, npartitions=1)
+    if isinstance(right, Series):
+        if right.name is None:
+            raise ValueError("cannot merge a Series without a name")
+        right = right.to_frame()
+    if not isinstance(left, DataFrame) or not isinstance(right, DataFrame):
+        raise TypeError(f"merge needs DataFrames, got {type(left).__name__} and {type(right).__name__}")
+    if on is not None and (left_on is not None or right_on is not None):
+        raise ValueError('Can only pass argument "on" OR "left_on" and "right_on", not a combination of both.')
+    if on is None and left_on is None and right_on is None and not left_index and not right_index:
+        common = [c for c in left._node.columns if c in right._node.dtype_map]
+        if not common:
+            raise ValueError("No common columns to perform merge on; pass on=, left_on=/right_on= or *_index=")
+        on = common
+    lk = _as_tuple(on if on is not None else left_on)
+    rk = _as_tuple(on if on is not None else right_on)
+    if left_index and lk and on is None:
+        raise ValueError("pass either left_on or left_index, not both")
+    if not left_index and not right_index and len(lk) != len(rk):
+        raise ValueError("len(right_on) must equal len(left_on)")
+    if (left_index and not right_index and not rk) or (right_index and not left_index and not lk):
+        raise ValueError("an index join on one side needs the key columns of the other (left_on/right_on)")
+    if left_index and len(rk) > 1 or right_index and len(lk) > 1:
+        raise ValueError("an index join matches one key column")
+    node = Merge(left._node, right._node, how, () if left_index else lk, () if right_index else rk,
+                 bool(left_index), bool(right_index), tuple(suffixes), bool(indicator), broadcast, npartitions)
+    return new_collection(node)
+
+
+def join(left, other, on=None, how="left", lsuffix="", rsuffix="", npartitions=None, broadcast=None):
+    """``left.join(other)``: a merge on ``other``'s index (and ``left``'s index, or its ``on`` column).
+
+    Raises ``ValueError`` when columns overlap and no suffix is given, like pandas."""
+    if isinstance(other, Series):
+        other = other.to_frame()
+    overlap = set(left._node.columns) & set(other._node.columns) - ({on} if isinstance(on, str) else set())
+    if overlap and not (lsuffix or rsuffix):
+        raise ValueError(f"columns overlap but no suffix specified: {sorted(map(str, overlap))}")
+    if on is None:
+        return merge(left, other, how=how, left_index=True, right_index=True, suffixes=(lsuffix, rsuffix),
+                     npartitions=npartitions, broadcast=broadcast)
+    return merge(left, other, how=how, left_on=on, right_index=True, suffixes=(lsuffix, rsuffix),
+                 npartitions=npartitions, broadcast=broadcast)
+
+
+def concat(dfs, axis=0, join="outer", interleave_partitions=False, ignore_unknown_divisions=False):
+    """Stack frames or series vertically (``axis=0``), keeping every input partition.
+
+    Output divisions are known when every input's are and they follow each other in order.
+    """
+    from hlq.dataframe.nodes.structure import ConcatFrames
+
+    if axis not in (0, "index"):
+        raise NotImplementedError("hlq.dataframe.concat supports axis=0 only")
+    if join not in ("outer", "inner"):
+        raise ValueError("join must be 'outer' or 'inner'")
+    dfs = [d for d in dfs]
+    if not dfs:
+        raise ValueError("No objects to concatenate")
+    from hlq.dataframe.io import from_pandas
+
+    dfs = [from_pandas(d, npartitions=1) if isinstance(d, (pd.DataFrame, pd.Series)) else d for d in dfs]
+    for d in dfs:
+        if not isinstance(d, (DataFrame, Series)):
+            raise TypeError(f"concat needs hlq DataFrames or Series, got {type(d).__name__}")
+    if len(dfs) == 1:
+        return dfs[0]
+    return new_collection(ConcatFrames(tuple(d._node for d in dfs), join))
+
+
+def is_int(x):
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+
+# ---------------------------------------------------------------- per-collection operations
+def tail(obj, n=5, compute=True):
+    """Last ``n`` rows, read from the last partition (all needed ones when lengths are known)."""
+    from hlq.dataframe.nodes.structure import Tail
+
+    node = obj._node
+    k = 1
+    if node.lengths is not None:
+        k, total = 0, 0
+        while k < node.npartitions and total < n:
+            total += node.lengths[node.npartitions - 1 - k]
+            k += 1
+        k = max(k, 1)
+    out = new_collection(Tail(node, n, k))
+    return out.compute() if compute else out
+
+
+class PartitionsIndexer:
+    """``x.partitions[i]``, ``x.partitions[a:b]``, ``x.partitions[[i, j]]``: a collection of those partitions."""
+
+    def __init__(self, obj):
+        self._obj = obj
+
+    def __getitem__(self, key):
+        from hlq.dataframe.nodes.structure import SelectPartitions
+
+        n = self._obj.npartitions
+        if isinstance(key, slice):
+            parts = tuple(range(n))[key]
+        elif is_int(key):
+            if not -n <= key < n:
+                raise IndexError(f"partition {key} out of range for {n} partitions")
+            parts = (key % n,)
+        elif isinstance(key, (list, tuple)) or hasattr(key, "__array__"):
+            import numpy as np
+
+            arr = np.asarray(key)
+            if arr.dtype == bool:
+                if len(arr) != n:
+                    raise IndexError(f"boolean partition mask of length {len(arr)} for {n} partitions")
+                parts = tuple(int(i) for i in np.flatnonzero(arr))
+            else:
+                parts = tuple(int(i) % n if -n <= int(i) < n else _raise_index(int(i), n) for i in arr)
+        else:
+            raise TypeError(f"partitions[...] takes an int, slice or list of ints, got {type(key).__name__}")
+        if not parts:
+            raise IndexError("partitions[...] selected no partition")
+        return new_collection(SelectPartitions(self._obj._node, parts))
+
+
+def _raise_index(i, n):
+    raise IndexError(f"partition {i} out of range for {n} partitions")
+
+
+class LocIndexer:
+    """``x.loc[label]`` / ``x.loc[a:b]`` (label slices, both ends included) and ``x.loc[rows, cols]``.
+
+    With known divisions only the partitions that can hold the labels are kept.
+    A single label selects like ``loc[label:label]`` (a DataFrame, as in dask)."""
+
+    def __init__(self, obj):
+        self._obj = obj
+
+    def __getitem__(self, key):
+        cols = None
+        if isinstance(key, tuple) and len(key) == 2 and isinstance(self._obj, DataFrame):
+            key, cols = key
+        if isinstance(key, slice):
+            if key.step not in (None, 1):
+                raise ValueError("loc with a step is not supported")
+            out = _loc_range(self._obj, key.start, key.stop)
+        elif isinstance(key, Series):
+            out = self._obj[key]
+        elif isinstance(key, (list, pd.Index)) or hasattr(key, "__array__"):
+            raise NotImplementedError("loc with a list of labels is not supported; use isin on the index")
+        else:
+            out = _loc_range(self._obj, key, key)
+        if cols is not None and not (isinstance(cols, slice) and cols == slice(None)):
+            out = out[cols]
+        return out
+
+
+def _loc_range(obj, start, stop):
+    from hlq.dataframe.nodes.structure import LocSlice, SelectPartitions
+
+    node = obj._node
+    if node.known_divisions:
+        d = node.divisions
+        n = node.npartitions
+        try:
+            # partition p holds [d[p], d[p+1]) (the last one also d[n]); keep those meeting [start, stop]
+            keep = tuple(p for p in range(n)
+                         if (stop is None or d[p] <= stop)
+                         and (start is None or start < d[p + 1] or (p == n - 1 and start <= d[n])))
+        except TypeError as e:
+            raise TypeError(f"loc labels {start!r}:{stop!r} cannot be compared with the divisions: {e}") from None
+        keep = keep or (0,)
+        if keep != tuple(range(n)):
+            node = SelectPartitions(node, keep)
+    return new_collection(LocSlice(node, start, stop))
+
+
+def repartition(obj, divisions=None, npartitions=None, partition_size=None, force=False):
+    """``repartition(npartitions=n)`` (combine neighbours, or split partitions into equal row
+    pieces), ``repartition(divisions=...)`` (needs known divisions) or
+    ``repartition(partition_size="100MB")`` (from the *estimated* size: no data is read)."""
+    from hlq.dataframe.nodes.structure import RepartitionCombine, RepartitionDivisions, RepartitionSplit
+
+    given = sum(x is not None for x in (divisions, npartitions, partition_size))
+    if given != 1:
+        raise ValueError("give exactly one of divisions=, npartitions= and partition_size=")
+    node = obj._node
+    if divisions is not None:
+        return new_collection(RepartitionDivisions(node, tuple(divisions)))
+    if partition_size is not None:
+        import math
+
+        from dask.utils import parse_bytes
+
+        from hlq.dataframe.estimate import estimate_bytes
+
+        size = parse_bytes(partition_size) if isinstance(partition_size, str) else int(partition_size)
+        est = estimate_bytes(node)
+        if est is None:
+            raise ValueError("repartition(partition_size=) needs a size estimate from metadata; "
+                             "use npartitions= instead")
+        npartitions = max(1, math.ceil(est / max(1, size)))
+    if not is_int(npartitions) or npartitions < 1:
+        raise ValueError(f"npartitions must be a positive integer, got {npartitions!r}")
+    n = node.npartitions
+    if npartitions == n:
+        return obj
+    if npartitions < n:
+        bounds = [round(i * n / npartitions) for i in range(npartitions + 1)]
+        groups = tuple((a, b) for a, b in zip(bounds, bounds[1:]) if b > a)
+        return new_collection(RepartitionCombine(node, groups))
+    # split: partition j into m_j pieces, spreading the extra partitions evenly (by rows when known)
+    weights = node.lengths if node.lengths is not None else (1,) * n
+    total = sum(weights) or n
+    counts = [1] * n
+    for _ in range(npartitions - n):
+        j = max(range(n), key=lambda i: (weights[i] / counts[i] if total else 1, -i))
+        counts[j] += 1
+    pieces = tuple((j, q, counts[j]) for j in range(n) for q in range(counts[j]))
+    return new_collection(RepartitionSplit(node, pieces))
+
+
+def shuffle(obj, on=None, npartitions=None, ignore_index=False, **kwargs):
+    """Move rows so that equal ``on`` values share a partition (hash partitioning)."""
+    from hlq.dataframe.nodes.shuffle import INDEX, Shuffle
+
+    if on is None:
+        keys = (INDEX,)
+    else:
+        keys = _as_tuple(on)
+        if isinstance(obj, Series):
+            keys = tuple(INDEX if k == obj.name else k for k in keys)
+    return new_collection(Shuffle(obj._node, keys, npartitions or obj.npartitions))
+
+
+def sort_values(obj, by=None, ascending=True, npartitions=None, na_position="last"):
+    """Globally sorted rows (range partitioned on ``by[0]`` by sampled boundaries, then each
+    partition sorted with pandas); missing values last."""
+    from hlq.dataframe.nodes.sort import SortValues
+
+    if na_position != "last":
+        raise NotImplementedError("sort_values supports na_position='last' only")
+    if isinstance(obj, Series):
+        by = (obj.name,)
+    else:
+        if by is None:
+            raise TypeError("sort_values() missing required argument: 'by'")
+        by = _as_tuple(by)
+    asc = (ascending,) * len(by) if isinstance(ascending, bool) else tuple(bool(a) for a in ascending)
+    return new_collection(SortValues(obj._node, by, asc, npartitions or obj.npartitions))
+
+
+def set_index(obj, other, drop=True, sorted=False, npartitions=None, divisions=None, **kwargs):
+    """A new index from column ``other``, rows sorted by it.
+
+    ``divisions`` gives the partition boundaries (known divisions, nothing computed);
+    ``sorted=True`` trusts that the data is already sorted (blockwise, divisions from parquet
+    row-group statistics when available); otherwise the boundaries are sampled in the graph."""
+    from hlq.dataframe.nodes.sort import SetIndex, SetIndexSorted
+
+    if isinstance(other, Series):
+        other = other.name
+    if isinstance(other, (list, tuple)):
+        raise NotImplementedError("set_index on several columns is not supported (as in dask)")
+    if not drop:
+        raise NotImplementedError("set_index(drop=False) is not supported")
+    node = obj._node
+    if other not in node.dtype_map:
+        raise KeyError(f"set_index column {other!r} not found; columns are {list(node.columns)}")
+    if sorted:
+        return new_collection(SetIndexSorted(node, other, tuple(divisions) if divisions is not None
+                                             else _statistics_divisions(node, other)))
+    if divisions is not None:
+        divisions = tuple(divisions)
+        if len(divisions) < 2 or any(not a < b for a, b in zip(divisions, divisions[1:])):
+            raise ValueError(f"divisions must be sorted and unique, got {divisions}")
+        n = len(divisions) - 1
+    else:
+        n = npartitions or node.npartitions
+    return new_collection(SetIndex(node, other, n, divisions))
+
+
+def _statistics_divisions(node, col):
+    """Divisions of a parquet read sorted by ``col``, from row-group min/max statistics (metadata)."""
+    from hlq.dataframe.nodes.ops import Project
+    from hlq.dataframe.nodes.sources import ReadParquet
+
+    while isinstance(node, Project):
+        node = node.child
+    if not isinstance(node, ReadParquet) or node.filter is not None:
+        return None
+    import pyarrow.parquet as pq
+
+    info = node.info
+    parts = range(len(info.files)) if node.parts is None else node.parts
+    lows, highs = [], []
+    for i in parts:
+        md = pq.ParquetFile(info.files[i]).metadata
+        names = [md.schema.column(j).name for j in range(md.num_columns)]
+        if col not in names:
+            return None
+        j = names.index(col)
+        mins, maxs = [], []
+        for g in range(md.num_row_groups):
+            st = md.row_group(g).column(j).statistics
+            if st is None or not st.has_min_max:
+                return None
+            mins.append(st.min)
+            maxs.append(st.max)
+        if not mins:
+            return None
+        lows.append(min(mins))
+        highs.append(max(maxs))
+    try:
+        if any(not highs[i] < lows[i + 1] for i in range(len(lows) - 1)):
+            return None
+    except TypeError:
+        return None
+    return tuple(lows) + (highs[-1],)
+
+
+def reset_index(obj, drop=False):
+    """Per-partition ``reset_index`` (each partition numbered from 0, as in dask).
+
+    ``drop=False`` needs the index's name and dtype, known after ``set_index``."""
+    from hlq.dataframe.core import map_partitions
+    from hlq.dataframe.nodes.sort import SetIndex, SetIndexSorted
+
+    meta = obj._meta
+    if not drop:
+        node = obj._node
+        if not isinstance(node, (SetIndex, SetIndexSorted)):
+            raise NotImplementedError("reset_index(drop=False) is supported right after set_index; "
+                                      "use drop=True")
+        idx = pd.Index([], dtype=node.child.dtype_map[node.col], name=node.col)
+        meta = meta.set_axis(idx, axis=0)
+    return map_partitions(_reset_index, obj, drop, meta=meta.reset_index(drop=drop))
+
+
+def _reset_index(df, drop):
+    return df.reset_index(drop=drop)

@@ -1,0 +1,121 @@
+"""Global orderings: ``sort_values`` and ``set_index`` as logical nodes.
+
+Both are lowered (rules in :mod:`hlq.dataframe.rules.shuffle`) into a range
+shuffle: rows go to the output partition whose key range holds their key,
+then each output partition is sorted with pandas.  The range boundaries are
+
+* given (``set_index(col, divisions=...)``): the output divisions are known;
+* otherwise sampled **inside the task graph** (a sorted sample of the key per
+  partition, then one task choosing ``n - 1`` boundaries), so neither
+  building nor optimizing the plan computes anything.  The output divisions
+  are then unknown to the plan (dask instead computes quantiles eagerly when
+  ``set_index`` is called); pass ``divisions=`` to get known divisions
+  (``.loc`` partition pruning) without any computation.
+
+>>> import pandas as pd
+>>> import hlq.dataframe as dd
+>>> df = dd.from_pandas(pd.DataFrame({"a": [3, 1, 2, 5, 4], "b": list("xyzuv")}), npartitions=2)
+>>> df.sort_values("a").compute().a.tolist()
+[1, 2, 3, 4, 5]
+>>> s = df.set_index("a", divisions=[1, 3, 5])
+>>> s.divisions, s.compute().b.tolist()
+((1, 3, 5), ['y', 'z', 'x', 'v', 'u'])
+"""
+
+from __future__ import annotations
+
+from hlq.dataframe.nodes.base import FrameNode, unknown_divisions
+
+__all__ = ["SortValues", "SetIndex"]
+
+
+class SortValues(FrameNode):
+    """``df.sort_values(by, ascending)`` into ``npartitions_`` ordered partitions (NaN last)."""
+
+    _fields = ("child", "by", "ascending", "npartitions_")
+    op_name = "sort-values"
+
+    @property
+    def kind(self):
+        return self.child.kind
+
+    def _props(self):
+        c = self.child
+        if c.kind == "frame":
+            for b in self.by:
+                if b not in c.dtype_map:
+                    raise KeyError(f"sort_values key {b!r} not found; columns are {list(c.columns)}")
+        if len(self.ascending) != len(self.by):
+            raise ValueError(f"Length of ascending ({len(self.ascending)}) != length of by ({len(self.by)})")
+        return {"kind": c.kind, "columns": c.columns, "dtypes": c.dtypes,
+                "divisions": unknown_divisions(self.npartitions_)}
+
+    def label(self):
+        order = ", ".join(f"{b} {'asc' if a else 'desc'}" for b, a in zip(self.by, self.ascending))
+        return f"sort-values({order}; partitions {self.child.npartitions} -> {self.npartitions_})"
+
+
+class SetIndex(FrameNode):
+    """``df.set_index(col)`` sorted by the new index into ``npartitions_`` partitions; ``divisions_``
+    (a tuple) fixes the boundaries, None samples them in the graph."""
+
+    _fields = ("child", "col", "npartitions_", "divisions_")
+    _defaults = {"divisions_": None}
+    op_name = "set-index"
+
+    def _props(self):
+        c = self.child
+        if c.kind != "frame":
+            raise TypeError("set_index needs a DataFrame")
+        if self.col not in c.dtype_map:
+            raise KeyError(f"set_index column {self.col!r} not found; columns are {list(c.columns)}")
+        keep = [(k, d) for k, d in zip(c.columns, c.dtypes) if k != self.col]
+        divs = self.divisions_ if self.divisions_ is not None else unknown_divisions(self.npartitions_)
+        return {"kind": "frame", "columns": tuple(k for k, _ in keep), "dtypes": tuple(d for _, d in keep),
+                "divisions": divs}
+
+    @property
+    def index_dtype(self):
+        return self.child.dtype_map[self.col]
+
+    def label(self):
+        src = "given divisions" if self.divisions_ is not None else "sampled divisions"
+        return f"set-index({self.col}; {src}, partitions {self.child.npartitions} -> {self.npartitions})"
+
+
+class SetIndexSorted(FrameNode):
+    """``df.set_index(col, sorted=True)``: data already sorted by ``col`` across partitions; each
+    partition sets its index (blockwise).  ``divisions_``: known boundaries (e.g. from parquet
+    statistics) or None."""
+
+    _fields = ("child", "col", "divisions_")
+    op_name = "set-index-sorted"
+    is_blockwise = True
+
+    def _props(self):
+        c = self.child
+        if self.col not in c.dtype_map:
+            raise KeyError(f"set_index column {self.col!r} not found; columns are {list(c.columns)}")
+        keep = [(k, d) for k, d in zip(c.columns, c.dtypes) if k != self.col]
+        divs = self.divisions_ if self.divisions_ is not None else unknown_divisions(c.npartitions)
+        return {"kind": "frame", "columns": tuple(k for k, _ in keep), "dtypes": tuple(d for _, d in keep),
+                "divisions": divs, "lengths": c.lengths}
+
+    def _extra_props(self):
+        return {"bw_inputs": ((self.child, (0,)),), "bw_func": _SetIndex(self.col)}
+
+    def label(self):
+        return f"set-index-sorted({self.col})"
+
+
+class _SetIndex:
+    __slots__ = ("col",)
+
+    def __init__(self, col):
+        self.col = col
+
+    def __call__(self, df):
+        return df.set_index(self.col)
+
+    def __reduce__(self):
+        return (_SetIndex, (self.col,))

@@ -1,0 +1,275 @@
+"""hlq.dataframe concat, tail, .partitions, .loc, repartition, shuffle, set_index, sort_values vs pandas
+(optimized and not), pushdown through them, partitions/head into sources, errors."""
+
+from __future__ import annotations
+
+import os
+
+import dask
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import hlq.dataframe as dd
+from hlq.dataframe.nodes.sources import ReadParquet, read_log
+from hlq.rules import optimize_plan
+
+from df_multi_strategies import assert_same_rows, computed_both, frames, make_frame, nparts
+
+
+def _frame(spec, prefix="", extra=True):
+    seed, n, kr = spec
+    return make_frame(seed, n, kr, prefix, extra=extra)
+
+
+def _check_all(make_pd, make_dd, exact_order=False):
+    expected = make_pd()
+    for got in computed_both(make_dd):
+        if exact_order:
+            if isinstance(expected, pd.Series):
+                pd.testing.assert_series_equal(got, expected, check_exact=False)
+            else:
+                pd.testing.assert_frame_equal(got, expected, check_exact=False)
+        else:
+            assert_same_rows(got, expected, check_dtype=False)
+
+
+@settings(max_examples=8, deadline=None)
+@given(frames, frames, nparts, nparts, st.booleans())
+def test_concat_matches_pandas(fa, fb, na, nb, same_columns):
+    a = _frame(fa, "a")
+    b = _frame(fb, "a" if same_columns else "b")
+    da_, db_ = dd.from_pandas(a, npartitions=na), dd.from_pandas(b, npartitions=nb)
+    got_nodes = dd.concat([da_, db_])
+    assert got_nodes.npartitions == da_.npartitions + db_.npartitions
+    exp = pd.concat([a, b])
+    assert list(got_nodes.columns) == list(exp.columns)
+    for got in computed_both(lambda: dd.concat([da_, db_])):
+        pd.testing.assert_frame_equal(got, exp, check_dtype=False, check_exact=False)
+    # series, and projection/filter through concat
+    pd.testing.assert_series_equal(dd.concat([da_.v, db_.v]).compute(), pd.concat([a.v, b.v]))
+    _check_all(lambda: (lambda c: c[c.v > 0][["k", "v"]])(pd.concat([a, b])),
+               lambda: (lambda c: c[c.v > 0][["k", "v"]])(dd.concat([da_, db_])))
+
+
+def test_concat_divisions_when_ordered():
+    a = dd.from_pandas(pd.DataFrame({"x": range(10)}), npartitions=2)
+    b = dd.from_pandas(pd.DataFrame({"x": range(5)}, index=range(20, 25)), npartitions=2)
+    c = dd.concat([a, b])
+    assert c.divisions == a.divisions[:-1] + b.divisions
+    assert dd.concat([b, a]).divisions == (None,) * 5
+    assert c.loc[21:22].compute().x.tolist() == [1, 2]
+    with pytest.raises(ValueError):
+        dd.concat([])
+
+
+@settings(max_examples=10, deadline=None)
+@given(frames, nparts, st.integers(0, 12))
+def test_tail_head_partitions(f, n, k):
+    p = _frame(f)
+    df = dd.from_pandas(p, npartitions=n)
+    pd.testing.assert_frame_equal(df.tail(k), p.tail(k))
+    sel = list(range(df.npartitions))[::2]
+    exp = pd.concat([df.partitions[i].compute() for i in sel]) if sel else p
+    pd.testing.assert_frame_equal(df.partitions[::2].compute(), exp)
+    pd.testing.assert_frame_equal(df.partitions[-1].compute(), df.partitions[df.npartitions - 1].compute())
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 60), nparts, st.integers(-5, 65), st.integers(-5, 65), st.booleans())
+def test_loc_matches_pandas(n, nparts_, a, b, series):
+    p = pd.DataFrame({"x": np.arange(n) * 1.5, "s": [f"r{i}" for i in range(n)]}, index=np.arange(n) * 2)
+    obj_pd = p.x if series else p
+    obj = dd.from_pandas(p, npartitions=nparts_)
+    obj = obj.x if series else obj
+    lo, hi = min(a, b), max(a, b)
+    for key in (slice(lo, hi), slice(None, hi), slice(lo, None)):
+        got = obj.loc[key]
+        exp = obj_pd.loc[key]
+        for res in computed_both(lambda: obj.loc[key]):
+            (pd.testing.assert_series_equal if series else pd.testing.assert_frame_equal)(res, exp)
+        if obj.known_divisions and n:
+            assert got.npartitions <= obj.npartitions
+    exp = obj_pd.loc[lo:lo]
+    (pd.testing.assert_series_equal if series else pd.testing.assert_frame_equal)(obj.loc[lo].compute(), exp)
+
+
+def test_loc_prunes_partitions_and_files(tmp_path):
+    for i in range(5):
+        pd.DataFrame({"x": np.arange(10) + 10 * i, "y": 1.0}).to_parquet(tmp_path / f"p{i}.parquet")
+    df = dd.read_parquet(str(tmp_path))
+    indexed = df.set_index("x", sorted=True)
+    assert indexed.divisions == (0, 10, 20, 30, 40, 49)  # from row-group statistics: nothing read
+    q = indexed.loc[12:27]
+    with read_log() as log:
+        got = q.compute()
+    assert sorted(os.path.basename(f) for f, _, _ in log) == ["p1.parquet", "p2.parquet"]
+    assert got.index.tolist() == list(range(12, 28))
+    with read_log() as log:
+        assert indexed.loc[33].compute().index.tolist() == [33]
+    assert [os.path.basename(f) for f, _, _ in log] == ["p3.parquet"]
+
+
+def test_partitions_and_head_pushed_into_sources(tmp_path):
+    for i in range(6):
+        pd.DataFrame({"a": np.arange(10) + 10 * i, "b": 1.0}).to_parquet(tmp_path / f"p{i}.parquet")
+    df = dd.read_parquet(str(tmp_path))
+    q = df.assign(c=df.a * 2)[["c"]].partitions[[1, 4]]
+    plan = optimize_plan(q.node)
+    read = next(n for n in plan.walk() if isinstance(n, ReadParquet))
+    assert read.parts == (1, 4) and read.columns == ("a",)
+    with read_log() as log:
+        assert q.compute().c.tolist() == [2 * x for x in list(range(10, 20)) + list(range(40, 50))]
+    assert sorted(os.path.basename(f) for f, _, _ in log) == ["p1.parquet", "p4.parquet"]
+    t = df.tail(3, compute=False)
+    read = next(n for n in optimize_plan(t.node).walk() if isinstance(n, ReadParquet))
+    assert read.parts == (5,)
+    pdf = pd.DataFrame({"a": range(20)})
+    p = dd.from_pandas(pdf, npartitions=4).partitions[2]
+    src = optimize_plan(p.node)
+    assert src.op_name == "from-pandas" and src.npartitions == 1
+    pd.testing.assert_frame_equal(p.compute(), pdf.iloc[10:15])
+    with pytest.raises(IndexError):
+        df.partitions[6]
+
+
+@settings(max_examples=12, deadline=None)
+@given(frames, nparts, st.integers(1, 7))
+def test_repartition_npartitions(f, n, m):
+    p = _frame(f)
+    df = dd.from_pandas(p, npartitions=n)
+    r = df.repartition(npartitions=m)
+    assert r.npartitions == m or (m > df.npartitions and r.npartitions == m)
+    for got in computed_both(lambda: df.repartition(npartitions=m)):
+        pd.testing.assert_frame_equal(got, p)
+    if m < df.npartitions and df.known_divisions:
+        assert r.known_divisions and r.divisions[0] == df.divisions[0] and r.divisions[-1] == df.divisions[-1]
+    pd.testing.assert_series_equal(df.v.repartition(npartitions=m).compute(), p.v)
+
+
+def test_repartition_divisions_and_size():
+    p = pd.DataFrame({"x": np.arange(30.0)}, index=np.arange(30) * 3)
+    df = dd.from_pandas(p, npartitions=4)
+    for divs in ([0, 10, 50, 87], [-5, 87], [0, 1, 2, 3, 4, 5, 90]):
+        r = df.repartition(divisions=divs)
+        assert r.divisions == tuple(divs)
+        got = r.compute()
+        pd.testing.assert_frame_equal(got, p)
+        parts = [r.partitions[i].compute() for i in range(r.npartitions)]
+        for i, part in enumerate(parts):
+            assert ((part.index >= divs[i]) & (part.index <= divs[i + 1])).all()
+    with pytest.raises(ValueError, match="cover"):
+        df.repartition(divisions=[10, 87])
+    with pytest.raises(ValueError, match="sorted"):
+        df.repartition(divisions=[0, 50, 10, 87])
+    with pytest.raises(ValueError):
+        df.repartition(npartitions=2, divisions=[0, 87])
+    r = df.repartition(partition_size=60)  # 30 rows x 8 B estimated: 4 partitions of <= 60 B
+    assert r.npartitions == 4
+    pd.testing.assert_frame_equal(r.compute(), p)
+
+
+@settings(max_examples=10, deadline=None)
+@given(frames, nparts, st.integers(1, 5))
+def test_shuffle_groups_keys(f, n, m):
+    p = _frame(f)
+    df = dd.from_pandas(p, npartitions=n)
+    s = df.shuffle("k", npartitions=m)
+    assert s.npartitions == m
+    parts = [s.partitions[i].compute() for i in range(m)]
+    seen = {}
+    for i, part in enumerate(parts):
+        for key in part.k.unique():
+            assert seen.setdefault(key, i) == i  # each key in exactly one partition
+    for got in computed_both(lambda: df.shuffle("k", npartitions=m)):
+        assert_same_rows(got, p)
+    _check_all(lambda: p[p.v > 0][["k"]], lambda: (lambda x: x[x.v > 0][["k"]])(df.shuffle("k", npartitions=m)))
+
+
+@settings(max_examples=15, deadline=None)
+@given(frames, nparts, st.sampled_from(["k", "lf", "ls", "lt", "lc", ["v", "lf"]]), st.booleans(),
+       st.sampled_from([None, 1, 3]))
+def test_sort_values_matches_pandas(f, n, by, ascending, out_parts):
+    p = _frame(f, "l")
+    df = dd.from_pandas(p, npartitions=n)
+    exp = p.sort_values(by, ascending=ascending, kind="stable", na_position="last")
+    for got in computed_both(lambda: df.sort_values(by, ascending=ascending, npartitions=out_parts)):
+        keys = [by] if isinstance(by, str) else by
+        # the sort keys in exactly pandas' order; ties may hold their rows in another order
+        pd.testing.assert_frame_equal(got[keys].reset_index(drop=True), exp[keys].reset_index(drop=True))
+        assert_same_rows(got, exp)
+    pd.testing.assert_series_equal(df.v.sort_values().compute().reset_index(drop=True),
+                                   p.v.sort_values().reset_index(drop=True))
+
+
+@settings(max_examples=12, deadline=None)
+@given(frames, nparts, st.sampled_from(["k", "lf", "ls", "lt"]), st.sampled_from([None, 2, 4]))
+def test_set_index_matches_pandas(f, n, col, out_parts):
+    p = _frame(f, "l")
+    df = dd.from_pandas(p, npartitions=n)
+    exp = p.set_index(col).sort_index(kind="stable")
+    for got in computed_both(lambda: df.set_index(col, npartitions=out_parts)):
+        assert got.index.is_monotonic_increasing or got.index.hasnans
+        pd.testing.assert_index_equal(got.index, exp.index)
+        assert_same_rows(got, exp, keep_index=True)
+    r = df.set_index(col).reset_index().compute()
+    assert list(r.columns) == [col] + [c for c in p.columns if c != col]
+
+
+def test_set_index_given_divisions_then_loc():
+    rng = np.random.default_rng(0)
+    p = pd.DataFrame({"k": rng.permutation(100), "x": rng.random(100)})
+    df = dd.from_pandas(p, npartitions=5)
+    s = df.set_index("k", divisions=[0, 25, 50, 75, 99])
+    assert s.divisions == (0, 25, 50, 75, 99)
+    pd.testing.assert_frame_equal(s.compute(), p.set_index("k").sort_index())
+    q = s.loc[30:40]
+    assert q.npartitions == 1
+    pd.testing.assert_frame_equal(q.compute(), p.set_index("k").sort_index().loc[30:40])
+    # the sampled variant: same result, boundaries computed inside the graph (no compute at build)
+    t = df.set_index("k")
+    assert not t.known_divisions
+    ops = {n.op_name for n in optimize_plan(t.node).walk()}
+    assert {"sample-keys", "boundaries", "range-split", "shuffle-collect"} <= ops
+    pd.testing.assert_frame_equal(t.compute(), p.set_index("k").sort_index())
+
+
+def test_projection_and_filters_through_shuffle_sort_set_index(tmp_path):
+    pd.DataFrame({"a": np.arange(40) % 7, "b": np.arange(40.0), "c": 1, "d": "x"}).to_parquet(tmp_path / "0.parquet")
+    df = dd.read_parquet(str(tmp_path))
+    cases = {
+        "shuffle": lambda d: (lambda s: s[s.b > 5][["b"]])(d.shuffle("a", npartitions=3)),
+        "sort": lambda d: (lambda s: s[s.b > 5][["b"]])(d.sort_values("a")),
+        "set_index": lambda d: (lambda s: s[s.b > 5][["b"]])(d.set_index("a")),
+        "repartition": lambda d: (lambda s: s[s.b > 5][["b"]])(d.repartition(npartitions=3)),
+    }
+    pdf = pd.read_parquet(str(tmp_path))
+    for name, make in cases.items():
+        plan = optimize_plan(make(df).node)
+        read = next(n for n in plan.walk() if isinstance(n, ReadParquet))
+        assert set(read.columns) == ({"b"} if name == "repartition" else {"a", "b"}), name
+        assert read.filter is not None, name
+        got = make(df).compute()
+        exp = pdf.set_index("a")[["b"]] if name == "set_index" else pdf[["b"]]
+        assert sorted(got.b.tolist()) == sorted(exp[exp.b > 5].b.tolist()), name
+
+
+def test_errors_at_build_time():
+    df = dd.from_pandas(pd.DataFrame({"a": [1, 2], "b": [1.0, 2.0]}), npartitions=2)
+    with pytest.raises(KeyError, match="zz"):
+        df.sort_values("zz")
+    with pytest.raises(KeyError, match="zz"):
+        df.set_index("zz")
+    with pytest.raises(KeyError, match="zz"):
+        df.shuffle("zz")
+    with pytest.raises(ValueError):
+        df.repartition(npartitions=0)
+    with pytest.raises(ValueError):
+        dd.from_pandas(pd.DataFrame({"a": [1]}), npartitions=1).repartition(npartitions=2).repartition(
+            divisions=[0, 1])
+    with pytest.raises(NotImplementedError):
+        dd.concat([df, df], axis=1)
+    with dask.config.set({"hlq.rules.exclude": []}):
+        assert df.sort_values("a", ascending=False).compute().a.tolist() == [2, 1]
