@@ -17,8 +17,6 @@ a ``map_blocks`` over aligned blocks), so slices push through them.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import pandas as pd
 
@@ -30,23 +28,37 @@ __all__ = [
 ]
 
 
-def _is_array_arg(x) -> bool:
-    return isinstance(x, (Array, np.ndarray, list, tuple, numbers.Number, np.generic))
+def _numpy_without_hlq(npfunc):
+    """Like dask's ``wrap_elemwise``: without an hlq array argument, call numpy eagerly."""
+
+    def deco(f):
+        def wrapped(*args, **kwargs):
+            if not any(isinstance(a, Array) for a in args):
+                return npfunc(*args, **kwargs)
+            return f(*args, **kwargs)
+
+        wrapped.__name__, wrapped.__doc__, wrapped.__wrapped__ = f.__name__, f.__doc__, f
+        return wrapped
+
+    return deco
 
 
 @implements(np.angle)
+@_numpy_without_hlq(np.angle)
 def angle(x, deg=False):
     """Angle of complex values (``numpy.angle``), radians unless ``deg``."""
     return elemwise(np.angle, asarray(x), deg=bool(deg))
 
 
 @implements(np.fix)
+@_numpy_without_hlq(np.fix)
 def fix(x):
     """Round towards zero (``numpy.fix``)."""
     return elemwise(np.fix, asarray(x))
 
 
 @implements(np.i0)
+@_numpy_without_hlq(np.i0)
 def i0(x):
     """Modified Bessel function of the first kind, order 0 (``numpy.i0``)."""
     x = asarray(x)
@@ -56,30 +68,35 @@ def i0(x):
 
 
 @implements(np.sinc)
+@_numpy_without_hlq(np.sinc)
 def sinc(x):
     """Normalized sinc ``sin(pi x) / (pi x)`` (``numpy.sinc``)."""
     return elemwise(np.sinc, asarray(x))
 
 
 @implements(np.iscomplex)
+@_numpy_without_hlq(np.iscomplex)
 def iscomplex(x):
     """True where the imaginary part is nonzero (``numpy.iscomplex``)."""
     return elemwise(np.iscomplex, asarray(x), dtype=bool)
 
 
 @implements(np.isreal)
+@_numpy_without_hlq(np.isreal)
 def isreal(x):
     """True where the imaginary part is zero (``numpy.isreal``)."""
     return elemwise(np.isreal, asarray(x), dtype=bool)
 
 
 @implements(np.isneginf)
+@_numpy_without_hlq(np.isneginf)
 def isneginf(x):
     """True where ``x`` is negative infinity (``numpy.isneginf``)."""
     return elemwise(np.isneginf, asarray(x), dtype=bool)
 
 
 @implements(np.isposinf)
+@_numpy_without_hlq(np.isposinf)
 def isposinf(x):
     """True where ``x`` is positive infinity (``numpy.isposinf``)."""
     return elemwise(np.isposinf, asarray(x), dtype=bool)
@@ -96,6 +113,7 @@ def notnull(values):
 
 
 @implements(np.nan_to_num)
+@_numpy_without_hlq(np.nan_to_num)
 def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     """Replace NaN and infinities by finite numbers (``numpy.nan_to_num``)."""
     x = asarray(x)
@@ -103,12 +121,14 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
 
 
 @implements(np.real)
+@_numpy_without_hlq(np.real)
 def real(val):
     """Real part (``numpy.real``)."""
     return elemwise(np.real, asarray(val))
 
 
 @implements(np.imag)
+@_numpy_without_hlq(np.imag)
 def imag(val):
     """Imaginary part (``numpy.imag``)."""
     return elemwise(np.imag, asarray(val))

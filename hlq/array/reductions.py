@@ -1,0 +1,311 @@
+"""User-defined tree reductions: ``hlq.array.reduction`` with dask's signature (issue 3).
+
+``reduction(x, chunk, aggregate, axis=..., combine=..., split_every=...)``
+applies ``chunk`` to every block (``axis=..., keepdims=True``), then merges
+groups of ``split_every`` partial results along the reduced axes with
+``combine`` (default: ``aggregate``) until one group is left, which
+``aggregate`` finishes.  Like dask, partial results of a group are
+concatenated along the reduced axes before each call (``concatenate=True``)
+or handed over as nested lists.  Partial results may have any shape: only
+the final result's shape is declared (``output_size`` along kept axes).
+
+Also :func:`numel` and :func:`nannumel`, dask's element-count helpers.
+
+>>> import numpy as np
+>>> import hlq.array as da
+>>> x = da.from_array(np.arange(12).reshape(3, 4), chunks=2)
+>>> da.reduction(x, np.sum, np.sum, axis=0, dtype=x.dtype).compute().tolist()
+[12, 15, 18, 21]
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import math
+import numbers
+
+import numpy as np
+from dask._task_spec import Task, TaskRef
+
+from hlq.array.chunks import Dim
+from hlq.array.core import Array, asarray, validate_axis
+from hlq.array.nodes import MapBlocks
+from hlq.array.nodes.base import ArrayNode
+from hlq.array.nodes.reduction import default_split_every
+
+__all__ = ["reduction", "numel", "nannumel", "TreeCombine"]
+
+
+class TreeCombine(ArrayNode):
+    """Merge groups of ``split`` partial results along ``axis`` with a user function.
+
+    ``final`` nodes call ``func(..., keepdims=keepdims)`` and produce the
+    declared result; others call ``func(..., keepdims=True)``.
+    """
+
+    _fields = ("child", "func", "axis", "split", "final", "keepdims", "concatenate", "output_size", "dtype_")
+    _opaque_fields = ("func",)
+
+    @property
+    def op_name(self):
+        name = getattr(self.func, "__name__", "reduction")
+        return f"{name}-aggregate" if self.final else f"{name}-combine"
+
+    def _array_props(self):
+        dims = []
+        for i, d in enumerate(self.child.dims):
+            if i in self.axis:
+                n = -(-d.nblocks // self.split[i])
+                if self.final:
+                    if n != 1:
+                        raise ValueError("final combine must reduce to one block")
+                    if self.keepdims:
+                        dims.append(Dim(self.output_size, self.output_size, self.output_size))
+                else:
+                    dims.append(Dim.from_sizes((1,) * n))
+            else:
+                dims.append(d)
+        return dims, self.dtype_
+
+    def _groups(self, idx):
+        ranges, out_i = [], 0
+        for i, nb in enumerate(self.child.numblocks):
+            if i in self.axis:
+                if self.final and not self.keepdims:
+                    j = 0
+                else:
+                    j = idx[out_i]
+                    out_i += 1
+                s = self.split[i]
+                ranges.append(range(j * s, min((j + 1) * s, nb)))
+            else:
+                ranges.append((idx[out_i],))
+                out_i += 1
+        return ranges
+
+    def block_dependencies(self, idx):
+        return [(self.child, combo) for combo in itertools.product(*self._groups(idx))]
+
+    needs_all_inputs = True
+
+    def block_task(self, key, idx):
+        groups = self._groups(idx)
+        refs = [TaskRef((self.child.name, *combo)) for combo in itertools.product(*groups)]
+        shape = tuple(len(groups[a]) for a in self.axis)
+        call = _CombineCall(self.func, self.axis, True if not self.final else self.keepdims, self.concatenate,
+                            shape, self.child.ndim)
+        return Task(key, call, *refs)
+
+    def label(self):
+        kind = "aggregate" if self.final else "combine"
+        return f"reduction-{kind}(axis={self.axis}, split={self.split})"
+
+
+class _CombineCall:
+    """Task function: nest the group's partials by the reduced axes, concatenate, call ``func``."""
+
+    __slots__ = ("func", "axis", "keepdims", "concatenate", "shape", "ndim")
+
+    def __init__(self, func, axis, keepdims, concatenate, shape, ndim):
+        self.func, self.axis, self.keepdims = func, axis, keepdims
+        self.concatenate, self.shape, self.ndim = concatenate, shape, ndim
+
+    @property
+    def __name__(self):
+        return getattr(self.func, "__name__", "reduction")
+
+    def __call__(self, *parts):
+        nested = np.empty(len(parts), dtype=object)
+        for i, p in enumerate(parts):
+            nested[i] = p
+        nested = nested.reshape(self.shape).tolist() if self.shape else parts[0]
+        if self.concatenate:
+            if self.shape:
+                from dask.array.core import _concatenate2
+
+                data = _concatenate2(nested, axes=list(self.axis))
+            else:
+                data = nested
+        else:
+            data = nested
+        return self.func(data, axis=self.axis, keepdims=self.keepdims)
+
+    def __reduce__(self):
+        return (_CombineCall, (self.func, self.axis, self.keepdims, self.concatenate, self.shape, self.ndim))
+
+
+class _ChunkCall:
+    """Block function of the chunk step: ``chunk(block, axis=..., keepdims=True[, weights=w])``."""
+
+    __slots__ = ("func", "axis", "weighted", "dtype")
+
+    def __init__(self, func, axis, weighted, dtype):
+        self.func, self.axis, self.weighted, self.dtype = func, axis, weighted, dtype
+
+    @property
+    def __name__(self):
+        return getattr(self.func, "__name__", "reduction")
+
+    def __call__(self, block, weights=None):
+        kw = {"axis": self.axis, "keepdims": True}
+        if self.weighted:
+            kw["weights"] = weights
+        if self.dtype is not None:
+            kw["dtype"] = self.dtype
+        return self.func(block, **kw)
+
+    def __reduce__(self):
+        return (_ChunkCall, (self.func, self.axis, self.weighted, self.dtype))
+
+
+def _takes_dtype(func) -> bool:
+    try:
+        params = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
+    return "dtype" in params
+
+
+class _WithDtype:
+    __slots__ = ("func", "dtype")
+
+    def __init__(self, func, dtype):
+        self.func, self.dtype = func, dtype
+
+    @property
+    def __name__(self):
+        return getattr(self.func, "__name__", "reduction")
+
+    def __call__(self, x, **kw):
+        return self.func(x, dtype=self.dtype, **kw)
+
+    def __reduce__(self):
+        return (_WithDtype, (self.func, self.dtype))
+
+
+def reduction(x, chunk, aggregate, axis=None, keepdims=False, dtype=None, split_every=None, combine=None,
+              name=None, out=None, concatenate=True, output_size=1, meta=None, weights=None):
+    """General tree reduction (``dask.array.reduction``).
+
+    Parameters
+    ----------
+    x : Array
+    chunk : callable(x_block, axis, keepdims[, weights])
+        Applied to every block; must keep the reduced axes (``keepdims=True``).
+    aggregate : callable(x, axis, keepdims)
+        Finishes the concatenated partial results of the last group.
+    axis : int or tuple of ints, optional
+    keepdims : bool
+    dtype : dtype, optional
+        Result dtype; passed to ``chunk``/``aggregate`` that take ``dtype``.
+        Inferred from a one-element sample when omitted.
+    split_every : int or dict, optional
+        Partial results merged per ``combine`` call along each reduced axis.
+    combine : callable(x, axis, keepdims), optional
+        Merges intermediate groups (default: ``aggregate``).
+    concatenate : bool
+        Concatenate a group's partials along the reduced axes (else nested lists).
+    output_size : int
+        Length of each reduced axis in the result when ``keepdims``.
+    weights : array-like, optional
+        Broadcast to ``x``'s shape; each block's weights go to ``chunk(weights=...)``.
+    out : Array, optional
+        Rebound to the result (like dask).
+
+    Returns
+    -------
+    Array
+    """
+    x = asarray(x)
+    if axis is None:
+        axes = tuple(range(x.ndim))
+    else:
+        axes = validate_axis(axis, x.ndim)
+    if dtype is None:
+        dtype = meta.dtype if meta is not None and hasattr(meta, "dtype") else _infer(x, chunk, aggregate, axes)
+    dtype = np.dtype(dtype)
+    ident = tuple(range(x.ndim))
+    if _takes_dtype(chunk):
+        chunk_dtype = dtype
+    else:
+        chunk_dtype = None
+    agg = _WithDtype(aggregate, dtype) if _takes_dtype(aggregate) else aggregate
+    comb = combine if combine is not None else aggregate
+    operands, maps = [x._node], [ident]
+    if weights is not None:
+        from hlq.array.manipulation import broadcast_to
+
+        w = asarray(weights)
+        try:
+            np.broadcast_shapes(w.shape, x.shape)
+            if len(w.shape) > x.ndim:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"Weights with shape {w.shape} are not broadcastable to x with shape {x.shape}") from None
+        w = broadcast_to(w, x.shape).rechunk(x.chunks)
+        operands.append(w._node)
+        maps.append(ident)
+    part_dims = tuple(Dim.from_sizes((1,) * d.nblocks) if i in axes else d for i, d in enumerate(x._node.dims))
+    node = MapBlocks(_ChunkCall(chunk, axes, weights is not None, chunk_dtype), tuple(operands), tuple(maps),
+                     part_dims, dtype, None, False)
+    if isinstance(split_every, dict):
+        split = {validate_axis(k, x.ndim)[0]: int(v) for k, v in split_every.items()}
+    elif split_every is not None:
+        split = {a: int(split_every) for a in axes}
+    else:
+        split = default_split_every(node.numblocks, axes)
+    split_t = tuple(max(2, int(split.get(i, 2))) if i in axes else 0 for i in range(x.ndim))
+    while True:
+        final = all(-(-node.numblocks[a] // split_t[a]) == 1 for a in axes)
+        node = TreeCombine(node, agg if final else comb, axes, split_t, final, bool(keepdims), bool(concatenate),
+                           int(output_size), dtype)
+        if final:
+            break
+    res = Array(node)
+    if out is not None:
+        if isinstance(out, tuple):
+            out = out[0]
+        if not isinstance(out, Array):
+            raise NotImplementedError("out= must be an hlq Array")
+        if out.shape != res.shape:
+            raise ValueError(f"Mismatched shapes between result and out parameter. out={out.shape}, result={res.shape}")
+        out._node, out._opt_cache = res._node, None
+        return out
+    return res
+
+
+def _infer(x, chunk, aggregate, axes):
+    sample = np.ones((1,) * x.ndim, dtype=x.dtype)
+    try:
+        with np.errstate(all="ignore"):
+            part = chunk(sample, axis=axes, keepdims=True)
+            return np.asarray(aggregate(part, axis=axes, keepdims=False)).dtype
+    except Exception:
+        return x.dtype
+
+
+def numel(x, **kwargs):
+    """Number of elements along ``axis`` (``dask.array.reductions.numel``), as an array like ``np.sum``'s."""
+    return _numel(x, **kwargs)
+
+
+def nannumel(x, **kwargs):
+    """Number of non-NaN elements along ``axis`` (``dask.array.reductions.nannumel``)."""
+    return np.sum(~np.isnan(x), **kwargs)
+
+
+def _numel(x, axis=None, keepdims=False, dtype=np.float64):
+    shape = np.shape(x)
+    if axis is None:
+        axes = tuple(range(len(shape)))
+    elif isinstance(axis, (numbers.Integral, np.integer)):
+        axes = (int(axis) % max(len(shape), 1),)
+    else:
+        axes = tuple(int(a) % max(len(shape), 1) for a in axis)
+    n = math.prod(shape[a] for a in axes)
+    if keepdims:
+        out_shape = tuple(1 if i in axes else s for i, s in enumerate(shape))
+    else:
+        out_shape = tuple(s for i, s in enumerate(shape) if i not in axes)
+    return np.full(out_shape, n, dtype=dtype)
