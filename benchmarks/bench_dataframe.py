@@ -2,6 +2,7 @@
 
     python benchmarks/bench_dataframe.py                     # all peers, full sizes, medians of 3
     python benchmarks/bench_dataframe.py --quick --peer hlq  # small sizes, hlq only (smoke test)
+    python benchmarks/bench_dataframe.py --only D3,D4        # some scenarios only
 
 Every (case, peer, repetition) runs in its own subprocess (``--json`` worker
 mode) so that no peer sees another's caches or config.  Columns: build,
@@ -317,6 +318,7 @@ def main(argv=None):
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--data", default=None)
     ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--only", default=None, help="comma-separated scenarios to run, e.g. D3,D4")
     ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
@@ -333,7 +335,10 @@ def main(argv=None):
     print(f"data: {data} ({rows} rows, {files} files); medians of {args.reps} runs, one subprocess each\n")
     print("| case | peer | build s | optimize s | graph s | tasks | compute s | check | optimize peer/hlq |")
     print("|---|---|---|---|---|---|---|---|---|")
+    only = None if args.only is None else set(args.only.split(","))
     for case, n in cases(args.quick):
+        if only is not None and case not in only:
+            continue
         label = case if n is None else f"{case} n={n}"
         hlq_opt = None
         for peer in peers:

@@ -53,7 +53,7 @@ def test_merge_matches_pandas(fl, fr, npl, npr, how, broadcast, keys, indicator)
         assert_same_rows(got, expected, check_dtype=False)
         assert len(got) == len(expected)
     strategies = {n.strategy for n in _join_nodes(optimize_plan(make().node))}
-    if broadcast is False and (npl > 1 or npr > 1):
+    if broadcast is False and (left.npartitions > 1 or right.npartitions > 1):
         assert strategies == {"hash"}
 
 
@@ -286,3 +286,53 @@ def test_merge_with_pandas_and_rules_off_same_task_graph_result():
     assert_same_rows(got.compute(), a.compute().merge(b, on="k"))
     with dask.config.set({"hlq.rules.exclude": RULES_OFF}):
         assert_same_rows(got.compute(), a.compute().merge(b, on="k"))
+
+
+@pytest.mark.parametrize("kind", ["str", "category", "datetime", "float-nan"])
+def test_hash_join_non_integer_keys(kind):
+    rng = np.random.default_rng(5)
+    vals = {"str": np.array(["a", "b", "c", "dd", "e"], dtype=object),
+            "category": pd.Categorical(["x", "y", "z", "x", "w"]),
+            "datetime": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01", "2024-05-01"]),
+            "float-nan": np.array([0.5, 1.5, np.nan, 2.5, 3.5])}[kind]
+    lp = pd.DataFrame({"k": pd.Series(vals).take(rng.integers(0, 5, 60)).to_numpy(), "x": np.arange(60)})
+    rp = pd.DataFrame({"k": pd.Series(vals).take([0, 2, 3]).to_numpy(), "y": [1.0, 2.0, 3.0]})
+    if kind == "category":
+        lp["k"] = lp.k.astype("category")
+        rp["k"] = rp.k.astype(lp.k.dtype)
+    left, right = dd.from_pandas(lp, npartitions=4), dd.from_pandas(rp, npartitions=2)
+    for how in ("inner", "outer"):
+        got = left.merge(right, on="k", how=how, broadcast=False).compute()
+        assert_same_rows(got, lp.merge(rp, on="k", how=how), check_dtype=False)
+
+
+def test_join_on_column_and_self_merge():
+    lp = pd.DataFrame({"k": [1, 2, 3, 2], "x": [1.0, 2.0, 3.0, 4.0]})
+    rp = pd.DataFrame({"y": ["a", "b"]}, index=[2, 3])
+    left, right = dd.from_pandas(lp, npartitions=2), dd.from_pandas(rp, npartitions=1)
+    assert_same_rows(left.join(right, on="k").compute(), lp.join(rp, on="k"))
+    assert_same_rows(left.join(right, on="k", how="inner").compute(), lp.join(rp, on="k", how="inner"))
+    self_m = left.merge(left, on="k")
+    assert self_m.node.left is self_m.node.right  # one plan node read by both sides
+    assert_same_rows(self_m.compute(), lp.merge(lp, on="k"))
+
+
+def test_building_and_optimizing_never_compute():
+    calls = []
+
+    def spy(df):
+        calls.append(len(df))
+        return df
+
+    base = dd.from_pandas(pd.DataFrame({"k": np.arange(50) % 7, "x": np.arange(50.0)}), npartitions=5)
+    watched = base.map_partitions(spy, meta=base._meta)
+    small = dd.from_pandas(pd.DataFrame({"k": np.arange(7), "y": 1.0}), npartitions=1)
+    qs = [watched.merge(small, on="k"), watched.merge(small, on="k", broadcast=False),
+          watched.set_index("k"), watched.sort_values("x"), watched.shuffle("k"),
+          watched.repartition(npartitions=2), dd.concat([watched, watched]).tail(3, compute=False)]
+    for q in qs:
+        hlq.optimize(q)
+        hlq.explain(q)
+        q.__dask_graph__()
+    assert calls == []
+    assert len(qs[2].compute()) == 50 and calls

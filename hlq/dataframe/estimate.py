@@ -4,7 +4,8 @@ Rows come from partition lengths known at build time (parquet footers,
 pandas objects); a filter keeps an assumed fraction of its input
 (:data:`FILTER_SELECTIVITY` per conjunct, at least :data:`MIN_SELECTIVITY`);
 a join yields about as many rows as its larger side.  Bytes per row come from
-the dtypes (:func:`bytes_per_row`).  The walk is iterative (a topological
+the parquet footers' uncompressed column sizes when the columns are read
+straight from parquet, else from the dtypes (:func:`bytes_per_row`).  The walk is iterative (a topological
 order of the plan), each node visited once.
 
 >>> import pandas as pd
@@ -44,8 +45,36 @@ def _dtype_bytes(dt) -> int:
 
 
 def bytes_per_row(node) -> int:
-    """Estimated bytes of one row of ``node`` (sum over its columns' dtypes)."""
+    """Estimated bytes of one row of ``node``: from the parquet footers (uncompressed column sizes)
+    when its columns come straight from a parquet read, else from its dtypes."""
+    footer = _footer_bytes_per_row(node)
+    if footer is not None:
+        return footer
     return sum(_dtype_bytes(d) for d in node.dtypes if d is not None) or 8
+
+
+def _footer_bytes_per_row(node):
+    from hlq.dataframe.nodes.ops import Filter, Project
+    from hlq.dataframe.nodes.sources import ReadParquet
+
+    cur = node
+    while isinstance(cur, (Project, Filter)):
+        cur = cur.child
+    if not isinstance(cur, ReadParquet) or node.kind != "frame" or not set(node.columns) <= set(cur.columns):
+        return None
+    info = cur.info
+    sizes = getattr(info, "estimated_bytes", None)
+    files = getattr(cur, "kept_files", None)
+    if sizes is None or files is None:
+        return None
+    try:
+        rows = sum(info.rows[i] for i in files)
+        if not rows:
+            return None
+        total = sum(sizes(i, tuple(node.columns)) for i in files)
+    except Exception:  # metadata without sizes: fall back to dtypes
+        return None
+    return max(1, int(round(total / rows)))
 
 
 def conjuncts(pred) -> list:
