@@ -37,6 +37,17 @@ from hlq.array.ufunc import __all__ as _ufunc_all
 asanyarray = asarray
 array = asarray
 
+# --- issue 3 part C: IO, masked arrays, gufuncs ---
+from hlq.array.store import store
+from hlq.array.delayed import from_delayed
+from hlq.array.io_zarr import from_zarr, to_zarr
+from hlq.array.io_npy import from_npy_stack, to_npy_stack
+from hlq.array.io_hdf5 import to_hdf5
+from hlq.array import ma
+from hlq.array.gufunc import apply_gufunc, as_gufunc, gufunc
+_part_c_all = ["ma", "apply_gufunc", "as_gufunc", "gufunc", "store", "from_delayed", "from_zarr", "to_zarr", "from_npy_stack", "to_npy_stack", "to_hdf5"]
+
+
 __all__ = [
     "Array", "asarray", "asanyarray", "array", "elemwise", "from_array", "rechunk", "random", "fft", "lib", "linalg", "overlap", "map_overlap", "einsum", "digitize", "histogram", "isin", "searchsorted",
     "median", "nanmedian", "nanpercentile", "nanquantile", "percentile", "quantile",
@@ -45,6 +56,7 @@ __all__ = [
     "moveaxis", "nanargmax", "nanargmin", "nanmax", "nanmean", "nanmin", "nanprod", "nanstd", "nansum", "nanvar",
     "prod", "std", "sum", "swapaxes", "transpose", "var", "where", "around", "ndim", "round", "shape", "size",
     *_ufunc_all, *_routines2_all, *_manip_all, *_linalg_all, *_numeric_all,
+    *_part_c_all,
 ]
 __all__.remove("getitem_fancy")
 
@@ -57,7 +69,5 @@ from hlq.array.editing import *  # noqa: F401,F403
 from hlq.array.statistics import *  # noqa: F401,F403
 from hlq.array.block_ops import *  # noqa: F401,F403
 from hlq.array.constants import *  # noqa: F401,F403
-from hlq.array import reductions
-from hlq.array.reductions import reduction
 __all__ += [*_mathfuncs.__all__, *_index_tricks.__all__, *_editing.__all__, *_statistics.__all__,
-            *_block_ops.__all__, *_constants.__all__, "reductions", "reduction"]
+            *_block_ops.__all__, *_constants.__all__]

@@ -32,6 +32,13 @@ __all__ = ["Reduction", "Partial", "Combine", "Aggregate", "KINDS"]
 # kinds: chunk / combine / aggregate over dict intermediates
 
 
+def _concat(arrays, axis=0):
+    """``np.concatenate`` keeping masks when a part is a ``numpy.ma`` array (np.concatenate drops them)."""
+    if any(isinstance(a, np.ma.MaskedArray) for a in arrays):
+        return np.ma.concatenate(arrays, axis=axis)
+    return np.concatenate(arrays, axis=axis)
+
+
 def _np(kind):
     return getattr(np, kind)
 
@@ -59,7 +66,7 @@ def _simple(name, npfunc):
     g = getattr(np, comb_name)
 
     def combine(parts, axis):
-        v = np.concatenate([p["v"] for p in parts], axis=axis[0])
+        v = _concat([p["v"] for p in parts], axis=axis[0])
         return {"v": g(v, axis=axis, keepdims=True)}
 
     def aggregate(inter, axis, keepdims, dtype, ddof):
@@ -68,7 +75,7 @@ def _simple(name, npfunc):
             v = np.squeeze(v, axis=axis) if v.ndim else v
             if v.ndim == 0:
                 v = v[()]
-        if dtype is not None:
+        if dtype is not None and v is not np.ma.masked:  # numpy.ma: an all-masked result stays ``masked``
             v = v.astype(dtype) if hasattr(v, "astype") else np.dtype(dtype).type(v)
         return v
 
@@ -81,6 +88,8 @@ def _moment_kind(name, nan, root):
     def chunk(x, axis, dtype, ddof):
         if nan:
             n = np.sum(~np.isnan(x), axis=axis, keepdims=True)
+        elif isinstance(x, np.ma.MaskedArray):  # numpy.ma chunks: count the unmasked elements
+            n = np.ma.count(x, axis=axis, keepdims=True)
         else:
             n = np.full(
                 tuple(1 if i in axis else s for i, s in enumerate(x.shape)),
@@ -101,13 +110,13 @@ def _moment_kind(name, nan, root):
 
     def combine(parts, axis):
         ax = axis[0]
-        n = np.concatenate([p["n"] for p in parts], axis=ax)
-        s = np.concatenate([p["s"] for p in parts], axis=ax)
+        n = _concat([p["n"] for p in parts], axis=ax)
+        s = _concat([p["s"] for p in parts], axis=ax)
         ntot = np.sum(n, axis=axis, keepdims=True)
         stot = np.sum(s, axis=axis, keepdims=True)
         out = {"n": ntot, "s": stot}
         if "m2" in parts[0]:
-            m2 = np.concatenate([p["m2"] for p in parts], axis=ax)
+            m2 = _concat([p["m2"] for p in parts], axis=ax)
             with np.errstate(divide="ignore", invalid="ignore"):
                 mu_i = s / n
                 mu = stot / ntot
@@ -128,7 +137,7 @@ def _moment_kind(name, nan, root):
             v = np.squeeze(v, axis=axis)
             if v.ndim == 0:
                 v = v[()]
-        if dtype is not None:
+        if dtype is not None and v is not np.ma.masked:  # numpy.ma: an all-masked result stays ``masked``
             v = v.astype(dtype) if hasattr(v, "astype") else np.dtype(dtype).type(v)
         return v
 
@@ -179,13 +188,13 @@ def _arg_kind(name, nan):
     def combine(parts, axis):
         if len(axis) == 1:
             a = axis[0]
-            v = np.concatenate([p["v"] for p in parts], axis=a)
-            i = np.concatenate([p["i"] for p in parts], axis=a)
+            v = _concat([p["v"] for p in parts], axis=a)
+            i = _concat([p["i"] for p in parts], axis=a)
             k = select(v, a)
             return {"v": np.take_along_axis(v, k, axis=a), "i": np.take_along_axis(i, k, axis=a)}
         # all axes: order the candidates by global index, then select
-        v = np.concatenate([p["v"].reshape(-1) for p in parts])
-        i = np.concatenate([p["i"].reshape(-1) for p in parts])
+        v = _concat([p["v"].reshape(-1) for p in parts])
+        i = _concat([p["i"].reshape(-1) for p in parts])
         order = np.argsort(i, kind="stable")
         v, i = v[order], i[order]
         k = int(select(v, 0)[0])

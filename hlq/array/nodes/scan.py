@@ -119,7 +119,8 @@ class _LastFn:
             return np.full(shape, self.identity, dtype=x.dtype)
         index = [slice(None)] * x.ndim
         index[self.axis] = slice(n - 1, n)
-        return x[tuple(index)]
+        # numpy.ma scans keep the running value under masked elements: carry the data, not the mask
+        return np.ma.getdata(x[tuple(index)])
 
     def __reduce__(self):
         return (_LastFn, (self.axis, self.identity))

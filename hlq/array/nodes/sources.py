@@ -284,9 +284,12 @@ class Random(RegionSource):
     original blocks it touches and slices them.
     """
 
-    _fields = ("method", "params", "grid", "dtype_", "entropy", "region", "legacy")
-    _defaults = {"region": None, "legacy": False}
-    op_name = "random"
+    _fields = ("method", "params", "grid", "dtype_", "entropy", "region", "legacy", "kwargs", "core")
+    _defaults = {"region": None, "legacy": False, "kwargs": None, "core": 0}
+
+    @property
+    def op_name(self):  # dask names random arrays after the distribution ("normal-<token>")
+        return self.method.replace("_", "-")
 
     def _array_props(self):
         if self.region is None:
@@ -294,7 +297,8 @@ class Random(RegionSource):
         return tuple(d.subrange(a, b) for d, (a, b) in zip(self.grid, self.region)), self.dtype_
 
     def _extra_props(self, dims):
-        return {"bw_func": _RandomFn(self.method, self.params, self.dtype_, self.entropy, self.legacy)}
+        return {"bw_func": _RandomFn(self.method, self.params, self.dtype_, self.entropy, self.legacy, self.kwargs,
+                                     self.core)}
 
     def bw_block_arg(self, idx):
         if self.region is None:
@@ -318,14 +322,19 @@ class Random(RegionSource):
     def with_region(self, bounds):
         old = self.region or tuple((0, d.length) for d in self.grid)
         region = tuple((o0 + a, o0 + b) for (o0, _), (a, b) in zip(old, bounds))
-        return Random(self.method, self.params, self.grid, self.dtype_, self.entropy, region, self.legacy)
+        return Random(self.method, self.params, self.grid, self.dtype_, self.entropy, region, self.legacy,
+                      self.kwargs, self.core)
 
 
 class _RandomFn:
-    __slots__ = ("method", "params", "dtype", "entropy", "legacy")
+    """Draw one original block; ``kwargs`` go to the numpy method, ``core`` trailing dims are the
+    method's own (``multinomial``'s categories) and not part of ``size``."""
 
-    def __init__(self, method, params, dtype, entropy, legacy):
+    __slots__ = ("method", "params", "dtype", "entropy", "legacy", "kwargs", "core")
+
+    def __init__(self, method, params, dtype, entropy, legacy, kwargs=None, core=0):
         self.method, self.params, self.dtype, self.entropy, self.legacy = method, params, dtype, entropy, legacy
+        self.kwargs, self.core = kwargs, core
 
     @property
     def __name__(self):
@@ -334,17 +343,18 @@ class _RandomFn:
     def __call__(self, arg):
         idx, shape, local = arg
         ss = np.random.SeedSequence(self.entropy, spawn_key=tuple(int(i) for i in idx))
+        size = shape[:len(shape) - self.core] if self.core else shape
         if self.legacy:
             rs = np.random.RandomState(np.random.MT19937(ss))
-            out = getattr(rs, self.method)(*self.params, size=shape)
+            out = getattr(rs, self.method)(*self.params, size=size, **dict(self.kwargs or ()))
         else:
             gen = np.random.Generator(np.random.PCG64(ss))
-            kwargs = {}
+            kwargs = dict(self.kwargs or ())
             if self.method in ("random", "standard_normal") and np.dtype(self.dtype) in (np.float32, np.float64):
                 kwargs["dtype"] = self.dtype
             if self.method == "integers":
                 kwargs["dtype"] = self.dtype
-            out = getattr(gen, self.method)(*self.params, size=shape, **kwargs)
+            out = getattr(gen, self.method)(*self.params, size=size, **kwargs)
         out = np.asarray(out)
         if out.dtype != self.dtype:
             out = out.astype(self.dtype)
@@ -353,7 +363,7 @@ class _RandomFn:
         return out
 
     def __reduce__(self):
-        return (_RandomFn, (self.method, self.params, self.dtype, self.entropy, self.legacy))
+        return (_RandomFn, (self.method, self.params, self.dtype, self.entropy, self.legacy, self.kwargs, self.core))
 
 
 def literal(value) -> Literal:

@@ -1,0 +1,220 @@
+"""IO nodes: storing blocks into array-likes, loading them back, delayed values and ``.npy`` stacks.
+
+``StoreBlocks`` is blockwise over its child, so the write of each block is
+fused into the task that computes it (like dask's ``store``); culling and
+slice pushdown act on the child as usual.
+
+>>> import numpy as np
+>>> from hlq.array.nodes.base import dims_of
+>>> from hlq.array.nodes.sources import Full
+>>> target = np.zeros(4)
+>>> node = StoreBlocks(Full(dims_of(((2, 2),)), np.dtype(float), 1.0), target, None, False, "none")
+>>> node.numblocks
+(2,)
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from dask._task_spec import Alias, Task, TaskRef, convert_legacy_graph
+
+from hlq.array.nodes.base import ArrayNode
+from hlq.array.nodes.blockwise import Blockwise
+
+__all__ = ["StoreBlocks", "LoadBlocks", "FromDelayed", "DelayedRef", "NpyStack", "block_slices"]
+
+
+def block_slices(dims, idx) -> tuple:
+    """The global slices of block ``idx`` of a grid ``dims``."""
+    return tuple(slice(d.start(i), d.start(i) + d.size(i)) for d, i in zip(dims, idx))
+
+
+def _target_index(region, index):
+    """``target[region][index]`` as one index into ``target``."""
+    if not region:
+        return index
+    from dask.array.optimization import fuse_slice
+
+    return fuse_slice(tuple(region), index)
+
+
+class _StoreFn:
+    """Write one block into ``target`` (under ``lock``); return what ``mode`` asks.
+
+    ``mode``: ``"none"`` an empty block, ``"load"`` the stored values read back,
+    ``"target"`` the target itself (dask's ``load_stored=False``).
+    """
+
+    __slots__ = ("target", "region", "lock", "mode")
+    __name__ = "store"
+
+    def __init__(self, target, region, lock, mode):
+        self.target, self.region, self.lock, self.mode = target, region, lock, mode
+
+    def __call__(self, x, index):
+        index = _target_index(self.region, index)
+        lock = self.lock
+        if lock:
+            lock.acquire()
+        try:
+            if x is not None and getattr(x, "size", 1) != 0:
+                self.target[index] = x
+            if self.mode == "load":
+                return np.asanyarray(self.target[index])
+            if self.mode == "target":
+                return self.target
+            return np.empty((0,) * np.ndim(x), dtype=getattr(x, "dtype", None))
+        finally:
+            if lock:
+                lock.release()
+
+    def __reduce__(self):
+        return (_StoreFn, (self.target, self.region, self.lock, self.mode))
+
+
+class StoreBlocks(Blockwise):
+    """Each block of ``child`` written to ``target[region][block slice]``.
+
+    The node keeps the child's chunks; its blocks are what ``mode`` returns
+    (see :class:`_StoreFn`).
+    """
+
+    _fields = ("child", "target", "region", "lock", "mode")
+    op_name = "store-map"
+    bw_has_arg = True
+
+    def _array_props(self):
+        return self.child.dims, self.child.dtype
+
+    def _extra_props(self, dims):
+        return {
+            "bw_inputs": ((self.child, tuple(range(len(dims)))),),
+            "bw_func": _StoreFn(self.target, self.region, self.lock, self.mode),
+        }
+
+    def bw_block_arg(self, idx):
+        return block_slices(self.dims, idx)
+
+    def label(self):
+        return f"store({type(self.target).__name__}, mode={self.mode})"
+
+
+class _LoadFn:
+    __slots__ = ("target", "region", "lock")
+    __name__ = "load-stored"
+
+    def __init__(self, target, region, lock):
+        self.target, self.region, self.lock = target, region, lock
+
+    def __call__(self, index):
+        index = _target_index(self.region, index)
+        if self.lock:
+            self.lock.acquire()
+        try:
+            return np.asanyarray(self.target[index])
+        finally:
+            if self.lock:
+                self.lock.release()
+
+    def __reduce__(self):
+        return (_LoadFn, (self.target, self.region, self.lock))
+
+
+class LoadBlocks(Blockwise):
+    """Blocks read back from ``target[region]`` on the grid ``dims_`` (after a store)."""
+
+    _fields = ("dims_", "dtype_", "target", "region", "lock")
+    op_name = "load-stored"
+    bw_inputs = ()
+    bw_has_arg = True
+
+    def _array_props(self):
+        return self.dims_, self.dtype_
+
+    def _extra_props(self, dims):
+        return {"bw_func": _LoadFn(self.target, self.region, self.lock)}
+
+    def bw_block_arg(self, idx):
+        return block_slices(self.dims, idx)
+
+
+class DelayedRef:
+    """Holds a :class:`dask.delayed.Delayed` in a node field.
+
+    Delayed objects overload ``==`` lazily, so a node cannot intern them
+    directly; this holder compares by identity and tokenizes by the key.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __dask_tokenize__(self):
+        return ("delayed", self.value.key)
+
+    def __reduce__(self):
+        return (DelayedRef, (self.value,))
+
+
+def _check_block(x, shape, dtype):
+    x = np.asanyarray(x) if not hasattr(x, "shape") else x
+    if tuple(x.shape) != tuple(shape):
+        raise ValueError(f"from_delayed: the delayed value has shape {tuple(x.shape)}, expected {tuple(shape)}")
+    return x
+
+
+class FromDelayed(ArrayNode):
+    """One block computed by a dask Delayed; its graph is merged into the lowered graph."""
+
+    _fields = ("value", "dims_", "dtype_")
+    op_name = "from-value"
+
+    def _array_props(self):
+        return self.dims_, self.dtype_
+
+    def block_dependencies(self, idx):
+        return ()
+
+    def block_task(self, key, idx):
+        d = self.value.value
+        graph = convert_legacy_graph(dict(d.__dask_graph__()))
+        graph[key] = Task(key, _check_block, TaskRef(d.key), self.shape, self.dtype)
+        return graph
+
+    def label(self):
+        return f"from-delayed({self.value.value.key})"
+
+
+class NpyStack(Blockwise):
+    """Blocks loaded from ``dirname/<i>.npy`` (one file per block along ``axis``)."""
+
+    _fields = ("dirname", "dims_", "dtype_", "axis", "mmap_mode")
+    op_name = "from-npy-stack"
+    bw_inputs = ()
+    bw_has_arg = True
+
+    def _array_props(self):
+        return self.dims_, self.dtype_
+
+    def _extra_props(self, dims):
+        return {"bw_func": _NpyLoad(self.mmap_mode)}
+
+    def bw_block_arg(self, idx):
+        return os.path.join(self.dirname, f"{idx[self.axis]}.npy")
+
+
+class _NpyLoad:
+    __slots__ = ("mmap_mode",)
+    __name__ = "load-npy"
+
+    def __init__(self, mmap_mode):
+        self.mmap_mode = mmap_mode
+
+    def __call__(self, path):
+        return np.load(path, mmap_mode=self.mmap_mode)
+
+    def __reduce__(self):
+        return (_NpyLoad, (self.mmap_mode,))
