@@ -69,5 +69,7 @@ from hlq.array.editing import *  # noqa: F401,F403
 from hlq.array.statistics import *  # noqa: F401,F403
 from hlq.array.block_ops import *  # noqa: F401,F403
 from hlq.array.constants import *  # noqa: F401,F403
+from hlq.array import reductions
+from hlq.array.reductions import reduction
 __all__ += [*_mathfuncs.__all__, *_index_tricks.__all__, *_editing.__all__, *_statistics.__all__,
-            *_block_ops.__all__, *_constants.__all__]
+            *_block_ops.__all__, *_constants.__all__, "reductions", "reduction"]

@@ -128,8 +128,21 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         return x
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if method != "__call__" or kwargs.get("out") is not None:
+        out = kwargs.get("out")
+        if out is not None:  # like dask: an hlq ``out`` is rebound to the result
+            out = out[0] if isinstance(out, tuple) and len(out) == 1 else out
+            if not isinstance(out, Array):
+                return NotImplemented
+            kwargs["out"] = out
+        if method == "outer" and ufunc.nout == 1 and len(inputs) == 2 and out is None:
+            a, b = asarray(inputs[0]), asarray(inputs[1])
+            return elemwise(ufunc, a[(Ellipsis,) + (None,) * b.ndim], b, **kwargs)
+        if method != "__call__":
             return NotImplemented
+        if ufunc.nout == 2 and out is None and not kwargs:
+            from hlq.array.mathfuncs import _two_outputs
+
+            return _two_outputs(ufunc, *inputs)
         if ufunc.nout != 1:
             return NotImplemented
         if ufunc is np.matmul:
@@ -625,6 +638,13 @@ def _rechunk_node(node: ArrayNode, dims) -> ArrayNode:
 
 def elemwise(op, *args, dtype=None, **kwargs):
     """Apply ``op`` elementwise with numpy broadcasting (``dask.array.elemwise``)."""
+    out, where = kwargs.pop("out", None), kwargs.pop("where", True)
+    if out is not None or where is not True:
+        return _elemwise_out_where(op, args, dtype, kwargs, out, where)
+    if dtype is not None and isinstance(op, np.ufunc):
+        # numpy's ``dtype=``: the computed blocks must have the declared dtype
+        natural = elemwise(op, *args, **kwargs)
+        return natural if natural.dtype == np.dtype(dtype) else natural.astype(dtype)
     operands = [_as_operand(a) for a in args]
     nodes = [o for o in operands if isinstance(o, ArrayNode)]
     shapes = [o.shape for o in operands if isinstance(o, (ArrayNode, np.ndarray))]
@@ -661,6 +681,32 @@ def elemwise(op, *args, dtype=None, **kwargs):
             final.append(o)
     kw = tuple(sorted(kwargs.items())) if kwargs else None
     return Array(Elemwise(op, tuple(final), dtype, kw))
+
+
+def _elemwise_out_where(op, args, dtype, kwargs, out, where):
+    """``elemwise`` with numpy's ``where=`` (masked positions keep ``out``) and dask's ``out=`` (rebound)."""
+    if isinstance(out, tuple):
+        if len(out) != 1:
+            raise NotImplementedError("out= with several arrays is not supported by hlq.array")
+        out = out[0]
+    if out is not None and not isinstance(out, Array):
+        raise NotImplementedError(
+            f"The out parameter is not fully supported. Received type {type(out).__name__}, expected an hlq Array")
+    res = elemwise(op, *args, dtype=dtype, **kwargs)
+    if where is not True:
+        from hlq.array.routines import where as _where
+
+        res = _where(where, res, out if out is not None else np.zeros((), dtype=res.dtype))
+    if out is None:
+        return res
+    if res.shape != out.shape:
+        raise ValueError(f"Mismatched shapes between result and out parameter. out={out.shape}, result={res.shape}")
+    if res.dtype != out.dtype:
+        if not np.can_cast(res.dtype, out.dtype, casting="same_kind"):
+            raise TypeError(f"Cannot cast ufunc output from {res.dtype!r} to {out.dtype!r} with casting rule 'same_kind'")
+        res = res.astype(out.dtype)
+    out._node, out._opt_cache = res._node, None
+    return out
 
 
 def rechunk(x: Array, chunks="auto", threshold=None, block_size_limit=None, balance=False, method=None):

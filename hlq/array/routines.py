@@ -148,6 +148,14 @@ def map_blocks(func, *args, name=None, token=None, dtype=None, chunks=None, drop
     if not arrays:
         raise ValueError("map_blocks needs at least one hlq Array argument")
     ndim = builtins_max(a.ndim for a in arrays)
+    if drop_axis is not None:  # like dask: func sees the dropped axes whole (one chunk)
+        drops = [drop_axis] if isinstance(drop_axis, (numbers.Integral, np.integer)) else list(drop_axis)
+        drops = [validate_axis(d, ndim)[0] for d in drops]
+        args = tuple(
+            a.rechunk({d - (ndim - a.ndim): -1 for d in drops if d >= ndim - a.ndim}) if isinstance(a, Array) else a
+            for a in args
+        )
+        arrays = [a for a in args if isinstance(a, Array)]
     out_shape = np.broadcast_shapes(*(a.shape for a in arrays))
     dims = unify_dims([a._node for a in arrays], out_shape)
     operands = []
