@@ -261,3 +261,19 @@ def test_to_hdf5_roundtrip(tmp_path):
     with h5py.File(fn, "r") as f:
         np.testing.assert_array_equal(f["/x"][:], np.arange(16).reshape(4, 4))
         np.testing.assert_array_equal(f["/y"][:], np.arange(16).reshape(4, 4) + 1)
+
+
+# ------------------------------------------------------------------ distributed
+def test_io_roundtrips_on_a_distributed_cluster(tmp_path):
+    """to_zarr / from_zarr / npy stacks with the plan shipped to worker processes."""
+    distributed = pytest.importorskip("distributed")
+    x = da.random.default_rng(0).normal(size=(20, 20), chunks=(5, 5))
+    expected = x.compute(scheduler="sync")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=":0") as c, \
+            distributed.Client(c):
+        x.to_zarr(str(tmp_path / "x.zarr"))
+        y = da.from_zarr(str(tmp_path / "x.zarr"))
+        np.testing.assert_array_equal(y[3:7].compute(), expected[3:7])
+        da.to_npy_stack(str(tmp_path / "s"), x + 1, axis=0)
+        np.testing.assert_array_equal(da.from_npy_stack(str(tmp_path / "s")).compute(), expected + 1)
+    np.testing.assert_array_equal(da.from_zarr(str(tmp_path / "x.zarr")).compute(scheduler="sync"), expected)

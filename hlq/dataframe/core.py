@@ -25,10 +25,13 @@ import pandas as pd
 from hlq.lower.collection import HlqCollection
 from hlq.dataframe.nodes.base import FrameNode
 from hlq.dataframe.nodes.colexpr import BINARY
+from hlq.dataframe.nodes.colexpr import columns_of as _columns_of
 from hlq.dataframe.nodes.ops import (
     Assign, AssignFrom, Binary, Rename, WithScalar, Filter, FilterBy, Head, MapPartitions, MetaBox, Project, SeriesExpr,
 )
 from hlq.dataframe.nodes.reduction import GroupbyAgg, Len, Reduce
+from hlq.dataframe import elementwise as _ew
+from hlq.dataframe import reductions as _red
 
 __all__ = ["DataFrame", "Series", "Scalar", "new_collection", "map_partitions"]
 
@@ -99,6 +102,42 @@ class _Frame(HlqCollection):
 
     def var(self, ddof=1, split_every=None):
         return self._reduce("var", ddof, split_every)
+
+    def prod(self, split_every=None):
+        return self._reduce("prod", split_every=split_every)
+
+    product = prod
+
+    def any(self, split_every=None):
+        return self._reduce("any", split_every=split_every)
+
+    def all(self, split_every=None):
+        return self._reduce("all", split_every=split_every)
+
+    @property
+    def size(self):
+        """Number of elements (rows times columns), a lazy Scalar."""
+        return self._reduce("size")
+
+    # ------------------------------------ tree aggregations (hlq/dataframe/reductions.py)
+    def nunique(self, dropna=True, split_every=None):
+        return _red.nunique(self, dropna, split_every)
+
+    def quantile(self, q=0.5, numeric_only=False, split_every=None):
+        """Approximate quantiles like dask (exact for small data; see hlq.dataframe.reductions)."""
+        return _red.quantile(self, q, numeric_only, split_every)
+
+    def describe(self, percentiles=None, split_every=None):
+        return _red.describe(self, percentiles, split_every)
+
+    def idxmin(self, skipna=True, split_every=None):
+        return _red.idxminmax(self, "idxmin", skipna, split_every)
+
+    def idxmax(self, skipna=True, split_every=None):
+        return _red.idxminmax(self, "idxmax", skipna, split_every)
+
+    def drop_duplicates(self, subset=None, keep="first", ignore_index=False, split_every=None):
+        return _red.drop_duplicates(self, subset, keep, ignore_index, split_every)
 
     # --------------------------------------------------------------- others
     def head(self, n=5, npartitions=1, compute=True):
@@ -378,6 +417,8 @@ class Series(_Frame):
         return self._unary("notna")
 
     def fillna(self, value):
+        if isinstance(value, Series):  # an aligned Series (e.g. another column)
+            return _ew.series_call(self, "fillna", value)
         if not _is_scalar(value):
             raise TypeError("fillna supports scalar values")
         return self._unary("fillna", value)
@@ -394,8 +435,67 @@ class Series(_Frame):
     def to_frame(self, name=None):
         return self.map_partitions(pd.Series.to_frame, *(() if name is None else (name,)))
 
-    def groupby(self, by):
-        raise NotImplementedError("Series.groupby is not supported yet; use DataFrame.groupby")
+    def groupby(self, by, sort=True, dropna=True, **kwargs):
+        """``s.groupby(by)``: ``by`` a Series aligned with ``s`` (or a list of them)."""
+        from hlq.dataframe.groupby import series_groupby
+
+        return series_groupby(self, by, sort=sort, dropna=dropna, **kwargs)
+
+    def value_counts(self, sort=True, ascending=False, dropna=True, normalize=False, split_every=None):
+        return _red.value_counts(self, sort, ascending, normalize, dropna, split_every)
+
+    def unique(self, split_every=None):
+        return _red.unique(self, split_every)
+
+    def mode(self, dropna=True, split_every=None):
+        return _red.mode(self, dropna, split_every)
+
+    # ------------------------------------ element-wise (hlq/dataframe/elementwise.py, accessors.py)
+    def where(self, cond, other=np.nan):
+        return _ew.where(self, cond, other)
+
+    def mask(self, cond, other=np.nan):
+        return _ew.mask(self, cond, other)
+
+    def clip(self, lower=None, upper=None):
+        return _ew.clip(self, lower, upper)
+
+    def round(self, decimals=0):
+        return _ew.series_call(self, "round", args=(decimals,))
+
+    def isin(self, values):
+        return _ew.isin(self, values)
+
+    def between(self, left, right, inclusive="both"):
+        return _ew.between(self, left, right, inclusive)
+
+    def replace(self, to_replace=None, value=None, regex=False):
+        kw = {"regex": regex} if value is None else {"value": value, "regex": regex}
+        return _ew.series_call(self, "replace", args=(to_replace,), kwargs=kw)
+
+    def map(self, arg, na_action=None, meta=None):
+        return _ew.map_values(self, arg, na_action, meta)
+
+    def apply(self, func, args=(), meta=None, **kwds):
+        return _ew.apply_values(self, func, args, meta, **kwds)
+
+    @property
+    def str(self):
+        from hlq.dataframe.accessors import StringAccessor
+
+        return StringAccessor(self)
+
+    @property
+    def dt(self):
+        from hlq.dataframe.accessors import DatetimeAccessor
+
+        return DatetimeAccessor(self)
+
+    @property
+    def cat(self):
+        from hlq.dataframe.accessors import CategoricalAccessor
+
+        return CategoricalAccessor(self)
 
 
 _LOGICAL = {"and": "and_", "or": "or_"}
@@ -475,9 +575,15 @@ class DataFrame(_Frame):
 
     def assign(self, **kwargs):
         out = self
+        assigned = set()
         for name, value in kwargs.items():
             if callable(value) and not isinstance(value, _Frame):
                 value = value(out)
+            if (isinstance(value, Series) and isinstance(value._node, SeriesExpr) and out is not self
+                    and value._node.child is self._node and not (_columns_of(value._node.expr) & assigned)):
+                # an expression over the original frame whose columns are not reassigned yet
+                value = Series(SeriesExpr(out._node, value._node.expr, value._node.sname))
+            assigned.add(name)
             if isinstance(value, Series) and not (
                 isinstance(value._node, SeriesExpr) and value._node.child is out._node
             ):
@@ -527,6 +633,8 @@ class DataFrame(_Frame):
         return self._columnwise(lambda c: ("astype", ("col", c), dt))
 
     def fillna(self, value):
+        if isinstance(value, pd.Series):
+            value = value.to_dict()
         if isinstance(value, dict):
             pairs = tuple((c, ("fillna", ("col", c), v)) for c, v in value.items())
             for c in value:
@@ -590,12 +698,36 @@ class DataFrame(_Frame):
     def __invert__(self):
         return self._columnwise(lambda c: ("invert", ("col", c)))
 
-    def groupby(self, by, sort=True):
-        by = (by,) if not isinstance(by, (list, tuple)) else tuple(by)
-        for b in by:
-            if b not in self._node.dtype_map:
-                raise KeyError(f"groupby key {b!r} not found; columns are {list(self._node.columns)}")
-        return GroupBy(self, by)
+    # ------------------------------------ element-wise (hlq/dataframe/elementwise.py)
+    def where(self, cond, other=np.nan):
+        return _ew.frame_where(self, cond, other, "where")
+
+    def mask(self, cond, other=np.nan):
+        return _ew.frame_where(self, cond, other, "mask")
+
+    def clip(self, lower=None, upper=None):
+        return _ew.frame_clip(self, lower, upper)
+
+    def abs(self):
+        return _ew.frame_call(self, "abs")
+
+    def round(self, decimals=0):
+        return _ew.frame_round(self, decimals)
+
+    def isin(self, values):
+        return _ew.frame_isin(self, values)
+
+    def replace(self, to_replace=None, value=None, regex=False):
+        return _ew.frame_replace(self, to_replace, value, regex)
+
+    def apply(self, func, axis=0, args=(), meta=None, columns=None, **kwds):
+        return _ew.frame_apply(self, func, axis, args, meta, columns, **kwds)
+
+    def groupby(self, by, sort=True, dropna=True, as_index=True, **kwargs):
+        """Group by columns or aligned Series (see :mod:`hlq.dataframe.groupby`)."""
+        from hlq.dataframe.groupby import frame_groupby
+
+        return frame_groupby(self, by, sort=sort, dropna=dropna, as_index=as_index, **kwargs)
 
 
 def _rename(df, mapping):

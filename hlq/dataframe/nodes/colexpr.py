@@ -3,7 +3,8 @@
 A column expression is a tuple: ``("col", name)``, ``("lit", value)``,
 ``(op, a, b)`` for a binary operator, ``(op, a)`` for a unary one,
 ``("and", (a, b, ...))`` / ``("or", (...))`` (n-ary, so merged filter chains
-stay flat), ``("astype", a, dtype)``, ``("fillna", a, value)``.  Series built
+stay flat), ``("astype", a, dtype)``, ``("fillna", a, value)``, and
+``("call", Call, (a, ...))`` for pandas methods (:mod:`hlq.dataframe.nodes.calls`).  Series built
 from one frame (``df.x * 2 + df.y``) are kept as one such tree over that
 frame, so filters and assigns name the columns they read and rules can move
 them (projection, predicate pushdown into parquet) without running pandas.
@@ -54,6 +55,8 @@ def columns_of(e) -> set:
             continue
         elif tag in NARY:
             stack.extend(x[1])
+        elif tag == "call":
+            stack.extend(x[2])
         elif tag in ("astype", "fillna"):
             stack.append(x[1])
         else:
@@ -112,6 +115,8 @@ def evaluate(e, df):
         for t in terms[1:]:
             acc = f(acc, evaluate(t, df))
         return acc
+    if tag == "call":
+        return e[1](*[evaluate(t, df) for t in e[2]])
     if tag == "astype":
         return evaluate(e[1], df).astype(e[2])
     if tag == "fillna":
@@ -170,6 +175,8 @@ def expr_dtype(e, dtypes: dict):
                 if not isinstance(d, (bool, int)):
                     raise TypeError(f"logical {SYMBOL[tag]} needs boolean operands, got {d}")
         return np.dtype(bool) if all(isinstance(d, np.dtype) or isinstance(d, bool) for d in ds) else pd.BooleanDtype()
+    if tag == "call":
+        return e[1].result_dtype(e[2], [expr_dtype(t, dtypes) for t in e[2]])
     if tag == "astype":
         return pd.api.types.pandas_dtype(e[2])
     if tag == "fillna":
@@ -217,6 +224,8 @@ def rename_columns(e, mapping: dict):
         return e
     if tag in NARY:
         return (tag, tuple(rename_columns(t, mapping) for t in e[1]))
+    if tag == "call":
+        return (tag, e[1], tuple(rename_columns(t, mapping) for t in e[2]))
     if tag in ("astype", "fillna"):
         return (tag, rename_columns(e[1], mapping), e[2])
     return (tag, *(rename_columns(x, mapping) for x in e[1:]))
@@ -230,6 +239,8 @@ def to_text(e) -> str:
         return repr(e[1])
     if tag in NARY:
         return "(" + f" {SYMBOL[tag]} ".join(to_text(t) for t in e[1]) + ")"
+    if tag == "call":
+        return e[1].text([to_text(t) for t in e[2]])
     if tag in ("astype", "fillna"):
         return f"{tag}({to_text(e[1])}, {e[2]!r})"
     if tag in UNARY:

@@ -21,10 +21,10 @@ from dask._task_spec import Task, TaskRef
 from hlq.dataframe.nodes.base import FrameNode
 
 __all__ = ["Reduce", "ReducePartial", "ReduceCombine", "Len", "GroupbyAgg", "GroupbyPartial", "GroupbyCombine",
-           "REDUCTIONS"]
+           "GroupbyBucketCombine", "TreeAgg", "TreePartial", "TreeCombine", "Fn", "REDUCTIONS"]
 
-REDUCTIONS = ("sum", "mean", "min", "max", "count", "std", "var", "len")
-_NEEDS_NUMERIC = {"sum", "mean", "std", "var"}
+REDUCTIONS = ("sum", "mean", "min", "max", "count", "std", "var", "len", "prod", "any", "all", "size")
+_NEEDS_NUMERIC = {"sum", "mean", "std", "var", "prod"}
 
 
 def _numeric(dt):
@@ -32,7 +32,11 @@ def _numeric(dt):
 
 
 def reduction_dtype(how, dt):
-    if how in ("count", "len"):
+    if how in ("count", "len", "size"):
+        return np.dtype("int64")
+    if how in ("any", "all"):
+        return np.dtype(bool)
+    if how == "prod" and getattr(dt, "kind", "") == "b":
         return np.dtype("int64")
     if how in ("mean", "std", "var"):
         return np.dtype("float64")
@@ -58,7 +62,7 @@ class Reduce(FrameNode):
             for col, dt in zip(c.columns, c.dtypes):
                 if not _numeric(dt):
                     raise TypeError(f"{self.how} needs numeric data; column {col!r} has dtype {dt}")
-        if self.how == "len":
+        if self.how in ("len", "size"):
             return {"kind": "scalar", "columns": (None,), "dtypes": (np.dtype("int64"),), "divisions": (None, None)}
         dts = [reduction_dtype(self.how, d) for d in c.dtypes]
         if c.kind == "series":
@@ -92,6 +96,8 @@ class Len(Reduce):
 def partial_state(df, how):
     if how == "len":
         return {"n": len(df)}
+    if how == "size":
+        return {"n": int(df.size)}
     if isinstance(df, pd.Series):
         df = df.to_frame()
     if how == "sum":
@@ -102,6 +108,10 @@ def partial_state(df, how):
         return {"m": df.min()}
     if how == "max":
         return {"m": df.max()}
+    if how == "prod":
+        return {"p": df.prod()}
+    if how in ("any", "all"):
+        return {"m": df.any() if how == "any" else df.all()}
     if how == "mean":
         return {"s": df.sum(), "n": df.count()}
     # var/std: count, mean, sum of squared deviations
@@ -112,8 +122,16 @@ def partial_state(df, how):
 
 
 def combine_states(states, how):
-    if how == "len":
+    if how in ("len", "size"):
         return {"n": sum(s["n"] for s in states)}
+    if how == "prod":
+        acc = states[0]["p"]
+        for s in states[1:]:
+            acc = acc * s["p"]
+        return {"p": acc}
+    if how in ("any", "all"):
+        frame = pd.concat([s["m"] for s in states], axis=1)
+        return {"m": frame.any(axis=1) if how == "any" else frame.all(axis=1)}
     if how in ("sum", "count", "mean"):
         out = {}
         for k in states[0]:
@@ -144,9 +162,13 @@ def _merge_moments(a, b):
 
 
 def aggregate_state(state, how, ddof, scalar, dtype):
-    if how == "len":
+    if how in ("len", "size"):
         return state["n"]
-    if how in ("sum", "count"):
+    if how == "prod":
+        r = state["p"]
+    elif how in ("any", "all"):
+        r = state["m"]
+    elif how in ("sum", "count"):
         r = state["s" if how == "sum" else "n"]
     elif how in ("min", "max"):
         r = state["m"]
@@ -232,17 +254,23 @@ def _combine_final(how, ddof, scalar, dtype, *states):
 
 # ------------------------------------------------------------------ groupby
 _PARTIALS = {"sum": ("sum",), "count": ("count",), "mean": ("sum", "count"), "min": ("min",), "max": ("max",),
-             "size": ("size",)}
-_COMBINE = {"sum": "sum", "count": "sum", "min": "min", "max": "max", "size": "sum"}
+             "size": ("size",), "prod": ("prod",), "first": ("first",), "last": ("last",),
+             "var": ("sum", "count", "sumsq"), "std": ("sum", "count", "sumsq"), "nunique": ("uniq",)}
+_COMBINE = {"sum": "sum", "count": "sum", "min": "min", "max": "max", "size": "sum", "prod": "prod",
+            "first": "first", "last": "last", "sumsq": "sum"}
+_GB_NUMERIC = {"sum", "mean", "var", "std", "prod"}
 
 
 class GroupbyAgg(FrameNode):
     """``df.groupby(by).agg(spec)``; ``spec`` is a tuple of ``(column, how)``; ``shape`` says how the
-    result is laid out: ``"flat"`` (one column per entry), ``"multi"`` (MultiIndex columns) or
-    ``"series"`` (a single series)."""
+    result is laid out: ``"flat"`` (one column per entry), ``"multi"`` (MultiIndex columns),
+    ``"series"`` (a single series) or ``("named", names)`` (named aggregation: one column per name).
+    ``dropna`` drops groups with a null key, ``sort`` sorts the groups, ``split_out`` > 1 gives that
+    many output partitions (groups assigned by a hash of the key), ``as_index=False`` turns the
+    keys into columns."""
 
-    _fields = ("child", "by", "spec", "shape", "split_every")
-    _defaults = {"split_every": 8}
+    _fields = ("child", "by", "spec", "shape", "split_every", "dropna", "sort", "split_out", "as_index")
+    _defaults = {"split_every": 8, "dropna": True, "sort": True, "split_out": 1, "as_index": True}
     op_name = "groupby-agg"
 
     def _props(self):
@@ -256,67 +284,112 @@ class GroupbyAgg(FrameNode):
                 raise ValueError(f"unsupported groupby aggregation {how!r}; supported: {sorted(_PARTIALS)}")
             if how != "size" and col not in dm:
                 raise KeyError(f"column {col!r} not found; columns are {list(c.columns)}")
-            if how in ("sum", "mean") and not _numeric(dm[col]):
+            if how in _GB_NUMERIC and not _numeric(dm[col]):
                 raise TypeError(f"groupby {how} needs numeric data; column {col!r} has dtype {dm[col]}")
-        meta = _gb_final(_gb_combine([_gb_partial(c.meta, self.by, self.spec)], self.by, self.spec),
-                         self.by, self.spec, self.shape)
+        if int(self.split_out) < 1:
+            raise ValueError(f"split_out must be >= 1, got {self.split_out}")
+        meta = _gb_final(_gb_combine([_gb_partial(c.meta, self.by, self.spec, self.dropna)], self.by, self.spec,
+                                     self.dropna),
+                         self.by, self.spec, self.shape, self.sort, self.as_index)
+        div = (None,) * (int(self.split_out) + 1)
         if isinstance(meta, pd.Series):
-            return {"kind": "series", "columns": (meta.name,), "dtypes": (meta.dtype,), "divisions": (None, None)}
-        return {"kind": "frame", "columns": tuple(meta.columns), "dtypes": tuple(meta.dtypes),
-                "divisions": (None, None)}
+            return {"kind": "series", "columns": (meta.name,), "dtypes": (meta.dtype,), "divisions": div}
+        return {"kind": "frame", "columns": tuple(meta.columns), "dtypes": tuple(meta.dtypes), "divisions": div}
+
+    def output_names(self):
+        """The result column of each ``spec`` entry (for projections of the result)."""
+        if isinstance(self.shape, tuple):
+            return tuple(self.shape[1])
+        if self.shape == "multi":
+            return tuple(self.spec)
+        return tuple("size" if h == "size" else c for c, h in self.spec)
 
     def label(self):
-        return f"groupby({', '.join(map(str, self.by))}).agg({', '.join(f'{c}:{h}' for c, h in self.spec)})"
+        extra = "" if int(self.split_out) == 1 else f", split_out={self.split_out}"
+        return f"groupby({', '.join(map(str, self.by))}).agg({', '.join(f'{c}:{h}' for c, h in self.spec)}{extra})"
 
 
 def _stat_name(col, stat):
     return f"{col}|{stat}"
 
 
-def _gb_partial(df, by, spec):
-    g = df.groupby(list(by), sort=False, observed=True)
+def _uniq_set(s):
+    return frozenset(s.dropna().tolist())
+
+
+def _union_sets(s):
+    return frozenset().union(*s)
+
+
+def _gb_partial(df, by, spec, dropna=True):
+    g = df.groupby(list(by), sort=False, observed=True, dropna=dropna)
     cols = {}
     for col, how in spec:
         for stat in _PARTIALS[how]:
             name = _stat_name(col, stat)
             if name in cols:
                 continue
-            cols[name] = g.size() if stat == "size" else getattr(g[col], stat)()
+            if stat == "size":
+                cols[name] = g.size()
+            elif stat == "sumsq":
+                sq = df[col].astype("float64") ** 2
+                cols[name] = sq.groupby([df[b] for b in by], sort=False, observed=True, dropna=dropna).sum()
+            elif stat == "uniq":
+                cols[name] = g[col].agg(_uniq_set) if len(df) else pd.Series([], dtype=object, index=g.size().index)
+            else:
+                cols[name] = getattr(g[col], stat)()
     return pd.DataFrame(cols)
 
 
-def _gb_combine(parts, by, spec):
+def _gb_combine(parts, by, spec, dropna=True):
     df = pd.concat(parts) if len(parts) > 1 else parts[0]
     aggs = {}
     for col, how in spec:
         for stat in _PARTIALS[how]:
-            aggs[_stat_name(col, stat)] = _COMBINE[stat] if stat in _COMBINE else stat
-    return df.groupby(level=list(range(len(by))), sort=False).agg(aggs)
+            aggs[_stat_name(col, stat)] = _union_sets if stat == "uniq" else _COMBINE[stat]
+    if len(df) == 0:
+        return df
+    return df.groupby(level=list(range(len(by))), sort=False, dropna=dropna).agg(aggs)
 
 
-def _gb_final(df, by, spec, shape):
+def _gb_final(df, by, spec, shape, sort=True, as_index=True):
     out = {}
     for col, how in spec:
         if how == "mean":
             v = df[_stat_name(col, "sum")] / df[_stat_name(col, "count")]
+        elif how in ("var", "std"):
+            n = df[_stat_name(col, "count")].astype("float64")
+            s = df[_stat_name(col, "sum")].astype("float64")
+            with np.errstate(all="ignore"):
+                v = ((df[_stat_name(col, "sumsq")] - s * s / n) / (n - 1)).clip(lower=0)
+            v = v.where(n > 1)
+            if how == "std":
+                v = np.sqrt(v)
+        elif how == "nunique":
+            v = df[_stat_name(col, "uniq")].map(len).astype("int64")
         else:
             v = df[_stat_name(col, _PARTIALS[how][0])]
         out[(col, how)] = v
-    df = df.sort_index()
+    if sort:
+        df = df.sort_index()
     res = pd.DataFrame({k: v.loc[df.index] for k, v in out.items()}, index=df.index)
-    if shape == "multi":
+    if isinstance(shape, tuple):
+        res.columns = list(shape[1])
+    elif shape == "multi":
         res.columns = pd.MultiIndex.from_tuples(list(out))
     else:
         res.columns = [c if h != "size" else "size" for c, h in out]
     if shape == "series":
         s = res.iloc[:, 0]
         col, how = spec[0]
-        return s.rename(None if how == "size" else col)
-    return res
+        s = s.rename(None if how == "size" else col)
+        return s.reset_index() if not as_index else s
+    return res.reset_index() if not as_index else res
 
 
 class GroupbyPartial(FrameNode):
-    _fields = ("child", "by", "spec")
+    _fields = ("child", "by", "spec", "dropna")
+    _defaults = {"dropna": True}
     op_name = "groupby-partial"
     is_blockwise = True
 
@@ -324,24 +397,28 @@ class GroupbyPartial(FrameNode):
         return {"kind": "state", "columns": (None,), "dtypes": (None,), "divisions": self.child.divisions}
 
     def _extra_props(self):
-        return {"bw_inputs": ((self.child, (0,)),), "bw_func": _GbPartial(self.by, self.spec)}
+        return {"bw_inputs": ((self.child, (0,)),), "bw_func": _GbPartial(self.by, self.spec, self.dropna)}
 
 
 class _GbPartial:
-    __slots__ = ("by", "spec")
+    __slots__ = ("by", "spec", "dropna")
 
-    def __init__(self, by, spec):
-        self.by, self.spec = by, spec
+    def __init__(self, by, spec, dropna=True):
+        self.by, self.spec, self.dropna = by, spec, dropna
 
     def __call__(self, df):
-        return _gb_partial(df, self.by, self.spec)
+        return _gb_partial(df, self.by, self.spec, self.dropna)
 
     def __reduce__(self):
-        return (_GbPartial, (self.by, self.spec))
+        return (_GbPartial, (self.by, self.spec, self.dropna))
 
 
 class GroupbyCombine(FrameNode):
-    _fields = ("child", "by", "spec", "shape", "split", "final", "out_kind", "out_columns", "out_dtypes")
+    """Combine groups of ``split`` partial results; with ``final``, also finish (``opts``:
+    ``(dropna, sort, as_index)``)."""
+
+    _fields = ("child", "by", "spec", "shape", "split", "final", "out_kind", "out_columns", "out_dtypes", "opts")
+    _defaults = {"opts": (True, True, True)}
     op_name = "groupby-combine"
 
     def _props(self):
@@ -356,12 +433,183 @@ class GroupbyCombine(FrameNode):
 
     def block_task(self, key, idx):
         refs = [TaskRef((c.name, i)) for c, (i,) in self.block_dependencies(idx)]
-        return Task(key, _gb_combine_task, self.by, self.spec, self.shape if self.final else None, *refs)
+        return Task(key, _gb_combine_task, self.by, self.spec, self.shape if self.final else None, self.opts,
+                    *refs)
 
     def label(self):
         return f"groupby-{'aggregate' if self.final else 'combine'}(split={self.split})"
 
 
-def _gb_combine_task(by, spec, shape, *parts):
-    df = _gb_combine(list(parts), by, spec)
-    return df if shape is None else _gb_final(df, by, spec, shape)
+def _gb_combine_task(by, spec, shape, opts, *parts):
+    dropna, sort, as_index = opts
+    df = _gb_combine(list(parts), by, spec, dropna)
+    return df if shape is None else _gb_final(df, by, spec, shape, sort, as_index)
+
+
+class GroupbyBucketCombine(FrameNode):
+    """``split_out``: combine partial results per hash bucket of the group key.
+
+    Block ``g * nbuckets + b`` combines bucket ``b`` of the ``g``-th group of
+    ``split`` input blocks; at the first level (``first``) the inputs are
+    whole partials and the task keeps only the rows of its bucket.  The final
+    level has ``nbuckets`` blocks, one output partition each.
+    """
+
+    _fields = ("child", "by", "spec", "shape", "split", "final", "nbuckets", "first", "out_kind", "out_columns",
+               "out_dtypes", "opts")
+    op_name = "groupby-bucket-combine"
+
+    def _groups_in(self):
+        c = self.child.npartitions
+        return c if self.first else c // self.nbuckets
+
+    def _props(self):
+        g = -(-self._groups_in() // self.split)
+        return {"kind": self.out_kind if self.final else "state", "columns": self.out_columns,
+                "dtypes": self.out_dtypes, "divisions": (None,) * (g * self.nbuckets + 1)}
+
+    def block_dependencies(self, idx):
+        c = self.child
+        g, b = divmod(idx[0], self.nbuckets)
+        lo = g * self.split
+        ins = range(lo, min(lo + self.split, self._groups_in()))
+        if self.first:
+            return [(c, (i,)) for i in ins]
+        return [(c, (i * self.nbuckets + b,)) for i in ins]
+
+    def block_task(self, key, idx):
+        refs = [TaskRef((c.name, i)) for c, (i,) in self.block_dependencies(idx)]
+        b = idx[0] % self.nbuckets
+        return Task(key, _gb_bucket_task, self.by, self.spec, self.shape if self.final else None, self.opts,
+                    self.nbuckets if self.first else None, b, *refs)
+
+    def label(self):
+        return f"groupby-bucket-{'aggregate' if self.final else 'combine'}(buckets={self.nbuckets})"
+
+
+def _bucket_rows(df, nbuckets, b):
+    if len(df) == 0:
+        return df
+    h = pd.util.hash_pandas_object(df.index, index=False).to_numpy() % nbuckets
+    return df[h == b]
+
+
+def _gb_bucket_task(by, spec, shape, opts, nbuckets, b, *parts):
+    if nbuckets is not None:
+        parts = [_bucket_rows(p, nbuckets, b) for p in parts]
+    return _gb_combine_task(by, spec, shape, opts, *parts)
+
+
+# ------------------------------------------------- generic tree aggregations
+class Fn:
+    """A picklable, hashable partial function ``func(x, *args)`` (compared by token)."""
+
+    __slots__ = ("func", "args", "_key")
+
+    def __init__(self, func, *args):
+        from dask.base import tokenize
+
+        self.func, self.args = func, args
+        self._key = tokenize(func, args)
+
+    def __call__(self, x):
+        return self.func(x, *self.args)
+
+    def __eq__(self, other):
+        return isinstance(other, Fn) and other._key == self._key
+
+    def __hash__(self):
+        return hash(self._key)
+
+    def __dask_tokenize__(self):
+        return ("fn", self._key)
+
+    def __reduce__(self):
+        return (Fn, (self.func, *self.args))
+
+    def __repr__(self):
+        return getattr(self.func, "__name__", "fn")
+
+
+class TreeAgg(FrameNode):
+    """A whole-collection aggregation ``final_fn(combine([chunk(part) ...]))`` (one output partition).
+
+    ``chunk`` maps a partition to a state, ``combine`` a list of states to one
+    state (it must be associative: it runs as a tree of ``split_every`` inputs
+    per task), ``final_fn`` a state to the result.  ``meta_`` (a
+    :class:`~hlq.dataframe.nodes.ops.MetaBox`) holds the result's empty pandas
+    object, or a numpy dtype for a scalar.  ``columnwise`` says each result
+    column depends only on the same input column (so a projection of the result
+    can move to the input).
+    """
+
+    _fields = ("child", "chunk", "combine", "final_fn", "meta_", "split_every", "columnwise", "tag")
+    _defaults = {"split_every": 8, "columnwise": False, "tag": "aggregate"}
+    op_name = "tree-agg"
+
+    def _props(self):
+        m = self.meta_.value
+        if isinstance(m, pd.DataFrame):
+            return {"kind": "frame", "columns": tuple(m.columns), "dtypes": tuple(m.dtypes), "divisions": (None, None)}
+        if isinstance(m, pd.Series):
+            return {"kind": "series", "columns": (m.name,), "dtypes": (m.dtype,), "divisions": (None, None)}
+        return {"kind": "scalar", "columns": (None,), "dtypes": (np.dtype(m),), "divisions": (None, None)}
+
+    @property
+    def kind(self):
+        return self.__dict__.get("kind", "frame")
+
+    @property
+    def meta(self):
+        m = self.meta_.value
+        return m if isinstance(m, (pd.DataFrame, pd.Series)) else None
+
+    def label(self):
+        return f"{self.tag}(split_every={self.split_every})"
+
+
+class TreePartial(FrameNode):
+    """``chunk`` of every partition (blockwise: fuses with the partition's producer)."""
+
+    _fields = ("child", "chunk")
+    op_name = "tree-partial"
+    is_blockwise = True
+
+    def _props(self):
+        return {"kind": "state", "columns": (None,), "dtypes": (None,), "divisions": self.child.divisions}
+
+    def _extra_props(self):
+        return {"bw_inputs": ((self.child, (0,)),), "bw_func": self.chunk}
+
+
+class TreeCombine(FrameNode):
+    """``combine`` groups of ``split`` states; with ``final``, also ``final_fn`` (one block)."""
+
+    _fields = ("child", "combine", "final_fn", "split", "final", "out_kind", "out_columns", "out_dtypes")
+    op_name = "tree-combine"
+
+    def _props(self):
+        n = -(-self.child.npartitions // self.split)
+        return {"kind": self.out_kind if self.final else "state", "columns": self.out_columns,
+                "dtypes": self.out_dtypes, "divisions": (None,) * (n + 1)}
+
+    @property
+    def kind(self):
+        return self.__dict__.get("kind", "state")
+
+    def block_dependencies(self, idx):
+        c = self.child
+        lo = idx[0] * self.split
+        return [(c, (i,)) for i in range(lo, min(lo + self.split, c.npartitions))]
+
+    def block_task(self, key, idx):
+        refs = [TaskRef((c.name, i)) for c, (i,) in self.block_dependencies(idx)]
+        return Task(key, _tree_step, self.combine, self.final_fn if self.final else None, *refs)
+
+    def label(self):
+        return f"tree-{'aggregate' if self.final else 'combine'}(split={self.split})"
+
+
+def _tree_step(combine, finalize, *states):
+    state = combine(list(states))
+    return state if finalize is None else finalize(state)

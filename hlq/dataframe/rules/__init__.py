@@ -3,3 +3,4 @@
 from hlq.dataframe.rules import length, lower_reduction, predicate, projection  # noqa: F401
 from hlq.dataframe.rules import merge, shuffle, structure  # noqa: F401  (joins, sorts, partitions)
 from hlq.dataframe.rules import shared_reads  # noqa: F401
+from hlq.dataframe.rules import aggregate_projection  # noqa: F401  (through groupby/describe/drop_duplicates)

@@ -14,7 +14,8 @@
 from __future__ import annotations
 
 from hlq.dataframe.nodes.reduction import (
-    GroupbyAgg, GroupbyCombine, GroupbyPartial, Reduce, ReduceCombine, ReducePartial,
+    GroupbyAgg, GroupbyBucketCombine, GroupbyCombine, GroupbyPartial, Reduce, ReduceCombine, ReducePartial, TreeAgg, TreeCombine,
+    TreePartial,
 )
 from hlq.rules import Is, rule
 
@@ -35,10 +36,33 @@ def lower_frame_reduction(node):
 def lower_groupby(node):
     """groupby-agg(x) -> groupby-combine(...(groupby-partial(x)))"""
     split = max(2, int(node.split_every))
-    cur = GroupbyPartial(node.child, node.by, node.spec)
+    opts = (node.dropna, node.sort, node.as_index)
+    cur = GroupbyPartial(node.child, node.by, node.spec, node.dropna)
+    nb = int(node.split_out)
+    if nb > 1:  # per hash bucket of the key: one tree per bucket, nb output partitions
+        groups, first = cur.npartitions, True
+        while True:
+            final = groups <= split
+            cur = GroupbyBucketCombine(cur, node.by, node.spec, node.shape, split, final, nb, first,
+                                       node.kind, node.columns, node.dtypes, opts)
+            groups, first = -(-groups // split), False
+            if final:
+                return cur
     while True:
         final = cur.npartitions <= split
         cur = GroupbyCombine(cur, node.by, node.spec, node.shape, split, final,
-                             node.kind, node.columns, node.dtypes)
+                             node.kind, node.columns, node.dtypes, opts)
+        if final:
+            return cur
+
+
+@rule(Is(TreeAgg), phase="lower", excludable=False, tags=("lowering",))
+def lower_tree_aggregation(node):
+    """tree-agg(x) -> tree-combine(...(tree-partial(x))) (value_counts, nunique, quantile, describe, ...)"""
+    split = max(2, int(node.split_every))
+    cur = TreePartial(node.child, node.chunk)
+    while True:
+        final = cur.npartitions <= split
+        cur = TreeCombine(cur, node.combine, node.final_fn, split, final, node.kind, node.columns, node.dtypes)
         if final:
             return cur

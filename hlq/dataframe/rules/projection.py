@@ -100,7 +100,7 @@ def groupby_reads_its_columns(node):
     need = _ordered(x, set(node.by) | {c for c, h in node.spec if h != "size"})
     if need == x.columns:
         return None
-    return GroupbyAgg(Project(x, need), node.by, node.spec, node.shape, node.split_every)
+    return node.replace(child=Project(x, need))
 
 
 @rule(Is(Project, child=Is(Rename)), phase="pushdown", tags=("projection-pushdown",))

@@ -1,0 +1,121 @@
+"""``Series.str``, ``Series.dt`` and ``Series.cat``: pandas accessors as column expressions.
+
+An accessor checks the series dtype when it is created (``.str`` on integers
+raises pandas' ``AttributeError``, like dask).  Each member is looked up on the
+pandas accessor of the empty meta: a property (``dt.year``) or a method
+(``str.lower()``) becomes a ``("call", ...)`` column expression, so pushdown
+sees through it; metadata members (``cat.categories``, ``dt.tz``) are
+answered from the meta directly.
+
+>>> import pandas as pd
+>>> import hlq.dataframe as dd
+>>> pdf = pd.DataFrame({"s": [" Ab", "cd "], "t": pd.to_datetime(["2024-01-02", "2025-03-04"])})
+>>> df = dd.from_pandas(pdf, npartitions=2)
+>>> df.s.str.strip().str.lower().compute().tolist()
+['ab', 'cd']
+>>> df.t.dt.year.compute().tolist()
+[2024, 2025]
+>>> df[df.s.str.startswith("c")].t.dt.strftime("%m/%d").compute().tolist()
+['03/04']
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from hlq.dataframe.elementwise import series_call
+
+__all__ = ["StringAccessor", "DatetimeAccessor", "CategoricalAccessor"]
+
+# members that do not give one value per element
+_NOT_ELEMENTWISE = {
+    "str": {"cat": "str.cat without others= concatenates the whole series; compute it, or pass others=",
+            "get_dummies": "str.get_dummies gives a frame; use map_partitions",
+            "extractall": "str.extractall changes the index; use map_partitions"},
+    "dt": {"isocalendar": "dt.isocalendar gives a frame; use map_partitions",
+           "components": "dt.components gives a frame; use map_partitions"},
+    "cat": {"remove_unused_categories": "cat.remove_unused_categories depends on all partitions; "
+                                        "use map_partitions or compute first"},
+}
+
+
+class _Accessor:
+    _name = ""
+
+    def __init__(self, series):
+        meta = series._meta
+        getattr(meta, self._name)  # pandas raises AttributeError for a wrong dtype
+        self._series = series
+
+    def __dir__(self):
+        return [m for m in dir(getattr(self._series._meta, self._name)) if not m.startswith("_")]
+
+    def __getattr__(self, key):
+        if key.startswith("_"):
+            raise AttributeError(key)
+        why = _NOT_ELEMENTWISE[self._name].get(key)
+        if why and not (key == "cat"):
+            raise NotImplementedError(why)
+        acc = getattr(self._series._meta, self._name)
+        member = getattr(acc, key)  # AttributeError for unknown members, like pandas
+        path = f"{self._name}.{key}"
+        if isinstance(member, pd.Series):
+            return series_call(self._series, path, attr=True, name=member.name)
+        if callable(member):
+            return _Method(self._series, path)
+        return member  # metadata: categories, ordered, tz, freq, ...
+
+
+class _Method:
+    """A bound accessor method; calling it builds the column expression."""
+
+    __slots__ = ("series", "path")
+
+    def __init__(self, series, path):
+        self.series, self.path = series, path
+
+    def __call__(self, *args, **kwargs):
+        from hlq.dataframe.core import Series
+
+        if self.path in ("str.split", "str.rsplit") and kwargs.get("expand", False):
+            raise NotImplementedError(f"{self.path}(expand=True) gives a frame; use expand=False or map_partitions")
+        if self.path in ("str.extract",) and kwargs.get("expand", True):
+            raise NotImplementedError("str.extract(expand=True) gives a frame; use expand=False")
+        if self.path == "str.cat":
+            others = kwargs.pop("others", args[0] if args else None)
+            if others is None:
+                raise NotImplementedError(_NOT_ELEMENTWISE["str"]["cat"])
+            if not isinstance(others, Series):
+                raise NotImplementedError("str.cat(others=...) supports one aligned Series")
+            return series_call(self.series, self.path, others, kwargs=kwargs)
+        return series_call(self.series, self.path, args=args, kwargs=kwargs)
+
+
+class StringAccessor(_Accessor):
+    """``s.str``: pandas string methods (``lower``, ``contains``, ``split(n=..)``, ``slice``, ...)."""
+
+    _name = "str"
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            return series_call(self._series, "str.slice", args=(key.start, key.stop, key.step))
+        return series_call(self._series, "str.get", args=(key,))
+
+
+class DatetimeAccessor(_Accessor):
+    """``s.dt``: datetime properties (``year``, ``dayofweek``, ``date`` ...) and methods (``floor``, ``strftime``)."""
+
+    _name = "dt"
+
+
+class CategoricalAccessor(_Accessor):
+    """``s.cat``: ``codes``, ``categories``, ``ordered`` and per-element category methods."""
+
+    _name = "cat"
+
+    def __init__(self, series):
+        super().__init__(series)
+        if series.dtype.categories is None:
+            raise NotImplementedError(
+                "the categories of this Series are unknown (astype('category') categorizes each partition "
+                "separately, like dask); use astype(pd.CategoricalDtype(categories)) with explicit categories")

@@ -1,0 +1,324 @@
+"""Element-wise Series/DataFrame methods (``where``, ``clip``, ``isin``, ``map``, ...) as column expressions.
+
+Every method here builds a ``("call", Call, operands)`` column expression
+(:mod:`hlq.dataframe.nodes.calls`) over the frame the series comes from, so
+the result is one :class:`~hlq.dataframe.nodes.ops.SeriesExpr` (or one
+``Assign`` for a DataFrame): projection and predicate pushdown see through it,
+and dtype errors surface at build time, evaluated on empty pandas objects.
+
+>>> import pandas as pd
+>>> import hlq.dataframe as dd
+>>> pdf = pd.DataFrame({"x": [-2.0, 0.5, 3.0], "y": [1, 2, 3]})
+>>> df = dd.from_pandas(pdf, npartitions=2)
+>>> df.x.clip(-1, 1).where(df.y > 1, 0.0).compute().tolist()
+[0.0, 0.5, 1.0]
+>>> df.y.isin([1, 3]).compute().tolist()
+[True, False, True]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hlq.dataframe.nodes.calls import Call
+from hlq.dataframe.nodes.colexpr import NARY
+from hlq.dataframe.nodes.ops import Assign, AssignFrom, MapPartitions, MetaBox, Project, SeriesExpr
+
+__all__ = ["series_call", "frame_call", "frame_column_exprs", "meta_dtype"]
+
+_KEEP = object()
+
+
+class _ToFrame:
+    """Partition function: a series as a one-column frame named ``name``."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __call__(self, s):
+        return s.to_frame(self.name)
+
+    def __reduce__(self):
+        return (_ToFrame, (self.name,))
+
+
+def series_call(s, path, *others, args=(), kwargs=(), attr=False, dtype=None, name=_KEEP):
+    """``s.<path>(*others, *args, **kwargs)`` as a column expression.
+
+    ``others`` are scalars or Series; Series computed from the same frame as
+    ``s`` join its expression, others (aligned, same partitions) are zipped in
+    as extra columns of a small frame first.
+    """
+    from hlq.dataframe.core import Series
+
+    nm = s.name if name is _KEEP else name
+    call = Call(path, args, kwargs, attr, dtype)
+    f, e = s._expr()
+    ops = []
+    if f is not None:
+        for o in others:
+            if isinstance(o, Series):
+                f2, e2 = o._expr()
+                if f2 is not f:
+                    break
+                ops.append(e2)
+            else:
+                ops.append(("lit", o))
+        else:
+            return Series(SeriesExpr(f, ("call", call, (e, *ops)), nm))
+    # general case: put s and the series operands side by side in one frame
+    frame = MapPartitions(s._node, _ToFrame("__0"), (), (), MetaBox(s._meta.to_frame("__0")), True)
+    ops = [("col", "__0")]
+    for i, o in enumerate(others, 1):
+        if isinstance(o, Series):
+            frame = AssignFrom(frame, f"__{i}", o._node)
+            ops.append(("col", f"__{i}"))
+        else:
+            ops.append(("lit", o))
+    return Series(SeriesExpr(frame, ("call", call, tuple(ops)), nm))
+
+
+def frame_call(df, path, args=(), kwargs=(), columns=None, per_column=None):
+    """``df[c].<path>(*args, **kwargs)`` for every column ``c`` (or ``columns``), as one assign.
+
+    ``per_column(c)`` may return ``(others, args, kwargs)`` to vary the call by
+    column, or ``None`` to leave the column unchanged.
+    """
+    from hlq.dataframe.core import DataFrame
+
+    node = df._node
+    pairs = []
+    for c in node.columns if columns is None else columns:
+        if per_column is None:
+            pairs.append((c, ("call", Call(path, args, kwargs), (("col", c),))))
+            continue
+        spec = per_column(c)
+        if spec is None:
+            continue
+        others, a, k = spec
+        pairs.append((c, ("call", Call(path, a, k), (("col", c), *others))))
+    return DataFrame(Assign(node, tuple(pairs))) if pairs else df
+
+
+# ------------------------------------------------------------ expressions of frames
+def _substitute(e, mapping):
+    """``e`` with every ``("col", c)`` replaced by ``mapping[c]`` (expressions are shallow)."""
+    tag = e[0]
+    if tag == "col":
+        return mapping[e[1]]
+    if tag == "lit":
+        return e
+    if tag in NARY:
+        return (tag, tuple(_substitute(t, mapping) for t in e[1]))
+    if tag == "call":
+        return (tag, e[1], tuple(_substitute(t, mapping) for t in e[2]))
+    if tag in ("astype", "fillna"):
+        return (tag, _substitute(e[1], mapping), e[2])
+    return (tag, *(_substitute(x, mapping) for x in e[1:]))
+
+
+def frame_column_exprs(other, node):
+    """``{column: expression over node}`` when frame ``other`` is computed column-wise from ``node``
+    (through projections and assigns), else ``None``."""
+    chain = []
+    cur = other
+    while cur is not node:
+        if isinstance(cur, (Assign, Project)):
+            chain.append(cur)
+            cur = cur.child
+        else:
+            return None
+    mapping = {c: ("col", c) for c in node.columns}
+    for n in reversed(chain):
+        if isinstance(n, Project):
+            mapping = {c: mapping[c] for c in n.cols}
+        else:
+            new = dict(mapping)
+            for name, e in n.pairs:
+                new[name] = _substitute(e, mapping)
+            mapping = new
+    return mapping
+
+
+# ------------------------------------------------------------------------ meta
+def meta_dtype(meta, default_name=_KEEP):
+    """``(name, dtype)`` from a dask-style ``meta``: a Series, a ``(name, dtype)`` tuple, a dtype or None."""
+    if meta is None:
+        return default_name, None
+    if isinstance(meta, pd.Series):
+        return meta.name, meta.dtype
+    if isinstance(meta, tuple) and len(meta) == 2:
+        return meta[0], pd.api.types.pandas_dtype(meta[1])
+    if isinstance(meta, (pd.DataFrame, dict)):
+        raise ValueError("meta for an element-wise Series method must describe a Series")
+    return default_name, pd.api.types.pandas_dtype(meta)
+
+
+# --------------------------------------------------------------- series methods
+def where(s, cond, other=np.nan):
+    """``s.where(cond, other)``."""
+    return series_call(s, "where", cond, other)
+
+
+def mask(s, cond, other=np.nan):
+    """``s.mask(cond, other)``."""
+    return series_call(s, "mask", cond, other)
+
+
+def clip(s, lower=None, upper=None):
+    """``s.clip(lower, upper)`` (scalar or same-frame Series bounds)."""
+    return series_call(s, "clip", lower, upper)
+
+
+def between(s, left, right, inclusive="both"):
+    """``s.between(left, right, inclusive)``."""
+    return series_call(s, "between", left, right, kwargs={"inclusive": inclusive})
+
+
+def isin(s, values):
+    """``s.isin(values)``; ``values`` a list-like of literals."""
+    if isinstance(values, (str, bytes)) or not np.iterable(values):
+        raise TypeError(f"only list-like objects are allowed to be passed to isin(), you passed a "
+                        f"`{type(values).__name__}`")
+    if hasattr(values, "_node"):
+        raise NotImplementedError("isin with a lazy collection is not supported; compute it first")
+    return series_call(s, "isin", args=(list(values),))
+
+
+def map_values(s, arg, na_action=None, meta=None):
+    """``s.map(arg)`` with a dict, a pandas Series or a function; ``meta`` declares the result."""
+    name, dt = meta_dtype(meta)
+    kw = {} if na_action is None else {"na_action": na_action}
+    if dt is None and callable(arg):
+        dt = _infer_dtype(s, Call("map", (arg,), kw))
+    return series_call(s, "map", args=(arg,), kwargs=kw, dtype=dt, name=name)
+
+
+def apply_values(s, func, args=(), meta=None, **kwds):
+    """``s.apply(func, args=args, **kwds)`` element-wise; ``meta`` declares the result."""
+    name, dt = meta_dtype(meta)
+    kw = dict(kwds)
+    if args:
+        kw["args"] = tuple(args)
+    if dt is None:
+        dt = _infer_dtype(s, Call("apply", (func,), kw))
+    return series_call(s, "apply", args=(func,), kwargs=kw, dtype=dt, name=name)
+
+
+# ---------------------------------------------------------------- frame methods
+def _cond_exprs(df, cond):
+    from hlq.dataframe.core import DataFrame
+
+    if not isinstance(cond, DataFrame):
+        raise TypeError("DataFrame.where/mask: cond must be a boolean DataFrame computed from this DataFrame")
+    m = frame_column_exprs(cond._node, df._node)
+    if m is None:
+        raise NotImplementedError("DataFrame.where/mask: cond must be computed column-wise from this DataFrame "
+                                  "(e.g. df.where(df > 0)); use map_partitions otherwise")
+    return m
+
+
+def frame_where(df, cond, other=np.nan, how="where"):
+    """``df.where(cond, other)`` / ``df.mask(cond, other)`` with a boolean frame of the same columns."""
+    m = _cond_exprs(df, cond)
+    default = ("lit", how == "mask")  # pandas: a column missing from cond is all-False
+    return frame_call(df, how, per_column=lambda c: ((m.get(c, default), ("lit", other)), (), ()))
+
+
+def frame_isin(df, values):
+    """``df.isin(values)``: a list-like for every column, or a dict of per-column lists."""
+    if isinstance(values, dict):
+        return frame_call(df, "isin", per_column=lambda c: ((), (list(values.get(c, [])),), ()))
+    if isinstance(values, (str, bytes)) or not np.iterable(values):
+        raise TypeError(f"only list-like or dict-like objects are allowed to be passed to DataFrame.isin(), "
+                        f"you passed a `{type(values).__name__}`")
+    vals = list(values)
+    return frame_call(df, "isin", per_column=lambda c: ((), (vals,), ()))
+
+
+def frame_round(df, decimals=0):
+    """``df.round(decimals)``: numeric columns rounded (an int or a per-column dict), others unchanged."""
+    dm = df._node.dtype_map
+
+    def spec(c):
+        d = decimals.get(c) if isinstance(decimals, dict) else decimals
+        if d is None or not _numeric(dm[c]):
+            return None
+        return ((), (d,), ())
+
+    return frame_call(df, "round", per_column=spec)
+
+
+def frame_clip(df, lower=None, upper=None):
+    """``df.clip(lower, upper)`` with scalar bounds."""
+    return frame_call(df, "clip", per_column=lambda c: ((("lit", lower), ("lit", upper)), (), ()))
+
+
+def frame_replace(df, to_replace=None, value=None, regex=False):
+    """``df.replace(...)``: ``{col: {old: new}}`` per column, else the same replacement in every column."""
+    dm = df._node.dtype_map
+    if isinstance(to_replace, dict) and to_replace and all(isinstance(v, dict) for v in to_replace.values()):
+        for c in to_replace:
+            if c not in dm:
+                raise KeyError(f"column {c!r} not found; columns are {list(df._node.columns)}")
+        return frame_call(df, "replace", per_column=lambda c: None if c not in to_replace else
+                          ((), (to_replace[c],), {"regex": regex}))
+    kw = {"regex": regex} if value is None else {"value": value, "regex": regex}
+    return frame_call(df, "replace", args=(to_replace,), kwargs=kw)
+
+
+def frame_fillna(df, value):
+    """``df.fillna(value)``: a scalar, or a dict/Series of per-column values (columns not named stay)."""
+    if isinstance(value, pd.Series):
+        value = value.to_dict()
+    if isinstance(value, dict):
+        dm = df._node.dtype_map
+        return frame_call(df, "fillna", per_column=lambda c: None if c not in value else ((), (value[c],), ()))
+    return frame_call(df, "fillna", args=(value,))
+
+
+class _ApplyRows:
+    __slots__ = ("func", "args", "kwds")
+
+    def __init__(self, func, args, kwds):
+        self.func, self.args, self.kwds = func, args, kwds
+
+    def __call__(self, df):
+        return df.apply(self.func, axis=1, args=self.args, **dict(self.kwds))
+
+    def __reduce__(self):
+        return (_ApplyRows, (self.func, self.args, self.kwds))
+
+
+def frame_apply(df, func, axis=0, args=(), meta=None, columns=None, **kwds):
+    """``df.apply(func, axis=1, meta=...)``: ``func`` on every row; ``columns`` declares the columns it reads."""
+    if axis not in (1, "columns"):
+        raise NotImplementedError("DataFrame.apply only supports axis=1 (row-wise), like dask.dataframe; "
+                                  "try df.map_partitions(lambda p: p.apply(func, axis=0))")
+    f = _ApplyRows(func, tuple(args), tuple(sorted(kwds.items())))
+    if meta is None:  # like dask: run func on a small fake partition (pass meta= to be sure)
+        from dask.dataframe.utils import meta_nonempty
+
+        try:
+            meta = f(meta_nonempty(df._meta)).iloc[:0]
+        except Exception as exc:
+            raise ValueError("DataFrame.apply(axis=1) could not infer the result from fake data; pass meta= "
+                             "(an empty Series/DataFrame or a (name, dtype) tuple)") from exc
+    return df.map_partitions(f, meta=meta, columns=columns)
+
+
+def _numeric(dt):
+    return getattr(dt, "kind", "O") in "biufc" or (hasattr(dt, "numpy_dtype") and dt.numpy_dtype.kind in "biufc")
+
+
+def _infer_dtype(s, call):
+    """Result dtype of a user function, run (like dask) on a small fake series; None if it fails."""
+    from dask.dataframe.utils import meta_nonempty
+
+    try:
+        return call(meta_nonempty(s._meta)).dtype
+    except Exception:
+        return None

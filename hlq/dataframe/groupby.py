@@ -1,0 +1,311 @@
+"""``df.groupby(...)`` and ``s.groupby(...)``: tree aggregations with dask.dataframe's options.
+
+Aggregations: ``sum``, ``mean``, ``count``, ``size``, ``min``, ``max``,
+``prod``, ``std``, ``var`` (from sums of squares, like dask), ``first``,
+``last``, ``nunique`` (exact), via methods or ``agg`` with a name, a list, a
+dict, or named aggregation (``agg(total=("x", "sum"))``).  ``split_out=n``
+gives ``n`` output partitions (groups hashed to buckets), ``dropna`` and
+``sort`` follow pandas, ``as_index=False`` returns the keys as columns.
+Grouping keys are columns, or Series computed from the same frame.
+
+>>> import pandas as pd
+>>> import hlq.dataframe as dd
+>>> pdf = pd.DataFrame({"k": [1, 2, 1, 2, 1], "x": [1.0, 2.0, 3.0, 4.0, 6.0]})
+>>> df = dd.from_pandas(pdf, npartitions=2)
+>>> r = df.groupby("k").agg(total=("x", "sum"), spread=("x", "std")).compute()
+>>> list(r.columns), r.total.tolist(), r.spread.round(3).tolist()
+(['total', 'spread'], [10.0, 6.0], [2.517, 1.414])
+>>> df.x.groupby(df.k).nunique().compute().tolist()
+[3, 2]
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from hlq.dataframe.elementwise import _ToFrame
+from hlq.dataframe.nodes.ops import Assign, AssignFrom, MapPartitions, MetaBox, Project, SeriesExpr
+from hlq.dataframe.nodes.reduction import GroupbyAgg
+
+__all__ = ["GroupBy", "frame_groupby", "series_groupby"]
+
+_AGGS = ("sum", "mean", "count", "min", "max", "prod", "std", "var", "first", "last", "nunique")
+
+
+class GroupBy:
+    """A grouped frame or series; aggregations return lazy collections.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The frame holding the key columns and the value columns.
+    by : tuple
+        Key column names of ``df``.
+    column : str or list, optional
+        The selected value column(s) (``df.groupby(k)[col]``).
+    options : dict
+        ``sort``, ``dropna``, ``as_index`` and the names to give the index levels
+        (``index_names``) when keys were computed Series.
+    """
+
+    def __init__(self, df, by, column=None, **options):
+        self._df, self._by, self._column, self._opts = df, tuple(by), column, options
+
+    def __getitem__(self, key):
+        cols = key if isinstance(key, list) else [key]
+        for c in cols:
+            if c not in self._df._node.dtype_map:
+                raise KeyError(f"column {c!r} not found; columns are {list(self._df._node.columns)}")
+        return GroupBy(self._df, self._by, key, **self._opts)
+
+    def __getattr__(self, key):
+        if key.startswith("_"):
+            raise AttributeError(key)
+        if key in self._df._node.dtype_map and key not in self._by:
+            return self[key]
+        raise AttributeError(f"'GroupBy' object has no attribute {key!r}")
+
+    def _value_columns(self):
+        if self._column is None:
+            hidden = self._opts.get("hidden", ())
+            return [c for c in self._df._node.columns if c not in self._by and c not in hidden], "frame"
+        if isinstance(self._column, list):
+            return list(self._column), "frame"
+        return [self._column], "series"
+
+    def _make(self, spec, shape, split_every, split_out):
+        o = self._opts
+        node = GroupbyAgg(self._df._node, self._by, tuple(spec), shape, split_every or 8, o.get("dropna", True),
+                          o.get("sort", True), int(split_out or 1), o.get("as_index", True))
+        from hlq.dataframe.core import new_collection
+
+        out = new_collection(node)
+        names = o.get("index_names")
+        if names is not None:
+            out = out.map_partitions(_SetIndexNames(names, o.get("as_index", True)),
+                                     meta=_SetIndexNames(names, o.get("as_index", True))(out._meta))
+        return out
+
+    def agg(self, arg=None, split_every=None, split_out=1, **named):
+        """Aggregate with a name, a list of names, a dict ``{column: name(s)}`` or named aggregation."""
+        cols, kind = self._value_columns()
+        if arg is None and named:
+            spec, names = [], []
+            for out_name, pair in named.items():
+                if not (isinstance(pair, tuple) and len(pair) == 2):
+                    raise TypeError(f"named aggregation {out_name}= must be a (column, aggfunc) tuple")
+                c, h = pair
+                if kind == "series" and c not in self._df._node.dtype_map:
+                    c = self._column
+                spec.append((c, _name(h)))
+                names.append(out_name)
+            return self._make(spec, ("named", tuple(names)), split_every, split_out)
+        if isinstance(arg, str):
+            spec = [(c, _name(arg)) for c in cols]
+            shape = "series" if kind == "series" else "flat"
+        elif isinstance(arg, list):
+            spec = [(c, _name(a)) for c in cols for a in arg]
+            if kind == "series":
+                return self._make(spec, ("named", tuple(_name(a) for a in arg)), split_every, split_out)
+            shape = "multi"
+        elif isinstance(arg, dict):
+            spec, multi = [], False
+            for c, a in arg.items():
+                if isinstance(a, list):
+                    multi = True
+                    spec.extend((c, _name(x)) for x in a)
+                else:
+                    spec.append((c, _name(a)))
+            shape = "multi" if multi else "flat"
+        else:
+            raise TypeError(f"unsupported aggregation spec {arg!r}")
+        return self._make(spec, shape, split_every, split_out)
+
+    aggregate = agg
+
+    def _one(self, how, split_every, split_out):
+        return self.agg(how, split_every=split_every, split_out=split_out)
+
+    def sum(self, split_every=None, split_out=1):
+        return self._one("sum", split_every, split_out)
+
+    def mean(self, split_every=None, split_out=1):
+        return self._one("mean", split_every, split_out)
+
+    def count(self, split_every=None, split_out=1):
+        return self._one("count", split_every, split_out)
+
+    def min(self, split_every=None, split_out=1):
+        return self._one("min", split_every, split_out)
+
+    def max(self, split_every=None, split_out=1):
+        return self._one("max", split_every, split_out)
+
+    def prod(self, split_every=None, split_out=1):
+        return self._one("prod", split_every, split_out)
+
+    def first(self, split_every=None, split_out=1):
+        return self._one("first", split_every, split_out)
+
+    def last(self, split_every=None, split_out=1):
+        return self._one("last", split_every, split_out)
+
+    def nunique(self, split_every=None, split_out=1):
+        return self._one("nunique", split_every, split_out)
+
+    def std(self, ddof=1, split_every=None, split_out=1):
+        _check_ddof(ddof)
+        return self._one("std", split_every, split_out)
+
+    def var(self, ddof=1, split_every=None, split_out=1):
+        _check_ddof(ddof)
+        return self._one("var", split_every, split_out)
+
+    def size(self, split_every=None, split_out=1):
+        return self._make(((None, "size"),), "series", split_every, split_out)
+
+
+def _check_ddof(ddof):
+    if ddof != 1:
+        raise NotImplementedError("groupby std/var support ddof=1 only")
+
+
+_NAMES = {"sum": "sum", "mean": "mean", "count": "count", "min": "min", "max": "max", "prod": "prod",
+          "std": "std", "var": "var", "first": "first", "last": "last", "nunique": "nunique", "size": "size"}
+
+
+def _name(h):
+    import numpy as np
+
+    if isinstance(h, str):
+        return h
+    for fn, n in ((np.sum, "sum"), (np.mean, "mean"), (np.min, "min"), (np.max, "max"), (np.prod, "prod"),
+                  (np.std, "std"), (np.var, "var"), (len, "size")):
+        if h is fn:
+            return n
+    raise ValueError(f"unsupported groupby aggregation {h!r}; use one of {sorted(_NAMES)}")
+
+
+class _SetIndexNames:
+    """Partition function: give the group index levels (or key columns) their user-facing names."""
+
+    __slots__ = ("names", "as_index")
+
+    def __init__(self, names, as_index):
+        self.names, self.as_index = tuple(names), as_index
+
+    def __call__(self, df):
+        if self.as_index:
+            df = df.copy()
+            df.index = df.index.set_names(list(self.names))
+            return df
+        return df.rename(columns=dict(zip(_tmp_keys(len(self.names)), self.names)))
+
+    def __reduce__(self):
+        return (_SetIndexNames, (self.names, self.as_index))
+
+
+def _tmp_keys(n):
+    return [f"__key{i}" for i in range(n)]
+
+
+def _key_frame(base, keys):
+    """``(frame, key column names, index names or None)`` grouping ``base`` (a DataFrame) by ``keys``:
+    column names, or Series computed from the same frame or aligned with it."""
+    from hlq.dataframe.core import DataFrame, Series
+
+    node = base._node
+    names, pairs, froms, labels, computed = [], [], [], [], False
+    for i, k in enumerate(keys):
+        if isinstance(k, Series):
+            computed = True
+            tmp = f"__key{i}"
+            kn = k._node
+            if isinstance(kn, SeriesExpr) and kn.child is node:
+                pairs.append((tmp, kn.expr))
+            else:
+                froms.append((tmp, kn))
+            names.append(tmp)
+            labels.append(k.name)
+        else:
+            if k not in node.dtype_map:
+                raise KeyError(f"groupby key {k!r} not found; columns are {list(node.columns)}")
+            names.append(k)
+            labels.append(k)
+    if not computed:
+        return base, tuple(names), None
+    out = node
+    if pairs:
+        out = Assign(out, tuple(pairs))
+    for tmp, kn in froms:
+        out = AssignFrom(out, tmp, kn)
+    return DataFrame(out), tuple(names), tuple(labels)
+
+
+def frame_groupby(df, by, sort=True, dropna=True, as_index=True, observed=True, group_keys=True, **kwargs):
+    """``df.groupby(by, sort=, dropna=, as_index=)``; ``by`` columns or aligned Series."""
+    if kwargs:
+        raise TypeError(f"groupby got unexpected arguments {sorted(kwargs)}")
+    keys = list(by) if isinstance(by, (list, tuple)) else [by]
+    frame, names, labels = _key_frame(df, keys)
+    opts = {"sort": sort, "dropna": dropna, "as_index": as_index}
+    if labels is not None:
+        opts["index_names"] = labels
+        if not as_index:
+            opts["index_names"] = labels
+    return GroupBy(frame, names, **opts)
+
+
+def series_groupby(s, by, sort=True, dropna=True, **kwargs):
+    """``s.groupby(by)`` with ``by`` an aligned Series (or list of them)."""
+    from hlq.dataframe.core import DataFrame, Series
+
+    if kwargs:
+        raise TypeError(f"Series.groupby got unexpected arguments {sorted(kwargs)}")
+    keys = list(by) if isinstance(by, (list, tuple)) else [by]
+    for k in keys:
+        if not isinstance(k, Series):
+            raise NotImplementedError("Series.groupby supports grouping by aligned Series (e.g. s.groupby(df.k))")
+    value = "__value"
+    vn = s._node
+    if isinstance(vn, SeriesExpr):
+        base = DataFrame(Assign(vn.child, ((value, vn.expr),)))
+    else:
+        base = DataFrame(MapPartitions(vn, _ToFrame(value), (), (), MetaBox(s._meta.to_frame(value)), True))
+    # keys from the value's own frame become expressions over it
+    fixed = []
+    for k in keys:
+        kn = k._node
+        if isinstance(vn, SeriesExpr) and isinstance(kn, SeriesExpr) and kn.child is vn.child:
+            fixed.append(Series(SeriesExpr(base._node, kn.expr, kn.sname)))
+        else:
+            fixed.append(k)
+    frame, names, labels = _key_frame(base, fixed)
+    frame = DataFrame(Project(frame._node, (*names, value)))
+    g = GroupBy(frame, names, value, sort=sort, dropna=dropna, as_index=True, index_names=labels,
+                value_name=s.name)
+    return _SeriesGroupBy(g, s.name)
+
+
+class _SeriesGroupBy:
+    """``s.groupby(k)``: a GroupBy of one value column, renamed back to the series name."""
+
+    def __init__(self, g, name):
+        self._g, self._name = g, name
+
+    def __getattr__(self, key):
+        if key.startswith("_"):
+            raise AttributeError(key)
+        attr = getattr(self._g, key)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            out = attr(*args, **kwargs)
+            if key == "size":
+                return out
+            if out._node.kind == "series":
+                return out.rename(self._name)
+            return out
+
+        return call

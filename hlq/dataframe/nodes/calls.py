@@ -1,0 +1,152 @@
+"""Element-wise pandas methods inside column expressions: ``("call", Call(...), operands)``.
+
+A :class:`Call` names a pandas ``Series`` method or accessor member by its
+dotted path (``"clip"``, ``"str.lower"``, ``"dt.year"``), with literal
+arguments.  The operands are column expressions: the first is the series the
+method is called on, the others are passed positionally before the literal
+arguments (``s.where(cond, other)`` has operands ``(s, cond, other)``).
+Because the call is part of the column expression, projection and predicate
+pushdown see which columns it reads, and its result dtype (and any dtype
+error pandas raises, such as ``.str`` on integers) comes from running the
+method on empty series at build time.
+
+>>> import pandas as pd
+>>> from hlq.dataframe.nodes.colexpr import columns_of, evaluate, expr_dtype
+>>> e = ("call", Call("str.upper"), (("col", "s"),))
+>>> sorted(columns_of(e)), expr_dtype(e, {"s": pd.StringDtype(na_value=float("nan"))})
+(['s'], <StringDtype(na_value=nan)>)
+>>> evaluate(e, pd.DataFrame({"s": ["ab", "c"]})).tolist()
+['AB', 'C']
+>>> c = ("call", Call("clip", (0, 1)), (("col", "x"),))
+>>> evaluate(c, pd.DataFrame({"x": [-1.0, 0.5, 3.0]})).tolist()
+[0.0, 0.5, 1.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from dask.base import tokenize
+
+__all__ = ["Call", "call_expr"]
+
+
+def _freeze(v):
+    """Lists (e.g. ``isin`` values) become tuples so that calls stay hashable."""
+    if isinstance(v, list):
+        return tuple(_freeze(x) for x in v)
+    return v
+
+
+class Call:
+    """``operand0.<path>(*operands[1:], *args, **kwargs)`` (or the attribute itself when ``attr``).
+
+    Parameters
+    ----------
+    path : str
+        Dotted member path on a pandas Series, e.g. ``"round"`` or ``"dt.strftime"``.
+    args, kwargs : tuple
+        Literal positional arguments and ``(name, value)`` keyword pairs.
+    attr : bool
+        The member is a property (``"dt.year"``), not a method.
+    dtype : dtype, optional
+        Declared result dtype (user functions with ``meta=``), used instead of
+        running the method on empty data.
+    """
+
+    __slots__ = ("path", "args", "kwargs", "attr", "dtype", "_key")
+
+    def __init__(self, path, args=(), kwargs=(), attr=False, dtype=None):
+        self.path = path
+        self.args = tuple(_freeze(a) for a in args)
+        self.kwargs = tuple(sorted((k, _freeze(v)) for k, v in dict(kwargs).items()))
+        self.attr = attr
+        self.dtype = dtype
+        self._key = tokenize(path, self.args, self.kwargs, attr, str(dtype))
+
+    def __call__(self, s, *others):
+        obj = s
+        for p in self.path.split("."):
+            obj = getattr(obj, p)
+        if self.attr:
+            return obj
+        args = [list(a) if isinstance(a, tuple) and self.path in _LIST_ARGS else a for a in self.args]
+        return obj(*others, *args, **dict(self.kwargs))
+
+    def result_dtype(self, operands, dtypes):
+        """Result dtype given the operand expressions and their dtypes (pandas errors propagate)."""
+        if self.dtype is not None:
+            return self.dtype
+        try:
+            key = (self._key, tuple(("lit", type(e[1]), e[1]) if e[0] == "lit" else d
+                                    for e, d in zip(operands, dtypes)))
+            hit = _DTYPES.get(key)
+        except TypeError:  # an unhashable literal
+            key, hit = None, None
+        if hit is not None:
+            return hit
+        dt = self._result_dtype(operands, dtypes)
+        if key is not None:
+            if len(_DTYPES) > 4096:
+                _DTYPES.clear()
+            _DTYPES[key] = dt
+        return dt
+
+    def _result_dtype(self, operands, dtypes):
+        vals = []
+        for e, d in zip(operands, dtypes):
+            if e[0] == "lit":
+                vals.append(e[1])
+            else:
+                vals.append(pd.Series([], dtype=d if not isinstance(d, (bool, int, float)) else type(d)))
+        with np.errstate(all="ignore"):
+            out = self(*vals)
+            if self.path not in ("map", "apply"):  # user functions may reject fake data
+                # pandas checks some dtypes only on data (str.round): run on a small fake sample too
+                self(*[_nonempty(v) for v in vals])
+        dt = getattr(out, "dtype", None)
+        if dt is None:
+            raise TypeError(f"{self.path} does not give an element-wise result")
+        return dt
+
+    def text(self, operand_texts):
+        extra = [*operand_texts[1:], *map(_short, self.args), *(f"{k}={_short(v)}" for k, v in self.kwargs)]
+        head = f"{operand_texts[0]}.{self.path}"
+        return head if self.attr else f"{head}({', '.join(extra)})"
+
+    def __eq__(self, other):
+        return isinstance(other, Call) and other._key == self._key
+
+    def __hash__(self):
+        return hash(self._key)
+
+    def __dask_tokenize__(self):
+        return ("call", self._key)
+
+    def __reduce__(self):
+        return (Call, (self.path, self.args, self.kwargs, self.attr, self.dtype))
+
+    def __repr__(self):
+        return f"Call({self.path!r})"
+
+
+_LIST_ARGS = frozenset({"isin", "replace"})
+_DTYPES: dict = {}  # (call, operand dtypes/literals) -> result dtype
+
+
+def _nonempty(v):
+    if not isinstance(v, pd.Series):
+        return v
+    from dask.dataframe.utils import meta_nonempty
+
+    return meta_nonempty(v)
+
+
+def _short(v):
+    r = repr(v) if not callable(v) else getattr(v, "__name__", "func")
+    return r if len(r) <= 30 else r[:27] + "..."
+
+
+def call_expr(path, operand, *others, args=(), kwargs=(), attr=False, dtype=None):
+    """The column expression ``operand.<path>(*others, *args, **kwargs)``."""
+    return ("call", Call(path, args, kwargs, attr, dtype), (operand, *others))

@@ -1,0 +1,406 @@
+"""Whole-collection aggregations built on :class:`~hlq.dataframe.nodes.reduction.TreeAgg`.
+
+``value_counts``, ``unique``, ``drop_duplicates``, ``nunique`` (exact),
+``mode``, ``idxmin``/``idxmax``, ``quantile`` and ``describe``: each is a
+chunk function per partition, an associative combine run as a tree, and a
+finalize step, so partitions are read once and never gathered whole.
+
+``quantile`` is approximate like dask's, but exact for small data: each
+partition keeps its sorted non-null values when it has at most
+:data:`QUANTILE_SAMPLE` of them (else that many evenly spaced quantiles,
+weighted by the rows they stand for); combined samples are compressed the
+same way past ``4 * QUANTILE_SAMPLE`` points.  The result interpolates
+linearly in the weighted sample, which equals pandas' ``linear`` method when
+no compression happened.
+
+>>> import pandas as pd
+>>> import hlq.dataframe as dd
+>>> s = dd.from_pandas(pd.Series([3, 1, 3, 2, 3, 1], name="v"), npartitions=3)
+>>> s.value_counts().compute().to_dict()
+{3: 3, 1: 2, 2: 1}
+>>> int(s.nunique().compute()), float(s.quantile(0.5).compute())
+(3, 2.5)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hlq.dataframe.nodes.ops import MetaBox
+from hlq.dataframe.nodes.reduction import Fn, TreeAgg
+
+__all__ = ["value_counts", "unique", "drop_duplicates", "nunique", "mode", "idxminmax", "quantile", "describe",
+           "QUANTILE_SAMPLE"]
+
+#: values kept per partition (and per combined state / 4) by the approximate quantile
+QUANTILE_SAMPLE = 1000
+
+
+def _agg(coll, chunk, combine, final, meta, split_every=None, columnwise=False, tag="aggregate"):
+    from hlq.dataframe.core import new_collection
+
+    return new_collection(TreeAgg(coll._node, chunk, combine, final, MetaBox(meta), split_every or 8,
+                                  columnwise, tag))
+
+
+def _concat(states):
+    return states[0] if len(states) == 1 else pd.concat(states)
+
+
+def _numeric(dt):
+    return getattr(dt, "kind", "O") in "biuf" or (hasattr(dt, "numpy_dtype") and dt.numpy_dtype.kind in "biuf")
+
+
+def _check_columns(df, subset):
+    have = df._node.dtype_map
+    for c in subset:
+        if c not in have:
+            raise KeyError(f"column {c!r} not found; columns are {list(df._node.columns)}")
+
+
+# ---------------------------------------------------------------- value_counts
+def _vc_chunk(s, dropna):
+    return s.value_counts(dropna=dropna, sort=False)
+
+
+def _vc_combine(states, dropna):
+    s = _concat(states)
+    return s.groupby(level=0, dropna=dropna, sort=False, observed=False).sum()
+
+
+def _vc_final(states_or_state, dropna, sort, ascending, normalize):
+    s = states_or_state
+    if normalize:
+        total = s.sum()
+        s = (s / total if total else s.astype("float64")).rename("proportion")
+    if sort:
+        s = s.sort_values(ascending=ascending, kind="stable")
+    return s
+
+
+def value_counts(s, sort=True, ascending=False, normalize=False, dropna=True, split_every=None):
+    """``s.value_counts(...)``: counts per distinct value (one output partition)."""
+    meta = _vc_final(_vc_chunk(s._meta, dropna), dropna, sort, ascending, normalize)
+    return _agg(s, Fn(_vc_chunk, dropna), Fn(_vc_combine, dropna),
+                Fn(_vc_final, dropna, sort, ascending, normalize), meta, split_every, tag="value-counts")
+
+
+# ---------------------------------------------------------------------- mode
+def _mode_final(s, dropna):
+    if len(s) == 0:
+        return pd.Series([], dtype=s.index.dtype, name=s.index.name)
+    top = s.max()
+    vals = s.index[s.values == top]
+    return pd.Series(vals, name=s.index.name).sort_values(ignore_index=True)
+
+
+def mode(s, dropna=True, split_every=None):
+    """``s.mode(dropna)``: the most frequent values, sorted (exact)."""
+    meta = pd.Series([], dtype=s.dtype, name=s.name)
+    return _agg(s, Fn(_vc_chunk, dropna), Fn(_vc_combine, dropna), Fn(_mode_final, dropna), meta, split_every,
+                tag="mode")
+
+
+# ------------------------------------------------------ unique / drop_duplicates
+def _dd_chunk(df, subset, keep):
+    if isinstance(df, pd.Series):
+        return df.drop_duplicates(keep=keep)
+    return df.drop_duplicates(subset=subset, keep=keep)
+
+
+def _dd_combine(states, subset, keep):
+    return _dd_chunk(_concat(states), subset, keep)
+
+
+def _dd_final(df, subset, keep, ignore_index):
+    df = _dd_chunk(df, subset, keep)
+    return df.reset_index(drop=True) if ignore_index else df
+
+
+def unique(s, split_every=None):
+    """``s.unique()``: a Series of the distinct values in order of first appearance (like dask)."""
+    meta = s._meta.reset_index(drop=True)
+    return _agg(s, Fn(_dd_chunk, None, "first"), Fn(_dd_combine, None, "first"),
+                Fn(_dd_final, None, "first", True), meta, split_every, tag="unique")
+
+
+def drop_duplicates(df, subset=None, keep="first", ignore_index=False, split_every=None):
+    """``df.drop_duplicates(subset, keep)`` for ``keep`` ``"first"`` or ``"last"`` (one output partition)."""
+    if keep not in ("first", "last"):
+        if keep is False:
+            raise NotImplementedError("drop_duplicates(keep=False) is not supported; use keep='first' or 'last'")
+        raise ValueError(f"keep must be 'first', 'last' or False, got {keep!r}")
+    if subset is not None:
+        subset = [subset] if isinstance(subset, str) or not np.iterable(subset) else list(subset)
+        if df._node.kind == "frame":
+            _check_columns(df, subset)
+        subset = tuple(subset)
+    meta = df._meta
+    return _agg(df, Fn(_dd_chunk, list(subset) if subset else None, keep),
+                Fn(_dd_combine, list(subset) if subset else None, keep),
+                Fn(_dd_final, list(subset) if subset else None, keep, ignore_index), meta, split_every,
+                tag="drop-duplicates" + (f"[{','.join(map(str, subset))}]" if subset else ""))
+
+
+# ------------------------------------------------------------------ nunique
+def _nu_chunk(x, dropna):
+    if isinstance(x, pd.Series):
+        x = x.to_frame()
+    out = {}
+    for i, c in enumerate(x.columns):
+        v = x.iloc[:, i]
+        out[c] = (v.dropna() if dropna else v).drop_duplicates()
+    return out
+
+
+def _nu_combine(states, dropna):
+    out = {}
+    for k in states[0]:
+        out[k] = _concat([s[k] for s in states]).drop_duplicates()
+    return out
+
+
+def _nu_final_scalar(state, dropna):
+    (v,) = state.values()
+    return np.int64(len(v))
+
+
+def _nu_final_frame(state, dropna):
+    return pd.Series({k: len(v) for k, v in state.items()}, dtype="int64")
+
+
+def nunique(x, dropna=True, split_every=None):
+    """``x.nunique(dropna)``: exact distinct counts (a scalar for a Series, per column for a DataFrame)."""
+    if x._node.kind == "series":
+        return _agg(x, Fn(_nu_chunk, dropna), Fn(_nu_combine, dropna), Fn(_nu_final_scalar, dropna),
+                    np.dtype("int64"), split_every, tag="nunique")
+    meta = pd.Series([], dtype="int64")
+    return _agg(x, Fn(_nu_chunk, dropna), Fn(_nu_combine, dropna), Fn(_nu_final_frame, dropna), meta,
+                split_every, tag="nunique")
+
+
+# ---------------------------------------------------------------- idxmin/max
+def _idx_chunk(x, how):
+    if isinstance(x, pd.Series):
+        x = x.to_frame()
+    out = {}
+    for i, c in enumerate(x.columns):
+        v = x.iloc[:, i].dropna()
+        out[c] = None if len(v) == 0 else (getattr(v, how)(), v.min() if how == "idxmin" else v.max())
+    return out
+
+
+def _idx_combine(states, how):
+    out = {}
+    better = (lambda a, b: a < b) if how == "idxmin" else (lambda a, b: a > b)
+    for k in states[0]:
+        best = None
+        for s in states:
+            cand = s[k]
+            if cand is not None and (best is None or better(cand[1], best[1])):
+                best = cand
+        out[k] = best
+    return out
+
+
+def _idx_final(state, how, scalar, index_dtype):
+    if scalar:
+        (v,) = state.values()
+        if v is None:
+            return np.nan
+        return v[0]
+    return pd.Series({k: (np.nan if v is None else v[0]) for k, v in state.items()})
+
+
+def idxminmax(x, how, skipna=True, split_every=None):
+    """``x.idxmin()`` / ``x.idxmax()`` (``skipna=True``): index of the first min/max."""
+    if not skipna:
+        raise NotImplementedError(f"{how}(skipna=False) is not supported")
+    for c, dt in x._node.dtype_map.items():
+        if not (_numeric(dt) or getattr(dt, "kind", "") in "mM"):
+            raise TypeError(f"{how} needs numeric or datetime data; column {c!r} has dtype {dt}")
+    index_dtype = x._meta.index.dtype
+    if x._node.kind == "series":
+        return _agg(x, Fn(_idx_chunk, how), Fn(_idx_combine, how), Fn(_idx_final, how, True, index_dtype),
+                    index_dtype, split_every, tag=how)
+    meta = pd.Series([], dtype=index_dtype)
+    return _agg(x, Fn(_idx_chunk, how), Fn(_idx_combine, how), Fn(_idx_final, how, False, index_dtype), meta,
+                split_every, tag=how)
+
+
+# ------------------------------------------------------------------ quantile
+def _compress(vals, weights, k):
+    """``k`` weighted points standing for the weighted sample (``vals`` sorted)."""
+    cw = np.cumsum(weights)
+    total = cw[-1]
+    levels = (np.arange(k) + 0.5) / k * total
+    pos = np.searchsorted(cw, levels, side="left")
+    return vals[np.minimum(pos, len(vals) - 1)], np.full(k, total / k)
+
+
+def _q_sample(v):
+    v = np.sort(np.asarray(v.dropna(), dtype="float64"))
+    if len(v) <= QUANTILE_SAMPLE:
+        return (v, None)
+    lv = np.linspace(0, 1, QUANTILE_SAMPLE)
+    return (np.quantile(v, lv), np.full(QUANTILE_SAMPLE, len(v) / QUANTILE_SAMPLE))
+
+
+def _q_merge(samples):
+    vals = np.concatenate([s[0] for s in samples])
+    if all(s[1] is None for s in samples):
+        vals.sort()
+        if len(vals) <= 4 * QUANTILE_SAMPLE:
+            return (vals, None)
+        return _compress(vals, np.ones(len(vals)), QUANTILE_SAMPLE)
+    w = np.concatenate([np.ones(len(s[0])) if s[1] is None else s[1] for s in samples])
+    order = np.argsort(vals, kind="stable")
+    vals, w = vals[order], w[order]
+    if len(vals) > 4 * QUANTILE_SAMPLE:
+        return _compress(vals, w, QUANTILE_SAMPLE)
+    return (vals, w)
+
+
+def _q_eval(sample, qs):
+    vals, w = sample
+    if len(vals) == 0:
+        return np.full(len(qs), np.nan)
+    if w is None:
+        return np.quantile(vals, qs)
+    cw = np.cumsum(w)
+    pos = (cw - w / 2) / cw[-1]  # each point at the middle of the rows it stands for
+    return np.interp(qs, pos, vals)
+
+
+def _q_chunk(x):
+    if isinstance(x, pd.Series):
+        x = x.to_frame()
+    return {c: _q_sample(x.iloc[:, i]) for i, c in enumerate(x.columns)}
+
+
+def _q_combine(states):
+    return {k: _q_merge([s[k] for s in states]) for k in states[0]}
+
+
+def _q_final(state, qs, kind, name):
+    res = {k: _q_eval(v, qs) for k, v in state.items()}
+    if kind == "scalar":
+        return np.float64(next(iter(res.values()))[0])
+    if kind == "series-q":  # a Series, several q
+        return pd.Series(next(iter(res.values())), index=pd.Index(list(qs), dtype="float64"), name=name)
+    if kind == "frame-one-q":
+        return pd.Series({k: v[0] for k, v in res.items()}, name=name, dtype="float64")
+    return pd.DataFrame(res, index=pd.Index(list(qs), dtype="float64"))
+
+
+def quantile(x, q=0.5, numeric_only=False, split_every=None):
+    """``x.quantile(q)``: approximate (exact for small data), see the module docstring."""
+    many = np.ndim(q) > 0
+    qs = tuple(float(v) for v in (q if many else [q]))
+    for v in qs:
+        if not 0 <= v <= 1:
+            raise ValueError("percentiles should all be in the interval [0, 1]")
+    if x._node.kind == "series":
+        if not _numeric(x.dtype):
+            raise TypeError(f"quantile needs numeric data; got dtype {x.dtype}")
+        if many:
+            meta = pd.Series([], dtype="float64", name=x.name, index=pd.Index([], dtype="float64"))
+            return _agg(x, Fn(_q_chunk), Fn(_q_combine), Fn(_q_final, qs, "series-q", x.name), meta, split_every,
+                        tag="quantile")
+        return _agg(x, Fn(_q_chunk), Fn(_q_combine), Fn(_q_final, qs, "scalar", x.name), np.dtype("float64"),
+                    split_every, tag="quantile")
+    cols = [c for c, dt in x._node.dtype_map.items() if _numeric(dt)]
+    bad = [c for c in x._node.columns if c not in cols]
+    if bad and not numeric_only:
+        raise TypeError(f"quantile needs numeric data; column {bad[0]!r} has dtype {x._node.dtype_map[bad[0]]} "
+                        "(pass numeric_only=True to skip non-numeric columns)")
+    if bad:
+        x = x[cols]
+    if many:
+        meta = pd.DataFrame({c: pd.Series([], dtype="float64") for c in cols})
+        return _agg(x, Fn(_q_chunk), Fn(_q_combine), Fn(_q_final, qs, "frame", None), meta, split_every,
+                    columnwise=True, tag="quantile")
+    meta = pd.Series([], dtype="float64", name=qs[0])
+    return _agg(x, Fn(_q_chunk), Fn(_q_combine), Fn(_q_final, qs, "frame-one-q", qs[0]), meta, split_every,
+                tag="quantile")
+
+
+# ------------------------------------------------------------------ describe
+def _d_chunk(x):
+    if isinstance(x, pd.Series):
+        x = x.to_frame()
+    out = {}
+    for i, c in enumerate(x.columns):
+        v = x.iloc[:, i].astype("float64") if x.iloc[:, i].dtype.kind == "b" else x.iloc[:, i]
+        n = int(v.count())
+        mean = float(v.mean()) if n else 0.0
+        m2 = float(((v - mean) ** 2).sum()) if n else 0.0
+        out[c] = (n, mean, m2, v.min() if n else np.nan, v.max() if n else np.nan, _q_sample(v))
+    return out
+
+
+def _d_merge(a, b):
+    na, ma, sa, lo_a, hi_a, qa = a
+    nb, mb, sb, lo_b, hi_b, qb = b
+    n = na + nb
+    if n == 0:
+        mean, m2 = 0.0, 0.0
+    else:
+        d = mb - ma
+        mean = ma + d * nb / n
+        m2 = sa + sb + d * d * na * nb / n
+    lo = np.nanmin([lo_a, lo_b]) if not (pd.isna(lo_a) and pd.isna(lo_b)) else np.nan
+    hi = np.nanmax([hi_a, hi_b]) if not (pd.isna(hi_a) and pd.isna(hi_b)) else np.nan
+    return (n, mean, m2, lo, hi, _q_merge([qa, qb]))
+
+
+def _d_combine(states):
+    out = {}
+    for k in states[0]:
+        acc = states[0][k]
+        for s in states[1:]:
+            acc = _d_merge(acc, s[k])
+        out[k] = acc
+    return out
+
+
+def _d_final(state, percentiles, series_name):
+    labels = ["count", "mean", "std", "min", *(_pct_label(p) for p in percentiles), "max"]
+    cols = {}
+    for k, (n, mean, m2, lo, hi, qs) in state.items():
+        std = np.sqrt(m2 / (n - 1)) if n > 1 else np.nan
+        cols[k] = [float(n), mean if n else np.nan, std, lo, *_q_eval(qs, list(percentiles)), hi]
+    df = pd.DataFrame(cols, index=labels, dtype="float64")
+    if series_name is not False:
+        return df.iloc[:, 0].rename(series_name)
+    return df
+
+
+def _pct_label(p):
+    s = f"{100 * p:.10g}"
+    return f"{s}%"
+
+
+def describe(x, percentiles=None, split_every=None):
+    """``x.describe(percentiles)`` of numeric data: count, mean, std, min, percentiles (approximate), max."""
+    pct = [0.25, 0.5, 0.75] if percentiles is None else sorted(set(float(p) for p in percentiles) | {0.5})
+    for p in pct:
+        if not 0 <= p <= 1:
+            raise ValueError("percentiles should all be in the interval [0, 1]")
+    pct = tuple(pct)
+    labels = ["count", "mean", "std", "min", *(_pct_label(p) for p in pct), "max"]
+    if x._node.kind == "series":
+        if not _numeric(x.dtype) or x.dtype.kind == "b":
+            raise NotImplementedError(f"describe of non-numeric data (dtype {x.dtype}) is not supported")
+        meta = pd.Series([], dtype="float64", name=x.name, index=pd.Index([], dtype=object))
+        return _agg(x, Fn(_d_chunk), Fn(_d_combine), Fn(_d_final, pct, x.name), meta, split_every, tag="describe")
+    cols = [c for c, dt in x._node.dtype_map.items() if _numeric(dt) and getattr(dt, "kind", "") != "b"]
+    if not cols:
+        raise NotImplementedError("describe of a DataFrame without numeric columns is not supported")
+    if len(cols) < len(x._node.columns):
+        x = x[cols]
+    meta = pd.DataFrame({c: pd.Series([], dtype="float64") for c in cols})
+    del labels
+    return _agg(x, Fn(_d_chunk), Fn(_d_combine), Fn(_d_final, pct, False), meta, split_every, columnwise=True,
+                tag="describe")
