@@ -474,6 +474,13 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
             return np.ascontiguousarray(x).view(dtype)
         return np.asfortranarray(x).T.view(dtype).T
 
+    def to_dask_dataframe(self, columns=None, index=None, meta=None):
+        """This 1-d/2-d array as an hlq.dataframe Series/DataFrame in the same plan
+        (see :func:`hlq.dataframe.from_dask_array`)."""
+        from hlq.dataframe.io import from_dask_array
+
+        return from_dask_array(self, columns=columns, index=index, meta=meta)
+
 
 
 HANDLED_FUNCTIONS[np.result_type] = _result_type

@@ -10,7 +10,12 @@
 from hlq.dataframe import rules as _rules  # noqa: F401  (registers the dataframe rules)
 from hlq.dataframe.core import DataFrame, Scalar, Series, map_partitions
 from hlq.dataframe.io import from_pandas, read_parquet
+from hlq.dataframe.io import from_array, from_dask_array, from_delayed, from_dict, from_map  # noqa: E402
+from hlq.dataframe.io_csv import read_csv  # noqa: E402
+from hlq.dataframe.sinks import to_csv, to_parquet  # noqa: E402
 from hlq.dataframe.multi import concat, merge  # noqa: E402  (joins and concat)
 
 __all__ = ["DataFrame", "Series", "Scalar", "from_pandas", "read_parquet", "map_partitions"]
+__all__ += ["from_dict", "from_array", "from_dask_array", "from_delayed", "from_map", "read_csv",
+            "to_parquet", "to_csv"]
 __all__ += ["merge", "concat"]

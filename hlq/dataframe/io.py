@@ -1,4 +1,5 @@
-"""Creating dataframes: ``from_pandas`` and ``read_parquet``.
+"""Creating dataframes: ``from_pandas``, ``read_parquet``, ``from_dict``, ``from_array``,
+``from_dask_array``, ``from_map``, ``from_delayed`` (``read_csv``: :mod:`hlq.dataframe.io_csv`).
 
 >>> import pandas as pd
 >>> import hlq.dataframe as dd
@@ -11,13 +12,15 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from hlq.dataframe.core import new_collection
 from hlq.dataframe.nodes.base import PandasLiteral
-from hlq.dataframe.nodes.sources import FromPandas, ReadParquet, parquet_info
+from hlq.dataframe.nodes.sources import DEFAULT_BLOCKSIZE, FromPandas, ReadParquet, parquet_info
 
-__all__ = ["from_pandas", "read_parquet"]
+__all__ = ["from_pandas", "read_parquet", "from_dict", "from_array", "from_dask_array", "from_map", "from_delayed",
+           "to_dask_array"]
 
 
 def from_pandas(data, npartitions=None, chunksize=None, sort=True):
@@ -48,7 +51,12 @@ def from_pandas(data, npartitions=None, chunksize=None, sort=True):
     return new_collection(FromPandas(PandasLiteral(data), bounds, divisions, FromPandas.schema_of(data)))
 
 
+_FILTER_OPS = {">": "gt", "<": "lt", ">=": "ge", "<=": "le", "==": "eq", "=": "eq", "!=": "ne",
+               "in": "isin", "not in": "notin"}
+
+
 def _filters_to_expr(filters):
+    """pyarrow's list-of-tuples filters (DNF: a list of AND-lists, ORed) as a column expression."""
     if filters is None:
         return None
     if isinstance(filters, tuple) and filters and filters[0] in ("and", "or", "gt", "lt", "ge", "le", "eq"):
@@ -56,29 +64,302 @@ def _filters_to_expr(filters):
 
     def conj(terms):
         out = []
-        for col, op, val in terms:
-            tag = {">": "gt", "<": "lt", ">=": "ge", "<=": "le", "==": "eq", "=": "eq"}.get(op)
+        for term in terms:
+            if not (isinstance(term, (tuple, list)) and len(term) == 3):
+                raise ValueError(f"a filter is a (column, op, value) tuple, got {term!r}")
+            col, op, val = term
+            tag = _FILTER_OPS.get(op)
             if tag is None:
-                raise ValueError(f"unsupported filter operator {op!r} (supported: > < >= <= ==)")
+                raise ValueError(f"unsupported filter operator {op!r} (supported: {', '.join(_FILTER_OPS)})")
+            if tag in ("isin", "notin"):
+                val = tuple(val)
             out.append((tag, ("col", col), ("lit", val)))
         return out[0] if len(out) == 1 else ("and", tuple(out))
 
-    if filters and isinstance(filters[0], list):
+    if not filters:
+        return None
+    if isinstance(filters[0], list):
         ors = tuple(conj(t) for t in filters)
         return ors[0] if len(ors) == 1 else ("or", ors)
     return conj(filters)
 
 
-def read_parquet(path, columns=None, filters=None, index=None):
-    """A parquet dataset (a file or a directory of files; one partition per file).
+def _parse_bytes(v):
+    if v is None or v is False:
+        return None
+    if v == "default":
+        return DEFAULT_BLOCKSIZE
+    from dask.utils import parse_bytes
 
-    ``columns`` (a list, or one name for a Series), ``filters`` in pyarrow's
-    list-of-tuples form (``[("x", ">", 0.5)]``, or a list of such lists for
-    OR), ``index`` a column to use as the index.  Only metadata is read here.
+    return int(parse_bytes(v))
+
+
+def read_parquet(path, columns=None, filters=None, index=None, blocksize="default", **kwargs):
+    """Read a parquet dataset: a file, a directory of files, or a list of files.
+
+    Parameters
+    ----------
+    path : str or list of str
+        A directory may be hive-partitioned (``key=value`` sub-directories):
+        the keys become categorical columns, as in dask and pandas.
+    columns : list or str, optional
+        Columns to read (one name gives a Series).  Projection pushdown
+        narrows this further to what the plan needs.
+    filters : list of tuples or list of lists of tuples, optional
+        pyarrow's form: ``[("x", ">", 0.5)]`` (ANDed), or a list of such lists
+        (ORed).  Operators ``> < >= <= == != in`` and ``not in``.  Terms on
+        partition keys drop whole files without opening them; other terms are
+        given to pyarrow (row groups whose statistics exclude them are skipped).
+    index : str or False, optional
+        A column to use as the index; ``False``: a default index; ``None``:
+        the index stored in the pandas metadata, if any.
+    blocksize : int, str or None, default "default" (128 MiB)
+        IO squashing: when a computation reads only a few columns, one task
+        reads several consecutive files, up to this many estimated bytes
+        (uncompressed, from the footers) and never more than the largest
+        file holds in all its columns.  ``None`` keeps one file per task.
+
+    Only metadata (footers) is read here, once per dataset (cached).
     """
+    if kwargs.pop("engine", "pyarrow") not in ("pyarrow", "auto"):
+        raise ValueError("hlq.dataframe.read_parquet supports engine='pyarrow' only")
+    if kwargs:
+        raise TypeError(f"read_parquet got unsupported arguments {sorted(kwargs)}")
     info = parquet_info(path)
+    if index is None and len(info.index_columns) == 1:
+        index = info.index_columns[0]
+    if isinstance(index, (list, tuple)):
+        if len(index) != 1:
+            raise NotImplementedError("read_parquet supports a single index column")
+        index = index[0]
     single = isinstance(columns, str)
     cols = None if columns is None else ((columns,) if single else tuple(columns))
-    node = ReadParquet(info, cols, _filters_to_expr(filters), index, None)
+    if cols is not None and isinstance(index, str):
+        cols = tuple(c for c in cols if c != index)
+    node = ReadParquet(info, cols, _filters_to_expr(filters), index, None, None, _parse_bytes(blocksize))
     df = new_collection(node)
     return df[columns] if single else df
+
+
+# ------------------------------------------------------------ other sources
+def from_dict(data, npartitions=None, orient="columns", dtype=None, columns=None, chunksize=None):
+    """A dataframe from a dict, like ``from_pandas(pd.DataFrame.from_dict(data, ...))``.
+
+    Parameters
+    ----------
+    data : dict
+        Of columns (``orient="columns"``) or of rows (``orient="index"``).
+    npartitions, chunksize : int
+        Partitioning, as in :func:`from_pandas` (one of them).
+    orient, dtype, columns
+        Passed to :meth:`pandas.DataFrame.from_dict`.
+    """
+    if not isinstance(data, dict):
+        raise TypeError(f"from_dict needs a dict, got {type(data).__name__}")
+    pdf = pd.DataFrame.from_dict(data, orient=orient, dtype=dtype, columns=columns)
+    return from_pandas(pdf, npartitions=npartitions, chunksize=chunksize)
+
+
+def _column_names(x, columns):
+    if x.ndim == 1:
+        if isinstance(columns, (list, tuple, pd.Index)):
+            if len(columns) != 1:
+                raise ValueError(f"a 1-d array gives one column, got {len(columns)} names")
+            return (columns[0],)
+        return (columns,)
+    if columns is None:
+        return tuple(range(x.shape[1]))
+    if isinstance(columns, str) or not hasattr(columns, "__len__"):
+        raise ValueError("columns of a 2-d array must be a list of names")
+    columns = tuple(columns)
+    if len(columns) != x.shape[1]:
+        raise ValueError(f"{len(columns)} column names for an array of {x.shape[1]} columns")
+    return columns
+
+
+def from_dask_array(x, columns=None, index=None, meta=None):
+    """An hlq.array (1-d or 2-d) as a Series or DataFrame, in the same plan.
+
+    One partition per row block (column blocks are merged first); the index
+    is a range index, so divisions are the row-block boundaries, as in dask.
+
+    Parameters
+    ----------
+    x : hlq.array.Array
+    columns : list or scalar, optional
+        Column names (2-d; default ``0..n-1``) or the series name (1-d).
+    index, meta
+        Not supported (``index`` raises NotImplementedError; ``meta`` is ignored:
+        the array's dtype gives the dtypes).
+    """
+    import hlq.array as ha
+
+    from hlq.dataframe.nodes.interop import ArrayToFrame
+
+    if not isinstance(x, ha.Array):
+        raise TypeError(f"from_dask_array needs an hlq.array.Array, got {type(x).__name__}; "
+                        "use from_array for numpy arrays")
+    if index is not None:
+        raise NotImplementedError("from_dask_array(index=...) is not supported")
+    if x.ndim not in (1, 2):
+        raise ValueError(f"from_dask_array needs a 1-d or 2-d array, got {x.ndim} dimensions")
+    names = _column_names(x, columns)
+    if x.ndim == 2 and x.numblocks[1] != 1:
+        x = x.rechunk({1: x.shape[1]})
+    return new_collection(ArrayToFrame(x.node, names))
+
+
+def from_array(x, chunksize=50000, columns=None, meta=None):
+    """A numpy (or hlq.array) 1-d/2-d array as a Series/DataFrame of ``chunksize`` rows per partition.
+
+    Parameters
+    ----------
+    x : numpy.ndarray or hlq.array.Array
+        A structured numpy array gives one column per field.
+    chunksize : int
+        Rows per partition (ignored for an hlq array: its row blocks are kept).
+    columns : list or scalar, optional
+        As in :func:`from_dask_array`.
+    """
+    import hlq.array as ha
+
+    if isinstance(x, ha.Array):
+        return from_dask_array(x, columns=columns, meta=meta)
+    x = np.asarray(x)
+    if x.dtype.names is not None:  # a record array: a frame of its fields
+        pdf = pd.DataFrame.from_records(x)
+        if columns is not None:
+            pdf = pdf[list(columns)]
+        return from_pandas(pdf, chunksize=chunksize)
+    if x.ndim not in (1, 2):
+        raise ValueError(f"from_array needs a 1-d or 2-d array, got {x.ndim} dimensions")
+    if int(chunksize) <= 0:
+        raise ValueError(f"chunksize must be positive, got {chunksize}")
+    chunks = (int(chunksize),) + ((x.shape[1],) if x.ndim == 2 else ())
+    return from_dask_array(ha.from_array(x, chunks=chunks), columns=columns)
+
+
+def _meta_of(meta):
+    if isinstance(meta, (pd.DataFrame, pd.Series)):
+        return meta.iloc[:0]
+    if isinstance(meta, dict):
+        return pd.DataFrame({k: pd.Series([], dtype=v) for k, v in meta.items()})
+    if isinstance(meta, tuple) and len(meta) == 2:
+        return pd.Series([], dtype=meta[1], name=meta[0])
+    raise TypeError(f"meta must be an empty pandas object, a dict of dtypes or a (name, dtype) tuple, got {meta!r}")
+
+
+def _divisions(divisions, n):
+    if divisions is None or divisions == "sorted":
+        return (None,) * (n + 1)
+    divisions = tuple(divisions)
+    if len(divisions) != n + 1:
+        raise ValueError(f"divisions must have npartitions + 1 = {n + 1} entries, got {len(divisions)}")
+    return divisions
+
+
+def from_map(func, *iterables, args=None, meta=None, divisions=None, label=None, token=None,
+             enforce_metadata=True, **kwargs):
+    """One partition per element: partition ``i`` is ``func(iterables[0][i], ..., *args, **kwargs)``.
+
+    Parameters
+    ----------
+    func : callable
+        Returns a pandas DataFrame or Series.
+    *iterables : iterables of equal length
+    args : tuple, optional
+        Extra positional arguments after the iterable elements.
+    meta : empty pandas object, dict of dtypes or (name, dtype), optional
+        The result's structure; by default ``func`` runs once on the first
+        element (as dask does) and its empty head is used.
+    divisions : tuple, optional
+        Known index bounds (``npartitions + 1`` values).
+    enforce_metadata : bool
+        Check every partition's columns against ``meta``.
+    """
+    from hlq.dataframe.nodes.generic_sources import FromMap
+    from hlq.dataframe.nodes.ops import MetaBox
+
+    if not callable(func):
+        raise TypeError(f"from_map needs a callable, got {type(func).__name__}")
+    if not iterables:
+        raise ValueError("from_map needs at least one iterable")
+    cols = [list(it) for it in iterables]
+    n = len(cols[0])
+    if any(len(c) != n for c in cols) or n == 0:
+        raise ValueError("from_map needs non-empty iterables of one length")
+    extra = tuple(args or ())
+    parts = tuple(tuple(c[i] for c in cols) + extra for i in range(n))
+    meta = _meta_of(func(*parts[0], **kwargs) if meta is None else meta)
+    node = FromMap(func, parts, tuple(sorted(kwargs.items())), MetaBox(meta), _divisions(divisions, n),
+                   bool(enforce_metadata))
+    return new_collection(node)
+
+
+def from_delayed(dfs, meta=None, divisions=None, prefix=None, verify_meta=True):
+    """One partition per dask Delayed (each computing a pandas DataFrame or Series).
+
+    Parameters
+    ----------
+    dfs : Delayed or list of Delayed
+    meta : optional
+        The result's structure; by default the first value is computed once (as dask does).
+    divisions : tuple or "sorted", optional
+        Known index bounds; ``None``/``"sorted"``: unknown.
+    verify_meta : bool
+        Check each partition's kind and columns against ``meta``.
+    """
+    from dask.delayed import Delayed
+
+    from hlq.dataframe.nodes.generic_sources import DelayedRef, FromDelayedFrame
+    from hlq.dataframe.nodes.ops import MetaBox
+
+    if isinstance(dfs, Delayed):
+        dfs = [dfs]
+    dfs = list(dfs)
+    if not dfs:
+        raise ValueError("from_delayed needs at least one Delayed")
+    for d in dfs:
+        if not isinstance(d, Delayed):
+            raise TypeError(f"from_delayed expects dask Delayed objects, got {type(d).__name__}")
+    meta = _meta_of(dfs[0].compute() if meta is None else meta)
+    node = FromDelayedFrame(tuple(DelayedRef(d) for d in dfs), MetaBox(meta), _divisions(divisions, len(dfs)),
+                            bool(verify_meta))
+    return new_collection(node)
+
+
+# ------------------------------------------------------------ arrays back
+def to_dask_array(df, lengths=None, meta=None):
+    """The values of a DataFrame (2-d) or Series (1-d) as an hlq.array, in the same plan.
+
+    Parameters
+    ----------
+    lengths : True, sequence of int or None
+        Rows per partition.  ``None``: taken from metadata (``from_pandas``,
+        parquet without a remaining filter, arrays); hlq arrays need known
+        chunk sizes, so when they are unknown a ValueError asks for
+        ``lengths=True``, which computes them (like dask).
+    meta
+        Ignored (the dtype follows ``DataFrame.to_numpy``).
+    """
+    import hlq.array as ha
+
+    from hlq.dataframe.nodes.interop import FrameToArray
+
+    node = df.node
+    if lengths is True:
+        lengths = tuple(int(v) for v in df.map_partitions(_part_len, meta=("len", "i8")).compute().tolist())
+    elif lengths is None or lengths is False:
+        lengths = node.lengths
+        if lengths is None:
+            raise ValueError(
+                "the partition lengths of this dataframe are unknown (e.g. after a filter) and hlq arrays "
+                "need known chunk sizes: use to_dask_array(lengths=True) to compute them"
+            )
+    lengths = tuple(int(v) for v in lengths)
+    dtype = node.meta.to_numpy().dtype
+    return ha.Array(FrameToArray(node, lengths, dtype))
+
+
+def _part_len(part):
+    return pd.Series([len(part)], dtype="i8", name="len")

@@ -10,13 +10,22 @@ True
 False
 >>> str(to_pyarrow(("and", (("gt", ("col", "x"), ("lit", 0.5)), ("le", ("lit", 2), ("col", "y"))))))
 '((x > 0.5) and (y >= 2))'
+
+Terms on hive partition keys are decided per file, from the key values in its path:
+
+>>> f = ("and", (("eq", ("col", "p"), ("lit", 1)), ("gt", ("col", "x"), ("lit", 0.5))))
+>>> specialize(f, {"p": 2}, ("p",))
+False
+>>> specialize(f, {"p": 1}, ("p",))
+('gt', ('col', 'x'), ('lit', 0.5))
 """
 
 from __future__ import annotations
 
 import numbers
+import operator
 
-_FLIP = {"gt": "lt", "lt": "gt", "ge": "le", "le": "ge", "eq": "eq"}
+_FLIP = {"gt": "lt", "lt": "gt", "ge": "le", "le": "ge", "eq": "eq", "ne": "ne"}
 _OPS = {"gt", "lt", "ge", "le", "eq"}
 
 
@@ -49,4 +58,55 @@ def to_pyarrow(e):
         a, b, tag = b, a, _FLIP[tag]
     f = pc.field(a[1])
     v = b[1]
-    return {"gt": f > v, "lt": f < v, "ge": f >= v, "le": f <= v, "eq": f == v}[tag]
+    if tag == "isin":
+        return f.isin(list(v))
+    if tag == "notin":
+        return ~f.isin(list(v))
+    return {"gt": f > v, "lt": f < v, "ge": f >= v, "le": f <= v, "eq": f == v, "ne": f != v}[tag]
+
+
+_PY = {"gt": operator.gt, "lt": operator.lt, "ge": operator.ge, "le": operator.le, "eq": operator.eq,
+       "ne": operator.ne, "isin": lambda a, b: a in b, "notin": lambda a, b: a not in b}
+
+
+def _decide(term, values):
+    a, b = term[1], term[2]
+    tag = term[0]
+    if a[0] != "col":
+        a, b, tag = b, a, _FLIP[tag]
+    v, lit = values.get(a[1]), b[1]
+    try:
+        return bool(_PY[tag](v, lit))
+    except TypeError:
+        raise TypeError(f"filter {a[1]} {tag} {lit!r}: cannot compare the partition value {v!r} "
+                        f"of column {a[1]!r} with {lit!r}") from None
+
+
+def specialize(e, values: dict, names):
+    """``e`` with the terms on partition keys ``names`` replaced by their truth for a file whose
+    keys are ``values``: True, False, or the remaining expression (iterative, post-order)."""
+    names = set(names)
+    out: dict = {}
+    stack = [(e, False)]
+    while stack:
+        x, ready = stack.pop()
+        if id(x) in out:
+            continue
+        tag = x[0]
+        if tag in ("and", "or"):
+            if not ready:
+                stack.append((x, True))
+                stack.extend((t, False) for t in x[1])
+                continue
+            kids = [out[id(t)] for t in x[1]]
+            absorb, neutral = (False, True) if tag == "and" else (True, False)
+            if any(k is absorb for k in kids):
+                out[id(x)] = absorb
+                continue
+            rest = [k for k in kids if k is not neutral]
+            out[id(x)] = neutral if not rest else (rest[0] if len(rest) == 1 else (tag, tuple(rest)))
+        elif tag in _PY and any(y[0] == "col" and y[1] in names for y in x[1:3]):
+            out[id(x)] = _decide(x, values)
+        else:
+            out[id(x)] = x
+    return out[id(e)]

@@ -1,10 +1,15 @@
 """Dataframe sources: partitions of a pandas object, and parquet files read with pyarrow.
 
-:class:`ReadParquet` reads one file per partition with
+:class:`ReadParquet` reads one file per partition (or, after IO squashing,
+a few consecutive files per partition) with
 ``pyarrow.parquet.read_table(path, columns=..., filters=...)``: only the
 columns the plan needs, rows filtered by pyarrow (row groups whose
-statistics exclude the filter are skipped by pyarrow).  Metadata (schema,
-files, row counts) is read once per dataset and cached.
+statistics exclude the filter are skipped by pyarrow).  Hive-partitioned
+datasets (``key=value`` directories) expose their keys as categorical
+columns; a filter on those keys is decided per file from its path, so
+excluded files are never opened.  Metadata (schema, files, row counts,
+per-column byte sizes) is read once per dataset and cached; optimizing a
+plan never reads data.
 
 >>> import pandas as pd
 >>> import hlq.dataframe as dd
@@ -75,31 +80,82 @@ def _slice_rows(df, arg):
 
 
 # ---------------------------------------------------------------- parquet
+def _pyarrow_errors():
+    import pyarrow as pa
+
+    return (OSError, pa.ArrowException)
+
+
 class ParquetInfo:
-    """Metadata of a parquet dataset: files, row counts, schema (read once, cached)."""
+    """Metadata of a parquet dataset, read once (footers only, never data) and cached.
+
+    ``path`` is a file, a directory (hive ``key=value`` sub-directories become
+    categorical columns) or a tuple of files.  Attributes: ``files`` (sorted),
+    ``rows`` and ``col_bytes`` (uncompressed bytes per column) per file,
+    ``partition_names`` and ``partition_values`` (per file, a dict), the
+    pandas ``columns``/``dtypes`` of the dataset (partition keys last) and
+    ``index_columns`` (stored index columns from the pandas metadata).
+    """
 
     def __init__(self, path):
         import pyarrow.dataset as ds
-
-        self.path = path
-        dataset = ds.dataset(path, format="parquet")
-        self.files = tuple(sorted(dataset.files))
-        if not self.files:
-            raise FileNotFoundError(f"no parquet files found at {path!r}")
         import pyarrow.parquet as pq
 
-        rows = []
+        self.path = path
+        is_dir = isinstance(path, str) and os.path.isdir(path)
+        partitioning = ds.HivePartitioning.discover(infer_dictionary=True) if is_dir else None
+        try:
+            dataset = ds.dataset(list(path) if isinstance(path, tuple) else path, format="parquet",
+                                 partitioning=partitioning)
+            frags = sorted(dataset.get_fragments(), key=lambda f: f.path)
+        except _pyarrow_errors() as e:
+            raise OSError(f"cannot open parquet dataset {path!r}: {e}") from e
+        if not frags:
+            raise FileNotFoundError(f"no parquet files found at {path!r}")
+        self.files = tuple(f.path for f in frags)
+        self.partition_values = tuple(ds.get_partition_keys(f.partition_expression) for f in frags)
+        keys = set().union(*self.partition_values)
+        pschema = dataset.partitioning.schema if (keys and dataset.partitioning is not None) else None
+        self.partition_names = tuple(n for n in pschema.names if n in keys) if pschema is not None else ()
+        rows, col_bytes = [], []
         for f in self.files:
             try:
-                rows.append(pq.ParquetFile(f).metadata.num_rows)
-            except Exception as e:  # a corrupt file: name it
+                md = pq.read_metadata(f)
+            except _pyarrow_errors() as e:  # a corrupt file: name it
                 raise OSError(f"cannot read parquet metadata of {f!r}: {e}") from e
+            rows.append(md.num_rows)
+            sizes: dict = {}
+            for g in range(md.num_row_groups):
+                rg = md.row_group(g)
+                for k in range(rg.num_columns):
+                    c = rg.column(k)
+                    top = c.path_in_schema.split(".")[0]
+                    sizes[top] = sizes.get(top, 0) + c.total_uncompressed_size
+            col_bytes.append(sizes)
         self.rows = tuple(rows)
+        self.col_bytes = tuple(col_bytes)
         self.schema = dataset.schema
+        pmeta = self.schema.pandas_metadata or {}
+        self.index_columns = tuple(c for c in pmeta.get("index_columns", ()) if isinstance(c, str))
         meta = self.schema.empty_table().to_pandas()
-        meta = meta[[c for c in meta.columns if not str(c).startswith("__index_level_")]]
-        self.columns = tuple(meta.columns)
-        self.dtypes = tuple(meta.dtypes)
+        cats = {}
+        if pschema is not None:
+            for name, values in zip(pschema.names, dataset.partitioning.dictionaries):
+                if name in keys:
+                    cats[name] = pd.CategoricalDtype(values.to_pandas() if values is not None else [])
+        data_cols = [c for c in meta.columns if not str(c).startswith("__index_level_") and c not in cats]
+        self.columns = tuple(data_cols) + self.partition_names
+        self.dtypes = tuple(meta[c].dtype for c in data_cols) + tuple(cats[n] for n in self.partition_names)
+        self.dtype_map = dict(zip(self.columns, self.dtypes))
+        if len(self.index_columns) == 1 and self.index_columns[0] not in self.dtype_map:
+            self.dtype_map[self.index_columns[0]] = meta.index.dtype  # a stored index: readable as index=
+        self.file_bytes = tuple(sum(s.values()) for s in self.col_bytes)
+
+    def estimated_bytes(self, i: int, columns) -> int:
+        """Uncompressed bytes of ``columns`` in file ``i`` (partition keys: 8 bytes a row)."""
+        sizes = self.col_bytes[i]
+        pn = self.partition_names
+        return sum(8 * self.rows[i] if c in pn else sizes.get(c, 0) for c in columns)
 
     def __dask_tokenize__(self):
         return ("parquet-info", self.path, self.files, self.rows)
@@ -112,12 +168,27 @@ _INFO_CACHE: dict = {}
 _INFO_LOCK = threading.Lock()
 
 
-def parquet_info(path) -> ParquetInfo:
-    path = os.path.abspath(os.fspath(path))
+def _stamp(p):
     try:
-        stamp = os.stat(path).st_mtime_ns
+        return os.stat(p).st_mtime_ns
     except FileNotFoundError:
-        raise FileNotFoundError(f"parquet path {path!r} does not exist") from None
+        raise FileNotFoundError(f"parquet path {p!r} does not exist") from None
+
+
+def parquet_info(path) -> ParquetInfo:
+    """The (cached) :class:`ParquetInfo` of a file, directory or list of files.
+
+    The cache key is the absolute path(s) and modification time(s): a
+    rewritten dataset is read again, an unchanged one never.
+    """
+    if isinstance(path, (list, tuple)):
+        path = tuple(os.path.abspath(os.fspath(p)) for p in path)
+        if not path:
+            raise ValueError("read_parquet needs at least one path")
+        stamp = tuple(_stamp(p) for p in path)
+    else:
+        path = os.path.abspath(os.fspath(path))
+        stamp = _stamp(path)
     key = (path, stamp)
     with _INFO_LOCK:
         info = _INFO_CACHE.get(key)
@@ -127,13 +198,25 @@ def parquet_info(path) -> ParquetInfo:
     return info
 
 
-class ReadParquet(FrameNode):
-    """Read files ``parts`` (indices into ``info.files``; None: all) of a dataset:
-    ``columns`` (None: all), rows passing ``filter`` (a column expression),
-    with ``index`` (a column name) as the index."""
+DEFAULT_BLOCKSIZE = 128 * 2**20
 
-    _fields = ("info", "columns_", "filter", "index", "parts")
-    _defaults = {"columns_": None, "filter": None, "index": None, "parts": None}
+
+class ReadParquet(FrameNode):
+    """Read files of a parquet dataset.
+
+    Fields: ``info`` (:class:`ParquetInfo`), ``columns_`` (None: all),
+    ``filter`` (a column expression, pushed to pyarrow; terms on hive
+    partition keys are decided per file from its path, and files they
+    exclude are dropped), ``index`` (a column to use as the index; False:
+    a default index), ``parts`` (indices into ``info.files``; None: all),
+    ``groups`` (None: one file per partition; else a tuple of tuples of file
+    indices, one per partition - set by IO squashing) and ``blocksize``
+    (the squashing target, bytes per partition; None: never squash).
+    """
+
+    _fields = ("info", "columns_", "filter", "index", "parts", "groups", "blocksize")
+    _defaults = {"columns_": None, "filter": None, "index": None, "parts": None, "groups": None,
+                 "blocksize": DEFAULT_BLOCKSIZE}
     op_name = "read-parquet"
     is_blockwise = True
     bw_has_arg = True
@@ -141,33 +224,88 @@ class ReadParquet(FrameNode):
 
     def _props(self):
         info = self.info
-        dmap = dict(zip(info.columns, info.dtypes))
-        cols = tuple(c for c in info.columns if c != self.index) if self.columns_ is None else self.columns_
+        dmap = info.dtype_map
+        idx = self.index if isinstance(self.index, str) else None
+        cols = tuple(c for c in info.columns if c != idx) if self.columns_ is None else self.columns_
         for c in cols:
             if c not in dmap:
                 raise KeyError(f"column {c!r} not in parquet dataset {info.path!r}; columns are {list(info.columns)}")
-        if self.index is not None and self.index not in dmap:
-            raise KeyError(f"index column {self.index!r} not in parquet dataset {info.path!r}")
-        parts = range(len(info.files)) if self.parts is None else self.parts
-        n = len(parts)
-        lengths = None if self.filter is not None else tuple(info.rows[i] for i in parts)
+        if idx is not None and idx not in dmap:
+            raise KeyError(f"index column {idx!r} not in parquet dataset {info.path!r}")
+        candidates = range(len(info.files)) if self.parts is None else self.parts
+        file_filters = {}
+        kept = []
+        pn = info.partition_names
+        for i in candidates:
+            f = self.filter
+            if f is not None and pn:
+                from hlq.dataframe.nodes.pyarrow_filters import specialize
+
+                f = specialize(f, info.partition_values[i], pn)
+                if f is True:
+                    f = None
+            if f is not False:
+                file_filters[i] = f
+                kept.append(i)
+        # a pruned file stays an (empty, never read) partition, so that the partition count
+        # does not change under optimization; IO squashing drops such partitions where allowed
+        groups = tuple((i,) if i in file_filters else () for i in candidates) if self.groups is None else self.groups
+        exact = all(f is None for f in file_filters.values())
+        lengths = tuple(sum(info.rows[i] for i in g) for g in groups) if exact else None
+        n = len(groups)
         return {"kind": "frame", "columns": cols, "dtypes": tuple(dmap[c] for c in cols),
-                "divisions": (None,) * (n + 1), "lengths": lengths}
+                "divisions": (None,) * (n + 1), "lengths": lengths, "kept_files": tuple(kept),
+                "file_filters": file_filters, "file_groups": groups}
 
     def _extra_props(self):
-        return {"bw_func": _read_file}
+        return {"bw_func": _read_group}
+
+    @property
+    def max_rows(self) -> int:
+        """Rows in the files read (an upper bound when a filter remains)."""
+        return sum(self.info.rows[i] for i in self.kept_files)
+
+    @property
+    def estimated_bytes(self) -> int:
+        """Uncompressed bytes of the columns read, over the files read (from the footers)."""
+        cols = self.read_columns
+        return sum(self.info.estimated_bytes(i, cols) for i in self.kept_files)
+
+    @property
+    def read_columns(self) -> tuple:
+        """The columns taken from the files (the frame's columns plus the index column)."""
+        return self.columns + ((self.index,) if isinstance(self.index, str) else ())
 
     def bw_block_arg(self, idx):
-        i = idx[0] if self.parts is None else self.parts[idx[0]]
-        return (self.info.files[i], self.columns, self.filter, self.index)
+        info = self.info
+        cols = self.columns
+        index = self.index
+        pn = info.partition_names
+        pcats = tuple((c, info.dtype_map[c]) for c in self.read_columns if c in pn)
+        files = tuple((info.files[i], self.file_filters[i], info.partition_values[i])
+                      for i in self.file_groups[idx[0]])
+        if not files:  # a partition pruned by the filter: its schema, no IO
+            dm = info.dtype_map
+            return ((), cols, index, tuple((c, dm[c]) for c in self.read_columns))
+        return (files, cols, index, pcats)
 
     def label(self):
         info = self.info
-        parts = f"{len(info.files)}" if self.parts is None else f"{len(self.parts)}/{len(info.files)}"
+        nf = len(info.files)
+        k = len(self.kept_files)
+        parts = f"{k}" if k == nf else f"{k}/{nf}"
         s = f"read-parquet(columns {len(self.columns)}/{len(info.columns)}, files {parts}"
+        if self.npartitions != k:
+            s += f" in {self.npartitions} partitions"
         if self.filter is not None:
             s += f", filter {to_text(self.filter)}"
         return s + ")"
+
+    def describe(self) -> str:
+        from dask.utils import format_bytes
+
+        rows = "" if self.lengths is not None else f" rows<={self.max_rows}"
+        return super().describe() + f"{rows} est_bytes={format_bytes(self.estimated_bytes)}"
 
 
 _LOGS: list = []
@@ -175,7 +313,7 @@ _LOGS: list = []
 
 @contextlib.contextmanager
 def read_log():
-    """Record every parquet read in this process: a list of ``(file, columns, filter)``."""
+    """Record every parquet file read in this process: a list of ``(file, columns, filter)``."""
     log: list = []
     _LOGS.append(log)
     try:
@@ -184,24 +322,47 @@ def read_log():
         _LOGS.remove(log)
 
 
-def _read_file(arg):
+def _read_group(arg):
+    files, columns, index, pcats = arg
+    if not files:
+        df = pd.DataFrame({c: pd.Series([], dtype=d) for c, d in pcats})
+        if isinstance(index, str):
+            df = df.set_index(index)
+            if index.startswith("__index_level_"):
+                df.index.name = None
+        return df
+    frames = [_read_file(path, filt, pvals, columns, index, pcats) for path, filt, pvals in files]
+    return frames[0] if len(frames) == 1 else pd.concat(frames)
+
+
+def _read_file(path, filt, pvals, columns, index, pcats):
     import pyarrow.parquet as pq
 
     from hlq.dataframe.nodes.pyarrow_filters import to_pyarrow
 
-    path, columns, filt, index = arg
-    cols = list(columns) + ([index] if index is not None else [])
+    pnames = {c for c, _ in pcats}
+    want = list(columns) + ([index] if isinstance(index, str) and index not in columns else [])
+    data_cols = [c for c in want if c not in pnames]
     for log in _LOGS:
-        log.append((path, tuple(cols), filt))
+        log.append((path, tuple(data_cols), filt))
     try:
-        table = pq.read_table(path, columns=cols, filters=None if filt is None else to_pyarrow(filt))
+        table = pq.read_table(path, columns=data_cols, filters=None if filt is None else to_pyarrow(filt))
     except FileNotFoundError:
         raise FileNotFoundError(f"parquet file {path!r} is missing") from None
-    except OSError as e:
+    except _pyarrow_errors() as e:
         raise OSError(f"cannot read parquet file {path!r}: {e}") from e
     df = table.to_pandas()
-    if index is not None:
-        df = df.set_index(index)
+    if len(df.columns) == 0 and len(df) != table.num_rows:
+        df = pd.DataFrame(index=pd.RangeIndex(table.num_rows))
+    for c, dtype in pcats:
+        df[c] = pd.Categorical([pvals[c]] * len(df), dtype=dtype)
+    if index is False:
+        df = df.reset_index(drop=True)
+    elif isinstance(index, str):
+        if index in df.columns:
+            df = df.set_index(index)
+        if index.startswith("__index_level_"):  # pandas' name for an unnamed stored index
+            df.index.name = None
     return df[list(columns)] if list(df.columns) != list(columns) else df
 
 

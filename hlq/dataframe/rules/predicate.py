@@ -41,7 +41,7 @@ def _push_into_read(read, pred):
         return None, pred
     rest = [t for t in terms if not pushable(t)]
     f = make_and(([read.filter] if read.filter is not None else []) + push)
-    new = ReadParquet(read.info, read.columns_, f, read.index, read.parts)
+    new = read.replace(filter=f)
     return new, (make_and(rest) if rest else None)
 
 

@@ -40,7 +40,7 @@ def drop_identity_projection(node):
 def project_into_parquet(node):
     """read[cols] -> read(columns=cols): only those columns are read"""
     r = node.child
-    return ReadParquet(r.info, node.cols, r.filter, r.index, r.parts)
+    return r.replace(columns_=node.cols)
 
 
 @rule(Is(Project, child=Is(FromPandas)), phase="pushdown", tags=("projection-pushdown",))

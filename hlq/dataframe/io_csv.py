@@ -1,0 +1,228 @@
+"""``read_csv``: pandas' parser on blocks of bytes, reading only the columns the plan needs.
+
+Files (a path, a glob or a list) are cut into blocks of about ``blocksize``
+bytes at line boundaries (``fsspec.utils.read_block``, what
+``dask.bytes.read_bytes`` uses); each partition parses one block with
+:func:`pandas.read_csv`, the header line prepended.  The column names and
+dtypes come from parsing a sample at the start of the first file.
+Projection pushdown turns into pandas' ``usecols``, so pandas parses only
+those columns.
+
+>>> import pandas as pd, tempfile, os
+>>> import hlq.dataframe as dd
+>>> from hlq.rules import optimize_plan
+>>> d = tempfile.mkdtemp()
+>>> pd.DataFrame({"a": range(4), "b": [0.5] * 4, "c": list("wxyz")}).to_csv(os.path.join(d, "0.csv"), index=False)
+>>> df = dd.read_csv(os.path.join(d, "*.csv"))
+>>> optimize_plan(df.b.sum().node).child.child.child.label()
+'read-csv(columns 1/3, files 1, blocks 1)'
+>>> float(df.b.sum().compute())
+2.0
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import pandas as pd
+
+from hlq.dataframe.core import new_collection
+from hlq.dataframe.nodes.base import FrameNode
+from hlq.dataframe.nodes.ops import MetaBox, Project
+from hlq.rules import Is, rule
+
+__all__ = ["read_csv", "ReadCSV", "csv_log"]
+
+_UNSUPPORTED = ("index_col", "chunksize", "iterator", "nrows", "skipfooter", "usecols")
+
+
+class ReadCSV(FrameNode):
+    """Blocks ``blocks`` (``(path, offset, length)``; ``length`` None: the whole file) parsed by
+    :func:`pandas.read_csv` with ``kwargs``; ``header`` (bytes) is prepended to blocks that do not
+    start their file; only ``columns_`` (None: all of ``meta_``) are parsed."""
+
+    _fields = ("blocks", "header", "kwargs", "meta_", "columns_", "storage")
+    _defaults = {"columns_": None, "storage": ()}
+    op_name = "read-csv"
+    is_blockwise = True
+    bw_has_arg = True
+    bw_inputs = ()
+
+    def _props(self):
+        meta = self.meta_.value
+        dm = dict(zip(meta.columns, meta.dtypes))
+        cols = tuple(meta.columns) if self.columns_ is None else self.columns_
+        for c in cols:
+            if c not in dm:
+                raise KeyError(f"column {c!r} not in the CSV files; columns are {list(meta.columns)}")
+        return {"kind": "frame", "columns": cols, "dtypes": tuple(dm[c] for c in cols),
+                "divisions": (None,) * (len(self.blocks) + 1), "lengths": None}
+
+    def _extra_props(self):
+        return {"bw_func": _ParseBlock(self.header, self.kwargs, self.columns, self.dtypes, self.storage,
+                                       tuple(self.meta_.value.columns))}
+
+    def bw_block_arg(self, idx):
+        return self.blocks[idx[0]]
+
+    def label(self):
+        nfiles = len({b[0] for b in self.blocks})
+        return (f"read-csv(columns {len(self.columns)}/{len(self.meta_.value.columns)}, files {nfiles}, "
+                f"blocks {len(self.blocks)})")
+
+
+_LOGS: list = []
+
+
+@contextlib.contextmanager
+def csv_log():
+    """Record every CSV block parsed in this process: a list of ``(path, offset, usecols)``."""
+    log: list = []
+    _LOGS.append(log)
+    try:
+        yield log
+    finally:
+        _LOGS.remove(log)
+
+
+class _ParseBlock:
+    __slots__ = ("header", "kwargs", "columns", "dtypes", "storage", "all_columns")
+
+    def __init__(self, header, kwargs, columns, dtypes, storage, all_columns):
+        self.header, self.kwargs, self.columns, self.dtypes = header, kwargs, columns, dtypes
+        self.storage, self.all_columns = storage, all_columns
+
+    def __reduce__(self):
+        return (_ParseBlock, (self.header, self.kwargs, self.columns, self.dtypes, self.storage, self.all_columns))
+
+    def __call__(self, block):
+        import fsspec
+        from fsspec.utils import read_block
+
+        path, offset, length = block
+        kw = dict(self.kwargs)
+        usecols = list(self.columns)
+        pd_cols = kw.get("parse_dates")
+        if isinstance(pd_cols, (list, tuple)):
+            extra = [c for c in pd_cols if isinstance(c, str) and c not in usecols]
+            usecols += extra
+            kw["parse_dates"] = [c for c in pd_cols if not isinstance(c, str) or c in usecols]
+        if list(usecols) == list(self.all_columns):
+            usecols = None
+        for log in _LOGS:
+            log.append((path, offset, tuple(self.columns) if usecols is not None else self.all_columns))
+        try:
+            with fsspec.open(path, "rb", compression=kw.pop("compression", None), **dict(self.storage)) as f:
+                data = f.read() if length is None else read_block(f, offset, length, delimiter=b"\n")
+        except FileNotFoundError:
+            raise FileNotFoundError(f"CSV file {path!r} is missing") from None
+        if offset and self.header:
+            data = self.header + data
+        if kw.get("header", "infer") is None and "names" not in kw:
+            kw["names"] = list(self.all_columns)
+        try:
+            df = pd.read_csv(io.BytesIO(data), usecols=usecols, **kw)
+        except Exception as e:
+            raise type(e)(f"while parsing {path!r} at byte {offset}: {e}") from e
+        df = df[list(self.columns)] if list(df.columns) != list(self.columns) else df
+        for c, d in zip(self.columns, self.dtypes):
+            if df[c].dtype != d:
+                try:
+                    df[c] = df[c].astype(d)
+                except (TypeError, ValueError) as e:
+                    raise ValueError(
+                        f"column {c!r} of {path!r} (byte {offset}) parses as {df[c].dtype}, but the sample "
+                        f"gave {d}; pass dtype={{{c!r}: ...}} to read_csv ({e})"
+                    ) from None
+        return df
+
+
+def read_csv(urlpath, blocksize="64 MiB", sample=256000, storage_options=None, include_path_column=False,
+             **kwargs):
+    """Read CSV files into a DataFrame, one partition per block of bytes.
+
+    Parameters
+    ----------
+    urlpath : str or list of str
+        A file, a glob (``data/*.csv``) or a list.
+    blocksize : int, str or None
+        Bytes per partition (cut at line ends); None: one partition per file.
+        Compressed files are never split.
+    sample : int
+        Bytes from the start of the first file used to find the columns and dtypes.
+    **kwargs
+        Passed to :func:`pandas.read_csv` for every block (``dtype``, ``names``,
+        ``parse_dates``, ``sep``, ``header``, ``compression`` ...).  ``usecols``
+        selects the columns to read (projection pushdown narrows it further).
+    """
+    from dask.utils import parse_bytes
+    from fsspec.core import get_fs_token_paths
+
+    if include_path_column:
+        raise NotImplementedError("read_csv(include_path_column=True) is not supported")
+    usecols = kwargs.pop("usecols", None)
+    for k in _UNSUPPORTED:
+        if k in kwargs:
+            raise NotImplementedError(f"read_csv({k}=...) is not supported by hlq.dataframe")
+    fs, _, paths = get_fs_token_paths(urlpath, mode="rb", storage_options=storage_options)
+    paths = sorted(paths) if isinstance(urlpath, str) else list(paths)
+    if not paths:
+        raise FileNotFoundError(f"no files match {urlpath!r}")
+    for p in paths:
+        if not fs.exists(p):
+            raise FileNotFoundError(f"CSV file {p!r} does not exist")
+    compression = kwargs.get("compression")
+    if compression == "infer":
+        from fsspec.utils import infer_compression
+
+        compression = infer_compression(paths[0])
+        kwargs["compression"] = compression
+    if compression is not None:
+        blocksize = None
+    if isinstance(blocksize, str):
+        blocksize = parse_bytes(blocksize)
+    blocks = []
+    for p in paths:
+        size = fs.size(p)
+        if blocksize is None or size <= blocksize:
+            blocks.append((p, 0, None))
+        else:
+            blocks.extend((p, off, min(blocksize, size - off)) for off in range(0, size, int(blocksize)))
+    import fsspec
+
+    with fsspec.open(paths[0], "rb", compression=compression, **(storage_options or {})) as f:
+        head = f.read(sample)
+    if kwargs.get("header", "infer") is None or kwargs.get("skiprows"):
+        header = b""
+        if kwargs.get("skiprows"):
+            raise NotImplementedError("read_csv(skiprows=...) is not supported by hlq.dataframe")
+    else:
+        header = head.split(b"\n", 1)[0] + b"\n"
+    if len(head) == sample and b"\n" in head:
+        head = head[: head.rindex(b"\n") + 1]
+    kw = {k: v for k, v in kwargs.items() if k != "compression"}
+    try:
+        meta = pd.read_csv(io.BytesIO(head), **kw).iloc[:0]
+    except Exception as e:
+        raise type(e)(f"while parsing the start of {paths[0]!r}: {e}") from e
+    if kwargs.get("header", "infer") is None and "names" not in kwargs:
+        kwargs["names"] = list(meta.columns)
+    cols = None
+    if usecols is not None:
+        cols = tuple(c for c in meta.columns if c in set(usecols))
+        missing = set(usecols) - set(meta.columns)
+        if missing:
+            raise ValueError(f"usecols names columns not in the CSV files: {sorted(missing)}")
+    proto = getattr(fs, "protocol", "file")
+    proto = proto[0] if isinstance(proto, (tuple, list)) else proto
+    full = tuple(((p if proto in ("file", "local") or "://" in p else f"{proto}://{p}"), o, n) for p, o, n in blocks)
+    node = ReadCSV(full, header, tuple(sorted(kwargs.items(), key=lambda kv: kv[0])), MetaBox(meta), cols,
+                   tuple(sorted((storage_options or {}).items())))
+    return new_collection(node)
+
+
+@rule(Is(Project, child=Is(ReadCSV)), phase="pushdown", tags=("projection-pushdown",))
+def project_into_csv(node):
+    """read_csv(...)[cols] -> read_csv(..., usecols=cols): pandas parses only those columns"""
+    return node.child.replace(columns_=node.cols)
