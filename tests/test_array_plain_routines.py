@@ -336,3 +336,24 @@ def test_array_methods(data, shape, seed):
     check(x.map_overlap(lambda b: b * 2, depth=1, boundary="reflect"), a * 2, exact=True)
     assert x.to_svg().startswith("<svg")
     assert dict(x.dask)  # the lowered graph
+
+
+@S
+@given(data=st.data(), shape=shapes(min_dims=1, max_dims=3, min_side=1, max_side=6), seed=seeds,
+       mode=st.sampled_from(["maximum", "minimum", "mean", "median", "linear_ramp"]))
+def test_pad_data_modes(data, shape, seed, mode):
+    a, x = arr(data, shape, seed, data.draw(st.sampled_from("fi"), label="kind"))
+    widths = tuple((data.draw(st.integers(0, 3)), data.draw(st.integers(0, 3))) for _ in shape)
+    if mode == "linear_ramp":
+        kw = {"end_values": data.draw(st.sampled_from([0, 3, ((1, -2),) * len(shape)]), label="end_values")}
+    else:
+        kw = {"stat_length": data.draw(st.sampled_from([None, 1, 2, ((1, 3),) * len(shape)]), label="stat_length")}
+    y = da.pad(x, widths, mode=mode, **kw)
+    expected = np.pad(a, widths, mode=mode, **kw)
+    check(y, expected, rtol=1e-12)
+    sliced(data, y, expected, rtol=1e-12)
+    with pytest.raises(ValueError):
+        da.pad(x, 1, mode=mode, constant_values=3)
+    if mode in ("maximum", "minimum"):
+        with pytest.raises(ValueError):
+            da.pad(x, 1, mode=mode, stat_length=0)

@@ -579,9 +579,8 @@ def pad(array, pad_width, mode="constant", **kwargs):
         raise NotImplementedError("pad with a callable mode is not supported yet by hlq.array")
     if mode not in _PAD_MODES:
         raise ValueError(f"mode '{mode}' is not supported")
-    if mode in ("linear_ramp", "maximum", "mean", "median", "minimum"):
-        raise NotImplementedError(f"pad mode '{mode}' is not supported yet by hlq.array")
-    allowed = {"constant": {"constant_values"}, "reflect": {"reflect_type"}, "symmetric": {"reflect_type"}}
+    allowed = {"constant": {"constant_values"}, "reflect": {"reflect_type"}, "symmetric": {"reflect_type"},
+               "linear_ramp": {"end_values"}, **{m: {"stat_length"} for m in ("maximum", "mean", "median", "minimum")}}
     bad = set(kwargs) - allowed.get(mode, set())
     if bad:
         raise ValueError(f"unsupported keyword arguments for mode '{mode}': {bad}")
@@ -595,6 +594,10 @@ def pad(array, pad_width, mode="constant", **kwargs):
             if v < 0:
                 raise ValueError("index can't contain negative values")
     widths = [(int(a), int(b)) for a, b in widths]
+    if mode in ("linear_ramp", "maximum", "mean", "median", "minimum"):
+        from hlq.array.pad_modes import pad_from_data
+
+        return pad_from_data(x, widths, mode, **kwargs)
     values = _pad_pairs(kwargs.get("constant_values", 0), x.ndim, "constant_values") if mode == "constant" else None
     for ax, (before, after) in enumerate(widths):
         if before == 0 and after == 0:

@@ -139,7 +139,7 @@ def meshgrid(*xi, sparse=False, indexing="xy", copy=True):
     if indexing not in ("ij", "xy"):
         raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
     if not xi:
-        return []
+        return ()
     xi = [ravel(asarray(x)) for x in xi]
     if indexing == "xy" and len(xi) > 1:
         xi[0], xi[1] = xi[1], xi[0]
@@ -150,7 +150,7 @@ def meshgrid(*xi, sparse=False, indexing="xy", copy=True):
         grids = broadcast_arrays(*grids)
     if indexing == "xy" and len(xi) > 1:
         grids[0], grids[1] = grids[1], grids[0]
-    return grids
+    return tuple(grids)  # numpy >= 2 returns a tuple
 
 
 def fromfunction(func, chunks="auto", shape=None, dtype=None, **kwargs):
