@@ -71,5 +71,14 @@ from hlq.array.block_ops import *  # noqa: F401,F403
 from hlq.array.constants import *  # noqa: F401,F403
 from hlq.array import reductions
 from hlq.array.reductions import reduction
+from hlq.array.core import array  # asarray plus ndmin=, like dask.array.array
 __all__ += [*_mathfuncs.__all__, *_index_tricks.__all__, *_editing.__all__, *_statistics.__all__,
             *_block_ops.__all__, *_constants.__all__, "reductions", "reduction"]
+
+# --- issue 3 part B: unknown (nan) chunks, data-dependent and fancy indexing ---
+from hlq.array.fancy import concatenate, shuffle, take
+from hlq.array.nonzero import argwhere, compress, extract, flatnonzero, nonzero
+from hlq.array.setops import bincount, union1d, unique
+from hlq.array.histogramdd import histogram2d, histogramdd
+__all__ += ["shuffle", "argwhere", "compress", "extract", "flatnonzero", "nonzero", "bincount", "union1d", "unique",
+            "histogram2d", "histogramdd"]

@@ -15,6 +15,14 @@ Examples
 (50, 100, 20)
 >>> Dim.regular(350, 100) == d
 True
+
+Chunk sizes may be unknown (``nan``, like dask's unknown chunks after a
+boolean mask): the block count stays known, sizes and the length are
+``nan``, and position lookups raise dask's ``ValueError``.
+
+>>> u = Dim.unknown(3)
+>>> u.nblocks, u.known, u.sizes()
+(3, False, (nan, nan, nan))
 """
 
 from __future__ import annotations
@@ -23,7 +31,25 @@ import bisect
 import itertools
 import math
 
-__all__ = ["Dim"]
+__all__ = ["Dim", "unknown_chunks_message", "is_nan"]
+
+_NAN = math.nan
+
+
+def is_nan(v) -> bool:
+    """True for a float ``nan`` (an unknown chunk size or length)."""
+    return isinstance(v, float) and v != v
+
+
+def unknown_chunks_message(shape=None, head=None) -> str:
+    """dask's message for operations that need unknown chunk sizes (``head`` replaces the first line)."""
+    if head is None:
+        head = "Array chunk sizes are unknown" + (f": {shape}" if shape is not None else "")
+    return (
+        f"{head}\n\nA possible solution: https://docs.dask.org/en/latest/array-chunks.html#unknown-chunks\n"
+        "Summary: to compute chunks sizes, use\n\n   x.compute_chunk_sizes()  # for Dask Array `x`\n"
+        "   ddf.to_dask_array(lengths=True)  # for Dask DataFrame `ddf`"
+    )
 
 
 class Dim:
@@ -70,6 +96,9 @@ class Dim:
     @classmethod
     def from_sizes(cls, sizes) -> "Dim":
         """From an explicit sequence of chunk sizes (regular forms detected)."""
+        sizes = tuple(sizes)
+        if any(is_nan(float(v)) for v in sizes):
+            return cls._with_unknown(sizes)
         sizes = tuple(int(s) for s in sizes)
         if not sizes:
             raise ValueError("a dimension needs at least one chunk")
@@ -87,7 +116,36 @@ class Dim:
             return cls(length, sizes[0], s)
         return cls(length, sizes[0], 0, sizes)
 
+    @classmethod
+    def unknown(cls, nblocks: int) -> "Dim":
+        """``nblocks`` chunks of unknown (``nan``) size."""
+        return cls._with_unknown((_NAN,) * int(nblocks))
+
+    @classmethod
+    def _with_unknown(cls, sizes) -> "Dim":
+        out = []
+        for v in sizes:
+            f = float(v)
+            if f != f:
+                out.append(_NAN)
+            elif f < 0:
+                raise ValueError(f"negative chunk size in {tuple(sizes)}")
+            else:
+                out.append(int(v))
+        if not out:
+            raise ValueError("a dimension needs at least one chunk")
+        return cls(_NAN, 0, 0, tuple(out))
+
     # ------------------------------------------------------------- queries
+    @property
+    def known(self) -> bool:
+        """False when some chunk size is unknown (``nan``)."""
+        return self.length == self.length
+
+    def _require_known(self):
+        if self.length != self.length:
+            raise ValueError(unknown_chunks_message((self.length,)))
+
     @property
     def nblocks(self) -> int:
         return self._n
@@ -122,6 +180,7 @@ class Dim:
     def locate(self, pos: int) -> int:
         """Index of the block containing position ``pos`` (0 <= pos < length)."""
         if self._sizes is not None:
+            self._require_known()
             return bisect.bisect_right(self._offsets_(), pos) - 1 if self.length else 0
         if pos < self.first or self._n == 1:
             return 0
@@ -138,12 +197,18 @@ class Dim:
         return (self.first,) + (self.step,) * (n - 2) + (last,)
 
     def max_size(self) -> int:
+        if self.length != self.length:
+            return _NAN
         if self._sizes is not None:
             return max(self._sizes)
         return max(self.first, self.step if self._n > 2 else self.size(self._n - 1))
 
     def subrange(self, a: int, b: int) -> "Dim":
         """Chunks of the contiguous range ``[a, b)``, keeping this grid's boundaries."""
+        if self.length != self.length:
+            if a == 0 and is_nan(b):
+                return self
+            self._require_known()
         if b <= a:
             return Dim(0, 0, 0)
         i0 = self.locate(a)
@@ -164,14 +229,21 @@ class Dim:
             return NotImplemented
         if self._sizes is None and other._sizes is None:
             return (self.length, self.first, self.step, self._n) == (other.length, other.first, other.step, other._n)
-        if self._n != other._n or self.length != other.length:
+        if self._n != other._n:
+            return False
+        if self.length != self.length or other.length != other.length:
+            return self._key() == other._key()
+        if self.length != other.length:
             return False
         return self.sizes() == other.sizes()
+
+    def _key(self):
+        return tuple(-1 if v != v else v for v in self.sizes())
 
     def __hash__(self):
         if self._sizes is None:
             return hash((self.length, self.first, self.step, self._n))
-        return hash(self._sizes)
+        return hash(self._key())
 
     def __repr__(self):
         if self._sizes is None:

@@ -107,6 +107,10 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
     def __len__(self):
         if not self.shape:
             raise TypeError("len() of unsized object")
+        if not self._node.dims[0].known:
+            from hlq.array.chunks import unknown_chunks_message
+
+            raise ValueError(unknown_chunks_message(head="Cannot call len() on object with unknown chunk size."))
         return self.shape[0]
 
     def __repr__(self):
@@ -224,8 +228,10 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
 
     # -------------------------------------------------------------- indexing
     def __getitem__(self, index):
-        if isinstance(index, Array) or (isinstance(index, tuple) and any(isinstance(i, Array) for i in index)):
-            raise NotImplementedError("indexing with hlq arrays is not supported yet by hlq.array")
+        from hlq.array.fancy import getitem as _fancy_getitem, needs_fancy
+
+        if needs_fancy(self, index):  # hlq/numpy index arrays, or unknown (nan) chunks
+            return _fancy_getitem(self, index)
         if isinstance(index, (list, np.ndarray)) or (
                 isinstance(index, tuple) and any(isinstance(i, (list, np.ndarray)) for i in index)):
             from hlq.array.manipulation import getitem_fancy
@@ -235,6 +241,44 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         if is_full(idx, self.shape):
             return self
         return Array(BasicIndex(self._node, idx))
+
+    # ---------------- unknown chunks and data-dependent indexing (hlq/array/fancy.py)
+    def compute_chunk_sizes(self):
+        """Compute unknown (nan) chunk sizes; this array then has known chunks (returned, like dask)."""
+        from hlq.array.fancy import compute_chunk_sizes
+
+        return compute_chunk_sizes(self)
+
+    @property
+    def vindex(self):
+        """Point-wise indexing with broadcasting: ``x.vindex[[0, 2], [1, 3]]``."""
+        from hlq.array.fancy import VIndexer
+
+        return VIndexer(self)
+
+    def shuffle(self, indexer, axis, chunks="auto"):
+        """Reorder along ``axis`` by groups of positions (``dask.array.shuffle``)."""
+        from hlq.array.fancy import shuffle
+
+        return shuffle(self, indexer, axis, chunks)
+
+    def nonzero(self):
+        """Indices of the nonzero elements, one array per dimension (unknown chunks)."""
+        from hlq.array.nonzero import nonzero
+
+        return nonzero(self)
+
+    @property
+    def partitions(self):
+        """Alias of :attr:`blocks`."""
+        return self.blocks
+
+    def __setitem__(self, key, value):
+        """``x[key] = value`` rebinds ``x`` to a new plan, like dask (see :mod:`hlq.array.setitem`)."""
+        from hlq.array.setitem import setitem
+
+        res = setitem(self, key, value)
+        self._node, self._opt_cache = res._node, None
 
     @property
     def blocks(self):
@@ -482,7 +526,6 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         return from_dask_array(self, columns=columns, index=index, meta=meta)
 
 
-
 HANDLED_FUNCTIONS[np.result_type] = _result_type
 
 
@@ -492,6 +535,10 @@ class _BlockView:
 
     def __getitem__(self, index):
         x = self.x
+        if any(not d.known for d in x._node.dims):
+            from hlq.array.fancy import blocks_getitem
+
+            return blocks_getitem(x, index)
         idx = normalize_index(index, x.numblocks)
         out = []
         for e, d in zip([e for e in idx if e is not None], x._node.dims):
@@ -584,14 +631,25 @@ def from_array(x, chunks="auto", name=None, lock=False, asarray=None, fancy=True
     return Array(FromArray(Literal(x), dims, (0,) * len(dims), bool(asarray)))
 
 
-def asarray(a, dtype=None, order=None, *, like=None, allow_unknown_chunksizes=False, inline_array=False):
-    """Convert to an hlq Array (a no-op for hlq arrays)."""
+def asarray(a, dtype=None, order=None, *, like=None, allow_unknown_chunksizes=False, inline_array=False,
+            chunks=None):
+    """Convert to an hlq Array (a no-op for hlq arrays); ``chunks`` is used for non-hlq input (default: one chunk)."""
     if isinstance(a, Array):
         return a.astype(dtype) if dtype is not None else a
     if hasattr(a, "__dask_graph__") and hasattr(a, "compute") and hasattr(a, "chunks"):
         raise TypeError("converting a dask.array to hlq.array: compute it or use hlq.array.from_array(x.compute())")
     arr = np.asarray(a, dtype=dtype)
-    return from_array(arr, chunks=-1 if arr.ndim else ())
+    if chunks is None:
+        chunks = -1 if arr.ndim else ()
+    return from_array(arr, chunks=chunks)
+
+
+def array(x, dtype=None, ndmin=None, *, like=None, chunks=None):
+    """``numpy.array`` for hlq arrays: convert (``asarray``), cast to ``dtype``, prepend axes up to ``ndmin``."""
+    x = asarray(x, dtype=dtype, chunks=chunks)
+    if ndmin is not None and x.ndim < ndmin:
+        x = x[(None,) * (ndmin - x.ndim)]
+    return x
 
 
 def _as_operand(a):
@@ -616,7 +674,7 @@ def unify_dims(arrays, out_shape) -> tuple:
         cands = []
         for a in arrays:
             off = ndim - a.ndim
-            if j >= off and a.shape[j - off] == out_shape[j] and (out_shape[j] != 1 or True):
+            if j >= off and _same_len(a.shape[j - off], out_shape[j]):
                 d = a.dims[j - off]
                 if d not in cands:
                     cands.append(d)
@@ -624,6 +682,11 @@ def unify_dims(arrays, out_shape) -> tuple:
             out.append(Dim.regular(out_shape[j], max(out_shape[j], 1)))
         elif len(cands) == 1:
             out.append(cands[0])
+        elif any(not d.known for d in cands):
+            if len({d.nblocks for d in cands}) != 1:
+                raise ValueError(f"Chunks are unknown along dimension {j} and do not align: "
+                                 f"{' vs '.join(str(d.sizes()) for d in cands)}")
+            out.append(next(d for d in cands if not d.known))
         else:
             bounds = set()
             for d in cands:
@@ -637,9 +700,17 @@ def unify_dims(arrays, out_shape) -> tuple:
     return tuple(out)
 
 
+def _same_len(a, b) -> bool:
+    return a == b or (a != a and b != b)  # nan (unknown) lengths match each other
+
+
 def _rechunk_node(node: ArrayNode, dims) -> ArrayNode:
     if node.dims == tuple(dims):
         return node
+    if any(not d.known for d in node.dims) or any(not d.known for d in dims):
+        from hlq.array.fancy import _align_unknown
+
+        return _align_unknown(node, tuple(dims))
     return Rechunk(node, tuple(dims))
 
 
@@ -656,7 +727,9 @@ def elemwise(op, *args, dtype=None, **kwargs):
     nodes = [o for o in operands if isinstance(o, ArrayNode)]
     shapes = [o.shape for o in operands if isinstance(o, (ArrayNode, np.ndarray))]
     try:
-        out_shape = np.broadcast_shapes(*shapes)
+        from dask.array.core import broadcast_shapes as _bshapes  # nan-aware (unknown chunk sizes)
+
+        out_shape = _bshapes(*shapes)
     except ValueError:
         raise ValueError(
             "operands could not be broadcast together with shapes " + " ".join(str(s) for s in shapes)
@@ -734,6 +807,10 @@ def rechunk(x: Array, chunks="auto", threshold=None, block_size_limit=None, bala
         chunks = tuple(x.chunks[i] if c is None else c for i, c in enumerate(chunks))
     elif not isinstance(chunks, (numbers.Integral, str)):
         raise ValueError(f"unknown rechunk specification {chunks!r}")
+    if any(not d.known for d in x._node.dims):
+        from hlq.array.chunks import unknown_chunks_message
+
+        raise ValueError(unknown_chunks_message(head=f"Array chunk sizes are unknown. shape: {x.shape}, chunks: {chunks!r}"))
     dims = normalize_dims(chunks, x.shape, dtype=x.dtype, previous=x.chunks)
     if dims == x._node.dims:
         return x

@@ -23,7 +23,7 @@ from dask._task_spec import Task, TaskRef
 from hlq.array.chunks import Dim
 from hlq.array.nodes.base import ArrayNode
 
-__all__ = ["IntList", "Take", "Diagonal"]
+__all__ = ["IntList", "Take", "Diagonal", "take_dim"]
 
 
 class IntList:
@@ -59,6 +59,39 @@ class IntList:
         if len(v) <= 6:
             return f"IntList({v.tolist()})"
         return f"IntList([{v[0]}, {v[1]}, ..., {v[-1]}], n={len(v)})"
+
+
+def take_dim(d: Dim, indices) -> Dim:
+    """Output chunks of taking ``indices`` along a dimension with chunks ``d``, as dask chooses them.
+
+    Identity for the full ``arange``; else groups of the average chunk size
+    packed up to ``array.chunk-size-tolerance`` times it (dask's shuffle).
+    """
+    import dask
+
+    v = np.asarray(indices)
+    n = len(v)
+    if n == 0:
+        return Dim(0, 0, 0)
+    if n == d.length and v[0] == 0 and np.all(np.diff(v) == 1):
+        return d
+    tol = dask.config.get("array.chunk-size-tolerance")
+    avg = max(int(d.length / d.nblocks), 1)
+    limit = int(d.length / d.nblocks * tol)
+    groups = [min(avg, n - i) for i in range(0, n, avg)]
+    sizes, cur = [], 0
+    for g in groups:
+        if cur + g > limit and cur > 0:
+            sizes.append(cur)
+            cur = g
+        else:
+            cur += g
+            if cur > limit / tol:
+                sizes.append(cur)
+                cur = 0
+    if cur:
+        sizes.append(cur)
+    return Dim.from_sizes(sizes)
 
 
 def _block_starts(d: Dim) -> np.ndarray:

@@ -159,6 +159,8 @@ def slice_through_reduction(node, red):
     if any(e is None for e in index):
         return None
     c = red.child
+    if not all(d.known for d in c.dims):  # unknown (nan) chunks cannot be sliced
+        return None
     child_index = []
     it = iter(index)
     new_axis = []

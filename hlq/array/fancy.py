@@ -1,0 +1,705 @@
+"""Data-dependent and fancy indexing: boolean masks, integer arrays, ``vindex``, ``shuffle``.
+
+``x[mask]`` with an hlq boolean array gives unknown (``nan``) chunk sizes
+along the masked axes, exactly like dask; with a 1-d numpy mask the result
+keeps known chunks.  ``x[ints]`` with an hlq integer array takes the index
+array's chunks.  Arrays with unknown chunks can be indexed with ``:`` along
+their unknown axes and anything along known ones; anything else raises
+dask's ``ValueError`` pointing at :meth:`Array.compute_chunk_sizes`.
+
+>>> import numpy as np
+>>> import hlq.array as da
+>>> x = da.from_array(np.arange(10), chunks=4)
+>>> y = x[x % 3 == 0]
+>>> y.chunks
+((nan, nan, nan),)
+>>> y.compute_chunk_sizes().chunks
+((2, 1, 1),)
+>>> x.vindex[[9, 0, 5]].compute().tolist()
+[9, 0, 5]
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from hlq.array.chunks import Dim, unknown_chunks_message
+from hlq.array.core import Array, asarray, from_array
+from hlq.array.nodes import MapBlocks
+from hlq.array.nodes.take import IntList, Take, take_dim
+from hlq.array.nodes.unknown import FULL, FlattenBlocks, KnownAxesIndex, TakeArray
+
+__all__ = ["getitem", "needs_fancy", "compute_chunk_sizes", "vindex", "shuffle", "take", "VIndexer", "concatenate",
+           "blocks_getitem"]
+
+
+def _is_array_index(e) -> bool:
+    if isinstance(e, Array):
+        return True
+    if isinstance(e, list):
+        return True
+    return isinstance(e, np.ndarray) and e.ndim > 0
+
+
+def needs_fancy(x: Array, index) -> bool:
+    """True when ``x[index]`` is not a plain basic index on known chunks."""
+    entries = index if isinstance(index, tuple) else (index,)
+    if any(_is_array_index(e) for e in entries):
+        return True
+    return any(not d.known for d in x._node.dims)
+
+
+def _expand(index: tuple, ndim: int) -> tuple:
+    """Replace ``...`` by full slices; boolean arrays count for their ``ndim`` axes."""
+    def width(e):
+        if e is None or e is Ellipsis:
+            return 0
+        if isinstance(e, (Array, np.ndarray)) and e.dtype == bool:
+            return max(e.ndim, 1)
+        return 1
+
+    n_real = sum(width(e) for e in index)
+    if sum(1 for e in index if e is Ellipsis) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    if n_real > ndim:
+        raise IndexError(
+            f"too many indices for array: array is {ndim}-dimensional, but {n_real} were indexed")
+    out = []
+    for e in index:
+        if e is Ellipsis:
+            out.extend([slice(None)] * (ndim - n_real))
+        else:
+            out.append(e)
+    if not any(e is Ellipsis for e in index):
+        out.extend([slice(None)] * (ndim - n_real))
+    return tuple(out)
+
+
+def getitem(x: Array, index):
+    """``x[index]`` for fancy indices and for arrays with unknown chunks (dask's rules and errors)."""
+    index = index if isinstance(index, tuple) else (index,)
+    index = tuple(np.asarray(e) if isinstance(e, list) else e for e in index)
+    for e in index:
+        if isinstance(e, (Array, np.ndarray)) and e.dtype.kind not in "biu" and e.size != 0:
+            raise IndexError("arrays used as indices must be of integer (or boolean) type")
+    index = _expand(index, x.ndim)
+    fancy = [e for e in index if _is_array_index(e) and not (e.dtype == bool)]
+    if len(fancy) > 1:
+        raise NotImplementedError("Don't yet support nd fancy indexing")
+    # numpy n-d boolean masks become hlq masks chunked like x (dask does the same)
+    if any(isinstance(e, np.ndarray) and e.dtype == bool and e.ndim > 1 for e in index):
+        new, axis = [], 0
+        for e in index:
+            if isinstance(e, np.ndarray) and e.dtype == bool and e.ndim > 1:
+                if any(not d.known for d in x._node.dims[axis:axis + e.ndim]):
+                    raise ValueError(unknown_chunks_message(x.shape))
+                if e.shape != x.shape[axis:axis + e.ndim]:
+                    raise IndexError(
+                        f"boolean index did not match indexed array along axis {axis}; size of axis is "
+                        f"{x.shape[axis]} but size of corresponding boolean axis is {e.shape[0]}")
+                e = from_array(e, chunks=x.chunks[axis:axis + e.ndim])
+            new.append(e)
+            axis += 0 if e is None else (e.ndim if isinstance(e, Array) and e.dtype == bool else 1)
+        index = tuple(new)
+    if any(isinstance(e, Array) for e in index):
+        return _getitem_hlq_arrays(x, index)
+    if any(isinstance(e, np.ndarray) for e in index):
+        return _getitem_numpy_list(x, index)
+    return _getitem_unknown(x, index)
+
+
+def _getitem_numpy_list(x, index):
+    from hlq.array.manipulation import getitem_fancy
+
+    axis = 0
+    for e in index:
+        if e is None:
+            continue
+        if isinstance(e, np.ndarray):
+            d = x._node.dims[axis]
+            if not d.known:
+                raise ValueError(unknown_chunks_message(x.shape))
+            if e.dtype != bool and e.size:
+                n = d.length
+                bad = (e < -n) | (e >= n)
+                if bad.any():
+                    raise IndexError(f"index {int(e[bad].flat[0])} is out of bounds for axis {axis} with size {n}")
+        axis += 1
+    out = getitem_fancy(x, index)
+    node = out._node
+    if isinstance(node, Take):  # dask's output chunks for the taken axis
+        d = take_dim(node.child.dims[node.axis], node.indices.values)
+        if d != node.out_dim:
+            if d == node.child.dims[node.axis] and np.array_equal(node.indices.values, np.arange(d.length)):
+                return Array(node.child)
+            out = Array(Take(node.child, node.axis, node.indices, d))
+    return out
+
+
+def _getitem_unknown(x, index):
+    """Basic index on an array with unknown chunks: ``:`` on unknown axes, anything on known ones."""
+    from hlq.array.indexing import normalize_index
+
+    dims = x._node.dims
+    shape_fake, index_fake, axis = [], [], 0
+    for e in index:
+        if e is None:
+            index_fake.append(None)
+            continue
+        d = dims[axis]
+        if not d.known:
+            if not (isinstance(e, slice) and e == slice(None)):
+                raise ValueError(unknown_chunks_message(x.shape))
+            shape_fake.append(1)
+            index_fake.append(slice(None))
+        else:
+            shape_fake.append(d.length)
+            index_fake.append(e)
+        axis += 1
+    norm = normalize_index(tuple(index_fake), tuple(shape_fake))
+    out, axis = [], 0
+    for e in norm:
+        if e is None:
+            out.append(None)
+            continue
+        d = dims[axis]
+        if not d.known:
+            out.append(FULL)
+        elif isinstance(e, tuple) and e == (0, d.length, 1):
+            out.append(FULL)
+        else:
+            out.append(e)
+        axis += 1
+    if all(e == FULL for e in out):
+        return x
+    return Array(KnownAxesIndex(x._node, tuple(out)))
+
+
+class _MaskAxis:
+    """``block[(:,) * axis + (mask,)]``."""
+
+    __name__ = "getitem-mask"
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def __call__(self, x, m):
+        return x[(slice(None),) * self.axis + (m,)]
+
+    def __reduce__(self):
+        return (_MaskAxis, (self.axis,))
+
+
+class _MaskFull:
+    """``block[mask]`` shaped ``(k, 1, ..., 1)`` so the block grid keeps its rank."""
+
+    __name__ = "getitem-mask"
+
+    def __init__(self, ndim):
+        self.ndim = ndim
+
+    def __call__(self, x, m):
+        return x[m].reshape((-1,) + (1,) * (self.ndim - 1))
+
+    def __reduce__(self):
+        return (_MaskFull, (self.ndim,))
+
+
+def _ravel_block(b, block_id):
+    return b.reshape(-1)
+
+
+def _align_mask(m: Array, dims) -> Array:
+    """Rechunk a mask to the chunks of the axes it masks (raising on unknown sizes like dask)."""
+    md = m._node.dims
+    if tuple(md) == tuple(dims):
+        return m
+    for a, b in zip(md, dims):
+        if a.known and b.known:
+            if a.length != b.length:
+                raise IndexError(
+                    f"boolean index did not match indexed array; size of axis is {b.length} but size of "
+                    f"corresponding boolean axis is {a.length}")
+        elif a.known != b.known or a.nblocks != b.nblocks:
+            raise ValueError(
+                f"operands could not be broadcast together with shapes ({a.length},) ({b.length},): the mask and "
+                "the array must both have known chunk sizes, or the same number of unknown-size chunks")
+    if all(a.known and b.known for a, b in zip(md, dims)):
+        return m.rechunk(tuple(b.sizes() for b in dims))
+    # same number of blocks with some unknown: blocks pair up one to one (like dask's unify_chunks)
+    return Array(MapBlocks(_same, (m._node,), (tuple(range(m.ndim)),), tuple(dims), m.dtype, None, False))
+
+
+def _same(b):
+    return b
+
+
+def _getitem_hlq_arrays(x, index):
+    # integer hlq arrays first (one axis at a time), then boolean masks, then the rest
+    axis = 0
+    rest = []
+    for e in index:
+        if isinstance(e, Array) and e.dtype.kind in "iu":
+            if e.ndim == 0:
+                y = Array(TakeArray(x._node, e[None]._node, axis))
+                x = y[(slice(None),) * axis + (0,)]
+                continue
+            x = Array(TakeArray(x._node, e._node, axis))
+            rest.append(slice(None))
+        else:
+            rest.append(e)
+        if e is not None:
+            axis += 1
+    index = tuple(rest)
+    masks = [(i, e) for i, e in enumerate(index) if isinstance(e, Array)]
+    if not masks:
+        return x[index]
+    if len(index) == 1 and masks[0][1].ndim == x.ndim and x.ndim > 1:
+        m = masks[0][1]
+        if all(d.known for d in x._node.dims) and all(d.known for d in m._node.dims):
+            return _mask_1d(x.ravel(), m.ravel(), 0)
+        warnings.warn(
+            "When slicing a Dask array of unknown chunks with a boolean mask Dask array, the output array may "
+            "have a different ordering compared to the equivalent NumPy operation. This will raise an error in "
+            "a future release of Dask.", stacklevel=3)
+        m = _align_mask(m, x._node.dims)
+        dims = (Dim.unknown(x.numblocks[0]),) + tuple(Dim.from_sizes((1,) * n) for n in x.numblocks[1:])
+        ident = tuple(range(x.ndim))
+        per = MapBlocks(_MaskFull(x.ndim), (x._node, m._node), (ident, ident), dims, x.dtype, None, False)
+        return Array(FlattenBlocks(per, _ravel_block, (), x.dtype))
+    if any(e.ndim != 1 for _, e in masks):
+        raise NotImplementedError(
+            "Slicing with dask.array of bools only permitted when the indexer has only one dimension or when it "
+            "has the same dimension as the sliced array")
+    if len(masks) > 1:
+        raise NotImplementedError("hlq.array supports one boolean hlq array per index")
+    pos, m = masks[0]
+    axis = sum(1 for e in index[:pos] if e is not None)
+    y = _mask_1d(x, m, axis)
+    rest = tuple(slice(None) if i == pos else e for i, e in enumerate(index))
+    return y[rest]
+
+
+def _mask_1d(x, m, axis):
+    d = x._node.dims[axis]
+    m = _align_mask(m, (d,))
+    dims = list(x._node.dims)
+    dims[axis] = Dim.unknown(d.nblocks)
+    ident = tuple(range(x.ndim))
+    return Array(MapBlocks(_MaskAxis(axis), (x._node, m._node), (ident, (axis,)), tuple(dims), x.dtype, None,
+                           False))
+
+
+# --------------------------------------------------------------------------
+# compute_chunk_sizes
+
+
+def _block_shape(b):
+    return np.array(b.shape, dtype=np.int64).reshape((1,) * b.ndim + (b.ndim,))
+
+
+def compute_chunk_sizes(x: Array) -> Array:
+    """Compute the unknown chunk sizes of ``x``: ``x`` now has known chunks (returned, like dask)."""
+    node = x._node
+    if all(d.known for d in node.dims):
+        return x
+    nd = node.ndim
+    dims = tuple(Dim.from_sizes((1,) * n) for n in node.numblocks) + (Dim.regular(nd, nd),)
+    shapes = Array(MapBlocks(_block_shape, (node,), (tuple(range(nd)),), dims, np.dtype(np.int64), None, False))
+    table = np.asarray(shapes.compute())
+    new = []
+    for i in range(nd):
+        sel = tuple(slice(None) if j == i else 0 for j in range(nd)) + (i,)
+        new.append(Dim.from_sizes(table[sel].tolist()))
+    x._node = MapBlocks(_same, (node,), (tuple(range(nd)),), tuple(new), node.dtype, None, False)
+    x._opt_cache = None
+    return x
+
+
+# --------------------------------------------------------------------------
+# vindex
+
+
+class _VIndexPlan:
+    """Points of a ``vindex`` grouped by input block: hashable node parameter."""
+
+    __slots__ = ("axes", "points", "_hash")
+
+    def __init__(self, axes, points):
+        self.axes = tuple(axes)
+        self.points = tuple(IntList(p) for p in points)
+        self._hash = hash((self.axes, self.points))
+
+    def __hash__(self):
+        return self._hash
+
+    def __eq__(self, other):
+        return isinstance(other, _VIndexPlan) and self.axes == other.axes and self.points == other.points
+
+    def __reduce__(self):
+        return (_VIndexPlan, (self.axes, tuple(p.values for p in self.points)))
+
+    def __dask_tokenize__(self):
+        return ("vindex-plan", self.axes, tuple(p.__dask_tokenize__() for p in self.points))
+
+    def __repr__(self):
+        return f"points(axes={self.axes}, n={len(self.points[0]) if self.points else 0})"
+
+
+from hlq.array.nodes.base import ArrayNode  # noqa: E402
+from dask._task_spec import Task, TaskRef  # noqa: E402
+
+
+class VIndex(ArrayNode):
+    """Point-wise selection: output axis 0 lists the points, then the non-indexed axes of ``child``."""
+
+    _fields = ("child", "plan", "out_dim")
+
+    def _array_props(self):
+        c = self.child
+        rest = [d for i, d in enumerate(c.dims) if i not in self.plan.axes]
+        return (self.out_dim, *rest), c.dtype
+
+    def _block_plan(self, j):
+        cache = self.__dict__.setdefault("_bplans", {})
+        p = cache.get(j)
+        if p is None:
+            c, axes = self.child, self.plan.axes
+            s = self.out_dim.start(j)
+            pts = [p.values[s:s + self.out_dim.size(j)] for p in self.plan.points]
+            blocks, locs = [], []
+            for a, v in zip(axes, pts):
+                d = c.dims[a]
+                starts = np.array([d.start(i) for i in range(d.nblocks)], dtype=np.int64)
+                b = np.searchsorted(starts, v, side="right") - 1
+                blocks.append(b)
+                locs.append(v - starts[b])
+            if pts and len(pts[0]):
+                keys = np.ravel_multi_index(blocks, [c.numblocks[a] for a in axes])
+                uniq, inv = np.unique(keys, return_inverse=True)
+                groups = []
+                for u in range(len(uniq)):
+                    sel = np.flatnonzero(inv == u)
+                    bidx = tuple(int(b[sel[0]]) for b in blocks)
+                    groups.append((bidx, sel, tuple(loc[sel] for loc in locs)))
+            else:
+                groups = []
+            p = tuple(groups)
+            cache[j] = p
+        return p
+
+    def _src(self, idx, bidx):
+        axes = self.plan.axes
+        out, k, r = [], 0, 1
+        for i in range(self.child.ndim):
+            if i in axes:
+                out.append(bidx[axes.index(i)])
+            else:
+                out.append(idx[r])
+                r += 1
+        return tuple(out)
+
+    def block_dependencies(self, idx):
+        groups = self._block_plan(idx[0])
+        if not groups:
+            return [(self.child, self._src(idx, (0,) * len(self.plan.axes)))]
+        return [(self.child, self._src(idx, g[0])) for g in groups]
+
+    def block_task(self, key, idx):
+        groups = self._block_plan(idx[0])
+        n = self.out_dim.size(idx[0])
+        if not groups:
+            ref = TaskRef((self.child.name, *self._src(idx, (0,) * len(self.plan.axes))))
+            return Task(key, _vindex_empty, self.plan.axes, ref)
+        refs = [TaskRef((self.child.name, *self._src(idx, g[0]))) for g in groups]
+        spec = tuple((g[1], g[2]) for g in groups)
+        return Task(key, _vindex_points, self.plan.axes, n, spec, *refs)
+
+    def label(self):
+        return f"vindex({self.plan!r})"
+
+
+def _vindex_empty(axes, block):
+    sel = tuple(np.zeros(0, dtype=np.intp) if i in axes else slice(None) for i in range(block.ndim))
+    return _points_first(block[sel], axes)
+
+
+def _points_first(res, axes):
+    # numpy puts the broadcast point axis first when the advanced indices are not adjacent, else in place
+    if list(axes) == list(range(axes[0], axes[0] + len(axes))) and axes[0] != 0:
+        res = np.moveaxis(res, axes[0], 0)
+    return res
+
+
+def _vindex_points(axes, n, spec, *blocks):
+    out = None
+    for (sel, locs), b in zip(spec, blocks):
+        index = []
+        k = 0
+        for i in range(b.ndim):
+            if i in axes:
+                index.append(locs[k])
+                k += 1
+            else:
+                index.append(slice(None))
+        part = _points_first(b[tuple(index)], axes)
+        if out is None:
+            out = np.empty((n,) + part.shape[1:], dtype=part.dtype)
+        out[sel] = part
+    return out
+
+
+def vindex(x: Array, *indexes):
+    """Point-wise (vectorized) indexing with broadcasting, like ``dask.array.Array.vindex``."""
+    from hlq.array.indexing import normalize_index
+
+    if not indexes:
+        raise IndexError("vindex requires at least one index")
+    index = _expand(tuple(indexes), x.ndim)
+    if any(isinstance(e, Array) for e in index):
+        raise IndexError("vindex does not support indexing with dask objects. Call compute on the indexer first "
+                         "to get an evenly sized array.")
+    if any(e is None for e in index):
+        raise IndexError("vindex does not support indexing with None (np.newaxis), got {}".format(index))
+    nonfancy, reduced = [], []
+    for e in index:
+        if isinstance(e, (numbers.Integral, np.integer)):
+            nonfancy.append(e)
+        elif isinstance(e, slice):
+            nonfancy.append(e)
+            reduced.append(slice(None))
+        else:
+            nonfancy.append(slice(None))
+            reduced.append(e)
+    x = x[tuple(nonfancy)]
+    arrays = {}
+    for i, (e, n) in enumerate(zip(reduced, x.shape)):
+        if isinstance(e, slice):
+            continue
+        e = np.array(e, copy=True)
+        if e.dtype.kind == "b":
+            raise IndexError("vindex does not support indexing with boolean arrays")
+        if not x._node.dims[i].known:
+            raise ValueError(unknown_chunks_message(x.shape))
+        if e.size and ((e >= n) | (e < -n)).any():
+            raise IndexError(
+                f"vindex key has entries out of bounds for indexing along axis {i} of size {n}: {e!r}")
+        arrays[i] = e % n if n else e
+    if not arrays:
+        return x
+    try:
+        bshape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    except ValueError:
+        shapes = " ".join(str(a.shape) for a in arrays.values())
+        raise IndexError(f"shape mismatch: indexing arrays could not be broadcast together with shapes {shapes}") \
+            from None
+    del normalize_index
+    axes = sorted(arrays)
+    pts = [np.broadcast_to(arrays[a], bshape).reshape(-1) for a in axes]
+    npoints = math.prod(bshape)
+    per = math.prod(x._node.dims[a].max_size() for a in axes)
+    per = max(int(per), 1)
+    out_dim = Dim.regular(npoints, per) if npoints else Dim(0, 0, 0)
+    y = Array(VIndex(x._node, _VIndexPlan(axes, pts), out_dim))
+    if len(bshape) == 1:
+        return y
+    return y.reshape(bshape + y.shape[1:])
+
+
+class VIndexer:
+    """``x.vindex[...]``: point-wise indexing."""
+
+    def __init__(self, x):
+        self._x = x
+
+    def __getitem__(self, key):
+        if not isinstance(key, tuple):
+            key = (key,)
+        return vindex(self._x, *key)
+
+
+# --------------------------------------------------------------------------
+# shuffle and take
+
+
+def shuffle(x, indexer, axis, chunks="auto"):
+    """Reorder ``x`` along ``axis``: groups of positions end up in one chunk each (``dask.array.shuffle``)."""
+    import dask
+
+    x = asarray(x)
+    if any(not d.known for d in x._node.dims):
+        raise ValueError("Shuffling only allowed with known chunk sizes. " + unknown_chunks_message())
+    if not isinstance(axis, (numbers.Integral, np.integer)):
+        raise AssertionError("axis must be an integer")
+    if not isinstance(indexer, list) or not all(isinstance(i, list) for i in indexer):
+        raise ValueError("indexer must be a list of lists of positional indices")
+    if not axis <= x.ndim:
+        raise ValueError(f"Axis {axis} is out of bounds for array with {x.ndim} axes")
+    n = x.shape[axis]
+    if max(map(max, indexer)) >= n:
+        raise IndexError(f"Indexer contains out of bounds index. Dimension only has {n} elements.")
+    if chunks != "auto":
+        raise AssertionError("Only auto is supported for now")
+    d = x._node.dims[axis]
+    tol = dask.config.get("array.chunk-size-tolerance")
+    longest = max(map(len, indexer))
+    if longest > d.max_size() * tol:
+        from dask.array._shuffle import _calculate_new_chunksizes
+
+        new = list(x.chunks)
+        new[axis] = (longest,)
+        biggest = math.prod(max(c) for c in x.chunks)
+        new = _calculate_new_chunksizes(x.chunks, new, set(range(x.ndim)) - {axis}, biggest)
+        new[axis] = x.chunks[axis]
+        x = x.rechunk(tuple(tuple(c) for c in new))
+    # already in order?
+    if len(indexer) == d.nblocks:
+        ctr = 0
+        for idx, c in zip(indexer, d.sizes()):
+            if idx != list(range(ctr, ctr + c)):
+                break
+            ctr += c
+        else:
+            return x
+    limit = int(n / d.nblocks * tol)
+    cur, groups = [], []
+    for idx in indexer:
+        if len(cur) + len(idx) > limit and cur:
+            groups.append(cur)
+            cur = list(idx)
+        else:
+            cur.extend(idx)
+            if len(cur) > limit / tol:
+                groups.append(cur)
+                cur = []
+    if cur:
+        groups.append(cur)
+    flat = np.concatenate([np.asarray(g, dtype=np.int64) for g in groups])
+    flat = np.where(flat < 0, flat + n, flat)
+    out_dim = Dim.from_sizes([len(g) for g in groups])
+    return Array(Take(x._node, int(axis), IntList(flat), out_dim))
+
+
+def take(a, indices, axis=None):
+    """Elements of ``a`` at ``indices`` along ``axis`` (``dask.array.take``; indices may be an hlq array)."""
+    if isinstance(indices, Array):
+        a = asarray(a)
+        if axis is None:
+            a = a.ravel()
+            axis = 0
+        from hlq.array.core import validate_axis
+
+        axis = validate_axis(axis, a.ndim)[0]
+        return a[(slice(None),) * axis + (indices,)]
+    from hlq.array.manipulation import take as _take
+
+    if np.ndim(indices) == 0:
+        return _take(a, indices, axis)
+    a = asarray(a)
+    if axis is None:
+        a = a.ravel()
+        axis = 0
+    from hlq.array.core import validate_axis
+
+    axis = validate_axis(axis, a.ndim)[0]
+    return a[(slice(None),) * axis + (np.asarray(indices),)]
+
+
+def _align_unknown(node, dims):
+    """Declare ``dims`` for ``node`` when they pair up block for block (unknown sizes), else dask's error."""
+    from hlq.array.nodes.unknown import PartialRechunk
+
+    relabel = list(node.dims)
+    for i, (a, b) in enumerate(zip(node.dims, dims)):
+        if a == b or (a.known and b.known):
+            continue
+        if a.nblocks != b.nblocks:
+            raise ValueError(
+                "Chunks are unknown along some dimension and do not align: "
+                f"{node.chunks} vs {tuple(d.sizes() for d in dims)}. " + unknown_chunks_message())
+        relabel[i] = b
+    if tuple(relabel) != tuple(node.dims):
+        node = MapBlocks(_same, (node,), (tuple(range(node.ndim)),), tuple(relabel), node.dtype, None, False)
+    if tuple(node.dims) != tuple(dims):
+        node = PartialRechunk(node, tuple(dims))
+    return node
+
+
+def blocks_getitem(x: Array, index) -> Array:
+    """``x.blocks[index]`` by block tables (works with unknown chunk sizes; dims are kept like dask)."""
+    from hlq.array.indexing import normalize_index
+
+    if not isinstance(index, tuple):
+        index = (index,)
+    if any(e is None for e in index):
+        raise IndexError("x.blocks does not support None (np.newaxis)")
+    index = _expand(index, x.ndim)
+    lists = {i: np.asarray(e).astype(np.int64) for i, e in enumerate(index) if isinstance(e, (list, np.ndarray))}
+    idx = normalize_index(tuple(slice(None) if i in lists else e for i, e in enumerate(index)), x.numblocks)
+    dims, maps = [], []
+    for ax, (e, d) in enumerate(zip(idx, x._node.dims)):
+        if ax in lists:
+            v = lists[ax]
+            n = d.nblocks
+            if ((v < -n) | (v >= n)).any():
+                raise IndexError(f"block index out of bounds for axis {ax} with {n} blocks")
+            table = [int(k) % n for k in v]
+        else:
+            table = [e] if isinstance(e, int) else list(range(*e))
+        if not table:
+            raise IndexError("x.blocks selects no blocks along an axis")
+        sizes = [d.size(k) for k in table]
+        dims.append(Dim.from_sizes(sizes))
+        maps.append(("t", ax, tuple(table)) if table != list(range(len(table))) else ax)
+    return Array(MapBlocks(_same, (x._node,), (tuple(maps),), tuple(dims), x.dtype, None, False))
+
+
+def concatenate(seq, axis=0, allow_unknown_chunksizes=False, *, dtype=None, casting=None):
+    """Join arrays along an existing axis (``dask.array.concatenate``), also with unknown (nan) chunks.
+
+    Unknown sizes along ``axis`` are laid end to end; unknown sizes along
+    other axes need ``allow_unknown_chunksizes=True`` (and equal block counts),
+    like dask.
+    """
+    from hlq.array.core import _rechunk_node, validate_axis
+    from hlq.array.manipulation import concatenate as _concatenate
+    from hlq.array.nodes.concat import Concatenate
+
+    seq = [asarray(a) for a in seq]
+    if all(d.known for a in seq for d in a._node.dims):
+        return _concatenate(seq, axis, allow_unknown_chunksizes, dtype=dtype, casting=casting)
+    if axis is None:
+        seq = [a.ravel() for a in seq]
+        axis = 0
+    ndim = seq[0].ndim
+    for i, a in enumerate(seq[1:], 1):
+        if a.ndim != ndim:
+            raise ValueError(
+                "all the input arrays must have same number of dimensions, but the array at index 0 has "
+                f"{ndim} dimension(s) and the array at index {i} has {a.ndim} dimension(s)")
+    axis = validate_axis(axis, ndim)[0]
+    if not allow_unknown_chunksizes and not all(
+            i == axis or all(a.shape[i] == seq[0].shape[i] for a in seq) for i in range(ndim)):
+        if any(s != s for s in seq[0].shape):
+            raise ValueError(
+                f"Tried to concatenate arrays with unknown shape {seq[0].shape}.\n\nTwo solutions:\n  1. Force "
+                "concatenation pass allow_unknown_chunksizes=True.\n  2. Compute shapes with "
+                "[x.compute_chunk_sizes() for x in seq]")
+        raise ValueError(f"Shapes do not align: {[a.shape for a in seq]}")
+    out_dtype = np.dtype(dtype) if dtype is not None else np.result_type(*(a.dtype for a in seq))
+    seq = [a if a.dtype == out_dtype else a.astype(out_dtype) for a in seq]
+    if len(seq) == 1:
+        return seq[0]
+    first = seq[0]._node.dims
+    nodes = [_rechunk_node(a._node, tuple(a._node.dims[j] if j == axis else first[j] for j in range(ndim)))
+             for a in seq]
+    return Array(Concatenate(tuple(nodes), axis))
+
+
+from hlq.array.core import HANDLED_FUNCTIONS as _HF  # noqa: E402
+
+_HF[np.concatenate] = concatenate
