@@ -141,7 +141,7 @@ def stack(seq, axis=0, allow_unknown_chunksizes=False, *, dtype=None, casting=No
 def hstack(tup, allow_unknown_chunksizes=False, *, dtype=None, casting=None):
     """Stack horizontally (along axis 1; axis 0 for 1-d inputs)."""
     arrs = atleast_1d(*tup)
-    if not isinstance(arrs, list):
+    if not isinstance(arrs, (list, tuple)):
         arrs = [arrs]
     if _all(a.ndim == 1 for a in arrs):
         return concatenate(arrs, axis=0, dtype=dtype)
@@ -152,7 +152,7 @@ def hstack(tup, allow_unknown_chunksizes=False, *, dtype=None, casting=None):
 def vstack(tup, allow_unknown_chunksizes=False, *, dtype=None, casting=None):
     """Stack vertically (along axis 0, after ``atleast_2d``)."""
     arrs = atleast_2d(*tup)
-    if not isinstance(arrs, list):
+    if not isinstance(arrs, (list, tuple)):
         arrs = [arrs]
     return concatenate(arrs, axis=0, dtype=dtype)
 
@@ -161,7 +161,7 @@ def vstack(tup, allow_unknown_chunksizes=False, *, dtype=None, casting=None):
 def dstack(tup, allow_unknown_chunksizes=False):
     """Stack along the third axis (after ``atleast_3d``)."""
     arrs = atleast_3d(*tup)
-    if not isinstance(arrs, list):
+    if not isinstance(arrs, (list, tuple)):
         arrs = [arrs]
     return concatenate(arrs, axis=2)
 
@@ -260,7 +260,7 @@ def _atleast(arys, n, where):
             else:  # atleast_3d: (N,) -> (1, N, 1); (M, N) -> (M, N, 1)
                 a = a[None, :, None] if a.ndim == 1 else a[..., None]
         out.append(a)
-    return out[0] if len(out) == 1 else out
+    return out[0] if len(out) == 1 else tuple(out)  # numpy >= 2: a tuple
 
 
 @implements(np.atleast_1d)
