@@ -357,3 +357,37 @@ def test_pad_data_modes(data, shape, seed, mode):
     if mode in ("maximum", "minimum"):
         with pytest.raises(ValueError):
             da.pad(x, 1, mode=mode, stat_length=0)
+
+
+def _ident(x, axis, keepdims):
+    return x
+
+
+@S
+@given(data=st.data(), shape=shapes(min_dims=1, max_dims=3, min_side=1), seed=seeds,
+       split_every=st.sampled_from([None, 2, 3]), keepdims=st.booleans())
+def test_general_reduction_and_cumreduction(data, shape, seed, split_every, keepdims):
+    a, x = arr(data, shape, seed, "i")
+    n = len(shape)
+    axes = tuple(sorted(data.draw(st.sets(st.integers(0, n - 1), min_size=1), label="axes")))
+    y = da.reduction(x, np.sum, np.sum, axis=axes, keepdims=keepdims, dtype=a.dtype, split_every=split_every)
+    check(y, np.sum(a, axis=axes, keepdims=keepdims), exact=True)
+    # partials of any shape: identity chunk/aggregate reassembles the array in block order
+    z = da.reduction(x, _ident, _ident, axis=axes, keepdims=True, dtype=x.dtype, split_every=split_every)
+    assert np.array_equal(z.compute(), a)
+    w = np_data(shape, seed + 1)
+    yw = da.reduction(x, _weighted_sum, np.sum, axis=axes, dtype="f8", weights=w, split_every=split_every)
+    check(yw, np.sum(a * w, axis=axes), rtol=1e-12)
+    with pytest.raises(ValueError):
+        da.reduction(x, _weighted_sum, np.sum, weights=np.ones((7,) * (n + 1)))
+    ax = data.draw(st.integers(0, n - 1), label="scan axis")
+    for uf in (np.add, np.maximum):
+        c = da.reductions.cumreduction(uf.accumulate, uf, uf.identity, x, axis=ax)
+        check(c, uf.accumulate(a, axis=ax), exact=True)
+    out = da.zeros(np.sum(a, axis=ax).shape, chunks=2)
+    assert np.sum(x, axis=ax, out=out) is out
+    check(out, np.sum(a, axis=ax), exact=True)
+
+
+def _weighted_sum(x, weights=None, dtype=None, **kwargs):
+    return np.sum(x * weights if weights is not None else x, dtype=dtype, **kwargs)

@@ -126,6 +126,14 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
 
     # --------------------------------------------------------- numpy protocols
     def __array__(self, dtype=None, copy=None, **kwargs):
+        import warnings
+
+        if kwargs:
+            warnings.warn(f"Extra keyword arguments {sorted(kwargs)} to __array__ are deprecated and ignored",
+                          FutureWarning, stacklevel=2)
+        if copy is False:
+            warnings.warn("Can't acquire a memory view of an hlq array (it is computed). This will raise in the future.",
+                          FutureWarning, stacklevel=2)
         x = np.asarray(self.compute())
         if dtype is not None and x.dtype != dtype:
             x = x.astype(dtype)
@@ -786,12 +794,20 @@ def _elemwise_out_where(op, args, dtype, kwargs, out, where):
         res = _where(where, res, out if out is not None else np.zeros((), dtype=res.dtype))
     if out is None:
         return res
+    return rebind_out(out, res)
+
+
+def rebind_out(out, res):
+    """dask's ``out=``: ``out`` (an hlq Array of the same shape) becomes ``res`` (its dtype too) and is returned."""
+    if out is None:
+        return res
+    if isinstance(out, tuple) and len(out) == 1:
+        out = out[0]
+    if not isinstance(out, Array):
+        raise NotImplementedError(
+            f"The out parameter is not fully supported. Received type {type(out).__name__}, expected an hlq Array")
     if res.shape != out.shape:
         raise ValueError(f"Mismatched shapes between result and out parameter. out={out.shape}, result={res.shape}")
-    if res.dtype != out.dtype:
-        if not np.can_cast(res.dtype, out.dtype, casting="same_kind"):
-            raise TypeError(f"Cannot cast ufunc output from {res.dtype!r} to {out.dtype!r} with casting rule 'same_kind'")
-        res = res.astype(out.dtype)
     out._node, out._opt_cache = res._node, None
     return out
 
@@ -885,4 +901,5 @@ def reduction(x, kind, axis=None, keepdims=False, dtype=None, split_every=None, 
         split_every = int(split_every)
         if split_every < 2:
             raise ValueError("split_every must be at least 2")
+        split_every = tuple((a, split_every) for a in axes)  # one plan (and name) for the int and dict forms
     return Array(Reduction(x._node, kind, axes, bool(keepdims), dtype if dtype is not None and kind not in ("min", "max") else out_dtype, split_every, int(ddof)))

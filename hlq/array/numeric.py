@@ -47,9 +47,9 @@ def _cumulative(kind, x, axis, dtype):
 
 def _make_scan(kind):
     def f(x, axis=None, dtype=None, out=None, method="sequential"):
-        if out is not None:
-            raise NotImplementedError("out= is not supported by hlq.array")
-        return _cumulative(kind, x, axis, dtype)
+        from hlq.array.core import rebind_out
+
+        return rebind_out(out, _cumulative(kind, x, axis, dtype))
 
     f.__name__ = kind
     f.__doc__ = f"``numpy.{kind}`` along ``axis`` (flattened when None) as a blocked scan."

@@ -9,6 +9,10 @@ concatenated along the reduced axes before each call (``concatenate=True``)
 or handed over as nested lists.  Partial results may have any shape: only
 the final result's shape is declared (``output_size`` along kept axes).
 
+:func:`cumreduction` is dask's general cumulative reduction: the scan of
+each block, plus the ``binop``-combination of the last values of all blocks
+before it (about three tasks per block).
+
 Also :func:`numel` and :func:`nannumel`, dask's element-count helpers.
 
 >>> import numpy as np
@@ -34,7 +38,7 @@ from hlq.array.nodes import MapBlocks
 from hlq.array.nodes.base import ArrayNode
 from hlq.array.nodes.reduction import default_split_every
 
-__all__ = ["reduction", "numel", "nannumel", "TreeCombine"]
+__all__ = ["reduction", "cumreduction", "numel", "nannumel", "TreeCombine"]
 
 
 class TreeCombine(ArrayNode):
@@ -309,3 +313,106 @@ def _numel(x, axis=None, keepdims=False, dtype=np.float64):
     else:
         out_shape = tuple(s for i, s in enumerate(shape) if i not in axes)
     return np.full(out_shape, n, dtype=dtype)
+
+
+# ------------------------------------------------------------------------------ cumreduction
+
+class _Scan:
+    __slots__ = ("func", "axis", "dtype")
+    __name__ = "cumreduction-block"
+
+    def __init__(self, func, axis, dtype):
+        self.func, self.axis, self.dtype = func, axis, dtype
+
+    def __call__(self, block):
+        return self.func(block, axis=self.axis, dtype=self.dtype)
+
+    def __reduce__(self):
+        return (_Scan, (self.func, self.axis, self.dtype))
+
+
+class _Last:
+    __slots__ = ("axis", "ident")
+    __name__ = "cumreduction-last"
+
+    def __init__(self, axis, ident):
+        self.axis, self.ident = axis, ident
+
+    def __call__(self, block):
+        n = block.shape[self.axis]
+        if n == 0:
+            shape = tuple(1 if i == self.axis else s for i, s in enumerate(block.shape))
+            return np.full(shape, self.ident if self.ident is not None else 0, dtype=block.dtype)
+        return np.take(block, [n - 1], axis=self.axis)
+
+    def __reduce__(self):
+        return (_Last, (self.axis, self.ident))
+
+
+class _Carry:
+    __slots__ = ("binop", "axis")
+    __name__ = "cumreduction-combine"
+
+    def __init__(self, binop, axis):
+        self.binop, self.axis = binop, axis
+
+    def __call__(self, block, lasts, block_id=None):
+        k = block_id[self.axis]
+        if k == 0:
+            return block
+        carry = np.take(lasts, [0], axis=self.axis)
+        for j in range(1, k):
+            carry = self.binop(carry, np.take(lasts, [j], axis=self.axis))
+        return np.asarray(self.binop(carry, block)).astype(block.dtype, copy=False)
+
+    def __reduce__(self):
+        return (_Carry, (self.binop, self.axis))
+
+
+def cumreduction(func, binop, ident, x, axis=None, dtype=None, out=None, method="sequential", preop=None):
+    """General cumulative reduction (``dask.array.reductions.cumreduction``).
+
+    Parameters
+    ----------
+    func : callable(block, axis=, dtype=)
+        The scan within one block, e.g. ``np.cumsum`` or ``np.add.accumulate``.
+    binop : callable(a, b)
+        Combines a carry with a later block, e.g. ``np.add``.
+    ident : scalar
+        Identity of ``binop`` (used for empty blocks).
+    x : Array
+    axis : int, optional
+        Flattened when None.
+    dtype : dtype, optional
+    out : Array, optional
+        Rebound to the result (like dask).
+    method, preop
+        Accepted for dask compatibility (the carry is always sequential over blocks).
+
+    Returns
+    -------
+    Array
+    """
+    from hlq.array.core import _rechunk_node, rebind_out
+    from hlq.array.manipulation import ravel
+
+    x = asarray(x)
+    if axis is None:
+        x, axis = ravel(x), 0
+    if x.ndim == 0:
+        x = x[None]
+    axis = validate_axis(axis, x.ndim)[0]
+    with np.errstate(all="ignore"):
+        out_dtype = np.asarray(func(np.ones((1,) * x.ndim, dtype=x.dtype), axis=axis, dtype=dtype)).dtype
+    ident_map = tuple(range(x.ndim))
+    scanned = MapBlocks(_Scan(func, axis, dtype), (x._node,), (ident_map,), x._node.dims, out_dtype, None, False)
+    d = x._node.dims[axis]
+    if d.nblocks <= 1:
+        return rebind_out(out, Array(scanned))
+    last_dims = tuple(Dim.from_sizes((1,) * d.nblocks) if i == axis else dd for i, dd in enumerate(x._node.dims))
+    last = MapBlocks(_Last(axis, ident), (scanned,), (ident_map,), last_dims, out_dtype, None, False)
+    one = tuple(Dim.from_sizes((d.nblocks,)) if i == axis else dd for i, dd in enumerate(last_dims))
+    carry_map = tuple(("c", 0) if j == axis else j for j in range(x.ndim))
+    res = MapBlocks(_Carry(binop, axis), (scanned, _rechunk_node(last, one)), (ident_map, carry_map), x._node.dims,
+                    out_dtype, None, True)
+    return rebind_out(out, Array(res))

@@ -85,7 +85,10 @@ def clip(a, a_min=None, a_max=None, **kwargs):
 
 def _make_reduction(kind, has_dtype=True, has_ddof=False):
     def f(a, axis=None, dtype=None, keepdims=False, split_every=None, out=None, ddof=0, **kwargs):
-        return reduction(a, kind, axis, keepdims, dtype if has_dtype else None, split_every, ddof if has_ddof else 0)
+        from hlq.array.core import rebind_out
+
+        return rebind_out(out, reduction(a, kind, axis, keepdims, dtype if has_dtype else None, split_every,
+                                         ddof if has_ddof else 0))
 
     f.__name__ = kind
     f.__doc__ = f"``numpy.{kind}`` as a tree reduction (``axis``, ``keepdims``, ``dtype``, ``split_every``)."
@@ -94,7 +97,9 @@ def _make_reduction(kind, has_dtype=True, has_ddof=False):
 
 def _make_arg_reduction(kind):
     def f(a, axis=None, keepdims=False, split_every=None, out=None):
-        return reduction(a, kind, axis, keepdims, None, split_every)
+        from hlq.array.core import rebind_out
+
+        return rebind_out(out, reduction(a, kind, axis, keepdims, None, split_every))
 
     f.__name__ = kind
     f.__doc__ = f"``numpy.{kind}`` as a tree reduction over one axis (or the flattened array)."
