@@ -6,6 +6,7 @@ reads counted through a store wrapper, and dask's error types.
 
 import collections
 import threading
+import time
 
 import dask
 import dask.array as dda
@@ -105,6 +106,41 @@ def test_store_lock_counts(compute):
     assert lock.acquired == lock.released == (100 if compute else 50)
 
 
+def test_store_into_delayed_targets():
+    made = {}
+
+    def make(key):
+        made[key] = np.zeros((4, 4))
+        return made[key]
+
+    a = da.ones((4, 4), chunks=2) + 1
+    assert da.store([a, a * 2], [dask.delayed(make)("a"), dask.delayed(make)("b")]) is None
+    assert (made["a"] == 2).all() and (made["b"] == 4).all()
+    for compute in (False, True):
+        made.clear()
+        r = a.store(dask.delayed(make)("a"), return_stored=True, compute=compute)
+        assert (r.compute() == 2).all() and (made["a"] == 2).all()
+
+
+def test_store_without_lock_writes_concurrently():
+    class Target:
+        def __init__(self):
+            self.now = self.most = 0
+            self.lock = threading.Lock()
+
+        def __setitem__(self, key, value):
+            with self.lock:
+                self.now += 1
+                self.most = max(self.most, self.now)
+            time.sleep(0.01)
+            with self.lock:
+                self.now -= 1
+
+    t = Target()
+    da.ones((10, 10), chunks=(2, 2)).store(t, lock=False, scheduler="threads", num_workers=4)
+    assert t.most > 1  # tiny IO blocks are not batched into one task
+
+
 def test_store_method_and_broken_target_releases_lock():
     class Broken:
         def __setitem__(self, k, v):
@@ -185,7 +221,8 @@ def test_to_zarr_existing_array_region_and_alignment():
     z = zarr.create_array(store=zarr.storage.MemoryStore(), shape=(12, 12), chunks=(4, 4), dtype="f8",
                           fill_value=-1.0)
     x = da.ones((6, 8), chunks=(5, 3))  # misaligned with zarr chunks: rechunked before writing
-    x.to_zarr(z, region=(slice(3, 9), slice(4, 12)))
+    with pytest.warns(dda.core.PerformanceWarning, match="rechunked along axis 1"):
+        x.to_zarr(z, region=(slice(3, 9), slice(4, 12)))
     out = z[...]
     expected = np.full((12, 12), -1.0)
     expected[3:9, 4:12] = 1

@@ -139,7 +139,15 @@ def to_zarr(arr, url, component=None, storage_options=None, region=None, compute
         # blocks must not share a zarr chunk (concurrent writes would lose data): keep aligned chunks,
         # else rechunk to dask's "auto" size rounded to the write chunks, with boundaries on them
         if not _aligned(arr.chunks, offsets, wchunks):
-            from dask.array.core import normalize_chunks
+            from dask.array.core import PerformanceWarning, normalize_chunks
+
+            ax = next(i for i, (c, off, w) in enumerate(zip(arr.chunks, offsets, wchunks))
+                      if not _aligned((c,), (off,), (w,)))
+            warnings.warn(
+                f"The input Dask array will be rechunked along axis {ax}: its blocks straddle the zarr write "
+                f"chunks of size {wchunks[ax]} (concurrent writes to one zarr chunk would lose data). Rechunk "
+                "to multiples of the zarr chunks (aligned with the region) to avoid this.",
+                PerformanceWarning, stacklevel=2)
 
             auto = normalize_chunks("auto", shape=tuple(z.shape), dtype=z.dtype, previous_chunks=wchunks)
             sizes = []

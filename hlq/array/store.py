@@ -40,7 +40,7 @@ def store(sources, targets, lock=True, regions=None, compute=True, return_stored
     sources : Array or list of Array
     targets : array-like or list of array-likes
         Objects supporting ``target[index] = block`` (numpy arrays, zarr or
-        h5py arrays, ...), one per source.
+        h5py arrays, ...), or dask Delayed objects computing them, one per source.
     lock : bool or Lock
         ``True``: one new lock shared by these writes; ``False``: none; or a
         lock object used around every write (and read-back).
@@ -81,10 +81,22 @@ def store(sources, targets, lock=True, regions=None, compute=True, return_stored
                 f"Different number of sources [{len(sources)}] and targets [{len(targets)}] than regions "
                 f"[{len(regions)}]"
             )
-    for t in targets:
-        if hasattr(t, "__dask_graph__"):
-            raise NotImplementedError("store: lazy (Delayed or collection) targets are not supported by hlq.array")
-        if not hasattr(t, "__setitem__"):
+    from dask.delayed import Delayed
+
+    from hlq.array.nodes.io import DelayedRef, DelayedValue
+
+    lazy = [i for i, t in enumerate(targets) if isinstance(t, Delayed)]
+    if lazy and compute and return_stored:
+        # the stored values are read back later: compute the targets once and use the objects
+        values = dask.compute(*(targets[i] for i in lazy), **kwargs)
+        for i, v in zip(lazy, values):
+            targets[i] = v
+    for i, t in enumerate(targets):
+        if isinstance(t, Delayed):  # computed in the graph, before the writes that need it
+            targets[i] = DelayedValue(DelayedRef(t))
+        elif hasattr(t, "__dask_graph__"):
+            raise NotImplementedError("store: lazy targets other than dask Delayed are not supported by hlq.array")
+        elif not hasattr(t, "__setitem__"):
             raise TypeError(f"store: target of type {type(t).__name__} does not support item assignment")
     regions = [_normalize_region(r, s.ndim) for r, s in zip(regions, sources)]
     if lock is True:

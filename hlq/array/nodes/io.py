@@ -23,7 +23,20 @@ from dask._task_spec import Alias, Task, TaskRef, convert_legacy_graph
 from hlq.array.nodes.base import ArrayNode
 from hlq.array.nodes.blockwise import Blockwise
 
-__all__ = ["StoreBlocks", "LoadBlocks", "FromDelayed", "DelayedRef", "NpyStack", "block_slices"]
+__all__ = ["StoreBlocks", "LoadBlocks", "FromDelayed", "DelayedRef", "DelayedValue", "NpyStack", "block_slices"]
+
+
+#: estimated seconds of IO per block (a write, a file read): IO latency, not bytes, dominates small
+#: blocks, so the batching cost model (:mod:`hlq.lower.batching`) must not run many of them in one task
+IO_SECONDS_PER_BLOCK = 0.01
+
+
+class _IOCost:
+    """Mixin: the batching cost model sees ~``IO_SECONDS_PER_BLOCK`` per block."""
+
+    @property
+    def cost_throughput(self):
+        return max(self.max_block_nbytes, 1) / IO_SECONDS_PER_BLOCK
 
 
 def block_slices(dims, idx) -> tuple:
@@ -53,18 +66,19 @@ class _StoreFn:
     def __init__(self, target, region, lock, mode):
         self.target, self.region, self.lock, self.mode = target, region, lock, mode
 
-    def __call__(self, x, index):
+    def __call__(self, x, *args):
+        target, index = args if self.target is None else (self.target, args[0])
         index = _target_index(self.region, index)
         lock = self.lock
         if lock:
             lock.acquire()
         try:
             if x is not None and getattr(x, "size", 1) != 0:
-                self.target[index] = x
+                target[index] = x
             if self.mode == "load":
-                return np.asanyarray(self.target[index])
+                return np.asanyarray(target[index])
             if self.mode == "target":
-                return self.target
+                return target
             return np.empty((0,) * np.ndim(x), dtype=getattr(x, "dtype", None))
         finally:
             if lock:
@@ -74,7 +88,7 @@ class _StoreFn:
         return (_StoreFn, (self.target, self.region, self.lock, self.mode))
 
 
-class StoreBlocks(Blockwise):
+class StoreBlocks(_IOCost, Blockwise):
     """Each block of ``child`` written to ``target[region][block slice]``.
 
     The node keeps the child's chunks; its blocks are what ``mode`` returns
@@ -89,10 +103,12 @@ class StoreBlocks(Blockwise):
         return self.child.dims, self.child.dtype
 
     def _extra_props(self, dims):
-        return {
-            "bw_inputs": ((self.child, tuple(range(len(dims)))),),
-            "bw_func": _StoreFn(self.target, self.region, self.lock, self.mode),
-        }
+        inputs = ((self.child, tuple(range(len(dims)))),)
+        target = self.target
+        if isinstance(target, ArrayNode):  # a lazy target (``DelayedValue``): one more input
+            inputs += ((target, ()),)
+            target = None
+        return {"bw_inputs": inputs, "bw_func": _StoreFn(target, self.region, self.lock, self.mode)}
 
     def bw_block_arg(self, idx):
         return block_slices(self.dims, idx)
@@ -108,12 +124,13 @@ class _LoadFn:
     def __init__(self, target, region, lock):
         self.target, self.region, self.lock = target, region, lock
 
-    def __call__(self, index):
+    def __call__(self, *args):
+        target, index = args if self.target is None else (self.target, args[0])
         index = _target_index(self.region, index)
         if self.lock:
             self.lock.acquire()
         try:
-            return np.asanyarray(self.target[index])
+            return np.asanyarray(target[index])
         finally:
             if self.lock:
                 self.lock.release()
@@ -122,19 +139,20 @@ class _LoadFn:
         return (_LoadFn, (self.target, self.region, self.lock))
 
 
-class LoadBlocks(Blockwise):
+class LoadBlocks(_IOCost, Blockwise):
     """Blocks read back from ``target[region]`` on the grid ``dims_`` (after a store)."""
 
     _fields = ("dims_", "dtype_", "target", "region", "lock")
     op_name = "load-stored"
-    bw_inputs = ()
     bw_has_arg = True
 
     def _array_props(self):
         return self.dims_, self.dtype_
 
     def _extra_props(self, dims):
-        return {"bw_func": _LoadFn(self.target, self.region, self.lock)}
+        if isinstance(self.target, ArrayNode):
+            return {"bw_inputs": ((self.target, ()),), "bw_func": _LoadFn(None, self.region, self.lock)}
+        return {"bw_inputs": (), "bw_func": _LoadFn(self.target, self.region, self.lock)}
 
     def bw_block_arg(self, idx):
         return block_slices(self.dims, idx)
@@ -188,7 +206,26 @@ class FromDelayed(ArrayNode):
         return f"from-delayed({self.value.value.key})"
 
 
-class NpyStack(Blockwise):
+class DelayedValue(ArrayNode):
+    """The object a dask Delayed computes, as a 0-d node (a lazy ``store`` target); its graph is merged in."""
+
+    _fields = ("value",)
+    op_name = "delayed-value"
+
+    def _array_props(self):
+        return (), np.dtype(object)
+
+    def block_dependencies(self, idx):
+        return ()
+
+    def block_task(self, key, idx):
+        d = self.value.value
+        graph = convert_legacy_graph(dict(d.__dask_graph__()))
+        graph[key] = Alias(key, d.key)
+        return graph
+
+
+class NpyStack(_IOCost, Blockwise):
     """Blocks loaded from ``dirname/<i>.npy`` (one file per block along ``axis``)."""
 
     _fields = ("dirname", "dims_", "dtype_", "axis", "mmap_mode")
