@@ -110,6 +110,16 @@ def test_loc_prunes_partitions_and_files(tmp_path):
     with read_log() as log:
         assert indexed.loc[33].compute().index.tolist() == [33]
     assert [os.path.basename(f) for f, _, _ in log] == ["p3.parquet"]
+    # without sorted=True: the statistics show ordered files, so no shuffle either
+    auto = df.set_index("x")
+    assert auto.divisions == indexed.divisions
+    assert "range-split" not in {n.op_name for n in optimize_plan(auto.node).walk()}
+    pd.testing.assert_frame_equal(auto.loc[12:27].compute(), got)
+    # overlapping files: sampled boundaries and a range shuffle
+    pd.DataFrame({"x": [5, 45], "y": 1.0}).to_parquet(tmp_path / "p9.parquet")
+    mixed = dd.read_parquet(str(tmp_path)).set_index("x")
+    assert not mixed.known_divisions
+    assert mixed.compute().index.is_monotonic_increasing
 
 
 def test_partitions_and_head_pushed_into_sources(tmp_path):
@@ -166,6 +176,10 @@ def test_repartition_divisions_and_size():
         df.repartition(divisions=[0, 50, 10, 87])
     with pytest.raises(ValueError):
         df.repartition(npartitions=2, divisions=[0, 87])
+    r = df.repartition(npartitions=8)  # numeric divisions: interpolated, so they stay known
+    assert r.npartitions == 8 and r.known_divisions
+    assert r.divisions[0] == df.divisions[0] and r.divisions[-1] == df.divisions[-1]
+    pd.testing.assert_frame_equal(r.compute(), p)
     r = df.repartition(partition_size=60)  # 30 rows x 8 B estimated: 4 partitions of <= 60 B
     assert r.npartitions == 4
     pd.testing.assert_frame_equal(r.compute(), p)
@@ -212,7 +226,7 @@ def test_set_index_matches_pandas(f, n, col, out_parts):
     exp = p.set_index(col).sort_index(kind="stable")
     for got in computed_both(lambda: df.set_index(col, npartitions=out_parts)):
         assert got.index.is_monotonic_increasing or got.index.hasnans
-        pd.testing.assert_index_equal(got.index, exp.index)
+        pd.testing.assert_index_equal(got.index, exp.index, exact=False)
         assert_same_rows(got, exp, keep_index=True)
     r = df.set_index(col).reset_index().compute()
     assert list(r.columns) == [col] + [c for c in p.columns if c != col]

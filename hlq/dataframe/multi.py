@@ -248,8 +248,9 @@ def _loc_range(obj, start, stop):
 
 
 def repartition(obj, divisions=None, npartitions=None, partition_size=None, force=False):
-    """``repartition(npartitions=n)`` (combine neighbours, or split partitions into equal row
-    pieces), ``repartition(divisions=...)`` (needs known divisions) or
+    """``repartition(npartitions=n)`` (combine neighbours, or split partitions: by interpolated
+    divisions when they are known numbers or datetimes, else into equal row pieces),
+    ``repartition(divisions=...)`` (needs known divisions) or
     ``repartition(partition_size="100MB")`` (from the *estimated* size: no data is read)."""
     from hlq.dataframe.nodes.structure import RepartitionCombine, RepartitionDivisions, RepartitionSplit
 
@@ -288,8 +289,44 @@ def repartition(obj, divisions=None, npartitions=None, partition_size=None, forc
     for _ in range(npartitions - n):
         j = max(range(n), key=lambda i: (weights[i] / counts[i] if total else 1, -i))
         counts[j] += 1
+    interpolated = _interpolate_divisions(node.divisions, counts) if node.known_divisions else None
+    if interpolated is not None and len(interpolated) == npartitions + 1:
+        return new_collection(RepartitionDivisions(node, interpolated))  # divisions stay known
     pieces = tuple((j, q, counts[j]) for j in range(n) for q in range(counts[j]))
     return new_collection(RepartitionSplit(node, pieces))
+
+
+def _interpolate_divisions(divisions, counts):
+    """Known numeric or datetime divisions with partition ``j`` cut into ``counts[j]`` equal
+    ranges (None when the values cannot be interpolated or would repeat)."""
+    import numpy as np
+
+    first = divisions[0]
+    if isinstance(first, (bool, np.bool_)):
+        return None
+    if isinstance(first, pd.Timestamp):
+        try:
+            vals = [d.value for d in divisions]
+        except AttributeError:
+            return None
+        back = pd.Timestamp if first.tz is None else (lambda v: pd.Timestamp(v, tz=first.tz))
+        integral = True
+    elif isinstance(first, (numbers.Integral, np.integer)):
+        vals, back, integral = [int(d) for d in divisions], int, True
+    elif isinstance(first, (numbers.Real, np.floating)):
+        vals, back, integral = [float(d) for d in divisions], float, False
+    else:
+        return None
+    out = []
+    for j, m in enumerate(counts):
+        lo, hi = vals[j], vals[j + 1]
+        for q in range(m):
+            v = lo + (hi - lo) * q / m
+            out.append(int(round(v)) if integral else v)
+    out.append(vals[-1])
+    if any(not a < b for a, b in zip(out, out[1:])):
+        return None
+    return tuple(back(v) for v in out)
 
 
 def shuffle(obj, on=None, npartitions=None, ignore_index=False, **kwargs):
@@ -342,6 +379,10 @@ def set_index(obj, other, drop=True, sorted=False, npartitions=None, divisions=N
     if sorted:
         return new_collection(SetIndexSorted(node, other, tuple(divisions) if divisions is not None
                                              else _statistics_divisions(node, other)))
+    if divisions is None and npartitions is None:
+        stats = _statistics_divisions(node, other)
+        if stats is not None:  # files already ordered by the column: no shuffle
+            return new_collection(SetIndexSorted(node, other, stats, True))
     if divisions is not None:
         divisions = tuple(divisions)
         if len(divisions) < 2 or any(not a < b for a, b in zip(divisions, divisions[1:])):
@@ -361,10 +402,23 @@ def _statistics_divisions(node, col):
         node = node.child
     if not isinstance(node, ReadParquet) or node.filter is not None:
         return None
+    info = node.info
+    parts = tuple(range(len(info.files))) if node.parts is None else tuple(node.parts)
+    if getattr(node, "groups", None) is not None or len(parts) != node.npartitions:
+        return None
+    key = (id(info), parts, col)
+    hit = _STATS_CACHE.get(key)
+    if hit is None or hit[0] is not info:  # (the info object is kept: its id cannot be reused)
+        hit = _STATS_CACHE[key] = (info, _file_ranges(info, parts, col))
+    return hit[1]
+
+
+_STATS_CACHE: dict = {}
+
+
+def _file_ranges(info, parts, col):
     import pyarrow.parquet as pq
 
-    info = node.info
-    parts = range(len(info.files)) if node.parts is None else node.parts
     lows, highs = [], []
     for i in parts:
         md = pq.ParquetFile(info.files[i]).metadata
@@ -374,8 +428,10 @@ def _statistics_divisions(node, col):
         j = names.index(col)
         mins, maxs = [], []
         for g in range(md.num_row_groups):
-            st = md.row_group(g).column(j).statistics
-            if st is None or not st.has_min_max:
+            cmd = md.row_group(g).column(j)
+            st = cmd.statistics
+            # no statistics, missing values, or floats (NaN is not in min/max): not usable
+            if st is None or not st.has_min_max or st.null_count or cmd.physical_type in ("FLOAT", "DOUBLE"):
                 return None
             mins.append(st.min)
             maxs.append(st.max)

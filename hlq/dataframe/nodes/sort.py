@@ -5,6 +5,10 @@ shuffle: rows go to the output partition whose key range holds their key,
 then each output partition is sorted with pandas.  The range boundaries are
 
 * given (``set_index(col, divisions=...)``): the output divisions are known;
+* read from parquet row-group statistics (metadata only) when every file's
+  ``[min, max]`` of the column lies before the next file's: then no shuffle
+  at all, each partition just sets and sorts its index (``sorted=True``
+  skips the per-partition sort);
 * otherwise sampled **inside the task graph** (a sorted sample of the key per
   partition, then one task choosing ``n - 1`` boundaries), so neither
   building nor optimizing the plan computes anything.  The output divisions
@@ -86,9 +90,11 @@ class SetIndex(FrameNode):
 class SetIndexSorted(FrameNode):
     """``df.set_index(col, sorted=True)``: data already sorted by ``col`` across partitions; each
     partition sets its index (blockwise).  ``divisions_``: known boundaries (e.g. from parquet
-    statistics) or None."""
+    statistics) or None.  ``sort_within``: also sort each partition by the new index (files whose
+    statistics do not overlap, but whose rows may be in any order)."""
 
-    _fields = ("child", "col", "divisions_")
+    _fields = ("child", "col", "divisions_", "sort_within")
+    _defaults = {"sort_within": False}
     op_name = "set-index-sorted"
     is_blockwise = True
 
@@ -102,20 +108,22 @@ class SetIndexSorted(FrameNode):
                 "divisions": divs, "lengths": c.lengths}
 
     def _extra_props(self):
-        return {"bw_inputs": ((self.child, (0,)),), "bw_func": _SetIndex(self.col)}
+        return {"bw_inputs": ((self.child, (0,)),), "bw_func": _SetIndex(self.col, self.sort_within)}
 
     def label(self):
-        return f"set-index-sorted({self.col})"
+        src = "divisions from statistics" if self.divisions_ is not None else "unknown divisions"
+        return f"set-index-sorted({self.col}; {src}{', sorted per partition' if self.sort_within else ''})"
 
 
 class _SetIndex:
-    __slots__ = ("col",)
+    __slots__ = ("col", "sort")
 
-    def __init__(self, col):
-        self.col = col
+    def __init__(self, col, sort=False):
+        self.col, self.sort = col, sort
 
     def __call__(self, df):
-        return df.set_index(self.col)
+        out = df.set_index(self.col)
+        return out.sort_index(kind="stable") if self.sort else out
 
     def __reduce__(self):
-        return (_SetIndex, (self.col,))
+        return (_SetIndex, (self.col, self.sort))

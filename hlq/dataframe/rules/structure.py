@@ -121,7 +121,7 @@ def project_through_concat(node):
 
 # ------------------------------------------------------------------ predicates
 _FILTER_PASSES = (Shuffle, SortValues, RepartitionCombine, RepartitionSplit, RepartitionDivisions, LocSlice, SetIndex,
-                  ConcatFrames)
+                  SetIndexSorted, ConcatFrames)
 
 
 def _below_projections(node):
@@ -140,7 +140,7 @@ def _filter_passes(child):
 
 def _push_filter_into(r, pred):
     """``r`` with ``pred`` applied below it, or None when it may not pass."""
-    if isinstance(r, SetIndex):
+    if isinstance(r, (SetIndex, SetIndexSorted)):
         if r.col in columns_of(pred):
             return None
         return r.replace(child=Filter(r.child, pred))
