@@ -391,3 +391,26 @@ def test_general_reduction_and_cumreduction(data, shape, seed, split_every, keep
 
 def _weighted_sum(x, weights=None, dtype=None, **kwargs):
     return np.sum(x * weights if weights is not None else x, dtype=dtype, **kwargs)
+
+
+def _where_am_i(x, block_info=None):
+    loc = block_info[0]["array-location"]
+    assert block_info[None]["chunk-shape"] == x.shape
+    assert block_info[None]["dtype"] == np.dtype(int)
+    return np.full(x.shape, loc[0][0] * 100 + loc[-1][0], dtype=int)
+
+
+@S
+@given(data=st.data(), shape=shapes(min_dims=1, max_dims=3, min_side=1))
+def test_map_blocks_block_info(data, shape):
+    a = np.zeros(shape)
+    x = da.from_array(a, chunks=data.draw(chunkings(shape), label="chunks"))
+    y = x.map_blocks(_where_am_i, dtype=int)
+    expected = np.zeros(shape, dtype=int)
+    starts = [np.repeat(np.cumsum((0,) + c[:-1]), c) for c in x.chunks]
+    expected += starts[0].reshape((-1,) + (1,) * (len(shape) - 1)) * 100
+    expected += starts[-1]
+    check(y, expected, exact=True)
+    # with drop_axis the dropped axis arrives whole (dask concatenates it)
+    z = x.map_blocks(lambda b: b.sum(axis=0), drop_axis=0, dtype=float)
+    check(z, a.sum(axis=0), exact=True)

@@ -213,8 +213,18 @@ def map_blocks(func, *args, name=None, token=None, dtype=None, chunks=None, drop
             dtype = meta.dtype
         else:
             dtype = _infer_dtype(func, args, kwargs, arrays)
+    pass_block_id = _accepts_block_id(func)
+    from hlq.array.block_info import BlockInfoCall, accepts_block_info
+
+    if accepts_block_info(func):  # dask's block_info=, built from metadata and the block index
+        nodes = [o for o in operands if isinstance(o, ArrayNode)]
+        positions = [i for i, a in enumerate(args) if isinstance(a, Array)]
+        func = BlockInfoCall(func, tuple((p, n.shape, n.chunks, m) for p, n, m in zip(positions, nodes, maps)),
+                             tuple(d.length for d in out_dims), tuple(d.sizes() for d in out_dims), np.dtype(dtype),
+                             pass_block_id)
+        pass_block_id = True
     return Array(MapBlocks(func, tuple(operands), tuple(maps), tuple(out_dims), np.dtype(dtype),
-                           tuple(sorted(kwargs.items())) if kwargs else None, _accepts_block_id(func)))
+                           tuple(sorted(kwargs.items())) if kwargs else None, pass_block_id))
 
 
 builtins_max = __builtins__["max"] if isinstance(__builtins__, dict) else __builtins__.max
