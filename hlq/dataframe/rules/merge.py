@@ -4,7 +4,9 @@ Columns a consumer needs flow to the side they come from (suffixes are kept:
 when a dropped column no longer collides, the survivor is renamed back), and
 each conjunct of a filter above a join moves to the side(s) whose rows it
 judges, when the join type allows (inner: both; left: left-side columns;
-right: right-side columns; outer: none).
+right: right-side columns; outer: none); a conjunct on join keys only also
+filters the matching keys of the other side (``a.k < 5`` -> ``b.k < 5``)
+unless the join is outer.
 
 >>> import pandas as pd
 >>> import hlq.dataframe as dd
@@ -102,7 +104,8 @@ def _pushable_sides(how):
 @rule(Is(Filter, child=Where(lambda c: _chain_to_merge(c) is not None, "a merge (under projections/renames)")),
       phase="pushdown", tags=("predicate-pushdown", "merge-pushdown"))
 def filter_through_merge(node):
-    """merge(l, r)[p_l & p_r & p_lr] -> merge(l[p_l], r[p_r])[p_lr] (sides allowed by the join type)"""
+    """merge(l, r)[p_l & p_r & p_lr] -> merge(l[p_l], r[p_r])[p_lr] (sides allowed by the join type;
+    a predicate on join keys also filters the other side's keys, except in outer joins)"""
     chain, m = _chain_to_merge(node.child)
     back: dict = {}
 
@@ -120,6 +123,9 @@ def filter_through_merge(node):
     where = {out: (side, src) for out, side, src in m.layout}
     sides = _pushable_sides(m.how)
     to_left, to_right, rest = [], [], []
+    l2r = dict(zip(m.left_on, m.right_on))
+    r2l = dict(zip(m.right_on, m.left_on))
+    lkeys, rkeys = set(m.left_on), set(m.right_on)
     for t in conjuncts(node.predicate):
         cols = {down(c) for c in columns_of(t)}
         origin = [where.get(c, ("?", None)) for c in cols]
@@ -138,6 +144,19 @@ def filter_through_merge(node):
             pushed = True
         if not pushed:
             rest.append(t)
+        # a predicate on join keys only also holds for the matching keys of the other side
+        # (inner, left, right joins: the other side's rows it rejects can only meet rejected rows)
+        # (only with the term itself pushed, so that the rule does not fire again on what stays above)
+        if pushed and m.how != "outer" and not (m.left_index or m.right_index):
+            srcs = {src for _, src in origin}
+            if kinds <= {"l", "key"} and srcs <= lkeys and all(_same_key_dtype(m, k, l2r[k]) for k in srcs):
+                other = rename_columns(mapped, {k: l2r[k] for k in srcs})
+                if other not in to_right:
+                    to_right.append(other)
+            if kinds <= {"r", "key"} and srcs <= rkeys and all(_same_key_dtype(m, r2l[k], k) for k in srcs):
+                other = rename_columns(mapped, {k: r2l[k] for k in srcs})
+                if other not in to_left:
+                    to_left.append(other)
     if not to_left and not to_right:
         return None
     left = Filter(m.left, make_and(to_left)) if to_left else m.left
@@ -146,6 +165,10 @@ def filter_through_merge(node):
     for n in reversed(chain):
         out = Project(out, n.cols) if isinstance(n, Project) else Rename(out, n.mapping)
     return Filter(out, make_and(rest)) if rest else out
+
+
+def _same_key_dtype(m, lk, rk):
+    return m.left.dtype_map[lk] == m.right.dtype_map[rk]
 
 
 # ------------------------------------------------------------------ lowering
