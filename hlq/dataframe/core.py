@@ -208,30 +208,6 @@ class _Frame(HlqCollection):
     def persist(self, **kwargs):
         return super().persist(**kwargs)
 
-    # ------------------------------------------------- arrays and sinks (hlq.dataframe.io, .sinks)
-    def to_dask_array(self, lengths=None, meta=None):
-        """The values as an hlq.array in the same plan (see :func:`hlq.dataframe.io.to_dask_array`)."""
-        from hlq.dataframe.io import to_dask_array
-
-        return to_dask_array(self, lengths=lengths, meta=meta)
-
-    @property
-    def values(self):
-        """``to_dask_array()``: the values as an hlq.array (partition lengths must be known)."""
-        return self.to_dask_array()
-
-    def to_parquet(self, path, **kwargs):
-        """Write one parquet file per partition (see :func:`hlq.dataframe.sinks.to_parquet`)."""
-        from hlq.dataframe.sinks import to_parquet
-
-        return to_parquet(self, path, **kwargs)
-
-    def to_csv(self, filename, **kwargs):
-        """Write CSV, one file per partition or a single file (see :func:`hlq.dataframe.sinks.to_csv`)."""
-        from hlq.dataframe.sinks import to_csv
-
-        return to_csv(self, filename, **kwargs)
-
     def __repr__(self):
         return f"<hlq.dataframe.{type(self).__name__} npartitions={self.npartitions} plan={self._node.label()}>"
 
@@ -448,7 +424,10 @@ class Series(_Frame):
         return self._unary("fillna", value)
 
     def astype(self, dtype):
-        return self._unary("astype", pd.api.types.pandas_dtype(dtype))
+        dt = pd.api.types.pandas_dtype(dtype)
+        if isinstance(dt, pd.CategoricalDtype) and dt.categories is None and not isinstance(self.dtype, type(dt)):
+            return _red.astype_category(self)  # categories from the data, like pandas
+        return self._unary("astype", dt)
 
     def rename(self, name):
         f, e = self._expr()
@@ -647,6 +626,13 @@ class DataFrame(_Frame):
         return DataFrame(Assign(self._node, pairs)) if pairs else self
 
     def astype(self, dtype):
+        spec = dtype if isinstance(dtype, dict) else dict.fromkeys(self._node.columns, dtype)
+        unknown = [c for c, d in spec.items() if isinstance(d, str) and d == "category" and isinstance(c, str)
+                   and c in self._node.dtype_map and not isinstance(self._node.dtype_map[c], pd.CategoricalDtype)]
+        if unknown:  # categories from the data, like pandas (see Series.astype)
+            rest = {c: d for c, d in spec.items() if c not in unknown}
+            out = self.astype(rest) if rest else self
+            return out.assign(**{c: self[c].astype("category") for c in unknown})
         if isinstance(dtype, dict):
             for c in dtype:
                 if c not in self._node.dtype_map:

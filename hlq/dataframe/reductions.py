@@ -404,3 +404,41 @@ def describe(x, percentiles=None, split_every=None):
     del labels
     return _agg(x, Fn(_d_chunk), Fn(_d_combine), Fn(_d_final, pct, False), meta, split_every, columnwise=True,
                 tag="describe")
+
+
+# ------------------------------------------------------ astype("category")
+def _cats_chunk(s):
+    return s.dropna().drop_duplicates()
+
+
+def _cats_combine(states):
+    return _concat(states).drop_duplicates()
+
+
+def _cats_final(s):
+    vals = pd.Index(s.drop_duplicates()).rename(None)
+    try:
+        vals = vals.sort_values()
+    except TypeError:  # unorderable mix: keep first-appearance order, like pandas' factorize fallback
+        pass
+    return vals
+
+
+def as_categorical(s, cats):
+    """``s.astype(CategoricalDtype(cats))``; ``cats`` not list-like (the meta sample) gives unknown categories."""
+    if not isinstance(cats, pd.Index):
+        return s.astype("category")
+    return s.astype(pd.CategoricalDtype(cats))
+
+
+def astype_category(s, split_every=None):
+    """``s.astype("category")`` with the categories pandas would choose: the sorted distinct values,
+    found by a tree aggregation and applied to every partition (so partitions agree and concatenate)."""
+    from hlq.dataframe.core import Series
+    from hlq.dataframe.nodes.colexpr import BINARY
+    from hlq.dataframe.nodes.ops import WithScalar
+
+    BINARY.setdefault("as_categorical", as_categorical)
+    cats = _agg(s, Fn(_cats_chunk), Fn(_cats_combine), Fn(_cats_final), np.dtype(object), split_every,
+                tag="categories")
+    return Series(WithScalar("as_categorical", s._node, cats._node))
