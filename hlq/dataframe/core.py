@@ -208,6 +208,30 @@ class _Frame(HlqCollection):
     def persist(self, **kwargs):
         return super().persist(**kwargs)
 
+    # ------------------------------------------------- arrays and sinks (hlq.dataframe.io, .sinks)
+    def to_dask_array(self, lengths=None, meta=None):
+        """The values as an hlq.array in the same plan (see :func:`hlq.dataframe.io.to_dask_array`)."""
+        from hlq.dataframe.io import to_dask_array
+
+        return to_dask_array(self, lengths=lengths, meta=meta)
+
+    @property
+    def values(self):
+        """``to_dask_array()``: the values as an hlq.array (partition lengths must be known)."""
+        return self.to_dask_array()
+
+    def to_parquet(self, path, **kwargs):
+        """Write one parquet file per partition (see :func:`hlq.dataframe.sinks.to_parquet`)."""
+        from hlq.dataframe.sinks import to_parquet
+
+        return to_parquet(self, path, **kwargs)
+
+    def to_csv(self, filename, **kwargs):
+        """Write CSV, one file per partition or a single file (see :func:`hlq.dataframe.sinks.to_csv`)."""
+        from hlq.dataframe.sinks import to_csv
+
+        return to_csv(self, filename, **kwargs)
+
     def __repr__(self):
         return f"<hlq.dataframe.{type(self).__name__} npartitions={self.npartitions} plan={self._node.label()}>"
 
