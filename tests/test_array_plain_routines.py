@@ -9,7 +9,7 @@ import dask.array as dask_array
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import hlq.array as da
@@ -414,3 +414,24 @@ def test_map_blocks_block_info(data, shape):
     # with drop_axis the dropped axis arrives whole (dask concatenates it)
     z = x.map_blocks(lambda b: b.sum(axis=0), drop_axis=0, dtype=float)
     check(z, a.sum(axis=0), exact=True)
+
+
+@S
+@given(data=st.data(), shape=shapes(min_dims=2, max_dims=3, min_side=1, max_side=6), seed=seeds)
+def test_reshape_blockwise_matches_dask(data, shape, seed):
+    a = int_data(shape, seed)
+    chunks = data.draw(chunkings(shape), label="chunks")
+    x = da.from_array(a, chunks=chunks)
+    dx = dask_array.from_array(a, chunks=chunks)
+    merged = (shape[0] * shape[1],) + shape[2:]
+    y, dy = da.reshape_blockwise(x, merged), dask_array.reshape_blockwise(dx, merged)
+    assume(len(dy.chunks) == len(merged))  # dask keeps a stray dimension for (1, 1) -> (1,)
+    assert y.chunks == dy.chunks
+    check(y, dy.compute(), exact=True)
+    back = da.reshape_blockwise(y, shape, chunks=x.chunks)
+    check(back, a, exact=True)
+    assert back.task_count() <= 2 * x.npartitions + 1
+    with pytest.raises(TypeError):
+        da.reshape_blockwise(y, shape)
+    with pytest.raises(ValueError):
+        da.reshape_blockwise(x, (a.size + 1,))

@@ -72,6 +72,8 @@ from hlq.array.constants import *  # noqa: F401,F403
 from hlq.array import reductions
 from hlq.array.reductions import reduction
 from hlq.array.core import array  # asarray plus ndmin=, like dask.array.array
+from hlq.array.blockwise_reshape import reshape_blockwise
+__all__ += ["reshape_blockwise"]
 __all__ += [*_mathfuncs.__all__, *_index_tricks.__all__, *_editing.__all__, *_statistics.__all__,
             *_block_ops.__all__, *_constants.__all__, "reductions", "reduction"]
 
