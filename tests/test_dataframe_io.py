@@ -225,6 +225,14 @@ def test_read_csv_usecols_pushdown_counts_columns(csvs):
     assert len(r) == len(full)
     u = dd.read_csv(os.path.join(d, "f2.csv"), usecols=["c", "a"])
     assert list(u.columns) == ["a", "c"]
+    dated = dd.read_csv(os.path.join(d, "*.csv"), parse_dates=["t"], blocksize=5000)
+    with csv_log() as log:
+        got = dated[["t", "a"]].compute()
+    assert {frozenset(cols) for _, _, cols in log} == {frozenset({"a", "t"})}
+    _same(got, full.assign(t=pd.to_datetime(full.t))[["t", "a"]])
+    with csv_log() as log:
+        assert dated.a.sum().compute() == full.a.sum()
+    assert {cols for _, _, cols in log} == {("a",)}
 
 
 # ------------------------------------------------------------------ from_* sources
@@ -237,10 +245,10 @@ frames = st.integers(0, 60).flatmap(lambda n: st.tuples(
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(frames, st.booleans())
-def test_from_pandas_partitionings(data, shuffled):
+@given(frames, st.booleans(), st.integers(1, 3))
+def test_from_pandas_partitionings(data, shuffled, dup):
     n, xs, ss, k = data
-    pdf = pd.DataFrame({"x": xs, "s": pd.Series(ss, dtype=object)}, index=np.arange(n) * 3)
+    pdf = pd.DataFrame({"x": xs, "s": pd.Series(ss, dtype=object)}, index=(np.arange(n) // dup) * 3)
     if shuffled:
         pdf = pdf.iloc[::-1]
     ddf = dd.from_pandas(pdf, npartitions=k)
@@ -248,8 +256,14 @@ def test_from_pandas_partitionings(data, shuffled):
     pd.testing.assert_frame_equal(ddf.compute(), exp)
     if n:
         assert ddf.known_divisions and ddf.divisions[0] == exp.index[0] and ddf.divisions[-1] == exp.index[-1]
+        parts = [ddf.node.bounds[i] for i in range(ddf.npartitions)]
+        for (a, b), lo, hi in zip(parts, ddf.divisions[:-1], ddf.divisions[1:]):  # rows inside their divisions
+            assert exp.index[a] == lo and (exp.index[a:b] >= lo).all() and (exp.index[a:b] <= hi).all()
+        for (_, b), (c, _) in zip(parts[:-1], parts[1:]):  # equal values never straddle partitions
+            assert exp.index[b - 1] < exp.index[c]
     by_chunk = dd.from_pandas(pdf, chunksize=k)
-    assert by_chunk.npartitions == max(1, -(-n // k))
+    if dup == 1:
+        assert by_chunk.npartitions == max(1, -(-n // k))
     pd.testing.assert_frame_equal(by_chunk.compute(), exp)
     unsorted = dd.from_pandas(pdf, npartitions=k, sort=False)
     pd.testing.assert_frame_equal(unsorted.compute(), pdf)
@@ -417,3 +431,13 @@ def test_parquet_round_trip_squashed_vs_pandas(sizes, ncols, cut, blocksize):
     assert len(df) == len(full)
     with dask.config.set({"hlq.rules.exclude": ["io-squash"]}):
         np.testing.assert_allclose(q.c1.sum().compute(), full[full.c0 > cut].c1.sum())
+
+
+def test_metadata_cache_sees_files_added_in_a_hive_subdirectory(tmp_path):
+    d = tmp_path / "h"
+    pd.DataFrame({"x": [1.0, 2.0], "p": [1, 2]}).to_parquet(d, partition_cols=["p"])
+    first = dd.read_parquet(str(d))
+    assert dd.read_parquet(str(d)).node.info is first.node.info  # cached
+    pd.DataFrame({"x": [3.0]}).to_parquet(d / "p=1" / "extra.parquet")
+    again = dd.read_parquet(str(d))
+    assert again.npartitions == 3 and sorted(again.compute().x.tolist()) == [1.0, 2.0, 3.0]

@@ -24,7 +24,19 @@ __all__ = ["from_pandas", "read_parquet", "from_dict", "from_array", "from_dask_
 
 
 def from_pandas(data, npartitions=None, chunksize=None, sort=True):
-    """Split a pandas DataFrame or Series into partitions (sorted by index when ``sort``)."""
+    """Split a pandas DataFrame or Series into partitions.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or pandas.Series
+    npartitions, chunksize : int
+        The number of partitions, or rows per partition (give one; default one partition).
+    sort : bool
+        Sort by the index and record the divisions (the first index value of each
+        partition and the last value).  Equal index values never straddle two
+        partitions, so there may be fewer partitions than asked for (as in dask).
+        ``False`` keeps the row order and leaves the divisions unknown.
+    """
     if not isinstance(data, (pd.DataFrame, pd.Series)):
         raise TypeError(f"from_pandas needs a pandas DataFrame or Series, got {type(data).__name__}")
     if (npartitions is None) == (chunksize is None):
@@ -32,22 +44,37 @@ def from_pandas(data, npartitions=None, chunksize=None, sort=True):
             npartitions = 1
         else:
             raise ValueError("give exactly one of npartitions and chunksize")
+    if npartitions is not None and int(npartitions) < 1:
+        raise ValueError(f"npartitions must be at least 1, got {npartitions}")
+    if chunksize is not None and int(chunksize) < 1:
+        raise ValueError(f"chunksize must be at least 1, got {chunksize}")
     if sort and not data.index.is_monotonic_increasing:
         data = data.sort_index()
     n = len(data)
     if chunksize is None:
         chunksize = max(1, math.ceil(n / max(1, npartitions)))
+    chunksize = int(chunksize)
     starts = list(range(0, n, chunksize)) or [0]
-    bounds = tuple((a, min(a + chunksize, n)) for a in starts)
-    divisions = (None,) * (len(bounds) + 1)
+    divisions = None
     if sort and n:
         idx = data.index
-        divs = [idx[a] for a, _ in bounds] + [idx[n - 1]]
         try:
+            fixed = [0]
+            for a in starts[1:]:  # move a start past values equal to the previous row's
+                a = max(a, fixed[-1] + 1)
+                while a < n and idx[a] == idx[a - 1]:
+                    a += 1
+                if a < n:
+                    fixed.append(a)
+            divs = [idx[a] for a in fixed] + [idx[n - 1]]
             if all(divs[i] < divs[i + 1] for i in range(len(divs) - 2)) and divs[-2] <= divs[-1]:
-                divisions = tuple(divs)
-        except TypeError:
+                starts, divisions = fixed, tuple(divs)
+        except TypeError:  # index values that do not compare: unknown divisions
             pass
+    stops = starts[1:] + [n]
+    bounds = tuple(zip(starts, stops))
+    if divisions is None:
+        divisions = (None,) * (len(bounds) + 1)
     return new_collection(FromPandas(PandasLiteral(data), bounds, divisions, FromPandas.schema_of(data)))
 
 

@@ -104,14 +104,12 @@ class _ParseBlock:
         kw = dict(self.kwargs)
         usecols = list(self.columns)
         pd_cols = kw.get("parse_dates")
-        if isinstance(pd_cols, (list, tuple)):
-            extra = [c for c in pd_cols if isinstance(c, str) and c not in usecols]
-            usecols += extra
+        if isinstance(pd_cols, (list, tuple)):  # only the date columns that are read
             kw["parse_dates"] = [c for c in pd_cols if not isinstance(c, str) or c in usecols]
-        if list(usecols) == list(self.all_columns):
+        if sorted(map(str, usecols)) == sorted(map(str, self.all_columns)):
             usecols = None
         for log in _LOGS:
-            log.append((path, offset, tuple(self.columns) if usecols is not None else self.all_columns))
+            log.append((path, offset, tuple(usecols) if usecols is not None else self.all_columns))
         try:
             with fsspec.open(path, "rb", compression=kw.pop("compression", None), **dict(self.storage)) as f:
                 data = f.read() if length is None else read_block(f, offset, length, delimiter=b"\n")

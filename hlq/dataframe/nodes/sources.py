@@ -169,10 +169,19 @@ _INFO_LOCK = threading.Lock()
 
 
 def _stamp(p):
+    """Modification times of ``p`` and, for a directory, of every sub-directory (a file added
+    or removed anywhere in a hive tree changes one of them)."""
     try:
-        return os.stat(p).st_mtime_ns
+        st = os.stat(p)
     except FileNotFoundError:
         raise FileNotFoundError(f"parquet path {p!r} does not exist") from None
+    if not os.path.isdir(p):
+        return st.st_mtime_ns
+    out = [st.st_mtime_ns]
+    for root, dirs, _ in os.walk(p):
+        dirs.sort()
+        out.extend(os.stat(os.path.join(root, d)).st_mtime_ns for d in dirs)
+    return tuple(out)
 
 
 def parquet_info(path) -> ParquetInfo:
