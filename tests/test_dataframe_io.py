@@ -441,3 +441,23 @@ def test_metadata_cache_sees_files_added_in_a_hive_subdirectory(tmp_path):
     pd.DataFrame({"x": [3.0]}).to_parquet(d / "p=1" / "extra.parquet")
     again = dd.read_parquet(str(d))
     assert again.npartitions == 3 and sorted(again.compute().x.tolist()) == [1.0, 2.0, 3.0]
+
+
+def test_sources_and_sinks_on_a_distributed_cluster(hive, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    path, exp = hive
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True,
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
+        df = dd.read_parquet(path)
+        q = df[(df.q == "u") & (df.x > 0.3)]
+        got = client.compute(q.y.sum()).result()
+        assert got == exp[(exp.q == "u") & (exp.x > 0.3)].y.sum()
+        out = str(tmp_path / "written")
+        q[["x", "y", "p"]].to_parquet(out)  # the client is the default scheduler
+        back = pd.read_parquet(out)
+        e = exp[(exp.q == "u") & (exp.x > 0.3)][["x", "y", "p"]]
+        assert len(back) == len(e) and np.isclose(back.x.sum(), e.x.sum())
+        csvs = dd.from_pandas(e.reset_index(drop=True).astype({"p": "int64"}), npartitions=3).to_csv(
+            str(tmp_path / "c-*.csv"), index=False)
+        r = dd.read_csv(str(tmp_path / "c-*.csv")).compute()
+        assert len(csvs) == 3 and np.isclose(r.x.sum(), e.x.sum())
