@@ -435,3 +435,16 @@ def test_reshape_blockwise_matches_dask(data, shape, seed):
         da.reshape_blockwise(y, shape)
     with pytest.raises(ValueError):
         da.reshape_blockwise(x, (a.size + 1,))
+
+
+def _scalar_block(x):
+    return np.array(x.sum())
+
+
+def test_map_blocks_enforce_ndim():
+    x = da.from_array(np.arange(6), chunks=((1, 2, 3),))
+    bad = x.map_blocks(_scalar_block, chunks=((1, 1, 1),), enforce_ndim=True)
+    with pytest.raises(ValueError, match="Dimension mismatch"):
+        bad.compute()
+    good = x.map_blocks(lambda b: b[:1], chunks=((1, 1, 1),), enforce_ndim=True)
+    check(good, np.array([0, 1, 3]), exact=True)

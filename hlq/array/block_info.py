@@ -93,3 +93,28 @@ class BlockInfoCall:
         from dask.base import tokenize
 
         return ("hlq-block-info", tokenize(self.func), self.inputs, self.out_chunks, str(self.dtype))
+
+
+class EnforceNdim:
+    """Wraps a ``map_blocks`` function: a block with another number of dimensions raises (``enforce_ndim=True``)."""
+
+    def __init__(self, func, ndim):
+        self.func, self.ndim = func, ndim
+        self.__name__ = getattr(func, "__name__", "map-blocks")
+
+    def __call__(self, *args, **kwargs):
+        out = self.func(*args, **kwargs)
+        if getattr(out, "ndim", None) != self.ndim:
+            raise ValueError(
+                f"Dimension mismatch: expected output of {self.func} to have dims = {self.ndim}. "
+                f"Got {getattr(out, 'ndim', None)} instead."
+            )
+        return out
+
+    def __reduce__(self):
+        return (EnforceNdim, (self.func, self.ndim))
+
+    def __dask_tokenize__(self):
+        from dask.base import tokenize
+
+        return ("hlq-enforce-ndim", tokenize(self.func), self.ndim)

@@ -223,6 +223,10 @@ def map_blocks(func, *args, name=None, token=None, dtype=None, chunks=None, drop
                              tuple(d.length for d in out_dims), tuple(d.sizes() for d in out_dims), np.dtype(dtype),
                              pass_block_id)
         pass_block_id = True
+    if enforce_ndim:
+        from hlq.array.block_info import EnforceNdim
+
+        func = EnforceNdim(func, len(out_dims))
     return Array(MapBlocks(func, tuple(operands), tuple(maps), tuple(out_dims), np.dtype(dtype),
                            tuple(sorted(kwargs.items())) if kwargs else None, pass_block_id))
 
