@@ -191,6 +191,8 @@ class Case:
     check_many: Callable[[tuple, dict], bool] | None = None
     peers: tuple = PEERS                 # peers this case runs for
     peers_quick: tuple | None = None
+    compute_peers: tuple | None = None   # peers whose compute stage runs (None: all); others
+    compute_peers_quick: tuple | None = None  # show "skipped (memory)"
     timeout: float = 300.0               # per subprocess, graph stage
     compute_timeout: float = 120.0       # per subprocess, compute stage
     max_compute_tasks: int = 300_000     # skip compute above this many tasks
@@ -207,6 +209,11 @@ class Case:
 
     def get_peers(self, quick: bool) -> tuple:
         return self.peers_quick if (quick and self.peers_quick is not None) else self.peers
+
+    def computes(self, peer: str, quick: bool) -> bool:
+        """Whether ``peer`` runs the compute stage (False: it would not fit in memory)."""
+        peers = self.compute_peers_quick if (quick and self.compute_peers_quick is not None) else self.compute_peers
+        return peers is None or peer in peers
 
     def get_ops(self, quick: bool):
         return self.ops_quick if (quick and self.ops_quick is not None) else self.ops
@@ -376,6 +383,8 @@ def collect(script: str, case: Case, peer: str, quick: bool, repeat: int, slow_s
         row["compute"] = "n/a"
     elif "error" in row:
         row["compute"] = "-"
+    elif not case.computes(peer, quick):
+        row["compute"] = "skipped (memory)"
     elif (row.get("tasks") or 0) > case.max_compute_tasks or (row.get("graph_s") or 0) > case.max_compute_graph_s:
         row["compute"] = "skipped"
     else:

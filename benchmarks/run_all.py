@@ -1,9 +1,10 @@
 """Run every scenario benchmark and print one combined markdown table.
 
-Each scenario script (A1, A2, A3 lowering, A4, A7) runs every peer in its own
+Each scenario script (A1, A2, A3 lowering, A4, A5, A6, A7) runs every peer in its own
 subprocess and prints a table whose rows are ``| case | peer | ... |``; this
 script runs them one after the other, keeps one header and prints all rows in
-one table, followed by the A3 end-to-end table and the S1 shipping table.
+one table, followed by the A3 end-to-end table, the task-ordering table
+(bench_order.py, hlq only) and the S1 shipping table.
 
     python benchmarks/run_all.py                 # full sizes, all installed peers (~30 min)
     python benchmarks/run_all.py --quick         # small sizes (~3 min)
@@ -28,6 +29,8 @@ SCENARIOS = [
     "bench_a2_deep_chain.py",
     "bench_a3_lowering.py",
     "bench_a4_rechunk_slice.py",
+    "bench_a5_anomaly.py",
+    "bench_a6_matmul_slice.py",
     "bench_a7_chunk_scaling.py",
 ]
 
@@ -81,6 +84,10 @@ def main():
     text, ok, secs = _run("bench_a3_end_to_end.py", (["--quick"] if args.quick else []) + e2e_peer, args.timeout)
     print("\n## A3 end to end (threaded scheduler)\n")
     print("\n".join(ln for ln in text.splitlines() if ln.startswith("|")) or f"(no table, ok={ok})")
+    if args.peer in (None, "hlq"):
+        text, ok, secs = _run("bench_order.py", (["--quick"] if args.quick else []), args.timeout)
+        print("\n## task ordering: hlq priorities vs dask.order (hlq.order on/off)\n")
+        print("\n".join(ln for ln in text.splitlines() if ln.startswith("|")) or f"(no table, ok={ok})")
     if not args.skip_distributed:
         text, ok, secs = _run("bench_s1_shipping.py", (["--quick"] if args.quick else []) + e2e_peer, args.timeout)
         print("\n## S1 shipping to a LocalCluster\n")

@@ -51,7 +51,87 @@ def test_big_blocks_are_not_batched():
 def test_block_size_limit_is_configurable_and_explained():
     x = da.ones((2048, 2048), chunks=(1024, 1024))
     y = (x + 1).sum()
-    with dask.config.set({"hlq.batch.block-bytes": 16 << 20}):
+    assert "not batched" in hlq.explain(y)  # 8 MiB blocks: above both limits
+    with dask.config.set({"hlq.batch.block-bytes": 16 << 20, "hlq.batch.target-duration": 1.0}):
         assert y.task_count() == 1
         assert "batched" in hlq.explain(y)
         assert y.compute() == 2 * 2048 * 2048
+
+
+def test_cost_model_target_duration_and_throughput():
+    x = da.ones((400, 400), chunks=(20, 20))  # 400 blocks of 3.2 kB
+    y = (x + 1).sum()
+    n_plain = _plans(y)[1][0]
+    assert y.task_count() == n_plain - 400
+    # a target shorter than one block's estimated work: no batching
+    with dask.config.set({"hlq.batch.target-duration": 1e-6}):
+        assert y.task_count() == n_plain
+        assert "per block >= hlq.batch.target-duration" in hlq.explain(y)
+    # a slow op (low throughput) makes blocks long enough not to batch
+    with dask.config.set({"hlq.batch.throughput": 1e5}):
+        assert y.task_count() == n_plain
+    with dask.config.set({"hlq.batch.throughput": 1e12}):
+        assert y.task_count() == n_plain - 400
+        assert "per block < hlq.batch.target-duration" in hlq.explain(y)
+
+
+def test_parallelism_floor_keeps_two_tasks_per_thread():
+    # 64 blocks of 80 kB -> one combine level of 4 tasks, then the aggregate
+    a = np.arange(640.0 * 1000).reshape(640, 1000)
+    x = da.from_array(a, chunks=(10, 1000))
+    y = (x * 3).sum(axis=0)
+    (n_b, r_b), (n_p, r_p) = _plans(y)
+    with dask.config.set({"hlq.batch.threads": 1, "hlq.batch.throughput": 1e8}):
+        assert y.task_count() == n_p - 64  # 1 thread: the 4 combine tasks are enough
+    with dask.config.set({"hlq.batch.threads": 8, "hlq.batch.throughput": 1e8}):
+        # 16 threads' worth of parallelism needed, far fewer combine tasks remain: keep one task per block
+        assert y.task_count() == n_p
+        assert "tasks would remain" in hlq.explain(y)
+    np.testing.assert_allclose(r_b, (a * 3).sum(axis=0))
+    np.testing.assert_allclose(r_p, r_b)
+
+
+@pytest.mark.parametrize("batch", [True, False])
+def test_rechunk_merge_of_tiny_blocks_is_batched(batch):
+    a = np.arange(120.0 * 90).reshape(120, 90)
+    x = da.from_array(a, chunks=(5, 5))  # 24 x 18 tiny blocks
+    y = (x * 2 + 1).rechunk((30, 45))  # merges 6 x 9 blocks per output block
+    with dask.config.set({"hlq.batch.threads": 1} if batch else {"hlq.batch": False}):
+        n = y.task_count()
+        np.testing.assert_array_equal(y.compute(), a * 2 + 1)
+    with dask.config.set({"hlq.batch": False}):
+        n_plain = y.task_count()
+    if batch:
+        assert n == n_plain - 24 * 18  # the elementwise blocks run inside the 8 merge tasks
+    else:
+        assert n == n_plain
+
+
+def test_rechunk_split_is_not_batched():
+    a = np.arange(60.0 * 60).reshape(60, 60)
+    x = da.from_array(a, chunks=(20, 20))
+    y = (x + 1).rechunk((30, 30))  # blocks straddle: some input blocks feed several outputs
+    with dask.config.set({"hlq.batch.threads": 1}):
+        n = y.task_count()
+        assert "reads some blocks from several tasks" in hlq.explain(y)
+        np.testing.assert_array_equal(y.compute(), a + 1)
+    with dask.config.set({"hlq.batch": False}):
+        assert n == y.task_count()
+
+
+@pytest.mark.parametrize("batch", [True, False])
+def test_elementwise_feeding_concatenate_and_gather(batch):
+    a = np.arange(200.0).reshape(20, 10)
+    x = da.from_array(a, chunks=(2, 5))
+    y = da.concatenate([x + 1, x * 2], axis=0)
+    with dask.config.set({"hlq.batch.threads": 1} if batch else {"hlq.batch": False}):
+        np.testing.assert_array_equal(y.compute(), np.concatenate([a + 1, a * 2]))
+        n = y.task_count()
+        z = (x - 3)[::3]
+        np.testing.assert_array_equal(z.compute(), (a - 3)[::3])
+    with dask.config.set({"hlq.batch": False}):
+        n_plain = y.task_count()
+    if batch:
+        assert n == n_plain - 2 * 20  # the add and multiply blocks run inside the concatenate tasks
+    else:
+        assert n == n_plain

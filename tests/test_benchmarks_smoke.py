@@ -18,6 +18,8 @@ SCRIPTS = [
     "bench_a2_deep_chain.py",
     "bench_a3_lowering.py",
     "bench_a4_rechunk_slice.py",
+    "bench_a5_anomaly.py",
+    "bench_a6_matmul_slice.py",
     "bench_a7_chunk_scaling.py",
 ]
 SLOW: set[str] = set()  # scripts taking more than ~20 s in quick mode
@@ -57,3 +59,21 @@ def test_benchmark_quick_hlq(script):
         assert "Error" not in line and "timeout" not in line and "exit " not in line, line
         assert "MISMATCH" not in line, line
         assert "not installed" not in line, line
+
+
+def test_bench_order_quick():
+    """bench_order.py: hlq's priorities are topological and give the same results with hlq.order on and off."""
+    proc = subprocess.run(
+        [sys.executable, os.path.join(BENCH, "bench_order.py"), "--quick", "--repeat", "1", "--case", "a3,a5"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    rows = [ln for ln in proc.stdout.splitlines() if ln.startswith("| a")]
+    assert len(rows) == 2 + 4, proc.stdout
+    for ln in rows[:2]:
+        assert ln.rstrip(" |").endswith("True"), ln  # topological
+    for ln in rows[2:]:
+        assert "| ok |" in ln and "MISMATCH" not in ln, ln

@@ -37,6 +37,7 @@ from dask._task_spec import Task, TaskRef
 
 from hlq.expr.node import Node
 from hlq.expr.traverse import dependents, toposort
+from hlq.lower.batching import choose_batches
 from hlq.lower.blockmap import apply_map, compose_with_sizes, identity_map, is_total
 
 __all__ = ["lower", "LoweringPlan", "FusedBlockFunction", "plan_lowering"]
@@ -114,6 +115,7 @@ class LoweringPlan:
     demand: dict  # id(root) -> None (all) or set of block indices
     not_fused: dict = field(default_factory=dict)  # id(node) -> why it starts its own group
     inlined: dict = field(default_factory=dict)  # id(group root) -> why it runs inside its consumer
+    batch_refused: dict = field(default_factory=dict)  # id(group root) -> why it was not batched
 
     def describe(self) -> str:
         """Text summary of the fusion decisions: groups, task counts and refusals."""
@@ -129,7 +131,10 @@ class LoweringPlan:
                 lines.append(f"{0:>8} tasks  {chain}   [batched: {self.inlined[id(root)]}]")
                 continue
             why = self.not_fused.get(id(root), "")
-            lines.append(f"{n:>8} tasks  {chain}" + (f"   [own group: {why}]" if why else ""))
+            note = f"   [own group: {why}]" if why else ""
+            if id(root) in self.batch_refused:
+                note += f"   [{self.batch_refused[id(root)]}]"
+            lines.append(f"{n:>8} tasks  {chain}" + note)
         return "\n".join(lines)
 
     def task_count(self) -> int:
@@ -228,45 +233,10 @@ def plan_lowering(roots: list[Node], fuse: bool | None = None) -> LoweringPlan:
         g.members.reverse()  # producers first, root last
 
     demand = _propagate_demand(group_roots, groups, group_of, root_ids)
-    inlined = _choose_batches(group_roots, groups, deps, root_ids) if fuse else {}
+    # task granularity (hlq.lower.batching): tiny blocks run inside their consumer's tasks
+    inlined, refused = choose_batches(group_roots, groups, deps, root_ids, demand) if fuse else ({}, {})
     return LoweringPlan(groups=groups, group_of=group_of, order=group_roots, demand=demand, not_fused=not_fused,
-                        inlined=inlined)
-
-
-def _choose_batches(group_roots, groups, deps, root_ids) -> dict:
-    """Task granularity: run groups of tiny blocks inside their consumer's tasks.
-
-    When a blockwise group's only consumer is a node that reads disjoint sets
-    of its blocks (``inline_inputs_ok``, e.g. a reduction's combine step) and
-    the group's blocks are small (``hlq.batch.block-bytes``, default 1 MiB),
-    per-task overhead (scheduler, ordering, Python) dominates the work: each
-    consumer task then computes its input blocks itself, so one task
-    processes a batch of blocks.  The chunks of every array are unchanged.
-    Set ``hlq.batch`` to False to keep one task per block.
-    """
-    if not dask.config.get("hlq.batch", True):
-        return {}
-    limit = dask.config.get("hlq.batch.block-bytes", 1 << 20)
-    out = {}
-    for root in group_roots:
-        g = groups[id(root)]
-        if not g.blockwise or id(root) in root_ids:
-            continue
-        consumers = deps.get(root, ())
-        if len(consumers) != 1 or not getattr(consumers[0], "inline_inputs_ok", False):
-            continue
-        sizes = [getattr(m, "max_block_nbytes", None) for m in g.members]
-        if any(b is None for b in sizes):
-            continue
-        biggest = max(sizes)
-        if biggest <= limit:
-            fan_in = getattr(consumers[0], "fan_in", None)
-            per = f"{fan_in} blocks" if fan_in else "its blocks"
-            out[id(root)] = (
-                f"blocks of <= {biggest} bytes (limit hlq.batch.block-bytes={limit}): "
-                f"each {consumers[0].op_name} task computes {per} inline"
-            )
-    return out
+                        inlined=inlined, batch_refused=refused)
 
 
 def _propagate_demand(group_roots, groups, group_of, root_ids):
@@ -411,7 +381,10 @@ def _lower(plan: LoweringPlan) -> dict:
         name = root.name
         blocks = _all_indices(root.numblocks) if d is None else sorted(d)
         if not g.blockwise:
-            inline = getattr(root, "inline_inputs_ok", False) and any(id(c) in makers for c in root.children)
+            inline = any(id(c) in makers for c in root.children)
+            if inline and not getattr(root, "inline_inputs_ok", False):
+                _lower_substituting(root, blocks, makers, dsk)
+                continue
             for idx in blocks:
                 key = (name, *idx)
                 t = root.block_task(key, idx, ref=ref) if inline else root.block_task(key, idx)
@@ -425,6 +398,26 @@ def _lower(plan: LoweringPlan) -> dict:
             key = (name, *idx)
             dsk[key] = make(key, idx)
     return dsk
+
+
+def _lower_substituting(root, blocks, makers, dsk):
+    """Tasks of a general node some of whose inputs are batched into it: the
+    node builds its task as usual and the references to batched blocks are
+    replaced by the tasks computing them (``Task.substitute``)."""
+    name = root.name
+    for idx in blocks:
+        key = (name, *idx)
+        subs = {}
+        for child, cidx in root.block_dependencies(idx):
+            make = makers.get(id(child))
+            if make is not None:
+                subs[(child.name, *cidx)] = make(None, cidx)
+        t = root.block_task(key, idx)
+        if type(t) is dict:
+            for k, v in t.items():
+                dsk[k] = v.substitute(subs) if subs and hasattr(v, "substitute") else v
+        else:
+            dsk[key] = t.substitute(subs) if subs else t
 
 
 def _block_task_maker(g: Group):

@@ -359,7 +359,7 @@ class _RandomFn:
         if out.dtype != self.dtype:
             out = out.astype(self.dtype)
         if local is not None:
-            out = out[local]
+            out = out[local].copy()  # a view would keep the whole drawn block alive
         return out
 
     def __reduce__(self):

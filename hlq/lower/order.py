@@ -1,0 +1,281 @@
+"""Task priorities for hlq's graphs, and a local threaded scheduler that uses them.
+
+Why
+---
+dask's local schedulers call ``dask.order.order`` on every graph before
+running it (``dask.local.get_async``); on 10^5-10^6-task graphs that costs
+about 13 µs per task, a large part of a computation whose tasks each take a
+few µs.  hlq's lowered graphs are shaped by the plan: fused blockwise groups
+feeding reduction trees, rechunk merges and gathers, with the requested
+output blocks at the top.  For that shape a plain **depth-first post-order
+from the output keys** (each output block's inputs are finished, and their
+consumers run, before the next output block is started; a reduction tree is
+walked subtree by subtree) is a correct, memory-friendly priority that costs
+one visit per dependency edge.
+
+Hooks
+-----
+``dask.local.get_async`` calls ``order(dsk)`` unconditionally and offers no
+parameter or callback to supply priorities (its ``start_state`` callback runs
+after ordering; dask 2026.8).  Its building blocks do take the priority as a
+``sortkey`` argument: :func:`dask.local.start_state_from_dask` (initial ready
+stack) and :func:`dask.local.finish_task` (the order in which newly ready
+tasks are pushed).  :data:`get` is a threaded scheduler built from those
+pieces and dask's ``execute_task``; hlq collections name it as their
+``__dask_scheduler__`` (the documented way for a collection to choose its
+default scheduler), so ``x.compute()`` and ``dask.compute(x)`` use it when no
+other scheduler is configured.  An explicit ``scheduler="threads"``/``"sync"``,
+a ``dask.config`` scheduler or a distributed ``Client`` bypasses it: those
+paths call ``dask.order`` themselves.  distributed's scheduler accepts an
+``internal_priority`` mapping in ``update-graph``, but only for *all* keys and
+from the client, which would mean materializing the graph on the client;
+skipping ``dask.order`` there needs a scheduler-side hook (e.g. an
+``Expr`` method returning priorities after materialization).
+
+Configuration: ``hlq.order`` (default True) - False makes :data:`get` defer
+to ``dask.threaded.get`` (so ``dask.order``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from queue import Queue
+from threading import Lock, current_thread
+
+import dask
+import dask.threaded
+from dask._task_spec import convert_legacy_graph
+from dask.core import flatten
+from dask.local import (
+    default_pack_exception, execute_task, finish_task, local_callbacks, nested_get, reraise,
+    start_state_from_dask, unpack_callbacks,
+)
+
+__all__ = ["priorities", "is_topological", "get", "HlqThreadedScheduler"]
+
+
+def _deps_of(value):
+    deps = getattr(value, "dependencies", None)
+    return deps if deps is not None else ()
+
+
+def priorities(dsk: Mapping, keys) -> dict:
+    """Depth-first post-order priorities of the tasks of ``dsk`` (0 runs first).
+
+    The output ``keys`` are visited in the given order; from each, its
+    dependencies are visited depth first (in ascending key order where keys
+    compare) and a task gets its number once all its dependencies have one.
+    Tasks not reachable from ``keys`` are numbered afterwards the same way.
+    The numbering is a topological order: every dependency of a task has a
+    smaller number.
+
+    Parameters
+    ----------
+    dsk : Mapping
+        ``{key: dask._task_spec.GraphNode}`` (as produced by hlq's lowering).
+    keys : iterable
+        Output keys (may be nested lists, as ``__dask_keys__`` returns).
+
+    Returns
+    -------
+    dict
+        ``{key: int}`` for every key of ``dsk``.
+    """
+    from hlq.lower.graph import _gc_paused  # allocation-heavy walk: no cyclic GC passes
+
+    with _gc_paused():
+        return _postorder(dsk, keys)
+
+
+def _postorder(dsk: Mapping, keys) -> dict:
+    prio: dict = {}
+    n = 0
+    get_node = dsk.get
+    starts = list(flatten(keys)) if not isinstance(keys, (str, tuple)) else [keys]
+    starts.extend(dsk)  # anything the outputs do not reach
+    for start in starts:
+        if start in prio or start not in dsk:
+            continue
+        # stack of [key, pending dependencies (reversed: pop gives the smallest)]
+        stack = [(start, _pending(get_node(start), prio, dsk))]
+        while stack:
+            key, pending = stack[-1]
+            while pending:
+                d = pending.pop()
+                if d not in prio:
+                    stack.append((d, _pending(get_node(d), prio, dsk)))
+                    break
+            else:
+                stack.pop()
+                if key not in prio:
+                    prio[key] = n
+                    n += 1
+    return prio
+
+
+def _pending(node, prio, dsk) -> list:
+    deps = _deps_of(node)
+    if not deps:
+        return []
+    if len(deps) == 1:
+        return [d for d in deps if d not in prio and d in dsk]
+    todo = [d for d in deps if d not in prio and d in dsk]
+    try:
+        todo.sort(reverse=True)
+    except TypeError:  # keys of mixed types: any order is still valid
+        pass
+    return todo
+
+
+def is_topological(dsk: Mapping, prio: Mapping) -> bool:
+    """Whether every task's in-graph dependencies have a smaller priority than it.
+
+    Parameters
+    ----------
+    dsk : Mapping
+        The task graph.
+    prio : Mapping
+        ``{key: int}`` covering every key of ``dsk``.
+
+    Returns
+    -------
+    bool
+    """
+    if set(prio) != set(dsk):
+        return False
+    for key, node in dsk.items():
+        p = prio[key]
+        for d in _deps_of(node):
+            if d in dsk and prio[d] >= p:
+                return False
+    return True
+
+
+# ---------------------------------------------------------------------------
+# the scheduler
+
+
+_pools: dict = {}
+_pools_lock = Lock()
+
+
+def _pool(num_workers: int):
+    with _pools_lock:
+        pool = _pools.get(num_workers)
+        if pool is None:
+            pool = ThreadPoolExecutor(num_workers, thread_name_prefix="hlq-threaded")
+            _pools[num_workers] = pool
+        return pool
+
+
+def _is_hlq_graph(dsk) -> bool:
+    """True for the expressions hlq collections hand to a scheduler."""
+    from dask._expr import FinalizeCompute, _ExprSequence
+
+    from hlq.lower.collection import HlqExpr
+
+    expr = dsk
+    while isinstance(expr, FinalizeCompute):
+        expr = expr.operands[0]
+    if isinstance(expr, HlqExpr):
+        return True
+    if isinstance(expr, _ExprSequence):
+        return all(isinstance(op, HlqExpr) for op in expr.operands)
+    return False
+
+
+def _thread_id():
+    return current_thread().ident
+
+
+class HlqThreadedScheduler:
+    """dask's threaded scheduler with hlq's depth-first priorities instead of ``dask.order``.
+
+    Call it like ``dask.threaded.get(dsk, keys, **kwargs)``.  Graphs that
+    do not come from hlq collections, nested calls from inside a task, and
+    ``hlq.order = False`` are handed to ``dask.threaded.get`` unchanged.  It
+    compares equal to ``dask.threaded.get`` so that ``dask.compute`` of hlq
+    and ``dask.array`` collections together still finds one default
+    scheduler.
+    """
+
+    def __call__(self, dsk, keys, cache=None, num_workers=None, pool=None, **kwargs):
+        if (not dask.config.get("hlq.order", True) or not _is_hlq_graph(dsk)
+                or current_thread().name.startswith("hlq-threaded")):
+            return dask.threaded.get(dsk, keys, cache=cache, num_workers=num_workers, pool=pool, **kwargs)
+        pool = pool or dask.config.get("pool", None)
+        num_workers = num_workers or dask.config.get("num_workers", None) or getattr(pool, "_max_workers", None)
+        num_workers = num_workers or os.cpu_count() or 1
+        if pool is None:
+            pool = _pool(num_workers)
+        graph = convert_legacy_graph(dsk if isinstance(dsk, Mapping) else dsk.__dask_graph__())
+        return _run(pool.submit, num_workers, graph, keys, cache, kwargs.get("callbacks"))
+
+    def __eq__(self, other):
+        return other is self or other is dask.threaded.get
+
+    def __hash__(self):
+        return hash(dask.threaded.get)
+
+    def __repr__(self):
+        return "<hlq threaded scheduler (depth-first priorities)>"
+
+
+def _run(submit, num_workers, dsk, result, cache, callbacks):
+    """Execute ``dsk`` for ``result`` keys with at most ``num_workers`` tasks in flight."""
+    result_flat = set(flatten(result)) if isinstance(result, list) else {result}
+    prio = priorities(dsk, result)
+    sortkey = prio.__getitem__
+    done: Queue = Queue()
+    with local_callbacks(callbacks) as cbs:
+        _, _, pretask_cbs, posttask_cbs, _ = unpack_callbacks(cbs)
+        started = []
+        state: dict = {}
+        ok = False
+        try:
+            for cb in cbs:
+                if cb[0]:
+                    cb[0](dsk)
+                started.append(cb)
+            state = start_state_from_dask(dsk, cache=cache, sortkey=sortkey, keys=result_flat)
+            for cb in cbs:
+                if cb[1]:
+                    cb[1](dsk, state)
+            ready, running, values, dependencies = state["ready"], state["running"], state["cache"], state["dependencies"]
+            if state["waiting"] and not ready:
+                raise ValueError("Found no accessible jobs in dask")
+            while state["waiting"] or ready or running:
+                while ready and len(running) < num_workers:
+                    key = ready.pop()  # the most recently readied, lowest priority first
+                    running.add(key)
+                    for f in pretask_cbs:
+                        f(key, dsk, state)
+                    data = {dep: values[dep] for dep in dependencies[key]}
+                    fut = submit(execute_task, key, (dsk[key], data), _identity, _identity, _thread_id,
+                                 default_pack_exception)
+                    fut.add_done_callback(done.put)
+                key, res_info, failed = done.get().result()
+                if failed:
+                    exc, tb = res_info
+                    reraise(exc, tb)
+                res, worker_id = res_info
+                values[key] = res
+                finish_task(dsk, key, state, result_flat, sortkey)
+                for f in posttask_cbs:
+                    f(key, res, dsk, state, worker_id)
+            ok = True
+        finally:
+            for cb in started:
+                if cb[4]:
+                    cb[4](dsk, state, not ok)
+    return nested_get(result, state["cache"])
+
+
+def _identity(x):
+    return x
+
+
+get = HlqThreadedScheduler()
+"""The default scheduler of hlq collections (see :class:`HlqThreadedScheduler`)."""

@@ -1,0 +1,128 @@
+"""hlq's task priorities (hlq.lower.order) and the threaded scheduler that uses them."""
+
+import dask
+import dask.array as dda
+import numpy as np
+import pytest
+from dask.base import get_scheduler
+from dask.callbacks import Callback
+
+import hlq.array as da
+from hlq.lower import order as hlq_order
+from hlq.lower.order import is_topological, priorities
+
+
+def _graphs():
+    a = np.arange(24 * 30, dtype=float).reshape(24, 30)
+    x = da.from_array(a, chunks=(5, 7))
+    r = da.random.default_rng(1).random((40, 12, 14), chunks=(4, 12, 7))
+    anom = r - r.mean(axis=0)
+    return [
+        ((x + 1).sum(), (a + 1).sum()),
+        (x.mean(axis=0), a.mean(axis=0)),
+        ((x @ x.T)[:7, :9], (a @ a.T)[:7, :9]),
+        (x.rechunk((12, 3))[3:20], a[3:20]),
+        (da.concatenate([x, x * 2], axis=0).std(axis=1), np.concatenate([a, a * 2], axis=0).std(axis=1)),
+        (anom[:, :5, :5].std(), None),
+        (anom.std(), None),
+    ]
+
+
+@pytest.mark.parametrize("batch", [True, False])
+def test_priorities_are_a_topological_order_of_every_task(batch):
+    with dask.config.set({"hlq.batch": batch}):
+        for y, _ in _graphs():
+            g = y.__dask_graph__()
+            prio = priorities(g, y.__dask_keys__())
+            assert set(prio) == set(g)
+            assert sorted(prio.values()) == list(range(len(g)))
+            assert is_topological(g, prio)
+
+
+def test_is_topological_detects_a_bad_order():
+    y = (da.ones((10, 10), chunks=2) + 1).sum()
+    g = y.__dask_graph__()
+    prio = priorities(g, y.__dask_keys__())
+    out = y.__dask_keys__()[0] if isinstance(y.__dask_keys__(), list) else y.__dask_keys__()
+    bad = dict(prio)
+    bad[out] = -1  # the output before its inputs
+    assert not is_topological(g, bad)
+
+
+@pytest.mark.parametrize("use_order", [True, False])
+def test_same_results_with_and_without_hlq_order(use_order):
+    with dask.config.set({"hlq.order": use_order}):
+        for y, expected in _graphs():
+            got = y.compute()
+            if expected is not None:
+                np.testing.assert_allclose(got, expected)
+    with dask.config.set({"hlq.order": True}):
+        on = [y.compute() for y, _ in _graphs()]
+    with dask.config.set({"hlq.order": False}):
+        off = [y.compute() for y, _ in _graphs()]
+    for p, q in zip(on, off):
+        np.testing.assert_array_equal(p, q)
+
+
+class _Recorder(Callback):
+    def __init__(self):
+        super().__init__()
+        self.started = []
+
+    def _pretask(self, key, dsk, state):
+        self.started.append(key)
+
+
+def test_hlq_collections_default_to_the_hlq_scheduler():
+    x = da.ones((8, 8), chunks=2)
+    assert get_scheduler(collections=[x]) is hlq_order.get
+    assert get_scheduler(collections=[x, dda.ones(3)]) in (hlq_order.get, dask.threaded.get)
+    # an explicit scheduler wins
+    assert get_scheduler(scheduler="threads", collections=[x]) is dask.threaded.get
+
+
+def test_one_worker_runs_tasks_in_priority_order():
+    with dask.config.set({"hlq.batch": False}):
+        y = (da.ones((40, 40), chunks=4) + 1).sum()
+        g = y.__dask_graph__()
+        prio = priorities(g, y.__dask_keys__())
+        rec = _Recorder()
+        with rec:
+            (res,) = dask.compute(y, num_workers=1)
+    assert res == 2 * 40 * 40
+    ran = [k for k in rec.started if k in g]  # compute() adds a finalize task on top
+    assert len(ran) == len(g) and len(rec.started) <= len(g) + 1
+    assert ran == sorted(g, key=prio.__getitem__)
+
+
+def test_mixed_collections_and_persist():
+    x = da.arange(20, chunks=3)
+    d = dda.arange(5, chunks=2)
+    r1, r2 = dask.compute(x.sum(), d.sum())
+    assert r1 == 190 and r2 == 10
+    r2, r1 = dask.compute(d.sum(), x.sum())
+    assert r1 == 190 and r2 == 10
+    p = (x * 2).persist()
+    np.testing.assert_array_equal(p.compute(), np.arange(20) * 2)
+
+
+def test_errors_propagate_with_their_type():
+    x = da.arange(10, chunks=2)
+
+    def boom(b):
+        if b[0] == 4:
+            raise ZeroDivisionError("block 4")
+        return b
+
+    with pytest.raises(ZeroDivisionError, match="block 4"):
+        x.map_blocks(boom).sum().compute()
+
+
+def test_nested_compute_inside_a_task_does_not_deadlock():
+    inner = da.arange(6, chunks=2).sum()
+
+    def f(b):
+        return b + inner.compute()
+
+    x = da.zeros(8, chunks=2).map_blocks(f)
+    np.testing.assert_array_equal(x.compute(), np.full(8, 15.0))
