@@ -231,6 +231,17 @@ def test_to_zarr_existing_array_region_and_alignment():
         da.ones((2, 2)).to_zarr(z, region=(slice(0, 3), slice(0, 3)))
 
 
+@pytest.mark.parametrize("chunks,shards", [((3, 3), (18, 18)), ((3, 3), (12, 12)), ((60, 60), (60, 60))])
+def test_to_zarr_sharded_never_two_blocks_per_shard(tmp_path, chunks, shards):
+    path = str(tmp_path / "s.zarr")
+    da.zeros((60, 60), chunks=chunks).to_zarr(path, shards=shards)
+    da.ones((60, 60), chunks=chunks).to_zarr(path, mode="w", shards=shards)  # threaded scheduler
+    assert zarr.open_array(path, mode="r").shards == shards
+    y = da.from_zarr(path)
+    assert y.chunks == da.ones((60, 60), chunks=chunks).chunks  # read back on the zarr chunks
+    np.testing.assert_array_equal(y.compute(), np.ones((60, 60)))  # no write lost to a shared shard
+
+
 def test_to_zarr_irregular_chunks_warns(tmp_path):
     x = da.from_array(np.arange(10), chunks=((3, 4, 3),))
     with pytest.warns(UserWarning, match="irregular"):

@@ -186,4 +186,13 @@ def to_zarr(arr, url, component=None, storage_options=None, region=None, compute
     elif mode == "w-":
         kw["overwrite"] = False
     z = zarr.create_array(store=store_obj, name=name, **kw) if name else zarr.create_array(store=store_obj, **kw)
+    wchunks = _write_chunks(z)
+    if not _aligned(arr.chunks, [0] * arr.ndim, wchunks):
+        # shards (or chunks given by the caller) larger than the blocks: one block per shard region,
+        # never two blocks writing the same shard
+        sizes = []
+        for n, w, c in zip(arr.shape, wchunks, arr.chunks):
+            m = max(w, (max(c) // w) * w)
+            sizes.append((m,) * (n // m) + ((n % m,) if n % m else ()) or (0,))
+        arr = arr.rechunk(tuple(sizes))
     return store(arr, z, lock=False, compute=compute, return_stored=return_stored)
