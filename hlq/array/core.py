@@ -288,13 +288,6 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         res = setitem(self, key, value)
         self._node, self._opt_cache = res._node, None
 
-    def __setitem__(self, key, value):
-        """``x[key] = value`` rebinds ``x`` to a new plan, like dask (see :mod:`hlq.array.setitem`)."""
-        from hlq.array.setitem import setitem
-
-        res = setitem(self, key, value)
-        self._node, self._opt_cache = res._node, None
-
     @property
     def blocks(self):
         """Index by blocks: ``x.blocks[0, 1:3]`` is an Array of those blocks."""
