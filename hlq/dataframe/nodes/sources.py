@@ -340,11 +340,15 @@ def _read_group(arg):
             if index.startswith("__index_level_"):
                 df.index.name = None
         return df
-    frames = [_read_file(path, filt, pvals, columns, index, pcats) for path, filt, pvals in files]
-    return frames[0] if len(frames) == 1 else pd.concat(frames)
+    if len(files) == 1:
+        path, filt, pvals = files[0]
+        return _read_file(path, filt, pvals, columns, index, pcats)
+    # several small files in one task: arrow's own threads would only compete with the scheduler's
+    frames = [_read_file(path, filt, pvals, columns, index, pcats, False) for path, filt, pvals in files]
+    return pd.concat(frames)
 
 
-def _read_file(path, filt, pvals, columns, index, pcats):
+def _read_file(path, filt, pvals, columns, index, pcats, use_threads=True):
     import pyarrow.parquet as pq
 
     from hlq.dataframe.nodes.pyarrow_filters import to_pyarrow
@@ -355,7 +359,8 @@ def _read_file(path, filt, pvals, columns, index, pcats):
     for log in _LOGS:
         log.append((path, tuple(data_cols), filt))
     try:
-        table = pq.read_table(path, columns=data_cols, filters=None if filt is None else to_pyarrow(filt))
+        table = pq.read_table(path, columns=data_cols, filters=None if filt is None else to_pyarrow(filt),
+                              use_threads=use_threads)
     except FileNotFoundError:
         raise FileNotFoundError(f"parquet file {path!r} is missing") from None
     except _pyarrow_errors() as e:
