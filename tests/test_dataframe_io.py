@@ -155,6 +155,10 @@ def test_missing_and_corrupt_files_are_named(wide, tmp_path):
     path, _ = wide
     with pytest.raises(FileNotFoundError, match="nope"):
         dd.read_parquet(os.path.join(path, "nope"))
+    with pytest.raises(KeyError, match="zz"):
+        dd.read_parquet(path, filters=[("zz", ">", 1)])
+    with pytest.raises(ValueError, match="operator"):
+        dd.read_parquet(path, filters=[("c0", "~", 1)])
     with pytest.raises(FileNotFoundError, match="missing.parquet"):
         dd.read_parquet([os.path.join(path, "part.00.parquet"), os.path.join(path, "missing.parquet")])
     bad = tmp_path / "bad"

@@ -163,7 +163,15 @@ def read_parquet(path, columns=None, filters=None, index=None, blocksize="defaul
     cols = None if columns is None else ((columns,) if single else tuple(columns))
     if cols is not None and isinstance(index, str):
         cols = tuple(c for c in cols if c != index)
-    node = ReadParquet(info, cols, _filters_to_expr(filters), index, None, None, _parse_bytes(blocksize))
+    expr = _filters_to_expr(filters)
+    if expr is not None:
+        from hlq.dataframe.nodes.colexpr import columns_of
+
+        for c in sorted(columns_of(expr), key=str):
+            if c not in info.dtype_map:
+                raise KeyError(f"filter column {c!r} not in parquet dataset {info.path!r}; "
+                               f"columns are {list(info.columns)}")
+    node = ReadParquet(info, cols, expr, index, None, None, _parse_bytes(blocksize))
     df = new_collection(node)
     return df[columns] if single else df
 
