@@ -465,3 +465,15 @@ def test_sources_and_sinks_on_a_distributed_cluster(hive, tmp_path):
             str(tmp_path / "c-*.csv"), index=False)
         r = dd.read_csv(str(tmp_path / "c-*.csv")).compute()
         assert len(csvs) == 3 and np.isclose(r.x.sum(), e.x.sum())
+
+
+def test_squashing_counts_the_filter_columns(wide):
+    path, full = wide
+    df = dd.read_parquet(path)
+    one = [n for n in optimize_plan(df.c0.sum().node).walk() if n.op_name == "read-parquet"][0]
+    q = df[(df.c1 > 0.5) & (df.c2 > 0.1) & (df.c3 > 0.1) & (df.c4 > 0.1) & (df.c5 > 0.1)].c0.sum()
+    six = [n for n in optimize_plan(q.node).walk() if n.op_name == "read-parquet"][0]
+    assert six.columns == ("c0",) and six.decoded_columns == ("c0", "c1", "c2", "c3", "c4", "c5")
+    assert one.npartitions == 1 and six.npartitions == 6  # 6 of 12 columns decoded: two files a task
+    sel = full[(full.c1 > 0.5) & (full.c2 > 0.1) & (full.c3 > 0.1) & (full.c4 > 0.1) & (full.c5 > 0.1)]
+    assert np.isclose(q.compute(), sel.c0.sum())

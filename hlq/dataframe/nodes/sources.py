@@ -276,9 +276,21 @@ class ReadParquet(FrameNode):
 
     @property
     def estimated_bytes(self) -> int:
-        """Uncompressed bytes of the columns read, over the files read (from the footers)."""
-        cols = self.read_columns
+        """Uncompressed bytes of the columns decoded (read or filtered on), over the files read
+        (from the footers)."""
+        cols = self.decoded_columns
         return sum(self.info.estimated_bytes(i, cols) for i in self.kept_files)
+
+    @property
+    def decoded_columns(self) -> tuple:
+        """The columns pyarrow decodes: those read plus those the pushed filter compares."""
+        cols = self.read_columns
+        if self.filter is None:
+            return cols
+        from hlq.dataframe.nodes.colexpr import columns_of
+
+        extra = columns_of(self.filter) - set(cols) - set(self.info.partition_names)
+        return cols + tuple(c for c in self.info.columns if c in extra)
 
     @property
     def read_columns(self) -> tuple:

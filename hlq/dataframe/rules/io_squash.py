@@ -6,8 +6,8 @@ dominates.  Just before lowering, a reader whose partitions are only
 concatenated or reduced (``compute()``, reductions, groupby aggregations -
 consumers that do not care how rows are split into partitions) groups
 consecutive files so that each task reads at most ``blocksize`` estimated
-bytes (128 MiB by default; uncompressed sizes of the columns read, from the
-footers) and never more than the largest file holds in all its columns.
+bytes (128 MiB by default; uncompressed sizes of the columns read or filtered
+on, from the footers) and never more than the largest file holds in all its columns.
 Partitions of files that a filter on hive keys excludes are dropped there
 too.  Elsewhere (plans aligned partition-wise with another plan, persisted,
 converted to arrays) a reader keeps one partition per file - an excluded
@@ -47,7 +47,7 @@ def squash_groups(read: ReadParquet):
     if read.blocksize is None:  # no squashing; still drop partitions of pruned files
         return tuple((i,) for i in kept) if len(kept) < read.npartitions else None
     target = min(int(read.blocksize), max(info.file_bytes[i] for i in kept))
-    cols = read.read_columns
+    cols = read.decoded_columns
     groups, cur, acc = [], [], 0
     for i in kept:
         b = info.estimated_bytes(i, cols)
