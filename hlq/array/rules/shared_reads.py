@@ -14,6 +14,17 @@ regions.
 Reads of in-memory numpy arrays are views that cost nothing: they are left
 alone (sharing them would only add tasks).
 
+>>> import numpy as np, zarr
+>>> import hlq.array as da
+>>> from hlq.lower.collection import optimize_node
+>>> z = zarr.create_array(store={}, shape=(40,), chunks=(10,), dtype="f8"); z[:] = np.arange(40.0)
+>>> x = da.from_array(z, chunks=10)
+>>> plan = optimize_node((x[2:8] + x[5:11]).node)
+>>> sorted({n.label() for n in plan.walk() if n.op_name == "array"})   # one read of [2:11]
+['from-array(offset=(2,))']
+>>> (x[2:8] + x[5:11]).compute().tolist()
+[7.0, 9.0, 11.0, 13.0, 15.0, 17.0]
+
 See :mod:`hlq.rules.shared_reads` for the pass itself.
 """
 

@@ -8,6 +8,20 @@ and each consumer projects its own columns from it (a free pandas
 selection).  Reads that differ in their filter, index or files are left
 alone: merging them would read rows or files a consumer does not need.
 
+>>> import os, tempfile
+>>> import pandas as pd
+>>> import hlq
+>>> import hlq.dataframe as dd
+>>> d = tempfile.mkdtemp()
+>>> pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0], "c": [5.0, 6.0]}).to_parquet(os.path.join(d, "0.parquet"))
+>>> df = dd.read_parquet(d)
+>>> s, m = hlq.optimize(df.a.sum(), df.b.mean())
+>>> sorted({n.label() for n in s.node.walk() if n.op_name == "read-parquet"})
+['read-parquet(columns 2/3, files 1)']
+>>> reads = lambda c: {n for n in c.node.walk() if n.op_name == "read-parquet"}
+>>> reads(s) == reads(m)   # both results use the very same read node
+True
+
 See :mod:`hlq.rules.shared_reads` for the pass itself.
 """
 
