@@ -103,6 +103,8 @@ def _conform(kind, columns, dtypes, part):
         if part.name != columns[0]:
             part = part.rename(columns[0])
         return part if part.dtype == dtypes[0] else part.astype(dtypes[0])
+    if isinstance(part, pd.Series):  # a series concatenated with frames becomes a column
+        part = part.to_frame(0 if part.name is None else part.name)
     if tuple(part.columns) != tuple(columns):
         part = part.reindex(columns=list(columns))
     casts = {c: d for c, d, have in zip(columns, dtypes, part.dtypes) if have != d}
