@@ -54,7 +54,7 @@ class _Accessor:
         if key.startswith("_"):
             raise AttributeError(key)
         why = _NOT_ELEMENTWISE[self._name].get(key)
-        if why and not (key == "cat"):
+        if why and not (self._name == "str" and key == "cat"):  # str.cat(others=...) is element-wise
             raise NotImplementedError(why)
         acc = getattr(self._series._meta, self._name)
         member = getattr(acc, key)  # AttributeError for unknown members, like pandas

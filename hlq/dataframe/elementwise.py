@@ -270,16 +270,6 @@ def frame_replace(df, to_replace=None, value=None, regex=False):
     return frame_call(df, "replace", args=(to_replace,), kwargs=kw)
 
 
-def frame_fillna(df, value):
-    """``df.fillna(value)``: a scalar, or a dict/Series of per-column values (columns not named stay)."""
-    if isinstance(value, pd.Series):
-        value = value.to_dict()
-    if isinstance(value, dict):
-        dm = df._node.dtype_map
-        return frame_call(df, "fillna", per_column=lambda c: None if c not in value else ((), (value[c],), ()))
-    return frame_call(df, "fillna", args=(value,))
-
-
 class _ApplyRows:
     __slots__ = ("func", "args", "kwds")
 
@@ -300,10 +290,10 @@ def frame_apply(df, func, axis=0, args=(), meta=None, columns=None, **kwds):
                                   "try df.map_partitions(lambda p: p.apply(func, axis=0))")
     f = _ApplyRows(func, tuple(args), tuple(sorted(kwds.items())))
     if meta is None:  # like dask: run func on a small fake partition (pass meta= to be sure)
-        from dask.dataframe.utils import meta_nonempty
+        from hlq.dataframe.nodes.calls import nonempty_frame
 
         try:
-            meta = f(meta_nonempty(df._meta)).iloc[:0]
+            meta = f(nonempty_frame(df._meta)).iloc[:0]
         except Exception as exc:
             raise ValueError("DataFrame.apply(axis=1) could not infer the result from fake data; pass meta= "
                              "(an empty Series/DataFrame or a (name, dtype) tuple)") from exc
@@ -316,9 +306,9 @@ def _numeric(dt):
 
 def _infer_dtype(s, call):
     """Result dtype of a user function, run (like dask) on a small fake series; None if it fails."""
-    from dask.dataframe.utils import meta_nonempty
+    from hlq.dataframe.nodes.calls import nonempty_series
 
     try:
-        return call(meta_nonempty(s._meta)).dtype
+        return call(nonempty_series(s.dtype, s.name)).dtype
     except Exception:
         return None

@@ -21,16 +21,11 @@ Grouping keys are columns, or Series computed from the same frame.
 
 from __future__ import annotations
 
-import pandas as pd
-
 from hlq.dataframe.elementwise import _ToFrame
 from hlq.dataframe.nodes.ops import Assign, AssignFrom, MapPartitions, MetaBox, Project, SeriesExpr
 from hlq.dataframe.nodes.reduction import GroupbyAgg
 
 __all__ = ["GroupBy", "frame_groupby", "series_groupby"]
-
-_AGGS = ("sum", "mean", "count", "min", "max", "prod", "std", "var", "first", "last", "nunique")
-
 
 class GroupBy:
     """A grouped frame or series; aggregations return lazy collections.
@@ -67,8 +62,7 @@ class GroupBy:
 
     def _value_columns(self):
         if self._column is None:
-            hidden = self._opts.get("hidden", ())
-            return [c for c in self._df._node.columns if c not in self._by and c not in hidden], "frame"
+            return [c for c in self._df._node.columns if c not in self._by], "frame"
         if isinstance(self._column, list):
             return list(self._column), "frame"
         return [self._column], "series"
@@ -243,7 +237,10 @@ def _key_frame(base, keys):
 
 
 def frame_groupby(df, by, sort=True, dropna=True, as_index=True, observed=True, group_keys=True, **kwargs):
-    """``df.groupby(by, sort=, dropna=, as_index=)``; ``by`` columns or aligned Series."""
+    """``df.groupby(by, sort=, dropna=, as_index=)``; ``by`` columns or aligned Series.
+
+    ``observed`` and ``group_keys`` are accepted for dask compatibility: categorical keys
+    always group by observed categories (pandas' default), and aggregations have no group keys."""
     if kwargs:
         raise TypeError(f"groupby got unexpected arguments {sorted(kwargs)}")
     keys = list(by) if isinstance(by, (list, tuple)) else [by]
@@ -251,8 +248,6 @@ def frame_groupby(df, by, sort=True, dropna=True, as_index=True, observed=True, 
     opts = {"sort": sort, "dropna": dropna, "as_index": as_index}
     if labels is not None:
         opts["index_names"] = labels
-        if not as_index:
-            opts["index_names"] = labels
     return GroupBy(frame, names, **opts)
 
 
@@ -282,8 +277,7 @@ def series_groupby(s, by, sort=True, dropna=True, **kwargs):
             fixed.append(k)
     frame, names, labels = _key_frame(base, fixed)
     frame = DataFrame(Project(frame._node, (*names, value)))
-    g = GroupBy(frame, names, value, sort=sort, dropna=dropna, as_index=True, index_names=labels,
-                value_name=s.name)
+    g = GroupBy(frame, names, value, sort=sort, dropna=dropna, as_index=True, index_names=labels)
     return _SeriesGroupBy(g, s.name)
 
 

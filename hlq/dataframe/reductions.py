@@ -389,7 +389,6 @@ def describe(x, percentiles=None, split_every=None):
         if not 0 <= p <= 1:
             raise ValueError("percentiles should all be in the interval [0, 1]")
     pct = tuple(pct)
-    labels = ["count", "mean", "std", "min", *(_pct_label(p) for p in pct), "max"]
     if x._node.kind == "series":
         if not _numeric(x.dtype) or x.dtype.kind == "b":
             raise NotImplementedError(f"describe of non-numeric data (dtype {x.dtype}) is not supported")
@@ -401,7 +400,6 @@ def describe(x, percentiles=None, split_every=None):
     if len(cols) < len(x._node.columns):
         x = x[cols]
     meta = pd.DataFrame({c: pd.Series([], dtype="float64") for c in cols})
-    del labels
     return _agg(x, Fn(_d_chunk), Fn(_d_combine), Fn(_d_final, pct, False), meta, split_every, columnwise=True,
                 tag="describe")
 

@@ -135,11 +135,43 @@ _DTYPES: dict = {}  # (call, operand dtypes/literals) -> result dtype
 
 
 def _nonempty(v):
+    """Two fake values of ``v``'s dtype (a Series), or ``v`` itself (a literal)."""
     if not isinstance(v, pd.Series):
         return v
-    from dask.dataframe.utils import meta_nonempty
+    s = nonempty_series(v.dtype, v.name)
+    return v if s is None else s
 
-    return meta_nonempty(v)
+
+def nonempty_series(dtype, name=None):
+    """A two-row Series of ``dtype`` with fake values (like dask's ``meta_nonempty``, without
+    importing dask.dataframe), or ``None`` when no fake value fits the dtype."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        if dtype.categories is None or len(dtype.categories) == 0:
+            return None
+        vals = [dtype.categories[0]] * 2
+    elif isinstance(dtype, pd.DatetimeTZDtype):
+        vals = [pd.Timestamp("2000-01-01", tz=dtype.tz)] * 2
+    else:
+        kind = getattr(dtype, "kind", "O")
+        vals = {"b": [True, False], "i": [1, 1], "u": [1, 1], "f": [1.0, 1.0], "c": [1 + 0j, 1 + 0j],
+                "M": [pd.Timestamp("2000-01-01")] * 2, "m": [pd.Timedelta(1, "D")] * 2}.get(kind, ["a", "b"])
+    try:
+        return pd.Series(vals, dtype=dtype, name=name)
+    except (TypeError, ValueError):
+        return None
+
+
+def nonempty_frame(meta):
+    """``meta`` (an empty DataFrame or Series) with two rows of fake values, or ``None``."""
+    if isinstance(meta, pd.Series):
+        return nonempty_series(meta.dtype, meta.name)
+    cols = {}
+    for c, d in meta.dtypes.items():
+        s = nonempty_series(d, c)
+        if s is None:
+            return None
+        cols[c] = s
+    return pd.DataFrame(cols, columns=meta.columns)
 
 
 def _short(v):
