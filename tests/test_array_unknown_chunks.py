@@ -77,6 +77,9 @@ def test_mask_with_hlq_array_along_first_axis(ac):
     check(y, a[m])
     check((y * 2 + 1).sum(axis=0), (a[m] * 2 + 1).sum(axis=0))
     check(y.mean(axis=-1) if a.ndim == 2 else y.sum(), a[m].mean(axis=-1) if a.ndim == 2 else a[m].sum())
+    if a[m].size:  # min/max skip blocks left empty by the mask (numpy raises on an empty array)
+        check(y.max(), a[m].max())
+        check(y.min(axis=0), a[m].min(axis=0))
     z = y.compute_chunk_sizes()
     assert z is y and all(not any(math.isnan(c) for c in cs) for cs in y.chunks)
     assert y.shape == a[m].shape
@@ -396,22 +399,51 @@ def test_shuffle_matches_dask(n, chunk, seed):
 def test_partitions_is_blocks():
     x = da.arange(20, chunks=5)
     check(x.partitions[1:3], np.arange(5, 15))
+    check(x.blocks[[3, 0]], np.r_[np.arange(15, 20), np.arange(0, 5)])
+    with pytest.raises(ValueError, match="single list"):
+        da.ones((2, 2), chunks=1).blocks[[0, 1], [0, 1]]
+    with pytest.raises(ValueError, match="newaxis"):
+        da.ones((2, 2), chunks=1).blocks[None]
+    assert x.vindex[:] is x and x.vindex[:20] is x
+    with pytest.raises(IndexError):
+        x.vindex[1:]
 
 
 # ------------------------------------------------------ culling, pushdown
 
 
+class CountingSource:
+    """A numpy-backed array-like that records every region read (what ``from_array`` tasks fetch)."""
+
+    def __init__(self, a):
+        self.a, self.shape, self.dtype, self.ndim = a, a.shape, a.dtype, a.ndim
+        self.reads = []
+
+    def __getitem__(self, idx):
+        out = self.a[idx]
+        self.reads.append(out.size)
+        return out
+
+
 def test_slice_of_a_take_reads_only_the_blocks_its_positions_touch():
-    x = da.ones((1000, 1000), chunks=10) + 1
+    a = np.arange(1000 * 100, dtype=float).reshape(1000, 100)
+    src = CountingSource(a)
+    x = da.from_array(src, chunks=10)
     y = x[[5, 500, 901]]
-    full = y[:, :20]
     one = y[:1, :20]
-    # only the (row block, column block) pairs under the indices are read: 3 x 2, then 1 x 2, plus the takes
-    assert full.task_count() <= 2 * 3 + 2
-    assert one.task_count() <= 2 + 2
+    np.testing.assert_array_equal(one.compute(), a[[5]][:, :20])
+    pushed = sum(src.reads)
+    # only row block 0 of the first two column blocks (at most 2 blocks of 10 x 10) is read
+    assert pushed <= 2 * 10 * 10
+    src.reads.clear()
     with dask.config.set(NO_PUSHDOWN):
-        assert one.task_count() > 2 + 2  # without pushdown the first output block reads all three row blocks
-    check(one, np.full((1, 20), 2.0))
+        np.testing.assert_array_equal(one.compute(), a[[5]][:, :20])
+    # without pushdown the first output block of the take reads all three row blocks
+    assert sum(src.reads) >= 3 * 2 * 10 * 10 > pushed
+    src.reads.clear()
+    full = y[:, :20]
+    np.testing.assert_array_equal(full.compute(), a[[5, 500, 901]][:, :20])
+    assert sum(src.reads) <= 3 * 2 * 10 * 10
 
 
 def test_culling_on_unknown_chunks_reads_one_block():
@@ -440,3 +472,59 @@ def test_hlq_int_index_reads_one_block_column():
     # 2 index blocks; each output block reads one column block of the 10 row blocks
     assert y.task_count() <= 2 * (10 + 1) + 2
     check(y, np.full((2, 100), 2.0))
+
+
+def test_where_one_argument_is_nonzero_and_argwhere_of_strings():
+    a = np.random.default_rng(0).integers(3, size=(7, 6))
+    w = da.where(da.from_array(a, chunks=(3, 4)))
+    assert isinstance(w, tuple) and len(w) == 2
+    for h, n in zip(w, np.where(a)):
+        check(h, n)
+    s = np.array(list("Hello world"))
+    check(da.argwhere(da.from_array(s, chunks=4)), np.argwhere(s))
+
+
+def test_declared_unknown_chunks_and_one_block_take():
+    a = np.arange(256).reshape(16, 16)
+    x = da.from_array(a, chunks=(8, 16))
+    x._chunks = ((8, 8), (np.nan,))
+    assert same_chunks(x.chunks, ((8, 8), (np.nan,)))
+    check(x[:, [0, -1]], a[:, [0, -1]])  # one block of unknown size: numpy indexes it
+    y = da.from_array(a, chunks=(8, 8))
+    y._chunks = ((8, 8), (np.nan, np.nan))
+    with pytest.raises(ValueError, match="Array chunk size or shape is unknown"):
+        y[:, [0, -1]]
+    check(da.flatnonzero(da.arange(256, chunks=256))[[0, -1]], np.array([1, 255]))
+
+
+def test_vindex_with_hlq_indexer_on_one_block():
+    arr = np.array([0.2, 0.4, 0.6])
+    ind = np.array([[0, 2], [1, 1], [2, 0], [0, 0]])
+    x = da.from_array(arr, chunks=-1)
+    check(x.vindex[da.from_array(ind, chunks=(2, 2))], arr[ind])
+    with pytest.raises(IndexError, match="vindex does not support indexing"):
+        da.from_array(arr, chunks=1).vindex[da.from_array(ind)]
+    with pytest.raises(IndexError, match="vindex does not support indexing"):
+        x.vindex[(da.from_array(ind), None)]
+
+
+def test_concatenate_with_unknown_chunks():
+    a = np.arange(20)
+    x = da.from_array(a, chunks=5)
+    y = x[x > 7]
+    c = da.concatenate([y, x])
+    assert same_chunks(c.chunks, dsk.concatenate([dsk.arange(20, chunks=5)[dsk.arange(20, chunks=5) > 7],
+                                                  dsk.arange(20, chunks=5)]).chunks)
+    check(c, np.concatenate([a[a > 7], a]))
+    z = da.ones((20, 3), chunks=(5, 2))[x > 7]
+    with pytest.raises(ValueError, match="unknown shape"):
+        da.concatenate([z, z], axis=1)
+    check(da.concatenate([z, z], axis=1, allow_unknown_chunksizes=True), np.ones((12, 6)))
+
+
+def test_isin_with_unknown_chunks():
+    a = np.arange(20)
+    x = da.from_array(a, chunks=5)
+    y = x[x > 12]
+    check(da.isin(x, y), np.isin(a, a[a > 12]))
+    check(da.isin(y, [13, 15]), np.isin(a[a > 12], [13, 15]))

@@ -31,9 +31,11 @@ import bisect
 import itertools
 import math
 
+import numpy as np
+
 __all__ = ["Dim", "unknown_chunks_message", "is_nan"]
 
-_NAN = math.nan
+_NAN = np.nan  # the object dask uses, so chunk tuples compare equal to dask's
 
 
 def is_nan(v) -> bool:
@@ -58,6 +60,9 @@ class Dim:
     __slots__ = ("length", "first", "step", "_sizes", "_offsets", "_n")
 
     def __init__(self, length: int, first: int, step: int, sizes: tuple | None = None):
+        if length != length:  # unknown sizes: one nan object (unpickled nans are new objects)
+            length = _NAN
+            sizes = tuple(_NAN if v != v else v for v in sizes)
         self.length = length
         self.first = first
         self.step = step

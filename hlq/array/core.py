@@ -281,6 +281,17 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         """Alias of :attr:`blocks`."""
         return self.blocks
 
+    @property
+    def _chunks(self):
+        return self.chunks
+
+    @_chunks.setter
+    def _chunks(self, chunks):
+        """Declare other chunk sizes (same block counts; ``nan`` for unknown), like assigning dask's ``_chunks``."""
+        from hlq.array.fancy import relabel_chunks
+
+        relabel_chunks(self, chunks)
+
     def __setitem__(self, key, value):
         """``x[key] = value`` rebinds ``x`` to a new plan, like dask (see :mod:`hlq.array.setitem`)."""
         from hlq.array.setitem import setitem
@@ -393,6 +404,10 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
 
         if len(shape) == 1 and not isinstance(shape[0], (numbers.Integral, np.integer)):
             shape = shape[0]
+        if any(not d.known for d in self._node.dims):
+            from hlq.array.chunks import unknown_chunks_message
+
+            raise ValueError(unknown_chunks_message(self.shape))
         return reshape(self, shape, merge_chunks=merge_chunks, limit=limit)
 
     def ravel(self):
@@ -543,7 +558,8 @@ class _BlockView:
 
     def __getitem__(self, index):
         x = self.x
-        if any(not d.known for d in x._node.dims):
+        if any(not d.known for d in x._node.dims) or any(
+                isinstance(e, (list, np.ndarray)) or e is None for e in (index if isinstance(index, tuple) else (index,))):
             from hlq.array.fancy import blocks_getitem
 
             return blocks_getitem(x, index)
@@ -692,7 +708,7 @@ def unify_dims(arrays, out_shape) -> tuple:
             out.append(cands[0])
         elif any(not d.known for d in cands):
             if len({d.nblocks for d in cands}) != 1:
-                raise ValueError(f"Chunks are unknown along dimension {j} and do not align: "
+                raise ValueError(f"Chunks are unknown along dimension {j} and the chunk counts do not align: "
                                  f"{' vs '.join(str(d.sizes()) for d in cands)}")
             out.append(next(d for d in cands if not d.known))
         else:
@@ -870,6 +886,10 @@ def reduction(x, kind, axis=None, keepdims=False, dtype=None, split_every=None, 
     axes = validate_axis(axis, x.ndim)
     if x.dtype.kind in "OSUV" and kind not in ("min", "max", "any", "all"):
         raise TypeError(f"cannot perform {kind} with dtype {x.dtype}")
+    if kind in ("min", "max", "nanmin", "nanmax") and any(not x._node.dims[a].known for a in axes):
+        from hlq.array.fancy import reduce_blocks_with_identity  # blocks of unknown size may be empty
+
+        x = reduce_blocks_with_identity(x, kind, axes)
     if kind in ("min", "max", "argmin", "argmax", "nanmin", "nanmax", "nanargmin", "nanargmax"):
         if any(x.shape[a] == 0 for a in axes) or (x.size == 0 and axis is None):
             raise ValueError(f"zero-size array to reduction operation {kind} which has no identity")

@@ -4,9 +4,9 @@ All have known output shapes.  ``histogram`` counts each block in its own
 task (one row of counts per block) and sums the rows with a tree
 reduction; ``searchsorted`` puts the sorted array in one chunk and maps
 over the blocks of ``v``; ``isin`` with an hlq array of test elements
-puts them in one chunk.  (``unique``, ``bincount`` without ``minlength``,
-``nonzero`` and friends need unknown chunk sizes, which hlq's ``Dim`` does
-not represent yet.)
+puts them in one chunk (one task concatenates them when their chunk sizes
+are unknown).  ``unique``, ``bincount`` and ``nonzero`` are in
+:mod:`hlq.array.setops` and :mod:`hlq.array.nonzero`.
 
 >>> import numpy as np
 >>> import hlq.array as da
@@ -178,12 +178,21 @@ class _IsIn:
         return (_IsIn, (self.assume_unique, self.invert, self.kind))
 
 
+def _ravel_concat(*blocks):
+    return np.concatenate([np.ravel(b) for b in blocks])
+
+
 @implements(np.isin)
 def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None):
     """Elementwise membership of ``element`` in ``test_elements`` (``numpy.isin``)."""
     element = asarray(element)
     if isinstance(test_elements, Array):
         t = test_elements
+        if any(n > 1 for n in t.numblocks) and not all(d.known for d in t._node.dims):
+            # unknown chunk sizes cannot be rechunked: one task concatenates the raveled blocks
+            from hlq.array.nodes.gather import GatherBlocks
+
+            t = Array(GatherBlocks(t._node, _ravel_concat, (Dim.unknown(1),), t.dtype))
         t = t.rechunk(-1) if any(n > 1 for n in t.numblocks) else t
         tn = t._node
         maps = (tuple(range(element.ndim)), tuple(("c", 0) for _ in range(t.ndim)))

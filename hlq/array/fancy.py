@@ -122,7 +122,10 @@ def _getitem_numpy_list(x, index):
         if isinstance(e, np.ndarray):
             d = x._node.dims[axis]
             if not d.known:
-                raise ValueError(unknown_chunks_message(x.shape))
+                if d.nblocks == 1 and e.dtype != bool and e.ndim == 1 and sum(
+                        isinstance(v, np.ndarray) for v in index) == 1:
+                    return _take_single_unknown_block(x, index, axis, e)
+                raise ValueError(unknown_chunks_message(head="Array chunk size or shape is unknown."))
             if e.dtype != bool and e.size:
                 n = d.length
                 bad = (e < -n) | (e >= n)
@@ -138,6 +141,32 @@ def _getitem_numpy_list(x, index):
                 return Array(node.child)
             out = Array(Take(node.child, node.axis, node.indices, d))
     return out
+
+
+class _TakeLocal:
+    """``np.take(block, indices, axis)`` (numpy's errors for out-of-range indices)."""
+
+    __name__ = "take"
+
+    def __init__(self, axis, indices):
+        self.axis, self.indices = axis, IntList(indices) if len(indices) else IntList([])
+        self.raw = tuple(int(v) for v in indices)
+
+    def __call__(self, b):
+        return np.take(b, np.asarray(self.raw, dtype=np.intp), axis=self.axis)
+
+    def __reduce__(self):
+        return (_TakeLocal, (self.axis, np.asarray(self.raw, dtype=np.int64)))
+
+
+def _take_single_unknown_block(x, index, axis, e):
+    """``x[..., ints, ...]`` along an axis of one block of unknown size: numpy runs on that block (like dask)."""
+    dims = list(x._node.dims)
+    dims[axis] = Dim.from_sizes((len(e),)) if len(e) else Dim(0, 0, 0)
+    y = Array(MapBlocks(_TakeLocal(axis, e.astype(np.int64)), (x._node,), (tuple(range(x.ndim)),), tuple(dims),
+                        x.dtype, None, False))
+    rest = tuple(slice(None) if isinstance(v, np.ndarray) else v for v in index)
+    return y[rest]
 
 
 def _getitem_unknown(x, index):
@@ -459,12 +488,23 @@ def vindex(x: Array, *indexes):
 
     if not indexes:
         raise IndexError("vindex requires at least one index")
-    index = _expand(tuple(indexes), x.ndim)
-    if any(isinstance(e, Array) for e in index):
+    if any(e is None for e in indexes):
+        raise IndexError(f"vindex does not support indexing with None (np.newaxis), got {indexes}")
+    if all(isinstance(e, slice) for e in indexes):
+        if all(not d.known and e == slice(None) or d.known and e.indices(d.length) == (0, d.length, 1)
+               for e, d in zip(indexes, x._node.dims)):
+            return x
+        raise IndexError(
+            "vindex requires at least one non-slice to vectorize over when the slices are not over the entire "
+            f"array (i.e, x[:]). Use normal slicing instead when only using slices. Got: {indexes}")
+    if any(isinstance(e, Array) for e in indexes):
+        if x.ndim == 1 and x.numblocks == (1,) and len(indexes) == 1 and indexes[0].dtype.kind in "iu":
+            ix = indexes[0]
+            maps = ((("c", 0),), tuple(range(ix.ndim)))
+            return Array(MapBlocks(_numpy_vindex, (x._node, ix._node), maps, ix._node.dims, x.dtype, None, False))
         raise IndexError("vindex does not support indexing with dask objects. Call compute on the indexer first "
-                         "to get an evenly sized array.")
-    if any(e is None for e in index):
-        raise IndexError("vindex does not support indexing with None (np.newaxis), got {}".format(index))
+                         f"to get an evaluated array. Got: {indexes}")
+    index = _expand(tuple(indexes), x.ndim)
     nonfancy, reduced = [], []
     for e in index:
         if isinstance(e, (numbers.Integral, np.integer)):
@@ -508,6 +548,10 @@ def vindex(x: Array, *indexes):
     if len(bshape) == 1:
         return y
     return y.reshape(bshape + y.shape[1:])
+
+
+def _numpy_vindex(x, idx):
+    return x[idx]
 
 
 class VIndexer:
@@ -636,7 +680,9 @@ def blocks_getitem(x: Array, index) -> Array:
     if not isinstance(index, tuple):
         index = (index,)
     if any(e is None for e in index):
-        raise IndexError("x.blocks does not support None (np.newaxis)")
+        raise ValueError("Slicing with np.newaxis or None is not supported")
+    if sum(isinstance(e, (list, np.ndarray)) for e in index) > 1:
+        raise ValueError("Can only slice with a single list")
     index = _expand(index, x.ndim)
     lists = {i: np.asarray(e).astype(np.int64) for i, e in enumerate(index) if isinstance(e, (list, np.ndarray))}
     idx = normalize_index(tuple(slice(None) if i in lists else e for i, e in enumerate(index)), x.numblocks)
@@ -703,3 +749,57 @@ def concatenate(seq, axis=0, allow_unknown_chunksizes=False, *, dtype=None, cast
 from hlq.array.core import HANDLED_FUNCTIONS as _HF  # noqa: E402
 
 _HF[np.concatenate] = concatenate
+
+
+def relabel_chunks(x: Array, chunks) -> Array:
+    """Declare ``chunks`` (same block counts, ``nan`` allowed) for ``x`` in place; the blocks are unchanged."""
+    dims = tuple(Dim.from_sizes(c) for c in chunks)
+    node = x._node
+    if len(dims) != node.ndim or any(a.nblocks != b.nblocks for a, b in zip(dims, node.dims)):
+        raise ValueError(f"chunks {chunks!r} do not match the block structure {node.numblocks}")
+    if dims != tuple(node.dims):
+        x._node = MapBlocks(_same, (node,), (tuple(range(node.ndim)),), dims, node.dtype, None, False)
+        x._opt_cache = None
+    return x
+
+
+class _BlockExtreme:
+    """``min``/``max`` of one block over ``axes`` (kept), or the identity when the block is empty there."""
+
+    __name__ = "partial-extreme"
+
+    def __init__(self, kind, axes, identity):
+        self.kind, self.axes, self.identity = kind, tuple(axes), identity
+
+    def __call__(self, b):
+        if any(b.shape[a] == 0 for a in self.axes):
+            shape = tuple(1 if i in self.axes else n for i, n in enumerate(b.shape))
+            return np.full(shape, self.identity, dtype=b.dtype)
+        return getattr(np, self.kind)(b, axis=self.axes, keepdims=True)
+
+    def __reduce__(self):
+        return (_BlockExtreme, (self.kind, self.axes, self.identity))
+
+
+def reduce_blocks_with_identity(x: Array, kind: str, axes) -> Array:
+    """Per-block ``min``/``max`` over ``axes`` with empty blocks replaced by the identity (dask skips them).
+
+    The result has one element per block along ``axes`` (known sizes), so the
+    usual tree reduction finishes the job.  Dtypes without an identity are
+    returned unchanged.
+    """
+    dt = x.dtype
+    big = kind in ("min", "nanmin")
+    if dt.kind == "f":
+        ident = np.inf if big else -np.inf
+    elif dt.kind in "iu":
+        info = np.iinfo(dt)
+        ident = info.max if big else info.min
+    elif dt.kind == "b":
+        ident = big
+    else:
+        return x
+    node = x._node
+    dims = tuple(Dim.from_sizes((1,) * d.nblocks) if i in axes else d for i, d in enumerate(node.dims))
+    return Array(MapBlocks(_BlockExtreme(kind, axes, ident), (node,), (tuple(range(node.ndim)),), dims, dt, None,
+                           False))

@@ -50,7 +50,7 @@ def argwhere(a):
     if any(not d.known for d in a._node.dims):
         raise ValueError(unknown_chunks_message(a.shape))
     shape = a.shape if a.ndim else (1,)
-    nz = (a != 0).ravel() if a.ndim != 1 else (a != 0)
+    nz = a.ravel() if a.ndim != 1 else a  # blocks go to np.flatnonzero (numpy's truthiness, strings too)
     d = nz._node.dims[0]
     ncol = len(shape)
     tail = Dim.from_sizes((1,) * ncol)

@@ -67,9 +67,11 @@ def moveaxis(a, source, destination):
 
 @implements(np.where)
 def where(condition, x=None, y=None):
-    """``numpy.where(condition, x, y)``; the one-argument form needs unknown chunks (not supported)."""
+    """``numpy.where(condition, x, y)``; ``where(condition)`` is ``nonzero(condition)`` (unknown chunks)."""
     if x is None and y is None:
-        raise NotImplementedError("where(condition) (nonzero) is not supported yet")
+        from hlq.array.nonzero import nonzero
+
+        return nonzero(condition)
     if x is None or y is None:
         raise ValueError("either both or neither of x and y should be given")
     return elemwise(np.where, condition, x, y)
