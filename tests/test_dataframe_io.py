@@ -314,8 +314,10 @@ def test_array_dataframe_round_trip_is_one_plan():
     np.testing.assert_array_equal(df.values.compute(), np.arange(40.0).reshape(10, 4))
     s = dd.from_dask_array(ha.arange(7, chunks=3), columns="k")
     pd.testing.assert_series_equal(s.compute(), pd.Series(np.arange(7), name="k"))
-    with pytest.raises(ValueError, match="lengths=True"):
-        df[df.a > 3].values
+    unknown = df[df.a > 3].values  # nan chunks, as in dask
+    assert np.isnan(unknown.chunks[0]).all() and unknown.chunks[1] == (4,)
+    np.testing.assert_array_equal(unknown.compute(), df[df.a > 3].compute().to_numpy())
+    assert unknown.compute_chunk_sizes().chunks[0] == (2, 3, 3, 1)
     got = df[df.a > 3].to_dask_array(lengths=True)
     assert got.chunks[0] == (2, 3, 3, 1)
     full = pd.DataFrame(np.arange(40.0).reshape(10, 4), columns=list("abcd"))

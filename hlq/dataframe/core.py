@@ -217,7 +217,7 @@ class _Frame(HlqCollection):
 
     @property
     def values(self):
-        """``to_dask_array()``: the values as an hlq.array (partition lengths must be known)."""
+        """``to_dask_array()``: the values as an hlq.array (nan chunks where partition lengths are unknown)."""
         return self.to_dask_array()
 
     def to_parquet(self, path, **kwargs):

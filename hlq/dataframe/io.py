@@ -371,9 +371,8 @@ def to_dask_array(df, lengths=None, meta=None):
     ----------
     lengths : True, sequence of int or None
         Rows per partition.  ``None``: taken from metadata (``from_pandas``,
-        parquet without a remaining filter, arrays); hlq arrays need known
-        chunk sizes, so when they are unknown a ValueError asks for
-        ``lengths=True``, which computes them (like dask).
+        parquet without a remaining filter, arrays), else unknown (``nan``
+        chunks, as in dask); ``True`` computes them (like dask).
     meta
         Ignored (the dtype follows ``DataFrame.to_numpy``).
     """
@@ -386,12 +385,9 @@ def to_dask_array(df, lengths=None, meta=None):
         lengths = tuple(int(v) for v in df.map_partitions(_part_len, meta=("len", "i8")).compute().tolist())
     elif lengths is None or lengths is False:
         lengths = node.lengths
-        if lengths is None:
-            raise ValueError(
-                "the partition lengths of this dataframe are unknown (e.g. after a filter) and hlq arrays "
-                "need known chunk sizes: use to_dask_array(lengths=True) to compute them"
-            )
-    lengths = tuple(int(v) for v in lengths)
+        if lengths is None:  # unknown (nan) chunk sizes, like dask
+            lengths = (np.nan,) * node.npartitions
+    lengths = tuple(v if v != v else int(v) for v in lengths)
     dtype = node.meta.to_numpy().dtype
     return ha.Array(FrameToArray(node, lengths, dtype))
 
