@@ -288,9 +288,7 @@ class GroupbyAgg(FrameNode):
                 raise TypeError(f"groupby {how} needs numeric data; column {col!r} has dtype {dm[col]}")
         if int(self.split_out) < 1:
             raise ValueError(f"split_out must be >= 1, got {self.split_out}")
-        meta = _gb_final(_gb_combine([_gb_partial(c.meta, self.by, self.spec, self.dropna)], self.by, self.spec,
-                                     self.dropna),
-                         self.by, self.spec, self.shape, self.sort, self.as_index)
+        meta = _gb_meta(c, self.by, self.spec, self.shape, self.dropna, self.sort, self.as_index)
         div = (None,) * (int(self.split_out) + 1)
         if isinstance(meta, pd.Series):
             return {"kind": "series", "columns": (meta.name,), "dtypes": (meta.dtype,), "divisions": div}
@@ -307,6 +305,30 @@ class GroupbyAgg(FrameNode):
     def label(self):
         extra = "" if int(self.split_out) == 1 else f", split_out={self.split_out}"
         return f"groupby({', '.join(map(str, self.by))}).agg({', '.join(f'{c}:{h}' for c, h in self.spec)}{extra})"
+
+
+_GB_META: dict = {}  # (dtypes of the columns read, aggregation) -> result meta
+
+
+def _gb_meta(c, by, spec, shape, dropna, sort, as_index):
+    """The result meta, computed by pandas on empty data once per (column dtypes, aggregation):
+    rewrites that only drop unread columns from the input reuse it."""
+    used = [*by, *(col for col, how in spec if how != "size")]
+    dm = c.dtype_map
+    try:
+        key = (tuple((u, dm[u]) for u in dict.fromkeys(used)), by, spec, shape, dropna, sort, as_index)
+        hit = _GB_META.get(key)
+    except TypeError:  # unhashable dtype or name
+        key, hit = None, None
+    if hit is not None:
+        return hit
+    meta = _gb_final(_gb_combine([_gb_partial(c.meta, by, spec, dropna)], by, spec, dropna),
+                     by, spec, shape, sort, as_index)
+    if key is not None:
+        if len(_GB_META) > 1024:
+            _GB_META.clear()
+        _GB_META[key] = meta
+    return meta
 
 
 def _stat_name(col, stat):
