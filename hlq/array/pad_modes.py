@@ -58,7 +58,7 @@ def _stat(x: Array, axis: int, kind: str) -> Array:
         s = median(x, axis=axis, keepdims=True)
     else:
         s = getattr(x, kind)(axis=axis, keepdims=True)
-    if x.dtype.kind in "biu" and kind in ("mean", "median"):
+    if x.dtype.kind in "iu" and kind in ("mean", "median"):  # numpy rounds integers only (not bool)
         s = elemwise(np.around, s)
     return s.astype(x.dtype) if s.dtype != x.dtype else s
 

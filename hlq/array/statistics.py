@@ -138,7 +138,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     X = X - avg[:, None]
     X_T = X.T if w is None else (X * w).T
     with np.errstate(divide="ignore", invalid="ignore"):
-        c = dot(X, X_T.conj()) * (1.0 / fact if not isinstance(fact, Array) else 1.0)
+        c = dot(X, X_T.conj()) * (np.true_divide(1, fact) if not isinstance(fact, Array) else 1.0)
     if isinstance(fact, Array):
         c = c / fact
     return c.squeeze()
