@@ -9,7 +9,7 @@ from dask.callbacks import Callback
 
 import hlq.array as da
 from hlq.lower import order as hlq_order
-from hlq.lower.order import is_topological, priorities
+from hlq.lower.order import is_topological, priorities, tree_shaped
 
 
 def _graphs():
@@ -126,3 +126,47 @@ def test_nested_compute_inside_a_task_does_not_deadlock():
 
     x = da.zeros(8, chunks=2).map_blocks(f)
     np.testing.assert_array_equal(x.compute(), np.full(8, 15.0))
+
+
+def _peak_live(dsk, prio, outputs):
+    """Most results held at once when the tasks run one at a time in ``prio`` order."""
+    deps = {k: [d for d in getattr(v, "dependencies", ()) if d in dsk] for k, v in dsk.items()}
+    remaining = dict.fromkeys(dsk, 0)
+    for ds in deps.values():
+        for d in ds:
+            remaining[d] += 1
+    live = peak = 0
+    for k in sorted(dsk, key=prio.__getitem__):
+        live += 1
+        peak = max(peak, live)
+        for d in deps[k]:
+            remaining[d] -= 1
+            if remaining[d] == 0 and d not in outputs:
+                live -= 1
+    return peak
+
+
+@pytest.mark.parametrize("batch", [True, False])
+def test_depth_first_order_holds_about_as_few_results_as_dask_order_on_trees(batch):
+    from dask.order import order
+
+    with dask.config.set({"hlq.batch": batch}):
+        x = da.ones((400, 400), chunks=(10, 10))
+        r = da.random.default_rng(1).random((200, 12, 14), chunks=(4, 12, 14))
+        anom = r - r.mean(axis=0)
+        for y in ((x + 1).sum(), anom.std(), anom[:, :5, :5].std(), x.rechunk((40, 40)).sum()):
+            g = y.__dask_graph__()
+            assert tree_shaped(g)
+            outs = set(dask.core.flatten(y.__dask_keys__()))
+            ours = _peak_live(g, priorities(g, y.__dask_keys__()), outs)
+            theirs = _peak_live(g, order(g), outs)
+            assert ours <= theirs + 1, (ours, theirs)  # one more block at most (the combine being run)
+
+
+def test_shared_block_graphs_keep_dask_order():
+    x = da.ones((400, 400), chunks=(10, 10))
+    y = (x @ x.T)[:50].sum()
+    g = y.__dask_graph__()
+    assert not tree_shaped(g)  # many blocks feed several products: dask.order is used
+    with dask.config.set({"hlq.order": True}):
+        assert y.compute() == 50 * 400 * 400
