@@ -448,3 +448,38 @@ def test_map_blocks_enforce_ndim():
         bad.compute()
     good = x.map_blocks(lambda b: b[:1], chunks=((1, 1, 1),), enforce_ndim=True)
     check(good, np.array([0, 1, 3]), exact=True)
+
+
+def test_ufunc_wrappers_numpy_in_numpy_out_and_attributes():
+    import pickle
+
+    assert isinstance(da.sin(np.arange(3.0)), np.ndarray)
+    assert isinstance(da.sin(da.arange(3.0, chunks=2)), da.Array)
+    assert (da.add.nin, da.add.nout, da.add.identity) == (2, 1, 0)
+    assert repr(da.log) == "<ufunc 'log'>"
+    assert pickle.loads(pickle.dumps(da.sin))(1.0) == np.sin(1.0)
+    x = da.arange(4, chunks=2)
+    np.testing.assert_array_equal(da.multiply.outer(x, x).compute(), np.multiply.outer(np.arange(4), np.arange(4)))
+
+
+def test_like_functions_on_unknown_chunks():
+    x = da.random.default_rng(0).standard_normal((50, 4), chunks=(10, 2))
+    y = x[x < 0.5]
+    n = int((x.compute() < 0.5).sum())
+    for f in (da.zeros_like, da.ones_like, da.empty_like):
+        out = f(y, dtype="u4")
+        assert np.isnan(out.shape[0]) and out.dtype == np.dtype("u4")
+        assert out.compute().shape == (n,)
+    np.testing.assert_array_equal(da.full_like(y, 7).compute(), np.full(n, 7.0))
+    with pytest.raises(ValueError):
+        da.full_like(y, [1, 2])
+
+
+@pytest.mark.parametrize("types", [(np.uint8, np.uint8, np.uint64), (np.int32, np.int32, np.int32),
+                                   (np.int32, np.float32, int), (float, np.int8, np.uint8)])
+def test_arange_infers_numpy_dtype(types):
+    a, b, c = (t(v) for t, v in zip(types, (3, 13, 2)))
+    want = np.arange(a, b, c)
+    got = da.arange(a, b, c, chunks=3)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got.compute(), want)

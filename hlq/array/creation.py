@@ -7,7 +7,7 @@ import numbers
 
 import numpy as np
 
-from hlq.array.core import Array, normalize_dims
+from hlq.array.core import Array, elemwise, normalize_dims
 from hlq.array.nodes import Arange, Eye, Full, Linspace
 
 __all__ = ["ones", "zeros", "full", "empty", "ones_like", "zeros_like", "full_like", "empty_like",
@@ -69,28 +69,64 @@ def _like(a, shape, dtype, chunks):
     return shape, dtype, chunks
 
 
+class _BlockFull:
+    """Per block: ``numpy.full_like`` (``empty_like`` when ``value`` is None)."""
+
+    __slots__ = ("value", "dtype")
+
+    def __init__(self, value, dtype):
+        self.value, self.dtype = value, dtype
+
+    @property
+    def __name__(self):
+        return "full_like"
+
+    def __call__(self, block):
+        if self.value is None:
+            return np.empty_like(block, dtype=self.dtype)
+        return np.full_like(block, self.value, dtype=self.dtype)
+
+    def __reduce__(self):
+        return (_BlockFull, (self.value, self.dtype))
+
+
+def _unknown_like(a, shape, chunks):
+    """Whether ``a`` has unknown (nan) chunk sizes and the caller did not override them."""
+    return (isinstance(a, Array) and shape is None and chunks is None
+            and any(isinstance(n, float) and math.isnan(n) for n in a.shape))
+
+
+def _filled_like(a, fill_value, dtype, chunks, shape):
+    if _unknown_like(a, shape, chunks):
+        # sizes unknown until computed: fill each block of ``a`` (dask does the same)
+        dt = a.dtype if dtype is None else np.dtype(dtype)
+        if fill_value is not None and dtype is None:
+            dt = np.full_like(np.empty(0, a.dtype), fill_value).dtype
+        return elemwise(_BlockFull(fill_value, dt), a, dtype=dt)
+    s, d, c = _like(a, shape, dtype, chunks)
+    return _filled(s, fill_value, d, c)
+
+
 def ones_like(a, dtype=None, order="C", chunks=None, name=None, shape=None):
     """Array of ones with the shape, dtype and chunks of ``a`` (``dask.array.ones_like``)."""
-    s, d, c = _like(a, shape, dtype, chunks)
-    return ones(s, dtype=d, chunks=c)
+    return _filled_like(a, 1, dtype, chunks, shape)
 
 
 def zeros_like(a, dtype=None, order="C", chunks=None, name=None, shape=None):
     """Array of zeros with the shape, dtype and chunks of ``a`` (``dask.array.zeros_like``)."""
-    s, d, c = _like(a, shape, dtype, chunks)
-    return zeros(s, dtype=d, chunks=c)
+    return _filled_like(a, 0, dtype, chunks, shape)
 
 
 def empty_like(a, dtype=None, order="C", chunks=None, name=None, shape=None):
     """Uninitialized array shaped like ``a`` (``dask.array.empty_like``)."""
-    s, d, c = _like(a, shape, dtype, chunks)
-    return empty(s, dtype=d, chunks=c)
+    return _filled_like(a, None, dtype, chunks, shape)
 
 
 def full_like(a, fill_value, order="C", dtype=None, chunks=None, name=None, shape=None):
     """Array filled with ``fill_value``, shaped like ``a`` (``dask.array.full_like``)."""
-    s, d, c = _like(a, shape, dtype, chunks)
-    return full(s, fill_value, dtype=d, chunks=c)
+    if np.ndim(fill_value) != 0:
+        raise ValueError(f"fill_value must be scalar. Received {type(fill_value).__name__} instead.")
+    return _filled_like(a, fill_value, dtype, chunks, shape)
 
 
 def arange(start=0, stop=None, step=1, *, chunks="auto", like=None, dtype=None, **kwargs):
@@ -101,12 +137,21 @@ def arange(start=0, stop=None, step=1, *, chunks="auto", like=None, dtype=None, 
         raise ValueError("arange: step must not be zero")
     num = max(int(math.ceil((stop - start) / step)), 0)
     if dtype is None:
-        # numpy's rule: the default float/complex/int type of the widest argument kind
-        kinds = {np.asarray(v).dtype.kind for v in (start, stop, step)}
-        dtype = np.complex128 if "c" in kinds else np.float64 if "f" in kinds else np.int64
+        dtype = _arange_dtype(start, stop, step)
     dtype = np.dtype(dtype)
     dims = normalize_dims(chunks, (num,), dtype=dtype)
     return Array(Arange(start, step, dims, dtype, 0))
+
+
+def _arange_dtype(start, stop, step):
+    """numpy's result dtype for ``arange(start, stop, step)``, found on an empty range
+    (the types of all three arguments matter, not their values)."""
+    try:
+        probe_stop = np.asarray(stop).dtype.type(start) if isinstance(stop, np.generic) else type(stop)(start)
+        return np.arange(start, probe_stop, step).dtype
+    except (TypeError, ValueError, OverflowError):
+        kinds = {np.asarray(v).dtype.kind for v in (start, stop, step)}
+        return np.complex128 if "c" in kinds else np.float64 if "f" in kinds else np.int64
 
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, chunks="auto", dtype=None):
