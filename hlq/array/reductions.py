@@ -36,7 +36,7 @@ from hlq.array.chunks import Dim
 from hlq.array.core import Array, asarray, validate_axis
 from hlq.array.nodes import MapBlocks
 from hlq.array.nodes.base import ArrayNode
-from hlq.array.nodes.reduction import default_split_every
+from hlq.array.nodes.reduction import combine_groups, default_split_every
 
 __all__ = ["reduction", "cumreduction", "numel", "nannumel", "TreeCombine"]
 
@@ -73,20 +73,7 @@ class TreeCombine(ArrayNode):
         return dims, self.dtype_
 
     def _groups(self, idx):
-        ranges, out_i = [], 0
-        for i, nb in enumerate(self.child.numblocks):
-            if i in self.axis:
-                if self.final and not self.keepdims:
-                    j = 0
-                else:
-                    j = idx[out_i]
-                    out_i += 1
-                s = self.split[i]
-                ranges.append(range(j * s, min((j + 1) * s, nb)))
-            else:
-                ranges.append((idx[out_i],))
-                out_i += 1
-        return ranges
+        return combine_groups(self.child.numblocks, self.axis, self.split, self.final, self.keepdims, idx)
 
     def block_dependencies(self, idx):
         return [(self.child, combo) for combo in itertools.product(*self._groups(idx))]

@@ -342,22 +342,7 @@ class Combine(ArrayNode):
         return dims, self.dtype_
 
     def _groups(self, idx):
-        c = self.child
-        out_i = 0
-        ranges = []
-        for i, nb in enumerate(c.numblocks):
-            if i in self.axis:
-                if self.final and not self.keepdims:
-                    j = 0
-                else:
-                    j = idx[out_i]
-                    out_i += 1
-                s = self.split[i]
-                ranges.append(range(j * s, min((j + 1) * s, nb)))
-            else:
-                ranges.append((idx[out_i],))
-                out_i += 1
-        return ranges
+        return combine_groups(self.child.numblocks, self.axis, self.split, self.final, self.keepdims, idx)
 
     def block_dependencies(self, idx):
         c = self.child
@@ -433,6 +418,27 @@ class Aggregate(Blockwise):
             "bw_inputs": ((self.child, tuple(m)),),
             "bw_func": _CombineFn(self.kind, self.axis, True, self.keepdims, self.dtype_, self.ddof),
         }
+
+
+def combine_groups(numblocks, axis, split, final, keepdims, idx) -> list:
+    """Per input dimension, the input blocks that output block ``idx`` of a tree-combine
+    step reads: ``split[i]`` consecutive blocks along each reduced axis ``i`` (all of
+    them in the final step), the same block along the other axes."""
+    out_i = 0
+    ranges = []
+    for i, nb in enumerate(numblocks):
+        if i in axis:
+            if final and not keepdims:
+                j = 0
+            else:
+                j = idx[out_i]
+                out_i += 1
+            s = split[i]
+            ranges.append(range(j * s, min((j + 1) * s, nb)))
+        else:
+            ranges.append((idx[out_i],))
+            out_i += 1
+    return ranges
 
 
 def default_split_every(numblocks, axis) -> dict:
