@@ -122,7 +122,15 @@ def to_parquet(df, path, write_index=True, name_function=None, overwrite=False, 
     graph = dict(df.__dask_graph__())
     token = uuid.uuid4().hex[:12]
     prep = f"to-parquet-prepare-{token}"
-    graph[prep] = Task(prep, _prepare_dir, tmp)
+    if compute:
+        # made here, not in a task: a task still queued on a thread pool when another
+        # partition fails would create it again after the cleanup below
+        for old in glob.glob(os.path.join(glob.escape(parent), f".{glob.escape(base)}.hlq-tmp-*")):
+            shutil.rmtree(old, ignore_errors=True)  # left by a failed compute=False write
+        os.makedirs(tmp)
+        graph[prep] = DataNode(prep, tmp)
+    else:
+        graph[prep] = Task(prep, _prepare_dir, tmp)
     writes = []
     kw = tuple(sorted(kwargs.items()))
     for i, (k, name) in enumerate(zip(_flat_keys(df), names)):
@@ -131,9 +139,9 @@ def to_parquet(df, path, write_index=True, name_function=None, overwrite=False, 
         writes.append(TaskRef(wk))
     final = f"to-parquet-commit-{token}"
     graph[final] = Task(final, _commit_dir, tmp, path, bool(overwrite), *writes)
-    for old in glob.glob(os.path.join(glob.escape(parent), f".{glob.escape(base)}.hlq-tmp-*")):
-        shutil.rmtree(old, ignore_errors=True)  # left by a failed compute=False write
     if not compute:
+        for old in glob.glob(os.path.join(glob.escape(parent), f".{glob.escape(base)}.hlq-tmp-*")):
+            shutil.rmtree(old, ignore_errors=True)  # left by a failed compute=False write
         return Delayed(final, graph)
     try:
         return Delayed(final, graph).compute(**(compute_kwargs or {}))
@@ -224,5 +232,3 @@ def to_csv(df, filename, single_file=False, name_function=None, compute=True, co
     graph[final] = Task(final, _collect, *refs)
     return _run(graph, final, compute, compute_kwargs)
 
-
-del DataNode
