@@ -95,3 +95,25 @@ def test_percentile_errors_and_counts():
     np.testing.assert_allclose(np.median(x, axis=0), 49.5)  # __array_function__ dispatch
     s = da.median(da.ones((100, 1000), chunks=10), axis=0)[:10]
     assert s.task_count() <= 12  # the slice reaches the rechunked column block only
+
+
+@pytest.mark.parametrize("np_func,da_func", [(np.quantile, da.quantile), (np.nanquantile, da.nanquantile)])
+@pytest.mark.parametrize("hlq_weights", [False, True])
+def test_weighted_quantiles_like_numpy(np_func, da_func, hlq_weights):
+    rng = np.random.default_rng(5)
+    arr = rng.standard_normal((6, 7, 9))
+    arr[arr > 1.5] = np.nan if np_func is np.nanquantile else 1.5
+    w = rng.uniform(0.5, 2.0, 9)
+    x = da.from_array(arr, chunks=(2, 3, 4))
+    dw = da.from_array(w, chunks=4) if hlq_weights else w
+    got = da_func(x, [0.75, 0.4], axis=-1, weights=dw, method="inverted_cdf", keepdims=True)
+    want = np_func(arr, [0.75, 0.4], axis=-1, weights=np.broadcast_to(w, arr.shape), method="inverted_cdf",
+                   keepdims=True)
+    np.testing.assert_allclose(got.compute(), want)
+    full_w = np.broadcast_to(w, arr.shape)
+    got_full = da_func(x, 0.5, axis=1, weights=full_w, method="inverted_cdf")
+    np.testing.assert_allclose(got_full.compute(), np_func(arr, 0.5, axis=1, weights=full_w, method="inverted_cdf"))
+    with pytest.raises(ValueError, match="inverted_cdf"):
+        da_func(x, 0.5, axis=-1, weights=w)
+    with pytest.raises(ValueError):
+        da_func(x, 0.5, axis=-1, weights=np.ones(4), method="inverted_cdf")

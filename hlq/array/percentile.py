@@ -37,7 +37,45 @@ def _one_chunk(a: Array, axes) -> Array:
     return a
 
 
-def _along_axes(np_func, a, q, axis, keepdims, method, name, extra=None):
+class _Weighted:
+    """``np_func(block, q, weights=weights_block, **kwargs)`` (weights travel as a block argument)."""
+
+    __slots__ = ("np_func",)
+
+    def __init__(self, np_func):
+        self.np_func = np_func
+
+    @property
+    def __name__(self):
+        return self.np_func.__name__
+
+    def __call__(self, block, q, weights, **kwargs):
+        return self.np_func(block, q, weights=weights, **kwargs)
+
+    def __reduce__(self):
+        return (_Weighted, (self.np_func,))
+
+
+def _weights_like(a: Array, weights, axes) -> Array:
+    """``weights`` as an hlq array of ``a``'s shape and chunks (numpy's 1-d form: one weight per
+    element along the single reduced axis)."""
+    w = asarray(weights)
+    if w.shape != a.shape:
+        if w.ndim == 1 and len(axes) == 1 and w.shape[0] == a.shape[axes[0]]:
+            shape = [1] * a.ndim
+            shape[axes[0]] = w.shape[0]
+            w = w.reshape(tuple(shape))
+            from hlq.array.manipulation import broadcast_to
+
+            w = broadcast_to(w, a.shape)
+        else:
+            raise ValueError(
+                "Shape of weights must be consistent with shape of a along specified axis." if w.ndim == 1
+                else "Length of weights not compatible with specified axis.")
+    return w.rechunk(a.chunks)
+
+
+def _along_axes(np_func, a, q, axis, keepdims, method, name, extra=None, weights=None):
     """``np_func(a, q, axis=axis, ...)`` computed blockwise with the reduced axes in one chunk."""
 
     a = asarray(a)
@@ -70,7 +108,15 @@ def _along_axes(np_func, a, q, axis, keepdims, method, name, extra=None):
                   for ax in range(a.ndim)),)
     args = (a._node,) if q_arr is None else (a._node, q_arr)
     kwargs.update(axis=axes, keepdims=keepdims)
-    return Array(MapBlocks(np_func, args, maps, dims, np.dtype(dtype), tuple(sorted(kwargs.items())), False))
+    func = np_func
+    if weights is not None:
+        # numpy decides which methods take weights: ask it on a tiny example, at build time
+        np_func(np.zeros(2, dtype=a.dtype), q_arr, weights=np.ones(2), method=method)
+        w = _weights_like(a, weights, axes)
+        args = (a._node, q_arr, w._node)
+        maps = (maps[0], maps[0])
+        func = _Weighted(np_func)
+    return Array(MapBlocks(func, args, maps, dims, np.dtype(dtype), tuple(sorted(kwargs.items())), False))
 
 
 def _check_q(q, hi):
@@ -91,10 +137,10 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
         method = interpolation
     if overwrite_input:
         raise NotImplementedError("da.quantile does not support overwrite_input=True")
-    if weights is not None or out is not None:
-        raise NotImplementedError("hlq.array.quantile does not support weights= or out= yet")
+    if out is not None:
+        raise NotImplementedError("hlq.array.quantile does not support out= yet")
     _check_q(q, 1)
-    return _along_axes(np.quantile, a, q, axis, keepdims, method, "quantile")
+    return _along_axes(np.quantile, a, q, axis, keepdims, method, "quantile", weights=weights)
 
 
 @implements(np.nanquantile)
@@ -105,10 +151,10 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
         method = interpolation
     if overwrite_input:
         raise NotImplementedError("da.nanquantile does not support overwrite_input=True")
-    if weights is not None or out is not None:
-        raise NotImplementedError("hlq.array.nanquantile does not support weights= or out= yet")
+    if out is not None:
+        raise NotImplementedError("hlq.array.nanquantile does not support out= yet")
     _check_q(q, 1)
-    return _along_axes(np.nanquantile, a, q, axis, keepdims, method, "nanquantile")
+    return _along_axes(np.nanquantile, a, q, axis, keepdims, method, "nanquantile", weights=weights)
 
 
 @implements(np.median)
