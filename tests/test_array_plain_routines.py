@@ -483,3 +483,13 @@ def test_arange_infers_numpy_dtype(types):
     got = da.arange(a, b, c, chunks=3)
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got.compute(), want)
+
+
+@pytest.mark.parametrize("n", [991, 1013, 1069])
+def test_rechunk_balance_like_dask(n):
+    a = np.arange(float(n))
+    for k in (1, 3, 7, 19):
+        got = da.from_array(a, chunks=100).rechunk(n // k, balance=True)
+        want = dask_array.from_array(a, chunks=100).rechunk(n // k, balance=True)
+        assert got.chunks == want.chunks and len(got.chunks[0]) == k
+        np.testing.assert_array_equal(got.compute(), a)

@@ -323,7 +323,7 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
 
     def rechunk(self, chunks="auto", threshold=None, block_size_limit=None, balance=False, method=None):
         """Change the chunking (see :func:`dask.array.rechunk`)."""
-        return rechunk(self, chunks, block_size_limit=block_size_limit)
+        return rechunk(self, chunks, block_size_limit=block_size_limit, balance=balance)
 
     def astype(self, dtype, casting="unsafe", copy=True, **kwargs):
         dtype = np.dtype(dtype)
@@ -844,6 +844,11 @@ def rechunk(x: Array, chunks="auto", threshold=None, block_size_limit=None, bala
 
         raise ValueError(unknown_chunks_message(head=f"Array chunk sizes are unknown. shape: {x.shape}, chunks: {chunks!r}"))
     dims = normalize_dims(chunks, x.shape, dtype=x.dtype, previous=x.chunks)
+    if balance:
+        # dask's balancing: the same number of chunks (one fewer when the last is small), sizes evened out
+        from dask.array.rechunk import _balance_chunksizes
+
+        dims = tuple(Dim.from_sizes(_balance_chunksizes(d.sizes())) if d.nblocks > 1 else d for d in dims)
     if dims == x._node.dims:
         return x
     return Array(Rechunk(x._node, dims))
