@@ -245,7 +245,13 @@ def squeeze(a, axis=None):
             raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
     if not axes:
         return a
-    return a[tuple(0 if j in axes else slice(None) for j in range(a.ndim))]
+    out = a[tuple(0 if j in axes else slice(None) for j in range(a.ndim))]
+    if out.ndim == 0:
+        # numpy's squeeze gives a 0-d array, where integer indexing gives a scalar
+        from hlq.array.core import elemwise
+
+        out = elemwise(np.asarray, out)
+    return out
 
 
 def _atleast(arys, n, where):
