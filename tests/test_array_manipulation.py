@@ -242,3 +242,12 @@ def test_build_time_errors():
     _both(AxisError, lambda: np.roll(a, 1, axis=5), lambda: da.roll(x, 1, axis=5))
     with pytest.raises(NotImplementedError):  # like dask: uneven splits are not supported
         da.ones((5, 12), chunks=(2, 5)).reshape((10, 6))
+
+
+def test_roll_pairs_shifts_and_axes_like_dask():
+    x = da.from_array(np.arange(24).reshape(4, 6), chunks=(2, 4))
+    with pytest.raises(ValueError, match="same number of shifts"):
+        da.roll(x, (3, 9), 0)
+    with pytest.raises(TypeError):
+        da.roll(x, (3, 9))
+    np.testing.assert_array_equal(da.roll(x, (3, 1), (0, 1)).compute(), np.roll(np.arange(24).reshape(4, 6), (3, 1), (0, 1)))

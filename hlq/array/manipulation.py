@@ -325,18 +325,15 @@ def roll(array, shift, axis=None):
     """Roll elements along ``axis`` (a concatenation of two slices per axis)."""
     x = asarray(array)
     if axis is None:
-        if isinstance(shift, (tuple, list)):
-            raise ValueError("Must specify axis if shift is a sequence")
+        if not isinstance(shift, (numbers.Integral, np.integer)):
+            # dask's rule (numpy would broadcast): one integer shift over the flattened array
+            raise TypeError("Expect `shift` to be an instance of Integral when `axis` is None.")
         return reshape(roll(ravel(x), shift, 0), x.shape)
     shifts = tuple(shift) if isinstance(shift, (tuple, list)) else (shift,)
     axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     if len(shifts) != len(axes):
-        if len(shifts) == 1:
-            shifts = shifts * len(axes)
-        elif len(axes) == 1:
-            axes = axes * len(shifts)
-        else:
-            raise ValueError("Must have the same number of shifts as axes.")
+        # like dask: shifts and axes pair up one to one (numpy would broadcast them)
+        raise ValueError("Must have the same number of shifts as axes.")
     result = x
     for s, ax in zip(shifts, axes):
         ax = _axis(ax, x.ndim)
