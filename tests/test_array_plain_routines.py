@@ -493,3 +493,12 @@ def test_rechunk_balance_like_dask(n):
         want = dask_array.from_array(a, chunks=100).rechunk(n // k, balance=True)
         assert got.chunks == want.chunks and len(got.chunks[0]) == k
         np.testing.assert_array_equal(got.compute(), a)
+
+
+def test_chunk_specs_dask_accepts():
+    x = da.arange(48, chunks=5)
+    assert x.rechunk((16, 16, 16)).chunks == ((16, 16, 16),)  # flat sizes for a 1-d array
+    z = da.from_array(np.zeros((0, 0)), chunks=(0, 0))  # zero chunks of zero-length dimensions
+    assert z.shape == (0, 0) and da.argwhere(z).compute().shape == (0, 2)
+    with pytest.raises(ValueError):
+        da.ones((4,), chunks=0)

@@ -619,7 +619,7 @@ def normalize_dims(chunks, shape, dtype=None, previous=None) -> tuple:
         out = []
         for n, c in zip(shape, chunks):
             c = int(c)
-            if c == -1:
+            if c == -1 or (c == 0 and n == 0):  # a 0 chunk of a 0-length dimension is dask's spelling too
                 c = max(n, 1)
             if c <= 0:
                 raise ValueError(f"chunk sizes must be positive, got {c}")
@@ -834,6 +834,8 @@ def rechunk(x: Array, chunks="auto", threshold=None, block_size_limit=None, bala
                 raise ValueError(f"rechunk: axis {k} is out of bounds for array of dimension {x.ndim}")
         chunks = tuple(spec)
     elif isinstance(chunks, (tuple, list)):
+        if x.ndim == 1 and len(chunks) > 1 and all(isinstance(c, (numbers.Integral, np.integer)) for c in chunks):
+            chunks = (tuple(chunks),)  # dask: a flat tuple of sizes for a 1-d array
         if len(chunks) != x.ndim:
             raise ValueError(f"rechunk: chunks {chunks!r} have {len(chunks)} entries for an array of dimension {x.ndim}")
         chunks = tuple(x.chunks[i] if c is None else c for i, c in enumerate(chunks))
