@@ -88,3 +88,12 @@ def test_fft_wrap_errors_and_pushdown():
 
     sw = da.fft.fft_wrap(scipy.fft.rfft, kind="rfft")
     np.testing.assert_allclose(sw(x[:3], n=10).compute(), scipy.fft.rfft(np.ones((3, 64)), n=10))
+
+
+@pytest.mark.parametrize("funcname", ["fftshift", "ifftshift"])
+def test_fftshift_keeps_single_chunk_axes_whole(funcname):
+    a = np.arange(5 * 6 * 7).reshape(5, 6, 7)
+    d = da.from_array(a, chunks=(2, 6, 4))
+    r = getattr(da.fft, funcname)(d)
+    assert r.chunks[1] == (6,) and len(r.chunks[0]) > 1
+    np.testing.assert_array_equal(r.compute(), getattr(np.fft, funcname)(a))

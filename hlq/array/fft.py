@@ -185,7 +185,12 @@ def _shift(x, axes, sign):
         axes = (axes,)
     axes = validate_axis(tuple(axes), x.ndim)
     shifts = tuple(sign * (x.shape[ax] // 2) for ax in axes)
-    return roll(x, shifts, axes) if axes else x
+    if not axes:
+        return x
+    y = roll(x, shifts, axes)
+    # like dask: an axis held in one chunk stays in one chunk (the roll splits it in two)
+    single = {ax: x.chunks[ax] for ax in axes if len(x.chunks[ax]) == 1}
+    return y.rechunk(single) if single else y
 
 
 def fftshift(x, axes=None):
