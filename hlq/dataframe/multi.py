@@ -142,6 +142,7 @@ def concat(dfs, axis=0, join="outer", interleave_partitions=False, ignore_unknow
 
 
 def is_int(x):
+    """Whether ``x`` is an integer (``bool`` is not)."""
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
 

@@ -28,10 +28,12 @@ __all__ = ["FrameNode", "PandasLiteral", "Concat", "PersistedFrame", "make_meta"
 
 
 def unknown_divisions(n: int) -> tuple:
+    """Divisions of ``n`` partitions whose index bounds are unknown."""
     return (None,) * (n + 1)
 
 
 def make_meta(kind, columns, dtypes, index=None):
+    """An empty pandas object (frame, series or None for scalars) with these columns and dtypes."""
     if kind == "frame":
         return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in zip(columns, dtypes)})
     if kind == "series":
@@ -117,6 +119,7 @@ class FrameNode(Node):
 
 
 def finalize_parts(results, kind):
+    """Concatenate computed partitions into the final pandas result (a single part is returned as is)."""
     while isinstance(results, (list, tuple)) and len(results) == 1:
         results = results[0]
     if isinstance(results, (list, tuple)):
@@ -239,6 +242,3 @@ class PersistedFrame(FrameNode):
             return Alias(key, (self.origin, *idx))
         return DataNode(key, self.parts.values[idx[0]])
 
-
-def np_dtype_or(d):
-    return d if isinstance(d, np.dtype) else d

@@ -232,6 +232,7 @@ def rename_columns(e, mapping: dict):
 
 
 def to_text(e) -> str:
+    """A column expression as readable text, e.g. ``(c0 > 0.5)`` (used by explain)."""
     tag = e[0]
     if tag == "col":
         return str(e[1])

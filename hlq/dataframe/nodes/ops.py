@@ -22,6 +22,7 @@ __all__ = ["Project", "SeriesExpr", "Filter", "FilterBy", "Assign", "Binary", "M
 
 
 def check_columns(node, cols):
+    """Raise ``KeyError`` naming the first of ``cols`` that ``node`` does not have."""
     have = node.dtype_map
     for c in cols:
         if c not in have:
@@ -135,6 +136,7 @@ class _FilterFunc:
 
 
 def check_aligned(a, b):
+    """Raise ``ValueError`` unless ``a`` and ``b`` have the same partitions (count and known divisions)."""
     if a.npartitions != b.npartitions or (a.known_divisions and b.known_divisions and a.divisions != b.divisions):
         raise ValueError(
             f"operands are not aligned: {a.npartitions} and {b.npartitions} partitions "

@@ -34,6 +34,7 @@ def _is_lit(e):
 
 
 def pushable(e) -> bool:
+    """Whether column expression ``e`` can be evaluated by pyarrow as a dataset filter."""
     tag = e[0]
     if tag in ("and", "or"):
         return all(pushable(t) for t in e[1])
@@ -44,6 +45,7 @@ def pushable(e) -> bool:
 
 
 def to_pyarrow(e):
+    """Column expression ``e`` (see :func:`pushable`) as a ``pyarrow.compute.Expression``."""
     import pyarrow.compute as pc
 
     tag = e[0]

@@ -32,6 +32,7 @@ def _numeric(dt):
 
 
 def reduction_dtype(how, dt):
+    """Result dtype of reduction ``how`` over a column of dtype ``dt`` (pandas' rules)."""
     if how in ("count", "len", "size"):
         return np.dtype("int64")
     if how in ("any", "all"):
@@ -94,6 +95,7 @@ class Len(Reduce):
 
 # ------------------------------------------------------------ state functions
 def partial_state(df, how):
+    """Per-partition state of reduction ``how`` (e.g. sum and count for a mean)."""
     if how == "len":
         return {"n": len(df)}
     if how == "size":
@@ -122,6 +124,7 @@ def partial_state(df, how):
 
 
 def combine_states(states, how):
+    """Merge several partial states of reduction ``how`` into one."""
     if how in ("len", "size"):
         return {"n": sum(s["n"] for s in states)}
     if how == "prod":
@@ -162,6 +165,7 @@ def _merge_moments(a, b):
 
 
 def aggregate_state(state, how, ddof, scalar, dtype):
+    """The final value of reduction ``how`` from its combined state."""
     if how in ("len", "size"):
         return state["n"]
     if how == "prod":
@@ -193,6 +197,7 @@ def aggregate_state(state, how, ddof, scalar, dtype):
 
 
 class ReducePartial(FrameNode):
+    """Per-partition partial state of a reduction (blockwise; feeds :class:`ReduceCombine`)."""
     _fields = ("child", "how")
     op_name = "reduce-partial"
     is_blockwise = True
@@ -410,6 +415,7 @@ def _gb_final(df, by, spec, shape, sort=True, as_index=True):
 
 
 class GroupbyPartial(FrameNode):
+    """Per-partition groupby partial aggregation (blockwise; feeds :class:`GroupbyCombine`)."""
     _fields = ("child", "by", "spec", "dropna")
     _defaults = {"dropna": True}
     op_name = "groupby-partial"
