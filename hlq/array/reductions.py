@@ -36,7 +36,7 @@ from hlq.array.chunks import Dim
 from hlq.array.core import Array, asarray, validate_axis
 from hlq.array.nodes import MapBlocks
 from hlq.array.nodes.base import ArrayNode
-from hlq.array.nodes.reduction import combine_groups, default_split_every
+from hlq.array.nodes.reduction import combine_dims, combine_groups, default_split_every
 
 __all__ = ["reduction", "cumreduction", "numel", "nannumel", "TreeCombine"]
 
@@ -57,19 +57,7 @@ class TreeCombine(ArrayNode):
         return f"{name}-aggregate" if self.final else f"{name}-combine"
 
     def _array_props(self):
-        dims = []
-        for i, d in enumerate(self.child.dims):
-            if i in self.axis:
-                n = -(-d.nblocks // self.split[i])
-                if self.final:
-                    if n != 1:
-                        raise ValueError("final combine must reduce to one block")
-                    if self.keepdims:
-                        dims.append(Dim(self.output_size, self.output_size, self.output_size))
-                else:
-                    dims.append(Dim.from_sizes((1,) * n))
-            else:
-                dims.append(d)
+        dims = combine_dims(self.child.dims, self.axis, self.split, self.final, self.keepdims, self.output_size)
         return dims, self.dtype_
 
     def _groups(self, idx):

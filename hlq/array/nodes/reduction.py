@@ -325,21 +325,7 @@ class Combine(ArrayNode):
         return f"{self.kind}-aggregate" if self.final else f"{self.kind}-combine"
 
     def _array_props(self):
-        c = self.child
-        dims = []
-        for i, d in enumerate(c.dims):
-            if i in self.axis:
-                n = -(-d.nblocks // self.split[i])
-                if self.final:
-                    if n != 1:
-                        raise ValueError("final combine must reduce to one block")
-                    if self.keepdims:
-                        dims.append(Dim(1, 1, 1))
-                else:
-                    dims.append(Dim.from_sizes((1,) * n))
-            else:
-                dims.append(d)
-        return dims, self.dtype_
+        return combine_dims(self.child.dims, self.axis, self.split, self.final, self.keepdims, 1), self.dtype_
 
     def _groups(self, idx):
         return combine_groups(self.child.numblocks, self.axis, self.split, self.final, self.keepdims, idx)
@@ -418,6 +404,26 @@ class Aggregate(Blockwise):
             "bw_inputs": ((self.child, tuple(m)),),
             "bw_func": _CombineFn(self.kind, self.axis, True, self.keepdims, self.dtype_, self.ddof),
         }
+
+
+def combine_dims(dims, axis, split, final, keepdims, final_size) -> list:
+    """Chunks of a tree-combine step's output: ``split[i]`` input blocks become one block of
+    size 1 along each reduced axis ``i``; the final step keeps one block of ``final_size``
+    (with ``keepdims``) or drops the axis."""
+    out = []
+    for i, d in enumerate(dims):
+        if i in axis:
+            n = -(-d.nblocks // split[i])
+            if final:
+                if n != 1:
+                    raise ValueError("final combine must reduce to one block")
+                if keepdims:
+                    out.append(Dim(final_size, final_size, final_size))
+            else:
+                out.append(Dim.from_sizes((1,) * n))
+        else:
+            out.append(d)
+    return out
 
 
 def combine_groups(numblocks, axis, split, final, keepdims, idx) -> list:
