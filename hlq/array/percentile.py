@@ -125,36 +125,36 @@ def _check_q(q, hi):
         raise ValueError(f"{'Percentiles' if hi == 100 else 'Quantiles'} must be in the range [0, {hi}]")
 
 
-@implements(np.quantile)
-def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *, weights=None,
-             interpolation=None):
-    """``numpy.quantile`` along axes (each rechunked to one chunk)."""
+def _quantile(np_func, name, a, q, axis, out, overwrite_input, method, keepdims, weights, interpolation):
+    """Argument checks shared by :func:`quantile` and :func:`nanquantile` (numpy's and dask's)."""
     if interpolation is not None:
         warnings.warn("The `interpolation` argument to quantile was renamed to `method`.", FutureWarning,
-                      stacklevel=2)
+                      stacklevel=3)
         if method != "linear":
             raise TypeError("Cannot pass interpolation and method keywords!")
         method = interpolation
     if overwrite_input:
-        raise NotImplementedError("da.quantile does not support overwrite_input=True")
+        raise NotImplementedError(f"da.{name} does not support overwrite_input=True")
     if out is not None:
-        raise NotImplementedError("hlq.array.quantile does not support out= yet")
+        raise NotImplementedError(f"hlq.array.{name} does not support out= yet")
     _check_q(q, 1)
-    return _along_axes(np.quantile, a, q, axis, keepdims, method, "quantile", weights=weights)
+    return _along_axes(np_func, a, q, axis, keepdims, method, name, weights=weights)
+
+
+@implements(np.quantile)
+def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *, weights=None,
+             interpolation=None):
+    """``numpy.quantile`` along axes (each rechunked to one chunk)."""
+    return _quantile(np.quantile, "quantile", a, q, axis, out, overwrite_input, method, keepdims, weights,
+                     interpolation)
 
 
 @implements(np.nanquantile)
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False, *, weights=None,
                 interpolation=None):
     """``numpy.nanquantile`` along axes (each rechunked to one chunk)."""
-    if interpolation is not None:
-        method = interpolation
-    if overwrite_input:
-        raise NotImplementedError("da.nanquantile does not support overwrite_input=True")
-    if out is not None:
-        raise NotImplementedError("hlq.array.nanquantile does not support out= yet")
-    _check_q(q, 1)
-    return _along_axes(np.nanquantile, a, q, axis, keepdims, method, "nanquantile", weights=weights)
+    return _quantile(np.nanquantile, "nanquantile", a, q, axis, out, overwrite_input, method, keepdims, weights,
+                     interpolation)
 
 
 @implements(np.median)
