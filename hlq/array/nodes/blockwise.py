@@ -213,6 +213,16 @@ def _slice_plan(dim: Dim, start: int, stop: int, step: int):
     return Dim.from_sizes(sizes), ("t", tuple(table)), ("table", tuple(locals_))
 
 
+def slice_edge(emap, out_axis):
+    """The block-map entry of an input dimension sliced by a :func:`_slice_plan` map ``emap``
+    whose result is output axis ``out_axis`` (see :mod:`hlq.lower.blockmap`)."""
+    if emap[0] == "c":
+        return ("c", 0)
+    if emap[0] == "o":
+        return ("o", out_axis, emap[1]) if emap[1] else out_axis
+    return ("t", out_axis, emap[1])
+
+
 class BasicIndex(Blockwise):
     """``child[index]`` with a normalized basic index.
 
@@ -262,12 +272,7 @@ class BasicIndex(Blockwise):
                 local_specs.append(("int", p[3]))
                 continue
             emap, local, d = p[2], p[3], p[4]
-            if emap[0] == "c":
-                edge[ci] = ("c", 0)
-            elif emap[0] == "o":
-                edge[ci] = ("o", out_axis, emap[1]) if emap[1] else out_axis
-            else:
-                edge[ci] = ("t", out_axis, emap[1])
+            edge[ci] = slice_edge(emap, out_axis)
             local_specs.append(("slice", out_axis, local, d, emap))
             out_axis += 1
         return {

@@ -29,7 +29,7 @@ from dask._task_spec import Task, TaskRef
 
 from hlq.array.chunks import Dim
 from hlq.array.nodes.base import ArrayNode
-from hlq.array.nodes.blockwise import Blockwise, _slice_plan
+from hlq.array.nodes.blockwise import Blockwise, _slice_plan, slice_edge
 
 __all__ = ["KnownAxesIndex", "FlattenBlocks", "TakeArray"]
 
@@ -70,12 +70,7 @@ class KnownAxesIndex(Blockwise):
                     raise ValueError("KnownAxesIndex: slices need known chunk sizes")
                 out, emap, local = _slice_plan(d, *entry)
                 dims.append(out)
-                if emap[0] == "c":
-                    edge[ci] = ("c", 0)
-                elif emap[0] == "o":
-                    edge[ci] = ("o", out_axis, emap[1]) if emap[1] else out_axis
-                else:
-                    edge[ci] = ("t", out_axis, emap[1])
+                edge[ci] = slice_edge(emap, out_axis)
                 specs.append(("slice", out_axis, local, d, emap))
             else:
                 k = d.locate(entry)
