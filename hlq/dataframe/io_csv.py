@@ -22,7 +22,6 @@ those columns.
 
 from __future__ import annotations
 
-import contextlib
 import io
 
 import pandas as pd
@@ -30,6 +29,7 @@ import pandas as pd
 from hlq.dataframe.core import new_collection
 from hlq.dataframe.nodes.base import FrameNode
 from hlq.dataframe.nodes.ops import MetaBox, Project
+from hlq.dataframe.nodes.sources import recording
 from hlq.rules import Is, rule
 
 __all__ = ["read_csv", "ReadCSV", "csv_log"]
@@ -75,15 +75,9 @@ class ReadCSV(FrameNode):
 _LOGS: list = []
 
 
-@contextlib.contextmanager
 def csv_log():
     """Record every CSV block parsed in this process: a list of ``(path, offset, usecols)``."""
-    log: list = []
-    _LOGS.append(log)
-    try:
-        yield log
-    finally:
-        _LOGS.remove(log)
+    return recording(_LOGS)
 
 
 class _ParseBlock:

@@ -333,14 +333,20 @@ _LOGS: list = []
 
 
 @contextlib.contextmanager
-def read_log():
-    """Record every parquet file read in this process: a list of ``(file, columns, filter)``."""
+def recording(logs: list):
+    """Yield a new list that is in ``logs`` while the block runs (readers append what they read
+    to every list in ``logs``; tests count reads with it)."""
     log: list = []
-    _LOGS.append(log)
+    logs.append(log)
     try:
         yield log
     finally:
-        _LOGS.remove(log)
+        logs.remove(log)
+
+
+def read_log():
+    """Record every parquet file read in this process: a list of ``(file, columns, filter)``."""
+    return recording(_LOGS)
 
 
 def _read_group(arg):
