@@ -104,21 +104,46 @@ def _real(dtype):
 
 
 # ------------------------------------------------------------------ tsqr
-class _QRPart:
-    """``numpy.linalg.qr(block)[part]``."""
+class _BlockQR:
+    """``numpy.linalg.qr(block)``: both factors of one block, computed once."""
 
-    def __init__(self, part):
+    __name__ = "qr"
+
+    def __call__(self, block):
+        return tuple(np.linalg.qr(block))
+
+    def __reduce__(self):
+        return (_BlockQR, ())
+
+
+class _Factor:
+    """Item ``part`` of a block holding a tuple of factors (a QR or SVD result)."""
+
+    def __init__(self, kind, part):
+        self.kind = kind
         self.part = part
 
     @property
     def __name__(self):
-        return "qr-" + "qr"[self.part]
+        return self.kind + "-" + str(self.part)
 
-    def __call__(self, block):
-        return np.linalg.qr(block)[self.part]
+    def __call__(self, factors):
+        return factors[self.part]
 
     def __reduce__(self):
-        return (_QRPart, (self.part,))
+        return (_Factor, (self.kind, self.part))
+
+
+def _qr_factors(node, dt, k):
+    """``(Q, R)`` of the single-block-column array ``node``, each block's QR computed once.
+
+    The QR of a block runs in one task whose result (the pair of factors) both
+    factor arrays read, so the Q path and the R path share it.
+    """
+    pair = MapBlocks(_BlockQR(), (node,), ((0, 1),), (node.dims[0], Dim.regular(k, max(k, 1))), dt, None, False)
+    q = MapBlocks(_Factor("qr", 0), (pair,), ((0, 1),), (node.dims[0], Dim.regular(k, max(k, 1))), dt, None, False)
+    r = MapBlocks(_Factor("qr", 1), (pair,), ((0, 1),), (Dim.regular(k, max(k, 1)), node.dims[1]), dt, None, False)
+    return Array(q), Array(r)
 
 
 def _matmul(a, b):
@@ -150,17 +175,14 @@ def tsqr(data, compute_svd=False, _max_vchunk_size=None):
     q_blocks = []
     for i in range(rows.nblocks):
         blk = a[rows.start(i): rows.start(i) + rows.size(i)]
-        bn = blk._node
-        q_blocks.append(Array(MapBlocks(_QRPart(0), (bn,), ((0, 1),), (bn.dims[0], Dim.regular(ks[i], max(ks[i], 1))),
-                                        dt, None, False)))
-        r_blocks.append(Array(MapBlocks(_QRPart(1), (bn,), ((0, 1),), (Dim.regular(ks[i], max(ks[i], 1)),
-                                                                        bn.dims[1]), dt, None, False)))
+        qi, ri = _qr_factors(blk._node, dt, ks[i])
+        q_blocks.append(qi)
+        r_blocks.append(ri)
     rs = concatenate(r_blocks, axis=0) if len(r_blocks) > 1 else r_blocks[0]
     rs = rs.rechunk(-1)
     k2 = min(rs.shape[0], n)
     rn = rs._node
-    q2 = Array(MapBlocks(_QRPart(0), (rn,), ((0, 1),), (rn.dims[0], Dim.regular(k2, max(k2, 1))), dt, None, False))
-    r = Array(MapBlocks(_QRPart(1), (rn,), ((0, 1),), (Dim.regular(k2, max(k2, 1)), rn.dims[1]), dt, None, False))
+    q2, r = _qr_factors(rn, dt, k2)
     parts = []
     off = 0
     for i, qb in enumerate(q_blocks):
@@ -175,26 +197,25 @@ def tsqr(data, compute_svd=False, _max_vchunk_size=None):
 
     svd_dt = dt
     kk = min(r.shape)
-    u_r = map_blocks(_SVDPart(0), r, chunks=((r.shape[0],), (kk,)), dtype=svd_dt)
-    s = map_blocks(_SVDPart(1), r, chunks=((kk,),), drop_axis=1, dtype=_real(svd_dt))
-    vt = map_blocks(_SVDPart(2), r, chunks=((kk,), (r.shape[1],)), dtype=svd_dt)
+    # one SVD of R, read by the three factor arrays
+    factors = map_blocks(_BlockSVD(), r, chunks=((r.shape[0],), (kk,)), dtype=svd_dt)
+    u_r = map_blocks(_Factor("svd", 0), factors, chunks=((r.shape[0],), (kk,)), dtype=svd_dt)
+    s = map_blocks(_Factor("svd", 1), factors, chunks=((kk,),), drop_axis=1, dtype=_real(svd_dt))
+    vt = map_blocks(_Factor("svd", 2), factors, chunks=((kk,), (r.shape[1],)), dtype=svd_dt)
     u = q @ u_r
     return u, s, vt
 
 
-class _SVDPart:
-    def __init__(self, part):
-        self.part = part
+class _BlockSVD:
+    """``numpy.linalg.svd(block, full_matrices=False)``: the three factors, computed once."""
 
-    @property
-    def __name__(self):
-        return "svd-" + "usv"[self.part]
+    __name__ = "svd"
 
     def __call__(self, block):
-        return np.linalg.svd(block, full_matrices=False)[self.part]
+        return tuple(np.linalg.svd(block, full_matrices=False))
 
     def __reduce__(self):
-        return (_SVDPart, (self.part,))
+        return (_BlockSVD, ())
 
 
 def qr(a):
@@ -205,13 +226,10 @@ def qr(a):
     if a.numblocks[1] == 1 and a.shape[0] >= a.shape[1]:
         return tsqr(a)
     if a.numblocks[0] == 1:
-        from hlq.array.routines import map_blocks
-
         k = min(a.shape)
         dt = np.linalg.qr(np.ones((2, 2), dtype=_float(a).dtype))[0].dtype
         y = _float(a).rechunk(-1)
-        return (map_blocks(_QRPart(0), y, chunks=((a.shape[0],), (k,)), dtype=dt),
-                map_blocks(_QRPart(1), y, chunks=((k,), (a.shape[1],)), dtype=dt))
+        return _qr_factors(y._node, dt, k)
     raise NotImplementedError(
         "qr currently supports only tall-and-skinny (single column chunk/block) and short-and-fat (single row "
         f"chunk/block) matrices\nConsider use of the rechunk method. For example,\n\nx.rechunk({{0: -1, 1: 'auto'}}) "
@@ -325,8 +343,8 @@ class _Solve:
             c = np.linalg.cholesky(a)
             return c if lower else c.T.conj()
         if self.kind == "lstsq":
-            part, rcond = self.extra
-            return np.linalg.lstsq(a, b, rcond=rcond)[part]
+            (rcond,) = self.extra
+            return tuple(np.linalg.lstsq(a, b, rcond=rcond))
         if self.kind == "solve_triangular":
             import scipy.linalg
 
@@ -335,7 +353,7 @@ class _Solve:
         if self.kind == "lu":
             import scipy.linalg
 
-            return scipy.linalg.lu(a)[self.extra[0]]
+            return tuple(scipy.linalg.lu(a))
         raise ValueError(self.kind)
 
     def __reduce__(self):
@@ -389,7 +407,8 @@ def lu(a):
     from hlq.array.routines import map_blocks
 
     a = _one_chunk(_float(_square(a, "lu")))
-    return tuple(map_blocks(_Solve("lu", (i,)), a, dtype=a.dtype) for i in range(3))
+    factors = map_blocks(_Solve("lu"), a, dtype=a.dtype)  # one factorization, read by p, l and u
+    return tuple(map_blocks(_Factor("lu", i), factors, dtype=a.dtype) for i in range(3))
 
 
 def lstsq(a, b, rcond=None):
@@ -407,12 +426,15 @@ def lstsq(a, b, rcond=None):
     nodes = (a._node, b._node)
     maps = ((("c", 0), ("c", 0)), tuple(("c", 0) for _ in range(b.ndim)))
     shape_x = (a.shape[1],) + b.shape[1:]
-    x = Array(MapBlocks(_Solve("lstsq", (0, rcond)), nodes, maps, tuple(Dim.regular(n, max(n, 1)) for n in shape_x),
-                        dt, None, False))
-    rank = Array(MapBlocks(_Solve("lstsq", (2, rcond)), nodes, maps, (), np.dtype(np.int64), None, False))
+    dims_x = tuple(Dim.regular(n, max(n, 1)) for n in shape_x)
+    # one least-squares solve; x, rank and the singular values are items of its result
+    solved = MapBlocks(_Solve("lstsq", (rcond,)), nodes, maps, dims_x, dt, None, False)
+    x = Array(MapBlocks(_Factor("lstsq", 0), (solved,), (tuple(range(len(shape_x))),), dims_x, dt, None, False))
+    rank = Array(MapBlocks(_Factor("lstsq", 2), (solved,), (tuple(("c", 0) for _ in shape_x),), (),
+                           np.dtype(np.int64), None, False))
     k = min(a.shape)
-    sv = Array(MapBlocks(_Solve("lstsq", (3, rcond)), nodes, maps, (Dim.regular(k, max(k, 1)),), _real(dt), None,
-                         False))
+    sv = Array(MapBlocks(_Factor("lstsq", 3), (solved,), (tuple(("c", 0) for _ in shape_x),),
+                         (Dim.regular(k, max(k, 1)),), _real(dt), None, False))
     res = ((b - a @ x) ** 2).sum(axis=0)
     if b.ndim == 1:
         res = res.reshape((1,))
