@@ -1,6 +1,9 @@
-"""The example extension package examples/hlq_tiles (installed in CI with
-``pip install -e examples/hlq_tiles``): its rules load through the
-``hlq.rules`` entry point and pass the testing kit."""
+"""The example extension package examples/hlq_tiles: its rules load through the
+``hlq.rules`` entry point and pass the testing kit.
+
+The extension is not pip-installed by the test command; the ``ext`` fixture makes it
+importable and registers its declared entry points in this process (see
+tests/helpers/example_ext.py), or uses it as is when it is installed."""
 
 from __future__ import annotations
 
@@ -16,15 +19,25 @@ import numpy as np
 import pytest
 from hypothesis import strategies as st
 
-hlq_tiles = pytest.importorskip(
-    "hlq_tiles",
-    reason="the example extension is not installed: pip install -e examples/hlq_tiles (CI installs it)",
-)
+import hlq
+import hlq.array as da
+from hlq.rules import get_rule, lint, load_entry_points
+from hlq.testing import array_expressions, assert_rewrites, check_rule
+from tests.helpers.example_ext import register_example, subprocess_env
 
-import hlq  # noqa: E402
-import hlq.array as da  # noqa: E402
-from hlq.rules import get_rule, lint  # noqa: E402
-from hlq.testing import array_expressions, assert_rewrites, check_rule  # noqa: E402
+hlq_tiles = None  # the example package, imported by the ``ext`` fixture
+EXT_PATHS: list[str] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def ext(tmp_path_factory):
+    global hlq_tiles
+    EXT_PATHS[:] = register_example("hlq_tiles", tmp_path_factory.mktemp("site"))
+    import hlq_tiles as module
+
+    hlq_tiles = module
+    load_entry_points()  # entry points may have been scanned before the path was added
+    yield module
 
 
 @pytest.fixture
@@ -54,7 +67,8 @@ def test_rules_load_through_the_entry_point_only(tmp_path):
         assert hlq_tiles.READS == {{"reads": 1, "elements": 4}}, hlq_tiles.READS
         print("ok")
     """)
-    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         env=subprocess_env(EXT_PATHS))
     assert res.returncode == 0, res.stderr
     assert "ok" in res.stdout
 
