@@ -101,3 +101,103 @@ def test_to_parquet_failed_partition_reports_its_own_error(tmp_path):
         assert "hlq-tmp" not in str(info.value)
         assert not out.exists()
     assert sorted(os.listdir(tmp_path)) == []
+
+
+# ------------------------------------------------------------------ silent wrong answers
+def test_read_csv_names_with_blocksize_reads_each_line_once(tmp_path):
+    p = tmp_path / "noheader.csv"
+    p.write_text("".join(f"{i},{c}\n" for i, c in enumerate("abcdef", 1)))
+    exp = pd.read_csv(p, names=["n", "a"])
+    for kw in ({"names": ["n", "a"]}, {"header": None, "names": ["n", "a"]}):
+        df = dd.read_csv(str(p), blocksize=16, **kw)
+        assert df.npartitions > 1
+        pd.testing.assert_frame_equal(df.compute().reset_index(drop=True), exp)
+    # names= with an explicit header row: the header line is replaced, not read as data
+    h = tmp_path / "header.csv"
+    h.write_text("u,v\n" + p.read_text())
+    got = dd.read_csv(str(h), names=["n", "a"], header=0, blocksize=16).compute().reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, pd.read_csv(h, names=["n", "a"], header=0))
+
+
+def test_truth_value_of_a_collection_is_ambiguous():
+    df = dd.from_pandas(pd.DataFrame({"x": [1.0, 5.0]}), npartitions=2)
+    for obj in (df.x > 3, df, df[["x"]] > 3):
+        with pytest.raises(ValueError, match="truth value of a .* is ambiguous"):
+            bool(obj)
+    with pytest.raises(ValueError, match="ambiguous"):
+        if df.x > 3:
+            pass
+
+
+def test_numpy_ufuncs_on_series_and_frames_are_elementwise():
+    pdf = pd.DataFrame({"x": [1.0, 5.0, 2.0, 7.0, -1.0], "y": [3.0, 1.0, 2.0, 9.0, 0.5]})
+    df = dd.from_pandas(pdf, npartitions=2)
+    cases = [
+        (lambda d: np.sin(d.x), "sin"),
+        (lambda d: np.maximum(d.x, 3), "maximum"),
+        (lambda d: np.minimum(3, d.x), "minimum reversed"),
+        (lambda d: np.logical_or(d.x > 3, d.y > 3), "logical_or"),
+        (lambda d: np.maximum(d.x, d.y), "two series"),
+        (lambda d: np.exp(d), "frame"),
+        (lambda d: np.power(d, 2), "frame power"),
+        (lambda d: np.add(d.x, d.x.sum()), "with a reduction"),
+    ]
+    for f, what in cases:
+        got = f(df)
+        assert isinstance(got, (dd.Series, dd.DataFrame)), what
+        exp = f(pdf)
+        res = got.compute()
+        if isinstance(exp, pd.Series):
+            pd.testing.assert_series_equal(res, exp, obj=what)
+        else:
+            pd.testing.assert_frame_equal(res, exp, obj=what)
+    # not element-wise with one result: refused rather than wrong
+    with pytest.raises(TypeError):
+        np.divmod(df.x, 2)
+
+
+def test_groupby_observed_false_keeps_unobserved_categories():
+    pdf = pd.DataFrame({"c": pd.Categorical(list("abab"), categories=list("abc")), "v": [1, 2, 2, 1],
+                        "w": [1.0, 2.0, 3.0, 4.0]})
+    df = dd.from_pandas(pdf, npartitions=2)
+    assert df.groupby("c", observed=False).v.sum().compute().to_dict() == {"a": 3, "b": 3, "c": 0}
+    for how in ("sum", "mean", "count", "min", "size"):
+        got = getattr(df.groupby("c", observed=False), how)().compute()
+        exp = getattr(pdf.groupby("c", observed=False), how)()
+        (pd.testing.assert_series_equal if isinstance(exp, pd.Series) else pd.testing.assert_frame_equal)(got, exp)
+    pd.testing.assert_frame_equal(df.groupby("c", observed=False, as_index=False).v.sum().compute(),
+                                  pdf.groupby("c", observed=False, as_index=False).v.sum())
+    assert df.groupby("c", observed=True).v.sum().compute().to_dict() == {"a": 3, "b": 3}
+
+
+def test_groupby_by_a_column_series_drops_the_key_column():
+    pdf = pd.DataFrame({"k": [1, 2, 1, 2], "x": [1.0, 2.0, 3.0, 4.0], "y": [5, 6, 7, 8]})
+    df = dd.from_pandas(pdf, npartitions=2)
+    got = df.groupby(df.k).sum()
+    assert list(got.columns) == ["x", "y"]
+    pd.testing.assert_frame_equal(got.compute(), pdf.groupby(pdf.k).sum())
+    # a computed key is not a column of the frame: every column stays, as in pandas
+    pd.testing.assert_frame_equal(df.groupby(df.k + 1).sum().compute(), pdf.groupby(pdf.k + 1).sum())
+
+
+def test_set_index_keeps_source_columns_per_drop():
+    pdf = pd.DataFrame({"x": [1.0, 5.0, 2.0, 7.0], "y": [3.0, 1.0, 2.0, 9.0], "k": [3, 1, 2, 0]})
+    df = dd.from_pandas(pdf, npartitions=2)
+    for drop in (True, False):
+        got = df.set_index(df.k, drop=drop)
+        assert list(got.columns) == ["x", "y", "k"]
+        pd.testing.assert_frame_equal(got.compute(), pdf.set_index(pdf.k, drop=drop).sort_index())
+        got = df.set_index("k", drop=drop)
+        assert list(got.columns) == (["x", "y"] if drop else ["x", "y", "k"])
+        pd.testing.assert_frame_equal(got.compute(), pdf.set_index("k", drop=drop).sort_index())
+
+
+def test_isin_with_delayed_values():
+    from dask import delayed
+
+    pdf = pd.DataFrame({"x": [1.0, 2.0, 3.0, 1.0]})
+    df = dd.from_pandas(pdf, npartitions=2)
+    got = df.x.isin([delayed(1.0), delayed(2.0)])
+    pd.testing.assert_series_equal(got.compute(), pdf.x.isin([1.0, 2.0]))
+    pd.testing.assert_series_equal(df.x.isin([delayed(3.0), 1.0]).compute(scheduler="sync"), pdf.x.isin([3.0, 1.0]))
+    pd.testing.assert_frame_equal(df[df.x.isin([delayed(1.0)])].compute(), pdf[pdf.x.isin([1.0])])

@@ -78,6 +78,35 @@ class _Frame(HlqCollection):
     def __len__(self):
         return int(Scalar(Len(self._node)).compute())
 
+    def __bool__(self):
+        raise ValueError(
+            f"The truth value of a {type(self).__name__} is ambiguous. Use a.any() or a.all()."
+        )
+
+    def __array__(self, dtype=None, copy=None):
+        """The computed values (numpy functions that are not ufuncs compute, as with dask)."""
+        return np.asarray(self.compute(), dtype=dtype)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """Element-wise numpy ufuncs (``np.sin(s)``, ``np.maximum(s, 3)``) build a lazy result."""
+        from hlq.dataframe.nodes.colexpr import ufunc_tag
+
+        for x in inputs + tuple(kwargs.get("out", ())):
+            if isinstance(x, np.ndarray) and x.shape == ():
+                continue
+            if not isinstance(x, (numbers.Number, np.generic, _Frame, Scalar)):
+                return NotImplemented
+        tag = ufunc_tag(ufunc)
+        if method != "__call__" or kwargs or tag is None:
+            return NotImplemented
+        inputs = tuple(x[()] if isinstance(x, np.ndarray) else x for x in inputs)
+        if ufunc.nin == 1:
+            return inputs[0]._ufunc1(tag)
+        a, b = inputs
+        if isinstance(a, _Frame):
+            return a._binop(b, tag)
+        return b._binop(a, tag, True)
+
     # ----------------------------------------------------------- reductions
     def _reduce(self, how, ddof=1, split_every=None):
         return new_collection(Reduce(self._node, how, ddof, split_every or 8))
@@ -425,6 +454,9 @@ class Series(_Frame):
     def __invert__(self):
         return self._unary("invert")
 
+    def _ufunc1(self, tag):
+        return self._unary(tag)
+
     def __neg__(self):
         return self._unary("neg")
 
@@ -731,6 +763,9 @@ class DataFrame(_Frame):
 
     def __invert__(self):
         return self._columnwise(lambda c: ("invert", ("col", c)))
+
+    def _ufunc1(self, tag):
+        return self._columnwise(lambda c: (tag, ("col", c)))
 
     # ------------------------------------ element-wise (hlq/dataframe/elementwise.py)
     def where(self, cond, other=np.nan):

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from hlq.dataframe.nodes.calls import Call
-from hlq.dataframe.nodes.colexpr import NARY
+from hlq.dataframe.nodes.colexpr import BINARY, NARY
 from hlq.dataframe.nodes.ops import Assign, AssignFrom, MapPartitions, MetaBox, Project, SeriesExpr
 
 __all__ = ["series_call", "frame_call", "frame_column_exprs", "meta_dtype"]
@@ -178,6 +178,16 @@ def between(s, left, right, inclusive="both"):
     return series_call(s, "between", left, right, kwargs={"inclusive": inclusive})
 
 
+def isin_values(s, values):
+    """``s.isin(values)`` where ``values`` arrives computed (a list, or a scalar from a meta sample)."""
+    if isinstance(values, (str, bytes)) or not np.iterable(values):
+        values = [values]
+    return s.isin(list(values))
+
+
+BINARY.setdefault("isin_", isin_values)
+
+
 def isin(s, values):
     """``s.isin(values)``; ``values`` a list-like of literals."""
     if isinstance(values, (str, bytes)) or not np.iterable(values):
@@ -185,7 +195,19 @@ def isin(s, values):
                         f"`{type(values).__name__}`")
     if hasattr(values, "_node"):
         raise NotImplementedError("isin with a lazy collection is not supported; compute it first")
-    return series_call(s, "isin", args=(list(values),))
+    values = list(values)
+    from dask.base import is_dask_collection
+
+    if any(is_dask_collection(v) for v in values):  # e.g. delayed values: computed with the graph
+        import dask
+
+        from hlq.dataframe.core import Series
+        from hlq.dataframe.nodes.generic_sources import DelayedRef, DelayedValue
+        from hlq.dataframe.nodes.ops import WithScalar
+
+        lazy = DelayedValue(DelayedRef(dask.delayed(values, traverse=True)))
+        return Series(WithScalar("isin_", s._node, lazy))
+    return series_call(s, "isin", args=(values,))
 
 
 def map_values(s, arg, na_action=None, meta=None):

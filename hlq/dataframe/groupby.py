@@ -21,6 +21,9 @@ Grouping keys are columns, or Series computed from the same frame.
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+
 from hlq.dataframe.elementwise import _ToFrame
 from hlq.dataframe.nodes.ops import Assign, AssignFrom, MapPartitions, MetaBox, Project, SeriesExpr
 from hlq.dataframe.nodes.reduction import GroupbyAgg
@@ -74,6 +77,14 @@ class GroupBy:
         from hlq.dataframe.core import new_collection
 
         out = new_collection(node)
+        if o.get("observed") is False:
+            cats = _categorical_keys(self._df._node, self._by)
+            if cats is not None:
+                if int(split_out or 1) > 1:
+                    raise NotImplementedError("groupby(observed=False) on categorical keys needs split_out=1")
+                fill = _Unobserved(len(self._by), cats, tuple(_FILL.get(h, np.nan) for _c, h in spec),
+                                   o.get("as_index", True), o.get("sort", True))
+                out = out.map_partitions(fill, meta=fill(out._meta))
         names = o.get("index_names")
         if names is not None:
             out = out.map_partitions(_SetIndexNames(names, o.get("as_index", True)),
@@ -180,6 +191,57 @@ def _name(h):
     raise ValueError(f"unsupported groupby aggregation {h!r}; use one of {sorted(_NAMES)}")
 
 
+_FILL = {"sum": 0, "count": 0, "size": 0, "nunique": 0, "prod": 1}  # pandas' value for an empty group
+
+
+def _categorical_keys(node, by):
+    """Per key: its categories when categorical, else None; None when no key is categorical."""
+    dm = node.dtype_map
+    cats = tuple(tuple(dm[b].categories) if isinstance(dm[b], pd.CategoricalDtype) else None for b in by)
+    return cats if any(c is not None for c in cats) else None
+
+
+class _Unobserved:
+    """Partition function for ``observed=False``: add the groups of unobserved categories (every
+    combination of the categorical keys' categories with the other keys' values), filled as
+    pandas fills empty groups (0 for sum/count/size/nunique, 1 for prod, NaN otherwise)."""
+
+    __slots__ = ("nkeys", "cats", "fills", "as_index", "sort")
+
+    def __init__(self, nkeys, cats, fills, as_index, sort):
+        self.nkeys, self.cats, self.fills, self.as_index, self.sort = nkeys, cats, fills, as_index, sort
+
+    def __reduce__(self):
+        return (_Unobserved, (self.nkeys, self.cats, self.fills, self.as_index, self.sort))
+
+    def __call__(self, res):
+        series = isinstance(res, pd.Series)
+        df = res.to_frame() if series else res
+        if not self.as_index:
+            df = df.set_index(list(df.columns[: self.nkeys]))
+        idx = df.index
+        levels = []
+        for i, cats in enumerate(self.cats):
+            lev = idx.get_level_values(i)
+            if cats is not None:
+                levels.append(pd.CategoricalIndex(cats, categories=lev.categories if hasattr(lev, "categories")
+                                                  else cats, ordered=getattr(lev, "ordered", False), name=lev.name))
+            else:
+                levels.append(lev.unique())
+        full = (pd.MultiIndex.from_product(levels) if len(levels) > 1 else levels[0])
+        missing = full.difference(idx, sort=False) if len(full) else full
+        if len(missing):
+            extra = pd.DataFrame({c: pd.Series([f] * len(missing), index=missing)
+                                  for c, f in zip(df.columns, self.fills)}, index=missing)
+            extra.columns = df.columns
+            df = pd.concat([df, extra])
+            if self.sort:
+                df = df.sort_index()
+        if not self.as_index:
+            df = df.reset_index()
+        return df.iloc[:, 0].rename(res.name) if series else df
+
+
 class _SetIndexNames:
     """Partition function: give the group index levels (or key columns) their user-facing names."""
 
@@ -211,6 +273,9 @@ def _key_frame(base, keys):
     node = base._node
     names, pairs, froms, labels, computed = [], [], [], [], False
     for i, k in enumerate(keys):
+        if isinstance(k, Series) and isinstance(k._node, SeriesExpr) and k._node.child is node \
+                and k._node.expr == ("col", k.name):
+            k = k.name  # a column of this frame: grouped by that column, which leaves the values (pandas)
         if isinstance(k, Series):
             computed = True
             tmp = f"__key{i}"
@@ -237,15 +302,15 @@ def _key_frame(base, keys):
 
 
 def frame_groupby(df, by, sort=True, dropna=True, as_index=True, observed=True, group_keys=True, **kwargs):
-    """``df.groupby(by, sort=, dropna=, as_index=)``; ``by`` columns or aligned Series.
+    """``df.groupby(by, sort=, dropna=, as_index=, observed=)``; ``by`` columns or aligned Series.
 
-    ``observed`` and ``group_keys`` are accepted for dask compatibility: categorical keys
-    always group by observed categories (pandas' default), and aggregations have no group keys."""
+    ``observed=False`` adds the groups of unobserved categories of categorical keys, like
+    pandas; ``group_keys`` is accepted for dask compatibility (aggregations have no group keys)."""
     if kwargs:
         raise TypeError(f"groupby got unexpected arguments {sorted(kwargs)}")
     keys = list(by) if isinstance(by, (list, tuple)) else [by]
     frame, names, labels = _key_frame(df, keys)
-    opts = {"sort": sort, "dropna": dropna, "as_index": as_index}
+    opts = {"sort": sort, "dropna": dropna, "as_index": as_index, "observed": bool(observed)}
     if labels is not None:
         opts["index_names"] = labels
     return GroupBy(frame, names, **opts)

@@ -185,7 +185,11 @@ def read_csv(urlpath, blocksize="64 MiB", sample=256000, storage_options=None, i
 
     with fsspec.open(paths[0], "rb", compression=compression, **(storage_options or {})) as f:
         head = f.read(sample)
-    if kwargs.get("header", "infer") is None or kwargs.get("skiprows"):
+    # pandas reads no header line when header=None, or when names= is given and header is not
+    no_header = kwargs.get("header", "infer") is None or (
+        kwargs.get("names") is not None and isinstance(kwargs.get("header", "infer"), str)
+    )
+    if no_header or kwargs.get("skiprows"):
         header = b""
         if kwargs.get("skiprows"):
             raise NotImplementedError("read_csv(skiprows=...) is not supported by hlq.dataframe")

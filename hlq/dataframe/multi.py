@@ -368,12 +368,23 @@ def set_index(obj, other, drop=True, sorted=False, npartitions=None, divisions=N
     row-group statistics when available); otherwise the boundaries are sampled in the graph."""
     from hlq.dataframe.nodes.sort import SetIndex, SetIndexSorted
 
-    if isinstance(other, Series):
-        other = other.name
     if isinstance(other, (list, tuple)):
         raise NotImplementedError("set_index on several columns is not supported (as in dask)")
-    if not drop:
-        raise NotImplementedError("set_index(drop=False) is not supported")
+    if isinstance(other, Series) or not drop:
+        # the index comes from a copy of the key, so the frame's own columns all stay (pandas keeps
+        # them for a Series key whatever ``drop`` says, and for a column key with drop=False)
+        if isinstance(other, Series):
+            name, key = other.name, other
+        else:
+            if other not in obj._node.dtype_map:
+                raise KeyError(f"set_index column {other!r} not found; columns are {list(obj._node.columns)}")
+            name, key = other, obj[other]
+        tmp = "__hlq_set_index"
+        while tmp in obj._node.dtype_map:
+            tmp += "_"
+        out = set_index(obj.assign(**{tmp: key}), tmp, True, sorted, npartitions, divisions, **kwargs)
+        fix = _IndexName(name)
+        return out.map_partitions(fix, meta=fix(out._meta))
     node = obj._node
     if other not in node.dtype_map:
         raise KeyError(f"set_index column {other!r} not found; columns are {list(node.columns)}")
@@ -392,6 +403,21 @@ def set_index(obj, other, drop=True, sorted=False, npartitions=None, divisions=N
     else:
         n = npartitions or node.npartitions
     return new_collection(SetIndex(node, other, n, divisions))
+
+
+class _IndexName:
+    """Partition function: name the index ``name``."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __call__(self, df):
+        return df.rename_axis(index=self.name)
+
+    def __reduce__(self):
+        return (_IndexName, (self.name,))
 
 
 def _statistics_divisions(node, col):

@@ -27,7 +27,8 @@ import operator
 import numpy as np
 import pandas as pd
 
-__all__ = ["columns_of", "evaluate", "expr_dtype", "rename_columns", "BINARY", "UNARY", "COMPARISONS", "and_terms"]
+__all__ = ["columns_of", "evaluate", "expr_dtype", "rename_columns", "BINARY", "UNARY", "COMPARISONS", "and_terms",
+           "ufunc_tag"]
 
 BINARY = {
     "add": operator.add, "sub": operator.sub, "mul": operator.mul, "truediv": operator.truediv,
@@ -39,6 +40,21 @@ NARY = {"and": operator.and_, "or": operator.or_}
 UNARY = {"neg": operator.neg, "invert": operator.invert, "abs": abs,
          "isna": lambda s: s.isna(), "notna": lambda s: s.notna()}
 COMPARISONS = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})
+
+
+def ufunc_tag(ufunc) -> str | None:
+    """The expression tag of a numpy ufunc (``"np.sin"``), or None when it is not element-wise
+    with one result (``np.divmod``, gufuncs).  ``UNARY`` and ``BINARY`` hold every such ufunc of
+    the numpy namespace, registered at import so that workers evaluate them too."""
+    tag = "np." + getattr(ufunc, "__name__", "")
+    return tag if tag in UNARY or tag in BINARY else None
+
+
+for _name in dir(np):
+    _u = getattr(np, _name)
+    if isinstance(_u, np.ufunc) and _u.nout == 1 and _u.signature is None and _u.nin in (1, 2):
+        (UNARY if _u.nin == 1 else BINARY).setdefault("np." + _u.__name__, _u)
+del _name, _u
 SYMBOL = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "floordiv": "//", "mod": "%", "pow": "**",
           "eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "xor": "^", "and": "&", "or": "|"}
 
@@ -246,4 +262,6 @@ def to_text(e) -> str:
         return f"{tag}({to_text(e[1])}, {e[2]!r})"
     if tag in UNARY:
         return f"{tag}({to_text(e[1])})"
+    if tag not in SYMBOL:
+        return f"{tag}({to_text(e[1])}, {to_text(e[2])})"
     return f"({to_text(e[1])} {SYMBOL[tag]} {to_text(e[2])})"

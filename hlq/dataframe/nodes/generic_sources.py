@@ -11,12 +11,13 @@ np.int64(12)
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from dask._task_spec import Task, TaskRef, convert_legacy_graph
 
 from hlq.dataframe.nodes.base import FrameNode
 
-__all__ = ["FromMap", "FromDelayedFrame", "DelayedRef", "meta_props"]
+__all__ = ["FromMap", "FromDelayedFrame", "DelayedRef", "DelayedValue", "meta_props"]
 
 
 def meta_props(meta, divisions, lengths=None) -> dict:
@@ -118,3 +119,30 @@ class FromDelayedFrame(FrameNode):
 
     def label(self):
         return f"from-delayed({len(self.values)} values)"
+
+
+class DelayedValue(FrameNode):
+    """A lazy scalar holding the value of the dask Delayed ``value`` (a DelayedRef), e.g. the list
+    of values of ``isin([delayed(1.0), ...])``; its graph is merged into the lowered graph."""
+
+    _fields = ("value",)
+    op_name = "delayed-value"
+
+    def _props(self):
+        return {"kind": "scalar", "columns": (None,), "dtypes": (np.dtype(object),), "divisions": (None, None)}
+
+    def block_dependencies(self, idx):
+        return ()
+
+    def block_task(self, key, idx):
+        d = self.value.value
+        graph = convert_legacy_graph(dict(d.__dask_graph__()))
+        graph[key] = Task(key, _identity, TaskRef(d.key))
+        return graph
+
+    def label(self):
+        return "delayed-value"
+
+
+def _identity(x):
+    return x
