@@ -173,6 +173,12 @@ class _Frame(HlqCollection):
         """First ``n`` rows from the first ``npartitions`` partitions (all needed ones when
         partition lengths are known from metadata; ``-1``: all partitions)."""
         node = self._node
+        from hlq.dataframe.nodes.sort import sorted_head
+
+        top = sorted_head(node, n)  # the first rows of a global sort come from every partition
+        if top is not None:
+            out = new_collection(top)
+            return out.compute() if compute else out
         if npartitions == -1:
             k = node.npartitions
         elif node.lengths is not None:

@@ -320,13 +320,14 @@ class Head(FrameNode):
                 "lengths": None}
 
     def block_dependencies(self, idx):
-        return [(self.child, (i,)) for i in range(self.k)]
+        # a lowering may give the child fewer partitions than when ``k`` was chosen (a broadcast join)
+        return [(self.child, (i,)) for i in range(min(self.k, self.child.npartitions))]
 
     def block_task(self, key, idx):
         from dask._task_spec import Task, TaskRef
 
         c = self.child
-        return Task(key, _head, self.n, *[TaskRef((c.name, i)) for i in range(self.k)])
+        return Task(key, _head, self.n, *[TaskRef((c.name, i)) for i in range(min(self.k, c.npartitions))])
 
     def label(self):
         return f"head({self.n}, partitions {self.k}/{self.child.npartitions})"

@@ -379,6 +379,22 @@ def _gb_combine(parts, by, spec, dropna=True):
     return df.groupby(level=list(range(len(by))), sort=False, dropna=dropna).agg(aggs)
 
 
+def _sort_keys(df):
+    """``df.sort_index()``; group keys of mixed types (ints and strings) that do not compare
+    are ordered like pandas' groupby (``factorize(sort=True)``: numbers first, then strings)."""
+    idx = df.index
+    if idx.nlevels == 1:
+        try:
+            return df.sort_index()
+        except TypeError:
+            pass
+    codes = []
+    for i in range(idx.nlevels):
+        c = pd.factorize(idx.get_level_values(i), sort=True)[0]
+        codes.append(np.where(c < 0, len(c), c))  # missing keys last
+    return df.iloc[np.lexsort(codes[::-1])]
+
+
 def _gb_final(df, by, spec, shape, sort=True, as_index=True):
     out = {}
     for col, how in spec:
@@ -398,7 +414,7 @@ def _gb_final(df, by, spec, shape, sort=True, as_index=True):
             v = df[_stat_name(col, _PARTIALS[how][0])]
         out[(col, how)] = v
     if sort:
-        df = df.sort_index()
+        df = _sort_keys(df)
     res = pd.DataFrame({k: v.loc[df.index] for k, v in out.items()}, index=df.index)
     if isinstance(shape, tuple):
         res.columns = list(shape[1])

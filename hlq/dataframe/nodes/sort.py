@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from hlq.dataframe.nodes.base import FrameNode, unknown_divisions
 
-__all__ = ["SortValues", "SetIndex"]
+__all__ = ["SortValues", "SetIndex", "SortedHead"]
 
 
 class SortValues(FrameNode):
@@ -127,3 +127,105 @@ class _SetIndex:
 
     def __reduce__(self):
         return (_SetIndex, (self.col, self.sort))
+
+
+class PartitionSortHead(FrameNode):
+    """Each partition's first ``n`` rows in ``sort_values(by, ascending)`` order (blockwise): the
+    per-partition step of :class:`SortedHead`."""
+
+    _fields = ("child", "by", "ascending", "n")
+    op_name = "partition-sort-head"
+    is_blockwise = True
+
+    @property
+    def kind(self):
+        return self.child.kind
+
+    def _props(self):
+        c = self.child
+        return {"kind": c.kind, "columns": c.columns, "dtypes": c.dtypes,
+                "divisions": unknown_divisions(c.npartitions)}
+
+    def _extra_props(self):
+        return {"bw_inputs": ((self.child, (0,)),), "bw_func": _SortHead(self.by, self.ascending, self.n)}
+
+    def label(self):
+        order = ", ".join(f"{b} {'asc' if a else 'desc'}" for b, a in zip(self.by, self.ascending))
+        return f"partition-sort-head({self.n}; {order})"
+
+
+class SortedHead(FrameNode):
+    """``sort_values(by, ascending).head(n)``: the first ``n`` rows of the global order, taken from
+    every partition (each partition's sorted first ``n`` rows, then one task merging them), so the
+    answer never depends on how the sorted rows would have been partitioned."""
+
+    _fields = ("child", "by", "ascending", "n")
+    op_name = "sorted-head"
+
+    @property
+    def kind(self):
+        return self.child.kind
+
+    def _props(self):
+        c = self.child
+        return {"kind": c.kind, "columns": c.columns, "dtypes": c.dtypes, "divisions": (None, None),
+                "lengths": None}
+
+    def block_dependencies(self, idx):
+        return [(self.child, (i,)) for i in range(self.child.npartitions)]
+
+    def block_task(self, key, idx):
+        from dask._task_spec import Task, TaskRef
+
+        c = self.child
+        return Task(key, _sorted_head, _SortHead(self.by, self.ascending, self.n),
+                    *[TaskRef((c.name, i)) for i in range(c.npartitions)])
+
+    def label(self):
+        order = ", ".join(f"{b} {'asc' if a else 'desc'}" for b, a in zip(self.by, self.ascending))
+        return f"sorted-head({self.n}; {order}; from {self.child.npartitions} partitions)"
+
+
+class _SortHead:
+    """``obj.sort_values(by, ascending).head(n)`` for a frame (``by``) or a series (its values);
+    missing values last, ties in row order (stable)."""
+
+    __slots__ = ("by", "ascending", "n")
+
+    def __init__(self, by, ascending, n):
+        self.by, self.ascending, self.n = tuple(by), tuple(ascending), n
+
+    def __call__(self, obj):
+        if obj.ndim == 1:
+            out = obj.sort_values(ascending=self.ascending[0], kind="stable", na_position="last")
+        else:
+            out = obj.sort_values(list(self.by), ascending=list(self.ascending), kind="stable",
+                                  na_position="last")
+        return out.head(self.n)
+
+    def __reduce__(self):
+        return (_SortHead, (self.by, self.ascending, self.n))
+
+
+def _sorted_head(f, *parts):
+    import pandas as pd
+
+    return f(parts[0] if len(parts) == 1 else pd.concat(parts))
+
+
+def sorted_head(node, n):
+    """``node.head(n)`` for a sort (``SortValues``, possibly under column projections): a
+    :class:`SortedHead` over every partition; ``None`` when ``node`` is not such a sort."""
+    from hlq.dataframe.nodes.ops import Project
+
+    projections = []
+    while isinstance(node, Project):
+        projections.append(node.cols)
+        node = node.child
+    if not isinstance(node, SortValues):
+        return None
+    child = PartitionSortHead(node.child, node.by, node.ascending, n)
+    out = SortedHead(child, node.by, node.ascending, n)
+    for cols in reversed(projections):
+        out = Project(out, cols)
+    return out

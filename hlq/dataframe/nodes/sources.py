@@ -20,6 +20,7 @@ plan never reads data.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import threading
@@ -86,6 +87,28 @@ def _pyarrow_errors():
     return (OSError, pa.ArrowException)
 
 
+def _unified_schema(dataset_schema, file_schemas):
+    """(the dataset's schema, per file the data schema to read it with or None).
+
+    Files may store a column with different but compatible arrow types, e.g. an
+    all-missing object column pandas writes as ``null`` next to ``string`` in
+    the other files: the data columns take the type every file's type promotes
+    to, and a file whose own schema differs is read with the unified one (so
+    that filters compare like types and every partition has the declared
+    dtypes).  Incompatible files keep pyarrow's dataset schema (the first
+    file's)."""
+    import pyarrow as pa
+
+    try:
+        data = pa.unify_schemas(file_schemas, promote_options="permissive")
+    except (pa.ArrowException, TypeError, ValueError):
+        return dataset_schema, (None,) * len(file_schemas)
+    fields = list(data) + [f for f in dataset_schema if data.get_field_index(f.name) < 0]
+    schema = pa.schema(fields, metadata=dataset_schema.metadata)
+    read = tuple(None if fs.equals(data) else data for fs in file_schemas)
+    return schema, read
+
+
 class ParquetInfo:
     """Metadata of a parquet dataset, read once (footers only, never data) and cached.
 
@@ -113,14 +136,18 @@ class ParquetInfo:
         if not frags:
             raise FileNotFoundError(f"no parquet files found at {path!r}")
         self.files = tuple(f.path for f in frags)
+        # taken before the footers are read: a file replaced meanwhile is seen as changed later
+        self.file_stats = tuple(_file_stat(f) for f in self.files)
+        self.footers = tuple(_footer_digest(f) for f in self.files)
         self.partition_values = tuple(ds.get_partition_keys(f.partition_expression) for f in frags)
         keys = set().union(*self.partition_values)
         pschema = dataset.partitioning.schema if (keys and dataset.partitioning is not None) else None
         self.partition_names = tuple(n for n in pschema.names if n in keys) if pschema is not None else ()
-        rows, col_bytes = [], []
+        rows, col_bytes, file_schemas = [], [], []
         for f in self.files:
             try:
                 md = pq.read_metadata(f)
+                file_schemas.append(md.schema.to_arrow_schema())
             except _pyarrow_errors() as e:  # a corrupt file: name it
                 raise OSError(f"cannot read parquet metadata of {f!r}: {e}") from e
             rows.append(md.num_rows)
@@ -134,7 +161,7 @@ class ParquetInfo:
             col_bytes.append(sizes)
         self.rows = tuple(rows)
         self.col_bytes = tuple(col_bytes)
-        self.schema = dataset.schema
+        self.schema, self.read_schemas = _unified_schema(dataset.schema, file_schemas)
         pmeta = self.schema.pandas_metadata or {}
         self.index_columns = tuple(c for c in pmeta.get("index_columns", ()) if isinstance(c, str))
         meta = self.schema.empty_table().to_pandas()
@@ -157,26 +184,38 @@ class ParquetInfo:
         pn = self.partition_names
         return sum(8 * self.rows[i] if c in pn else sizes.get(c, 0) for c in columns)
 
+    @property
+    def nbytes(self) -> int:
+        """An estimate of the memory this object holds (footer bytes it was derived from, plus
+        a constant per file and per column)."""
+        return (sum(size for size, _ in self.footers) + 256 * len(self.files)
+                + 64 * len(self.columns) * (1 + len(self.files)))
+
     def __dask_tokenize__(self):
-        return ("parquet-info", self.path, self.files, self.rows)
+        return ("parquet-info", self.path, self.files, self.rows, tuple(d for _, d in self.footers))
 
     def __repr__(self):
         return f"ParquetInfo({self.path!r}, {len(self.files)} files)"
 
 
-_INFO_CACHE: dict = {}
+#: upper bound of the estimated bytes (:attr:`ParquetInfo.nbytes`) the metadata cache holds;
+#: least recently used datasets are dropped first
+INFO_CACHE_BYTES = 64 * 2**20
+
+_INFO_CACHE: collections.OrderedDict = collections.OrderedDict()  # path -> (dir stamp, ParquetInfo)
 _INFO_LOCK = threading.Lock()
 
 
 def _stamp(p):
-    """Modification times of ``p`` and, for a directory, of every sub-directory (a file added
-    or removed anywhere in a hive tree changes one of them)."""
+    """For a directory, the modification times of it and of every sub-directory (a file added
+    or removed anywhere in a hive tree changes one of them); None for a file (whose own
+    changes :func:`_file_stat` and :func:`_footer_digest` see)."""
     try:
         st = os.stat(p)
     except FileNotFoundError:
         raise FileNotFoundError(f"parquet path {p!r} does not exist") from None
     if not os.path.isdir(p):
-        return st.st_mtime_ns
+        return None
     out = [st.st_mtime_ns]
     for root, dirs, _ in os.walk(p):
         dirs.sort()
@@ -184,11 +223,65 @@ def _stamp(p):
     return tuple(out)
 
 
+def _file_stat(f):
+    """What ``stat`` says about a data file: size, modification and change times, inode.
+    ``cp -p``/``rsync -a`` keep the modification time but not the change time or inode."""
+    try:
+        st = os.stat(f)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def _footer_digest(f):
+    """(footer size, a digest of the footer bytes) of a parquet file: the footer holds the
+    schema, row counts and statistics the metadata comes from."""
+    import hashlib
+
+    try:
+        with open(f, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            if size < 12:
+                fh.seek(0)
+                return (size, hashlib.blake2b(fh.read(), digest_size=16).hexdigest())
+            fh.seek(size - 8)
+            tail = fh.read(8)
+            n = int.from_bytes(tail[:4], "little")
+            n = min(n, size - 8) if tail[4:] == b"PAR1" else min(size - 8, 2**16)
+            fh.seek(size - 8 - n)
+            return (n + 8, hashlib.blake2b(fh.read(n) + tail, digest_size=16).hexdigest())
+    except OSError:
+        return (0, None)
+
+
+def _still_valid(info) -> bool:
+    """Whether every file of ``info`` is unchanged: same ``stat``, or, where ``stat`` differs
+    (a touch, a copy), the same footer bytes (then the new ``stat`` is remembered)."""
+    stats = list(info.file_stats)
+    changed = False
+    for i, f in enumerate(info.files):
+        st = _file_stat(f)
+        if st == stats[i]:
+            continue
+        if st is None or _footer_digest(f) != info.footers[i]:
+            return False
+        stats[i] = st
+        changed = True
+    if changed:
+        info.file_stats = tuple(stats)
+    return True
+
+
 def parquet_info(path) -> ParquetInfo:
     """The (cached) :class:`ParquetInfo` of a file, directory or list of files.
 
-    The cache key is the absolute path(s) and modification time(s): a
-    rewritten dataset is read again, an unchanged one never.
+    The cache holds one entry per path (absolute path(s)), valid while the
+    modification times of the path (and of its sub-directories) are unchanged
+    and every data file is unchanged: its size, modification/change time and
+    inode, or else the bytes of its parquet footer.  A file replaced keeping
+    its modification time is read again; entries are dropped least recently
+    used first beyond :data:`INFO_CACHE_BYTES`.
     """
     if isinstance(path, (list, tuple)):
         path = tuple(os.path.abspath(os.fspath(p)) for p in path)
@@ -198,12 +291,18 @@ def parquet_info(path) -> ParquetInfo:
     else:
         path = os.path.abspath(os.fspath(path))
         stamp = _stamp(path)
-    key = (path, stamp)
     with _INFO_LOCK:
-        info = _INFO_CACHE.get(key)
-        if info is None:
-            info = ParquetInfo(path)
-            _INFO_CACHE[key] = info
+        hit = _INFO_CACHE.get(path)
+        if hit is not None and hit[0] == stamp and _still_valid(hit[1]):
+            _INFO_CACHE.move_to_end(path)
+            return hit[1]
+        _INFO_CACHE.pop(path, None)
+        info = ParquetInfo(path)
+        _INFO_CACHE[path] = (stamp, info)
+        total = sum(i.nbytes for _, i in _INFO_CACHE.values())
+        while total > INFO_CACHE_BYTES and len(_INFO_CACHE) > 1:
+            _, (_, old) = _INFO_CACHE.popitem(last=False)
+            total -= old.nbytes
     return info
 
 
@@ -303,7 +402,7 @@ class ReadParquet(FrameNode):
         index = self.index
         pn = info.partition_names
         pcats = tuple((c, info.dtype_map[c]) for c in self.read_columns if c in pn)
-        files = tuple((info.files[i], self.file_filters[i], info.partition_values[i])
+        files = tuple((info.files[i], self.file_filters[i], info.partition_values[i], info.read_schemas[i])
                       for i in self.file_groups[idx[0]])
         if not files:  # a partition pruned by the filter: its schema, no IO
             dm = info.dtype_map
@@ -359,14 +458,15 @@ def _read_group(arg):
                 df.index.name = None
         return df
     if len(files) == 1:
-        path, filt, pvals = files[0]
-        return _read_file(path, filt, pvals, columns, index, pcats)
+        path, filt, pvals, schema = files[0]
+        return _read_file(path, filt, pvals, columns, index, pcats, schema=schema)
     # several small files in one task: arrow's own threads would only compete with the scheduler's
-    frames = [_read_file(path, filt, pvals, columns, index, pcats, False) for path, filt, pvals in files]
+    frames = [_read_file(path, filt, pvals, columns, index, pcats, False, schema)
+              for path, filt, pvals, schema in files]
     return pd.concat(frames)
 
 
-def _read_file(path, filt, pvals, columns, index, pcats, use_threads=True):
+def _read_file(path, filt, pvals, columns, index, pcats, use_threads=True, schema=None):
     import pyarrow.parquet as pq
 
     from hlq.dataframe.nodes.pyarrow_filters import to_pyarrow
@@ -378,7 +478,7 @@ def _read_file(path, filt, pvals, columns, index, pcats, use_threads=True):
         log.append((path, tuple(data_cols), filt))
     try:
         table = pq.read_table(path, columns=data_cols, filters=None if filt is None else to_pyarrow(filt),
-                              use_threads=use_threads)
+                              use_threads=use_threads, schema=schema)
     except FileNotFoundError:
         raise FileNotFoundError(f"parquet file {path!r} is missing") from None
     except _pyarrow_errors() as e:

@@ -159,7 +159,8 @@ class Tail(_KindFromProps, FrameNode):
 
     def block_dependencies(self, idx):
         c = self.child
-        return [(c, (i,)) for i in range(c.npartitions - self.k, c.npartitions)]
+        # a lowering may give the child fewer partitions than when ``k`` was chosen (a broadcast join)
+        return [(c, (i,)) for i in range(max(0, c.npartitions - self.k), c.npartitions)]
 
     def block_task(self, key, idx):
         return Task(key, _tail, self.n, *[TaskRef((c.name, i)) for c, (i,) in self.block_dependencies(idx)])

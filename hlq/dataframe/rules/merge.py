@@ -34,6 +34,7 @@ from hlq.dataframe.nodes.colexpr import columns_of, make_and, rename_columns
 from hlq.dataframe.nodes.merge import Merge, PartitionMerge
 from hlq.dataframe.nodes.ops import Filter, Project, Rename
 from hlq.dataframe.nodes.shuffle import INDEX, ShuffleCollect, ShuffleSplit, key_casts
+from hlq.dataframe.nodes.structure import RepartitionCombine, RepartitionSplit
 from hlq.rules import Is, Where, rule
 
 __all__ = ["choose_join", "BROADCAST_BYTES"]
@@ -122,6 +123,8 @@ def filter_through_merge(node):
                     back[new] = old
     where = {out: (side, src) for out, side, src in m.layout}
     sides = _pushable_sides(m.how)
+    if m.how in ("left", "right") and not _nan_stable_side(m, "r" if m.how == "left" else "l"):
+        return None
     to_left, to_right, rest = [], [], []
     l2r = dict(zip(m.left_on, m.right_on))
     r2l = dict(zip(m.right_on, m.left_on))
@@ -165,6 +168,22 @@ def filter_through_merge(node):
     for n in reversed(chain):
         out = Project(out, n.cols) if isinstance(n, Project) else Rename(out, n.mapping)
     return Filter(out, make_and(rest)) if rest else out
+
+
+def _nan_stable_side(m, side):
+    """Whether the outer join's optional side ``side`` has no output column whose dtype pandas
+    changes when unmatched rows bring missing values (integers become float64, bools object).
+    Where it has one, the output dtype depends on whether any unmatched row exists before a
+    filter, so a filter on the other side stays above the merge (pandas' dtypes, with or
+    without the rule)."""
+    node = m.left if side == "l" else m.right
+    dm = node.dtype_map
+    for _out, s, src in m.layout:
+        if s == side:
+            dt = dm.get(src)
+            if isinstance(dt, np.dtype) and dt.kind in "iub":
+                return False
+    return True
 
 
 def _same_key_dtype(m, lk, rk):
@@ -220,6 +239,23 @@ def choose_join(m):
     return "hash", f"{size_text(side)} > broadcast limit {format_bytes(limit)}", None
 
 
+def _with_npartitions(node, n):
+    """``node`` regrouped into ``n`` partitions (the merge's declared count, which nodes above
+    it, e.g. a ``head`` or a partition selection, rely on): its partitions split into equal
+    pieces, or consecutive ones concatenated."""
+    p = node.npartitions
+    if p == n:
+        return node
+    if p < n:
+        pieces = []
+        for j in range(p):
+            m = n // p + (1 if j < n % p else 0)
+            pieces.extend((j, q, m) for q in range(m))
+        return RepartitionSplit(node, tuple(pieces))
+    bounds = [(p * i) // n for i in range(n + 1)]
+    return RepartitionCombine(node, tuple(zip(bounds[:-1], bounds[1:])))
+
+
 def _keys(m, side):
     if side == "l":
         return (INDEX,) if m.left_index else m.left_on
@@ -259,9 +295,11 @@ def lower_merge(node):
     if strategy == "broadcast":
         if side == "r":
             small = Concat(right)  # one task: never re-read inside every partition's task
-            return PartitionMerge(left, small, ((0,), (("c", 0),)), *params, strategy, reason)
-        small = Concat(left)
-        return PartitionMerge(small, right, ((("c", 0),), (0,)), *params, strategy, reason)
+            out = PartitionMerge(left, small, ((0,), (("c", 0),)), *params, strategy, reason)
+        else:
+            small = Concat(left)
+            out = PartitionMerge(small, right, ((("c", 0),), (0,)), *params, strategy, reason)
+        return _with_npartitions(out, m.npartitions)
     n = m.npartitions_ or max(left.npartitions, right.npartitions)
     lk, rk = _keys(m, "l"), _keys(m, "r")
     casts = _hash_casts(left, lk, right, rk)
