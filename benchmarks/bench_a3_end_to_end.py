@@ -7,7 +7,7 @@ lower, schedule, execute); the table gives wall time, peak RSS (ru_maxrss of
 that process) and the ratio legacy/hlq.  Each peer computes with its default
 local scheduler: dask's threaded scheduler for legacy, the same threaded loop
 with hlq's depth-first task priorities instead of ``dask.order`` for hlq
-(``hlq.order``, see hlq/lower/order.py).  hlq's figure includes its task
+(``hlq.order``, see hlq/lower/scheduler.py).  hlq's figure includes its task
 batching (``hlq.batch``); ``--no-batch`` shows hlq with one task per block,
 ``--no-order`` hlq with ``hlq.order = False`` (``dask.threaded.get``).
 

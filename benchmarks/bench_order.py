@@ -1,6 +1,6 @@
 """Task ordering: hlq's depth-first priorities (``hlq.order``) vs ``dask.order``.
 
-hlq collections compute with :data:`hlq.lower.order.get`, dask's threaded
+hlq collections compute with :data:`hlq.lower.scheduler.get`, dask's threaded
 scheduler loop with priorities from a depth-first post-order of the graph
 instead of ``dask.order.order``.  ``hlq.order = False`` makes the same
 ``compute()`` call go through ``dask.threaded.get`` (which runs
@@ -78,7 +78,7 @@ def child_order(case: str, p: dict) -> dict:
     import dask
     from dask.order import order
 
-    from hlq.lower.order import is_topological, priorities
+    from hlq.lower.scheduler import is_topological, priorities
 
     with dask.config.set(_config(case, True)):
         y, _ = build(case, p)

@@ -15,7 +15,7 @@ exclude hlq arrays only; every other object is classified exactly as before.
 >>> import numpy as np, xarray as xr
 >>> ds = xr.Dataset({"t": (("x",), np.arange(6.0))}).chunk({"x": 2}, chunked_array_type="hlq")
 >>> type(ds.t.data).__module__
-'hlq.array.core'
+'hlq.array._core'
 >>> float(ds.t.sum())
 15.0
 """
@@ -42,7 +42,7 @@ def _narrow_dask_manager() -> None:
     original = DaskManager.is_chunked_array
 
     def is_chunked_array(self, data):
-        core = sys.modules.get("hlq.array.core")  # no hlq array can exist before it is imported
+        core = sys.modules.get("hlq.array._core")  # no hlq array can exist before it is imported
         if core is not None and isinstance(data, core.Array):
             return False
         return original(self, data)
@@ -57,7 +57,7 @@ def _ensure_real_imag() -> None:
 
     Added here only when :class:`hlq.array.Array` lacks them (then it is a no-op).
     """
-    from hlq.array.core import Array, elemwise
+    from hlq.array._core import Array, elemwise
 
     if not hasattr(Array, "real"):
         Array.real = property(lambda self: self if self.dtype.kind != "c" else elemwise(np.real, self))
@@ -65,7 +65,7 @@ def _ensure_real_imag() -> None:
         Array.imag = property(lambda self: elemwise(np.imag, self))
     # xarray calls np.result_type on data (dtype promotion): answer from metadata
     # instead of the compute fallback of __array_function__.
-    from hlq.array.core import HANDLED_FUNCTIONS
+    from hlq.array._core import HANDLED_FUNCTIONS
 
     if np.result_type not in HANDLED_FUNCTIONS:
         HANDLED_FUNCTIONS[np.result_type] = lambda *args: np.result_type(
@@ -113,14 +113,14 @@ class HlqChunkManager(ChunkManagerEntrypoint):
 
     @property
     def array_cls(self):
-        from hlq.array.core import Array
+        from hlq.array._core import Array
 
         _ensure_real_imag()
         return Array
 
     # ------------------------------------------------------------ metadata
     def is_chunked_array(self, data) -> bool:
-        core = sys.modules.get("hlq.array.core")
+        core = sys.modules.get("hlq.array._core")
         if core is None or not isinstance(data, core.Array):
             return False
         _ensure_real_imag()

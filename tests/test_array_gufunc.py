@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import hlq.array as da
-from hlq.array.gufunc import parse_signature
+from hlq.array._gufunc import parse_signature
 
 
 def test_parse_signature():

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import hlq.array as da
-from hlq.array.chunks import Dim
+from hlq.array._chunks import Dim
 
 NO_PUSHDOWN = {"hlq.rules.exclude": ["slice-pushdown", "simplify"]}
 SETTINGS = settings(max_examples=12, deadline=None)

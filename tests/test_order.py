@@ -1,4 +1,4 @@
-"""hlq's task priorities (hlq.lower.order) and the threaded scheduler that uses them."""
+"""hlq's task priorities (hlq.lower.scheduler) and the threaded scheduler that uses them."""
 
 import dask
 import dask.array as dda
@@ -8,8 +8,8 @@ from dask.base import get_scheduler
 from dask.callbacks import Callback
 
 import hlq.array as da
-from hlq.lower import order as hlq_order
-from hlq.lower.order import is_topological, priorities, tree_shaped
+from hlq.lower import scheduler as hlq_order
+from hlq.lower.scheduler import is_topological, priorities, tree_shaped
 
 
 def _graphs():

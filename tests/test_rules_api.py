@@ -395,7 +395,7 @@ def test_expression_type_and_rule_defined_in_main(tmp_path):
         import hlq
         import hlq.array as da
         from hlq.array.nodes import Blockwise, BasicIndex
-        from hlq.array.chunks import dims_regular
+        from hlq.array._chunks import dims_regular
         from hlq.expr import Node
         from hlq.rules import Is, Capture, rule
 

@@ -19,8 +19,8 @@ import numbers
 
 import numpy as np
 
-from hlq.array.chunks import Dim
-from hlq.array.core import Array, _rechunk_node, asarray, validate_axis
+from hlq.array._chunks import Dim
+from hlq.array._core import Array, _rechunk_node, asarray, validate_axis
 
 __all__ = ["unify_chunks", "push"]
 
@@ -41,7 +41,7 @@ def unify_chunks(*args, **kwargs):
     arrays : list
         The (rechunked) arguments, in order.
     """
-    from hlq.array.manipulation import _boundary_union
+    from hlq.array._manipulation import _boundary_union
 
     if not args:
         return {}, []

@@ -7,8 +7,8 @@ import numbers
 
 import numpy as np
 
-from hlq.array.chunks import Dim
-from hlq.array.core import (
+from hlq.array._chunks import Dim
+from hlq.array._core import (
     Array, asarray, elemwise, implements, reduction, unify_dims, validate_axis, _rechunk_node,
 )
 from hlq.array.nodes import ArrayNode, MapBlocks, Transpose
@@ -69,7 +69,7 @@ def moveaxis(a, source, destination):
 def where(condition, x=None, y=None):
     """``numpy.where(condition, x, y)``; ``where(condition)`` is ``nonzero(condition)`` (unknown chunks)."""
     if x is None and y is None:
-        from hlq.array.nonzero import nonzero
+        from hlq.array._indexing_boolean import nonzero
 
         return nonzero(condition)
     if x is None or y is None:
@@ -87,7 +87,7 @@ def clip(a, a_min=None, a_max=None, **kwargs):
 
 def _make_reduction(kind, has_dtype=True, has_ddof=False):
     def f(a, axis=None, dtype=None, keepdims=False, split_every=None, out=None, ddof=0, **kwargs):
-        from hlq.array.core import rebind_out
+        from hlq.array._core import rebind_out
 
         return rebind_out(out, reduction(a, kind, axis, keepdims, dtype if has_dtype else None, split_every,
                                          ddof if has_ddof else 0))
@@ -99,7 +99,7 @@ def _make_reduction(kind, has_dtype=True, has_ddof=False):
 
 def _make_arg_reduction(kind):
     def f(a, axis=None, keepdims=False, split_every=None, out=None):
-        from hlq.array.core import rebind_out
+        from hlq.array._core import rebind_out
 
         return rebind_out(out, reduction(a, kind, axis, keepdims, None, split_every))
 
@@ -216,7 +216,7 @@ def map_blocks(func, *args, name=None, token=None, dtype=None, chunks=None, drop
         else:
             dtype = _infer_dtype(func, args, kwargs, arrays)
     pass_block_id = _accepts_block_id(func)
-    from hlq.array.block_info import BlockInfoCall, accepts_block_info
+    from hlq.array._block_info import BlockInfoCall, accepts_block_info
 
     if accepts_block_info(func):  # dask's block_info=, built from metadata and the block index
         nodes = [o for o in operands if isinstance(o, ArrayNode)]
@@ -226,7 +226,7 @@ def map_blocks(func, *args, name=None, token=None, dtype=None, chunks=None, drop
                              pass_block_id)
         pass_block_id = True
     if enforce_ndim:
-        from hlq.array.block_info import EnforceNdim
+        from hlq.array._block_info import EnforceNdim
 
         func = EnforceNdim(func, len(out_dims))
     return Array(MapBlocks(func, tuple(operands), tuple(maps), tuple(out_dims), np.dtype(dtype),

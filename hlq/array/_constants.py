@@ -16,7 +16,7 @@ import numpy as np
 from dask.array.core import PerformanceWarning
 from dask.base import compute
 
-from hlq.array.core import _result_type
+from hlq.array._core import _result_type
 
 __all__ = [
     "e", "pi", "nan", "inf", "newaxis", "euler_gamma",
@@ -55,6 +55,6 @@ def optimize(*args, **kwargs):
 
 def atop(*args, **kwargs):
     """Old name of :func:`hlq.array.blockwise`."""
-    from hlq.array.routines import blockwise
+    from hlq.array._blockwise import blockwise
 
     return blockwise(*args, **kwargs)

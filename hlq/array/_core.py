@@ -14,8 +14,8 @@ import operator
 import numpy as np
 from dask.array.core import normalize_chunks
 
-from hlq.array.chunks import Dim
-from hlq.array.indexing import is_full, normalize_index
+from hlq.array._chunks import Dim
+from hlq.array._indexing_basic import is_full, normalize_index
 from hlq.array.nodes import (
     ArrayNode, BasicIndex, Elemwise, FromArray, Literal, MapBlocks, Rechunk, Reduction, Transpose,
 )
@@ -108,7 +108,7 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         if not self.shape:
             raise TypeError("len() of unsized object")
         if not self._node.dims[0].known:
-            from hlq.array.chunks import unknown_chunks_message
+            from hlq.array._chunks import unknown_chunks_message
 
             raise ValueError(unknown_chunks_message(head="Cannot call len() on object with unknown chunk size."))
         return self.shape[0]
@@ -152,13 +152,13 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         if method != "__call__":
             return NotImplemented
         if ufunc.nout == 2 and out is None and not kwargs:
-            from hlq.array.mathfuncs import _two_outputs
+            from hlq.array._elementwise import _two_outputs
 
             return _two_outputs(ufunc, *inputs)
         if ufunc.nout != 1:
             return NotImplemented
         if ufunc is np.matmul:
-            from hlq.array.linalg_ops import matmul
+            from hlq.array._linalg_ops import matmul
 
             return matmul(*inputs)
         for x in inputs:
@@ -236,13 +236,13 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
 
     # -------------------------------------------------------------- indexing
     def __getitem__(self, index):
-        from hlq.array.fancy import getitem as _fancy_getitem, needs_fancy
+        from hlq.array._indexing_fancy import getitem as _fancy_getitem, needs_fancy
 
         if needs_fancy(self, index):  # hlq/numpy index arrays, or unknown (nan) chunks
             return _fancy_getitem(self, index)
         if isinstance(index, (list, np.ndarray)) or (
                 isinstance(index, tuple) and any(isinstance(i, (list, np.ndarray)) for i in index)):
-            from hlq.array.manipulation import getitem_fancy
+            from hlq.array._manipulation import getitem_fancy
 
             return getitem_fancy(self, index)
         idx = normalize_index(index, self.shape)
@@ -250,29 +250,29 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
             return self
         return Array(BasicIndex(self._node, idx))
 
-    # ---------------- unknown chunks and data-dependent indexing (hlq/array/fancy.py)
+    # ---------------- unknown chunks and data-dependent indexing (hlq/array/_indexing_fancy.py)
     def compute_chunk_sizes(self):
         """Compute unknown (nan) chunk sizes; this array then has known chunks (returned, like dask)."""
-        from hlq.array.fancy import compute_chunk_sizes
+        from hlq.array._indexing_fancy import compute_chunk_sizes
 
         return compute_chunk_sizes(self)
 
     @property
     def vindex(self):
         """Point-wise indexing with broadcasting: ``x.vindex[[0, 2], [1, 3]]``."""
-        from hlq.array.fancy import VIndexer
+        from hlq.array._indexing_fancy import VIndexer
 
         return VIndexer(self)
 
     def shuffle(self, indexer, axis, chunks="auto"):
         """Reorder along ``axis`` by groups of positions (``dask.array.shuffle``)."""
-        from hlq.array.fancy import shuffle
+        from hlq.array._indexing_fancy import shuffle
 
         return shuffle(self, indexer, axis, chunks)
 
     def nonzero(self):
         """Indices of the nonzero elements, one array per dimension (unknown chunks)."""
-        from hlq.array.nonzero import nonzero
+        from hlq.array._indexing_boolean import nonzero
 
         return nonzero(self)
 
@@ -288,13 +288,13 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
     @_chunks.setter
     def _chunks(self, chunks):
         """Declare other chunk sizes (same block counts; ``nan`` for unknown), like assigning dask's ``_chunks``."""
-        from hlq.array.fancy import relabel_chunks
+        from hlq.array._indexing_fancy import relabel_chunks
 
         relabel_chunks(self, chunks)
 
     def __setitem__(self, key, value):
-        """``x[key] = value`` rebinds ``x`` to a new plan, like dask (see :mod:`hlq.array.setitem`)."""
-        from hlq.array.setitem import setitem
+        """``x[key] = value`` rebinds ``x`` to a new plan, like dask (see :mod:`hlq.array._indexing_setitem`)."""
+        from hlq.array._indexing_setitem import setitem
 
         res = setitem(self, key, value)
         self._node, self._opt_cache = res._node, None
@@ -310,14 +310,14 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         return self.transpose()
 
     def transpose(self, *axes):
-        from hlq.array.routines import transpose
+        from hlq.array._blockwise import transpose
 
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
             axes = axes[0]
         return transpose(self, axes or None)
 
     def swapaxes(self, axis1, axis2):
-        from hlq.array.routines import swapaxes
+        from hlq.array._blockwise import swapaxes
 
         return swapaxes(self, axis1, axis2)
 
@@ -337,7 +337,7 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         return self
 
     def map_blocks(self, func, *args, **kwargs):
-        from hlq.array.routines import map_blocks
+        from hlq.array._blockwise import map_blocks
 
         return map_blocks(func, self, *args, **kwargs)
 
@@ -376,7 +376,7 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         return reduction(self, "argmax", axis, keepdims, None, split_every)
 
     def clip(self, min=None, max=None):
-        from hlq.array.routines import clip
+        from hlq.array._blockwise import clip
 
         return clip(self, min, max)
 
@@ -385,85 +385,85 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
 
     # -------------------------------------- shape, products, scans (array parity)
     def dot(self, other):
-        from hlq.array.linalg_ops import dot
+        from hlq.array._linalg_ops import dot
 
         return dot(self, other)
 
     def __matmul__(self, other):
-        from hlq.array.linalg_ops import matmul
+        from hlq.array._linalg_ops import matmul
 
         return matmul(self, other)
 
     def __rmatmul__(self, other):
-        from hlq.array.linalg_ops import matmul
+        from hlq.array._linalg_ops import matmul
 
         return matmul(other, self)
 
     def reshape(self, *shape, merge_chunks=True, limit=None):
-        from hlq.array.manipulation import reshape
+        from hlq.array._manipulation import reshape
 
         if len(shape) == 1 and not isinstance(shape[0], (numbers.Integral, np.integer)):
             shape = shape[0]
         if any(not d.known for d in self._node.dims):
-            from hlq.array.chunks import unknown_chunks_message
+            from hlq.array._chunks import unknown_chunks_message
 
             raise ValueError(unknown_chunks_message(self.shape))
         return reshape(self, shape, merge_chunks=merge_chunks, limit=limit)
 
     def ravel(self):
-        from hlq.array.manipulation import ravel
+        from hlq.array._manipulation import ravel
 
         return ravel(self)
 
     flatten = ravel
 
     def squeeze(self, axis=None):
-        from hlq.array.manipulation import squeeze
+        from hlq.array._manipulation import squeeze
 
         return squeeze(self, axis)
 
     def repeat(self, repeats, axis=None):
-        from hlq.array.manipulation import repeat
+        from hlq.array._manipulation import repeat
 
         return repeat(self, repeats, axis)
 
     def cumsum(self, axis, dtype=None, out=None, *, method="sequential"):
-        from hlq.array.numeric import cumsum
+        from hlq.array._numeric import cumsum
 
         return cumsum(self, axis, dtype, out)
 
     def cumprod(self, axis, dtype=None, out=None, *, method="sequential"):
-        from hlq.array.numeric import cumprod
+        from hlq.array._numeric import cumprod
 
         return cumprod(self, axis, dtype, out)
 
     def trace(self, offset=0, axis1=0, axis2=1, dtype=None):
-        from hlq.array.linalg_ops import trace
+        from hlq.array._linalg_ops import trace
 
         return trace(self, offset, axis1, axis2, dtype)
 
     # ------------------------------------------------- IO (issue 3 part C)
     def store(self, target, **kwargs):
-        """Store this array into ``target`` (see :func:`hlq.array.store`)."""
-        from hlq.array.store import store
+        """Store this array into ``target`` (see :func:`hlq.array._io_store`)."""
+        from hlq.array._io_store import store
 
         return store([self], [target], **kwargs)
 
     def to_zarr(self, *args, **kwargs):
         """Save to zarr storage (see :func:`hlq.array.to_zarr`)."""
-        from hlq.array.io_zarr import to_zarr
+        from hlq.array._io_zarr import to_zarr
 
         return to_zarr(self, *args, **kwargs)
 
     def to_hdf5(self, filename, datapath, **kwargs):
         """Store in an HDF5 file at ``datapath`` (see :func:`hlq.array.to_hdf5`; needs h5py)."""
-        from hlq.array.io_hdf5 import to_hdf5
+        from hlq.array._io_hdf5 import to_hdf5
 
         return to_hdf5(filename, datapath, self, **kwargs)
 
     def to_delayed(self, optimize_graph=True):
-        """An object array of ``dask.delayed.Delayed``, one per block (see :func:`hlq.array.delayed.to_delayed`)."""
-        from hlq.array.delayed import to_delayed
+        """An object array of ``dask.delayed.Delayed``, one per block (see :func:`hlq.array._io_delayed.to_delayed`)."""
+        from hlq.array._io_delayed import to_delayed
 
         return to_delayed(self, optimize_graph=optimize_graph)
 
@@ -475,7 +475,7 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
 
     def choose(self, choices):
         """Construct an array from an index array and a list of arrays to choose from."""
-        from hlq.array.routines2 import choose
+        from hlq.array._differences import choose
 
         return choose(self, choices)
 
@@ -487,20 +487,20 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
 
     def moment(self, order, axis=None, dtype=None, keepdims=False, ddof=0, split_every=None, out=None):
         """Central moment of ``order`` along ``axis`` (``hlq.array.moment``)."""
-        from hlq.array.routines2 import moment
+        from hlq.array._differences import moment
 
         return moment(self, order, axis=axis, dtype=dtype, keepdims=keepdims, ddof=ddof,
                       split_every=split_every, out=out)
 
     def topk(self, k, axis=-1, split_every=None):
         """The ``k`` largest (``k < 0``: smallest) elements along ``axis``."""
-        from hlq.array.routines2 import topk
+        from hlq.array._differences import topk
 
         return topk(self, k, axis=axis, split_every=split_every)
 
     def argtopk(self, k, axis=-1, split_every=None):
         """Indices of the ``k`` largest (``k < 0``: smallest) elements along ``axis``."""
-        from hlq.array.routines2 import argtopk
+        from hlq.array._differences import argtopk
 
         return argtopk(self, k, axis=axis, split_every=split_every)
 
@@ -510,7 +510,7 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         The last (``order="C"``) or first (``"F"``) axis' chunks scale by the
         itemsize ratio; a chunk that does not divide evenly raises ``ValueError``.
         """
-        from hlq.array.routines import map_blocks
+        from hlq.array._blockwise import map_blocks
 
         dtype = self.dtype if dtype is None else np.dtype(dtype)
         if order not in ("C", "F"):
@@ -560,7 +560,7 @@ class _BlockView:
         x = self.x
         if any(not d.known for d in x._node.dims) or any(
                 isinstance(e, (list, np.ndarray)) or e is None for e in (index if isinstance(index, tuple) else (index,))):
-            from hlq.array.fancy import blocks_getitem
+            from hlq.array._indexing_fancy import blocks_getitem
 
             return blocks_getitem(x, index)
         idx = normalize_index(index, x.numblocks)
@@ -732,7 +732,7 @@ def _rechunk_node(node: ArrayNode, dims) -> ArrayNode:
     if node.dims == tuple(dims):
         return node
     if any(not d.known for d in node.dims) or any(not d.known for d in dims):
-        from hlq.array.fancy import _align_unknown
+        from hlq.array._indexing_fancy import _align_unknown
 
         return _align_unknown(node, tuple(dims))
     return Rechunk(node, tuple(dims))
@@ -798,7 +798,7 @@ def _elemwise_out_where(op, args, dtype, kwargs, out, where):
             f"The out parameter is not fully supported. Received type {type(out).__name__}, expected an hlq Array")
     res = elemwise(op, *args, dtype=dtype, **kwargs)
     if where is not True:
-        from hlq.array.routines import where as _where
+        from hlq.array._blockwise import where as _where
 
         res = _where(where, res, out if out is not None else np.zeros((), dtype=res.dtype))
     if out is None:
@@ -842,7 +842,7 @@ def rechunk(x: Array, chunks="auto", threshold=None, block_size_limit=None, bala
     elif not isinstance(chunks, (numbers.Integral, str)):
         raise ValueError(f"unknown rechunk specification {chunks!r}")
     if any(not d.known for d in x._node.dims):
-        from hlq.array.chunks import unknown_chunks_message
+        from hlq.array._chunks import unknown_chunks_message
 
         raise ValueError(unknown_chunks_message(head=f"Array chunk sizes are unknown. shape: {x.shape}, chunks: {chunks!r}"))
     dims = normalize_dims(chunks, x.shape, dtype=x.dtype, previous=x.chunks)
@@ -894,7 +894,7 @@ def reduction(x, kind, axis=None, keepdims=False, dtype=None, split_every=None, 
     if x.dtype.kind in "OSUV" and kind not in ("min", "max", "any", "all"):
         raise TypeError(f"cannot perform {kind} with dtype {x.dtype}")
     if kind in ("min", "max", "nanmin", "nanmax") and any(not x._node.dims[a].known for a in axes):
-        from hlq.array.fancy import reduce_blocks_with_identity  # blocks of unknown size may be empty
+        from hlq.array._indexing_fancy import reduce_blocks_with_identity  # blocks of unknown size may be empty
 
         x = reduce_blocks_with_identity(x, kind, axes)
     if kind in ("min", "max", "argmin", "argmax", "nanmin", "nanmax", "nanargmin", "nanargmax"):

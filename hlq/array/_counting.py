@@ -6,7 +6,7 @@ reduction; ``searchsorted`` puts the sorted array in one chunk and maps
 over the blocks of ``v``; ``isin`` with an hlq array of test elements
 puts them in one chunk (one task concatenates them when their chunk sizes
 are unknown).  ``unique``, ``bincount`` and ``nonzero`` are in
-:mod:`hlq.array.setops` and :mod:`hlq.array.nonzero`.
+:mod:`hlq.array._setops` and :mod:`hlq.array._indexing_boolean`.
 
 >>> import numpy as np
 >>> import hlq.array as da
@@ -22,8 +22,8 @@ import numbers
 
 import numpy as np
 
-from hlq.array.chunks import Dim
-from hlq.array.core import Array, asarray, elemwise, implements
+from hlq.array._chunks import Dim
+from hlq.array._core import Array, asarray, elemwise, implements
 from hlq.array.nodes import MapBlocks
 
 __all__ = ["histogram", "digitize", "searchsorted", "isin"]

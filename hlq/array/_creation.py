@@ -7,7 +7,7 @@ import numbers
 
 import numpy as np
 
-from hlq.array.core import Array, elemwise, normalize_dims
+from hlq.array._core import Array, elemwise, normalize_dims
 from hlq.array.nodes import Arange, Eye, Full, Linspace
 
 __all__ = ["ones", "zeros", "full", "empty", "ones_like", "zeros_like", "full_like", "empty_like",

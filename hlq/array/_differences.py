@@ -20,7 +20,7 @@ import numbers
 
 import numpy as np
 
-from hlq.array.core import Array, asarray, elemwise, implements, validate_axis
+from hlq.array._core import Array, asarray, elemwise, implements, validate_axis
 
 __all__ = [
     "ediff1d", "gradient", "rot90", "choose", "moment", "topk", "argtopk", "coarsen", "apply_along_axis",
@@ -31,7 +31,7 @@ __all__ = [
 @implements(np.ediff1d)
 def ediff1d(ary, to_end=None, to_begin=None):
     """Differences between consecutive elements of the flattened array."""
-    from hlq.array.manipulation import concatenate, ravel
+    from hlq.array._manipulation import concatenate, ravel
 
     a = ravel(asarray(ary))
     d = a[1:] - a[:-1]
@@ -113,8 +113,8 @@ def gradient(f, *varargs, axis=None, **kwargs):
 @implements(np.rot90)
 def rot90(m, k=1, axes=(0, 1)):
     """Rotate by 90 degrees in the plane of ``axes`` (numpy's semantics)."""
-    from hlq.array.manipulation import flip
-    from hlq.array.routines import transpose
+    from hlq.array._manipulation import flip
+    from hlq.array._blockwise import transpose
 
     m = asarray(m)
     axes = tuple(axes)
@@ -151,7 +151,7 @@ def choose(a, choices):
 
 def moment(a, order, axis=None, dtype=None, keepdims=False, ddof=0, split_every=None, out=None):
     """Central moment of ``order`` (``dask.array.moment``)."""
-    from hlq.array.creation import ones, zeros
+    from hlq.array._creation import ones, zeros
 
     a = asarray(a)
     if not isinstance(order, numbers.Integral) or order < 0:
@@ -212,9 +212,9 @@ class _TopK:
 
 
 def _topk(a, k, axis, arg):
-    from hlq.array.creation import arange
-    from hlq.array.manipulation import broadcast_to
-    from hlq.array.routines import map_blocks
+    from hlq.array._creation import arange
+    from hlq.array._manipulation import broadcast_to
+    from hlq.array._blockwise import map_blocks
 
     a = asarray(a)
     if not isinstance(k, numbers.Integral):
@@ -273,7 +273,7 @@ def coarsen(reduction, x, axes, trim_excess=False, **kwargs):
     """Coarsen ``x`` by applying ``reduction`` to non-overlapping windows (``dask.array.coarsen``)."""
     from dask.array.routines import aligned_coarsen_chunks
 
-    from hlq.array.routines import map_blocks
+    from hlq.array._blockwise import map_blocks
 
     x = asarray(x)
     axes = {validate_axis((ax,), x.ndim)[0]: int(f) for ax, f in axes.items()}
@@ -307,7 +307,7 @@ class _AlongAxis:
 @implements(np.apply_along_axis)
 def apply_along_axis(func1d, axis, arr, *args, dtype=None, shape=None, **kwargs):
     """``numpy.apply_along_axis`` with ``axis`` rechunked to one chunk (``dask.array.apply_along_axis``)."""
-    from hlq.array.chunks import Dim
+    from hlq.array._chunks import Dim
     from hlq.array.nodes import MapBlocks
 
     arr = asarray(arr)
@@ -328,7 +328,7 @@ def apply_along_axis(func1d, axis, arr, *args, dtype=None, shape=None, **kwargs)
 @implements(np.apply_over_axes)
 def apply_over_axes(func, a, axes):
     """Apply ``func(a, axis)`` repeatedly over ``axes``, keeping the reduced dimensions."""
-    from hlq.array.manipulation import expand_dims
+    from hlq.array._manipulation import expand_dims
 
     a = asarray(a)
     if isinstance(axes, numbers.Integral):

@@ -20,7 +20,7 @@ import numbers
 
 import numpy as np
 
-from hlq.array.core import Array, asarray, implements, validate_axis
+from hlq.array._core import Array, asarray, implements, validate_axis
 
 __all__ = ["append", "delete", "insert", "rollaxis"]
 
@@ -40,7 +40,7 @@ def _axis_of(axis, ndim) -> int:
 @implements(np.append)
 def append(arr, values, axis=None):
     """Append ``values`` at the end of ``arr`` (``numpy.append``); flattened when ``axis`` is None."""
-    from hlq.array.manipulation import concatenate, ravel
+    from hlq.array._manipulation import concatenate, ravel
 
     arr = asarray(arr)
     values = asarray(values)
@@ -75,7 +75,7 @@ def _normalize_obj(obj, n: int, what: str) -> np.ndarray:
 @implements(np.delete)
 def delete(arr, obj, axis):
     """Remove the entries ``obj`` (int, slice, list/array of ints or a mask) along ``axis`` (``numpy.delete``)."""
-    from hlq.array.manipulation import concatenate, ravel
+    from hlq.array._manipulation import concatenate, ravel
 
     arr = asarray(arr)
     if axis is None:
@@ -104,8 +104,8 @@ def insert(arr, obj, values, axis):
     ``obj`` may be an int, a slice or a sequence of ints (in any order, with
     repeats, like numpy); ``values`` is broadcast like numpy does.
     """
-    from hlq.array.manipulation import broadcast_to, concatenate, ravel, take
-    from hlq.array.routines import moveaxis
+    from hlq.array._manipulation import broadcast_to, concatenate, ravel, take
+    from hlq.array._blockwise import moveaxis
 
     arr = asarray(arr)
     if axis is None:
@@ -175,7 +175,7 @@ def insert(arr, obj, values, axis):
 @implements(np.rollaxis)
 def rollaxis(a, axis, start=0):
     """Roll ``axis`` backwards until it lies before ``start`` (``numpy.rollaxis``)."""
-    from hlq.array.routines import transpose
+    from hlq.array._blockwise import transpose
 
     a = asarray(a)
     n = a.ndim

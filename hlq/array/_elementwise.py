@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hlq.array.core import Array, asarray, elemwise, implements
+from hlq.array._core import Array, asarray, elemwise, implements
 
 __all__ = [
     "angle", "fix", "i0", "sinc", "iscomplex", "isreal", "isneginf", "isposinf", "isnull", "notnull",
@@ -207,8 +207,8 @@ def piecewise(x, condlist, funclist, *args, **kw):
     ``condlist`` is a list of boolean arrays (hlq or numpy) broadcastable to
     ``x``; the output has ``x``'s dtype.
     """
-    from hlq.array.manipulation import broadcast_to
-    from hlq.array.routines import map_blocks
+    from hlq.array._manipulation import broadcast_to
+    from hlq.array._blockwise import map_blocks
 
     x = asarray(x)
     if isinstance(condlist, (Array, np.ndarray)) and condlist.ndim == x.ndim:

@@ -19,8 +19,8 @@ import re
 
 import numpy as np
 
-from hlq.array.chunks import Dim
-from hlq.array.core import Array, asarray, unify_dims
+from hlq.array._chunks import Dim
+from hlq.array._core import Array, asarray, unify_dims
 from hlq.array.nodes.blockwise import MapBlocks
 
 __all__ = ["apply_gufunc", "gufunc", "as_gufunc"]
@@ -324,7 +324,7 @@ def apply_gufunc(func, signature, *args, axes=None, axis=None, keepdims=False, o
                 target[k] = ldims[k + off]
         node = a._node
         if tuple(target) != node.dims:
-            from hlq.array.core import _rechunk_node
+            from hlq.array._core import _rechunk_node
 
             node = _rechunk_node(node, tuple(target))
         m = []
@@ -400,7 +400,7 @@ class gufunc:
         self.output_dtypes = output_dtypes
         self.allow_rechunk = allow_rechunk
         self.meta = meta
-        self.__doc__ = f"Bound ``hlq.array.gufunc``: func ``{pyfunc}``, signature ``'{signature}'``."
+        self.__doc__ = f"Bound ``hlq.array._gufunc``: func ``{pyfunc}``, signature ``'{signature}'``."
 
     def __call__(self, *args, allow_rechunk=False, **kwargs):
         return apply_gufunc(self.pyfunc, self.signature, *args, vectorize=self.vectorize, axes=self.axes,

@@ -19,8 +19,8 @@ import numbers
 
 import numpy as np
 
-from hlq.array.chunks import Dim
-from hlq.array.core import Array, asarray
+from hlq.array._chunks import Dim
+from hlq.array._core import Array, asarray
 from hlq.array.nodes import MapBlocks
 
 __all__ = ["histogramdd", "histogram2d"]

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from hlq.array.chunks import Dim, unknown_chunks_message
-from hlq.array.core import Array, asarray, implements, validate_axis
+from hlq.array._chunks import Dim, unknown_chunks_message
+from hlq.array._core import Array, asarray, implements, validate_axis
 from hlq.array.nodes import MapBlocks
 
 __all__ = ["argwhere", "nonzero", "flatnonzero", "compress", "extract"]

@@ -27,8 +27,8 @@ import warnings
 
 import numpy as np
 
-from hlq.array.chunks import Dim, unknown_chunks_message
-from hlq.array.core import Array, asarray, from_array
+from hlq.array._chunks import Dim, unknown_chunks_message
+from hlq.array._core import Array, asarray, from_array
 from hlq.array.nodes import MapBlocks
 from hlq.array.nodes.take import IntList, Take, take_dim
 from hlq.array.nodes.unknown import FULL, FlattenBlocks, KnownAxesIndex, TakeArray
@@ -113,7 +113,7 @@ def getitem(x: Array, index):
 
 
 def _getitem_numpy_list(x, index):
-    from hlq.array.manipulation import getitem_fancy
+    from hlq.array._manipulation import getitem_fancy
 
     axis = 0
     for e in index:
@@ -171,7 +171,7 @@ def _take_single_unknown_block(x, index, axis, e):
 
 def _getitem_unknown(x, index):
     """Basic index on an array with unknown chunks: ``:`` on unknown axes, anything on known ones."""
-    from hlq.array.indexing import normalize_index
+    from hlq.array._indexing_basic import normalize_index
 
     dims = x._node.dims
     shape_fake, index_fake, axis = [], [], 0
@@ -484,7 +484,7 @@ def _vindex_points(axes, n, spec, *blocks):
 
 def vindex(x: Array, *indexes):
     """Point-wise (vectorized) indexing with broadcasting, like ``dask.array.Array.vindex``."""
-    from hlq.array.indexing import normalize_index
+    from hlq.array._indexing_basic import normalize_index
 
     if not indexes:
         raise IndexError("vindex requires at least one index")
@@ -635,11 +635,11 @@ def take(a, indices, axis=None):
         if axis is None:
             a = a.ravel()
             axis = 0
-        from hlq.array.core import validate_axis
+        from hlq.array._core import validate_axis
 
         axis = validate_axis(axis, a.ndim)[0]
         return a[(slice(None),) * axis + (indices,)]
-    from hlq.array.manipulation import take as _take
+    from hlq.array._manipulation import take as _take
 
     if np.ndim(indices) == 0:
         return _take(a, indices, axis)
@@ -647,7 +647,7 @@ def take(a, indices, axis=None):
     if axis is None:
         a = a.ravel()
         axis = 0
-    from hlq.array.core import validate_axis
+    from hlq.array._core import validate_axis
 
     axis = validate_axis(axis, a.ndim)[0]
     return a[(slice(None),) * axis + (np.asarray(indices),)]
@@ -675,7 +675,7 @@ def _align_unknown(node, dims):
 
 def blocks_getitem(x: Array, index) -> Array:
     """``x.blocks[index]`` by block tables (works with unknown chunk sizes; dims are kept like dask)."""
-    from hlq.array.indexing import normalize_index
+    from hlq.array._indexing_basic import normalize_index
 
     if not isinstance(index, tuple):
         index = (index,)
@@ -711,8 +711,8 @@ def concatenate(seq, axis=0, allow_unknown_chunksizes=False, *, dtype=None, cast
     other axes need ``allow_unknown_chunksizes=True`` (and equal block counts),
     like dask.
     """
-    from hlq.array.core import _rechunk_node, validate_axis
-    from hlq.array.manipulation import concatenate as _concatenate
+    from hlq.array._core import _rechunk_node, validate_axis
+    from hlq.array._manipulation import concatenate as _concatenate
     from hlq.array.nodes.concat import Concatenate
 
     seq = [asarray(a) for a in seq]
@@ -746,7 +746,7 @@ def concatenate(seq, axis=0, allow_unknown_chunksizes=False, *, dtype=None, cast
     return Array(Concatenate(tuple(nodes), axis))
 
 
-from hlq.array.core import HANDLED_FUNCTIONS as _HF  # noqa: E402
+from hlq.array._core import HANDLED_FUNCTIONS as _HF  # noqa: E402
 
 _HF[np.concatenate] = concatenate
 

@@ -17,8 +17,8 @@ import dask
 import numpy as np
 from dask.delayed import Delayed, delayed
 
-from hlq.array.chunks import Dim
-from hlq.array.core import Array
+from hlq.array._chunks import Dim
+from hlq.array._core import Array
 from hlq.array.nodes.io import DelayedRef, FromDelayed
 
 __all__ = ["from_delayed", "to_delayed"]

@@ -19,7 +19,7 @@ import pickle
 import dask
 import numpy as np
 
-from hlq.array.core import Array, validate_axis
+from hlq.array._core import Array, validate_axis
 from hlq.array.nodes.base import dims_of
 from hlq.array.nodes.blockwise import MapBlocks
 

@@ -17,7 +17,7 @@ import dask
 import numpy as np
 from dask.utils import SerializableLock
 
-from hlq.array.core import Array
+from hlq.array._core import Array
 from hlq.array.nodes.io import LoadBlocks, StoreBlocks
 
 __all__ = ["store"]

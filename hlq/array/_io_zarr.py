@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from hlq.array.core import Array, from_array, normalize_dims
+from hlq.array._core import Array, from_array, normalize_dims
 
 __all__ = ["from_zarr", "to_zarr"]
 
@@ -104,7 +104,7 @@ def to_zarr(arr, url, component=None, storage_options=None, region=None, compute
     region : tuple of slices, optional
         Only with an existing ``zarr.Array``: where in it to write.
     compute, return_stored
-        As in :func:`hlq.array.store`.
+        As in :func:`hlq.array._io_store`.
     mode : {"a", "w", "w-", "r+"}
         How to open a store given by path; ``"r"`` is refused.
     **zarr_array_kwargs
@@ -112,11 +112,11 @@ def to_zarr(arr, url, component=None, storage_options=None, region=None, compute
 
     Returns
     -------
-    None, or an Array (see :func:`hlq.array.store`).
+    None, or an Array (see :func:`hlq.array._io_store`).
     """
     import zarr
 
-    from hlq.array.store import store
+    from hlq.array._io_store import store
 
     if not isinstance(arr, Array):
         raise TypeError(f"to_zarr expects an hlq Array, got {type(arr).__name__}")

@@ -22,8 +22,8 @@ import numbers
 
 import numpy as np
 
-from hlq.array.chunks import Dim
-from hlq.array.core import Array, asarray, implements, normalize_dims, validate_axis
+from hlq.array._chunks import Dim
+from hlq.array._core import Array, asarray, implements, normalize_dims, validate_axis
 from hlq.array.nodes import BasicIndex, Full, Rechunk
 from hlq.array.nodes.concat import BroadcastTo, Concatenate
 from hlq.array.nodes.reshape import Reshape
@@ -248,7 +248,7 @@ def squeeze(a, axis=None):
     out = a[tuple(0 if j in axes else slice(None) for j in range(a.ndim))]
     if out.ndim == 0:
         # numpy's squeeze gives a 0-d array, where integer indexing gives a scalar
-        from hlq.array.core import elemwise
+        from hlq.array._core import elemwise
 
         out = elemwise(np.asarray, out)
     return out
@@ -400,7 +400,7 @@ def broadcast_to(x, shape, chunks=None, meta=None):
 
 def broadcast_arrays(*args, subok=False):
     """Broadcast arrays against each other; chunks are unified (list of arrays, like dask)."""
-    from hlq.array.core import unify_dims
+    from hlq.array._core import unify_dims
 
     args = [asarray(a) for a in args]
     shape = np.broadcast_shapes(*(a.shape for a in args))
@@ -503,7 +503,7 @@ def _repeat_block(x, repeats, axis):
 @implements(np.repeat)
 def repeat(a, repeats, axis=None):
     """Repeat each element ``repeats`` times (integer ``repeats`` only, like dask)."""
-    from hlq.array.routines import map_blocks
+    from hlq.array._blockwise import map_blocks
 
     a = asarray(a)
     if axis is None:
@@ -598,7 +598,7 @@ def pad(array, pad_width, mode="constant", **kwargs):
                 raise ValueError("index can't contain negative values")
     widths = [(int(a), int(b)) for a, b in widths]
     if mode in ("linear_ramp", "maximum", "mean", "median", "minimum"):
-        from hlq.array.pad_modes import pad_from_data
+        from hlq.array._pad import pad_from_data
 
         return pad_from_data(x, widths, mode, **kwargs)
     values = _pad_pairs(kwargs.get("constant_values", 0), x.ndim, "constant_values") if mode == "constant" else None
@@ -708,7 +708,7 @@ def getitem_fancy(x: Array, index):
     adv = [i for i, e in enumerate(index) if is_list[i] or (
         isinstance(e, (numbers.Integral, np.integer)) and not isinstance(e, bool))]
     if len(adv) > 1 and adv != list(range(adv[0], adv[-1] + 1)) and out_pos != 0:
-        from hlq.array.routines import moveaxis
+        from hlq.array._blockwise import moveaxis
 
         out = moveaxis(out, out_pos, 0)
     return out

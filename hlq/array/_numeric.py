@@ -18,8 +18,8 @@ import numbers
 
 import numpy as np
 
-from hlq.array.core import Array, asarray, elemwise, implements, normalize_dims, validate_axis
-from hlq.array.manipulation import (
+from hlq.array._core import Array, asarray, elemwise, implements, normalize_dims, validate_axis
+from hlq.array._manipulation import (
     _slice_along, broadcast_arrays, broadcast_to, concatenate, expand_dims, ravel, stack,
 )
 from hlq.array.nodes import Arange
@@ -47,7 +47,7 @@ def _cumulative(kind, x, axis, dtype):
 
 def _make_scan(kind):
     def f(x, axis=None, dtype=None, out=None, method="sequential"):
-        from hlq.array.core import rebind_out
+        from hlq.array._core import rebind_out
 
         return rebind_out(out, _cumulative(kind, x, axis, dtype))
 
@@ -155,7 +155,7 @@ def meshgrid(*xi, sparse=False, indexing="xy", copy=True):
 
 def fromfunction(func, chunks="auto", shape=None, dtype=None, **kwargs):
     """Apply ``func`` to the index grids block by block (``dask.array.fromfunction``)."""
-    from hlq.array.routines import map_blocks
+    from hlq.array._blockwise import map_blocks
 
     shape = tuple(int(s) for s in shape)
     dtype = np.dtype(dtype or float)

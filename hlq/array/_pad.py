@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hlq.array.core import Array, asarray, elemwise
+from hlq.array._core import Array, asarray, elemwise
 
 __all__ = ["pad_from_data"]
 
@@ -27,7 +27,7 @@ _STATS = {"maximum": "max", "minimum": "min", "mean": "mean", "median": "median"
 
 
 def _pairs(value, ndim, name, as_index):
-    from hlq.array.manipulation import _pad_pairs
+    from hlq.array._manipulation import _pad_pairs
 
     if value is None:
         return [(None, None)] * ndim
@@ -53,7 +53,7 @@ def _along(x: Array, axis: int, sl: slice) -> Array:
 
 def _stat(x: Array, axis: int, kind: str) -> Array:
     if kind == "median":
-        from hlq.array.percentile import median
+        from hlq.array._percentile import median
 
         s = median(x, axis=axis, keepdims=True)
     else:
@@ -64,7 +64,7 @@ def _stat(x: Array, axis: int, kind: str) -> Array:
 
 
 def _broadcast_width(piece: Array, axis: int, width: int) -> Array:
-    from hlq.array.manipulation import broadcast_to
+    from hlq.array._manipulation import broadcast_to
 
     shape = list(piece.shape)
     shape[axis] = width
@@ -91,7 +91,7 @@ class _Ramp:
 
 
 def _ramp(x: Array, axis: int, width: int, end, side: str) -> Array:
-    from hlq.array.routines import map_blocks
+    from hlq.array._blockwise import map_blocks
 
     n = x.shape[axis]
     edge = _along(x, axis, slice(0, 1) if side == "left" else slice(n - 1, n)).rechunk({axis: 1})
@@ -101,7 +101,7 @@ def _ramp(x: Array, axis: int, width: int, end, side: str) -> Array:
 
 def pad_from_data(x, widths, mode, stat_length=None, end_values=0):
     """Pad ``x`` by ``widths`` (``[(before, after), ...]``) with a data-derived ``mode``."""
-    from hlq.array.manipulation import concatenate
+    from hlq.array._manipulation import concatenate
 
     x = asarray(x)
     if mode == "linear_ramp":

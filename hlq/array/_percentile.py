@@ -23,8 +23,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from hlq.array.chunks import Dim
-from hlq.array.core import Array, asarray, implements, validate_axis
+from hlq.array._chunks import Dim
+from hlq.array._core import Array, asarray, implements, validate_axis
 from hlq.array.nodes import MapBlocks
 from hlq.array.nodes.gather import GatherBlocks
 
@@ -65,7 +65,7 @@ def _weights_like(a: Array, weights, axes) -> Array:
             shape = [1] * a.ndim
             shape[axes[0]] = w.shape[0]
             w = w.reshape(tuple(shape))
-            from hlq.array.manipulation import broadcast_to
+            from hlq.array._manipulation import broadcast_to
 
             w = broadcast_to(w, a.shape)
         else:

@@ -24,8 +24,8 @@ import numbers
 import numpy as np
 from dask._task_spec import Task, TaskRef
 
-from hlq.array.chunks import Dim
-from hlq.array.core import Array, asarray
+from hlq.array._chunks import Dim
+from hlq.array._core import Array, asarray
 from hlq.array.nodes.base import ArrayNode
 
 __all__ = ["reshape_blockwise", "ReshapeBlocks"]
@@ -78,7 +78,7 @@ def reshape_blockwise(x, shape, chunks=None):
     """
     from dask.array.reshape import reshape_rechunk
 
-    from hlq.array.manipulation import _normalize_shape
+    from hlq.array._manipulation import _normalize_shape
 
     x = asarray(x)
     if isinstance(shape, (numbers.Integral, np.integer)):

@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from hlq.array.core import Array, asarray, implements, validate_axis
+from hlq.array._core import Array, asarray, implements, validate_axis
 
 __all__ = ["average", "cov", "corrcoef"]
 
@@ -30,7 +30,7 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
     Returns ``avg`` or, with ``returned``, ``(avg, sum_of_weights)`` with the
     weights' sum broadcast to ``avg``'s shape.
     """
-    from hlq.array.manipulation import broadcast_to
+    from hlq.array._manipulation import broadcast_to
 
     a = asarray(a)
     if axis is not None:
@@ -86,8 +86,8 @@ def _weights(w, n, name, integer):
 @implements(np.cov)
 def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *, dtype=None):
     """Covariance matrix of the variables in the rows (or columns) of ``m`` (``numpy.cov``)."""
-    from hlq.array.linalg_ops import dot
-    from hlq.array.manipulation import atleast_2d, concatenate
+    from hlq.array._linalg_ops import dot
+    from hlq.array._manipulation import atleast_2d, concatenate
 
     if ddof is not None and ddof != int(ddof):
         raise ValueError("ddof must be integer")
@@ -157,9 +157,9 @@ def _clip_unit(block):
 @implements(np.corrcoef)
 def corrcoef(x, y=None, rowvar=1):
     """Pearson correlation coefficients (``numpy.corrcoef``), clipped to ``[-1, 1]`` like numpy."""
-    from hlq.array.core import elemwise
-    from hlq.array.linalg_ops import diag
-    from hlq.array.ufunc import sqrt
+    from hlq.array._core import elemwise
+    from hlq.array._linalg_ops import diag
+    from hlq.array._ufunc import sqrt
 
     c = cov(x, y, rowvar)
     if c.ndim == 0:

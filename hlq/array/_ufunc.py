@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hlq.array.core import elemwise
+from hlq.array._core import elemwise
 
 _EXCLUDED = {"matmul", "matvec", "vecdot", "vecmat"}
 
@@ -41,7 +41,7 @@ class ufunc:
         return self._ufunc
 
     def __call__(self, *args, **kwargs):
-        from hlq.array.core import Array
+        from hlq.array._core import Array
 
         if any(isinstance(a, Array) for a in args) or isinstance(kwargs.get("out"), (Array, tuple)):
             if "out" in kwargs or "where" in kwargs:
@@ -56,7 +56,7 @@ class ufunc:
     def __getattr__(self, key):
         if key in ufunc._forwarded:
             return getattr(self._ufunc, key)
-        raise AttributeError(f"hlq.array.ufunc {self.__name__!r} has no attribute {key!r}")
+        raise AttributeError(f"hlq.array._ufunc {self.__name__!r} has no attribute {key!r}")
 
     def __dir__(self):
         return sorted(set(dir(type(self))) | set(self.__dict__) | set(ufunc._forwarded))

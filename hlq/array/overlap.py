@@ -26,7 +26,7 @@ import numbers
 import numpy as np
 from dask.array.overlap import coerce_boundary, coerce_depth, ensure_minimum_chunksize
 
-from hlq.array.core import Array, asarray, normalize_dims
+from hlq.array._core import Array, asarray, normalize_dims
 from hlq.array.nodes.overlap import Halo, TrimBlocks
 
 __all__ = [
@@ -47,7 +47,7 @@ def _piece_chunks(x, axis, depth):
 
 def periodic(x, axis, depth):
     """Copy a slice of ``depth`` from each end to the other end of ``axis``."""
-    from hlq.array.manipulation import concatenate
+    from hlq.array._manipulation import concatenate
 
     return concatenate([_along(x, axis, slice(x.shape[axis] - depth, None)), x, _along(x, axis, slice(0, depth))],
                        axis=axis)
@@ -55,7 +55,7 @@ def periodic(x, axis, depth):
 
 def reflect(x, axis, depth):
     """Mirror ``depth`` elements at both ends of ``axis`` (the edge element included)."""
-    from hlq.array.manipulation import concatenate
+    from hlq.array._manipulation import concatenate
 
     n = x.shape[axis]
     left = _along(_along(x, axis, slice(0, depth)), axis, slice(None, None, -1))
@@ -65,7 +65,7 @@ def reflect(x, axis, depth):
 
 def nearest(x, axis, depth):
     """Repeat the edge element ``depth`` times at both ends of ``axis``."""
-    from hlq.array.manipulation import broadcast_to, concatenate
+    from hlq.array._manipulation import broadcast_to, concatenate
 
     n = x.shape[axis]
     shape = list(x.shape)
@@ -78,8 +78,8 @@ def nearest(x, axis, depth):
 
 def constant(x, axis, depth, value):
     """Add ``depth`` elements equal to ``value`` at both ends of ``axis``."""
-    from hlq.array.creation import full
-    from hlq.array.manipulation import concatenate
+    from hlq.array._creation import full
+    from hlq.array._manipulation import concatenate
 
     shape = list(x.shape)
     shape[axis] = depth
@@ -210,7 +210,7 @@ def _coerce_per_array(args, value, coerce):
 def map_overlap(func, *args, depth=None, boundary=None, trim=True, align_arrays=True, allow_rechunk=True,
                 **kwargs):
     """Map ``func`` over blocks extended by ``depth`` neighbours, then trim (``dask.array.map_overlap``)."""
-    from hlq.array.routines import map_blocks
+    from hlq.array._blockwise import map_blocks
 
     if isinstance(func, Array) and args and callable(args[0]):
         func, args = args[0], (func,) + args[1:]
@@ -262,7 +262,7 @@ def map_overlap(func, *args, depth=None, boundary=None, trim=True, align_arrays=
 
 
 def _align(args):
-    from hlq.array.core import unify_dims
+    from hlq.array._core import unify_dims
     from hlq.array.nodes.rechunk import Rechunk
 
     shape = np.broadcast_shapes(*(a.shape for a in args))
@@ -310,7 +310,7 @@ def sliding_window_view(x, window_shape, axis=None, *, subok=False, writeable=Fa
         c = list(ensure_minimum_chunksize(d, x.chunks[ax]) if d else x.chunks[ax])
         c[-1] -= d
         out_chunks.append(tuple(c))
-    from hlq.array.routines import map_blocks
+    from hlq.array._blockwise import map_blocks
 
     return map_blocks(_swv, over, dtype=x.dtype, new_axis=list(range(x.ndim, x.ndim + len(axis))),
                       chunks=tuple(out_chunks) + tuple((w,) for w in window_shape), window_shape=window_shape,

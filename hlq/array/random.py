@@ -24,8 +24,8 @@ import warnings
 
 import numpy as np
 
-from hlq.array.chunks import Dim
-from hlq.array.core import Array, asarray, normalize_dims
+from hlq.array._chunks import Dim
+from hlq.array._core import Array, asarray, normalize_dims
 from hlq.array.nodes import Random
 
 __all__ = ["default_rng", "Generator", "RandomState", "seed"]
@@ -194,8 +194,8 @@ class Generator:
             return Array(Random(dist, tuple(params), dims, out_dtype, entropy, None, self._legacy, kw, len(core)))
         if core:
             raise NotImplementedError(f"{dist}: array-valued parameters are not supported by hlq.array")
-        from hlq.array.manipulation import broadcast_to
-        from hlq.array.routines import map_blocks
+        from hlq.array._manipulation import broadcast_to
+        from hlq.array._blockwise import map_blocks
 
         chunks_out = tuple(d.sizes() for d in dims)
         blocks = [broadcast_to(asarray(p), shape).rechunk(chunks_out) for p in arrays]
@@ -281,7 +281,7 @@ class Generator:
 
     def permutation(self, x):
         """A random permutation of ``arange(x)`` (int ``x``) or of ``x`` along its first axis."""
-        from hlq.array.creation import arange
+        from hlq.array._creation import arange
 
         if isinstance(x, (numbers.Integral, np.integer)):
             x = arange(int(x), chunks="auto")

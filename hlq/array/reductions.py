@@ -32,8 +32,8 @@ import numbers
 import numpy as np
 from dask._task_spec import Task, TaskRef
 
-from hlq.array.chunks import Dim
-from hlq.array.core import Array, asarray, validate_axis
+from hlq.array._chunks import Dim
+from hlq.array._core import Array, asarray, validate_axis
 from hlq.array.nodes import MapBlocks
 from hlq.array.nodes.base import ArrayNode
 from hlq.array.nodes.reduction import combine_dims, combine_groups, default_split_every
@@ -213,7 +213,7 @@ def reduction(x, chunk, aggregate, axis=None, keepdims=False, dtype=None, split_
     comb = combine if combine is not None else aggregate
     operands, maps = [x._node], [ident]
     if weights is not None:
-        from hlq.array.manipulation import broadcast_to
+        from hlq.array._manipulation import broadcast_to
 
         w = asarray(weights)
         try:
@@ -368,8 +368,8 @@ def cumreduction(func, binop, ident, x, axis=None, dtype=None, out=None, method=
     -------
     Array
     """
-    from hlq.array.core import _rechunk_node, rebind_out
-    from hlq.array.manipulation import ravel
+    from hlq.array._core import _rechunk_node, rebind_out
+    from hlq.array._manipulation import ravel
 
     x = asarray(x)
     if axis is None:

@@ -25,7 +25,7 @@ __all__ = ["assert_eq", "same_keys", "allclose", "assert_eq_shape", "svd_flip", 
 
 def is_hlq_array(x) -> bool:
     """True for an :class:`hlq.array.Array`."""
-    from hlq.array.core import Array
+    from hlq.array._core import Array
 
     return isinstance(x, Array)
 

@@ -31,7 +31,7 @@ from dask.base import DaskMethodsMixin
 
 from hlq.expr.node import Node
 from hlq.lower.graph import lower, plan_lowering
-from hlq.lower.order import get as hlq_threaded_get
+from hlq.lower.scheduler import get as hlq_threaded_get
 from hlq.lower.ship import (
     current_distributed_client, graph_for_foreign_scheduler, scheduler_supports_hlq, ship_plan, unship_plan,
 )
@@ -231,7 +231,7 @@ class HlqCollection(DaskMethodsMixin):
 
     __dask_optimize__ = staticmethod(lambda dsk, keys, **kwargs: dsk)
 
-    # dask's threaded scheduler with hlq's task priorities (hlq.lower.order; config
+    # dask's threaded scheduler with hlq's task priorities (hlq.lower.scheduler; config
     # hlq.order); it compares equal to dask.threaded.get, so mixed dask.compute calls agree
     __dask_scheduler__ = staticmethod(hlq_threaded_get)
 

@@ -9,7 +9,7 @@ from dask._task_spec import Alias, DataNode, List, Task, TaskRef
 
 from dask.utils import format_bytes
 
-from hlq.array.chunks import Dim
+from hlq.array._chunks import Dim
 from hlq.expr.node import Node
 from hlq.expr.opaque import OpaqueData, load_opaque
 

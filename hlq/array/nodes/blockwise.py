@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hlq.array.chunks import Dim
+from hlq.array._chunks import Dim
 from hlq.array.nodes.base import ArrayNode
 
 __all__ = ["Blockwise", "Elemwise", "Transpose", "BasicIndex", "MapBlocks", "SLOT", "ElemwiseCall"]

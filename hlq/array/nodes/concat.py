@@ -22,7 +22,7 @@ import bisect
 import numpy as np
 from dask._task_spec import Alias
 
-from hlq.array.chunks import Dim
+from hlq.array._chunks import Dim
 from hlq.array.nodes.base import ArrayNode
 from hlq.array.nodes.blockwise import Blockwise
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from dask._task_spec import Task, TaskRef
 
-from hlq.array.chunks import Dim
+from hlq.array._chunks import Dim
 from hlq.array.nodes.base import ArrayNode
 from hlq.array.nodes.blockwise import Blockwise
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hlq.array.chunks import Dim
+from hlq.array._chunks import Dim
 from hlq.array.nodes.base import ArrayNode, Literal
 from hlq.array.nodes.blockwise import Blockwise
 

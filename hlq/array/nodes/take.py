@@ -20,7 +20,7 @@ import itertools
 import numpy as np
 from dask._task_spec import Task, TaskRef
 
-from hlq.array.chunks import Dim
+from hlq.array._chunks import Dim
 from hlq.array.nodes.base import ArrayNode
 
 __all__ = ["IntList", "Take", "Diagonal", "take_dim"]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hlq.array.indexing import is_full
+from hlq.array._indexing_basic import is_full
 from hlq.array.nodes import BasicIndex, Rechunk
 from hlq.array.nodes.concat import BroadcastTo, Concatenate
 from hlq.array.nodes.take import IntList, Take

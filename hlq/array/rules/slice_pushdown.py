@@ -15,7 +15,7 @@ math allows, so sources produce only the region under the slice.
 
 from __future__ import annotations
 
-from hlq.array.indexing import compose_index, is_full
+from hlq.array._indexing_basic import compose_index, is_full
 from hlq.array.nodes import ArrayNode, BasicIndex, Elemwise, Full, Rechunk, Reduction, Transpose
 from hlq.array.nodes.sources import RegionSource
 from hlq.rules import Capture, Is, rule

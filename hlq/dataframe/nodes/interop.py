@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hlq.array.chunks import Dim
+from hlq.array._chunks import Dim
 from hlq.array.nodes.base import ArrayNode
 from hlq.dataframe.nodes.base import FrameNode
 
