@@ -39,6 +39,37 @@ def _concat(arrays, axis=0):
     return np.concatenate(arrays, axis=axis)
 
 
+def _fold(arrays, op):
+    """``op``-fold of same-shaped partial results, one after another in block order.
+
+    Summing the concatenated partials with ``np.sum`` along the reduced axis
+    adds them in an order that depends on where that axis lies in memory
+    (sequentially along an outer axis, pairwise along the innermost one), so
+    the same reduction reached through a transpose (``moveaxis(x, 0, -1)
+    .sum(-1)`` vs ``x.sum(0)``) could differ in the last bits.  Folding the
+    parts in block order gives the same bits whichever axis is reduced, and
+    along an outer axis equals what ``np.sum`` gives.  Returns ``None`` for
+    masked parts (``numpy.ma`` skips masked values: the caller concatenates).
+    """
+    if len(arrays) < 2 or any(isinstance(a, np.ma.MaskedArray) for a in arrays):
+        return None
+    first = arrays[0]
+    if any(getattr(a, "shape", None) != first.shape for a in arrays):
+        return None
+    out = op(first, arrays[1])
+    for a in arrays[2:]:
+        op(out, a, out=out)
+    return out
+
+
+def _sum_parts(arrays, axis):
+    """Sum of partial results over the reduced axes (kept with length 1), in block order."""
+    folded = _fold(arrays, np.add)
+    if folded is not None:
+        return folded
+    return np.sum(_concat(arrays, axis=axis[0]), axis=axis, keepdims=True)
+
+
 def _np(kind):
     return getattr(np, kind)
 
@@ -65,8 +96,15 @@ def _simple(name, npfunc):
     comb_name = {"nansum": "sum", "nanprod": "prod"}.get(npfunc, npfunc)
     g = getattr(np, comb_name)
 
+    fold_op = {"sum": np.add, "prod": np.multiply}.get(comb_name)
+
     def combine(parts, axis):
-        v = _concat([p["v"] for p in parts], axis=axis[0])
+        vs = [p["v"] for p in parts]
+        if fold_op is not None:
+            folded = _fold(vs, fold_op)
+            if folded is not None:
+                return {"v": folded}
+        v = _concat(vs, axis=axis[0])
         return {"v": g(v, axis=axis, keepdims=True)}
 
     def aggregate(inter, axis, keepdims, dtype, ddof):
@@ -109,19 +147,18 @@ def _moment_kind(name, nan, root):
         return {"n": n, "s": s, "m2": m2}
 
     def combine(parts, axis):
-        ax = axis[0]
-        n = _concat([p["n"] for p in parts], axis=ax)
-        s = _concat([p["s"] for p in parts], axis=ax)
-        ntot = np.sum(n, axis=axis, keepdims=True)
-        stot = np.sum(s, axis=axis, keepdims=True)
+        ntot = _sum_parts([p["n"] for p in parts], axis)
+        stot = _sum_parts([p["s"] for p in parts], axis)
         out = {"n": ntot, "s": stot}
         if "m2" in parts[0]:
-            m2 = _concat([p["m2"] for p in parts], axis=ax)
             with np.errstate(divide="ignore", invalid="ignore"):
-                mu_i = s / n
                 mu = stot / ntot
-                delta = np.where(n > 0, mu_i - mu, 0)
-            out["m2"] = np.sum(m2, axis=axis, keepdims=True) + np.sum(n * delta * delta, axis=axis, keepdims=True)
+                # each part's share of the spread of the part means around the total mean
+                spread = []
+                for p in parts:
+                    delta = np.where(p["n"] > 0, p["s"] / p["n"] - mu, 0)
+                    spread.append(p["n"] * delta * delta)
+            out["m2"] = _sum_parts([p["m2"] for p in parts], axis) + _sum_parts(spread, axis)
         return out
 
     def aggregate(inter, axis, keepdims, dtype, ddof):
