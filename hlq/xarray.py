@@ -33,6 +33,12 @@ from xarray.namedarray.parallelcompat import ChunkManagerEntrypoint
 __all__ = ["HlqChunkManager"]
 
 
+def _is_hlq_array(data) -> bool:
+    """Whether ``data`` is an :class:`hlq.array.Array` (without importing hlq.array)."""
+    core = sys.modules.get("hlq.array._core")  # no hlq array can exist before it is imported
+    return core is not None and isinstance(data, core.Array)
+
+
 def _narrow_dask_manager() -> None:
     """Make xarray's DaskManager decline hlq arrays (they are dask collections too)."""
     from xarray.namedarray.daskmanager import DaskManager
@@ -42,14 +48,86 @@ def _narrow_dask_manager() -> None:
     original = DaskManager.is_chunked_array
 
     def is_chunked_array(self, data):
-        core = sys.modules.get("hlq.array._core")  # no hlq array can exist before it is imported
-        if core is not None and isinstance(data, core.Array):
+        if _is_hlq_array(data):
             return False
         return original(self, data)
 
     is_chunked_array._hlq_narrowed = True
     is_chunked_array.__wrapped__ = original
     DaskManager.is_chunked_array = is_chunked_array
+
+    # xarray re-chunks with its default (dask) manager in places that name no
+    # manager (``Dataset.chunk(sizes)`` inside ``map_blocks``, for one): an hlq
+    # array asked to become a dask array is re-chunked as an hlq array instead of
+    # being wrapped as the opaque contents of a dask array.
+    original_from_array = DaskManager.from_array
+
+    def from_array(self, data, chunks, **kwargs):
+        if _is_hlq_array(data):
+            return HlqChunkManager().rechunk(data, chunks)
+        return original_from_array(self, data, chunks, **kwargs)
+
+    from_array.__wrapped__ = original_from_array
+    DaskManager.from_array = from_array
+    _wrap_map_blocks()
+
+
+def _wrap_map_blocks() -> None:
+    """Make ``xarray.map_blocks`` (and ``Dataset/DataArray.map_blocks``) return hlq arrays for hlq inputs.
+
+    xarray builds the result of ``map_blocks`` itself, as legacy dask arrays
+    whose graph reads the inputs' blocks.  When an input holds hlq arrays,
+    each such result array is wrapped as an hlq array (its blocks alias the
+    dask keys), so the result is an hlq collection like its inputs: it
+    computes fully, compares with other hlq results, and takes part in
+    further hlq plans.  Other inputs are left exactly as xarray handles them.
+    """
+    import xarray
+    import xarray.core.parallel as parallel
+
+    original = parallel.map_blocks
+    if getattr(original, "_hlq_wrapped", False):
+        return
+
+    def map_blocks(func, obj, args=(), kwargs=None, template=None):
+        result = original(func, obj, args, kwargs, template)
+        if not any(_holds_hlq_arrays(o) for o in (obj, *args)):
+            return result
+        return _dask_arrays_to_hlq(result)
+
+    map_blocks._hlq_wrapped = True
+    map_blocks.__wrapped__ = original
+    map_blocks.__doc__ = original.__doc__
+    parallel.map_blocks = map_blocks
+    if getattr(xarray, "map_blocks", None) is original:
+        xarray.map_blocks = map_blocks
+
+
+def _holds_hlq_arrays(obj) -> bool:
+    variables = getattr(obj, "variables", None)
+    if variables is None:
+        variable = getattr(obj, "variable", None)
+        variables = {} if variable is None else {None: variable, **getattr(obj, "coords", {})}
+    return any(_is_hlq_array(getattr(v, "data", None)) for v in variables.values())
+
+
+def _dask_arrays_to_hlq(result):
+    """A shallow copy of ``result`` with every legacy dask array wrapped as an hlq array."""
+    import dask.array
+
+    from hlq.array._core import Array
+    from hlq.array.nodes.base import dims_of
+    from hlq.array.nodes.io import DaskArrayRef, FromDaskArray
+
+    _ensure_real_imag()
+    result = result.copy(deep=False)
+    variables = result.variables if hasattr(result, "data_vars") else {None: result.variable, **result.coords}
+    for variable in variables.values():
+        variable = getattr(variable, "variable", variable)
+        data = variable.data
+        if isinstance(data, dask.array.Array):
+            variable.data = Array(FromDaskArray(DaskArrayRef(data), dims_of(data.chunks), data.dtype))
+    return result
 
 
 def _ensure_real_imag() -> None:
@@ -120,8 +198,7 @@ class HlqChunkManager(ChunkManagerEntrypoint):
 
     # ------------------------------------------------------------ metadata
     def is_chunked_array(self, data) -> bool:
-        core = sys.modules.get("hlq.array._core")
-        if core is None or not isinstance(data, core.Array):
+        if not _is_hlq_array(data):
             return False
         _ensure_real_imag()
         return True

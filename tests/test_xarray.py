@@ -328,3 +328,36 @@ def test_deepcopy_and_pickle_of_hlq_backed_dataset(expected):
     ds = expected.chunk({"time": 12}, chunked_array_type="hlq")
     xr.testing.assert_allclose(copy.deepcopy(ds).compute(), expected)
     xr.testing.assert_allclose(pickle.loads(pickle.dumps(ds)).compute(), expected)
+
+
+def _time_mean(obj):
+    return obj.mean("time")
+
+
+@pytest.mark.parametrize("time_chunks", [-1, 5])
+def test_map_blocks_computes_fully_and_equals_the_direct_result(time_chunks):
+    """xarray's map_blocks re-chunks its inputs with its default manager: hlq arrays stay
+    hlq arrays (not the lazy contents of dask blocks), so the result computes to numpy."""
+    ds = xr.Dataset(
+        {"t": (("time", "x"), np.random.default_rng(0).random((20, 6))), "u": (("x",), np.arange(6.0))},
+        coords={"time": pd.date_range("2000-01-01", periods=20), "x": np.arange(6)},
+    )
+    dsh = ds.chunk({"time": time_chunks, "x": 3}, chunked_array_type="hlq")
+    result = dsh.map_blocks(lambda b: b + 1)
+    computed = result.compute()
+    assert isinstance(computed.t.data, np.ndarray)
+    assert computed.equals(ds + 1)
+    if time_chunks == -1:  # a reduction over a dimension held in one chunk, as in xarray's docs
+        assert dsh.map_blocks(_time_mean).equals(dsh.mean("time"))
+        assert dsh.t.map_blocks(_time_mean).compute().equals(ds.t.mean("time"))
+    # with a template, as xarray documents for functions that change the layout
+    templ = dsh.t.isel(x=slice(0, 6))
+    assert dsh.t.map_blocks(lambda b: b * 2, template=templ).compute().equals(ds.t * 2)
+
+
+def test_default_manager_keeps_hlq_arrays_when_rechunking():
+    ds = xr.Dataset({"t": (("x",), np.arange(12.0))}).chunk({"x": 4}, chunked_array_type="hlq")
+    rechunked = ds.chunk({"x": 6})  # no manager named: xarray's default (dask) is asked
+    assert type(rechunked.t.data) is type(ds.t.data)
+    assert rechunked.t.data.chunks == ((6, 6),)
+    np.testing.assert_array_equal(rechunked.t.values, np.arange(12.0))

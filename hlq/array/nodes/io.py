@@ -23,7 +23,8 @@ from dask._task_spec import Alias, Task, TaskRef, convert_legacy_graph
 from hlq.array.nodes.base import ArrayNode
 from hlq.array.nodes.blockwise import Blockwise
 
-__all__ = ["StoreBlocks", "LoadBlocks", "FromDelayed", "DelayedRef", "DelayedValue", "NpyStack", "block_slices"]
+__all__ = ["StoreBlocks", "LoadBlocks", "FromDelayed", "DelayedRef", "DelayedValue", "FromDaskArray", "DaskArrayRef",
+           "NpyStack", "block_slices"]
 
 
 #: estimated seconds of IO per block (a write, a file read): IO latency, not bytes, dominates small
@@ -223,6 +224,67 @@ class DelayedValue(ArrayNode):
         graph = convert_legacy_graph(dict(d.__dask_graph__()))
         graph[key] = Alias(key, d.key)
         return graph
+
+
+class DaskArrayRef:
+    """Holds a legacy :class:`dask.array.Array` in a node field.
+
+    Compared by identity and tokenized by the dask array's name.  The task
+    graph (converted to task specs) and its dependencies are built once, on
+    first use, in plain attributes that are never pickled: a pickled holder
+    carries the dask array itself.
+    """
+
+    __slots__ = ("value", "_graph", "_deps")
+
+    def __init__(self, value):
+        self.value = value
+        self._graph = None
+        self._deps = None
+
+    def __dask_tokenize__(self):
+        return ("dask-array", self.value.name)
+
+    def __reduce__(self):
+        return (DaskArrayRef, (self.value,))
+
+    def subgraph(self, key) -> dict:
+        """The tasks ``key`` needs, culled from the dask array's graph (iteratively)."""
+        if self._graph is None:
+            self._graph = convert_legacy_graph(dict(self.value.__dask_graph__()))
+            self._deps = {k: t.dependencies for k, t in self._graph.items()}
+        out = {}
+        stack = [key]
+        while stack:
+            k = stack.pop()
+            if k in out or k not in self._graph:
+                continue
+            out[k] = self._graph[k]
+            stack.extend(self._deps[k])
+        return out
+
+
+class FromDaskArray(ArrayNode):
+    """The blocks of a legacy ``dask.array.Array`` (e.g. built by xarray itself); each
+    block's task is an alias of the dask key, with only the dask tasks it needs."""
+
+    _fields = ("value", "dims_", "dtype_")
+    op_name = "from-dask-array"
+
+    def _array_props(self):
+        return self.dims_, self.dtype_
+
+    def block_dependencies(self, idx):
+        return ()
+
+    def block_task(self, key, idx):
+        source = (self.value.value.name, *idx)
+        graph = self.value.subgraph(source)
+        graph[key] = Alias(key, source)
+        return graph
+
+    def label(self):
+        return f"from-dask-array({self.value.value.name})"
 
 
 class NpyStack(_IOCost, Blockwise):
