@@ -1,4 +1,4 @@
-"""Array routines: transposes, where/clip, reductions as functions, map_blocks, blockwise."""
+"""Functions mapped over blocks: ``map_blocks``, ``blockwise``, ``apply_along_axis``, ``apply_over_axes``."""
 
 from __future__ import annotations
 
@@ -8,126 +8,10 @@ import numbers
 import numpy as np
 
 from hlq.array._chunks import Dim
-from hlq.array._core import (
-    Array, asarray, elemwise, implements, reduction, unify_dims, validate_axis, _rechunk_node,
-)
-from hlq.array.nodes import ArrayNode, MapBlocks, Transpose
+from hlq.array._core import Array, asarray, implements, unify_dims, validate_axis, _rechunk_node
+from hlq.array.nodes import ArrayNode, MapBlocks
 
-__all__ = [
-    "transpose", "swapaxes", "moveaxis", "where", "clip", "map_blocks", "blockwise",
-    "sum", "prod", "mean", "std", "var", "min", "max", "any", "all", "argmin", "argmax",
-    "nansum", "nanprod", "nanmean", "nanstd", "nanvar", "nanmin", "nanmax", "nanargmin", "nanargmax",
-]
-
-
-@implements(np.transpose)
-def transpose(a, axes=None):
-    """Permute the dimensions (``numpy.transpose``)."""
-    a = asarray(a)
-    if axes is None:
-        axes = tuple(range(a.ndim))[::-1]
-    else:
-        axes = tuple(int(x) for x in axes)
-        if len(axes) != a.ndim:
-            raise ValueError("axes don't match array")
-        axes = tuple(validate_axis(x, a.ndim)[0] for x in axes)
-        if len(set(axes)) != len(axes):
-            raise ValueError("repeated axis in transpose")
-    if axes == tuple(range(a.ndim)):
-        return a
-    return Array(Transpose(a._node, axes))
-
-
-@implements(np.swapaxes)
-def swapaxes(a, axis1, axis2):
-    """Interchange two axes (``numpy.swapaxes``)."""
-    a = asarray(a)
-    axis1 = validate_axis(axis1, a.ndim)[0]
-    axis2 = validate_axis(axis2, a.ndim)[0]
-    axes = list(range(a.ndim))
-    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-    return transpose(a, axes)
-
-
-@implements(np.moveaxis)
-def moveaxis(a, source, destination):
-    """Move axes to new positions (``numpy.moveaxis``)."""
-    a = asarray(a)
-    src = [source] if isinstance(source, (numbers.Integral, np.integer)) else list(source)
-    dst = [destination] if isinstance(destination, (numbers.Integral, np.integer)) else list(destination)
-    if len(src) != len(dst):
-        raise ValueError("`source` and `destination` arguments must have the same number of elements")
-    src = [validate_axis(s, a.ndim)[0] for s in src]
-    dst = [validate_axis(d, a.ndim)[0] for d in dst]
-    order = [n for n in range(a.ndim) if n not in src]
-    for d, s in sorted(zip(dst, src)):
-        order.insert(d, s)
-    return transpose(a, order)
-
-
-@implements(np.where)
-def where(condition, x=None, y=None):
-    """``numpy.where(condition, x, y)``; ``where(condition)`` is ``nonzero(condition)`` (unknown chunks)."""
-    if x is None and y is None:
-        from hlq.array._indexing_boolean import nonzero
-
-        return nonzero(condition)
-    if x is None or y is None:
-        raise ValueError("either both or neither of x and y should be given")
-    return elemwise(np.where, condition, x, y)
-
-
-@implements(np.clip)
-def clip(a, a_min=None, a_max=None, **kwargs):
-    """Clip values to ``[a_min, a_max]`` (``numpy.clip``)."""
-    if a_min is None and a_max is None:
-        raise ValueError("One of max or min must be given")
-    return elemwise(np.clip, a, a_min, a_max)
-
-
-def _make_reduction(kind, has_dtype=True, has_ddof=False):
-    def f(a, axis=None, dtype=None, keepdims=False, split_every=None, out=None, ddof=0, **kwargs):
-        from hlq.array._core import rebind_out
-
-        return rebind_out(out, reduction(a, kind, axis, keepdims, dtype if has_dtype else None, split_every,
-                                         ddof if has_ddof else 0))
-
-    f.__name__ = kind
-    f.__doc__ = f"``numpy.{kind}`` as a tree reduction (``axis``, ``keepdims``, ``dtype``, ``split_every``)."
-    return f
-
-
-def _make_arg_reduction(kind):
-    def f(a, axis=None, keepdims=False, split_every=None, out=None):
-        from hlq.array._core import rebind_out
-
-        return rebind_out(out, reduction(a, kind, axis, keepdims, None, split_every))
-
-    f.__name__ = kind
-    f.__doc__ = f"``numpy.{kind}`` as a tree reduction over one axis (or the flattened array)."
-    return f
-
-
-sum = implements(np.sum)(_make_reduction("sum"))
-prod = implements(np.prod)(_make_reduction("prod"))
-mean = implements(np.mean)(_make_reduction("mean"))
-std = implements(np.std)(_make_reduction("std", has_ddof=True))
-var = implements(np.var)(_make_reduction("var", has_ddof=True))
-min = implements(np.min, np.amin)(_make_reduction("min", has_dtype=False))
-max = implements(np.max, np.amax)(_make_reduction("max", has_dtype=False))
-any = implements(np.any)(_make_reduction("any", has_dtype=False))
-all = implements(np.all)(_make_reduction("all", has_dtype=False))
-nansum = implements(np.nansum)(_make_reduction("nansum"))
-nanprod = implements(np.nanprod)(_make_reduction("nanprod"))
-nanmean = implements(np.nanmean)(_make_reduction("nanmean"))
-nanstd = implements(np.nanstd)(_make_reduction("nanstd", has_ddof=True))
-nanvar = implements(np.nanvar)(_make_reduction("nanvar", has_ddof=True))
-nanmin = implements(np.nanmin)(_make_reduction("nanmin", has_dtype=False))
-nanmax = implements(np.nanmax)(_make_reduction("nanmax", has_dtype=False))
-argmin = implements(np.argmin)(_make_arg_reduction("argmin"))
-argmax = implements(np.argmax)(_make_arg_reduction("argmax"))
-nanargmin = implements(np.nanargmin)(_make_arg_reduction("nanargmin"))
-nanargmax = implements(np.nanargmax)(_make_arg_reduction("nanargmax"))
+__all__ = ["map_blocks", "blockwise", "apply_along_axis", "apply_over_axes"]
 
 
 # --------------------------------------------------------------------------
@@ -154,7 +38,7 @@ def map_blocks(func, *args, name=None, token=None, dtype=None, chunks=None, drop
     arrays = [a for a in args if isinstance(a, Array)]
     if not arrays:
         raise ValueError("map_blocks needs at least one hlq Array argument")
-    ndim = builtins_max(a.ndim for a in arrays)
+    ndim = max(a.ndim for a in arrays)
     if drop_axis is not None:  # like dask: func sees the dropped axes whole (one chunk)
         drops = [drop_axis] if isinstance(drop_axis, (numbers.Integral, np.integer)) else list(drop_axis)
         drops = [validate_axis(d, ndim)[0] for d in drops]
@@ -233,7 +117,6 @@ def map_blocks(func, *args, name=None, token=None, dtype=None, chunks=None, drop
                            tuple(sorted(kwargs.items())) if kwargs else None, pass_block_id))
 
 
-builtins_max = __builtins__["max"] if isinstance(__builtins__, dict) else __builtins__.max
 
 
 def _infer_dtype(func, args, kwargs, arrays):
@@ -314,32 +197,55 @@ def blockwise(func, out_ind, *args, name=None, token=None, dtype=None, adjust_ch
 
 
 
-@implements(np.round, np.around)
-def round(a, decimals=0):
-    """Evenly round to ``decimals`` (``numpy.round``)."""
-    return elemwise(np.round, a, decimals=decimals)
+class _AlongAxis:
+    __name__ = "apply-along-axis"
+
+    def __init__(self, func1d, axis, nnew, args, kwargs):
+        self.func1d, self.axis, self.nnew, self.args, self.kwargs = func1d, axis, nnew, args, kwargs
+
+    def __call__(self, block):
+        return np.apply_along_axis(self.func1d, self.axis, block, *self.args, **dict(self.kwargs))
+
+    def __reduce__(self):
+        return (_AlongAxis, (self.func1d, self.axis, self.nnew, self.args, self.kwargs))
 
 
-around = round
+@implements(np.apply_along_axis)
+def apply_along_axis(func1d, axis, arr, *args, dtype=None, shape=None, **kwargs):
+    """``numpy.apply_along_axis`` with ``axis`` rechunked to one chunk (``dask.array.apply_along_axis``)."""
+    from hlq.array._chunks import Dim
+    from hlq.array.nodes import MapBlocks
+
+    arr = asarray(arr)
+    (axis,) = validate_axis((axis,), arr.ndim)
+    if shape is None or dtype is None:
+        test = np.ones(arr.shape[axis], dtype=arr.dtype)
+        res = np.asarray(func1d(test, *args, **kwargs))
+        shape = res.shape if shape is None else shape
+        dtype = res.dtype if dtype is None else dtype
+    shape = tuple(shape)
+    arr = arr.rechunk({axis: -1}) if arr.numblocks[axis] > 1 else arr
+    dims = list(arr._node.dims[:axis]) + [Dim.regular(n, max(n, 1)) for n in shape] + list(arr._node.dims[axis + 1:])
+    m = tuple(("c", 0) if i == axis else (i if i < axis else i - 1 + len(shape)) for i in range(arr.ndim))
+    f = _AlongAxis(func1d, axis, len(shape), tuple(args), tuple(sorted(kwargs.items())))
+    return Array(MapBlocks(f, (arr._node,), (m,), tuple(dims), np.dtype(dtype), None, False))
 
 
-@implements(np.shape)
-def shape(a):
-    """Shape of an array (no computation)."""
-    return asarray(a).shape
+@implements(np.apply_over_axes)
+def apply_over_axes(func, a, axes):
+    """Apply ``func(a, axis)`` repeatedly over ``axes``, keeping the reduced dimensions."""
+    from hlq.array._manipulation import expand_dims
 
-
-@implements(np.ndim)
-def ndim(a):
-    """Number of dimensions (no computation)."""
-    return asarray(a).ndim
-
-
-@implements(np.size)
-def size(a, axis=None):
-    """Number of elements (no computation)."""
     a = asarray(a)
-    return a.size if axis is None else a.shape[validate_axis(axis, a.ndim)[0]]
-
-
-__all__ += ["round", "around", "shape", "ndim", "size"]
+    if isinstance(axes, numbers.Integral):
+        axes = (axes,)
+    for ax in axes:
+        ax = validate_axis((ax,), a.ndim)[0]
+        res = func(a, ax)
+        res = asarray(res)
+        if res.ndim == a.ndim - 1:
+            res = expand_dims(res, ax)
+        elif res.ndim != a.ndim:
+            raise ValueError("function is not returning an array of the correct shape")
+        a = res
+    return a

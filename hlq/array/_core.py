@@ -21,7 +21,7 @@ from hlq.array.nodes import (
 )
 from hlq.lower.collection import HlqCollection
 
-__all__ = ["Array", "elemwise", "asarray", "from_array", "normalize_dims", "HANDLED_FUNCTIONS"]
+__all__ = ["Array", "asarray", "asanyarray", "array", "elemwise", "from_array", "rechunk"]
 
 HANDLED_FUNCTIONS: dict = {}
 
@@ -310,14 +310,14 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         return self.transpose()
 
     def transpose(self, *axes):
-        from hlq.array._blockwise import transpose
+        from hlq.array._manipulation import transpose
 
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
             axes = axes[0]
         return transpose(self, axes or None)
 
     def swapaxes(self, axis1, axis2):
-        from hlq.array._blockwise import swapaxes
+        from hlq.array._manipulation import swapaxes
 
         return swapaxes(self, axis1, axis2)
 
@@ -376,7 +376,7 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         return reduction(self, "argmax", axis, keepdims, None, split_every)
 
     def clip(self, min=None, max=None):
-        from hlq.array._blockwise import clip
+        from hlq.array._elementwise import clip
 
         return clip(self, min, max)
 
@@ -428,12 +428,12 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         return repeat(self, repeats, axis)
 
     def cumsum(self, axis, dtype=None, out=None, *, method="sequential"):
-        from hlq.array._numeric import cumsum
+        from hlq.array.reductions import cumsum
 
         return cumsum(self, axis, dtype, out)
 
     def cumprod(self, axis, dtype=None, out=None, *, method="sequential"):
-        from hlq.array._numeric import cumprod
+        from hlq.array.reductions import cumprod
 
         return cumprod(self, axis, dtype, out)
 
@@ -475,7 +475,7 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
 
     def choose(self, choices):
         """Construct an array from an index array and a list of arrays to choose from."""
-        from hlq.array._differences import choose
+        from hlq.array._elementwise import choose
 
         return choose(self, choices)
 
@@ -487,20 +487,20 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
 
     def moment(self, order, axis=None, dtype=None, keepdims=False, ddof=0, split_every=None, out=None):
         """Central moment of ``order`` along ``axis`` (``hlq.array.moment``)."""
-        from hlq.array._differences import moment
+        from hlq.array._statistics import moment
 
         return moment(self, order, axis=axis, dtype=dtype, keepdims=keepdims, ddof=ddof,
                       split_every=split_every, out=out)
 
     def topk(self, k, axis=-1, split_every=None):
         """The ``k`` largest (``k < 0``: smallest) elements along ``axis``."""
-        from hlq.array._differences import topk
+        from hlq.array.reductions import topk
 
         return topk(self, k, axis=axis, split_every=split_every)
 
     def argtopk(self, k, axis=-1, split_every=None):
         """Indices of the ``k`` largest (``k < 0``: smallest) elements along ``axis``."""
-        from hlq.array._differences import argtopk
+        from hlq.array.reductions import argtopk
 
         return argtopk(self, k, axis=axis, split_every=split_every)
 
@@ -668,6 +668,9 @@ def asarray(a, dtype=None, order=None, *, like=None, allow_unknown_chunksizes=Fa
     return from_array(arr, chunks=chunks)
 
 
+asanyarray = asarray
+
+
 def array(x, dtype=None, ndmin=None, *, like=None, chunks=None):
     """``numpy.array`` for hlq arrays: convert (``asarray``), cast to ``dtype``, prepend axes up to ``ndmin``."""
     x = asarray(x, dtype=dtype, chunks=chunks)
@@ -798,7 +801,7 @@ def _elemwise_out_where(op, args, dtype, kwargs, out, where):
             f"The out parameter is not fully supported. Received type {type(out).__name__}, expected an hlq Array")
     res = elemwise(op, *args, dtype=dtype, **kwargs)
     if where is not True:
-        from hlq.array._blockwise import where as _where
+        from hlq.array._elementwise import where as _where
 
         res = _where(where, res, out if out is not None else np.zeros((), dtype=res.dtype))
     if out is None:

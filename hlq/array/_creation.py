@@ -1,4 +1,5 @@
-"""Array creation: ones, zeros, full, empty (+ ``*_like``), arange, linspace, eye."""
+"""Array creation: ones, zeros, full, empty (+ ``*_like``), arange, linspace, eye, and the grids
+``indices``, ``meshgrid``, ``fromfunction``."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import numbers
 
 import numpy as np
 
-from hlq.array._core import Array, elemwise, normalize_dims
+from hlq.array._core import Array, asarray, elemwise, normalize_dims
+from hlq.array._manipulation import broadcast_arrays, broadcast_to, ravel, stack
 from hlq.array.nodes import Arange, Eye, Full, Linspace
 
 __all__ = ["ones", "zeros", "full", "empty", "ones_like", "zeros_like", "full_like", "empty_like",
-           "arange", "linspace", "eye"]
+           "arange", "linspace", "eye", "indices", "meshgrid", "fromfunction"]
 
 
 def _shape(shape) -> tuple:
@@ -176,3 +178,49 @@ def eye(N, chunks="auto", M=None, k=0, dtype=float):
     dtype = np.dtype(dtype)
     dims = normalize_dims(chunks, (int(N), int(M)), dtype=dtype)
     return Array(Eye(int(k), dims, dtype, (0, 0)))
+
+
+def indices(dimensions, dtype=int, chunks="auto"):
+    """Grid of indices: shape ``(len(dimensions), *dimensions)``; one block along the first axis per grid."""
+    dimensions = tuple(int(d) for d in dimensions)
+    dtype = np.dtype(dtype)
+    if not dimensions:
+        return Array(Arange(0, 1, normalize_dims(1, (0,)), dtype, 0))
+    dims = normalize_dims(chunks, dimensions, dtype=dtype)
+    grids = []
+    for i, d in enumerate(dimensions):
+        r = Array(Arange(0, 1, (dims[i],), dtype, 0))
+        r = r[tuple(slice(None) if j == i else None for j in range(len(dimensions)))]
+        grids.append(broadcast_to(r, dimensions, chunks=tuple(dd.sizes() for dd in dims)))
+    return stack(grids)
+
+
+def meshgrid(*xi, sparse=False, indexing="xy", copy=True):
+    """Coordinate matrices from coordinate vectors (list of arrays)."""
+    if indexing not in ("ij", "xy"):
+        raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
+    if not xi:
+        return ()
+    xi = [ravel(asarray(x)) for x in xi]
+    if indexing == "xy" and len(xi) > 1:
+        xi[0], xi[1] = xi[1], xi[0]
+    grids = []
+    for i, x in enumerate(xi):
+        grids.append(x[tuple(slice(None) if j == i else None for j in range(len(xi)))])
+    if not sparse:
+        grids = broadcast_arrays(*grids)
+    if indexing == "xy" and len(xi) > 1:
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)  # numpy >= 2 returns a tuple
+
+
+def fromfunction(func, chunks="auto", shape=None, dtype=None, **kwargs):
+    """Apply ``func`` to the index grids block by block (``dask.array.fromfunction``)."""
+    from hlq.array._blockwise import map_blocks
+
+    shape = tuple(int(s) for s in shape)
+    dtype = np.dtype(dtype or float)
+    dims = normalize_dims(chunks, shape, dtype=dtype)
+    grids = [Array(Arange(0, 1, (d,), dtype, 0)) for d in dims]
+    grids = meshgrid(*grids, indexing="ij")
+    return map_blocks(func, *grids, dtype=dtype, **kwargs) if grids else asarray(func(dtype=dtype, **kwargs))

@@ -105,7 +105,7 @@ def insert(arr, obj, values, axis):
     repeats, like numpy); ``values`` is broadcast like numpy does.
     """
     from hlq.array._manipulation import broadcast_to, concatenate, ravel, take
-    from hlq.array._blockwise import moveaxis
+    from hlq.array._manipulation import moveaxis
 
     arr = asarray(arr)
     if axis is None:
@@ -175,7 +175,7 @@ def insert(arr, obj, values, axis):
 @implements(np.rollaxis)
 def rollaxis(a, axis, start=0):
     """Roll ``axis`` backwards until it lies before ``start`` (``numpy.rollaxis``)."""
-    from hlq.array._blockwise import transpose
+    from hlq.array._manipulation import transpose
 
     a = asarray(a)
     n = a.ndim

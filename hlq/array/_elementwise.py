@@ -1,9 +1,10 @@
-"""Elementwise numpy routines that are not single-output ufuncs (``dask.array`` parity, issue 3).
+"""Elementwise numpy routines that are not plain ufunc wrappers (those are in ``_ufunc``).
 
-``angle``, ``fix``, ``i0``, ``sinc``, ``iscomplex``, ``isreal``,
-``isneginf``, ``isposinf``, ``isnull``, ``notnull``, ``nan_to_num``,
-``real``, ``imag``, the two-output ``divmod``, ``frexp``, ``modf``, and
-``piecewise``, ``select``, ``frompyfunc``.  Each is an elementwise node (or
+``where``, ``clip``, ``round``/``around``, ``choose``, ``isclose``,
+``allclose``, ``angle``, ``fix``, ``i0``, ``sinc``, ``iscomplex``,
+``isreal``, ``isneginf``, ``isposinf``, ``isnull``, ``notnull``,
+``nan_to_num``, ``real``, ``imag``, the two-output ``divmod``, ``frexp``,
+``modf``, and ``piecewise``, ``select``, ``frompyfunc``.  Each is an elementwise node (or
 a ``map_blocks`` over aligned blocks), so slices push through them.
 
 >>> import numpy as np
@@ -25,6 +26,7 @@ from hlq.array._core import Array, asarray, elemwise, implements
 __all__ = [
     "angle", "fix", "i0", "sinc", "iscomplex", "isreal", "isneginf", "isposinf", "isnull", "notnull",
     "nan_to_num", "real", "imag", "divmod", "frexp", "modf", "piecewise", "select", "frompyfunc",
+    "where", "clip", "round", "around", "choose", "isclose", "allclose",
 ]
 
 
@@ -331,3 +333,56 @@ class _PyUfunc:
 
     def __dask_tokenize__(self):
         return ("hlq-pyufunc", self.f.__dask_tokenize__())
+
+
+@implements(np.where)
+def where(condition, x=None, y=None):
+    """``numpy.where(condition, x, y)``; ``where(condition)`` is ``nonzero(condition)`` (unknown chunks)."""
+    if x is None and y is None:
+        from hlq.array._indexing_boolean import nonzero
+
+        return nonzero(condition)
+    if x is None or y is None:
+        raise ValueError("either both or neither of x and y should be given")
+    return elemwise(np.where, condition, x, y)
+
+
+@implements(np.clip)
+def clip(a, a_min=None, a_max=None, **kwargs):
+    """Clip values to ``[a_min, a_max]`` (``numpy.clip``)."""
+    if a_min is None and a_max is None:
+        raise ValueError("One of max or min must be given")
+    return elemwise(np.clip, a, a_min, a_max)
+
+
+@implements(np.round, np.around)
+def round(a, decimals=0):
+    """Evenly round to ``decimals`` (``numpy.round``)."""
+    return elemwise(np.round, a, decimals=decimals)
+
+
+around = round
+
+
+def _choose(a, *choices):
+    return np.choose(a, choices)
+
+
+@implements(np.choose)
+def choose(a, choices):
+    """``numpy.choose`` (elementwise, choices broadcast against ``a``)."""
+    choices = [asarray(c) for c in choices]
+    dtype = np.result_type(*(c.dtype for c in choices))
+    return elemwise(_choose, asarray(a), *choices, dtype=dtype)
+
+
+@implements(np.isclose)
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Elementwise ``|a - b| <= atol + rtol * |b|``."""
+    return elemwise(np.isclose, a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+@implements(np.allclose)
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """True when all elements are close (a 0-d lazy array, like dask)."""
+    return isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan).all()

@@ -33,8 +33,7 @@ from hlq.array.nodes import MapBlocks
 from hlq.array.nodes.take import IntList, Take, take_dim
 from hlq.array.nodes.unknown import FULL, FlattenBlocks, KnownAxesIndex, TakeArray
 
-__all__ = ["getitem", "needs_fancy", "compute_chunk_sizes", "vindex", "shuffle", "take", "VIndexer", "concatenate",
-           "blocks_getitem"]
+__all__ = ["shuffle", "take", "concatenate"]
 
 
 def _is_array_index(e) -> bool:

@@ -21,7 +21,7 @@ from hlq.array._chunks import Dim
 from hlq.array._core import Array
 from hlq.array.nodes.io import DelayedRef, FromDelayed
 
-__all__ = ["from_delayed", "to_delayed"]
+__all__ = ["from_delayed"]
 
 
 def from_delayed(value, shape, dtype=None, meta=None, name=None):

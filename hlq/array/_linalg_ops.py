@@ -210,7 +210,7 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
         raise ValueError("axis1 and axis2 cannot be the same")
     order = [d for d in range(a.ndim) if d not in (ax1, ax2)] + [ax1, ax2]
     if order != list(range(a.ndim)):
-        from hlq.array._blockwise import transpose
+        from hlq.array._manipulation import transpose
 
         a = transpose(a, order)
     return Array(Diagonal(a._node, int(offset)))

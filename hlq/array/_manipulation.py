@@ -1,4 +1,5 @@
-"""Shape manipulation: joining, broadcasting, reshaping, flipping, padding, indexing by lists.
+"""Shape manipulation: joining, broadcasting, reshaping, transposing, flipping, rotating, padding,
+indexing by lists, and the metadata functions ``shape``/``ndim``/``size``.
 
 Everything here builds plans from a few node types - :class:`BasicIndex`
 (new axes, squeezes, flips), :class:`Concatenate`, :class:`BroadcastTo`,
@@ -13,6 +14,8 @@ slices, ``pad`` concatenates constant/edge/reflected pieces, ...).
 [[0, 1, 2, 0, 1, 2], [3, 4, 5, 3, 4, 5]]
 >>> da.roll(x, 1, axis=1).compute().tolist()
 [[2, 0, 1], [5, 3, 4]]
+>>> da.rot90(da.from_array(np.arange(4).reshape(2, 2), chunks=1)).compute().tolist()
+[[1, 3], [0, 2]]
 """
 
 from __future__ import annotations
@@ -24,15 +27,16 @@ import numpy as np
 
 from hlq.array._chunks import Dim
 from hlq.array._core import Array, asarray, implements, normalize_dims, validate_axis
-from hlq.array.nodes import BasicIndex, Full, Rechunk
+from hlq.array.nodes import Full, Rechunk, Transpose
 from hlq.array.nodes.concat import BroadcastTo, Concatenate
 from hlq.array.nodes.reshape import Reshape
 from hlq.array.nodes.take import IntList, Take
 
 __all__ = [
-    "concatenate", "stack", "block", "hstack", "vstack", "dstack", "column_stack", "broadcast_to",
+    "stack", "block", "hstack", "vstack", "dstack", "column_stack", "broadcast_to",
     "broadcast_arrays", "expand_dims", "squeeze", "atleast_1d", "atleast_2d", "atleast_3d", "flip", "fliplr",
-    "flipud", "roll", "reshape", "ravel", "tile", "repeat", "pad", "take", "getitem_fancy",
+    "flipud", "roll", "reshape", "ravel", "tile", "repeat", "pad",
+    "transpose", "swapaxes", "moveaxis", "rot90", "shape", "ndim", "size",
 ]
 
 _max = builtins.max
@@ -708,7 +712,98 @@ def getitem_fancy(x: Array, index):
     adv = [i for i, e in enumerate(index) if is_list[i] or (
         isinstance(e, (numbers.Integral, np.integer)) and not isinstance(e, bool))]
     if len(adv) > 1 and adv != list(range(adv[0], adv[-1] + 1)) and out_pos != 0:
-        from hlq.array._blockwise import moveaxis
+        from hlq.array._manipulation import moveaxis
 
         out = moveaxis(out, out_pos, 0)
     return out
+
+
+@implements(np.transpose)
+def transpose(a, axes=None):
+    """Permute the dimensions (``numpy.transpose``)."""
+    a = asarray(a)
+    if axes is None:
+        axes = tuple(range(a.ndim))[::-1]
+    else:
+        axes = tuple(int(x) for x in axes)
+        if len(axes) != a.ndim:
+            raise ValueError("axes don't match array")
+        axes = tuple(validate_axis(x, a.ndim)[0] for x in axes)
+        if len(set(axes)) != len(axes):
+            raise ValueError("repeated axis in transpose")
+    if axes == tuple(range(a.ndim)):
+        return a
+    return Array(Transpose(a._node, axes))
+
+
+@implements(np.swapaxes)
+def swapaxes(a, axis1, axis2):
+    """Interchange two axes (``numpy.swapaxes``)."""
+    a = asarray(a)
+    axis1 = validate_axis(axis1, a.ndim)[0]
+    axis2 = validate_axis(axis2, a.ndim)[0]
+    axes = list(range(a.ndim))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return transpose(a, axes)
+
+
+@implements(np.moveaxis)
+def moveaxis(a, source, destination):
+    """Move axes to new positions (``numpy.moveaxis``)."""
+    a = asarray(a)
+    src = [source] if isinstance(source, (numbers.Integral, np.integer)) else list(source)
+    dst = [destination] if isinstance(destination, (numbers.Integral, np.integer)) else list(destination)
+    if len(src) != len(dst):
+        raise ValueError("`source` and `destination` arguments must have the same number of elements")
+    src = [validate_axis(s, a.ndim)[0] for s in src]
+    dst = [validate_axis(d, a.ndim)[0] for d in dst]
+    order = [n for n in range(a.ndim) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose(a, order)
+
+
+@implements(np.shape)
+def shape(a):
+    """Shape of an array (no computation)."""
+    return asarray(a).shape
+
+
+@implements(np.ndim)
+def ndim(a):
+    """Number of dimensions (no computation)."""
+    return asarray(a).ndim
+
+
+@implements(np.size)
+def size(a, axis=None):
+    """Number of elements (no computation)."""
+    a = asarray(a)
+    return a.size if axis is None else a.shape[validate_axis(axis, a.ndim)[0]]
+
+
+@implements(np.rot90)
+def rot90(m, k=1, axes=(0, 1)):
+    """Rotate by 90 degrees in the plane of ``axes`` (numpy's semantics)."""
+    from hlq.array._manipulation import flip
+    from hlq.array._manipulation import transpose
+
+    m = asarray(m)
+    axes = tuple(axes)
+    if len(axes) != 2:
+        raise ValueError("len(axes) must be 2.")
+    if axes[0] == axes[1] or abs(axes[0] - axes[1]) == m.ndim:
+        raise ValueError("Axes must be different.")
+    if axes[0] >= m.ndim or axes[0] < -m.ndim or axes[1] >= m.ndim or axes[1] < -m.ndim:
+        raise ValueError(f"Axes={axes} out of range for array of ndim={m.ndim}.")
+    k %= 4
+    if k == 0:
+        return m[:]
+    if k == 2:
+        return flip(flip(m, axes[0]), axes[1])
+    order = list(range(m.ndim))
+    a0, a1 = axes[0] % m.ndim, axes[1] % m.ndim
+    order[a0], order[a1] = order[a1], order[a0]
+    if k == 1:
+        return transpose(flip(m, axes[1]), order)
+    return flip(transpose(m, order), axes[1])

@@ -28,7 +28,7 @@ from hlq.array._chunks import Dim
 from hlq.array._core import Array, asarray
 from hlq.array.nodes.base import ArrayNode
 
-__all__ = ["reshape_blockwise", "ReshapeBlocks"]
+__all__ = ["reshape_blockwise"]
 
 
 class ReshapeBlocks(ArrayNode):

@@ -1,4 +1,4 @@
-"""Weighted average, covariance and correlation (``dask.array`` parity, issue 3).
+"""Weighted average, covariance, correlation and central moments (``moment``).
 
 Built from reductions, broadcasting and ``dot``, so slices and culling go
 through the existing rules.
@@ -14,13 +14,14 @@ through the existing rules.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import numpy as np
 
 from hlq.array._core import Array, asarray, implements, validate_axis
 
-__all__ = ["average", "cov", "corrcoef"]
+__all__ = ["average", "cov", "corrcoef", "moment"]
 
 
 @implements(np.average)
@@ -169,3 +170,25 @@ def corrcoef(x, y=None, rowvar=1):
     c = c / s[:, None]
     c = c / s[None, :]
     return elemwise(_clip_unit, c, dtype=c.dtype)
+
+
+def moment(a, order, axis=None, dtype=None, keepdims=False, ddof=0, split_every=None, out=None):
+    """Central moment of ``order`` (``dask.array.moment``)."""
+    from hlq.array._creation import ones, zeros
+
+    a = asarray(a)
+    if not isinstance(order, numbers.Integral) or order < 0:
+        raise ValueError("Order must be an integer >= 0")
+    if out is not None:
+        raise NotImplementedError("out= is not supported")
+    if order < 2:
+        reduced = a.sum(axis=axis, keepdims=keepdims)
+        maker = ones if order == 0 else zeros
+        return maker(reduced.shape, chunks=reduced.chunks, dtype="f8")
+    dt = np.dtype(dtype) if dtype is not None else np.var(np.ones(shape=(1,), dtype=a.dtype)).dtype
+    af = a.astype(dt) if a.dtype != dt else a
+    mean = af.mean(axis=axis, keepdims=True)
+    n = a.size if axis is None else int(np.prod([a.shape[ax] for ax in validate_axis(
+        axis if isinstance(axis, tuple) else (axis,), a.ndim)]))
+    total = ((af - mean) ** order).sum(axis=axis, keepdims=keepdims, dtype=dt)
+    return (total / (n - ddof)).astype(dt)

@@ -155,7 +155,7 @@ irfftn = fft_wrap(np.fft.irfftn)
 
 def _freq_index(n, chunks):
     from hlq.array._creation import arange
-    from hlq.array._blockwise import where
+    from hlq.array._elementwise import where
 
     i = arange(n, chunks=chunks, dtype=float)
     return where(i < (n + 1) // 2, i, i - n)
