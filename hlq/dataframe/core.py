@@ -17,6 +17,7 @@ k
 
 from __future__ import annotations
 
+import datetime
 import numbers
 
 import numpy as np
@@ -24,7 +25,7 @@ import pandas as pd
 
 from hlq.lower.collection import HlqCollection
 from hlq.dataframe.nodes.base import FrameNode
-from hlq.dataframe.nodes.colexpr import BINARY
+from hlq.dataframe.nodes.colexpr import BINARY, COMPARISONS
 from hlq.dataframe.nodes.colexpr import columns_of as _columns_of
 from hlq.dataframe.nodes.ops import (
     Assign, AssignFrom, Binary, Rename, WithScalar, Filter, FilterBy, Head, MapPartitions, MetaBox, Project, SeriesExpr,
@@ -46,7 +47,7 @@ def new_collection(node: FrameNode):
 
 
 def _is_scalar(v):
-    return isinstance(v, (numbers.Number, str, np.generic, pd.Timestamp, pd.Timedelta)) or v is None
+    return isinstance(v, (numbers.Number, str, bytes, np.generic, datetime.date, datetime.timedelta)) or v is None
 
 
 class _Frame(HlqCollection):
@@ -386,6 +387,27 @@ class _ScalarOp:
 _MAX_EXPR_DEPTH = 32
 
 
+def _datetime_literal(dtype, value, op):
+    """A literal compared with a datetime column, as pandas reads it: a string (or a
+    ``datetime``/``np.datetime64``) becomes a ``pd.Timestamp`` (in the column's time zone
+    when the string has none), so that the plan holds the value pandas compares with.
+    Values pandas rejects are left alone (the build-time dtype check raises pandas' error)."""
+    if op not in COMPARISONS or not isinstance(value, (str, datetime.datetime, np.datetime64)):
+        return value
+    tz = getattr(dtype, "tz", None)
+    if not (getattr(dtype, "kind", None) == "M" or tz is not None):
+        return value
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        return value
+    if ts is pd.NaT:
+        return value
+    if isinstance(value, str) and tz is not None and ts.tz is None:
+        ts = ts.tz_localize(tz)
+    return ts
+
+
 def _deeper_than(expr, limit: int) -> bool:
     """Whether a column expression nests deeper than ``limit`` (iterative, stops early)."""
     stack = [(expr, 1)]
@@ -438,6 +460,7 @@ class Series(_Frame):
     def _binop(self, other, op, reverse=False):
         f, e = self._expr()
         if _is_scalar(other):
+            other = _datetime_literal(self.dtype, other, op)
             if f is not None:
                 lit = ("lit", other)
                 expr = _op_expr(op, lit, e) if reverse else _op_expr(op, e, lit)
@@ -477,6 +500,21 @@ class Series(_Frame):
 
     def notna(self):
         return self._unary("notna")
+
+    isnull = isna
+    notnull = notna
+
+    def __getitem__(self, key):
+        """``s[mask]`` with a boolean Series aligned with ``s``; ``s[label]``/``s[a:b]`` select by index label."""
+        if isinstance(key, Series):
+            f, e = self._expr()
+            kn = key._node
+            if f is not None and isinstance(kn, SeriesExpr) and kn.child is f:
+                return Series(SeriesExpr(Filter(f, kn.expr), e, self.name))
+            return Series(FilterBy(self._node, kn))
+        if isinstance(key, DataFrame):
+            raise TypeError("a Series cannot be indexed by a DataFrame")
+        return self.loc[key]
 
     def fillna(self, value):
         if isinstance(value, Series):  # an aligned Series (e.g. another column)
@@ -593,6 +631,18 @@ class DataFrame(_Frame):
     def columns(self) -> pd.Index:
         return pd.Index(list(self._node.columns))
 
+    @columns.setter
+    def columns(self, new):
+        """``df.columns = [...]``: rename every column (positionally), rebinding the collection."""
+        new = list(new)
+        old = list(self._node.columns)
+        if len(new) != len(old):
+            raise ValueError(f"Length mismatch: Expected axis has {len(old)} elements, new values have "
+                             f"{len(new)} elements")
+        if new == old:
+            return
+        self._rebind(DataFrame(Rename(self._node, tuple((a, b) for a, b in zip(old, new) if a != b))))
+
     @property
     def dtypes(self) -> pd.Series:
         return pd.Series(list(self._node.dtypes), index=list(self._node.columns), dtype=object)
@@ -659,7 +709,47 @@ class DataFrame(_Frame):
         return out
 
     def __setitem__(self, key, value):
-        raise TypeError("hlq DataFrames are immutable; use df = df.assign(...)")
+        """``df[key] = value``: this DataFrame now stands for a new plan (as in dask: the plans
+        themselves never change, the collection object is rebound).
+
+        ``key`` a column name (``value`` a scalar, a Series, or a callable), a list of names
+        (``value`` a DataFrame with as many columns), or a boolean Series/DataFrame computed
+        from this frame (``df[df > 0] = v``: ``df.where(~cond, v)``)."""
+        if isinstance(key, (Series, DataFrame)):
+            self._rebind(self.mask(key, value))
+            return
+        if isinstance(key, (list, pd.Index)):
+            key = list(key)
+            if isinstance(value, DataFrame):
+                if len(value.columns) != len(key):
+                    raise ValueError(f"Columns must be same length as key: {len(key)} keys, "
+                                     f"{len(value.columns)} columns")
+                self._rebind(_assign_many(self, key, [value[c] for c in value.columns]))
+                return
+            self._rebind(_assign_many(self, key, [value] * len(key)))
+            return
+        self._rebind(_assign_many(self, [key], [value]))
+
+    def __delitem__(self, key):
+        """``del df[key]``: rebinds this DataFrame to the plan without column ``key``."""
+        self._rebind(self.drop(columns=[key]))
+
+    def _rebind(self, other):
+        """Make this collection stand for ``other``'s plan (``df[c] = ...``, ``df.columns = ...``)."""
+        if not isinstance(other, DataFrame):
+            raise TypeError(f"cannot rebind a DataFrame to a {type(other).__name__}")
+        self._node = other._node
+        self._opt_cache = None
+
+    def __copy__(self):
+        return DataFrame(self._node)  # a new object: __setitem__ on the copy leaves this one alone
+
+    def __deepcopy__(self, memo):
+        return DataFrame(self._node)
+
+    def copy(self, deep=False):
+        """A new collection object over the same plan (plans never change; see ``__setitem__``)."""
+        return DataFrame(self._node)
 
     # ---------------------------------------------- joins and indexes (hlq/dataframe/multi.py)
     def merge(self, right, how="inner", on=None, left_on=None, right_on=None, left_index=False,
@@ -720,6 +810,9 @@ class DataFrame(_Frame):
 
     def notna(self):
         return self._columnwise(lambda c: ("notna", ("col", c)))
+
+    isnull = isna
+    notnull = notna
 
     def dropna(self, subset=None):
         cols = list(self._node.columns) if subset is None else ([subset] if isinstance(subset, str) else list(subset))
@@ -803,6 +896,35 @@ class DataFrame(_Frame):
         from hlq.dataframe.groupby import frame_groupby
 
         return frame_groupby(self, by, sort=sort, dropna=dropna, as_index=as_index, **kwargs)
+
+
+def _assign_many(df, keys, values):
+    """``df`` with ``df[k] = v`` for every pair (callables are called with ``df`` as it was)."""
+    out = df
+    for k, v in zip(keys, values):
+        if callable(v) and not isinstance(v, (_Frame, Scalar)):
+            v = v(df)
+        out = _assign_one(out, k, v)
+    return out
+
+
+def _assign_one(out, name, value):
+    if isinstance(value, DataFrame):
+        raise TypeError(f"cannot set column {name!r} from a DataFrame; select one of its columns")
+    if isinstance(value, Series):
+        vn = value._node
+        if isinstance(vn, SeriesExpr) and vn.child is out._node:
+            return DataFrame(Assign(out._node, ((name, vn.expr),)))
+        return DataFrame(AssignFrom(out._node, name, vn))
+    if isinstance(value, Scalar):
+        raise NotImplementedError(f"setting column {name!r} to a lazy Scalar: compute it first "
+                                  f"(df[{name!r}] = value.compute())")
+    if isinstance(value, (pd.Series, pd.DataFrame, np.ndarray, list)):
+        raise NotImplementedError(f"setting column {name!r} from a {type(value).__name__}: make it an hlq "
+                                  f"Series aligned with this frame (dd.from_pandas) or use map_partitions")
+    if not _is_scalar(value):
+        raise TypeError(f"cannot assign a {type(value).__name__} to column {name!r}")
+    return DataFrame(Assign(out._node, ((name, ("lit", value)),)))
 
 
 def _rename(df, mapping):

@@ -194,7 +194,7 @@ def isin(s, values):
         raise TypeError(f"only list-like objects are allowed to be passed to isin(), you passed a "
                         f"`{type(values).__name__}`")
     if hasattr(values, "_node"):
-        raise NotImplementedError("isin with a lazy collection is not supported; compute it first")
+        return isin_lazy(s, values)
     values = list(values)
     from dask.base import is_dask_collection
 
@@ -334,3 +334,34 @@ def _infer_dtype(s, call):
         return call(nonempty_series(s.dtype, s.name)).dtype
     except Exception:
         return None
+
+
+# ------------------------------------------------------------ isin with a lazy collection
+def _distinct_values(x):
+    """The distinct values of a partition (or of concatenated states) as a pandas Series."""
+    if isinstance(x, pd.DataFrame):
+        x = x.iloc[:, 0]
+    return pd.Series(pd.unique(x.to_numpy(dtype=object) if x.dtype == object else x.to_numpy()))
+
+
+def _concat_distinct(states):
+    return _distinct_values(pd.concat(states) if len(states) > 1 else states[0])
+
+
+def isin_lazy(s, values):
+    """``s.isin(values)`` for an hlq Series (or one-column DataFrame) ``values``: its distinct
+    values are gathered by a tree aggregation into one lazy value, which every partition of ``s``
+    tests against (like dask, which computes the values into the graph)."""
+    from hlq.dataframe.core import DataFrame, Series
+    from hlq.dataframe.nodes.ops import WithScalar
+    from hlq.dataframe.nodes.reduction import Fn, TreeAgg
+
+    if isinstance(values, DataFrame):
+        if len(values.columns) != 1:
+            raise ValueError("isin with a lazy DataFrame needs exactly one column")
+    elif not isinstance(values, Series):
+        raise NotImplementedError(f"isin with a lazy {type(values).__name__}: compute it first "
+                                  f"(s.isin(values.compute()))")
+    agg = TreeAgg(values._node, Fn(_distinct_values), Fn(_concat_distinct), Fn(_distinct_values),
+                  MetaBox(np.dtype(object)), 8, False, "distinct-values")
+    return Series(WithScalar("isin_", s._node, agg))

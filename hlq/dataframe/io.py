@@ -48,6 +48,7 @@ def from_pandas(data, npartitions=None, chunksize=None, sort=True):
         raise ValueError(f"npartitions must be at least 1, got {npartitions}")
     if chunksize is not None and int(chunksize) < 1:
         raise ValueError(f"chunksize must be at least 1, got {chunksize}")
+    data = data.copy(deep=False)  # later changes to the caller's object (df.columns = ...) stay out
     if sort and not data.index.is_monotonic_increasing:
         data = data.sort_index()
     n = len(data)
@@ -121,7 +122,8 @@ def _parse_bytes(v):
     return int(parse_bytes(v))
 
 
-def read_parquet(path, columns=None, filters=None, index=None, blocksize="default", **kwargs):
+def read_parquet(path, columns=None, filters=None, index=None, blocksize="default", filesystem="fsspec",
+                 storage_options=None, calculate_divisions=False, **kwargs):
     """Read a parquet dataset: a file, a directory of files, or a list of files.
 
     Parameters
@@ -146,12 +148,29 @@ def read_parquet(path, columns=None, filters=None, index=None, blocksize="defaul
         (uncompressed, from the footers) and never more than the largest
         file holds in all its columns.  ``None`` keeps one file per task.
 
+    filesystem : "fsspec", "arrow", None, or a local filesystem object
+        As in dask: which filesystem layer opens the files.  hlq reads local
+        files with pyarrow whatever the choice; ``file://`` and ``local://``
+        paths are local paths.  A remote filesystem raises ``NotImplementedError``.
+    storage_options : dict, optional
+        Accepted for local paths (they need no options).
+    calculate_divisions : bool, default False
+        Accepted for dask compatibility: an index read from sorted files gets its
+        divisions from the row-group statistics when ``set_index(sorted=True)`` or
+        ``set_index`` is called; hlq never reads statistics eagerly here.
+
     Only metadata (footers) is read here, once per dataset (cached).
     """
-    if kwargs.pop("engine", "pyarrow") not in ("pyarrow", "auto"):
+    if kwargs.pop("engine", "pyarrow") not in ("pyarrow", "auto", None):
         raise ValueError("hlq.dataframe.read_parquet supports engine='pyarrow' only")
+    for k, ok in _IGNORED_PARQUET_ARGS.items():
+        if k in kwargs and kwargs[k] not in ok:
+            raise NotImplementedError(f"read_parquet({k}={kwargs[k]!r}) is not supported by hlq.dataframe; "
+                                      f"supported values: {ok}")
+        kwargs.pop(k, None)
     if kwargs:
         raise TypeError(f"read_parquet got unsupported arguments {sorted(kwargs)}")
+    path = local_paths(path, filesystem)
     info = parquet_info(path)
     if index is None and len(info.index_columns) == 1:
         index = info.index_columns[0]
@@ -174,6 +193,49 @@ def read_parquet(path, columns=None, filters=None, index=None, blocksize="defaul
     node = ReadParquet(info, cols, expr, index, None, None, _parse_bytes(blocksize))
     df = new_collection(node)
     return df[columns] if single else df
+
+
+#: dask read_parquet arguments accepted with the values whose behaviour hlq has anyway
+_IGNORED_PARQUET_ARGS = {
+    "split_row_groups": ("infer", "adaptive", False, None),
+    "aggregate_files": (None, False),
+    "ignore_metadata_file": (True, False),
+    "metadata_task_size": (None, 0),
+    "dtype_backend": (None,),
+    "parquet_file_extension": (None, (".parq", ".parquet", ".pq"), ".parquet"),
+    "categories": (None,),
+    "arrow_to_pandas": (None,),
+}
+
+
+def local_paths(path, filesystem="fsspec"):
+    """``path`` (a string, path-like or list of them) as local file system paths.
+
+    ``file://`` and ``local://`` URLs are stripped to their path; ``filesystem`` may be
+    ``"fsspec"``, ``"arrow"``/``"pyarrow"``, ``None`` or a local fsspec or pyarrow filesystem.
+    Anything remote raises ``NotImplementedError`` naming the workaround.
+    """
+    if filesystem is not None and not isinstance(filesystem, str):
+        kind = type(filesystem).__name__
+        proto = getattr(filesystem, "protocol", None)
+        protos = (proto,) if isinstance(proto, str) else tuple(proto or ())
+        if not (kind == "LocalFileSystem" or "file" in protos or "local" in protos):
+            raise NotImplementedError(f"read_parquet(filesystem=<{kind}>): hlq.dataframe reads local files "
+                                      f"only; copy the data locally or use dask.dataframe.read_parquet")
+    elif isinstance(filesystem, str) and filesystem not in ("fsspec", "arrow", "pyarrow"):
+        raise ValueError(f"filesystem must be 'fsspec', 'arrow' or a filesystem object, got {filesystem!r}")
+    if isinstance(path, (list, tuple)):
+        return [local_paths(p, None) for p in path]
+    import os
+
+    p = os.fspath(path)
+    if "://" in p:
+        proto, rest = p.split("://", 1)
+        if proto not in ("file", "local"):
+            raise NotImplementedError(f"read_parquet({p!r}): hlq.dataframe reads local files only (protocol "
+                                      f"{proto!r}); copy the data locally or use dask.dataframe.read_parquet")
+        p = rest
+    return p
 
 
 # ------------------------------------------------------------ other sources

@@ -41,7 +41,10 @@ def merge(left, right, how="inner", on=None, left_on=None, right_on=None, left_i
     ----------
     left, right : DataFrame
         hlq DataFrames (a pandas object on one side is converted with one partition).
-    how : {"inner", "left", "right", "outer"}
+    how : {"inner", "left", "right", "outer", "leftsemi", "leftanti"}
+        ``"leftsemi"`` (as in dask): the rows of ``left`` whose keys occur in ``right``, each
+        once, with ``left``'s columns only; ``"leftanti"``: the rows of ``left`` whose keys do
+        not occur in ``right``.
     on, left_on, right_on : label or list of labels
         Key columns (``on``: the same names on both sides; default: the common columns).
     left_index, right_index : bool
@@ -95,9 +98,43 @@ def merge(left, right, how="inner", on=None, left_on=None, right_on=None, left_i
         raise ValueError("an index join on one side needs the key columns of the other (left_on/right_on)")
     if left_index and len(rk) > 1 or right_index and len(lk) > 1:
         raise ValueError("an index join matches one key column")
+    if how in ("leftsemi", "leftanti"):
+        return _semi_anti_join(left, right, how, lk, rk, left_index, right_index, npartitions, broadcast)
     node = Merge(left._node, right._node, how, () if left_index else lk, () if right_index else rk,
                  bool(left_index), bool(right_index), tuple(suffixes), bool(indicator), broadcast, npartitions)
     return new_collection(node)
+
+
+def _semi_anti_join(left, right, how, lk, rk, left_index, right_index, npartitions, broadcast):
+    """``leftsemi``/``leftanti``: ``left`` merged with the distinct keys of ``right`` (named like
+    ``left``'s keys, so the result has exactly ``left``'s columns)."""
+    if left_index or right_index:
+        raise NotImplementedError(f"merge(how={how!r}) joins on columns only (like dask); "
+                                  f"use reset_index() to make the index a column first")
+    lk, rk = list(lk), list(rk)
+    keys = right[rk].rename(columns=dict(zip(rk, lk)))
+    dedup = _DropDuplicates()
+    keys = keys.map_partitions(dedup, meta=keys._meta)
+    if keys.npartitions > 1:  # equal keys meet in one partition, where they are made distinct
+        keys = keys.shuffle(on=lk).map_partitions(dedup, meta=keys._meta)
+    if how == "leftsemi":
+        return merge(left, keys, how="inner", on=lk, npartitions=npartitions, broadcast=broadcast)
+    flag = "__hlq_anti"
+    while flag in left._node.dtype_map:
+        flag += "_"
+    keys = keys.assign(**{flag: True})
+    out = merge(left, keys, how="left", on=lk, npartitions=npartitions, broadcast=broadcast)
+    return out[out[flag].isna()][list(left.columns)]
+
+
+class _DropDuplicates:
+    """Partition function: ``df.drop_duplicates()``."""
+
+    def __call__(self, df):
+        return df.drop_duplicates()
+
+    def __reduce__(self):
+        return (_DropDuplicates, ())
 
 
 def join(left, other, on=None, how="left", lsuffix="", rsuffix="", npartitions=None, broadcast=None):
@@ -477,19 +514,13 @@ def _file_ranges(info, parts, col):
 def reset_index(obj, drop=False):
     """Per-partition ``reset_index`` (each partition numbered from 0, as in dask).
 
-    ``drop=False`` needs the index's name and dtype, known after ``set_index``."""
+    With ``drop=False`` the index becomes column(s) named and typed as the index of the
+    partitions (known from the plan: ``set_index``, a groupby's keys, a reduction's labels,
+    ``meta`` of a user function; an unnamed numbered index gives an ``index`` column)."""
     from hlq.dataframe.core import map_partitions
-    from hlq.dataframe.nodes.sort import SetIndex, SetIndexSorted
 
-    meta = obj._meta
-    if not drop:
-        node = obj._node
-        if not isinstance(node, (SetIndex, SetIndexSorted)):
-            raise NotImplementedError("reset_index(drop=False) is supported right after set_index; "
-                                      "use drop=True")
-        idx = pd.Index([], dtype=node.child.dtype_map[node.col], name=node.col)
-        meta = meta.set_axis(idx, axis=0)
-    return map_partitions(_reset_index, obj, drop, meta=meta.reset_index(drop=drop))
+    meta = obj._meta.reset_index(drop=drop)
+    return map_partitions(_reset_index, obj, drop, meta=meta)
 
 
 def _reset_index(df, drop):

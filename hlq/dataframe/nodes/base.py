@@ -33,11 +33,13 @@ def unknown_divisions(n: int) -> tuple:
 
 
 def make_meta(kind, columns, dtypes, index=None):
-    """An empty pandas object (frame, series or None for scalars) with these columns and dtypes."""
+    """An empty pandas object (frame, series or None for scalars) with these columns and dtypes,
+    and ``index`` (an empty pandas Index; default: a ``RangeIndex``)."""
     if kind == "frame":
-        return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in zip(columns, dtypes)})
+        out = pd.DataFrame({c: pd.Series([], dtype=d) for c, d in zip(columns, dtypes)})
+        return out if index is None else out.set_axis(index, axis=0)
     if kind == "series":
-        return pd.Series([], dtype=dtypes[0], name=columns[0])
+        return pd.Series([], dtype=dtypes[0], name=columns[0], index=index)
     return None
 
 
@@ -77,7 +79,9 @@ class FrameNode(Node):
     def meta(self):
         m = self.__dict__.get("_meta")
         if m is None:
-            m = make_meta(self.kind, self.columns, self.dtypes)
+            from hlq.dataframe.nodes.index_meta import index_meta
+
+            m = make_meta(self.kind, self.columns, self.dtypes, None if self.kind == "scalar" else index_meta(self))
             self.__dict__["_meta"] = m
         return m
 
@@ -114,8 +118,11 @@ class FrameNode(Node):
     def rebuild_persisted(self, results: dict):
         name = self.name
         values = tuple(results[(name, i)] for i in range(self.npartitions))
+        from hlq.dataframe.nodes.index_meta import index_meta
+
+        index = None if self.kind == "scalar" else _IndexBox(index_meta(self))
         return PersistedFrame(self.kind, self.columns, self.dtypes, self.divisions, self.lengths, name,
-                              _Parts(values))
+                              _Parts(values), index)
 
 
 def finalize_parts(results, kind):
@@ -212,6 +219,31 @@ class _Parts:
         return "persisted-parts"
 
 
+class _IndexBox:
+    """An empty pandas Index held in a node field (compared by its name and dtype)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def _key(self):
+        return (type(self.value).__name__, tuple(map(str, self.value.names)), tuple(map(str, getattr(
+            self.value, "dtypes", [self.value.dtype]))))
+
+    def __eq__(self, other):
+        return isinstance(other, _IndexBox) and other._key() == self._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __dask_tokenize__(self):
+        return ("index", self._key())
+
+    def __reduce__(self):
+        return (_IndexBox, (self.value,))
+
+
 def _remote_parts(n):
     return _Parts((None,) * n, True)
 
@@ -219,7 +251,8 @@ def _remote_parts(n):
 class PersistedFrame(FrameNode):
     """A frame whose partitions are already computed (result of ``persist``)."""
 
-    _fields = ("kind_", "columns_", "dtypes_", "divisions_", "lengths_", "origin", "parts")
+    _fields = ("kind_", "columns_", "dtypes_", "divisions_", "lengths_", "origin", "parts", "index_")
+    _defaults = {"index_": None}
     op_name = "persisted"
 
     def _props(self):

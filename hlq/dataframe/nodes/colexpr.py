@@ -214,9 +214,11 @@ def expr_dtype(e, dtypes: dict):
         y = np.empty(0, b) if isinstance(b, np.dtype) else e[2][1]
         with np.errstate(all="ignore"):
             return np.asarray(f(x, y)).dtype
-    x = _empty(a) if not _is_scalar(a) else e[1][1]
-    y = _empty(b) if not _is_scalar(b) else e[2][1]
-    return f(x, y).dtype
+    # literals take part with their value (pandas parses a string against datetimes, rejects a date, ...)
+    x = e[1][1] if e[1][0] == "lit" else _empty(a)
+    y = e[2][1] if e[2][0] == "lit" else _empty(b)
+    out = f(x, y)
+    return out.dtype if hasattr(out, "dtype") else np.asarray(out).dtype
 
 
 def _is_scalar(d):

@@ -404,7 +404,10 @@ class _RenameFunc:
         self.mapping = mapping
 
     def __call__(self, df):
-        return df.rename(columns=dict(self.mapping))
+        m = dict(self.mapping)
+        if isinstance(df.columns, pd.MultiIndex):  # pandas renames labels of each level there
+            return df.set_axis([m.get(c, c) for c in df.columns], axis=1)
+        return df.rename(columns=m)
 
     def __reduce__(self):
         return (_RenameFunc, (self.mapping,))

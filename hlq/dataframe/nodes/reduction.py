@@ -305,7 +305,7 @@ class GroupbyAgg(FrameNode):
             return tuple(self.shape[1])
         if self.shape == "multi":
             return tuple(self.spec)
-        return tuple("size" if h == "size" else c for c, h in self.spec)
+        return tuple("size" if c is None else c for c, h in self.spec)
 
     def label(self):
         extra = "" if int(self.split_out) == 1 else f", split_out={self.split_out}"
@@ -421,7 +421,7 @@ def _gb_final(df, by, spec, shape, sort=True, as_index=True):
     elif shape == "multi":
         res.columns = pd.MultiIndex.from_tuples(list(out))
     else:
-        res.columns = [c if h != "size" else "size" for c, h in out]
+        res.columns = [c if c is not None else "size" for c, h in out]  # agg({"x": "size"}): column x
     if shape == "series":
         s = res.iloc[:, 0]
         col, how = spec[0]
