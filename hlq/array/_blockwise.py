@@ -47,7 +47,9 @@ def map_blocks(func, *args, name=None, token=None, dtype=None, chunks=None, drop
             for a in args
         )
         arrays = [a for a in args if isinstance(a, Array)]
-    out_shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    from dask.array.core import broadcast_shapes  # nan-aware: unknown (nan) chunk sizes broadcast
+
+    out_shape = broadcast_shapes(*(a.shape for a in arrays))
     dims = unify_dims([a._node for a in arrays], out_shape)
     operands = []
     maps = []
@@ -89,7 +91,7 @@ def map_blocks(func, *args, name=None, token=None, dtype=None, chunks=None, drop
             if isinstance(c, (numbers.Integral, np.integer)):
                 new_dims.append(Dim.from_sizes((int(c),) * d.nblocks))
             else:
-                c = tuple(int(v) for v in c)
+                c = tuple(v if v != v else int(v) for v in c)  # nan: unknown size
                 if len(c) != d.nblocks:
                     raise ValueError(f"map_blocks: chunks {c} have {len(c)} blocks, expected {d.nblocks}")
                 new_dims.append(Dim.from_sizes(c))

@@ -166,6 +166,18 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
                 return NotImplemented
         return elemwise(ufunc, *inputs, **kwargs)
 
+    # ``**`` is numpy's ``ndarray.__pow__`` on the blocks, not the ``np.power`` ufunc the
+    # operator mixin uses: numpy squares for ``** 2`` (``bool_array ** 2`` is int8, not int64)
+    def __pow__(self, other):
+        if not isinstance(other, (Array, np.ndarray, numbers.Number, np.generic)):
+            return NotImplemented
+        return elemwise(operator.pow, self, other)
+
+    def __rpow__(self, other):
+        if not isinstance(other, (np.ndarray, numbers.Number, np.generic)):
+            return NotImplemented
+        return elemwise(operator.pow, other, self)
+
     def __array_function__(self, func, types, args, kwargs):
         """numpy functions dispatch to the hlq function of the same name.
 
@@ -296,8 +308,7 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         """``x[key] = value`` rebinds ``x`` to a new plan, like dask (see :mod:`hlq.array._indexing_setitem`)."""
         from hlq.array._indexing_setitem import setitem
 
-        res = setitem(self, key, value)
-        self._node, self._opt_cache = res._node, None
+        self._rebind(setitem(self, key, value))
 
     @property
     def blocks(self):
@@ -328,13 +339,14 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
     def astype(self, dtype, casting="unsafe", copy=True, **kwargs):
         dtype = np.dtype(dtype)
         if dtype == self.dtype:
-            return self
+            return self.__copy__() if copy else self
         if not np.can_cast(self.dtype, dtype, casting=casting):
             raise TypeError(f"Cannot cast array data from {self.dtype!r} to {dtype!r} according to the rule {casting!r}")
         return Array(Elemwise(_astype, (self._node, dtype), dtype, None))
 
     def copy(self):
-        return self
+        """A copy: a new array on the same (immutable) plan, independent of later in-place changes of this one."""
+        return self.__copy__()
 
     def map_blocks(self, func, *args, **kwargs):
         from hlq.array._blockwise import map_blocks
@@ -820,7 +832,7 @@ def rebind_out(out, res):
             f"The out parameter is not fully supported. Received type {type(out).__name__}, expected an hlq Array")
     if res.shape != out.shape:
         raise ValueError(f"Mismatched shapes between result and out parameter. out={out.shape}, result={res.shape}")
-    out._node, out._opt_cache = res._node, None
+    out._rebind(res)
     return out
 
 

@@ -33,7 +33,7 @@ from hlq.array.nodes import MapBlocks
 from hlq.array.nodes.take import IntList, Take, take_dim
 from hlq.array.nodes.unknown import FULL, FlattenBlocks, KnownAxesIndex, TakeArray
 
-__all__ = ["shuffle", "take", "concatenate"]
+__all__ = ["shuffle", "take"]
 
 
 def _is_array_index(e) -> bool:
@@ -343,8 +343,7 @@ def compute_chunk_sizes(x: Array) -> Array:
     for i in range(nd):
         sel = tuple(slice(None) if j == i else 0 for j in range(nd)) + (i,)
         new.append(Dim.from_sizes(table[sel].tolist()))
-    x._node = MapBlocks(_same, (node,), (tuple(range(nd)),), tuple(new), node.dtype, None, False)
-    x._opt_cache = None
+    x._rebind(MapBlocks(_same, (node,), (tuple(range(nd)),), tuple(new), node.dtype, None, False))
     return x
 
 
@@ -703,53 +702,6 @@ def blocks_getitem(x: Array, index) -> Array:
     return Array(MapBlocks(_same, (x._node,), (tuple(maps),), tuple(dims), x.dtype, None, False))
 
 
-def concatenate(seq, axis=0, allow_unknown_chunksizes=False, *, dtype=None, casting=None):
-    """Join arrays along an existing axis (``dask.array.concatenate``), also with unknown (nan) chunks.
-
-    Unknown sizes along ``axis`` are laid end to end; unknown sizes along
-    other axes need ``allow_unknown_chunksizes=True`` (and equal block counts),
-    like dask.
-    """
-    from hlq.array._core import _rechunk_node, validate_axis
-    from hlq.array._manipulation import concatenate as _concatenate
-    from hlq.array.nodes.concat import Concatenate
-
-    seq = [asarray(a) for a in seq]
-    if all(d.known for a in seq for d in a._node.dims):
-        return _concatenate(seq, axis, allow_unknown_chunksizes, dtype=dtype, casting=casting)
-    if axis is None:
-        seq = [a.ravel() for a in seq]
-        axis = 0
-    ndim = seq[0].ndim
-    for i, a in enumerate(seq[1:], 1):
-        if a.ndim != ndim:
-            raise ValueError(
-                "all the input arrays must have same number of dimensions, but the array at index 0 has "
-                f"{ndim} dimension(s) and the array at index {i} has {a.ndim} dimension(s)")
-    axis = validate_axis(axis, ndim)[0]
-    if not allow_unknown_chunksizes and not all(
-            i == axis or all(a.shape[i] == seq[0].shape[i] for a in seq) for i in range(ndim)):
-        if any(s != s for s in seq[0].shape):
-            raise ValueError(
-                f"Tried to concatenate arrays with unknown shape {seq[0].shape}.\n\nTwo solutions:\n  1. Force "
-                "concatenation pass allow_unknown_chunksizes=True.\n  2. Compute shapes with "
-                "[x.compute_chunk_sizes() for x in seq]")
-        raise ValueError(f"Shapes do not align: {[a.shape for a in seq]}")
-    out_dtype = np.dtype(dtype) if dtype is not None else np.result_type(*(a.dtype for a in seq))
-    seq = [a if a.dtype == out_dtype else a.astype(out_dtype) for a in seq]
-    if len(seq) == 1:
-        return seq[0]
-    first = seq[0]._node.dims
-    nodes = [_rechunk_node(a._node, tuple(a._node.dims[j] if j == axis else first[j] for j in range(ndim)))
-             for a in seq]
-    return Array(Concatenate(tuple(nodes), axis))
-
-
-from hlq.array._core import HANDLED_FUNCTIONS as _HF  # noqa: E402
-
-_HF[np.concatenate] = concatenate
-
-
 def relabel_chunks(x: Array, chunks) -> Array:
     """Declare ``chunks`` (same block counts, ``nan`` allowed) for ``x`` in place; the blocks are unchanged."""
     dims = tuple(Dim.from_sizes(c) for c in chunks)
@@ -757,8 +709,7 @@ def relabel_chunks(x: Array, chunks) -> Array:
     if len(dims) != node.ndim or any(a.nblocks != b.nblocks for a, b in zip(dims, node.dims)):
         raise ValueError(f"chunks {chunks!r} do not match the block structure {node.numblocks}")
     if dims != tuple(node.dims):
-        x._node = MapBlocks(_same, (node,), (tuple(range(node.ndim)),), dims, node.dtype, None, False)
-        x._opt_cache = None
+        x._rebind(MapBlocks(_same, (node,), (tuple(range(node.ndim)),), dims, node.dtype, None, False))
     return x
 
 

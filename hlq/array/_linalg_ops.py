@@ -110,7 +110,8 @@ def matmul(x1, x2):
     if nb:
         from hlq.array._core import unify_dims
 
-        bdims = unify_dims([Array(a._node)[..., 0, 0]._node, Array(b._node)[..., 0, 0]._node], batch)
+        # the batch dims alone (the core dims may be empty: no indexing into them)
+        bdims = unify_dims([_BatchDims(a._node.dims[:-2]), _BatchDims(b._node.dims[:-2])], batch)
         a = Array(_broadcast_node(a._node, (*bdims, *a._node.dims[-2:])))
         b = Array(_broadcast_node(b._node, (*bdims, *b._node.dims[-2:])))
     batch_ind = list(range(nb))
@@ -124,6 +125,15 @@ def matmul(x1, x2):
     if b_vec:
         return out[..., 0]
     return out
+
+
+class _BatchDims:
+    """The leading (batch) dimensions of an operand, as ``unify_dims`` reads them."""
+
+    def __init__(self, dims):
+        self.dims = tuple(dims)
+        self.ndim = len(self.dims)
+        self.shape = tuple(d.length for d in self.dims)
 
 
 @implements(np.dot)

@@ -26,14 +26,14 @@ import numbers
 import numpy as np
 
 from hlq.array._chunks import Dim
-from hlq.array._core import Array, asarray, implements, normalize_dims, validate_axis
+from hlq.array._core import Array, _rechunk_node, asarray, implements, normalize_dims, validate_axis
 from hlq.array.nodes import Full, Rechunk, Transpose
 from hlq.array.nodes.concat import BroadcastTo, Concatenate
 from hlq.array.nodes.reshape import Reshape
 from hlq.array.nodes.take import IntList, Take
 
 __all__ = [
-    "stack", "block", "hstack", "vstack", "dstack", "column_stack", "broadcast_to",
+    "concatenate", "stack", "block", "hstack", "vstack", "dstack", "column_stack", "broadcast_to",
     "broadcast_arrays", "expand_dims", "squeeze", "atleast_1d", "atleast_2d", "atleast_3d", "flip", "fliplr",
     "flipud", "roll", "reshape", "ravel", "tile", "repeat", "pad",
     "transpose", "swapaxes", "moveaxis", "rot90", "shape", "ndim", "size",
@@ -84,7 +84,9 @@ def concatenate(seq, axis=0, allow_unknown_chunksizes=False, *, dtype=None, cast
     """Join arrays along an existing axis (``dask.array.concatenate``).
 
     Chunks off ``axis`` are unified (boundary union); the result's chunks
-    along ``axis`` are the inputs' chunks laid end to end.
+    along ``axis`` are the inputs' chunks laid end to end, unknown (nan)
+    sizes included.  Unknown sizes along other axes need
+    ``allow_unknown_chunksizes=True`` (and equal block counts), like dask.
     """
     seq = [asarray(a) for a in seq]
     if not seq:
@@ -95,34 +97,51 @@ def concatenate(seq, axis=0, allow_unknown_chunksizes=False, *, dtype=None, cast
     ndim = seq[0].ndim
     if ndim == 0:
         raise ValueError("zero-dimensional arrays cannot be concatenated")
-    axis = _axis(axis, ndim)
     for i, a in enumerate(seq[1:], 1):
         if a.ndim != ndim:
             raise ValueError(
                 "all the input arrays must have same number of dimensions, but the array at index 0 has "
                 f"{ndim} dimension(s) and the array at index {i} has {a.ndim} dimension(s)"
             )
-        for j in range(ndim):
-            if j != axis and a.shape[j] != seq[0].shape[j]:
+    axis = _axis(axis, ndim)
+    unknown_off_axis = _any(s != s for a in seq for j, s in enumerate(a.shape) if j != axis)
+    if unknown_off_axis:
+        if not allow_unknown_chunksizes:
+            if _any(s != s for s in seq[0].shape):
                 raise ValueError(
-                    "all the input array dimensions except for the concatenation axis must match exactly, "
-                    f"but along dimension {j}, the array at index 0 has size {seq[0].shape[j]} and the array "
-                    f"at index {i} has size {a.shape[j]}"
-                )
+                    f"Tried to concatenate arrays with unknown shape {seq[0].shape}.\n\nTwo solutions:\n  1. "
+                    "Force concatenation pass allow_unknown_chunksizes=True.\n  2. Compute shapes with "
+                    "[x.compute_chunk_sizes() for x in seq]")
+            raise ValueError(f"Shapes do not align: {[a.shape for a in seq]}")
+    else:
+        for i, a in enumerate(seq[1:], 1):
+            for j in range(ndim):
+                if j != axis and a.shape[j] != seq[0].shape[j]:
+                    raise ValueError(
+                        "all the input array dimensions except for the concatenation axis must match exactly, "
+                        f"but along dimension {j}, the array at index 0 has size {seq[0].shape[j]} and the "
+                        f"array at index {i} has size {a.shape[j]}"
+                    )
     out_dtype = np.dtype(dtype) if dtype is not None else np.result_type(*(a.dtype for a in seq))
     if len(seq) == 1:
         return _cast(seq[0], out_dtype)
-    nonempty = [a for a in seq if a.shape[axis] > 0]
-    if nonempty:
-        seq = nonempty
-    else:
-        seq = seq[:1]
-    target = [None if j == axis else _boundary_union([a._node.dims[j] for a in seq]) for j in range(ndim)]
+    # inputs known to be empty along ``axis`` add nothing (unknown sizes stay)
+    nonempty = [a for a in seq if not a.shape[axis] == 0]
+    seq = nonempty or seq[:1]
+    target = []
+    for j in range(ndim):
+        dims = [a._node.dims[j] for a in seq]
+        if j == axis:
+            target.append(None)
+        elif _all(d.known for d in dims):
+            target.append(_boundary_union(dims))
+        else:
+            target.append(dims[0])
     nodes = []
     for a in seq:
         a = _cast(a, out_dtype)
-        t = [a._node.dims[j] if j == axis else target[j] for j in range(ndim)]
-        nodes.append(_rechunk_to(a._node, t))
+        t = tuple(a._node.dims[j] if j == axis else target[j] for j in range(ndim))
+        nodes.append(_rechunk_node(a._node, t))
     if len(nodes) == 1:
         return Array(nodes[0])
     return Array(Concatenate(tuple(nodes), axis))
@@ -138,7 +157,8 @@ def stack(seq, axis=0, allow_unknown_chunksizes=False, *, dtype=None, casting=No
     if _any(a.shape != shape for a in seq):
         raise ValueError("all input arrays must have the same shape")
     axis = _axis(axis, len(shape) + 1)
-    return concatenate([expand_dims(a, axis) for a in seq], axis=axis, dtype=dtype)
+    # equal shapes (unknown sizes compare equal like in dask): the blocks line up off ``axis``
+    return concatenate([expand_dims(a, axis) for a in seq], axis=axis, allow_unknown_chunksizes=True, dtype=dtype)
 
 
 @implements(np.hstack)

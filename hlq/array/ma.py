@@ -210,8 +210,7 @@ def set_fill_value(a, fill_value):
         raise ValueError("hlq.array.ma.set_fill_value doesn't support array `value`s")
     fill_value = np.ma.core._check_fill_value(fill_value, a.dtype)
     res = map_blocks(_set_fill_value, a, fill_value, dtype=a.dtype)
-    a._node = res._node
-    a._opt_cache = None
+    a._rebind(res)
 
 
 def _count_block(x, axis, keepdims):

@@ -265,7 +265,7 @@ def reduction(x, chunk, aggregate, axis=None, keepdims=False, dtype=None, split_
             raise NotImplementedError("out= must be an hlq Array")
         if out.shape != res.shape:
             raise ValueError(f"Mismatched shapes between result and out parameter. out={out.shape}, result={res.shape}")
-        out._node, out._opt_cache = res._node, None
+        out._rebind(res)
         return out
     return res
 

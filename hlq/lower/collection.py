@@ -191,10 +191,26 @@ class HlqCollection(DaskMethodsMixin):
         return (type(self)._from_node, (self._node,))
 
     def __copy__(self):
-        return self
+        # plans are immutable, collections are not (``x[0] = 5`` rebinds ``x``):
+        # a copy is a new collection on the same plan, unaffected by later rebinds of ``self``
+        new = type(self)._from_node(self._node)
+        new._opt_cache = self._opt_cache
+        return new
 
     def __deepcopy__(self, memo):
-        return self  # immutable: a plan never changes
+        return self.__copy__()
+
+    def _rebind(self, node: Node) -> None:
+        """Point this collection at the plan ``node`` (or another collection's plan).
+
+        The one way in-place operations (``x[k] = v``, ``out=``, ...) change a
+        collection: only this object changes; copies and every collection
+        built from it keep the plan they had.
+        """
+        if isinstance(node, HlqCollection):
+            node = node._node
+        self._node = node
+        self._opt_cache = None
 
     # ----------------------------------------------------------- optimizing
     @property

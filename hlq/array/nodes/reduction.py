@@ -120,6 +120,13 @@ def _simple(name, npfunc):
     return Kind(name, chunk, combine, aggregate)
 
 
+def _abs2(d):
+    """``|d| ** 2`` elementwise (real for complex ``d``, like numpy's var)."""
+    if np.iscomplexobj(d):
+        return d.real * d.real + d.imag * d.imag
+    return d * d
+
+
 def _moment_kind(name, nan, root):
     sumf = np.nansum if nan else np.sum
 
@@ -135,7 +142,10 @@ def _moment_kind(name, nan, root):
                 dtype=np.int64,
             )
         tdtype = dtype if dtype is not None else (np.float64 if x.dtype.kind in "biu" else None)
-        s = sumf(x, axis=axis, keepdims=True, dtype=tdtype)
+        sdtype = tdtype
+        if x.dtype.kind == "c" and tdtype is not None and name not in ("mean", "nanmean"):
+            sdtype = np.result_type(tdtype, x.dtype)  # var/std of complex: a real result, complex sums
+        s = sumf(x, axis=axis, keepdims=True, dtype=sdtype)
         with np.errstate(divide="ignore", invalid="ignore"):
             mu = s / n
             if name in ("mean", "nanmean"):
@@ -143,7 +153,7 @@ def _moment_kind(name, nan, root):
             d = x - mu
             if nan:
                 d = np.where(np.isnan(x), 0, d)
-            m2 = np.sum(d * d, axis=axis, keepdims=True, dtype=tdtype)
+            m2 = np.sum(_abs2(d), axis=axis, keepdims=True, dtype=tdtype)
         return {"n": n, "s": s, "m2": m2}
 
     def combine(parts, axis):
@@ -157,7 +167,7 @@ def _moment_kind(name, nan, root):
                 spread = []
                 for p in parts:
                     delta = np.where(p["n"] > 0, p["s"] / p["n"] - mu, 0)
-                    spread.append(p["n"] * delta * delta)
+                    spread.append(p["n"] * _abs2(delta))
             out["m2"] = _sum_parts([p["m2"] for p in parts], axis) + _sum_parts(spread, axis)
         return out
 
@@ -182,11 +192,21 @@ def _moment_kind(name, nan, root):
 
 
 def _arg_kind(name, nan):
-    """argmin/argmax (and nan-variants): intermediates are (value, global index).
+    """argmin/argmax (and nan-variants): intermediates are (value, position).
 
-    Ties go to the smallest global index (numpy's first occurrence).  The
-    plain variants let NaN win (numpy returns the first NaN); the nan
-    variants let NaN lose and raise like numpy when a whole slice is NaN.
+    Positions are relative to the first element of the blocks an intermediate
+    covers; combining consecutive intermediates shifts each by the lengths of
+    the ones before it, measured on the blocks themselves, so unknown (nan)
+    chunk sizes and empty blocks give numpy's answer.  Ties go to the smallest
+    position (numpy's first occurrence).  The plain variants let NaN win
+    (numpy returns the first NaN); the nan variants let NaN lose and raise like
+    numpy when a whole slice is NaN.
+
+    One reduced axis ``a``: ``{"v", "i"}`` keep the reduced axis with length 1,
+    ``"n"`` is the number of elements covered along ``a``.  All axes of an
+    n-d array: ``"v"`` (shape (1,)*ndim), ``"pos"`` (multi-index of the winner,
+    None when empty), ``"shape"`` (covered extent) and ``"b"`` (block index of
+    the first covered block, to order parts).
     """
     is_min = "min" in name
 
@@ -208,40 +228,69 @@ def _arg_kind(name, nan):
                 return np.where(has, first_nan, other)
         return (np.argmin if is_min else np.argmax)(v, axis=axis, keepdims=True)
 
-    def chunk(x, axis, dtype, ddof, offset=None, shape=None):
+    def chunk(x, axis, dtype, ddof, block=None):
+        keep = tuple(1 if i in axis else s for i, s in enumerate(x.shape))
         if len(axis) == 1:
             a = axis[0]
-            if x.shape[a] == 0:
-                raise ValueError(f"attempt to get {name} of an empty sequence")
+            n = x.shape[a]
+            if n == 0:
+                return {"v": np.zeros(keep, x.dtype), "i": np.zeros(keep, np.int64), "n": 0}
             i = select(x, a)
-            return {"v": np.take_along_axis(x, i, axis=a), "i": i + offset[a]}
+            return {"v": np.take_along_axis(x, i, axis=a), "i": i.astype(np.int64), "n": n}
+        if x.size == 0:
+            return {"v": np.zeros(keep, x.dtype), "pos": None, "shape": x.shape, "b": block}
         flat = x.reshape(-1)
         k = int(select(flat, 0)[0])
-        local = np.unravel_index(k, x.shape)
-        glob = np.ravel_multi_index(tuple(int(l) + o for l, o in zip(local, offset)), shape)
-        keep = (1,) * x.ndim
-        return {"v": flat[k:k + 1].reshape(keep), "i": np.full(keep, glob, dtype=np.int64)}
+        return {"v": flat[k:k + 1].reshape(keep), "pos": np.unravel_index(k, x.shape), "shape": x.shape,
+                "b": block}
 
     def combine(parts, axis):
         if len(axis) == 1:
             a = axis[0]
-            v = _concat([p["v"] for p in parts], axis=a)
-            i = _concat([p["i"] for p in parts], axis=a)
+            full = [p for p in parts if p["n"]]
+            total = sum(p["n"] for p in parts)
+            if not full:
+                return {"v": parts[0]["v"], "i": parts[0]["i"], "n": 0}
+            offsets = np.cumsum([0] + [p["n"] for p in full[:-1]])
+            v = _concat([p["v"] for p in full], axis=a)
+            i = _concat([p["i"] + o for p, o in zip(full, offsets)], axis=a)
             k = select(v, a)
-            return {"v": np.take_along_axis(v, k, axis=a), "i": np.take_along_axis(i, k, axis=a)}
-        # all axes: order the candidates by global index, then select
-        v = _concat([p["v"].reshape(-1) for p in parts])
-        i = _concat([p["i"].reshape(-1) for p in parts])
-        order = np.argsort(i, kind="stable")
-        v, i = v[order], i[order]
+            return {"v": np.take_along_axis(v, k, axis=a), "i": np.take_along_axis(i, k, axis=a), "n": total}
+        # all axes: parts cover a grid of blocks; each axis' offsets come from the lengths of the
+        # blocks before it along that axis (one part per block coordinate gives the length)
+        ndim = len(parts[0]["shape"])
+        lengths = [{} for _ in range(ndim)]
+        for p in parts:
+            for d in range(ndim):
+                lengths[d][p["b"][d]] = p["shape"][d]
+        offsets = []
+        for d in range(ndim):
+            acc, off = 0, {}
+            for b in sorted(lengths[d]):
+                off[b] = acc
+                acc += lengths[d][b]
+            offsets.append(off)
+        shape = tuple(sum(ls.values()) for ls in lengths)
+        first = tuple(min(ls) for ls in lengths)
+        full = [p for p in parts if p["pos"] is not None]
+        if not full:
+            return {"v": parts[0]["v"], "pos": None, "shape": shape, "b": first}
+        pos = np.array([[int(p["pos"][d]) + offsets[d][p["b"][d]] for d in range(ndim)] for p in full])
+        order = np.lexsort(pos.T[::-1])  # candidates in C order of their position
+        v = _concat([full[j]["v"].reshape(-1) for j in order])
         k = int(select(v, 0)[0])
-        keep = parts[0]["v"].shape
-        return {"v": v[k:k + 1].reshape(keep), "i": i[k:k + 1].reshape(keep)}
+        return {"v": v[k:k + 1].reshape(parts[0]["v"].shape), "pos": tuple(pos[order[k]]), "shape": shape,
+                "b": first}
 
     def aggregate(inter, axis, keepdims, dtype, ddof):
+        if inter.get("n", 1) == 0 or ("pos" in inter and inter["pos"] is None):
+            raise ValueError(f"attempt to get {name} of an empty sequence")
         if nan and inter["v"].dtype.kind in "fc" and np.any(np.isnan(inter["v"])):
             raise ValueError("All-NaN slice encountered")
-        i = inter["i"]
+        if "pos" in inter:
+            i = np.full(inter["v"].shape, np.ravel_multi_index(inter["pos"], inter["shape"]), dtype=np.int64)
+        else:
+            i = inter["i"]
         if not keepdims:
             i = np.squeeze(i, axis=axis)
             if i.ndim == 0:
@@ -314,38 +363,38 @@ class Partial(Blockwise):
     def _extra_props(self, dims):
         return {
             "bw_inputs": ((self.child, tuple(range(self.child.ndim))),),
-            "bw_func": _PartialFn(self.kind, self.axis, self.dtype_, self.ddof, self.child.shape),
+            "bw_func": _PartialFn(self.kind, self.axis, self.dtype_, self.ddof),
         }
 
     def bw_block_arg(self, idx):
         if not KINDS[self.kind].needs_offset:
             return None
-        return tuple(d.start(i) for d, i in zip(self.child.dims, idx))
+        return tuple(idx)
 
     def label(self):
         return f"{self.kind}-partial(axis={self.axis})"
 
 
 class _PartialFn:
-    __slots__ = ("kind", "axis", "dtype", "ddof", "shape")
+    __slots__ = ("kind", "axis", "dtype", "ddof")
 
-    def __init__(self, kind, axis, dtype, ddof, shape):
-        self.kind, self.axis, self.dtype, self.ddof, self.shape = kind, axis, dtype, ddof, shape
+    def __init__(self, kind, axis, dtype, ddof):
+        self.kind, self.axis, self.dtype, self.ddof = kind, axis, dtype, ddof
 
     @property
     def __name__(self):
         return f"{self.kind}-partial"
 
-    def __call__(self, x, offset=None):
+    def __call__(self, x, block=None):
         k = KINDS[self.kind]
         dtype = self.dtype if self.kind in ("sum", "prod", "nansum", "nanprod", "mean", "nanmean", "var",
                                             "nanvar", "std", "nanstd") else None
         if k.needs_offset:
-            return k.chunk(x, self.axis, dtype, self.ddof, offset=offset, shape=self.shape)
+            return k.chunk(x, self.axis, dtype, self.ddof, block=block)
         return k.chunk(x, self.axis, dtype, self.ddof)
 
     def __reduce__(self):
-        return (_PartialFn, (self.kind, self.axis, self.dtype, self.ddof, self.shape))
+        return (_PartialFn, (self.kind, self.axis, self.dtype, self.ddof))
 
 
 class Combine(ArrayNode):

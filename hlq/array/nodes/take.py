@@ -165,7 +165,9 @@ class Diagonal(ArrayNode):
     """``np.diagonal(child, offset, -2, -1)``: the diagonal becomes the last axis.
 
     The diagonal is cut wherever it crosses a row or column block boundary;
-    each output block reads one input block.
+    each output block reads one input block.  When the row or column chunk
+    sizes are unknown (nan) the diagonal is one block of unknown length that
+    reads all blocks of the last two axes (their sizes are only known then).
     """
 
     _fields = ("child", "offset")
@@ -176,6 +178,9 @@ class Diagonal(ArrayNode):
             raise ValueError("diag requires an array of at least two dimensions")
         rows, cols = c.dims[-2], c.dims[-1]
         k = self.offset
+        if not (rows.known and cols.known):
+            self.__dict__["_segs"] = None
+            return (*c.dims[:-2], Dim.unknown(1)), c.dtype
         r0, c0 = max(-k, 0), max(k, 0)
         n = max(0, min(rows.length - r0, cols.length - c0))
         segs = []  # (row block, col block, local row, local col, length)
@@ -198,15 +203,29 @@ class Diagonal(ArrayNode):
         bi, bj, lr, lc, ln = segs[idx[-1]]
         return idx[:-1] + (bi, bj), (lr, lc, ln)
 
+    def _all_src(self, idx):
+        nr, nc = self.child.numblocks[-2:]
+        return [idx[:-1] + (i, j) for i in range(nr) for j in range(nc)]
+
     def block_dependencies(self, idx):
+        if self._segs is None:
+            return [(self.child, src) for src in self._all_src(idx)]
         return [(self.child, self._src(idx)[0])]
 
     def block_task(self, key, idx):
+        if self._segs is None:
+            refs = [TaskRef((self.child.name, *src)) for src in self._all_src(idx)]
+            return Task(key, _diag_whole, self.offset, self.child.numblocks[-1], *refs)
         src, loc = self._src(idx)
         return Task(key, _diag_block, loc, TaskRef((self.child.name, *src)))
 
     def label(self):
         return f"diagonal(offset={self.offset})"
+
+
+def _diag_whole(offset, ncols, *blocks):
+    rows = [list(blocks[i:i + ncols]) for i in range(0, len(blocks), ncols)]
+    return np.diagonal(np.block(rows), offset, axis1=-2, axis2=-1).copy()
 
 
 def _diag_block(loc, x):
