@@ -538,7 +538,7 @@ class Series(_Frame):
     def to_frame(self, name=None):
         return self.map_partitions(pd.Series.to_frame, *(() if name is None else (name,)))
 
-    def groupby(self, by, sort=True, dropna=True, **kwargs):
+    def groupby(self, by, sort=None, dropna=True, **kwargs):
         """``s.groupby(by)``: ``by`` a Series aligned with ``s`` (or a list of them)."""
         from hlq.dataframe.groupby import series_groupby
 
@@ -891,7 +891,7 @@ class DataFrame(_Frame):
     def apply(self, func, axis=0, args=(), meta=None, columns=None, **kwds):
         return _ew.frame_apply(self, func, axis, args, meta, columns, **kwds)
 
-    def groupby(self, by, sort=True, dropna=True, as_index=True, **kwargs):
+    def groupby(self, by, sort=None, dropna=True, as_index=True, **kwargs):
         """Group by columns or aligned Series (see :mod:`hlq.dataframe.groupby`)."""
         from hlq.dataframe.groupby import frame_groupby
 

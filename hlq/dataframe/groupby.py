@@ -72,8 +72,15 @@ class GroupBy:
 
     def _make(self, spec, shape, split_every, split_out):
         o = self._opts
+        if split_out is True:  # dask: as many output partitions as input partitions
+            observed_only = o.get("observed") is not False or _categorical_keys(self._df._node, self._by) is None
+            split_out = self._df._node.npartitions if observed_only else 1
+        split_out = int(split_out or 1)
+        sort = o.get("sort")
+        if sort is None:  # dask's default: sorted groups when there is one output partition
+            sort = split_out == 1
         node = GroupbyAgg(self._df._node, self._by, tuple(spec), shape, split_every or 8, o.get("dropna", True),
-                          o.get("sort", True), int(split_out or 1), o.get("as_index", True))
+                          bool(sort), split_out, o.get("as_index", True))
         from hlq.dataframe.core import new_collection
 
         out = new_collection(node)
@@ -83,7 +90,7 @@ class GroupBy:
                 if int(split_out or 1) > 1:
                     raise NotImplementedError("groupby(observed=False) on categorical keys needs split_out=1")
                 fill = _Unobserved(len(self._by), cats, tuple(_FILL.get(h, np.nan) for _c, h in spec),
-                                   o.get("as_index", True), o.get("sort", True))
+                                   o.get("as_index", True), bool(sort))
                 out = out.map_partitions(fill, meta=fill(out._meta))
         names = o.get("index_names")
         if names is not None:
@@ -155,7 +162,9 @@ class GroupBy:
     def last(self, split_every=None, split_out=1):
         return self._one("last", split_every, split_out)
 
-    def nunique(self, split_every=None, split_out=1):
+    def nunique(self, split_every=None, split_out=True):
+        """Number of distinct values per group; like dask, ``split_out=True`` (the default) gives
+        as many output partitions as the input has (groups hashed to partitions, unsorted)."""
         return self._one("nunique", split_every, split_out)
 
     def std(self, ddof=1, split_every=None, split_out=1):
@@ -301,9 +310,10 @@ def _key_frame(base, keys):
     return DataFrame(out), tuple(names), tuple(labels)
 
 
-def frame_groupby(df, by, sort=True, dropna=True, as_index=True, observed=True, group_keys=True, **kwargs):
+def frame_groupby(df, by, sort=None, dropna=True, as_index=True, observed=True, group_keys=True, **kwargs):
     """``df.groupby(by, sort=, dropna=, as_index=, observed=)``; ``by`` columns or aligned Series.
 
+    ``sort=None`` (dask's default) sorts the groups when the result has one partition.
     ``observed=False`` adds the groups of unobserved categories of categorical keys, like
     pandas; ``group_keys`` is accepted for dask compatibility (aggregations have no group keys)."""
     if kwargs:
@@ -316,7 +326,7 @@ def frame_groupby(df, by, sort=True, dropna=True, as_index=True, observed=True, 
     return GroupBy(frame, names, **opts)
 
 
-def series_groupby(s, by, sort=True, dropna=True, **kwargs):
+def series_groupby(s, by, sort=None, dropna=True, **kwargs):
     """``s.groupby(by)`` with ``by`` an aligned Series (or list of them)."""
     from hlq.dataframe.core import DataFrame, Series
 

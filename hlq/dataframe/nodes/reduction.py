@@ -340,43 +340,44 @@ def _stat_name(col, stat):
     return f"{col}|{stat}"
 
 
-def _uniq_set(s):
-    return frozenset(s.dropna().tolist())
-
-
-def _union_sets(s):
-    return frozenset().union(*s)
-
-
 def _gb_partial(df, by, spec, dropna=True):
-    g = df.groupby(list(by), sort=False, observed=True, dropna=dropna)
-    cols = {}
+    """Partial state of one partition: ``(stats, pairs)``.
+
+    ``stats`` is a frame indexed by the group keys with one column per partial
+    statistic; ``pairs`` maps each ``nunique`` column to the frame of its distinct
+    ``(keys, value)`` pairs, indexed by the keys (vectorized: no per-group Python
+    objects).  ``stats`` is None when every aggregation is ``nunique``.
+    """
+    by = list(by)
+    g = None
+    cols, pairs = {}, {}
     for col, how in spec:
         for stat in _PARTIALS[how]:
             name = _stat_name(col, stat)
+            if stat == "uniq":
+                if col not in pairs:
+                    pairs[col] = _distinct_pairs(df, by, col, dropna)
+                continue
             if name in cols:
                 continue
+            if g is None:
+                g = df.groupby(by, sort=False, observed=True, dropna=dropna)
             if stat == "size":
                 cols[name] = g.size()
             elif stat == "sumsq":
                 sq = df[col].astype("float64") ** 2
                 cols[name] = sq.groupby([df[b] for b in by], sort=False, observed=True, dropna=dropna).sum()
-            elif stat == "uniq":
-                cols[name] = g[col].agg(_uniq_set) if len(df) else pd.Series([], dtype=object, index=g.size().index)
             else:
                 cols[name] = getattr(g[col], stat)()
-    return pd.DataFrame(cols)
+    return (pd.DataFrame(cols) if g is not None else None), pairs
 
 
-def _gb_combine(parts, by, spec, dropna=True):
-    df = pd.concat(parts) if len(parts) > 1 else parts[0]
-    aggs = {}
-    for col, how in spec:
-        for stat in _PARTIALS[how]:
-            aggs[_stat_name(col, stat)] = _union_sets if stat == "uniq" else _COMBINE[stat]
-    if len(df) == 0:
-        return df
-    return df.groupby(level=list(range(len(by))), sort=False, dropna=dropna).agg(aggs)
+def _distinct_pairs(df, by, col, dropna):
+    """The distinct ``(keys..., col)`` rows of ``df``, indexed by the keys."""
+    sub = df[[*by, col]] if col not in by else df[by].assign(**{"__value": df[col]})
+    if dropna:
+        sub = sub.dropna(subset=by)
+    return sub.drop_duplicates().set_index(by)
 
 
 def _sort_keys(df):
@@ -395,7 +396,46 @@ def _sort_keys(df):
     return df.iloc[np.lexsort(codes[::-1])]
 
 
-def _gb_final(df, by, spec, shape, sort=True, as_index=True):
+def _gb_combine(parts, by, spec, dropna=True, final=False):
+    """Combine partial states (see :func:`_gb_partial`) into one (``final``: the ``nunique`` pairs are
+    only concatenated, :func:`_gb_final` counts distinct values per group)."""
+    stats = [p[0] for p in parts if p[0] is not None]
+    out_stats = None
+    if stats:
+        df = pd.concat(stats) if len(stats) > 1 else stats[0]
+        aggs = {}
+        for col, how in spec:
+            for stat in _PARTIALS[how]:
+                if stat != "uniq":
+                    aggs[_stat_name(col, stat)] = _COMBINE[stat]
+        if len(df) == 0 or len(stats) == 1:
+            out_stats = df
+        else:
+            out_stats = df.groupby(level=list(range(len(by))), sort=False, dropna=dropna).agg(aggs)
+    out_pairs = {}
+    for col in parts[0][1]:
+        frames = [p[1][col] for p in parts]
+        if len(frames) == 1:
+            out_pairs[col] = frames[0]
+            continue
+        x = pd.concat(frames)
+        if final:
+            out_pairs[col] = x
+            continue
+        names = list(x.index.names)
+        out_pairs[col] = x.reset_index().drop_duplicates().set_index(names)
+    return out_stats, out_pairs
+
+
+def _gb_final(state, by, spec, shape, sort=True, as_index=True):
+    df, pairs = state
+    counts = {}
+    for col, frame in pairs.items():
+        value = frame.columns[0]
+        counts[col] = frame[value].groupby(level=list(range(len(by))), sort=False, dropna=False).nunique()
+    if df is None:  # only nunique: the groups are those of the pairs
+        first = next(iter(counts.values()))
+        df = pd.DataFrame(index=first.index)
     out = {}
     for col, how in spec:
         if how == "mean":
@@ -409,7 +449,7 @@ def _gb_final(df, by, spec, shape, sort=True, as_index=True):
             if how == "std":
                 v = np.sqrt(v)
         elif how == "nunique":
-            v = df[_stat_name(col, "uniq")].map(len).astype("int64")
+            v = counts[col].reindex(df.index, fill_value=0).astype("int64")
         else:
             v = df[_stat_name(col, _PARTIALS[how][0])]
         out[(col, how)] = v
@@ -431,9 +471,13 @@ def _gb_final(df, by, spec, shape, sort=True, as_index=True):
 
 
 class GroupbyPartial(FrameNode):
-    """Per-partition groupby partial aggregation (blockwise; feeds :class:`GroupbyCombine`)."""
-    _fields = ("child", "by", "spec", "dropna")
-    _defaults = {"dropna": True}
+    """Per-partition groupby partial aggregation (blockwise; feeds :class:`GroupbyCombine`).
+
+    With ``nbuckets`` > 1 each block is the tuple of the partial states of the
+    ``nbuckets`` hash buckets of the group key (the rows are hashed once, here;
+    :class:`GroupbyBucketGet` hands each bucket to its combine tree)."""
+    _fields = ("child", "by", "spec", "dropna", "nbuckets")
+    _defaults = {"dropna": True, "nbuckets": 1}
     op_name = "groupby-partial"
     is_blockwise = True
 
@@ -441,20 +485,49 @@ class GroupbyPartial(FrameNode):
         return {"kind": "state", "columns": (None,), "dtypes": (None,), "divisions": self.child.divisions}
 
     def _extra_props(self):
-        return {"bw_inputs": ((self.child, (0,)),), "bw_func": _GbPartial(self.by, self.spec, self.dropna)}
+        return {"bw_inputs": ((self.child, (0,)),),
+                "bw_func": _GbPartial(self.by, self.spec, self.dropna, int(self.nbuckets))}
 
 
 class _GbPartial:
-    __slots__ = ("by", "spec", "dropna")
+    __slots__ = ("by", "spec", "dropna", "nbuckets")
 
-    def __init__(self, by, spec, dropna=True):
-        self.by, self.spec, self.dropna = by, spec, dropna
+    def __init__(self, by, spec, dropna=True, nbuckets=1):
+        self.by, self.spec, self.dropna, self.nbuckets = by, spec, dropna, nbuckets
 
     def __call__(self, df):
-        return _gb_partial(df, self.by, self.spec, self.dropna)
+        state = _gb_partial(df, self.by, self.spec, self.dropna)
+        if self.nbuckets > 1:
+            return _split_buckets(state, self.nbuckets)
+        return state
 
     def __reduce__(self):
-        return (_GbPartial, (self.by, self.spec, self.dropna))
+        return (_GbPartial, (self.by, self.spec, self.dropna, self.nbuckets))
+
+
+class GroupbyBucketGet(FrameNode):
+    """Block ``i * nbuckets + b``: bucket ``b`` of the bucketed partial state ``i`` of the child."""
+
+    _fields = ("child", "nbuckets")
+    op_name = "groupby-bucket"
+
+    def _props(self):
+        n = self.child.npartitions * int(self.nbuckets)
+        return {"kind": "state", "columns": (None,), "dtypes": (None,), "divisions": (None,) * (n + 1)}
+
+    def block_dependencies(self, idx):
+        return [(self.child, (idx[0] // int(self.nbuckets),))]
+
+    def block_task(self, key, idx):
+        i, b = divmod(idx[0], int(self.nbuckets))
+        return Task(key, _getitem, TaskRef((self.child.name, i)), b)
+
+    def label(self):
+        return f"groupby-bucket(buckets={self.nbuckets})"
+
+
+def _getitem(x, i):
+    return x[i]
 
 
 class GroupbyCombine(FrameNode):
@@ -486,7 +559,7 @@ class GroupbyCombine(FrameNode):
 
 def _gb_combine_task(by, spec, shape, opts, *parts):
     dropna, sort, as_index = opts
-    df = _gb_combine(list(parts), by, spec, dropna)
+    df = _gb_combine(list(parts), by, spec, dropna, final=shape is not None)
     return df if shape is None else _gb_final(df, by, spec, shape, sort, as_index)
 
 
@@ -531,11 +604,37 @@ class GroupbyBucketCombine(FrameNode):
         return f"groupby-bucket-{'aggregate' if self.final else 'combine'}(buckets={self.nbuckets})"
 
 
-def _bucket_rows(df, nbuckets, b):
-    if len(df) == 0:
-        return df
-    h = pd.util.hash_pandas_object(df.index, index=False).to_numpy() % nbuckets
-    return df[h == b]
+def _bucket_rows(state, nbuckets, b):
+    return _split_buckets(state, nbuckets)[b]
+
+
+def _hash_index(index):
+    """uint64 hash of each group key (levels hashed one by one: pandas' MultiIndex hashing fails on nulls)."""
+    h = None
+    for i in range(index.nlevels):
+        lv = pd.util.hash_array(np.asarray(index.get_level_values(i)), categorize=False)
+        h = lv if h is None else h * np.uint64(1000003) ^ lv
+    return h
+
+
+def _split_buckets(state, nbuckets):
+    """The partial state split into ``nbuckets`` states by a hash of the group key (hashed once)."""
+
+    def split(df):
+        if df is None:
+            return [None] * nbuckets
+        if len(df) == 0:
+            return [df] * nbuckets
+        h = (_hash_index(df.index) % nbuckets).astype(
+            np.uint16 if nbuckets < 65536 else np.uint64)
+        order = np.argsort(h, kind="stable")  # a radix sort for small integer types
+        bounds = np.searchsorted(h[order], np.arange(nbuckets + 1))
+        return [df.iloc[order[bounds[k]:bounds[k + 1]]] for k in range(nbuckets)]
+
+    stats, pairs = state
+    st = split(stats)
+    pp = {c: split(f) for c, f in pairs.items()}
+    return tuple((st[k], {c: v[k] for c, v in pp.items()}) for k in range(nbuckets))
 
 
 def _gb_bucket_task(by, spec, shape, opts, nbuckets, b, *parts):

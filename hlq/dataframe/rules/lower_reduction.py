@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from hlq.dataframe.nodes.reduction import (
-    GroupbyAgg, GroupbyBucketCombine, GroupbyCombine, GroupbyPartial, Reduce, ReduceCombine, ReducePartial, TreeAgg, TreeCombine,
+    GroupbyAgg, GroupbyBucketCombine, GroupbyBucketGet, GroupbyCombine, GroupbyPartial, Reduce, ReduceCombine, ReducePartial, TreeAgg, TreeCombine,
     TreePartial,
 )
 from hlq.rules import Is, rule
@@ -37,10 +37,11 @@ def lower_groupby(node):
     """groupby-agg(x) -> groupby-combine(...(groupby-partial(x)))"""
     split = max(2, int(node.split_every))
     opts = (node.dropna, node.sort, node.as_index)
-    cur = GroupbyPartial(node.child, node.by, node.spec, node.dropna)
     nb = int(node.split_out)
     if nb > 1:  # per hash bucket of the key: one tree per bucket, nb output partitions
-        groups, first = cur.npartitions, True
+        part = GroupbyPartial(node.child, node.by, node.spec, node.dropna, nb)
+        groups, first = part.npartitions, False
+        cur = GroupbyBucketGet(part, nb)
         while True:
             final = groups <= split
             cur = GroupbyBucketCombine(cur, node.by, node.spec, node.shape, split, final, nb, first,
@@ -48,6 +49,7 @@ def lower_groupby(node):
             groups, first = -(-groups // split), False
             if final:
                 return cur
+    cur = GroupbyPartial(node.child, node.by, node.spec, node.dropna)
     while True:
         final = cur.npartitions <= split
         cur = GroupbyCombine(cur, node.by, node.spec, node.shape, split, final,
