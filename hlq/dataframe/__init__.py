@@ -14,8 +14,14 @@ from hlq.dataframe.io import from_array, from_dask_array, from_delayed, from_dic
 from hlq.dataframe.io_csv import read_csv  # noqa: E402
 from hlq.dataframe.sinks import to_csv, to_parquet  # noqa: E402
 from hlq.dataframe.multi import concat, merge  # noqa: E402  (joins and concat)
+from hlq.dataframe.multi import repartition_function as repartition  # noqa: E402
+from hlq.dataframe.io_csv import read_table  # noqa: E402
+from hlq.dataframe.index import Index  # noqa: E402
+from hlq.dataframe.aggregation import Aggregation  # noqa: E402
+from hlq.dataframe import extensions, utils  # noqa: E402,F401
 
 __all__ = ["DataFrame", "Series", "Scalar", "from_pandas", "read_parquet", "map_partitions"]
 __all__ += ["from_dict", "from_array", "from_dask_array", "from_delayed", "from_map", "read_csv",
             "to_parquet", "to_csv"]
 __all__ += ["merge", "concat"]
+__all__ += ["repartition", "read_table", "Index", "Aggregation", "extensions", "utils"]

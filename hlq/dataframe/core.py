@@ -76,6 +76,41 @@ class _Frame(HlqCollection):
     def _meta(self):
         return self._node.meta
 
+    @property
+    def _meta_nonempty(self):
+        """``_meta`` with a few fake rows (dask's ``meta_nonempty``)."""
+        from dask.dataframe.utils import meta_nonempty
+
+        return meta_nonempty(self._meta)
+
+    @property
+    def index(self):
+        """The index as a lazy :class:`hlq.dataframe.index.Index` (computes to a pandas Index)."""
+        from hlq.dataframe.index import index_of
+
+        return index_of(self)
+
+    @property
+    def dask(self):
+        """The task graph ``compute`` runs (optimized, culled, fused)."""
+        return self.__dask_graph__()
+
+    @property
+    def _name(self):
+        """The plan's name (deterministic: equal plans have equal names)."""
+        return self._node.name
+
+    def optimize(self, fuse=True):
+        """The same collection over its optimized plan (what ``compute`` runs)."""
+        return self._from_node(self._optimized_node())
+
+    def enforce_runtime_divisions(self):
+        """The same partitions, each checked when computed to lie within its division
+        (``RuntimeError`` otherwise); a no-op check when divisions are unknown."""
+        from hlq.dataframe.nodes.checks import EnforceDivisions
+
+        return new_collection(EnforceDivisions(self._node))
+
     def __len__(self):
         return int(Scalar(Len(self._node)).compute())
 
@@ -427,6 +462,8 @@ class Series(_Frame):
     """A lazy pandas Series (one partition per block)."""
 
     __slots__ = ()
+    _partition_type = pd.Series
+    _accessors: set = set()  # names registered by hlq.dataframe.extensions
 
     @property
     def name(self):
@@ -626,6 +663,8 @@ class DataFrame(_Frame):
     """A lazy pandas DataFrame (one partition per block)."""
 
     __slots__ = ()
+    _partition_type = pd.DataFrame
+    _accessors: set = set()  # names registered by hlq.dataframe.extensions
 
     @property
     def columns(self) -> pd.Index:
@@ -943,6 +982,29 @@ class Scalar(HlqCollection):
     @property
     def dtype(self):
         return self._node.dtypes[0]
+
+    @property
+    def _meta(self):
+        """A numpy scalar of the result's dtype (as dask's Scalar meta)."""
+        dt = self.dtype
+        try:
+            return np.zeros((), dtype=dt)[()]
+        except TypeError:  # a pandas extension dtype
+            return pd.Series([], dtype=dt).sum()
+
+    @property
+    def dask(self):
+        """The task graph ``compute`` runs (optimized, culled, fused)."""
+        return self.__dask_graph__()
+
+    @property
+    def _name(self):
+        """The plan's name (deterministic: equal plans have equal names)."""
+        return self._node.name
+
+    def optimize(self, fuse=True):
+        """The same scalar over its optimized plan (what ``compute`` runs)."""
+        return self._from_node(self._optimized_node())
 
     def __repr__(self):
         return f"<hlq.dataframe.Scalar dtype={self.dtype} plan={self._node.label()}>"

@@ -99,8 +99,11 @@ class GroupBy:
         return out
 
     def agg(self, arg=None, split_every=None, split_out=1, **named):
-        """Aggregate with a name, a list of names, a dict ``{column: name(s)}`` or named aggregation."""
+        """Aggregate with a name, a list of names, a dict ``{column: name(s)}`` or named aggregation;
+        names may be user-defined :class:`hlq.dataframe.Aggregation` objects."""
         cols, kind = self._value_columns()
+        if _has_custom(arg):
+            return self._custom(arg, cols, kind, split_out)
         if arg is None and named:
             spec, names = [], []
             for out_name, pair in named.items():
@@ -134,6 +137,39 @@ class GroupBy:
         return self._make(spec, shape, split_every, split_out)
 
     aggregate = agg
+
+    def _custom(self, arg, cols, kind, split_out):
+        from hlq.dataframe.aggregation import custom_groupby_agg
+
+        if int(split_out or 1) > 1:
+            raise NotImplementedError("custom Aggregation with split_out > 1")
+        nm = _agg_label
+        if isinstance(arg, dict):
+            multi = any(isinstance(a, list) for a in arg.values())
+            spec = []
+            for c, a in arg.items():
+                for x in (a if isinstance(a, list) else [a]):
+                    spec.append((c, (c, nm(x)) if multi else c, x))
+            value_kind = "frame"
+        elif isinstance(arg, list):
+            if kind == "series":
+                spec = [(cols[0], nm(a), a) for a in arg]
+            else:
+                spec = [(c, (c, nm(a)), a) for c in cols for a in arg]
+            value_kind = "frame"
+        else:
+            spec = [(c, c, arg) for c in cols]
+            value_kind = kind
+        o = self._opts
+        out = custom_groupby_agg(self._df, self._by, spec, value_kind, o.get("sort", True), o.get("dropna", True),
+                                 cols[0] if value_kind == "series" else None)
+        names = o.get("index_names")
+        if names is not None:
+            fix = _SetIndexNames(names, True)
+            out = out.map_partitions(fix, meta=fix(out._meta))
+        if not o.get("as_index", True):
+            out = out.reset_index()
+        return out
 
     def _one(self, how, split_every, split_out):
         return self.agg(how, split_every=split_every, split_out=split_out)
@@ -177,6 +213,20 @@ class GroupBy:
 
     def size(self, split_every=None, split_out=1):
         return self._make(((None, "size"),), "series", split_every, split_out)
+
+
+def _agg_label(a):
+    return a if isinstance(a, str) else a.__name__
+
+
+def _has_custom(arg):
+    from hlq.dataframe.aggregation import is_aggregation
+
+    vals = list(arg.values()) if isinstance(arg, dict) else [arg]
+    flat = []
+    for v in vals:
+        flat.extend(v if isinstance(v, list) else [v])
+    return any(is_aggregation(v) for v in flat)
 
 
 def _check_ddof(ddof):

@@ -32,7 +32,7 @@ from hlq.dataframe.nodes.ops import MetaBox, Project
 from hlq.dataframe.nodes.sources import recording
 from hlq.rules import Is, rule
 
-__all__ = ["read_csv", "ReadCSV", "csv_log"]
+__all__ = ["read_csv", "read_table", "ReadCSV", "csv_log"]
 
 _UNSUPPORTED = ("index_col", "chunksize", "iterator", "nrows", "skipfooter", "usecols")
 
@@ -216,6 +216,15 @@ def read_csv(urlpath, blocksize="64 MiB", sample=256000, storage_options=None, i
     node = ReadCSV(full, header, tuple(sorted(kwargs.items(), key=lambda kv: kv[0])), MetaBox(meta), cols,
                    tuple(sorted((storage_options or {}).items())))
     return new_collection(node)
+
+
+def read_table(urlpath, blocksize="64 MiB", sample=256000, storage_options=None, include_path_column=False,
+               **kwargs):
+    """Read delimited text files (tab-separated by default, as :func:`pandas.read_table`) into a
+    DataFrame, one partition per block of bytes; see :func:`read_csv` for the parameters."""
+    kwargs.setdefault("sep", "\t")
+    return read_csv(urlpath, blocksize=blocksize, sample=sample, storage_options=storage_options,
+                    include_path_column=include_path_column, **kwargs)
 
 
 @rule(Is(Project, child=Is(ReadCSV)), phase="pushdown", tags=("projection-pushdown",))

@@ -285,6 +285,27 @@ def _loc_range(obj, start, stop):
     return new_collection(LocSlice(node, start, stop))
 
 
+def repartition_function(df, divisions=None, force=False):
+    """``dd.repartition(df, divisions)``: a collection (or a pandas object, split at ``divisions``)
+    repartitioned at the given boundaries, like ``dask.dataframe.repartition``.
+
+    Parameters
+    ----------
+    df : DataFrame, Series, pandas.DataFrame or pandas.Series
+    divisions : sequence
+        The new partition boundaries (sorted; the last one closes the last partition).
+    force : bool
+        Allow divisions that extend beyond the data's range.
+    """
+    import pandas as pd
+
+    from hlq.dataframe.io import from_pandas
+
+    if isinstance(df, (pd.DataFrame, pd.Series)):
+        df = from_pandas(df, npartitions=1)
+    return df.repartition(divisions=divisions, force=force)
+
+
 def repartition(obj, divisions=None, npartitions=None, partition_size=None, force=False):
     """``repartition(npartitions=n)`` (combine neighbours, or split partitions: by interpolated
     divisions when they are known numbers or datetimes, else into equal row pieces),

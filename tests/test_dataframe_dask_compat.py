@@ -1,0 +1,136 @@
+"""What dask's own dataframe tests need from hlq collections: dask's ``assert_eq`` runs on them
+(``optimize``, ``enforce_runtime_divisions``, ``index``, ``Scalar._meta``), and the module-level
+names dask's test files use (``repartition``, ``Aggregation``, ``read_table``, ``extensions``,
+``Index``), each compared with pandas."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from dask.dataframe.utils import assert_eq as dask_assert_eq
+
+import hlq.dataframe as dd
+from hlq.dataframe.utils import assert_eq
+
+
+@pytest.fixture
+def pdf():
+    return pd.DataFrame({"a": [3, 1, 2, 5, 4, 6], "b": np.linspace(0, 1, 6)}, index=[10, 11, 12, 13, 14, 15])
+
+
+def test_dask_assert_eq_runs_on_hlq_collections(pdf):
+    df = dd.from_pandas(pdf, npartitions=2)
+    for got, exp in [(df, pdf), (df.a, pdf.a), (df[df.a > 2], pdf[pdf.a > 2]), (df.a.sum(), pdf.a.sum()),
+                     (df.index, pdf.index), (df.b.mean(), pdf.b.mean())]:
+        assert dask_assert_eq(got, exp)
+        assert assert_eq(got, exp)
+    with pytest.raises(AssertionError):
+        dask_assert_eq(df.a + 1, pdf.a)
+    with pytest.raises(AssertionError):
+        assert_eq(df.a.rename("z"), pdf.a)
+
+
+def test_index_collection(pdf):
+    df = dd.from_pandas(pdf, npartitions=2)
+    idx = df.index
+    assert isinstance(idx, dd.Index) and isinstance(idx._meta, pd.Index)
+    pd.testing.assert_index_equal(idx.compute(), pdf.index)
+    pd.testing.assert_index_equal(df[df.a > 2].index.compute(), pdf[pdf.a > 2].index)
+    pd.testing.assert_index_equal(df.a.index.compute(), pdf.index)
+    assert idx.max().compute() == 15 and idx.npartitions == 2
+    assert (idx + 1).compute().tolist() == (pdf.index + 1).tolist()
+
+
+def test_optimize_and_key_names(pdf):
+    df = dd.from_pandas(pdf, npartitions=2)
+    q = df[df.a > 2].b
+    opt = q.optimize()
+    assert isinstance(opt, dd.Series)
+    pd.testing.assert_series_equal(opt.compute(), q.compute())
+    for k in opt.__dask_graph__():
+        while isinstance(k, tuple):
+            k = k[0]
+        assert " " not in k and len(k) < 100 and k.split("-")[0].isidentifier(), k
+    assert q._name == df[df.a > 2].b._name != df[df.a > 3].b._name
+    assert sorted(q.dask) == sorted(df[df.a > 2].b.dask)
+
+
+def test_enforce_runtime_divisions_catches_wrong_divisions():
+    good = dd.from_pandas(pd.DataFrame({"x": range(6)}), npartitions=2)
+    pd.testing.assert_frame_equal(good.enforce_runtime_divisions().compute(), good.compute())
+    parts = [pd.DataFrame({"x": [0, 1]}, index=[0, 1]), pd.DataFrame({"x": [5, 6]}, index=[5, 6])]
+    wrong = dd.from_map(lambda i: parts[i], [0, 1], divisions=(0, 2, 5), meta=parts[0].iloc[:0])
+    with pytest.raises(RuntimeError, match="partition 1 .* outside its division"):
+        wrong.enforce_runtime_divisions().compute()
+
+
+def test_scalar_meta():
+    s = dd.from_pandas(pd.Series([1.5, 2.5]), npartitions=2).sum()
+    assert s._meta.dtype == np.float64 and np.isscalar(s._meta)
+
+
+def test_repartition_function():
+    pdf = pd.DataFrame({"a": range(10)})
+    d = dd.repartition(pdf, divisions=[0, 5, 9, 9])
+    assert d.divisions == (0, 5, 9, 9)
+    assert [len(d.partitions[i].compute()) for i in range(3)] == [5, 4, 1]
+    pd.testing.assert_frame_equal(d.compute(), pdf)
+    d2 = dd.repartition(dd.from_pandas(pdf, npartitions=2), divisions=[0, 3, 9])
+    assert d2.npartitions == 2 and len(d2.partitions[0].compute()) == 3
+
+
+def test_custom_aggregation_matches_pandas():
+    custom_mean = dd.Aggregation("mean", lambda s: (s.count(), s.sum()), lambda n, t: (n.sum(), t.sum()),
+                                 lambda n, t: t / n)
+    custom_sum = dd.Aggregation("sum", lambda s: s.sum(), lambda s0: s0.sum())
+    pdf = pd.DataFrame({"g": [0, 0, 1] * 3, "b": [1, 2, 3] * 3, "c": [4, 5, 6] * 3})
+    df = dd.from_pandas(pdf, npartitions=2)
+    cases = [({"b": custom_mean}, {"b": "mean"}), ({"b": custom_sum}, {"b": "sum"}),
+             ([custom_mean, custom_sum], ["mean", "sum"]), ({"b": [custom_mean, custom_sum]}, {"b": ["mean", "sum"]}),
+             ({"b": custom_mean, "c": "sum"}, {"b": "mean", "c": "sum"})]
+    for spec, pd_spec in cases:
+        pd.testing.assert_frame_equal(df.groupby("g").agg(spec).compute(), pdf.groupby("g").agg(pd_spec),
+                                      check_dtype=False)
+    got = df.b.groupby(df.g).agg(custom_mean).compute()
+    pd.testing.assert_series_equal(got, pdf.b.groupby(pdf.g).agg("mean"), check_dtype=False)
+    with pytest.raises(ValueError):
+        df.groupby("g").agg({"b": [custom_sum, "sum"]})
+
+
+def test_read_table(tmp_path):
+    p = tmp_path / "t.tsv"
+    pdf = pd.DataFrame({"a": range(20), "b": [f"s{i}" for i in range(20)]})
+    pdf.to_csv(p, sep="\t", index=False)
+    df = dd.read_table(str(p), blocksize=60)
+    assert df.npartitions > 1
+    pd.testing.assert_frame_equal(df.compute().reset_index(drop=True), pd.read_table(p))
+
+
+def test_registered_accessors():
+    class Doubler:
+        def __init__(self, obj):
+            self.obj = obj
+
+        def twice(self):
+            return self.obj * 2
+
+    for cls, register in [(dd.Series, dd.extensions.register_series_accessor),
+                          (dd.DataFrame, dd.extensions.register_dataframe_accessor),
+                          (dd.Index, dd.extensions.register_index_accessor)]:
+        before = set(dir(cls))
+        register("dbl")(Doubler)
+        try:
+            assert set(dir(cls)) ^ before == {"dbl"} and "dbl" in cls._accessors
+            assert cls.dbl is Doubler
+        finally:
+            delattr(cls, "dbl")
+            cls._accessors.discard("dbl")
+    s = dd.from_pandas(pd.Series([1, 2]), npartitions=1)
+    dd.extensions.register_series_accessor("dbl")(Doubler)
+    try:
+        assert s.dbl.obj is s
+        assert s.dbl.twice().compute().tolist() == [2, 4]
+    finally:
+        del dd.Series.dbl
+        dd.Series._accessors.discard("dbl")
