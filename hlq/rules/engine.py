@@ -141,9 +141,15 @@ _LOCAL_CAP = 1000
 
 def _rewrite_local(node: Node, index: _RuleIndex, phase: str, trace: Trace | None, fired: list,
                    budget: int = 1 << 62) -> Node:
-    """Apply rules at one node until none fires."""
+    """Apply rules at one node until none fires.
+
+    At most ``max(_LOCAL_CAP, budget)`` rewrites: the phase's budget grows with
+    the plan, so a long chain that rules consume one node at a time still
+    converges (the phase-wide ``budget`` bounds the total anyway).
+    """
     seen = None
-    for _ in range(_LOCAL_CAP):
+    cap = max(_LOCAL_CAP, min(budget, 1 << 40))
+    for _ in range(cap):
         rules = index.for_type(type(node))
         for r in rules:
             stats = r.stats
@@ -177,7 +183,7 @@ def _rewrite_local(node: Node, index: _RuleIndex, phase: str, trace: Trace | Non
                 break
         else:
             return node
-    raise OptimizerError(f"more than {_LOCAL_CAP} rewrites at one node in phase {phase!r}: rules {sorted(set(fired[-20:]))}")
+    raise OptimizerError(f"more than {cap} rewrites at one node in phase {phase!r}: rules {sorted(set(fired[-20:]))}")
 
 
 def _pass(root: Node, index: _RuleIndex, phase: str, trace: Trace | None, fired: list, budget: int) -> Node:
@@ -257,9 +263,12 @@ def optimize_plan(
         fired: list[str] = []
         # rewrites allowed in one phase: generous for pushdown through deep
         # plans, small enough to stop a rule that grows the plan forever
-        budget = 1000 + 50 * sum(1 for _ in walk(root))
+        size = sum(1 for _ in walk(root))
+        budget = 1000 + 50 * size
         marks = [0]
-        max_passes = 1 if phase.mode == "once" else phase.max_passes
+        # a pass moves a rewrite through the whole plan, but rules that step
+        # one level per pass need as many passes as the plan is deep
+        max_passes = 1 if phase.mode == "once" else max(phase.max_passes, size + 1)
         for i in range(max_passes):
             new = _pass(root, index, phase.name, trace, fired, budget)
             if trace is not None:

@@ -33,11 +33,16 @@ def drop_full_index(node):
 
 @rule(Is(BasicIndex, child=Capture("inner", Is(BasicIndex))), phase="pushdown", tags=("simplify",))
 def merge_nested_index(node, inner):
-    """x[a][b] -> x[a∘b]"""
-    idx = compose_index(node.index, inner.index)
-    if idx is None:
+    """x[a][b] -> x[a∘b]  (a whole chain of basic indexes at once)"""
+    idx, c = node.index, inner
+    while isinstance(c, BasicIndex):
+        merged = compose_index(idx, c.index)
+        if merged is None:
+            break
+        idx, c = merged, c.child
+    if c is inner:
         return None
-    return BasicIndex(inner.child, idx)
+    return BasicIndex(c, idx)
 
 
 @rule(Is(BasicIndex, child=Capture("ew", Is(Elemwise))), phase="pushdown", tags=_TAGS)
@@ -185,10 +190,13 @@ def slice_through_reduction(node, red):
 
 @rule(Is(Rechunk, child=Capture("inner", Is(Rechunk))), phase="pushdown", tags=("simplify",))
 def merge_rechunks(node, inner):
-    """x.rechunk(a).rechunk(b) -> x.rechunk(b)"""
-    if inner.child.dims == node.dims:
-        return inner.child
-    return Rechunk(inner.child, node.dims)
+    """x.rechunk(a).rechunk(b) -> x.rechunk(b)  (a whole chain of rechunks at once)"""
+    c = inner.child
+    while isinstance(c, Rechunk):
+        c = c.child
+    if c.dims == node.dims:
+        return c
+    return Rechunk(c, node.dims)
 
 
 @rule(Is(Rechunk), phase="pushdown", tags=("simplify",))
@@ -201,11 +209,13 @@ def drop_noop_rechunk(node):
 
 @rule(Is(Transpose, child=Capture("inner", Is(Transpose))), phase="pushdown", tags=("simplify",))
 def merge_transposes(node, inner):
-    """x.transpose(a).transpose(b) -> x.transpose(a∘b)"""
-    axes = tuple(inner.axes[a] for a in node.axes)
+    """x.transpose(a).transpose(b) -> x.transpose(a∘b)  (a whole chain of transposes at once)"""
+    axes, c = node.axes, inner
+    while isinstance(c, Transpose):
+        axes, c = tuple(c.axes[a] for a in axes), c.child
     if axes == tuple(range(len(axes))):
-        return inner.child
-    return Transpose(inner.child, axes)
+        return c
+    return Transpose(c, axes)
 
 
 @rule(Is(Transpose), phase="pushdown", tags=("simplify",))
