@@ -777,8 +777,7 @@ class DataFrame(_Frame):
         """Make this collection stand for ``other``'s plan (``df[c] = ...``, ``df.columns = ...``)."""
         if not isinstance(other, DataFrame):
             raise TypeError(f"cannot rebind a DataFrame to a {type(other).__name__}")
-        self._node = other._node
-        self._opt_cache = None
+        super()._rebind(other)
 
     def __copy__(self):
         return DataFrame(self._node)  # a new object: __setitem__ on the copy leaves this one alone
