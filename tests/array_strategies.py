@@ -192,3 +192,65 @@ def block_index_to_slices(index, chunks):
 # dtypes used by the differential tests
 float_dtypes = st.sampled_from([np.float64, np.float32])
 cast_dtypes = st.sampled_from([np.float64, np.float32, np.int64, np.int32, np.int8, np.uint8, np.bool_, np.complex128])
+
+
+# ------------------------------------------------------------------ expression fuzzing
+# Random expressions for the differential fuzzer (tests/test_array_differential.py::test_fuzz_*):
+# a source (random dtype, values with NaN/inf, random chunks, possibly unknown (nan) chunks
+# from boolean indexing with an hlq mask) followed by a few operations drawn from every op
+# family.  Each operation is applied to the hlq array and to the numpy array side by side.
+
+FUZZ_DTYPES = ["float64", "float32", "int64", "int32", "uint8", "bool", "complex128"]
+
+
+def fuzz_values(rng, shape, dtype):
+    """Values of ``dtype`` for ``shape``: small integers, or floats/complexes with some NaN,
+    +-inf and zeros."""
+    dtype = np.dtype(dtype)
+    if dtype == np.bool_:
+        return rng.random(shape) < 0.5
+    if dtype.kind in "iu":
+        lo = 0 if dtype.kind == "u" else -5
+        return rng.integers(lo, 6, size=shape).astype(dtype)
+    a = np.round(rng.standard_normal(shape) * 3, 2)
+    if dtype.kind == "c":
+        a = a + 1j * np.round(rng.standard_normal(shape) * 3, 2)
+    a = a.astype(dtype)
+    if a.size:
+        flat = a.reshape(-1)
+        for special, p in ((np.nan, 0.08), (np.inf, 0.03), (-np.inf, 0.03), (0.0, 0.05)):
+            flat[rng.random(flat.size) < p] = special
+    return a
+
+
+@st.composite
+def fuzz_sources(draw, max_side=7):
+    """``(make, a, text)``: ``make()`` builds the hlq source array equal to numpy's ``a``;
+    ``text`` is Python code building it (for failure reports)."""
+    import hlq.array as da
+
+    dtype = draw(st.sampled_from(FUZZ_DTYPES), label="dtype")
+    shape = draw(shapes(max_dims=3, max_side=max_side), label="shape")
+    seed = draw(st.integers(0, 2**16), label="seed")
+    a = fuzz_values(np.random.default_rng(seed), shape, dtype)
+    chunks = draw(chunkings(shape), label="chunks")
+    unknown = len(shape) >= 1 and draw(st.integers(0, 3), label="unknown") == 0
+    text = (f"a = fuzz_values(np.random.default_rng({seed}), {shape!r}, {dtype!r})\n"
+            f"x = da.from_array(a, chunks={chunks!r})")
+    if not unknown:
+        return (lambda: da.from_array(a, chunks=chunks)), a, text
+    keep = np.random.default_rng(seed + 1).random(shape[0]) < 0.7
+    text += f"\nkeep = np.random.default_rng({seed + 1}).random({shape[0]}) < 0.7\n" \
+            "x = x[da.from_array(keep, chunks=(x.chunks[0],))]  # unknown (nan) chunks on axis 0\na = a[keep]"
+
+    def make():
+        x = da.from_array(a_full, chunks=chunks)
+        return x[da.from_array(keep, chunks=(x.chunks[0],))]
+
+    a_full = a
+    return make, a[keep], text
+
+
+def known(x):
+    """Whether every chunk size of ``x`` is known."""
+    return not any(np.isnan(c) for cs in x.chunks for c in cs)

@@ -43,3 +43,17 @@ def phase():
         return p.name
 
     return make
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fuzz-long", action="store_true", default=False,
+                     help="run the differential fuzzers with the long budget (20,000 array and 5,000 dataframe "
+                          "expressions; HLQ_FUZZ_EXAMPLES=N sets any budget) and report every mismatch found")
+
+
+def pytest_configure(config):
+    import os
+
+    # the fuzzers read their budget at import time (hypothesis settings)
+    if config.getoption("--fuzz-long", default=False):
+        os.environ.setdefault("HLQ_FUZZ_LONG", "1")

@@ -212,7 +212,9 @@ class GroupBy:
         return self._one("var", split_every, split_out)
 
     def size(self, split_every=None, split_out=1):
-        return self._make(((None, "size"),), "series", split_every, split_out)
+        # a column's groupby names its size after the column (pandas' SeriesGroupBy.size)
+        col = self._column if self._column is not None and not isinstance(self._column, list) else None
+        return self._make(((col, "size"),), "series", split_every, split_out)
 
 
 def _agg_label(a):

@@ -139,7 +139,35 @@ def _concat(parts):
         return parts[0]
     if not isinstance(parts[0], (pd.DataFrame, pd.Series)):
         return parts[0]
-    return pd.concat(parts)
+    return pd.concat(same_categories(parts))
+
+
+def same_categories(parts):
+    """``parts`` with every categorical column given the union of its categories over the parts
+    (partitions read from different files carry their own categories, an empty file none;
+    ``pd.concat`` would turn such a column into object)."""
+    frames = [p.to_frame() if isinstance(p, pd.Series) else p for p in parts]
+    first = frames[0]
+    if not isinstance(first, pd.DataFrame) or first.columns.has_duplicates:
+        return parts
+    fix = {}
+    for c, dt in first.dtypes.items():
+        if not isinstance(dt, pd.CategoricalDtype):
+            continue
+        dts = [f[c].dtype if c in f.columns else dt for f in frames]
+        if all(isinstance(d, pd.CategoricalDtype) for d in dts) and any(d != dt for d in dts):
+            cats = [d.categories for d in dts if len(d.categories)]
+            union = cats[0].append(cats[1:]).unique() if cats else dt.categories
+            fix[c] = pd.CategoricalDtype(union, ordered=dt.ordered)
+    if not fix:
+        return parts
+    out = []
+    for p in parts:
+        if isinstance(p, pd.Series):
+            out.append(p.astype(fix[p.name]) if p.name in fix else p)
+        else:
+            out.append(p.astype({c: d for c, d in fix.items() if c in p.columns}))
+    return out
 
 
 class PandasLiteral(Node):

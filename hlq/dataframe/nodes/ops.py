@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hlq.dataframe.nodes.base import FrameNode
+from hlq.dataframe.nodes.base import FrameNode, same_categories
 from hlq.dataframe.nodes.colexpr import ExprFunc, columns_of, evaluate, expr_dtype, to_text
 
 __all__ = ["Project", "SeriesExpr", "Filter", "FilterBy", "Assign", "Binary", "MapPartitions", "Head", "check_aligned"]
@@ -336,7 +336,7 @@ class Head(FrameNode):
 def _head(n, *parts):
     if len(parts) == 1:
         return parts[0].head(n)
-    return pd.concat(parts).head(n)
+    return pd.concat(same_categories(parts)).head(n)
 
 
 del columns_of

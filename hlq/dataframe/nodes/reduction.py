@@ -380,20 +380,38 @@ def _distinct_pairs(df, by, col, dropna):
     return sub.drop_duplicates().set_index(by)
 
 
-def _sort_keys(df):
-    """``df.sort_index()``; group keys of mixed types (ints and strings) that do not compare
-    are ordered like pandas' groupby (``factorize(sort=True)``: numbers first, then strings)."""
-    idx = df.index
+def _key_order(idx):
+    """Positions that sort the group keys ``idx`` like ``sort_index``; keys of mixed types (ints
+    and strings) that do not compare are ordered like pandas' groupby (``factorize(sort=True)``:
+    numbers first, then strings), missing keys last."""
     if idx.nlevels == 1:
         try:
-            return df.sort_index()
+            return idx.argsort(kind="stable", na_position="last")
         except TypeError:
             pass
     codes = []
     for i in range(idx.nlevels):
         c = pd.factorize(idx.get_level_values(i), sort=True)[0]
-        codes.append(np.where(c < 0, len(c), c))  # missing keys last
-    return df.iloc[np.lexsort(codes[::-1])]
+        codes.append(np.where(c < 0, len(c), c))
+    return np.lexsort(codes[::-1])
+
+
+def _combine_stats(df, by, aggs, dropna):
+    """Partial statistics of the same groups combined (``aggs``: column -> combining function).
+    A NaN partial sum/product comes from inf - inf or inf * 0 inside a partition (missing values
+    were already skipped there): it stays NaN instead of being skipped like a missing value."""
+    g = df.groupby(level=list(range(len(by))), sort=False, dropna=dropna)
+    strict = [k for k, how in aggs.items() if how in ("sum", "prod") and df[k].dtype.kind in "fc"]
+    if not strict:
+        return g.agg(aggs)
+    rest = {k: how for k, how in aggs.items() if k not in strict}
+    cols = {}
+    if rest:
+        agg = g.agg(rest)
+        cols.update((k, agg[k]) for k in rest)
+    for k in strict:
+        cols[k] = getattr(g[k], aggs[k])(skipna=False)
+    return pd.DataFrame({k: cols[k] for k in aggs})
 
 
 def _gb_combine(parts, by, spec, dropna=True, final=False):
@@ -411,7 +429,7 @@ def _gb_combine(parts, by, spec, dropna=True, final=False):
         if len(df) == 0 or len(stats) == 1:
             out_stats = df
         else:
-            out_stats = df.groupby(level=list(range(len(by))), sort=False, dropna=dropna).agg(aggs)
+            out_stats = _combine_stats(df, by, aggs, dropna)
     out_pairs = {}
     for col in parts[0][1]:
         frames = [p[1][col] for p in parts]
@@ -453,9 +471,9 @@ def _gb_final(state, by, spec, shape, sort=True, as_index=True):
         else:
             v = df[_stat_name(col, _PARTIALS[how][0])]
         out[(col, how)] = v
-    if sort:
-        df = _sort_keys(df)
-    res = pd.DataFrame({k: v.loc[df.index] for k, v in out.items()}, index=df.index)
+    # (positions, not labels: ``.loc`` with boolean keys would be a mask)
+    order = _key_order(df.index) if sort else np.arange(len(df))
+    res = pd.DataFrame({k: v.iloc[order].array for k, v in out.items()}, index=df.index[order])
     if isinstance(shape, tuple):
         res.columns = list(shape[1])
     elif shape == "multi":
@@ -465,7 +483,7 @@ def _gb_final(state, by, spec, shape, sort=True, as_index=True):
     if shape == "series":
         s = res.iloc[:, 0]
         col, how = spec[0]
-        s = s.rename(None if how == "size" else col)
+        s = s.rename(col)
         return s.reset_index() if not as_index else s
     return res.reset_index() if not as_index else res
 

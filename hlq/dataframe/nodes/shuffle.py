@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from dask._task_spec import Task, TaskRef
 
-from hlq.dataframe.nodes.base import FrameNode, unknown_divisions
+from hlq.dataframe.nodes.base import FrameNode, same_categories, unknown_divisions
 
 __all__ = ["INDEX", "Shuffle", "ShuffleSplit", "RangeSplit", "ShuffleCollect", "SampleKeys", "Boundaries",
            "hash_codes", "range_codes", "key_casts"]
@@ -297,7 +297,7 @@ class ShuffleCollect(FrameNode):
 def _collect(j, finish, *pieces):
     parts = [p[j] for p in pieces]
     nonempty = [p for p in parts if len(p)]
-    df = pd.concat(nonempty) if len(nonempty) > 1 else (nonempty[0] if nonempty else parts[0])
+    df = pd.concat(same_categories(nonempty)) if len(nonempty) > 1 else (nonempty[0] if nonempty else parts[0])
     return finish_partition(df, finish)
 
 

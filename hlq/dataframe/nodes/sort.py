@@ -28,7 +28,7 @@ then each output partition is sorted with pandas.  The range boundaries are
 
 from __future__ import annotations
 
-from hlq.dataframe.nodes.base import FrameNode, unknown_divisions
+from hlq.dataframe.nodes.base import FrameNode, same_categories, unknown_divisions
 
 __all__ = ["SortValues", "SetIndex", "SortedHead"]
 
@@ -210,7 +210,7 @@ class _SortHead:
 def _sorted_head(f, *parts):
     import pandas as pd
 
-    return f(parts[0] if len(parts) == 1 else pd.concat(parts))
+    return f(parts[0] if len(parts) == 1 else pd.concat(same_categories(parts)))
 
 
 def sorted_head(node, n):

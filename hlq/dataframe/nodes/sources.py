@@ -28,7 +28,7 @@ import threading
 import numpy as np
 import pandas as pd
 
-from hlq.dataframe.nodes.base import FrameNode, PandasLiteral
+from hlq.dataframe.nodes.base import FrameNode, PandasLiteral, same_categories
 from hlq.dataframe.nodes.colexpr import to_text
 
 __all__ = ["FromPandas", "ReadParquet", "ParquetInfo", "parquet_info", "read_log"]
@@ -463,7 +463,7 @@ def _read_group(arg):
     # several small files in one task: arrow's own threads would only compete with the scheduler's
     frames = [_read_file(path, filt, pvals, columns, index, pcats, False, schema)
               for path, filt, pvals, schema in files]
-    return pd.concat(frames)
+    return pd.concat(same_categories(frames))
 
 
 def _read_file(path, filt, pvals, columns, index, pcats, use_threads=True, schema=None):

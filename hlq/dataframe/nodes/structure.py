@@ -15,7 +15,7 @@ from __future__ import annotations
 import pandas as pd
 from dask._task_spec import Alias, Task, TaskRef
 
-from hlq.dataframe.nodes.base import FrameNode, make_meta, unknown_divisions
+from hlq.dataframe.nodes.base import FrameNode, make_meta, same_categories, unknown_divisions
 
 __all__ = ["ConcatFrames", "SelectPartitions", "Tail", "LocSlice", "RepartitionCombine", "RepartitionSplit",
            "RepartitionDivisions"]
@@ -172,7 +172,7 @@ class Tail(_KindFromProps, FrameNode):
 def _tail(n, *parts):
     if len(parts) == 1:
         return parts[0].tail(n)
-    return pd.concat(parts).tail(n)
+    return pd.concat(same_categories(parts)).tail(n)
 
 
 class LocSlice(_KindFromProps, FrameNode):
@@ -252,7 +252,7 @@ def _concat_parts(*parts):
     nonempty = [p for p in parts if len(p)]
     if not nonempty:
         return parts[0]
-    return pd.concat(nonempty) if len(nonempty) > 1 else nonempty[0]
+    return pd.concat(same_categories(nonempty)) if len(nonempty) > 1 else nonempty[0]
 
 
 class RepartitionSplit(_KindFromProps, FrameNode):
@@ -353,4 +353,4 @@ def _range_rows(lo, hi, closed, *parts):
     if not out:
         raise ValueError("empty output partition")
     nonempty = [p for p in out if len(p)]
-    return pd.concat(nonempty) if len(nonempty) > 1 else (nonempty[0] if nonempty else out[0])
+    return pd.concat(same_categories(nonempty)) if len(nonempty) > 1 else (nonempty[0] if nonempty else out[0])
