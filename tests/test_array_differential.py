@@ -1111,25 +1111,6 @@ def _fuzz_compare(got, exp):
     np.testing.assert_allclose(got, exp, rtol=rtol, atol=rtol * max(scale, 1.0), equal_nan=True)
 
 
-#: failures of open defects being fixed in hlq.array (each has its own regression test where it is
-#: fixed); a mismatch matching one is counted as "known open", not failed.  Remove an entry
-#: when its defect is fixed.
-KNOWN_OPEN = {
-    "arg-reduction over unknown (nan) chunks": lambda prog, x: "arg" in prog and "unknown (nan)" in prog,
-    "hstack/vstack/append drop inputs of unknown size": lambda prog, x: "unknown (nan)" in prog and any(
-        f"da.{f}(" in prog for f in ("hstack", "vstack", "append")),
-    "var/std of complex arrays": lambda prog, x: "complex" in prog and any(
-        f"da.{f}(" in prog for f in ("var", "std", "nanvar", "nanstd")),
-}
-
-
-def _known_open(program, x):
-    for name, pred in KNOWN_OPEN.items():
-        if pred(program, x):
-            return name
-    return None
-
-
 def run_array_fuzz_case(data):
     """Draw one source and 1-4 operations; compare hlq (two optimizer settings) with numpy."""
     make, a, text = data.draw(fuzz_sources(), label="source")
@@ -1176,10 +1157,6 @@ def run_array_fuzz_case(data):
             assert x.dtype == a.dtype, ("declared dtype", x.dtype, a.dtype)
             _fuzz_compare(got, a)
         except Exception as e:
-            known_open = _known_open(program, x)
-            if known_open:
-                FUZZ_STATS[f"known open: {known_open}"] += 1
-                return
             FUZZ_STATS["mismatches"] += 1
             msg = f"mode {mode}:\n{program}\n-> {type(e).__name__}: {str(e)[:800]}"
             if FUZZ_LONG:
