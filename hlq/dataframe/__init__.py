@@ -25,3 +25,14 @@ __all__ += ["from_dict", "from_array", "from_dask_array", "from_delayed", "from_
             "to_parquet", "to_csv"]
 __all__ += ["merge", "concat"]
 __all__ += ["repartition", "read_table", "Index", "Aggregation", "extensions", "utils"]
+
+from hlq.dataframe.convert import (  # noqa: E402  (module-level functions of dask.dataframe)
+    compute, get_dummies, isna, map_overlap, melt, merge_asof, pivot_table, read_fwf, read_hdf, read_json,
+    read_orc, read_sql, read_sql_query, read_sql_table, to_bag, to_datetime, to_hdf, to_json,
+    to_numeric, to_orc, to_records, to_sql, to_timedelta,
+)
+
+__all__ += ["compute", "get_dummies", "isna", "map_overlap", "melt", "merge_asof", "pivot_table",
+            "read_fwf", "read_hdf", "read_json", "read_orc", "read_sql", "read_sql_query", "read_sql_table",
+            "to_bag", "to_datetime", "to_hdf", "to_json", "to_numeric", "to_orc", "to_records",
+            "to_sql", "to_timedelta"]

@@ -32,6 +32,7 @@ from hlq.dataframe.nodes.ops import (
 )
 from hlq.dataframe.nodes.reduction import GroupbyAgg, Len, Reduce
 from hlq.dataframe import elementwise as _ew
+from hlq.dataframe.methods import CommonMethods, FrameMethods, SeriesMethods
 from hlq.dataframe import reductions as _red
 
 __all__ = ["DataFrame", "Series", "Scalar", "new_collection", "map_partitions"]
@@ -50,7 +51,7 @@ def _is_scalar(v):
     return isinstance(v, (numbers.Number, str, bytes, np.generic, datetime.date, datetime.timedelta)) or v is None
 
 
-class _Frame(HlqCollection):
+class _Frame(CommonMethods, HlqCollection):
     """Shared methods of DataFrame and Series."""
 
     __slots__ = ()
@@ -458,7 +459,7 @@ def _deeper_than(expr, limit: int) -> bool:
     return False
 
 
-class Series(_Frame):
+class Series(SeriesMethods, _Frame):
     """A lazy pandas Series (one partition per block)."""
 
     __slots__ = ()
@@ -659,7 +660,7 @@ class _UnaryFunc:
         return (_UnaryFunc, (self.tag, self.extra))
 
 
-class DataFrame(_Frame):
+class DataFrame(FrameMethods, _Frame):
     """A lazy pandas DataFrame (one partition per block)."""
 
     __slots__ = ()

@@ -1,0 +1,1097 @@
+"""More of dask.dataframe's DataFrame/Series methods, mixed into :mod:`hlq.dataframe.core`'s classes.
+
+Every method keeps dask's signature and semantics: pandas per partition,
+dask's rules for divisions and unknown lengths (``shape[0]`` and ``len`` are
+lazy or computed, never guessed).  Methods whose rows depend on neighbouring
+rows live in :mod:`hlq.dataframe.window`.  What hlq cannot do raises
+``NotImplementedError`` naming the workaround.
+
+>>> import pandas as pd
+>>> import hlq.dataframe as dd
+>>> pdf = pd.DataFrame({"a": [3, 1, 2, 5], "b": [1.0, 2.0, 3.0, 4.0], "c": list("wxyz")})
+>>> df = dd.from_pandas(pdf, npartitions=2)
+>>> df.select_dtypes("number").add_prefix("n_").columns.tolist()
+['n_a', 'n_b']
+>>> df.query("a > 1").b.sum().compute()
+np.float64(8.0)
+>>> df.a.nlargest(2).compute().tolist()
+[5, 3]
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+
+from hlq.dataframe import window as _win
+from hlq.dataframe.nodes.ops import MapPartitions, MetaBox, Project, Rename
+from hlq.dataframe.nodes.reduction import Fn, TreeAgg
+
+__all__ = ["CommonMethods", "SeriesMethods", "FrameMethods"]
+
+
+def _coll(node):
+    from hlq.dataframe.core import new_collection
+
+    return new_collection(node)
+
+
+class _PandasMethod:
+    """Picklable partition function ``part.<name>(*args, **kwargs)`` (keeps the rows)."""
+
+    __slots__ = ("name", "args", "kwargs")
+
+    def __init__(self, name, args=(), kwargs=()):
+        self.name, self.args, self.kwargs = name, tuple(args), tuple(sorted(dict(kwargs).items()))
+
+    def __call__(self, part):
+        return getattr(part, self.name)(*self.args, **dict(self.kwargs))
+
+    def __reduce__(self):
+        return (_PandasMethod, (self.name, self.args, self.kwargs))
+
+    @property
+    def __name__(self):
+        return self.name
+
+
+def _per_partition(obj, name, *args, keeps_rows=True, **kwargs):
+    """``obj.<name>(*args, **kwargs)`` on every partition (meta: the same call on the meta)."""
+    f = _PandasMethod(name, args, kwargs)
+    from hlq.dataframe.nodes.calls import nonempty_frame
+
+    try:
+        meta = f(obj._meta)
+    except Exception:
+        fake = nonempty_frame(obj._meta)
+        if fake is None:
+            raise
+        meta = f(fake).iloc[:0]
+    return _coll(MapPartitions(obj._node, f, (), (), MetaBox(meta), keeps_rows))
+
+
+def _tree(obj, chunk, combine, final, meta, tag, split_every=None):
+    return _coll(TreeAgg(obj._node, chunk, combine, final, MetaBox(meta), split_every or 8, False, tag))
+
+
+def _concat(states):
+    return states[0] if len(states) == 1 else pd.concat(states)
+
+
+# ------------------------------------------------------------------ n largest / smallest
+def _top(x, how, n, columns, keep):
+    if isinstance(x, pd.Series):
+        return getattr(x, how)(n, keep=keep)
+    return getattr(x, how)(n, columns, keep=keep)
+
+
+def _top_combine(states, how, n, columns, keep):
+    return _top(_concat(states), how, n, columns, keep)
+
+
+# ----------------------------------------------------------------------- moments
+def _moments(x):
+    """Per column: count, sum, and the central moments 2..4 (as sums), for sem/skew/kurt."""
+    x = x.to_frame() if isinstance(x, pd.Series) else x
+    x = x.astype("float64")
+    n = x.count()
+    s = x.sum()
+    mean = s / n.where(n > 0)
+    d = x - mean
+    return pd.DataFrame({"n": n, "s": s, "m2": (d ** 2).sum(), "m3": (d ** 3).sum(), "m4": (d ** 4).sum()})
+
+
+def _moments_combine(states):
+    """Merge per-partition moment sums (Chan/Pebay parallel update, exact in real arithmetic)."""
+    acc = states[0]
+    for b in states[1:]:
+        a = acc
+        n = a["n"] + b["n"]
+        nz = n.where(n > 0)
+        delta = (b["s"] / b["n"].where(b["n"] > 0)).fillna(0) - (a["s"] / a["n"].where(a["n"] > 0)).fillna(0)
+        na, nb = a["n"], b["n"]
+        m2 = a["m2"] + b["m2"] + delta ** 2 * na * nb / nz
+        m3 = (a["m3"] + b["m3"] + delta ** 3 * na * nb * (na - nb) / nz ** 2
+              + 3 * delta * (na * b["m2"] - nb * a["m2"]) / nz)
+        m4 = (a["m4"] + b["m4"] + delta ** 4 * na * nb * (na ** 2 - na * nb + nb ** 2) / nz ** 3
+              + 6 * delta ** 2 * (na ** 2 * b["m2"] + nb ** 2 * a["m2"]) / nz ** 2
+              + 4 * delta * (na * b["m3"] - nb * a["m3"]) / nz)
+        acc = pd.DataFrame({"n": n, "s": a["s"] + b["s"], "m2": m2.fillna(0), "m3": m3.fillna(0),
+                            "m4": m4.fillna(0)})
+    return acc
+
+
+def _moments_final(state, how, ddof, series):
+    n, m2, m3, m4 = state["n"].astype("float64"), state["m2"], state["m3"], state["m4"]
+    with np.errstate(all="ignore"):
+        if how == "sem":
+            out = np.sqrt(m2 / (n - ddof)) / np.sqrt(n)
+            out = out.where(n - ddof > 0)
+        elif how == "skew":  # pandas' adjusted Fisher-Pearson coefficient
+            out = (np.sqrt(n * (n - 1)) / (n - 2)) * (np.sqrt(n) * m3 / m2 ** 1.5)
+            out = out.where((n > 2) & (m2 > 0), np.nan).where(~((n > 2) & (m2 == 0)), 0.0)
+        else:  # kurt: pandas' unbiased excess kurtosis
+            v = m2 / n
+            g2 = (m4 / n) / v ** 2
+            out = ((n + 1) * g2 - 3 * (n - 1)) * (n - 1) / ((n - 2) * (n - 3))
+            out = out.where((n > 3) & (m2 > 0), np.nan).where(~((n > 3) & (m2 == 0)), 0.0)
+    out = out.astype("float64")
+    return out.iloc[0] if series else out
+
+
+# -------------------------------------------------------------------- memory usage
+def _mem_chunk(x, index, deep):
+    if isinstance(x, pd.Series):
+        return pd.Series([x.memory_usage(index=index, deep=deep)])
+    return x.memory_usage(index=index, deep=deep)
+
+
+def _mem_combine(states):
+    out = states[0]
+    for s in states[1:]:
+        out = out.add(s, fill_value=0)
+    return out
+
+
+def _mem_final(state, series):
+    return int(state.sum()) if series else state.astype("int64")
+
+
+# -------------------------------------------------------------------- monotonic
+def _mono_chunk(s):
+    return pd.DataFrame({"first": [s.iloc[0] if len(s) else None], "last": [s.iloc[-1] if len(s) else None],
+                         "inc": [s.is_monotonic_increasing], "dec": [s.is_monotonic_decreasing],
+                         "n": [len(s)]})
+
+
+def _mono_final(state, how):
+    st = state[state["n"] > 0]
+    if not len(st):
+        return True
+    key = "inc" if how == "increasing" else "dec"
+    if not st[key].all():
+        return False
+    ends = []
+    for f, l in zip(st["first"], st["last"]):
+        ends.extend([f, l])
+    e = pd.Series(ends)
+    return bool(e.is_monotonic_increasing if how == "increasing" else e.is_monotonic_decreasing)
+
+
+def _index_as_series(part):
+    return pd.Series(part.index, index=part.index, name=part.index.name)
+
+
+class _SampleFunc:
+    """Partition function of ``sample``: seeded per partition from one random state."""
+
+    __slots__ = ("frac", "replace", "seeds")
+
+    def __init__(self, frac, replace, seeds):
+        self.frac, self.replace, self.seeds = frac, replace, seeds
+
+    def __call__(self, part, i):
+        return part.sample(frac=self.frac, replace=self.replace, random_state=int(self.seeds[i]))
+
+    def __reduce__(self):
+        return (_SampleFunc, (self.frac, self.replace, self.seeds))
+
+
+class _SplitFunc:
+    """Partition function of ``random_split``: the rows whose random draw falls in piece ``k``."""
+
+    __slots__ = ("bounds", "k", "seeds")
+
+    def __init__(self, bounds, k, seeds):
+        self.bounds, self.k, self.seeds = bounds, k, seeds
+
+    def __call__(self, part, i):
+        r = np.random.RandomState(int(self.seeds[i])).random_sample(len(part))
+        lo, hi = self.bounds[self.k], self.bounds[self.k + 1]
+        return part[(r >= lo) & (r < hi)]
+
+    def __reduce__(self):
+        return (_SplitFunc, (self.bounds, self.k, self.seeds))
+
+
+def _seeds(random_state, n):
+    rs = random_state if isinstance(random_state, np.random.RandomState) else np.random.RandomState(random_state)
+    return tuple(int(x) for x in rs.randint(0, 2 ** 31 - 1, size=n))
+
+
+_FLEX = {"add": "add", "sub": "sub", "subtract": "sub", "mul": "mul", "multiply": "mul", "div": "truediv",
+         "divide": "truediv", "truediv": "truediv", "floordiv": "floordiv", "mod": "mod", "pow": "pow",
+         "eq": "eq", "ne": "ne", "lt": "lt", "le": "le", "gt": "gt", "ge": "ge"}
+
+
+def _flex(name, reverse=False):
+    op = _FLEX[name]
+    pandas_name = ("r" + name) if reverse else name
+
+    def method(self, other, axis="columns", level=None, fill_value=None):
+        if level is not None:
+            raise NotImplementedError(f"{pandas_name}(level=...) is not supported; use map_partitions")
+        from hlq.dataframe.core import _Frame
+
+        if fill_value is None and (axis in ("columns", 1) or not isinstance(other, _Frame)
+                                   or self._node.kind == "series"):
+            return self._binop(other, op, reverse)
+        return self._flex_fill(pandas_name, other, axis, fill_value)
+
+    method.__name__ = pandas_name
+    method.__doc__ = (f"``{pandas_name}(other, axis, level, fill_value)`` like pandas' flexible "
+                      f"binary operator (element-wise, aligned partitions).")
+    return method
+
+
+class CommonMethods:
+    """Methods shared by DataFrame and Series."""
+
+    __slots__ = ()
+
+    # ----------------------------------------------------------- windows and scans
+    def map_overlap(self, func, before, after, *args, meta=None, **kwargs):
+        """``func`` on each partition with ``before``/``after`` rows of its neighbours (see
+        :func:`hlq.dataframe.window.map_overlap`)."""
+        return _win.map_overlap(func, self, before, after, *args, meta=meta, **kwargs)
+
+    def shift(self, periods=1, freq=None, axis=0):
+        return _win.shift(self, periods, freq, axis)
+
+    def diff(self, periods=1, axis=0):
+        return _win.diff(self, periods, axis)
+
+    def cumsum(self, axis=None, skipna=True):
+        _check_axis0(axis, "cumsum")
+        return _win.cumulative(self, "sum", skipna)
+
+    def cumprod(self, axis=None, skipna=True):
+        _check_axis0(axis, "cumprod")
+        return _win.cumulative(self, "prod", skipna)
+
+    def cummax(self, axis=None, skipna=True):
+        _check_axis0(axis, "cummax")
+        return _win.cumulative(self, "max", skipna)
+
+    def cummin(self, axis=None, skipna=True):
+        _check_axis0(axis, "cummin")
+        return _win.cumulative(self, "min", skipna)
+
+    def ffill(self, axis=None, limit=None):
+        _check_axis0(axis, "ffill")
+        return _win.fill(self, "ffill", limit)
+
+    def bfill(self, axis=None, limit=None):
+        _check_axis0(axis, "bfill")
+        return _win.fill(self, "bfill", limit)
+
+    def rolling(self, window, min_periods=None, center=False, win_type=None, axis=0):
+        """Rolling windows (ints, or time windows over a datetime index with known divisions)."""
+        return _win.Rolling(self, window, min_periods, center, win_type, axis)
+
+    # ----------------------------------------------------------------- metadata
+    @property
+    def ndim(self):
+        return 2 if self._node.kind == "frame" else 1
+
+    @property
+    def shape(self):
+        """``(rows, columns)`` for a DataFrame, ``(rows,)`` for a Series; rows a lazy Scalar, like dask."""
+        from hlq.dataframe.core import Scalar
+        from hlq.dataframe.nodes.reduction import Len
+
+        rows = Scalar(Len(self._node))
+        return (rows, len(self._node.columns)) if self._node.kind == "frame" else (rows,)
+
+    @property
+    def axes(self):
+        return [self.index, self.columns] if self._node.kind == "frame" else [self.index]
+
+    @property
+    def empty(self):
+        raise NotImplementedError("Checking whether a lazy frame has rows would compute it; use "
+                                  "len(df.index) == 0 or len(df.head(1)) == 0 (as dask asks)")
+
+    def pipe(self, func, *args, **kwargs):
+        """``func(self, *args, **kwargs)`` (``func`` may be ``(callable, data_keyword)``)."""
+        if isinstance(func, tuple):
+            func, target = func
+            kwargs[target] = self
+            return func(*args, **kwargs)
+        return func(self, *args, **kwargs)
+
+    def get_partition(self, n):
+        """Partition ``n`` as a one-partition collection."""
+        if not 0 <= n < self.npartitions:
+            raise ValueError(f"n must be 0 <= n < {self.npartitions}")
+        return self.partitions[n]
+
+    def clear_divisions(self):
+        """The same data with unknown divisions."""
+        from hlq.dataframe.nodes.structure import SelectPartitions  # noqa: F401
+
+        meta = self._meta
+        return _coll(MapPartitions(self._node, _Identity(), (), (), MetaBox(meta), True)) \
+            ._with_unknown_divisions()
+
+    def _with_unknown_divisions(self):
+        from hlq.dataframe.nodes.structure import RepartitionSplit
+
+        n = self.npartitions
+        return _coll(RepartitionSplit(self._node, tuple((j, 0, 1) for j in range(n))))
+
+    def to_delayed(self, optimize_graph=True):
+        """One ``dask.delayed.Delayed`` per partition, over the optimized graph."""
+        from dask.delayed import Delayed
+
+        graph = self.__dask_graph__()
+        return [Delayed(k, graph) for k in self.__dask_keys__()]
+
+    def explain(self, stage="fused", format=None):
+        """Print the plan before and after optimization (see :func:`hlq.explain`)."""
+        import hlq
+
+        print(hlq.explain(self))
+
+    def pprint(self):
+        """Print the (unoptimized) plan, one node per line."""
+        import hlq
+
+        print(hlq.explain(self).split("\n\n")[0])
+
+    @classmethod
+    def from_dict(cls, data, *, npartitions=1, orient="columns", dtype=None, columns=None):
+        """A collection from a dict (see :func:`hlq.dataframe.from_dict`)."""
+        from hlq.dataframe.io import from_dict
+
+        return from_dict(data, npartitions=npartitions, orient=orient, dtype=dtype, columns=columns)
+
+    def reduction(self, chunk, aggregate=None, combine=None, meta=None, token=None, split_every=None,
+                  chunk_kwargs=None, aggregate_kwargs=None, combine_kwargs=None):
+        """A tree reduction with user functions, like dask's: ``chunk`` per partition, ``combine`` on
+        concatenated chunk (or combine) results, ``aggregate`` on the concatenated last level."""
+        if aggregate is None:
+            aggregate = chunk
+        if combine is None:
+            combine = aggregate
+        ck, ak, cbk = (tuple(sorted((kw or {}).items())) for kw in (chunk_kwargs, aggregate_kwargs, combine_kwargs))
+        if meta is None:
+            from hlq.dataframe.nodes.calls import nonempty_frame
+
+            fake = nonempty_frame(self._meta)
+            meta = _user_final(_user_combine([_user_chunk(fake, chunk, ck)], combine, cbk), aggregate, ak)
+        if isinstance(meta, (pd.DataFrame, pd.Series)):
+            meta = meta.iloc[:0]
+        elif not isinstance(meta, np.dtype):
+            meta = np.asarray(meta).dtype if not isinstance(meta, tuple) else pd.Series([], dtype=meta[1],
+                                                                                          name=meta[0])
+        return _tree(self, Fn(_user_chunk, chunk, ck), Fn(_user_combine, combine, cbk),
+                     Fn(_user_final, aggregate, ak), meta, token or "reduction", split_every)
+
+    def to_json(self, filename, *args, **kwargs):
+        """One JSON file per partition (see :func:`hlq.dataframe.to_json`)."""
+        from hlq.dataframe.convert import to_json
+
+        return to_json(self, filename, *args, **kwargs)
+
+    def to_records(self, index=False, lengths=None):
+        """The rows as an hlq.array of numpy records."""
+        from hlq.dataframe.convert import to_records
+
+        return to_records(self)
+
+    def to_bag(self, index=False, format="tuple"):
+        """A dask Bag of the rows (see :func:`hlq.dataframe.to_bag`)."""
+        from hlq.dataframe.convert import to_bag
+
+        return to_bag(self, index, format)
+
+    def to_hdf(self, *args, **kwargs):
+        from hlq.dataframe.convert import to_hdf
+
+        return to_hdf(self, *args, **kwargs)
+
+    def to_orc(self, *args, **kwargs):
+        from hlq.dataframe.convert import to_orc
+
+        return to_orc(self, *args, **kwargs)
+
+    def to_sql(self, *args, **kwargs):
+        from hlq.dataframe.convert import to_sql
+
+        return to_sql(self, *args, **kwargs)
+
+    def to_backend(self, backend="pandas", **kwargs):
+        if backend != "pandas":
+            raise NotImplementedError(f"to_backend({backend!r}): hlq.dataframe partitions are pandas objects")
+        return self
+
+    def compute_current_divisions(self):
+        """The divisions the partitions' indexes have (computed: min and max of each partition)."""
+        import dask
+
+        parts = self.index.map_partitions(_min_max, meta=pd.Series([], dtype=object)).to_delayed()
+        ranges = [r.iloc[0] for r in dask.compute(*parts)]
+        if any(r is None for r in ranges):
+            raise ValueError("empty partitions have no divisions")
+        divs = [r[0] for r in ranges] + [ranges[-1][1]]
+        return tuple(divs)
+
+    def sample(self, n=None, frac=None, replace=False, random_state=None):
+        """A random sample of ``frac`` of each partition's rows (``n`` is not supported, as in dask)."""
+        if n is not None:
+            raise ValueError("sample does not support the number of sampled items parameter, 'n'. Please use "
+                             "the 'frac' parameter instead.")
+        if frac is None:
+            raise ValueError("sample needs frac=")
+        from hlq.dataframe.nodes.window import IndexedMap
+
+        f = _SampleFunc(float(frac), bool(replace), _seeds(random_state, self.npartitions))
+        return _coll(IndexedMap(self._node, f, (), MetaBox(self._meta)))
+
+    def random_split(self, frac, random_state=None, shuffle=False):
+        """Split the rows randomly into pieces of the given fractions (each row in exactly one piece)."""
+        if shuffle:
+            raise NotImplementedError("random_split(shuffle=True) is not supported; use shuffle=False")
+        frac = [float(f) for f in frac]
+        if not np.allclose(sum(frac), 1):
+            raise ValueError("frac should sum to 1")
+        bounds = tuple(np.cumsum([0.0, *frac]).tolist())
+        bounds = bounds[:-1] + (1.0 + 1e-12,)
+        from hlq.dataframe.nodes.window import IndexedMap
+
+        seeds = _seeds(random_state, self.npartitions)
+        return [_coll(IndexedMap(self._node, _SplitFunc(bounds, k, seeds), (), MetaBox(self._meta)))
+                for k in range(len(frac))]
+
+    # ------------------------------------------------------------- per-partition
+    def add_prefix(self, prefix):
+        return self._relabel(lambda c: f"{prefix}{c}")
+
+    def add_suffix(self, suffix):
+        return self._relabel(lambda c: f"{c}{suffix}")
+
+    def rename_axis(self, mapper=None, index=None, columns=None, axis=0):
+        """Names of the index (or of the column axis)."""
+        kw = {k: v for k, v in (("index", index), ("columns", columns)) if v is not None}
+        args = () if mapper is None else (mapper,)
+        if mapper is not None:
+            kw["axis"] = axis
+        return _per_partition(self, "rename_axis", *args, **kw)
+
+    def squeeze(self):
+        """A one-column DataFrame as a Series (others are returned unchanged, like dask)."""
+        if self._node.kind == "frame" and len(self._node.columns) == 1:
+            return self[self._node.columns[0]]
+        return self
+
+    def to_timestamp(self, freq=None, how="start"):
+        return _per_partition(self, "to_timestamp", freq=freq, how=how)
+
+    def explode(self, *args, **kwargs):
+        return _per_partition(self, "explode", *args, keeps_rows=False, **kwargs)
+
+    def combine_first(self, other):
+        """``combine_first`` of aligned partitions."""
+        return self._zip_partitions(other, "combine_first")
+
+    def combine(self, other, func, fill_value=None, **kwargs):
+        """``combine(other, func)`` of aligned partitions."""
+        kw = {"fill_value": fill_value} if fill_value is not None else {}
+        kw.update(kwargs)
+        return self._zip_partitions(other, "combine", func, **kw)
+
+    def _zip_partitions(self, other, name, *args, **kwargs):
+        from hlq.dataframe.core import _Frame
+
+        if not isinstance(other, _Frame):
+            return _per_partition(self, name, other, *args, **kwargs)
+        from hlq.dataframe.nodes.multipart import ZipPartitions
+
+        f = _PandasMethod(name, args, kwargs)
+        meta = f.__class__(name, (other._meta, *args), kwargs)(self._meta)
+        return _coll(ZipPartitions((self._node, other._node), _Zip(name, args, kwargs), MetaBox(meta)))
+
+    def _flex_fill(self, name, other, axis, fill_value):
+        from hlq.dataframe.core import _Frame
+
+        if isinstance(other, _Frame):
+            from hlq.dataframe.nodes.multipart import ZipPartitions
+
+            kw = {"axis": axis, "fill_value": fill_value} if self._node.kind == "frame" else {"fill_value": fill_value}
+            meta = getattr(self._meta, name)(other._meta, **kw)
+            return _coll(ZipPartitions((self._node, other._node), _Zip(name, (), kw), MetaBox(meta)))
+        kw = {"fill_value": fill_value}
+        if self._node.kind == "frame":
+            kw["axis"] = axis
+        return _per_partition(self, name, other, **kw)
+
+    # -------------------------------------------------------------- reductions
+    def nlargest(self, n=5, columns=None, keep="first", split_every=None):
+        return self._top("nlargest", n, columns, keep, split_every)
+
+    def nsmallest(self, n=5, columns=None, keep="first", split_every=None):
+        return self._top("nsmallest", n, columns, keep, split_every)
+
+    def _top(self, how, n, columns, keep, split_every):
+        if self._node.kind == "frame" and columns is None:
+            raise TypeError(f"DataFrame.{how}() missing required argument: 'columns'")
+        if keep not in ("first", "last"):
+            raise NotImplementedError(f"{how}(keep={keep!r}) is not supported; use 'first' or 'last'")
+        meta = _top(self._meta, how, n, columns, keep)
+        return _tree(self, Fn(_top, how, n, columns, keep), Fn(_top_combine, how, n, columns, keep),
+                     Fn(_top, how, n, columns, keep), meta, how, split_every)
+
+    def sem(self, axis=None, skipna=True, ddof=1, split_every=None, numeric_only=False):
+        return self._moment("sem", axis, skipna, ddof, split_every, numeric_only)
+
+    def skew(self, axis=0, bias=True, nan_policy="propagate", numeric_only=False):
+        if not bias:
+            raise NotImplementedError("skew(bias=False) is not supported")
+        return self._moment("skew", axis, True, 1, None, numeric_only)
+
+    def kurtosis(self, axis=0, fisher=True, bias=True, nan_policy="propagate", numeric_only=False):
+        if not fisher or not bias:
+            raise NotImplementedError("kurtosis supports fisher=True, bias=True only")
+        return self._moment("kurt", axis, True, 1, None, numeric_only)
+
+    kurt = kurtosis
+
+    def _moment(self, how, axis, skipna, ddof, split_every, numeric_only):
+        if axis not in (None, 0, "index"):
+            raise NotImplementedError(f"{how}(axis=1) is not supported; use map_partitions")
+        if not skipna:
+            raise NotImplementedError(f"{how}(skipna=False) is not supported")
+        obj = self
+        series = self._node.kind == "series"
+        if not series:
+            num = [c for c, d in zip(self._node.columns, self._node.dtypes) if _is_numeric(d)]
+            if numeric_only or len(num) != len(self._node.columns):
+                if not numeric_only:
+                    bad = [c for c in self._node.columns if c not in num]
+                    raise TypeError(f"{how} needs numeric columns; {bad} are not (pass numeric_only=True)")
+                obj = self[num]
+        elif not _is_numeric(self.dtype):
+            raise TypeError(f"{how} needs numeric data, got dtype {self.dtype}")
+        meta = np.dtype("float64") if series else pd.Series([], dtype="float64", index=pd.Index([], dtype=object))
+        return _tree(obj, Fn(_moments), Fn(_moments_combine), Fn(_moments_final, how, ddof, series), meta, how,
+                     split_every)
+
+    def median_approximate(self, axis=None, method="default"):
+        """The approximate median (the approximate ``quantile(0.5)``, as in dask)."""
+        if axis not in (None, 0, "index"):
+            raise NotImplementedError("median(axis=1) is not supported; use map_partitions")
+        return self.quantile(0.5)
+
+    def median(self, axis=None, numeric_only=False, split_every=None):
+        """Approximate median like dask's ``median_approximate`` (exact for small data: see
+        :func:`hlq.dataframe.reductions.quantile`)."""
+        if axis not in (None, 0, "index"):
+            raise NotImplementedError("median(axis=1) is not supported; use map_partitions")
+        if self._node.kind == "frame":
+            return self.quantile(0.5, numeric_only=numeric_only).rename(None)
+        return self.quantile(0.5)
+
+    def memory_usage_per_partition(self, index=True, deep=False):
+        """Bytes of each partition (a Series indexed by partition number)."""
+        from hlq.dataframe.nodes.window import IndexedMap
+
+        return _coll(IndexedMap(self._node, _partition_memory, (index, deep), MetaBox(pd.Series([], dtype="int64"))))
+
+    def nunique_approx(self, split_every=None):
+        """The number of distinct rows (exact: hlq counts them, where dask estimates)."""
+        return _len_scalar(self.drop_duplicates(split_every=split_every))
+
+
+def _user_chunk(x, chunk, kw):
+    out = chunk(x, **dict(kw))
+    return out if isinstance(out, (pd.DataFrame, pd.Series)) else pd.Series([out])
+
+
+def _user_combine(states, combine, kw):
+    return _user_chunk(_concat(states), combine, kw)
+
+
+def _user_final(state, aggregate, kw):
+    return aggregate(state, **dict(kw))
+
+
+def _len_scalar(obj):
+    from hlq.dataframe.core import Scalar
+    from hlq.dataframe.nodes.reduction import Len
+
+    return Scalar(Len(obj._node))
+
+
+def _partition_memory(part, i, index, deep):
+    m = part.memory_usage(index=index, deep=deep)
+    return pd.Series([int(m.sum()) if isinstance(m, pd.Series) else int(m)], index=[i], dtype="int64")
+
+
+def _min_max(part):
+    if not len(part):
+        return pd.Series([None], dtype=object)
+    return pd.Series([(part.min(), part.max())], dtype=object)
+
+
+class _Identity:
+    def __call__(self, x):
+        return x
+
+
+class _Zip:
+    """Partition function ``a.<name>(b, *args, **kwargs)`` of two aligned partitions."""
+
+    __slots__ = ("name", "args", "kwargs")
+
+    def __init__(self, name, args, kwargs):
+        self.name, self.args, self.kwargs = name, tuple(args), tuple(sorted(dict(kwargs).items()))
+
+    def __call__(self, a, b):
+        return getattr(a, self.name)(b, *self.args, **dict(self.kwargs))
+
+    def __reduce__(self):
+        return (_Zip, (self.name, self.args, self.kwargs))
+
+
+def _is_numeric(dt):
+    return getattr(dt, "kind", "O") in "biuf" or (hasattr(dt, "numpy_dtype") and dt.numpy_dtype.kind in "biuf")
+
+
+def _check_axis0(axis, name):
+    if axis not in (None, 0, "index"):
+        raise NotImplementedError(f"{name}(axis=1) is not supported; use map_partitions(lambda p: p.{name}(axis=1))")
+
+
+for _n in _FLEX:
+    setattr(CommonMethods, _n, _flex(_n))
+    if _n not in ("eq", "ne", "lt", "le", "gt", "ge", "subtract", "multiply", "divide"):
+        setattr(CommonMethods, "r" + _n, _flex(_n, reverse=True))
+del _n
+
+
+class SeriesMethods(CommonMethods):
+    """Series-only methods."""
+
+    __slots__ = ()
+
+    def dropna(self):
+        return self[self.notna()]
+
+    @property
+    def dtypes(self):
+        return self.dtype
+
+    def copy(self, deep=False):
+        """A new collection object over the same plan."""
+        return type(self)(self._node)
+
+    def dot(self, other, meta=None):
+        """``(self * other).sum()`` for an aligned Series."""
+        from hlq.dataframe.core import Series
+
+        if not isinstance(other, Series):
+            raise NotImplementedError("Series.dot supports another hlq Series; use map_partitions otherwise")
+        return (self * other).sum()
+
+    def case_when(self, caselist):
+        """The first matching ``(condition, replacement)`` of ``caselist`` replaces the value (pandas)."""
+        out = self
+        for cond, repl in reversed(list(caselist)):
+            if callable(cond):
+                cond = cond(self)
+            if callable(repl):
+                repl = repl(self)
+            out = out.mask(cond, repl)
+        return out
+
+    @property
+    def nbytes(self):
+        """Bytes of the values (a lazy Scalar)."""
+        return self.map_partitions(_nbytes, meta=pd.Series([], dtype="int64")).sum()
+
+    @property
+    def is_monotonic_increasing(self):
+        return self._monotonic("increasing")
+
+    @property
+    def is_monotonic_decreasing(self):
+        return self._monotonic("decreasing")
+
+    def _monotonic(self, how):
+        return _tree(self, Fn(_mono_chunk), Fn(_concat), Fn(_mono_final, how), np.dtype(bool), f"monotonic-{how}")
+
+    def memory_usage(self, index=True, deep=False):
+        return _tree(self, Fn(_mem_chunk, index, deep), Fn(_mem_combine), Fn(_mem_final, True), np.dtype("int64"),
+                     "memory-usage")
+
+    def to_string(self, max_rows=5):
+        return self._repr_data().to_string(max_rows=max_rows)
+
+    def align(self, other, join="outer", axis=None, fill_value=None):
+        return _align(self, other, join, axis, fill_value)
+
+    def autocorr(self, lag=1, split_every=False):
+        if not isinstance(lag, numbers.Integral):
+            raise TypeError("lag should be an int")
+        return self.corr(self.shift(lag))
+
+    def corr(self, other, method="pearson", min_periods=None, split_every=False):
+        if method != "pearson":
+            raise NotImplementedError("only method='pearson' is supported")
+        return _pair_stat(self, other, "corr", min_periods)
+
+    def cov(self, other, min_periods=None, split_every=False):
+        return _pair_stat(self, other, "cov", min_periods)
+
+
+def _nbytes(part):
+    return pd.Series([int(part.nbytes)], dtype="int64")
+
+
+def _pair_chunk(df):
+    a, b = df.iloc[:, 0].astype("float64"), df.iloc[:, 1].astype("float64")
+    m = a.notna() & b.notna()
+    a, b = a[m], b[m]
+    return pd.DataFrame({"n": [len(a)], "sa": [a.sum()], "sb": [b.sum()], "saa": [(a * a).sum()],
+                         "sbb": [(b * b).sum()], "sab": [(a * b).sum()]})
+
+
+def _pair_final(state, how, min_periods):
+    t = state.sum()
+    n = t["n"]
+    if n < max(2, min_periods or 0):
+        return np.float64(np.nan)
+    cov = (t["sab"] - t["sa"] * t["sb"] / n) / (n - 1)
+    if how == "cov":
+        return np.float64(cov)
+    va = (t["saa"] - t["sa"] ** 2 / n) / (n - 1)
+    vb = (t["sbb"] - t["sb"] ** 2 / n) / (n - 1)
+    return np.float64(cov / np.sqrt(va * vb))
+
+
+def _pair_stat(a, b, how, min_periods):
+    from hlq.dataframe.core import Series, DataFrame
+
+    if not isinstance(b, Series):
+        raise TypeError(f"{how} needs an hlq Series")
+    frame = DataFrame(MapPartitions(a._node, _ToFrameNamed("__a"), (), (), MetaBox(a._meta.to_frame("__a")), True))
+    frame = _with_column(frame, "__b", b)
+    return _tree(frame, Fn(_pair_chunk), Fn(_concat), Fn(_pair_final, how, min_periods), np.dtype("float64"), how)
+
+
+def _with_column(frame, name, s):
+    from hlq.dataframe.core import DataFrame
+    from hlq.dataframe.nodes.ops import AssignFrom
+
+    return DataFrame(AssignFrom(frame._node, name, s._node))
+
+
+class _ToFrameNamed:
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __call__(self, s):
+        return s.to_frame(self.name)
+
+    def __reduce__(self):
+        return (_ToFrameNamed, (self.name,))
+
+
+def _align(a, b, join, axis, fill_value):
+    from hlq.dataframe.nodes.multipart import ZipPartitions
+
+    kw = {"join": join, "fill_value": fill_value}
+    if axis is not None:
+        kw["axis"] = axis
+    ma, mb = a._meta.align(b._meta, **kw)
+    if not (a.known_divisions and b.known_divisions and a.divisions == b.divisions) and a.npartitions > 1:
+        raise NotImplementedError("align needs both collections to have the same known divisions; "
+                                  "repartition one to the other's divisions first")
+    left = _coll(ZipPartitions((a._node, b._node), _AlignPart(0, kw), MetaBox(ma)))
+    right = _coll(ZipPartitions((a._node, b._node), _AlignPart(1, kw), MetaBox(mb)))
+    return left, right
+
+
+class _AlignPart:
+    __slots__ = ("which", "kw")
+
+    def __init__(self, which, kw):
+        self.which, self.kw = which, tuple(sorted(kw.items()))
+
+    def __call__(self, a, b):
+        return a.align(b, **dict(self.kw))[self.which]
+
+    def __reduce__(self):
+        return (_AlignPart, (self.which, dict(self.kw)))
+
+
+class FrameMethods(CommonMethods):
+    """DataFrame-only methods."""
+
+    __slots__ = ()
+
+    def _relabel(self, f):
+        mapping = tuple((c, f(c)) for c in self._node.columns)
+        return _coll(Rename(self._node, mapping)) if mapping else self
+
+    def map(self, func, na_action=None, meta=None):
+        """``DataFrame.map(func)`` (element-wise) per partition."""
+        kw = {} if na_action is None else {"na_action": na_action}
+        if meta is not None:
+            from hlq.dataframe.core import map_partitions
+
+            return map_partitions(_PandasMethod("map", (func,), kw), self, meta=meta)
+        return _per_partition(self, "map", func, **kw)
+
+    @property
+    def nbytes(self):
+        raise NotImplementedError("DataFrame.nbytes is not supported (as in dask); use memory_usage().sum()")
+
+    def dot(self, other, meta=None):
+        raise NotImplementedError("DataFrame.dot is not supported; use map_partitions(lambda p: p.dot(m)) with "
+                                  "a pandas object m")
+
+    def pivot_table(self, index=None, columns=None, values=None, aggfunc="mean"):
+        from hlq.dataframe.convert import pivot_table
+
+        return pivot_table(self, index, columns, values, aggfunc)
+
+    def select_dtypes(self, include=None, exclude=None):
+        """The columns of the given dtypes (a projection: nothing else is read)."""
+        keep = list(self._meta.select_dtypes(include=include, exclude=exclude).columns)
+        return _coll(Project(self._node, tuple(keep)))
+
+    @property
+    def iloc(self):
+        """``df.iloc[:, cols]``: columns by position (rows by position are not supported, as in dask)."""
+        return _ILocIndexer(self)
+
+    def query(self, expr, **kwargs):
+        """``df.query(expr)`` per partition (pandas' expression syntax)."""
+        return _per_partition(self, "query", expr, keeps_rows=False, **kwargs)
+
+    def eval(self, expr, **kwargs):
+        """``df.eval(expr)`` per partition; ``inplace`` is not supported."""
+        if kwargs.get("inplace"):
+            raise NotImplementedError("eval(inplace=True) is not supported; assign the result: df = df.eval(...)")
+        if "=" in expr and kwargs.get("inplace") is None:
+            kwargs["inplace"] = False
+        return _per_partition(self, "eval", expr, **kwargs)
+
+    def items(self):
+        """``(name, Series)`` for every column (lazy Series)."""
+        for c in self._node.columns:
+            yield c, self[c]
+
+    def iterrows(self):
+        """Rows as ``(index, Series)``, computing one partition at a time."""
+        for i in range(self.npartitions):
+            yield from self.partitions[i].compute().iterrows()
+
+    def itertuples(self, index=True, name="Pandas"):
+        """Rows as named tuples, computing one partition at a time."""
+        for i in range(self.npartitions):
+            yield from self.partitions[i].compute().itertuples(index=index, name=name)
+
+    def pop(self, item):
+        """Column ``item``; this DataFrame is rebound to the plan without it (like pandas/dask)."""
+        out = self[item]
+        del self[item]
+        return out
+
+    def memory_usage(self, index=True, deep=False):
+        meta = self._meta.memory_usage(index=index, deep=deep).astype("int64").iloc[:0]
+        return _tree(self, Fn(_mem_chunk, index, deep), Fn(_mem_combine), Fn(_mem_final, False), meta,
+                     "memory-usage")
+
+    def melt(self, id_vars=None, value_vars=None, var_name=None, value_name="value", col_level=None):
+        """``pd.melt`` of every partition (rows of a partition stay together)."""
+        return melt(self, id_vars, value_vars, var_name, value_name, col_level)
+
+    def mode(self, dropna=True, split_every=False):
+        """The most frequent values of every column (exact)."""
+        from hlq.dataframe.core import DataFrame
+
+        modes = [self[c].mode(dropna=dropna) for c in self._node.columns]
+        if not modes:
+            return self
+        return _concat_columns(modes, list(self._node.columns))
+
+    def value_counts(self, subset=None, normalize=False, sort=True, ascending=False, dropna=True,
+                     split_every=None):
+        """Counts of distinct rows (of ``subset`` columns)."""
+        cols = list(self._node.columns) if subset is None else list(subset)
+        meta = self._meta[cols].value_counts(normalize=normalize, sort=sort, ascending=ascending, dropna=dropna)
+        return _tree(self[cols], Fn(_frame_vc_chunk, dropna), Fn(_frame_vc_combine, dropna),
+                     Fn(_frame_vc_final, normalize, sort, ascending), meta, "value-counts", split_every)
+
+    def align(self, other, join="outer", axis=None, fill_value=None):
+        return _align(self, other, join, axis, fill_value)
+
+    def info(self, buf=None, verbose=False, memory_usage=False):
+        """A summary like pandas' (column names and dtypes; no data is computed)."""
+        import sys
+
+        lines = [f"<class 'hlq.dataframe.DataFrame'>", f"Columns: {len(self._node.columns)} entries"]
+        width = max([len(str(c)) for c in self._node.columns] + [6])
+        lines.append(f"{'Column':<{width}}  Dtype")
+        for c, d in zip(self._node.columns, self._node.dtypes):
+            lines.append(f"{str(c):<{width}}  {d}")
+        counts = pd.Series([str(d) for d in self._node.dtypes]).value_counts().sort_index()
+        lines.append("dtypes: " + ", ".join(f"{k}({v})" for k, v in counts.items()))
+        (buf or sys.stdout).write("\n".join(lines) + "\n")
+
+    def to_string(self, max_rows=5):
+        return self._repr_data().to_string(max_rows=max_rows)
+
+    def categorize(self, columns=None, index=None, split_every=None, **kwargs):
+        """Categorical columns with categories computed from the data (object/string columns by default)."""
+        if columns is None:
+            columns = [c for c, d in zip(self._node.columns, self._node.dtypes)
+                       if d == object or isinstance(d, pd.StringDtype) or str(d) in ("str", "string")]
+        elif isinstance(columns, str):
+            columns = [columns]
+        if index:
+            raise NotImplementedError("categorize(index=True) is not supported")
+        return self.astype({c: "category" for c in columns}) if columns else self
+
+    def corr(self, method="pearson", min_periods=None, numeric_only=False, split_every=False):
+        if method != "pearson":
+            raise NotImplementedError("only method='pearson' is supported")
+        return self._cov_corr("corr", min_periods, numeric_only)
+
+    def cov(self, min_periods=None, numeric_only=False, split_every=False):
+        return self._cov_corr("cov", min_periods, numeric_only)
+
+    def _cov_corr(self, how, min_periods, numeric_only):
+        cols = [c for c, d in zip(self._node.columns, self._node.dtypes) if _is_numeric(d)]
+        if len(cols) != len(self._node.columns) and not numeric_only:
+            raise ValueError(f"{how} needs numeric columns (pass numeric_only=True)")
+        obj = self[cols]
+        meta = getattr(obj._meta, how)().iloc[:0]
+        return _tree(obj, Fn(_cov_chunk), Fn(_cov_combine), Fn(_cov_final, how, min_periods, tuple(cols)), meta, how)
+
+
+def _cov_chunk(df):
+    x = df.astype("float64")
+    mask = x.notna().astype("float64")
+    v = x.fillna(0.0)
+    # pairwise-complete sums: n_ij, sum_i over rows where j present, etc.
+    n = mask.T @ mask
+    sx = v.T @ mask  # [i, j]: sum of x_i where x_j is present (and x_i)
+    sxx = (v * v).T @ mask
+    sxy = v.T @ v
+    return {"n": n, "sx": sx, "sxx": sxx, "sxy": sxy}
+
+
+def _cov_combine(states):
+    out = dict(states[0])
+    for s in states[1:]:
+        out = {k: out[k] + s[k] for k in out}
+    return out
+
+
+def _cov_final(st, how, min_periods, cols):
+    n, sx, sxx, sxy = st["n"], st["sx"], st["sxx"], st["sxy"]
+    sy = sx.T
+    syy = sxx.T
+    with np.errstate(all="ignore"):
+        cov = (sxy - sx * sy / n) / (n - 1)
+        if how == "corr":
+            vx = (sxx - sx * sx / n) / (n - 1)
+            vy = (syy - sy * sy / n) / (n - 1)
+            vals = (cov / np.sqrt(vx * vy)).to_numpy(copy=True)
+            np.fill_diagonal(vals, np.where(np.diag(n.to_numpy()) > 1, 1.0, np.nan))
+            out = pd.DataFrame(vals, index=cov.index, columns=cov.columns)
+        else:
+            out = cov
+    out = out.where(n >= max(2 if how == "corr" else 1, min_periods or 0))
+    if how == "cov":
+        out = out.where(n >= 2)
+    out.index = list(cols)
+    out.columns = list(cols)
+    return out
+
+
+def _frame_vc_chunk(df, dropna):
+    return df.value_counts(dropna=dropna, sort=False)
+
+
+def _frame_vc_combine(states, dropna):
+    s = _concat(states)
+    return s.groupby(level=list(range(s.index.nlevels)), dropna=dropna, sort=False).sum()
+
+
+def _frame_vc_final(s, normalize, sort, ascending):
+    if not isinstance(s.index, pd.MultiIndex):  # a one-column frame's counts keep a MultiIndex (pandas)
+        s.index = pd.MultiIndex.from_arrays([s.index])
+    if normalize:
+        s = (s / s.sum()).rename("proportion")
+    else:
+        s = s.rename("count")
+    if sort:
+        s = s.sort_values(ascending=ascending, kind="stable")
+    return s
+
+
+def _concat_columns(series, names):
+    """Side-by-side Series of possibly different lengths, as pandas' ``DataFrame.mode`` lays them out."""
+    from hlq.dataframe.nodes.multipart import ZipPartitions
+
+    meta = pd.DataFrame({n: s._meta for n, s in zip(names, series)})
+    return _coll(ZipPartitions(tuple(s._node for s in series), _Columns(tuple(names)), MetaBox(meta)))
+
+
+class _Columns:
+    __slots__ = ("names",)
+
+    def __init__(self, names):
+        self.names = names
+
+    def __call__(self, *parts):
+        return pd.DataFrame({n: p.reset_index(drop=True) for n, p in zip(self.names, parts)})
+
+    def __reduce__(self):
+        return (_Columns, (self.names,))
+
+
+class _ILocIndexer:
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __getitem__(self, key):
+        if not (isinstance(key, tuple) and len(key) == 2 and isinstance(key[0], slice) and key[0] == slice(None)):
+            raise NotImplementedError("'DataFrame.iloc' only supports selecting columns. It must be used like "
+                                      "'df.iloc[:, column_indexer]' (row positions are unknown without "
+                                      "computing; use df.partitions[...] or head)")
+        cols = self.obj._meta.iloc[:, key[1]]
+        if isinstance(cols, pd.Series):
+            return self.obj[cols.name]
+        return _coll(Project(self.obj._node, tuple(cols.columns)))
+
+
+# ---------------------------------------------------------------------- module level
+def melt(frame, id_vars=None, value_vars=None, var_name=None, value_name="value", col_level=None):
+    """``pd.melt`` of every partition (like dask: rows of one partition stay together)."""
+    kw = {"id_vars": id_vars, "value_vars": value_vars, "var_name": var_name, "value_name": value_name,
+          "col_level": col_level}
+    f = _Melt(tuple(sorted(kw.items())))
+    return _coll(MapPartitions(frame._node, f, (), (), MetaBox(f(frame._meta)), False))
+
+
+class _Melt:
+    __slots__ = ("kw",)
+
+    def __init__(self, kw):
+        self.kw = kw
+
+    def __call__(self, df):
+        return pd.melt(df, **dict(self.kw))
+
+    def __reduce__(self):
+        return (_Melt, (self.kw,))

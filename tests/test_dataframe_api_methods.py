@@ -1,0 +1,216 @@
+"""dask.dataframe's everyday methods on hlq: windows, scans, reductions, metadata, module functions
+(results against pandas, or against dask where dask's per-partition semantics differ from pandas)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hlq.dataframe as dd
+
+
+def eq(a, b, **kw):
+    a = a.compute() if hasattr(a, "compute") else a
+    if isinstance(b, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b, **kw)
+    elif isinstance(b, pd.Series):
+        pd.testing.assert_series_equal(a, b, **kw)
+    elif isinstance(b, pd.Index):
+        pd.testing.assert_index_equal(a, b, **kw)
+    else:
+        assert np.allclose(a, b, equal_nan=True), (a, b)
+
+
+@pytest.fixture
+def pdf():
+    rng = np.random.RandomState(0)
+    x = rng.normal(size=20)
+    x[[2, 3, 7, 15]] = np.nan
+    return pd.DataFrame({"a": rng.randint(0, 9, size=20), "b": x, "c": list("wxyz") * 5},
+                        index=pd.date_range("2021-01-01", periods=20, freq="h"))
+
+
+@pytest.fixture
+def df(pdf):
+    return dd.from_pandas(pdf, npartitions=4)
+
+
+@pytest.mark.parametrize("how", ["cumsum", "cumprod", "cummax", "cummin", "ffill", "bfill"])
+def test_scans(df, pdf, how):
+    eq(getattr(df[["a", "b"]], how)(), getattr(pdf[["a", "b"]], how)())
+    eq(getattr(df.b, how)(), getattr(pdf.b, how)())
+
+
+def test_scan_with_empty_partitions(pdf):
+    df = dd.from_pandas(pdf, npartitions=4)
+    f = df[df.a > 6]
+    eq(f.b.cumsum(), pdf[pdf.a > 6].b.cumsum())
+    eq(f.b.ffill(), pdf[pdf.a > 6].b.ffill())
+
+
+@pytest.mark.parametrize("periods", [1, 3, -2, 7])
+def test_shift_diff(df, pdf, periods):
+    eq(df.shift(periods), pdf.shift(periods))
+    eq(df.b.diff(periods), pdf.b.diff(periods))
+
+
+def test_shift_freq(df, pdf):
+    eq(df.shift(2, freq="h"), pdf.shift(2, freq="h"))
+
+
+@pytest.mark.parametrize("kw", [{"window": 3}, {"window": 4, "min_periods": 1}, {"window": 3, "center": True},
+                                {"window": "3h"}])
+def test_rolling(df, pdf, kw):
+    eq(df[["a", "b"]].rolling(**kw).sum(), pdf[["a", "b"]].rolling(**kw).sum())
+    eq(df.b.rolling(**kw).mean(), pdf.b.rolling(**kw).mean())
+    eq(df.a.rolling(**kw).agg("max"), pdf.a.rolling(**kw).agg("max"))
+
+
+def test_map_overlap(df, pdf):
+    def f(p):
+        return p.b.rolling(2).sum()
+
+    eq(df.map_overlap(f, 1, 0), f(pdf))
+    eq(dd.map_overlap(lambda p: p.a.diff(), df, 1, 0, meta=("a", "float64")), pdf.a.diff())
+
+
+def test_overlap_reads_enough_neighbours_or_raises(pdf):
+    df = dd.from_pandas(pdf, npartitions=10)  # 2 rows per partition, lengths known: enough are read
+    eq(df.b.rolling(5).sum(), pdf.b.rolling(5).sum())
+    unknown = df[df.a >= 0]  # lengths unknown: the nearest partition only, too short -> dask's error
+    with pytest.raises(ValueError, match="repartition"):
+        unknown.b.rolling(5).sum().compute()
+
+
+def test_reductions(df, pdf):
+    n, dn = pdf[["a", "b"]], df[["a", "b"]]
+    for how in ("sem", "skew", "kurt"):
+        eq(getattr(dn, how)(), getattr(n, how)())
+        eq(getattr(df.b, how)(), getattr(pdf.b, how)())
+    eq(df.b.median(), pdf.b.median())
+    eq(dn.median(), n.median())
+    eq(df.nlargest(4, "b"), pdf.nlargest(4, "b"))
+    eq(df.a.nsmallest(3), pdf.a.nsmallest(3))
+    eq(dn.corr(), n.corr())
+    eq(dn.cov(), n.cov())
+    eq(df.a.corr(df.b), pdf.a.corr(pdf.b))
+    eq(df[["a", "c"]].mode(), pdf[["a", "c"]].mode())
+    eq(df[["c"]].value_counts().compute().sort_index(), pdf[["c"]].value_counts().sort_index())
+    assert df.a.is_monotonic_increasing.compute() == pdf.a.is_monotonic_increasing
+    assert df.index.is_monotonic_increasing.compute()
+
+
+def test_memory_usage_like_dask(pdf):
+    import dask.dataframe as ddd
+
+    theirs = ddd.from_pandas(pdf, npartitions=4)
+    ours = dd.from_pandas(pdf, npartitions=4)
+    eq(ours.memory_usage(), theirs.memory_usage().compute())
+    assert int(ours.a.memory_usage().compute()) == int(theirs.a.memory_usage().compute())
+    assert ours.memory_usage_per_partition().compute().tolist() == \
+        theirs.memory_usage_per_partition().compute().tolist()
+
+
+def test_metadata(df, pdf):
+    rows, cols = df.shape
+    assert int(rows.compute()) == 20 and cols == 3 and df.ndim == 2 and df.a.ndim == 1
+    eq(df.index, pdf.index)
+    eq(df[df.index > pdf.index[5]], pdf[pdf.index > pdf.index[5]])
+    assert isinstance(df.index, dd.Index)
+    eq(df.select_dtypes("number"), pdf.select_dtypes("number"))
+    eq(df.iloc[:, [0, 2]], pdf.iloc[:, [0, 2]])
+    eq(df.iloc[:, 1], pdf.iloc[:, 1])
+    with pytest.raises(NotImplementedError, match="only supports selecting columns"):
+        df.iloc[3]
+    assert df.compute_current_divisions() == df.divisions
+
+
+def test_query_eval_prefix_flex(df, pdf):
+    eq(df.query("a > 2 and b < 0.5"), pdf.query("a > 2 and b < 0.5"))
+    eq(df.eval("a + b"), pdf.eval("a + b"))
+    eq(df.eval("d = a * 2"), pdf.eval("d = a * 2"))
+    eq(df.add_prefix("p_"), pdf.add_prefix("p_"))
+    eq(df.add_suffix("_s"), pdf.add_suffix("_s"))
+    n, dn = pdf[["a", "b"]], df[["a", "b"]]
+    eq(dn.add(dn.shift(1), fill_value=0), n.add(n.shift(1), fill_value=0))
+    eq(df.a.radd(1), pdf.a.radd(1))
+    eq(df.a.rsub(df.b), pdf.a.rsub(pdf.b))
+    eq(df.a.ge(3), pdf.a.ge(3))
+    eq(df.a.add(df.b, fill_value=0), pdf.a.add(pdf.b, fill_value=0))
+    eq(df.b.dropna(), pdf.b.dropna())
+    eq(df.b.combine_first(df.a * 1.0), pdf.b.combine_first(pdf.a * 1.0))
+    eq(df.b.case_when([(df.a > 5, 100.0), (df.a > 2, -1.0)]), pdf.b.case_when([(pdf.a > 5, 100.0),
+                                                                              (pdf.a > 2, -1.0)]))
+
+
+def test_sample_random_split_to_delayed(df, pdf):
+    s = df.sample(frac=0.5, random_state=1).compute()
+    assert s.index.isin(pdf.index).all() and len(s) == sum(round(len(p) * 0.5) for p in
+                                                          (pdf.iloc[i:i + 5] for i in range(0, 20, 5)))
+    pieces = [p.compute() for p in df.random_split([0.3, 0.7], random_state=2)]
+    assert sorted(pd.concat(pieces).index) == sorted(pdf.index)
+    parts = df.to_delayed()
+    assert len(parts) == df.npartitions
+    eq(pd.concat([p.compute() for p in parts]), pdf)
+
+
+def test_pop_items_iterrows(df, pdf):
+    col = df.pop("c")
+    eq(col, pdf["c"])
+    assert list(df.columns) == ["a", "b"]
+    assert [k for k, _ in df.items()] == ["a", "b"]
+    assert [i for i, _ in df.iterrows()] == list(pdf.index)
+
+
+def test_module_functions(pdf):
+    s = dd.from_pandas(pd.Series(["2020-01-01", "2020-01-03", "2021-05-06"], name="t"), npartitions=2)
+    eq(dd.to_datetime(s), pd.to_datetime(s.compute()))
+    n = dd.from_pandas(pd.Series(["1", "2.5", "x"], name="n"), npartitions=2)
+    eq(dd.to_numeric(n, errors="coerce"), pd.to_numeric(n.compute(), errors="coerce"))
+    eq(dd.to_timedelta(dd.from_pandas(pd.Series([1, 2]), npartitions=1), unit="s"),
+       pd.to_timedelta(pd.Series([1, 2]), unit="s"))
+    df = dd.from_pandas(pdf, npartitions=3)
+    eq(dd.isna(df.b), pdf.b.isna())
+    cat = df.astype({"c": "category"})
+    eq(dd.get_dummies(cat, columns=["c"]), pd.get_dummies(pdf.astype({"c": "category"}), columns=["c"]))
+    with pytest.raises(NotImplementedError, match="categorize"):
+        dd.get_dummies(df, columns=["c"])
+    got = dd.melt(df, id_vars=["c"], value_vars=["a"]).compute()
+    exp = pd.melt(pdf, id_vars=["c"], value_vars=["a"])
+    eq(got.sort_values(["c", "value"]).reset_index(drop=True), exp.sort_values(["c", "value"]).reset_index(drop=True))
+
+
+def test_merge_asof():
+    left = pd.DataFrame({"t": [1, 5, 10, 12, 20], "v": list("abcde")})
+    right = pd.DataFrame({"t": [1, 2, 3, 6, 7, 11, 19], "r": range(7)})
+    for direction in ("backward", "forward", "nearest"):
+        out = dd.merge_asof(dd.from_pandas(left, npartitions=2), dd.from_pandas(right, npartitions=3), on="t",
+                            direction=direction)
+        eq(out.compute().reset_index(drop=True), pd.merge_asof(left, right, on="t", direction=direction))
+
+
+def test_read_json_and_to_json(tmp_path, pdf):
+    p = pdf.reset_index(drop=True)
+    for i in range(2):
+        p.iloc[i * 10:(i + 1) * 10].to_json(tmp_path / f"f{i}.json", orient="records", lines=True)
+    df = dd.read_json(str(tmp_path / "*.json"))
+    assert df.npartitions == 2
+    eq(df.compute().reset_index(drop=True), pd.read_json(tmp_path / "f0.json", lines=True).pipe(
+        lambda a: pd.concat([a, pd.read_json(tmp_path / "f1.json", lines=True)], ignore_index=True)))
+    out = tmp_path / "out"
+    files = df.to_json(str(out))
+    assert len(files) == 2
+    back = dd.read_json(str(out))
+    eq(back.compute().reset_index(drop=True), df.compute().reset_index(drop=True))
+
+
+def test_not_implemented_names_workaround():
+    for name in ("read_hdf", "read_sql_table", "read_orc"):
+        with pytest.raises(NotImplementedError, match="from_delayed|from_map"):
+            getattr(dd, name)("x")
+
+
+def test_reduction_with_user_functions(df, pdf):
+    out = df.a.reduction(lambda s: s.sum(), aggregate=lambda s: s.sum())
+    assert int(out.compute()) == int(pdf.a.sum())
+    cnt = df.reduction(lambda p: p.count(), aggregate=lambda s: s.groupby(level=0).sum())
+    eq(cnt, pdf.count())
