@@ -180,10 +180,6 @@ def _mono_final(state, how):
     return bool(e.is_monotonic_increasing if how == "increasing" else e.is_monotonic_decreasing)
 
 
-def _index_as_series(part):
-    return pd.Series(part.index, index=part.index, name=part.index.name)
-
-
 class _SampleFunc:
     """Partition function of ``sample``: seeded per partition from one random state."""
 
