@@ -102,6 +102,9 @@ class Dim:
     def from_sizes(cls, sizes) -> "Dim":
         """From an explicit sequence of chunk sizes (regular forms detected)."""
         sizes = tuple(sizes)
+        n = len(sizes)
+        if n > 2 and type(sizes[0]) is int and sizes[0] > 0 and sizes.count(sizes[0]) == n:
+            return cls(n * sizes[0], sizes[0], sizes[0])  # equal sizes: counted in C, no per-size Python
         if any(is_nan(float(v)) for v in sizes):
             return cls._with_unknown(sizes)
         sizes = tuple(int(s) for s in sizes)

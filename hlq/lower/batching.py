@@ -20,7 +20,8 @@ batching off):
   ``hlq.batch.block-bytes`` (default 1 MiB; batched tasks hold several
   blocks' intermediates in turn);
 * never so much that fewer than ``2 x threads`` tasks remain
-  (``hlq.batch.threads``, else dask's ``num_workers``, else the CPU count),
+  (``hlq.batch.threads``, else the total threads of the distributed client's
+  workers, else dask's ``num_workers``, else the CPU count),
   unless the whole group's estimated work is itself below the target
   duration (then parallelism cannot pay for the task overhead);
 * the consumer must read each block of the group from exactly one of its
@@ -32,8 +33,6 @@ batching off):
 """
 
 from __future__ import annotations
-
-import os
 
 import dask
 
@@ -52,8 +51,9 @@ class BatchSettings:
         self.target = float(get("hlq.batch.target-duration", 0.005))
         self.throughput = float(get("hlq.batch.throughput", 1e9))
         self.op_overhead = float(get("hlq.batch.op-overhead", 2e-6))
-        threads = get("hlq.batch.threads", None) or get("num_workers", None) or os.cpu_count() or 1
-        self.threads = int(threads)
+        from hlq.lower.cost import available_threads
+
+        self.threads = available_threads()
 
 
 def _touched_bytes(node) -> int | None:

@@ -48,7 +48,10 @@ def config_signature() -> tuple:
     ex = dask.config.get("hlq.rules.exclude", None) or ()
     if isinstance(ex, str):
         ex = (ex,)
-    return (tuple(ex), bool(dask.config.get("hlq.fuse", True)), registry_version())
+    get = dask.config.get
+    cost = (str(get("hlq.cost", True)), get("hlq.cost.target-duration", None), get("hlq.cost.tasks-per-thread", None),
+            get("hlq.batch.threads", None))
+    return (tuple(ex), bool(get("hlq.fuse", True)), registry_version(), cost)
 
 
 def optimize_node(node: Node, trace=None) -> Node:

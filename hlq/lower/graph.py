@@ -380,6 +380,8 @@ def _lower(plan: LoweringPlan) -> dict:
         g = plan.groups[id(root)]
         name = root.name
         blocks = _all_indices(root.numblocks) if d is None else sorted(d)
+        if not g.blockwise and _lower_ranges(root, blocks, plan, dsk):
+            continue
         if not g.blockwise:
             inline = any(id(c) in makers for c in root.children)
             if inline and not getattr(root, "inline_inputs_ok", False):
@@ -398,6 +400,104 @@ def _lower(plan: LoweringPlan) -> dict:
             key = (name, *idx)
             dsk[key] = make(key, idx)
     return dsk
+
+
+class BlockRangeTask:
+    """One task over a range of blocks of a batched group: compute each block of ``box`` (one
+    ``range`` per dimension of the group's grid, C order) with the group's fused function,
+    then apply the consumer's function to all of them.
+
+    ``func(*consts, *block_args)`` computes one block: ``consts`` are the task's own
+    arguments (inputs every block reads the same block of), ``block_args`` come from
+    ``barg_nodes`` (``(node, block map or None)``: ``node.bw_block_arg`` of the mapped index).
+    The task is described by its box, so it costs O(1) to build and to ship, however many
+    blocks it covers.
+    """
+
+    __slots__ = ("consume", "func", "barg_nodes", "label")
+
+    def __init__(self, consume, func, barg_nodes, label="range"):
+        self.consume = consume
+        self.func = func
+        self.barg_nodes = barg_nodes
+        self.label = label
+
+    def __call__(self, box, *consts):
+        bargs = [(_keep_node(n), m) for n, m in self.barg_nodes]
+        func = self.func
+        parts = []
+        for idx in itertools.product(*box):
+            args = list(consts)
+            for n, m in bargs:
+                args.append(n.bw_block_arg(idx if m is None else apply_map(m, idx)))
+            parts.append(func(*args))
+        return self.consume(*parts)
+
+    def __reduce__(self):
+        return (BlockRangeTask, (self.consume, self.func, self.barg_nodes, self.label))
+
+    def __repr__(self):
+        return f"<BlockRangeTask {self.label}>"
+
+    @property
+    def __name__(self):
+        return self.label
+
+
+_KEPT: dict = {}
+
+
+def _keep_node(node):
+    """The process's one instance of ``node`` (nodes are interned weakly; a task unpickles its
+    own reference, so the per-block lookup tables a source builds would be rebuilt per task)."""
+    tok = node.token
+    kept = _KEPT.get(tok)
+    if kept is None:
+        if len(_KEPT) >= 32:
+            _KEPT.pop(next(iter(_KEPT)))
+        _KEPT[tok] = kept = node
+    return kept
+
+
+def _range_program(g: Group):
+    """(func, const external keys, block-argument nodes) when every block of ``g`` can be
+    computed from its index alone (its external inputs are the same block for every block,
+    its block arguments come from small sources), else None."""
+    for m, _ in g.instances():
+        if m.bw_has_arg and not getattr(m, "range_safe", False):
+            return None
+    _compile_group(g)
+    func, ext, bargs = g.program
+    consts = []
+    for cname, cmap, _ in ext:
+        if any(type(e) is int or e[0] != "c" for e in cmap):
+            return None
+        consts.append((cname, *(e[1] for e in cmap)))
+    ident = identity_map(len(g.root.numblocks))
+    return func, consts, tuple((m, None if mmap == ident else mmap) for m, mmap in bargs)
+
+
+def _lower_ranges(root, blocks, plan, dsk) -> bool:
+    """Tasks of a node reading ranges of blocks of a batched group as :class:`BlockRangeTask`
+    (O(1) per task); False (nothing added) when the node or the group does not allow it."""
+    if not hasattr(root, "block_range") or not getattr(root, "inline_inputs_ok", False):
+        return False
+    (child,) = set(root.children) if len(set(root.children)) == 1 else (None,)
+    if child is None or id(child) not in plan.inlined:
+        return False
+    prog = _range_program(plan.groups[id(child)])
+    if prog is None:
+        return False
+    func, consts, bargs = prog
+    label = f"{root.op_name}-range"
+    fn = BlockRangeTask(root.range_function(), func, bargs, label)
+    refs = [TaskRef(k) for k in consts]
+    name = root.name
+    for idx in blocks:
+        key = (name, *idx)
+        _, box = root.block_range(idx)
+        dsk[key] = Task(key, fn, box, *refs)
+    return True
 
 
 def _lower_substituting(root, blocks, makers, dsk):

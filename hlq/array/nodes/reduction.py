@@ -404,7 +404,8 @@ class Combine(ArrayNode):
     without the reduced axes unless ``keepdims``).
     """
 
-    _fields = ("child", "kind", "axis", "split", "final", "keepdims", "dtype_", "ddof")
+    _fields = ("child", "kind", "axis", "split", "final", "keepdims", "dtype_", "ddof", "note")
+    _defaults = {"note": ""}
 
     @property
     def op_name(self):
@@ -439,8 +440,18 @@ class Combine(ArrayNode):
         fn = _CombineFn(self.kind, self.axis, self.final, self.keepdims, self.dtype_, self.ddof)
         return Task(key, fn, *refs)
 
+    def block_range(self, idx):
+        """The child and the box of its blocks (one ``range`` per child dimension) that block
+        ``idx`` reads, in the order :meth:`block_task` passes them."""
+        return self.child, tuple(g if type(g) is range else range(g[0], g[0] + 1) for g in self._groups(idx))
+
+    def range_function(self):
+        """The function :meth:`block_task` applies to the blocks of :meth:`block_range`."""
+        return _CombineFn(self.kind, self.axis, self.final, self.keepdims, self.dtype_, self.ddof)
+
     def label(self):
-        return f"{self.op_name}(axis={self.axis}, split={self.split})"
+        note = f"; {self.note}" if self.note else ""
+        return f"{self.op_name}(axis={self.axis}, split={self.split}{note})"
 
 
 class _CombineFn:

@@ -50,6 +50,10 @@ class RegionSource(Source):
 class Full(Source):
     """Every element equal to ``fill_value`` (``empty`` when ``fill_value`` is None)."""
 
+    #: block arguments are computed from the index and small fields: a task may compute a
+    #: range of blocks from the node itself (hlq.lower.graph.BlockRangeTask)
+    range_safe = True
+
     _fields = ("dims_", "dtype_", "fill_value")
 
     @property
@@ -103,6 +107,10 @@ class _FullFn:
 class Arange(RegionSource):
     """``start + step * i`` for global positions ``i`` from ``offset``."""
 
+    #: block arguments are computed from the index and small fields: a task may compute a
+    #: range of blocks from the node itself (hlq.lower.graph.BlockRangeTask)
+    range_safe = True
+
     _fields = ("start", "step", "dims_", "dtype_", "offset")
     _defaults = {"offset": 0}
 
@@ -145,6 +153,10 @@ class _ArangeFn:
 class Linspace(RegionSource):
     """``np.linspace(start, stop, num, endpoint)`` with a region offset."""
 
+    #: block arguments are computed from the index and small fields: a task may compute a
+    #: range of blocks from the node itself (hlq.lower.graph.BlockRangeTask)
+    range_safe = True
+
     _fields = ("start", "stop", "num", "endpoint", "dims_", "dtype_", "offset")
     _defaults = {"offset": 0}
 
@@ -184,6 +196,10 @@ class _LinspaceFn:
 
 class Eye(RegionSource):
     """Ones on the ``k``-th diagonal; ``offset`` is the region origin (row, col)."""
+
+    #: block arguments are computed from the index and small fields: a task may compute a
+    #: range of blocks from the node itself (hlq.lower.graph.BlockRangeTask)
+    range_safe = True
 
     _fields = ("k", "dims_", "dtype_", "offset")
     _defaults = {"offset": (0, 0)}
@@ -283,6 +299,10 @@ class Random(RegionSource):
     depend on which region is computed: a pushed-down slice draws the
     original blocks it touches and slices them.
     """
+
+    #: block arguments are computed from the index and small fields: a task may compute a
+    #: range of blocks from the node itself (hlq.lower.graph.BlockRangeTask)
+    range_safe = True
 
     _fields = ("method", "params", "grid", "dtype_", "entropy", "region", "legacy", "kwargs", "core")
     _defaults = {"region": None, "legacy": False, "kwargs": None, "core": 0}

@@ -1,5 +1,15 @@
 """Lower a logical reduction into partial -> combine tree -> aggregate.
 
+With the cost model on (``hlq.cost``, see :mod:`hlq.lower.cost`) and tiny
+blocks, the first combine level reads a whole range of blocks per task: the
+number of its tasks follows the estimated work of the blocks under it divided
+by the target task duration (at least ``tasks-per-thread x threads``), and the
+upper levels combine 16 intermediates per task over the axes that still have
+several blocks.  The lowering then computes each range of blocks inside one
+task (see :mod:`hlq.lower.graph`).  Without the cost model (or with an
+explicit ``split_every``) the tree is dask's: ``split_every`` blocks per task
+at every level.
+
 >>> import hlq.array as da
 >>> from hlq.rules import optimize_plan
 >>> x = da.ones((8, 8), chunks=2).sum(axis=0, split_every=2)
@@ -10,8 +20,41 @@
 
 from __future__ import annotations
 
+import math
+
 from hlq.array.nodes.reduction import Aggregate, Combine, Partial, Reduction, default_split_every
+from hlq.lower.cost import CostSettings, chain_block_seconds, fmt_seconds, range_split
 from hlq.rules import Is, rule
+
+#: blocks per combine task above the first level when the cost model sizes the tree
+_UPPER_FAN_IN = 16
+
+
+def _first_level_split(part, axis):
+    """(split dict, reason) for a first combine level that reads ranges of tiny blocks, or
+    (None, None) when dask's default fan-in is as coarse as the estimated work asks."""
+    s = CostSettings()
+    if not s.enabled:
+        return None, None
+    per_block = chain_block_seconds(part)
+    if per_block is None:
+        return None, None
+    nb = part.numblocks
+    n_total = math.prod(nb)
+    n_red = math.prod(nb[a] for a in axis)
+    n_keep = n_total // max(n_red, 1)
+    work = per_block * n_total
+    tasks = s.tasks_for(work)
+    per_out = max(1, tasks // max(n_keep, 1))
+    k = int(math.ceil(n_red / per_out))
+    if k <= _UPPER_FAN_IN:
+        return None, None
+    split = range_split(nb, axis, k)
+    got = n_keep * math.prod(-(-nb[a] // split[a]) for a in axis)
+    reason = (f"cost: ~{fmt_seconds(per_block)} per block x {n_total} blocks = ~{fmt_seconds(work)} of work "
+              f"-> {got} tasks of ~{math.prod(split.values())} blocks (target {fmt_seconds(s.target)} per task, "
+              f">= {s.min_tasks} for {s.threads} threads)")
+    return split, reason
 
 
 @rule(Is(Reduction), phase="lower", excludable=False, tags=("lowering",))
@@ -19,19 +62,33 @@ def lower_reduction(node):
     """reduction(x) -> aggregate(combine(...(partial(x))))"""
     c = node.child
     axis = node.axis
+    part = Partial(c, node.kind, axis, node.dtype_, node.ddof)
     split = node.split_every
+    sized = False
+    first, note = None, ""
     if split is None:
+        first, note = _first_level_split(part, axis)
+        sized = first is not None or CostSettings().enabled
         split = default_split_every(c.numblocks, axis)
     elif isinstance(split, int):
         split = {a: split for a in axis}
     elif isinstance(split, tuple):
         split = dict(split)
     split_t = tuple(max(2, int(split.get(i, 2))) if i in axis else 0 for i in range(c.ndim))
-    part = Partial(c, node.kind, axis, node.dtype_, node.ddof)
     cur = part
+    level = 0
     while any(cur.numblocks[a] > 1 for a in axis):
-        final = all(-(-cur.numblocks[a] // split_t[a]) == 1 for a in axis)
-        cur = Combine(cur, node.kind, axis, split_t, final, node.keepdims, node.dtype_, node.ddof)
+        if sized:
+            # sized in tasks: the first level from the estimated work, the others 16 blocks per
+            # task over the axes that still have several blocks
+            want = first if (level == 0 and first) else range_split(cur.numblocks, axis, _UPPER_FAN_IN)
+            st = tuple(max(1, int(want[i])) if i in axis else 0 for i in range(c.ndim))
+        else:
+            st = split_t
+        final = all(-(-cur.numblocks[a] // st[a]) == 1 for a in axis)
+        cur = Combine(cur, node.kind, axis, st, final, node.keepdims, node.dtype_, node.ddof,
+                      note if level == 0 else "")
+        level += 1
         if final:
             return cur
     return Aggregate(cur, node.kind, axis, node.keepdims, node.dtype_, node.ddof)

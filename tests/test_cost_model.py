@@ -1,0 +1,116 @@
+"""The cost model sizes the physical plan: tasks follow the estimated work, not the blocks."""
+
+import dask
+import numpy as np
+import pytest
+
+import hlq
+import hlq.array as da
+from hlq.lower.cost import available_threads, range_split
+from hlq.lower.graph import BlockRangeTask
+
+
+def _count_and_value(y, cost=True):
+    with dask.config.set({"hlq.cost": cost}):
+        return y.task_count(), y.compute()
+
+
+@pytest.fixture
+def two_threads():
+    with dask.config.set({"hlq.batch.threads": 2}):
+        yield
+
+
+def _tiny_family(x):
+    return {
+        "sum": x.sum(),
+        "mean0": x.mean(axis=0),
+        "std": x.std(),
+        "nanvar": da.nanvar(x),
+        "argmax": x.argmax(),
+        "min0": x.min(axis=0),
+    }
+
+
+def test_tiny_block_reductions_have_few_tasks(two_threads):
+    # 10^5 blocks of 10 x 10: about 0.6 s of estimated work -> tens of tasks, not 33,000
+    x = da.ones((10**6, 10), chunks=10)
+    for name, y in _tiny_family(x).items():
+        n_cost = y.task_count()
+        with dask.config.set({"hlq.cost": False}):
+            n_plain = y.task_count()
+        assert n_plain > 6000, name
+        assert n_cost <= 100, (name, n_cost)
+
+
+def test_tiny_block_tasks_do_not_follow_blocks(two_threads):
+    # 10^6 blocks: <= 2,000 tasks, and the lowered graph has exactly those tasks (lowering is
+    # O(tasks): each first-level task describes its blocks as a range)
+    y = da.ones((10**7, 10), chunks=10).sum()
+    n = y.task_count()
+    assert n <= 2000
+    graph = dict(y.__dask_graph__())
+    assert len(graph) == n
+    ranged = [t for t in graph.values() if isinstance(getattr(t, "func", None), BlockRangeTask)]
+    assert len(ranged) >= 8  # at least tasks-per-thread x threads ranges
+
+
+def test_tasks_bounded_below_by_threads():
+    x = da.ones((10**4, 10), chunks=10)  # 1,000 blocks, ~6 ms of work: parallelism decides
+    with dask.config.set({"hlq.batch.threads": 2}):
+        n2 = x.sum().task_count()
+    with dask.config.set({"hlq.batch.threads": 16}):
+        n16 = x.sum().task_count()
+    assert n2 < n16
+    assert n16 >= 4 * 16
+
+
+@pytest.mark.parametrize("op", ["sum", "mean0", "std", "nanvar", "argmax", "min0"])
+def test_results_identical_with_cost_model_on_and_off(two_threads, op):
+    # integer-valued data: every tree shape gives the exact same sums
+    x = da.random.randint(0, 10, size=(2000, 6), chunks=(2, 3)).astype("f8")
+    a = x.compute()
+    y = _tiny_family(x)[op]
+    n_on, on = _count_and_value(y, True)
+    n_off, off = _count_and_value(y, False)
+    assert n_on < n_off
+    expected = {"sum": a.sum(), "mean0": a.mean(axis=0), "std": a.std(), "nanvar": np.nanvar(a),
+                "argmax": a.argmax(), "min0": a.min(axis=0)}[op]
+    np.testing.assert_allclose(on, off, rtol=1e-12)
+    np.testing.assert_allclose(on, expected, rtol=1e-12)
+
+
+def test_ranged_reduction_over_elementwise_chain_and_arange(two_threads):
+    x = da.arange(200000, chunks=7)
+    y = ((x * 2 + 1) % 5).sum()
+    n, v = _count_and_value(y, True)
+    assert n <= 40
+    assert v == ((np.arange(200000) * 2 + 1) % 5).sum()
+
+
+def test_explain_shows_the_cost_decision(two_threads):
+    text = hlq.explain(da.ones((10**5, 10), chunks=10).sum())
+    assert "cost: ~" in text and "blocks = ~" in text
+    assert "tasks of ~" in text
+
+
+def test_explicit_split_every_is_respected(two_threads):
+    x = da.ones((4096, 10), chunks=(16, 10))  # 256 blocks
+    y = x.sum(split_every=4)
+    # 64 + 16 + 4 + 1 combine tasks: the user's fan-in, not the cost model's
+    assert y.task_count() == 85
+    assert y.compute() == 40960
+
+
+def test_range_split_spreads_over_axes_with_blocks():
+    assert range_split((1000, 1), (0, 1), 100) == {0: 100, 1: 1}
+    s = range_split((30, 30), (0, 1), 100)
+    assert s[0] * s[1] >= 90 and s[0] > 1 and s[1] > 1
+    assert range_split((3, 1000), (0, 1), 16) == {0: 3, 1: 6}
+
+
+def test_threads_of_a_distributed_client():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=3, processes=False,
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster):
+        assert available_threads() == 3
