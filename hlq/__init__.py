@@ -7,11 +7,10 @@
 1
 """
 
+from hlq._version import __version__
 from hlq.explain import explain, optimize, why_not
 from hlq.visualize import plan_graph, visualize
 from hlq.rules import ANY, AnyOf, Capture, Is, Not, Phase, Rule, Where, register, rule, unregister
-
-__version__ = "0.1.0"
 
 __all__ = [
     "optimize", "explain", "why_not", "visualize", "plan_graph", "rule", "register", "unregister", "Rule", "Phase",

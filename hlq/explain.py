@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from hlq.expr.display import pprint
+from hlq.expr.node import Node
 from hlq.lower.collection import HlqCollection, config_signature, optimize_node
 from hlq.lower.graph import plan_lowering
 from hlq.rules.engine import Trace, optimize_plan
+from hlq.rules.introspect import why_not as _why_not
 from hlq.rules.shared_reads import share_reads
 
 __all__ = ["optimize", "explain", "why_not"]
@@ -91,9 +93,6 @@ def why_not(x, rule_name, max_entries: int = 50):
     ``would-fire``, ``close``, ``shared``, ``blocked-by-shared``); see
     :mod:`hlq.rules.introspect` for the semantics.
     """
-    from hlq.expr.node import Node
-    from hlq.rules.introspect import why_not as _why_not
-
     node = x if isinstance(x, Node) else getattr(x, "node", None)
     if not isinstance(node, Node):
         raise TypeError(f"why_not() needs an hlq collection or a plan node, got {type(x).__name__}")

@@ -37,6 +37,7 @@ from hlq.expr.display import pprint
 from hlq.expr.node import Node
 from hlq.rules import registry
 from hlq.rules.engine import Trace, optimize_plan
+from hlq.rules.plugins import ensure_entry_points
 
 __all__ = ["assert_rewrites", "check_rule", "array_expressions", "registered", "CheckResult", "DEFAULT_OPS"]
 
@@ -62,8 +63,7 @@ def _rule(r) -> registry.Rule:
     if not isinstance(r, str):
         return r
     if r not in registry._RULES:
-        from hlq.rules.plugins import ensure_entry_points
-
+        # deferred: hlq.testing imports hlq.array only when array rules or strategies are used
         import hlq.array  # noqa: F401  (registers the array rules)
 
         ensure_entry_points()
@@ -201,7 +201,7 @@ def array_expressions(max_ops: int = 5, ops=DEFAULT_OPS, extra_ops=(), max_side:
     """
     import hypothesis.strategies as st
 
-    import hlq.array as da
+    import hlq.array as da  # deferred: hlq.testing imports hlq.array only when array rules or strategies are used
 
     all_ops = tuple(ops) + tuple(extra_ops)
 

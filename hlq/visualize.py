@@ -15,25 +15,26 @@ else networkx + matplotlib.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import subprocess
 import tempfile
+from html import escape
+
+import numpy as np
+
+from hlq.expr.node import Node
+from hlq.lower.collection import HlqCollection, optimize_node
 
 __all__ = ["visualize", "plan_graph"]
 
 
 def _plan_root(x, optimized: bool):
-    from hlq.lower.collection import HlqCollection
-
     if isinstance(x, HlqCollection):
         return x._optimized_node() if optimized else x.node
-    from hlq.expr.node import Node
-
     if isinstance(x, Node):
         if optimized:
-            from hlq.lower.collection import optimize_node
-
             return optimize_node(x)
         return x
     raise TypeError(f"visualize() needs an hlq collection or plan node, got {type(x).__name__}")
@@ -209,11 +210,6 @@ def array_summary_html(x) -> str:
     before/after optimization and the tasks of the final graph, next to
     dask's chunk diagram.
     """
-    import math
-    from html import escape
-
-    import numpy as np
-
     try:
         opt = x._optimized_node()
         nodes_after = sum(1 for _ in opt.walk())

@@ -115,8 +115,11 @@ def _dask_arrays_to_hlq(result):
     """A shallow copy of ``result`` with every legacy dask array wrapped as an hlq array."""
     import dask.array
 
+    # deferred: loading the xarray chunk-manager entry point must not import hlq.array
     from hlq.array._core import Array
+    # deferred: loading the xarray chunk-manager entry point must not import hlq.array
     from hlq.array.nodes.base import dims_of
+    # deferred: loading the xarray chunk-manager entry point must not import hlq.array
     from hlq.array.nodes.io import DaskArrayRef, FromDaskArray
 
     _ensure_real_imag()
@@ -135,6 +138,7 @@ def _ensure_real_imag() -> None:
 
     Added here only when :class:`hlq.array.Array` lacks them (then it is a no-op).
     """
+    # deferred: loading the xarray chunk-manager entry point must not import hlq.array
     from hlq.array._core import Array, elemwise
 
     if not hasattr(Array, "real"):
@@ -143,6 +147,7 @@ def _ensure_real_imag() -> None:
         Array.imag = property(lambda self: elemwise(np.imag, self))
     # xarray calls np.result_type on data (dtype promotion): answer from metadata
     # instead of the compute fallback of __array_function__.
+    # deferred: loading the xarray chunk-manager entry point must not import hlq.array
     from hlq.array._core import HANDLED_FUNCTIONS
 
     if np.result_type not in HANDLED_FUNCTIONS:
@@ -154,12 +159,13 @@ class _Namespace:
     """``hlq.array`` plus the few extra names xarray looks up on a chunk manager's ``array_api``."""
 
     def __init__(self):
-        import hlq.array as ha
+        import hlq.array as ha  # deferred: loading the xarray chunk-manager entry point must not import hlq.array
 
         self._mod = ha
         self.isnull = lambda a: ha.isnan(a) if a.dtype.kind in "fc" else ha.zeros_like(a, dtype=bool)
         self.notnull = lambda a: ~self.isnull(a)
         try:
+            # deferred: loading the xarray chunk-manager entry point must not import hlq.array
             from hlq.array.lib.stride_tricks import sliding_window_view
         except ImportError:  # pragma: no cover - depends on the hlq version
             pass
@@ -191,6 +197,7 @@ class HlqChunkManager(ChunkManagerEntrypoint):
 
     @property
     def array_cls(self):
+        # deferred: loading the xarray chunk-manager entry point must not import hlq.array
         from hlq.array._core import Array
 
         _ensure_real_imag()
@@ -225,7 +232,7 @@ class HlqChunkManager(ChunkManagerEntrypoint):
 
     # ------------------------------------------------------------ creation
     def from_array(self, data, chunks, **kwargs):
-        import hlq.array as ha
+        import hlq.array as ha  # deferred: loading the xarray chunk-manager entry point must not import hlq.array
 
         _ensure_real_imag()
         if isinstance(chunks, tuple) and "auto" in chunks and any(s == 0 for s in data.shape):
@@ -258,7 +265,7 @@ class HlqChunkManager(ChunkManagerEntrypoint):
 
     # ------------------------------------------------------------ operations
     def map_blocks(self, func, *args, dtype=None, chunks=None, drop_axis=None, new_axis=None, **kwargs):
-        import hlq.array as ha
+        import hlq.array as ha  # deferred: loading the xarray chunk-manager entry point must not import hlq.array
 
         for k in ("name", "token"):
             kwargs.pop(k, None)
@@ -267,7 +274,7 @@ class HlqChunkManager(ChunkManagerEntrypoint):
 
     def blockwise(self, func, out_ind, *args, name=None, token=None, dtype=None, adjust_chunks=None,
                   new_axes=None, align_arrays=True, concatenate=None, meta=None, **kwargs):
-        import hlq.array as ha
+        import hlq.array as ha  # deferred: loading the xarray chunk-manager entry point must not import hlq.array
 
         return ha.blockwise(func, out_ind, *args, dtype=dtype, adjust_chunks=adjust_chunks, new_axes=new_axes,
                             align_arrays=align_arrays, concatenate=concatenate, meta=meta, **kwargs)
@@ -276,7 +283,7 @@ class HlqChunkManager(ChunkManagerEntrypoint):
         """Rechunk ``(array, index, array, index, ...)`` pairs to common chunks per index."""
         from dask.array.core import normalize_chunks
 
-        import hlq.array as ha
+        import hlq.array as ha  # deferred: loading the xarray chunk-manager entry point must not import hlq.array
 
         pairs = list(zip(args[::2], args[1::2]))
         chunkss = {}
@@ -310,7 +317,7 @@ class HlqChunkManager(ChunkManagerEntrypoint):
         results are gathered into a single block along ``axis`` and reduced again
         with ``combine_func`` (if any) and ``aggregate_func``.
         """
-        import hlq.array as ha
+        import hlq.array as ha  # deferred: loading the xarray chunk-manager entry point must not import hlq.array
 
         if axis is None:
             axis = tuple(range(arr.ndim))
@@ -341,7 +348,7 @@ class HlqChunkManager(ChunkManagerEntrypoint):
         """
         from numpy.lib._function_base_impl import _parse_gufunc_signature
 
-        import hlq.array as ha
+        import hlq.array as ha  # deferred: loading the xarray chunk-manager entry point must not import hlq.array
 
         if axes is not None or axis is not None or keepdims:
             raise NotImplementedError("hlq apply_gufunc: axes/axis/keepdims are not supported")
@@ -383,7 +390,7 @@ class HlqChunkManager(ChunkManagerEntrypoint):
         """Write each block of each source into its region of the matching target."""
         import dask
 
-        import hlq.array as ha
+        import hlq.array as ha  # deferred: loading the xarray chunk-manager entry point must not import hlq.array
 
         single = isinstance(sources, self.array_cls)
         if single:

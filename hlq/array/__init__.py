@@ -17,11 +17,12 @@ from hlq.array import rules  # noqa: F401  (registers the array rules)
 from hlq.array import nodes  # noqa: F401
 from hlq.array import fft, lib, linalg, ma, overlap, random, reductions
 from hlq.array import (
-    _block_ops, _blockwise, _constants, _core, _counting, _creation, _differences, _editing, _einsum,
+    _apply, _block_ops, _blockwise, _constants, _core, _counting, _creation, _differences, _editing, _einsum,
     _elementwise, _gufunc, _histogramdd, _index_tricks, _indexing_boolean, _indexing_fancy, _io_delayed,
-    _io_hdf5, _io_npy, _io_store, _io_zarr, _linalg_ops, _manipulation, _percentile, _reshape_blockwise,
+    _io_hdf5, _io_npy, _io_store, _io_zarr, _linalg_ops, _manipulation, _pad, _percentile, _reshape_blockwise,
     _setops, _statistics, _ufunc,
 )
+from hlq.array._apply import *  # noqa: F401,F403
 from hlq.array._block_ops import *  # noqa: F401,F403
 from hlq.array._blockwise import *  # noqa: F401,F403
 from hlq.array._constants import *  # noqa: F401,F403
@@ -44,6 +45,7 @@ from hlq.array._io_store import *  # noqa: F401,F403
 from hlq.array._io_zarr import *  # noqa: F401,F403
 from hlq.array._linalg_ops import *  # noqa: F401,F403
 from hlq.array._manipulation import *  # noqa: F401,F403
+from hlq.array._pad import *  # noqa: F401,F403
 from hlq.array._percentile import *  # noqa: F401,F403
 from hlq.array._reshape_blockwise import *  # noqa: F401,F403
 from hlq.array._setops import *  # noqa: F401,F403
@@ -57,9 +59,9 @@ from hlq.array.reductions import (
 )
 
 _TOPIC_MODULES = (
-    _block_ops, _blockwise, _constants, _core, _counting, _creation, _differences, _editing, _einsum,
+    _apply, _block_ops, _blockwise, _constants, _core, _counting, _creation, _differences, _editing, _einsum,
     _elementwise, _gufunc, _histogramdd, _index_tricks, _indexing_boolean, _indexing_fancy, _io_delayed,
-    _io_hdf5, _io_npy, _io_store, _io_zarr, _linalg_ops, _manipulation, _percentile, _reshape_blockwise,
+    _io_hdf5, _io_npy, _io_store, _io_zarr, _linalg_ops, _manipulation, _pad, _percentile, _reshape_blockwise,
     _setops, _statistics, _ufunc,
 )
 _REDUCTIONS = [n for n in reductions.__all__ if n not in ("cumreduction", "numel", "nannumel", "TreeCombine")]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+from dask.base import tokenize
 
 __all__ = ["accepts_block_info", "BlockInfoCall"]
 
@@ -90,8 +91,6 @@ class BlockInfoCall:
                                 self.pass_block_id))
 
     def __dask_tokenize__(self):
-        from dask.base import tokenize
-
         return ("hlq-block-info", tokenize(self.func), self.inputs, self.out_chunks, str(self.dtype))
 
 
@@ -115,6 +114,4 @@ class EnforceNdim:
         return (EnforceNdim, (self.func, self.ndim))
 
     def __dask_tokenize__(self):
-        from dask.base import tokenize
-
         return ("hlq-enforce-ndim", tokenize(self.func), self.ndim)

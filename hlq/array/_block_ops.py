@@ -21,6 +21,8 @@ import numpy as np
 
 from hlq.array._chunks import Dim
 from hlq.array._core import Array, _rechunk_node, asarray, validate_axis
+from hlq.array._manipulation import _boundary_union
+from hlq.array.nodes import MapBlocks
 
 __all__ = ["unify_chunks", "push"]
 
@@ -41,8 +43,6 @@ def unify_chunks(*args, **kwargs):
     arrays : list
         The (rechunked) arguments, in order.
     """
-    from hlq.array._manipulation import _boundary_union
-
     if not args:
         return {}, []
     pairs = list(zip(args[::2], args[1::2]))
@@ -165,8 +165,6 @@ class _PushBlock:
 
 def push(array, n, axis):
     """Forward-fill NaNs along ``axis``, at most ``n`` steps (``n=None``: unlimited), like ``bottleneck.push``."""
-    from hlq.array.nodes import MapBlocks
-
     x = asarray(array)
     if n is not None:
         if not isinstance(n, (numbers.Integral, np.integer)) or n < 0:

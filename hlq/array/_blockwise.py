@@ -1,4 +1,4 @@
-"""Functions mapped over blocks: ``map_blocks``, ``blockwise``, ``apply_along_axis``, ``apply_over_axes``."""
+"""Functions mapped over blocks: ``map_blocks`` and ``blockwise``."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ import numbers
 
 import numpy as np
 
+from hlq.array._block_info import accepts_block_info, BlockInfoCall, EnforceNdim
 from hlq.array._chunks import Dim
-from hlq.array._core import Array, asarray, implements, unify_dims, validate_axis, _rechunk_node
+from hlq.array._core import Array, asarray, unify_dims, validate_axis, _rechunk_node
 from hlq.array.nodes import ArrayNode, MapBlocks
 
-__all__ = ["map_blocks", "blockwise", "apply_along_axis", "apply_over_axes"]
+__all__ = ["map_blocks", "blockwise"]
 
 
 # --------------------------------------------------------------------------
@@ -102,7 +103,6 @@ def map_blocks(func, *args, name=None, token=None, dtype=None, chunks=None, drop
         else:
             dtype = _infer_dtype(func, args, kwargs, arrays)
     pass_block_id = _accepts_block_id(func)
-    from hlq.array._block_info import BlockInfoCall, accepts_block_info
 
     if accepts_block_info(func):  # dask's block_info=, built from metadata and the block index
         nodes = [o for o in operands if isinstance(o, ArrayNode)]
@@ -112,13 +112,9 @@ def map_blocks(func, *args, name=None, token=None, dtype=None, chunks=None, drop
                              pass_block_id)
         pass_block_id = True
     if enforce_ndim:
-        from hlq.array._block_info import EnforceNdim
-
         func = EnforceNdim(func, len(out_dims))
     return Array(MapBlocks(func, tuple(operands), tuple(maps), tuple(out_dims), np.dtype(dtype),
                            tuple(sorted(kwargs.items())) if kwargs else None, pass_block_id))
-
-
 
 
 def _infer_dtype(func, args, kwargs, arrays):
@@ -198,56 +194,3 @@ def blockwise(func, out_ind, *args, name=None, token=None, dtype=None, adjust_ch
                            tuple(sorted(kwargs.items())) if kwargs else None, _accepts_block_id(func)))
 
 
-
-class _AlongAxis:
-    __name__ = "apply-along-axis"
-
-    def __init__(self, func1d, axis, nnew, args, kwargs):
-        self.func1d, self.axis, self.nnew, self.args, self.kwargs = func1d, axis, nnew, args, kwargs
-
-    def __call__(self, block):
-        return np.apply_along_axis(self.func1d, self.axis, block, *self.args, **dict(self.kwargs))
-
-    def __reduce__(self):
-        return (_AlongAxis, (self.func1d, self.axis, self.nnew, self.args, self.kwargs))
-
-
-@implements(np.apply_along_axis)
-def apply_along_axis(func1d, axis, arr, *args, dtype=None, shape=None, **kwargs):
-    """``numpy.apply_along_axis`` with ``axis`` rechunked to one chunk (``dask.array.apply_along_axis``)."""
-    from hlq.array._chunks import Dim
-    from hlq.array.nodes import MapBlocks
-
-    arr = asarray(arr)
-    (axis,) = validate_axis((axis,), arr.ndim)
-    if shape is None or dtype is None:
-        test = np.ones(arr.shape[axis], dtype=arr.dtype)
-        res = np.asarray(func1d(test, *args, **kwargs))
-        shape = res.shape if shape is None else shape
-        dtype = res.dtype if dtype is None else dtype
-    shape = tuple(shape)
-    arr = arr.rechunk({axis: -1}) if arr.numblocks[axis] > 1 else arr
-    dims = list(arr._node.dims[:axis]) + [Dim.regular(n, max(n, 1)) for n in shape] + list(arr._node.dims[axis + 1:])
-    m = tuple(("c", 0) if i == axis else (i if i < axis else i - 1 + len(shape)) for i in range(arr.ndim))
-    f = _AlongAxis(func1d, axis, len(shape), tuple(args), tuple(sorted(kwargs.items())))
-    return Array(MapBlocks(f, (arr._node,), (m,), tuple(dims), np.dtype(dtype), None, False))
-
-
-@implements(np.apply_over_axes)
-def apply_over_axes(func, a, axes):
-    """Apply ``func(a, axis)`` repeatedly over ``axes``, keeping the reduced dimensions."""
-    from hlq.array._manipulation import expand_dims
-
-    a = asarray(a)
-    if isinstance(axes, numbers.Integral):
-        axes = (axes,)
-    for ax in axes:
-        ax = validate_axis((ax,), a.ndim)[0]
-        res = func(a, ax)
-        res = asarray(res)
-        if res.ndim == a.ndim - 1:
-            res = expand_dims(res, ax)
-        elif res.ndim != a.ndim:
-            raise ValueError("function is not returning an array of the correct shape")
-        a = res
-    return a

@@ -15,8 +15,10 @@ from __future__ import annotations
 import numpy as np
 from dask.array.core import PerformanceWarning
 from dask.base import compute
+import dask
 
 from hlq.array._core import _result_type
+from hlq.array._blockwise import blockwise
 
 __all__ = [
     "e", "pi", "nan", "inf", "newaxis", "euler_gamma",
@@ -45,8 +47,6 @@ def optimize(*args, **kwargs):
     graph hook, returns ``dsk`` unchanged: hlq graphs are produced already
     optimized, culled and fused by lowering.
     """
-    import dask
-
     if args and isinstance(args[0], dict):
         return args[0]
     out = dask.optimize(*args, **kwargs)
@@ -55,6 +55,4 @@ def optimize(*args, **kwargs):
 
 def atop(*args, **kwargs):
     """Old name of :func:`hlq.array.blockwise`."""
-    from hlq.array._blockwise import blockwise
-
     return blockwise(*args, **kwargs)

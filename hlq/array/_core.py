@@ -3,6 +3,10 @@
 ``Array`` wraps a plan root (an :class:`~hlq.array.nodes.ArrayNode`); every
 operation builds a new node, validating its input at build time with the
 exceptions numpy and dask raise.
+
+The methods of ``Array`` that delegate to the topic modules (indexing,
+manipulation, reductions, IO, ...) import them when called: those modules
+import ``Array`` from here, so these imports are marked ``# import cycle``.
 """
 
 from __future__ import annotations
@@ -10,16 +14,20 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import warnings
 
+import dask
 import numpy as np
-from dask.array.core import normalize_chunks
+from dask.array.core import broadcast_shapes as _bshapes, normalize_chunks
+from dask.array.rechunk import _balance_chunksizes
 
-from hlq.array._chunks import Dim
+from hlq.array._chunks import Dim, unknown_chunks_message
 from hlq.array._indexing_basic import is_full, normalize_index
 from hlq.array.nodes import (
     ArrayNode, BasicIndex, Elemwise, FromArray, Literal, MapBlocks, Rechunk, Reduction, Transpose,
 )
 from hlq.lower.collection import HlqCollection
+from hlq.visualize import array_summary_html
 
 __all__ = ["Array", "asarray", "asanyarray", "array", "elemwise", "from_array", "rechunk"]
 
@@ -32,10 +40,18 @@ def _result_type(*arrays_and_dtypes):
 
 
 def implements(*np_funcs):
-    """Register an hlq function as the ``__array_function__`` override of numpy functions."""
+    """Register an hlq function as the ``__array_function__`` override of numpy functions.
+
+    Each numpy function has exactly one hlq implementation: registering a
+    second one raises, so the table does not depend on import order.
+    """
 
     def deco(f):
         for nf in np_funcs:
+            other = HANDLED_FUNCTIONS.get(nf)
+            if other is not None and other is not f:
+                raise RuntimeError(f"numpy.{nf.__name__} is implemented twice: by {other.__module__}.{other.__name__} "
+                                   f"and {f.__module__}.{f.__name__}")
             HANDLED_FUNCTIONS[nf] = f
         return f
 
@@ -108,8 +124,6 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         if not self.shape:
             raise TypeError("len() of unsized object")
         if not self._node.dims[0].known:
-            from hlq.array._chunks import unknown_chunks_message
-
             raise ValueError(unknown_chunks_message(head="Cannot call len() on object with unknown chunk size."))
         return self.shape[0]
 
@@ -120,14 +134,10 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         )
 
     def _repr_html_(self):
-        from hlq.visualize import array_summary_html  # plan summary table + dask's chunk diagram
-
-        return array_summary_html(self)
+        return array_summary_html(self)  # plan summary table + dask's chunk diagram
 
     # --------------------------------------------------------- numpy protocols
     def __array__(self, dtype=None, copy=None, **kwargs):
-        import warnings
-
         if kwargs:
             warnings.warn(f"Extra keyword arguments {sorted(kwargs)} to __array__ are deprecated and ignored",
                           FutureWarning, stacklevel=2)
@@ -152,13 +162,13 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         if method != "__call__":
             return NotImplemented
         if ufunc.nout == 2 and out is None and not kwargs:
-            from hlq.array._elementwise import _two_outputs
+            from hlq.array._elementwise import _two_outputs  # import cycle
 
             return _two_outputs(ufunc, *inputs)
         if ufunc.nout != 1:
             return NotImplemented
         if ufunc is np.matmul:
-            from hlq.array._linalg_ops import matmul
+            from hlq.array._linalg_ops import matmul  # import cycle
 
             return matmul(*inputs)
         for x in inputs:
@@ -186,14 +196,10 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         """
         f = HANDLED_FUNCTIONS.get(func)
         if f is None:
-            import hlq.array as module
+            import hlq.array as module  # import cycle
 
             f = getattr(module, getattr(func, "__name__", ""), None)
             if f is None or f is func or not callable(f) or func.__module__.split(".")[0] != "numpy":
-                import warnings
-
-                import dask
-
                 warnings.warn(
                     f"The `{func.__module__}.{func.__name__}` function is not implemented by hlq.array; "
                     "computing the arguments and calling numpy. Use map_blocks or similar to stay lazy.",
@@ -248,13 +254,13 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
 
     # -------------------------------------------------------------- indexing
     def __getitem__(self, index):
-        from hlq.array._indexing_fancy import getitem as _fancy_getitem, needs_fancy
+        from hlq.array._indexing_fancy import getitem as _fancy_getitem, needs_fancy  # import cycle
 
         if needs_fancy(self, index):  # hlq/numpy index arrays, or unknown (nan) chunks
             return _fancy_getitem(self, index)
         if isinstance(index, (list, np.ndarray)) or (
                 isinstance(index, tuple) and any(isinstance(i, (list, np.ndarray)) for i in index)):
-            from hlq.array._manipulation import getitem_fancy
+            from hlq.array._indexing_fancy import getitem_fancy  # import cycle
 
             return getitem_fancy(self, index)
         idx = normalize_index(index, self.shape)
@@ -265,26 +271,26 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
     # ---------------- unknown chunks and data-dependent indexing (hlq/array/_indexing_fancy.py)
     def compute_chunk_sizes(self):
         """Compute unknown (nan) chunk sizes; this array then has known chunks (returned, like dask)."""
-        from hlq.array._indexing_fancy import compute_chunk_sizes
+        from hlq.array._indexing_fancy import compute_chunk_sizes  # import cycle
 
         return compute_chunk_sizes(self)
 
     @property
     def vindex(self):
         """Point-wise indexing with broadcasting: ``x.vindex[[0, 2], [1, 3]]``."""
-        from hlq.array._indexing_fancy import VIndexer
+        from hlq.array._indexing_fancy import VIndexer  # import cycle
 
         return VIndexer(self)
 
     def shuffle(self, indexer, axis, chunks="auto"):
         """Reorder along ``axis`` by groups of positions (``dask.array.shuffle``)."""
-        from hlq.array._indexing_fancy import shuffle
+        from hlq.array._indexing_fancy import shuffle  # import cycle
 
         return shuffle(self, indexer, axis, chunks)
 
     def nonzero(self):
         """Indices of the nonzero elements, one array per dimension (unknown chunks)."""
-        from hlq.array._indexing_boolean import nonzero
+        from hlq.array._indexing_boolean import nonzero  # import cycle
 
         return nonzero(self)
 
@@ -300,13 +306,13 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
     @_chunks.setter
     def _chunks(self, chunks):
         """Declare other chunk sizes (same block counts; ``nan`` for unknown), like assigning dask's ``_chunks``."""
-        from hlq.array._indexing_fancy import relabel_chunks
+        from hlq.array._indexing_fancy import relabel_chunks  # import cycle
 
         relabel_chunks(self, chunks)
 
     def __setitem__(self, key, value):
         """``x[key] = value`` rebinds ``x`` to a new plan, like dask (see :mod:`hlq.array._indexing_setitem`)."""
-        from hlq.array._indexing_setitem import setitem
+        from hlq.array._indexing_setitem import setitem  # import cycle
 
         self._rebind(setitem(self, key, value))
 
@@ -321,14 +327,14 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         return self.transpose()
 
     def transpose(self, *axes):
-        from hlq.array._manipulation import transpose
+        from hlq.array._manipulation import transpose  # import cycle
 
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
             axes = axes[0]
         return transpose(self, axes or None)
 
     def swapaxes(self, axis1, axis2):
-        from hlq.array._manipulation import swapaxes
+        from hlq.array._manipulation import swapaxes  # import cycle
 
         return swapaxes(self, axis1, axis2)
 
@@ -349,7 +355,7 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         return self.__copy__()
 
     def map_blocks(self, func, *args, **kwargs):
-        from hlq.array._blockwise import map_blocks
+        from hlq.array._blockwise import map_blocks  # import cycle
 
         return map_blocks(func, self, *args, **kwargs)
 
@@ -388,7 +394,7 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         return reduction(self, "argmax", axis, keepdims, None, split_every)
 
     def clip(self, min=None, max=None):
-        from hlq.array._elementwise import clip
+        from hlq.array._elementwise import clip  # import cycle
 
         return clip(self, min, max)
 
@@ -397,85 +403,83 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
 
     # -------------------------------------- shape, products, scans (array parity)
     def dot(self, other):
-        from hlq.array._linalg_ops import dot
+        from hlq.array._linalg_ops import dot  # import cycle
 
         return dot(self, other)
 
     def __matmul__(self, other):
-        from hlq.array._linalg_ops import matmul
+        from hlq.array._linalg_ops import matmul  # import cycle
 
         return matmul(self, other)
 
     def __rmatmul__(self, other):
-        from hlq.array._linalg_ops import matmul
+        from hlq.array._linalg_ops import matmul  # import cycle
 
         return matmul(other, self)
 
     def reshape(self, *shape, merge_chunks=True, limit=None):
-        from hlq.array._manipulation import reshape
+        from hlq.array._manipulation import reshape  # import cycle
 
         if len(shape) == 1 and not isinstance(shape[0], (numbers.Integral, np.integer)):
             shape = shape[0]
         if any(not d.known for d in self._node.dims):
-            from hlq.array._chunks import unknown_chunks_message
-
             raise ValueError(unknown_chunks_message(self.shape))
         return reshape(self, shape, merge_chunks=merge_chunks, limit=limit)
 
     def ravel(self):
-        from hlq.array._manipulation import ravel
+        from hlq.array._manipulation import ravel  # import cycle
 
         return ravel(self)
 
     flatten = ravel
 
     def squeeze(self, axis=None):
-        from hlq.array._manipulation import squeeze
+        from hlq.array._manipulation import squeeze  # import cycle
 
         return squeeze(self, axis)
 
     def repeat(self, repeats, axis=None):
-        from hlq.array._manipulation import repeat
+        from hlq.array._manipulation import repeat  # import cycle
 
         return repeat(self, repeats, axis)
 
     def cumsum(self, axis, dtype=None, out=None, *, method="sequential"):
-        from hlq.array.reductions import cumsum
+        from hlq.array.reductions import cumsum  # import cycle
 
         return cumsum(self, axis, dtype, out)
 
     def cumprod(self, axis, dtype=None, out=None, *, method="sequential"):
-        from hlq.array.reductions import cumprod
+        from hlq.array.reductions import cumprod  # import cycle
 
         return cumprod(self, axis, dtype, out)
 
     def trace(self, offset=0, axis1=0, axis2=1, dtype=None):
-        from hlq.array._linalg_ops import trace
+        from hlq.array._linalg_ops import trace  # import cycle
 
         return trace(self, offset, axis1, axis2, dtype)
 
     # ------------------------------------------------- IO (issue 3 part C)
     def store(self, target, **kwargs):
         """Store this array into ``target`` (see :func:`hlq.array._io_store`)."""
-        from hlq.array._io_store import store
+        from hlq.array._io_store import store  # import cycle
 
         return store([self], [target], **kwargs)
 
     def to_zarr(self, *args, **kwargs):
         """Save to zarr storage (see :func:`hlq.array.to_zarr`)."""
-        from hlq.array._io_zarr import to_zarr
+        from hlq.array._io_zarr import to_zarr  # import cycle
 
         return to_zarr(self, *args, **kwargs)
 
     def to_hdf5(self, filename, datapath, **kwargs):
         """Store in an HDF5 file at ``datapath`` (see :func:`hlq.array.to_hdf5`; needs h5py)."""
-        from hlq.array._io_hdf5 import to_hdf5
+        from hlq.array._io_hdf5 import to_hdf5  # import cycle
 
         return to_hdf5(filename, datapath, self, **kwargs)
 
     def to_delayed(self, optimize_graph=True):
         """An object array of ``dask.delayed.Delayed``, one per block (see :func:`hlq.array._io_delayed.to_delayed`)."""
-        from hlq.array._io_delayed import to_delayed
+        from hlq.array._io_delayed import to_delayed  # import cycle
 
         return to_delayed(self, optimize_graph=optimize_graph)
 
@@ -487,32 +491,32 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
 
     def choose(self, choices):
         """Construct an array from an index array and a list of arrays to choose from."""
-        from hlq.array._elementwise import choose
+        from hlq.array._elementwise import choose  # import cycle
 
         return choose(self, choices)
 
     def map_overlap(self, func, depth, boundary=None, trim=True, **kwargs):
         """``hlq.array.map_overlap(func, self, depth=depth, boundary=boundary, trim=trim, ...)``."""
-        from hlq.array.overlap import map_overlap
+        from hlq.array.overlap import map_overlap  # import cycle
 
         return map_overlap(func, self, depth=depth, boundary=boundary, trim=trim, **kwargs)
 
     def moment(self, order, axis=None, dtype=None, keepdims=False, ddof=0, split_every=None, out=None):
         """Central moment of ``order`` along ``axis`` (``hlq.array.moment``)."""
-        from hlq.array._statistics import moment
+        from hlq.array._statistics import moment  # import cycle
 
         return moment(self, order, axis=axis, dtype=dtype, keepdims=keepdims, ddof=ddof,
                       split_every=split_every, out=out)
 
     def topk(self, k, axis=-1, split_every=None):
         """The ``k`` largest (``k < 0``: smallest) elements along ``axis``."""
-        from hlq.array.reductions import topk
+        from hlq.array.reductions import topk  # import cycle
 
         return topk(self, k, axis=axis, split_every=split_every)
 
     def argtopk(self, k, axis=-1, split_every=None):
         """Indices of the ``k`` largest (``k < 0``: smallest) elements along ``axis``."""
-        from hlq.array.reductions import argtopk
+        from hlq.array.reductions import argtopk  # import cycle
 
         return argtopk(self, k, axis=axis, split_every=split_every)
 
@@ -522,7 +526,7 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         The last (``order="C"``) or first (``"F"``) axis' chunks scale by the
         itemsize ratio; a chunk that does not divide evenly raises ``ValueError``.
         """
-        from hlq.array._blockwise import map_blocks
+        from hlq.array._blockwise import map_blocks  # import cycle
 
         dtype = self.dtype if dtype is None else np.dtype(dtype)
         if order not in ("C", "F"):
@@ -546,7 +550,6 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
 
         return svg(self.chunks, size=size)
 
-
     @staticmethod
     def _view_block(x, dtype, order):
         if order == "C":
@@ -556,6 +559,7 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
     def to_dask_dataframe(self, columns=None, index=None, meta=None):
         """This 1-d/2-d array as an hlq.dataframe Series/DataFrame in the same plan
         (see :func:`hlq.dataframe.from_dask_array`)."""
+        # deferred: hlq.array does not import hlq.dataframe (array<->dataframe interop lives on the dataframe side)
         from hlq.dataframe.io import from_dask_array
 
         return from_dask_array(self, columns=columns, index=index, meta=meta)
@@ -572,7 +576,7 @@ class _BlockView:
         x = self.x
         if any(not d.known for d in x._node.dims) or any(
                 isinstance(e, (list, np.ndarray)) or e is None for e in (index if isinstance(index, tuple) else (index,))):
-            from hlq.array._indexing_fancy import blocks_getitem
+            from hlq.array._indexing_fancy import blocks_getitem  # import cycle
 
             return blocks_getitem(x, index)
         idx = normalize_index(index, x.numblocks)
@@ -747,7 +751,7 @@ def _rechunk_node(node: ArrayNode, dims) -> ArrayNode:
     if node.dims == tuple(dims):
         return node
     if any(not d.known for d in node.dims) or any(not d.known for d in dims):
-        from hlq.array._indexing_fancy import _align_unknown
+        from hlq.array._indexing_fancy import _align_unknown  # import cycle
 
         return _align_unknown(node, tuple(dims))
     return Rechunk(node, tuple(dims))
@@ -766,9 +770,7 @@ def elemwise(op, *args, dtype=None, **kwargs):
     nodes = [o for o in operands if isinstance(o, ArrayNode)]
     shapes = [o.shape for o in operands if isinstance(o, (ArrayNode, np.ndarray))]
     try:
-        from dask.array.core import broadcast_shapes as _bshapes  # nan-aware (unknown chunk sizes)
-
-        out_shape = _bshapes(*shapes)
+        out_shape = _bshapes(*shapes)  # nan-aware (unknown chunk sizes)
     except ValueError:
         raise ValueError(
             "operands could not be broadcast together with shapes " + " ".join(str(s) for s in shapes)
@@ -813,7 +815,7 @@ def _elemwise_out_where(op, args, dtype, kwargs, out, where):
             f"The out parameter is not fully supported. Received type {type(out).__name__}, expected an hlq Array")
     res = elemwise(op, *args, dtype=dtype, **kwargs)
     if where is not True:
-        from hlq.array._elementwise import where as _where
+        from hlq.array._elementwise import where as _where  # import cycle
 
         res = _where(where, res, out if out is not None else np.zeros((), dtype=res.dtype))
     if out is None:
@@ -857,14 +859,10 @@ def rechunk(x: Array, chunks="auto", threshold=None, block_size_limit=None, bala
     elif not isinstance(chunks, (numbers.Integral, str)):
         raise ValueError(f"unknown rechunk specification {chunks!r}")
     if any(not d.known for d in x._node.dims):
-        from hlq.array._chunks import unknown_chunks_message
-
         raise ValueError(unknown_chunks_message(head=f"Array chunk sizes are unknown. shape: {x.shape}, chunks: {chunks!r}"))
     dims = normalize_dims(chunks, x.shape, dtype=x.dtype, previous=x.chunks)
     if balance:
         # dask's balancing: the same number of chunks (one fewer when the last is small), sizes evened out
-        from dask.array.rechunk import _balance_chunksizes
-
         dims = tuple(Dim.from_sizes(_balance_chunksizes(d.sizes())) if d.nblocks > 1 else d for d in dims)
     if dims == x._node.dims:
         return x
@@ -909,6 +907,7 @@ def reduction(x, kind, axis=None, keepdims=False, dtype=None, split_every=None, 
     if x.dtype.kind in "OSUV" and kind not in ("min", "max", "any", "all"):
         raise TypeError(f"cannot perform {kind} with dtype {x.dtype}")
     if kind in ("min", "max", "nanmin", "nanmax") and any(not x._node.dims[a].known for a in axes):
+        # import cycle
         from hlq.array._indexing_fancy import reduce_blocks_with_identity  # blocks of unknown size may be empty
 
         x = reduce_blocks_with_identity(x, kind, axes)

@@ -25,6 +25,7 @@ import numpy as np
 from hlq.array._chunks import Dim
 from hlq.array._core import Array, asarray, elemwise, implements
 from hlq.array.nodes import MapBlocks
+from hlq.array.nodes.gather import GatherBlocks
 
 __all__ = ["histogram", "digitize", "searchsorted", "isin"]
 
@@ -190,7 +191,6 @@ def isin(element, test_elements, assume_unique=False, invert=False, *, kind=None
         t = test_elements
         if any(n > 1 for n in t.numblocks) and not all(d.known for d in t._node.dims):
             # unknown chunk sizes cannot be rechunked: one task concatenates the raveled blocks
-            from hlq.array.nodes.gather import GatherBlocks
 
             t = Array(GatherBlocks(t._node, _ravel_concat, (Dim.unknown(1),), t.dtype))
         t = t.rechunk(-1) if any(n > 1 for n in t.numblocks) else t

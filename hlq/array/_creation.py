@@ -8,6 +8,7 @@ import numbers
 
 import numpy as np
 
+from hlq.array._blockwise import map_blocks
 from hlq.array._core import Array, asarray, elemwise, normalize_dims
 from hlq.array._manipulation import broadcast_arrays, broadcast_to, ravel, stack
 from hlq.array.nodes import Arange, Eye, Full, Linspace
@@ -216,8 +217,6 @@ def meshgrid(*xi, sparse=False, indexing="xy", copy=True):
 
 def fromfunction(func, chunks="auto", shape=None, dtype=None, **kwargs):
     """Apply ``func`` to the index grids block by block (``dask.array.fromfunction``)."""
-    from hlq.array._blockwise import map_blocks
-
     shape = tuple(int(s) for s in shape)
     dtype = np.dtype(dtype or float)
     dims = normalize_dims(chunks, shape, dtype=dtype)

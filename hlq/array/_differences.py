@@ -17,9 +17,11 @@ import builtins
 import numbers
 
 import numpy as np
+from dask.array.overlap import ensure_minimum_chunksize
 
 from hlq.array._core import asarray, elemwise, implements, validate_axis
-from hlq.array._manipulation import _slice_along, broadcast_to, concatenate
+from hlq.array._manipulation import broadcast_to, concatenate, ravel, _slice_along
+from hlq.array.overlap import map_overlap
 
 __all__ = ["diff", "ediff1d", "gradient"]
 
@@ -27,8 +29,6 @@ __all__ = ["diff", "ediff1d", "gradient"]
 @implements(np.ediff1d)
 def ediff1d(ary, to_end=None, to_begin=None):
     """Differences between consecutive elements of the flattened array."""
-    from hlq.array._manipulation import concatenate, ravel
-
     a = ravel(asarray(ary))
     d = a[1:] - a[:-1]
     parts = []
@@ -59,8 +59,6 @@ class _GradientKernel:
 @implements(np.gradient)
 def gradient(f, *varargs, axis=None, **kwargs):
     """``numpy.gradient`` with scalar spacings, computed blockwise with a halo of one element."""
-    from hlq.array.overlap import map_overlap
-
     f = asarray(f)
     edge_order = kwargs.pop("edge_order", 1)
     if kwargs:
@@ -98,8 +96,6 @@ def gradient(f, *varargs, axis=None, **kwargs):
             )
         g = f
         if min(f.chunks[ax]) < edge_order + 1:
-            from dask.array.overlap import ensure_minimum_chunksize
-
             g = f.rechunk({ax: ensure_minimum_chunksize(edge_order + 1, f.chunks[ax])})
         results.append(map_overlap(_GradientKernel(s, ax, edge_order), g.astype(dtype) if dtype != g.dtype else g,
                                    depth={ax: 1}, boundary="none", dtype=dtype))

@@ -21,6 +21,8 @@ import numbers
 import numpy as np
 
 from hlq.array._core import Array, asarray, implements, validate_axis
+from hlq.array._indexing_fancy import take
+from hlq.array._manipulation import broadcast_to, concatenate, moveaxis, ravel, transpose
 
 __all__ = ["append", "delete", "insert", "rollaxis"]
 
@@ -40,8 +42,6 @@ def _axis_of(axis, ndim) -> int:
 @implements(np.append)
 def append(arr, values, axis=None):
     """Append ``values`` at the end of ``arr`` (``numpy.append``); flattened when ``axis`` is None."""
-    from hlq.array._manipulation import concatenate, ravel
-
     arr = asarray(arr)
     values = asarray(values)
     if axis is None:
@@ -75,8 +75,6 @@ def _normalize_obj(obj, n: int, what: str) -> np.ndarray:
 @implements(np.delete)
 def delete(arr, obj, axis):
     """Remove the entries ``obj`` (int, slice, list/array of ints or a mask) along ``axis`` (``numpy.delete``)."""
-    from hlq.array._manipulation import concatenate, ravel
-
     arr = asarray(arr)
     if axis is None:
         arr, axis = ravel(arr), 0
@@ -104,9 +102,6 @@ def insert(arr, obj, values, axis):
     ``obj`` may be an int, a slice or a sequence of ints (in any order, with
     repeats, like numpy); ``values`` is broadcast like numpy does.
     """
-    from hlq.array._manipulation import broadcast_to, concatenate, ravel, take
-    from hlq.array._manipulation import moveaxis
-
     arr = asarray(arr)
     if axis is None:
         arr, axis = ravel(arr), 0
@@ -175,8 +170,6 @@ def insert(arr, obj, values, axis):
 @implements(np.rollaxis)
 def rollaxis(a, axis, start=0):
     """Roll ``axis`` backwards until it lies before ``start`` (``numpy.rollaxis``)."""
-    from hlq.array._manipulation import transpose
-
     a = asarray(a)
     n = a.ndim
     axis = _axis_of(axis, n)

@@ -20,7 +20,9 @@ from __future__ import annotations
 import numpy as np
 from dask.array.einsumfuncs import parse_einsum_input
 
+from hlq.array._chunks import Dim
 from hlq.array._core import Array, asarray, implements
+from hlq.array._manipulation import _boundary_union
 from hlq.array.nodes import MapBlocks
 from hlq.array.nodes.rechunk import Rechunk
 
@@ -46,8 +48,6 @@ class _EinsumCall:
 @implements(np.einsum)
 def einsum(*operands, dtype=None, optimize=False, split_every=None, **kwargs):
     """Evaluate the Einstein summation convention on hlq arrays (contracted axes in one chunk)."""
-    from hlq.array._manipulation import _boundary_union
-
     if not operands or not isinstance(operands[0], str):
         raise NotImplementedError("hlq.array._einsum supports the subscripts-string form only")
     subscripts, arrays = operands[0], [asarray(a) for a in operands[1:]]
@@ -85,7 +85,6 @@ def einsum(*operands, dtype=None, optimize=False, split_every=None, **kwargs):
         else:
             targets[ch] = None  # one chunk
     nodes, maps = [], []
-    from hlq.array._chunks import Dim
 
     for s, a in zip(in_subs, arrays):
         node = a._node

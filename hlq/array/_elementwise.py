@@ -20,8 +20,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from dask.base import tokenize
 
 from hlq.array._core import Array, asarray, elemwise, implements
+from hlq.array._indexing_boolean import nonzero
+from hlq.array._blockwise import map_blocks
+from hlq.array._manipulation import broadcast_to
 
 __all__ = [
     "angle", "fix", "i0", "sinc", "iscomplex", "isreal", "isneginf", "isposinf", "isnull", "notnull",
@@ -209,9 +213,6 @@ def piecewise(x, condlist, funclist, *args, **kw):
     ``condlist`` is a list of boolean arrays (hlq or numpy) broadcastable to
     ``x``; the output has ``x``'s dtype.
     """
-    from hlq.array._manipulation import broadcast_to
-    from hlq.array._blockwise import map_blocks
-
     x = asarray(x)
     if isinstance(condlist, (Array, np.ndarray)) and condlist.ndim == x.ndim:
         condlist = [condlist]
@@ -285,8 +286,6 @@ class frompyfunc:
         return (frompyfunc, (self.func, self.nin, self.nout))
 
     def __dask_tokenize__(self):
-        from dask.base import tokenize
-
         return ("hlq-frompyfunc", tokenize(self.func), self.nin, self.nout)
 
     def __repr__(self):
@@ -339,8 +338,6 @@ class _PyUfunc:
 def where(condition, x=None, y=None):
     """``numpy.where(condition, x, y)``; ``where(condition)`` is ``nonzero(condition)`` (unknown chunks)."""
     if x is None and y is None:
-        from hlq.array._indexing_boolean import nonzero
-
         return nonzero(condition)
     if x is None or y is None:
         raise ValueError("either both or neither of x and y should be given")

@@ -18,9 +18,11 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import math
+from dask.array._shuffle import _calculate_new_chunksizes
 
 from hlq.array._chunks import Dim
-from hlq.array._core import Array, asarray, unify_dims
+from hlq.array._core import Array, asarray, _rechunk_node, unify_dims
 from hlq.array.nodes.blockwise import MapBlocks
 
 __all__ = ["apply_gufunc", "gufunc", "as_gufunc"]
@@ -121,10 +123,6 @@ def _infer_dtypes(func, args, kwargs, nout):
 
 def _merge_core_chunks(a, core_axes, nloop):
     """Core axes to one chunk; loop chunks shrink so blocks stay about as large as before (like dask)."""
-    import math
-
-    from dask.array._shuffle import _calculate_new_chunksizes
-
     factor = 1.0
     for k in core_axes:
         factor *= a.shape[k] / max(a.chunks[k])
@@ -324,8 +322,6 @@ def apply_gufunc(func, signature, *args, axes=None, axis=None, keepdims=False, o
                 target[k] = ldims[k + off]
         node = a._node
         if tuple(target) != node.dims:
-            from hlq.array._core import _rechunk_node
-
             node = _rechunk_node(node, tuple(target))
         m = []
         for k in range(a.ndim):

@@ -18,7 +18,8 @@ import numbers
 
 import numpy as np
 
-from hlq.array._core import Array, asarray, elemwise, from_array, implements
+from hlq.array._core import Array, asarray, elemwise, from_array, implements, normalize_dims
+from hlq.array._creation import arange
 
 __all__ = ["tri", "tril_indices", "tril_indices_from", "triu_indices", "triu_indices_from",
            "ravel_multi_index", "unravel_index"]
@@ -31,9 +32,6 @@ def _tri_kernel(i, j, k):
 @implements(np.tri)
 def tri(N, M=None, k=0, dtype=float, chunks="auto", *, like=None):
     """Ones at and below the ``k``-th diagonal, zeros elsewhere (``numpy.tri``)."""
-    from hlq.array._creation import arange
-    from hlq.array._core import normalize_dims
-
     M = N if M is None else M
     N, M, k = int(N), int(M), int(k)
     if N < 0 or M < 0:

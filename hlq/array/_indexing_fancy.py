@@ -25,13 +25,19 @@ import math
 import numbers
 import warnings
 
+import dask
 import numpy as np
+from dask._task_spec import Task, TaskRef
+from dask.array._shuffle import _calculate_new_chunksizes
 
 from hlq.array._chunks import Dim, unknown_chunks_message
-from hlq.array._core import Array, asarray, from_array
+from hlq.array._core import Array, asarray, from_array, implements, validate_axis
+from hlq.array._indexing_basic import normalize_index
+from hlq.array._manipulation import moveaxis, ravel, _slice_along
 from hlq.array.nodes import MapBlocks
+from hlq.array.nodes.base import ArrayNode
 from hlq.array.nodes.take import IntList, Take, take_dim
-from hlq.array.nodes.unknown import FULL, FlattenBlocks, KnownAxesIndex, TakeArray
+from hlq.array.nodes.unknown import FlattenBlocks, FULL, KnownAxesIndex, PartialRechunk, TakeArray
 
 __all__ = ["shuffle", "take"]
 
@@ -112,8 +118,6 @@ def getitem(x: Array, index):
 
 
 def _getitem_numpy_list(x, index):
-    from hlq.array._manipulation import getitem_fancy
-
     axis = 0
     for e in index:
         if e is None:
@@ -170,8 +174,6 @@ def _take_single_unknown_block(x, index, axis, e):
 
 def _getitem_unknown(x, index):
     """Basic index on an array with unknown chunks: ``:`` on unknown axes, anything on known ones."""
-    from hlq.array._indexing_basic import normalize_index
-
     dims = x._node.dims
     shape_fake, index_fake, axis = [], [], 0
     for e in index:
@@ -377,10 +379,6 @@ class _VIndexPlan:
         return f"points(axes={self.axes}, n={len(self.points[0]) if self.points else 0})"
 
 
-from hlq.array.nodes.base import ArrayNode  # noqa: E402
-from dask._task_spec import Task, TaskRef  # noqa: E402
-
-
 class VIndex(ArrayNode):
     """Point-wise selection: output axis 0 lists the points, then the non-indexed axes of ``child``."""
 
@@ -482,8 +480,6 @@ def _vindex_points(axes, n, spec, *blocks):
 
 def vindex(x: Array, *indexes):
     """Point-wise (vectorized) indexing with broadcasting, like ``dask.array.Array.vindex``."""
-    from hlq.array._indexing_basic import normalize_index
-
     if not indexes:
         raise IndexError("vindex requires at least one index")
     if any(e is None for e in indexes):
@@ -535,7 +531,6 @@ def vindex(x: Array, *indexes):
         shapes = " ".join(str(a.shape) for a in arrays.values())
         raise IndexError(f"shape mismatch: indexing arrays could not be broadcast together with shapes {shapes}") \
             from None
-    del normalize_index
     axes = sorted(arrays)
     pts = [np.broadcast_to(arrays[a], bshape).reshape(-1) for a in axes]
     npoints = math.prod(bshape)
@@ -570,8 +565,6 @@ class VIndexer:
 
 def shuffle(x, indexer, axis, chunks="auto"):
     """Reorder ``x`` along ``axis``: groups of positions end up in one chunk each (``dask.array.shuffle``)."""
-    import dask
-
     x = asarray(x)
     if any(not d.known for d in x._node.dims):
         raise ValueError("Shuffling only allowed with known chunk sizes. " + unknown_chunks_message())
@@ -590,8 +583,6 @@ def shuffle(x, indexer, axis, chunks="auto"):
     tol = dask.config.get("array.chunk-size-tolerance")
     longest = max(map(len, indexer))
     if longest > d.max_size() * tol:
-        from dask.array._shuffle import _calculate_new_chunksizes
-
         new = list(x.chunks)
         new[axis] = (longest,)
         biggest = math.prod(max(c) for c in x.chunks)
@@ -626,35 +617,23 @@ def shuffle(x, indexer, axis, chunks="auto"):
     return Array(Take(x._node, int(axis), IntList(flat), out_dim))
 
 
+@implements(np.take)
 def take(a, indices, axis=None):
     """Elements of ``a`` at ``indices`` along ``axis`` (``dask.array.take``; indices may be an hlq array)."""
-    if isinstance(indices, Array):
-        a = asarray(a)
-        if axis is None:
-            a = a.ravel()
-            axis = 0
-        from hlq.array._core import validate_axis
-
-        axis = validate_axis(axis, a.ndim)[0]
-        return a[(slice(None),) * axis + (indices,)]
-    from hlq.array._manipulation import take as _take
-
-    if np.ndim(indices) == 0:
-        return _take(a, indices, axis)
     a = asarray(a)
     if axis is None:
-        a = a.ravel()
+        a = ravel(a)
         axis = 0
-    from hlq.array._core import validate_axis
-
     axis = validate_axis(axis, a.ndim)[0]
+    if isinstance(indices, Array):
+        return a[(slice(None),) * axis + (indices,)]
+    if np.ndim(indices) == 0:
+        return _slice_along(a, axis, int(indices))
     return a[(slice(None),) * axis + (np.asarray(indices),)]
 
 
 def _align_unknown(node, dims):
     """Declare ``dims`` for ``node`` when they pair up block for block (unknown sizes), else dask's error."""
-    from hlq.array.nodes.unknown import PartialRechunk
-
     relabel = list(node.dims)
     for i, (a, b) in enumerate(zip(node.dims, dims)):
         if a == b or (a.known and b.known):
@@ -673,8 +652,6 @@ def _align_unknown(node, dims):
 
 def blocks_getitem(x: Array, index) -> Array:
     """``x.blocks[index]`` by block tables (works with unknown chunk sizes; dims are kept like dask)."""
-    from hlq.array._indexing_basic import normalize_index
-
     if not isinstance(index, tuple):
         index = (index,)
     if any(e is None for e in index):
@@ -753,3 +730,71 @@ def reduce_blocks_with_identity(x: Array, kind: str, axes) -> Array:
     dims = tuple(Dim.from_sizes((1,) * d.nblocks) if i in axes else d for i, d in enumerate(node.dims))
     return Array(MapBlocks(_BlockExtreme(kind, axes, ident), (node,), (tuple(range(node.ndim)),), dims, dt, None,
                            False))
+
+
+def _index_list(indices, n, axis) -> np.ndarray:
+    idx = np.asarray(indices)
+    if idx.dtype == bool:
+        if idx.ndim != 1 or len(idx) != n:
+            raise IndexError(
+                f"boolean index did not match indexed array along axis {axis}; size of axis is {n} but size of "
+                f"corresponding boolean axis is {len(idx) if idx.ndim else 0}"
+            )
+        return np.flatnonzero(idx)
+    if idx.size == 0:
+        idx = idx.astype(np.int64)
+    if idx.dtype.kind not in "iu":
+        raise IndexError("arrays used as indices must be of integer (or boolean) type")
+    if idx.ndim != 1:
+        raise NotImplementedError("hlq.array supports one-dimensional index lists only")
+    idx = idx.astype(np.int64)
+    bad = (idx < -n) | (idx >= n)
+    if bad.any():
+        raise IndexError(f"index {int(idx[bad][0])} is out of bounds for axis {axis} with size {n}")
+    return np.where(idx < 0, idx + n, idx)
+
+
+def _take_node(x: Array, idx: np.ndarray, axis: int) -> Array:
+    cd = x._node.dims[axis]
+    out_dim = Dim.regular(len(idx), max(cd.max_size(), 1))
+    return Array(Take(x._node, axis, IntList(idx), out_dim))
+
+
+def getitem_fancy(x: Array, index):
+    """``x[index]`` where one entry is an integer or boolean list/array (numpy's placement rules)."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    is_list = [isinstance(e, (list, np.ndarray)) and not (isinstance(e, np.ndarray) and e.ndim == 0) for e in index]
+    if sum(is_list) != 1 or any(isinstance(e, Array) for e in index):
+        raise NotImplementedError("hlq.array supports fancy indexing with one integer or boolean list per index")
+    p = is_list.index(True)
+    lst = np.asarray(index[p])
+    if lst.dtype == bool and lst.ndim > 1:
+        raise NotImplementedError("multi-dimensional boolean masks are not supported yet by hlq.array")
+    basic = index[:p] + (slice(None),) + index[p + 1:]
+    # which input axis the list indexes and where its output axis lands
+    n_real = sum(1 for e in basic if e is not None and e is not Ellipsis)
+    in_axis = 0
+    out_pos = 0
+    for e in index[:p]:
+        if e is Ellipsis:
+            in_axis += x.ndim - n_real
+            out_pos += x.ndim - n_real
+        elif e is None:
+            out_pos += 1
+        elif isinstance(e, slice):
+            in_axis += 1
+            out_pos += 1
+        else:
+            in_axis += 1
+    if in_axis >= x.ndim:
+        raise IndexError(f"too many indices for array: array is {x.ndim}-dimensional")
+    idx = _index_list(lst, x.shape[in_axis], in_axis)
+    y = x[basic] if not all(isinstance(e, slice) and e == slice(None) for e in basic) else x
+    out = _take_node(y, idx, out_pos)
+    # numpy: integers are advanced indices too; separated advanced indices put the list's axis first
+    adv = [i for i, e in enumerate(index) if is_list[i] or (
+        isinstance(e, (numbers.Integral, np.integer)) and not isinstance(e, bool))]
+    if len(adv) > 1 and adv != list(range(adv[0], adv[-1] + 1)) and out_pos != 0:
+        out = moveaxis(out, out_pos, 0)
+    return out

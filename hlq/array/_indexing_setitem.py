@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from hlq.array._blockwise import map_blocks
 from hlq.array._core import Array, asarray, elemwise
 from hlq.array._indexing_basic import normalize_index
 
@@ -111,6 +112,5 @@ def setitem(x: Array, key, value) -> Array:
                 from None
     value = value.astype(x.dtype, copy=False)
     starts = tuple(tuple(int(s) for s in np.cumsum((0,) + tuple(c))[:-1]) for c in x.chunks)
-    from hlq.array._blockwise import map_blocks
 
     return map_blocks(_AssignBasic(tuple(idx), value, starts), x, dtype=x.dtype)

@@ -6,6 +6,7 @@ h5py is optional: calling ``to_hdf5`` without it raises an ``ImportError`` namin
 from __future__ import annotations
 
 from hlq.array._core import Array
+from hlq.array._io_store import store
 
 __all__ = ["to_hdf5"]
 
@@ -39,7 +40,6 @@ def to_hdf5(filename, *args, chunks=True, **kwargs):
         import h5py
     except ImportError as e:
         raise ImportError("hlq.array.to_hdf5 requires h5py; install it with `pip install h5py`") from e
-    from hlq.array._io_store import store
 
     with h5py.File(filename, mode="a") as f:
         dsets = [

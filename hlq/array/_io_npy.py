@@ -22,6 +22,7 @@ import numpy as np
 from hlq.array._core import Array, validate_axis
 from hlq.array.nodes.base import dims_of
 from hlq.array.nodes.blockwise import MapBlocks
+from hlq.array.nodes.io import NpyStack
 
 __all__ = ["to_npy_stack", "from_npy_stack"]
 
@@ -66,8 +67,6 @@ def from_npy_stack(dirname, mmap_mode="r"):
     mmap_mode : None or str
         Passed to ``numpy.load`` (memory-map the files by default).
     """
-    from hlq.array.nodes.io import NpyStack
-
     with open(os.path.join(dirname, "info"), "rb") as f:
         info = pickle.load(f)
     return Array(NpyStack(os.fspath(dirname), dims_of(info["chunks"]), np.dtype(info["dtype"]), int(info["axis"]),

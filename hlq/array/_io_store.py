@@ -18,7 +18,7 @@ import numpy as np
 from dask.utils import SerializableLock
 
 from hlq.array._core import Array
-from hlq.array.nodes.io import LoadBlocks, StoreBlocks
+from hlq.array.nodes.io import DelayedRef, DelayedValue, LoadBlocks, StoreBlocks
 
 __all__ = ["store"]
 
@@ -82,8 +82,6 @@ def store(sources, targets, lock=True, regions=None, compute=True, return_stored
                 f"[{len(regions)}]"
             )
     from dask.delayed import Delayed
-
-    from hlq.array.nodes.io import DelayedRef, DelayedValue
 
     lazy = [i for i, t in enumerate(targets) if isinstance(t, Delayed)]
     if lazy and compute and return_stored:

@@ -14,8 +14,11 @@ import os
 import warnings
 
 import numpy as np
+from dask.array.core import normalize_chunks, PerformanceWarning
+from dask.array.slicing import normalize_index
 
 from hlq.array._core import Array, from_array, normalize_dims
+from hlq.array._io_store import store
 
 __all__ = ["from_zarr", "to_zarr"]
 
@@ -116,8 +119,6 @@ def to_zarr(arr, url, component=None, storage_options=None, region=None, compute
     """
     import zarr
 
-    from hlq.array._io_store import store
-
     if not isinstance(arr, Array):
         raise TypeError(f"to_zarr expects an hlq Array, got {type(arr).__name__}")
     if component is not None and "name" in zarr_array_kwargs:
@@ -127,8 +128,6 @@ def to_zarr(arr, url, component=None, storage_options=None, region=None, compute
         wchunks = _write_chunks(z)
         shape = z.shape
         if region is not None:
-            from dask.array.slicing import normalize_index
-
             index = normalize_index(region, z.shape)
             shape = tuple(len(range(*i.indices(n))) for i, n in zip(index, z.shape))
             offsets = [i.indices(n)[0] for i, n in zip(index, z.shape)]
@@ -139,8 +138,6 @@ def to_zarr(arr, url, component=None, storage_options=None, region=None, compute
         # blocks must not share a zarr chunk (concurrent writes would lose data): keep aligned chunks,
         # else rechunk to dask's "auto" size rounded to the write chunks, with boundaries on them
         if not _aligned(arr.chunks, offsets, wchunks):
-            from dask.array.core import PerformanceWarning, normalize_chunks
-
             ax = next(i for i, (c, off, w) in enumerate(zip(arr.chunks, offsets, wchunks))
                       if not _aligned((c,), (off,), (w,)))
             warnings.warn(

@@ -22,8 +22,11 @@ import numbers
 
 import numpy as np
 
-from hlq.array._core import Array, asarray, elemwise, implements, validate_axis
-from hlq.array._manipulation import _boundary_union, _broadcast_node, _rechunk_to, concatenate, ravel
+from hlq.array._core import Array, asarray, elemwise, implements, unify_dims, validate_axis
+from hlq.array._creation import zeros
+from hlq.array._manipulation import (
+    _boundary_union, _broadcast_node, concatenate, ravel, _rechunk_to, transpose,
+)
 from hlq.array.nodes import Arange, Eye
 from hlq.array.nodes.linalg import Contract, MatmulFn, TensordotFn
 from hlq.array.nodes.take import Diagonal
@@ -108,8 +111,6 @@ def matmul(x1, x2):
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     nb = len(batch)
     if nb:
-        from hlq.array._core import unify_dims
-
         # the batch dims alone (the core dims may be empty: no indexing into them)
         bdims = unify_dims([_BatchDims(a._node.dims[:-2]), _BatchDims(b._node.dims[:-2])], batch)
         a = Array(_broadcast_node(a._node, (*bdims, *a._node.dims[-2:])))
@@ -220,8 +221,6 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
         raise ValueError("axis1 and axis2 cannot be the same")
     order = [d for d in range(a.ndim) if d not in (ax1, ax2)] + [ax1, ax2]
     if order != list(range(a.ndim)):
-        from hlq.array._manipulation import transpose
-
         a = transpose(a, order)
     return Array(Diagonal(a._node, int(offset)))
 
@@ -236,8 +235,6 @@ def diag(v, k=0):
     if v.ndim != 1:
         raise ValueError("Input must be 1- or 2-d.")
     if k:
-        from hlq.array._creation import zeros
-
         v = concatenate([v, zeros(abs(k), dtype=v.dtype, chunks=max(abs(k), 1))])
     d = v._node.dims[0]
     eye = Array(Eye(k, (d, d), np.dtype(bool), (0, 0)))

@@ -5,7 +5,7 @@ Everything here builds plans from a few node types - :class:`BasicIndex`
 (new axes, squeezes, flips), :class:`Concatenate`, :class:`BroadcastTo`,
 :class:`Reshape`, :class:`Take` - so slice pushdown and culling through them
 cover every function of this module (``roll`` is a concatenation of two
-slices, ``pad`` concatenates constant/edge/reflected pieces, ...).
+slices, ...).
 
 >>> import numpy as np
 >>> import hlq.array as da
@@ -25,17 +25,19 @@ import numbers
 
 import numpy as np
 
+from hlq.array._blockwise import map_blocks
 from hlq.array._chunks import Dim
-from hlq.array._core import Array, _rechunk_node, asarray, implements, normalize_dims, validate_axis
-from hlq.array.nodes import Full, Rechunk, Transpose
+from hlq.array._core import (
+    Array, asarray, elemwise, implements, normalize_dims, _rechunk_node, unify_dims, validate_axis,
+)
+from hlq.array.nodes import Rechunk, Transpose
 from hlq.array.nodes.concat import BroadcastTo, Concatenate
 from hlq.array.nodes.reshape import Reshape
-from hlq.array.nodes.take import IntList, Take
 
 __all__ = [
     "concatenate", "stack", "block", "hstack", "vstack", "dstack", "column_stack", "broadcast_to",
     "broadcast_arrays", "expand_dims", "squeeze", "atleast_1d", "atleast_2d", "atleast_3d", "flip", "fliplr",
-    "flipud", "roll", "reshape", "ravel", "tile", "repeat", "pad",
+    "flipud", "roll", "reshape", "ravel", "tile", "repeat",
     "transpose", "swapaxes", "moveaxis", "rot90", "shape", "ndim", "size",
 ]
 
@@ -272,8 +274,6 @@ def squeeze(a, axis=None):
     out = a[tuple(0 if j in axes else slice(None) for j in range(a.ndim))]
     if out.ndim == 0:
         # numpy's squeeze gives a 0-d array, where integer indexing gives a scalar
-        from hlq.array._core import elemwise
-
         out = elemwise(np.asarray, out)
     return out
 
@@ -424,8 +424,6 @@ def broadcast_to(x, shape, chunks=None, meta=None):
 
 def broadcast_arrays(*args, subok=False):
     """Broadcast arrays against each other; chunks are unified (list of arrays, like dask)."""
-    from hlq.array._core import unify_dims
-
     args = [asarray(a) for a in args]
     shape = np.broadcast_shapes(*(a.shape for a in args))
     dims = unify_dims([a._node for a in args], shape)
@@ -527,8 +525,6 @@ def _repeat_block(x, repeats, axis):
 @implements(np.repeat)
 def repeat(a, repeats, axis=None):
     """Repeat each element ``repeats`` times (integer ``repeats`` only, like dask)."""
-    from hlq.array._blockwise import map_blocks
-
     a = asarray(a)
     if axis is None:
         if a.ndim == 1:
@@ -547,195 +543,6 @@ def repeat(a, repeats, axis=None):
         return _slice_along(a, axis, slice(0, 0))
     chunks = tuple(tuple(s * repeats for s in c) if j == axis else c for j, c in enumerate(a.chunks))
     return map_blocks(_repeat_block, a, repeats=repeats, axis=axis, chunks=chunks, dtype=a.dtype)
-
-
-# --------------------------------------------------------------------------
-# pad
-
-_PAD_MODES = {"constant", "edge", "linear_ramp", "maximum", "mean", "median", "minimum", "reflect",
-              "symmetric", "wrap", "empty"}
-
-
-def _pad_pairs(value, ndim, name):
-    arr = np.asarray(value)
-    try:
-        pairs = np.broadcast_to(arr, (ndim, 2))
-    except ValueError:
-        raise ValueError(f"Unable to create correctly shaped tuple from {value!r}") from None
-    return [tuple(p) for p in pairs.tolist()]
-
-
-def _pad_piece(x: Array, axis: int, width: int, mode: str, side: str, value=None) -> Array:
-    n = x.shape[axis]
-    shape = list(x.shape)
-    shape[axis] = width
-    if mode in ("constant", "empty"):
-        dims = list(x._node.dims)
-        dims[axis] = Dim.regular(width, _max(x._node.dims[axis].max_size(), 1))
-        fill = 0 if mode == "empty" else value
-        fill = x.dtype.type(fill).item() if x.dtype.kind in "biufc" else fill
-        return Array(Full(tuple(dims), x.dtype, fill))
-    if mode == "edge":
-        edge = _slice_along(x, axis, slice(0, 1) if side == "left" else slice(n - 1, n))
-        dims = list(x._node.dims)
-        dims[axis] = Dim.regular(width, _max(x._node.dims[axis].max_size(), 1))
-        return Array(_broadcast_node(edge._node, dims))
-    if mode == "wrap":
-        return _slice_along(x, axis, slice(n - width, n) if side == "left" else slice(0, width))
-    if mode == "reflect":
-        if side == "left":
-            return _slice_along(x, axis, slice(width, 0, -1))
-        stop = n - 2 - width
-        return _slice_along(x, axis, slice(n - 2, stop if stop >= 0 else None, -1))
-    # symmetric
-    if side == "left":
-        return _slice_along(x, axis, slice(width - 1, None, -1))
-    stop = n - 1 - width
-    return _slice_along(x, axis, slice(n - 1, stop if stop >= 0 else None, -1))
-
-
-@implements(np.pad)
-def pad(array, pad_width, mode="constant", **kwargs):
-    """Pad an array (modes ``constant``, ``edge``, ``reflect``, ``symmetric``, ``wrap``, ``empty``).
-
-    Each axis is padded in turn by concatenating pieces built from the array
-    (numpy's order, so corners match numpy).
-    """
-    x = asarray(array)
-    if callable(mode):
-        raise NotImplementedError("pad with a callable mode is not supported yet by hlq.array")
-    if mode not in _PAD_MODES:
-        raise ValueError(f"mode '{mode}' is not supported")
-    allowed = {"constant": {"constant_values"}, "reflect": {"reflect_type"}, "symmetric": {"reflect_type"},
-               "linear_ramp": {"end_values"}, **{m: {"stat_length"} for m in ("maximum", "mean", "median", "minimum")}}
-    bad = set(kwargs) - allowed.get(mode, set())
-    if bad:
-        raise ValueError(f"unsupported keyword arguments for mode '{mode}': {bad}")
-    if kwargs.get("reflect_type", "even") != "even":
-        raise NotImplementedError("reflect_type='odd' is not supported yet by hlq.array")
-    widths = _pad_pairs(pad_width, x.ndim, "pad_width")
-    for w in widths:
-        for v in w:
-            if not float(v).is_integer():
-                raise TypeError("`pad_width` must be of integral type.")
-            if v < 0:
-                raise ValueError("index can't contain negative values")
-    widths = [(int(a), int(b)) for a, b in widths]
-    if mode in ("linear_ramp", "maximum", "mean", "median", "minimum"):
-        from hlq.array._pad import pad_from_data
-
-        return pad_from_data(x, widths, mode, **kwargs)
-    values = _pad_pairs(kwargs.get("constant_values", 0), x.ndim, "constant_values") if mode == "constant" else None
-    for ax, (before, after) in enumerate(widths):
-        if before == 0 and after == 0:
-            continue
-        n = x.shape[ax]
-        m = mode
-        if n == 0 and m not in ("constant", "empty"):
-            raise ValueError(f"can't extend empty axis {ax} using modes other than 'constant' or 'empty'")
-        if m == "reflect" and n == 1:
-            m = "edge"
-        limit = n - 1 if m == "reflect" else n
-        if m in ("reflect", "symmetric", "wrap") and (before > limit or after > limit):
-            raise NotImplementedError(f"pad mode '{mode}' with widths larger than the axis is not supported yet")
-        parts = []
-        if before:
-            parts.append(_pad_piece(x, ax, before, m, "left", values[ax][0] if values else None))
-        parts.append(x)
-        if after:
-            parts.append(_pad_piece(x, ax, after, m, "right", values[ax][1] if values else None))
-        x = concatenate(parts, axis=ax)
-    return x
-
-
-# --------------------------------------------------------------------------
-# take and fancy indexing
-
-
-def _index_list(indices, n, axis) -> np.ndarray:
-    idx = np.asarray(indices)
-    if idx.dtype == bool:
-        if idx.ndim != 1 or len(idx) != n:
-            raise IndexError(
-                f"boolean index did not match indexed array along axis {axis}; size of axis is {n} but size of "
-                f"corresponding boolean axis is {len(idx) if idx.ndim else 0}"
-            )
-        return np.flatnonzero(idx)
-    if idx.size == 0:
-        idx = idx.astype(np.int64)
-    if idx.dtype.kind not in "iu":
-        raise IndexError("arrays used as indices must be of integer (or boolean) type")
-    if idx.ndim != 1:
-        raise NotImplementedError("hlq.array supports one-dimensional index lists only")
-    idx = idx.astype(np.int64)
-    bad = (idx < -n) | (idx >= n)
-    if bad.any():
-        raise IndexError(f"index {int(idx[bad][0])} is out of bounds for axis {axis} with size {n}")
-    return np.where(idx < 0, idx + n, idx)
-
-
-def _take_node(x: Array, idx: np.ndarray, axis: int) -> Array:
-    cd = x._node.dims[axis]
-    out_dim = Dim.regular(len(idx), _max(cd.max_size(), 1))
-    return Array(Take(x._node, axis, IntList(idx), out_dim))
-
-
-@implements(np.take)
-def take(a, indices, axis=None):
-    """Elements of ``a`` at ``indices`` along ``axis`` (a 1-d integer list or a scalar)."""
-    a = asarray(a)
-    if axis is None:
-        a = ravel(a)
-        axis = 0
-    axis = _axis(axis, a.ndim)
-    if isinstance(indices, Array):
-        raise NotImplementedError("take with an hlq Array of indices is not supported yet")
-    if np.ndim(indices) == 0:
-        return _slice_along(a, axis, int(indices))
-    idx = _index_list(indices, a.shape[axis], axis)
-    return _take_node(a, idx, axis)
-
-
-def getitem_fancy(x: Array, index):
-    """``x[index]`` where one entry is an integer or boolean list/array (numpy's placement rules)."""
-    if not isinstance(index, tuple):
-        index = (index,)
-    is_list = [isinstance(e, (list, np.ndarray)) and not (isinstance(e, np.ndarray) and e.ndim == 0) for e in index]
-    if sum(is_list) != 1 or _any(isinstance(e, Array) for e in index):
-        raise NotImplementedError("hlq.array supports fancy indexing with one integer or boolean list per index")
-    p = is_list.index(True)
-    lst = np.asarray(index[p])
-    if lst.dtype == bool and lst.ndim > 1:
-        raise NotImplementedError("multi-dimensional boolean masks are not supported yet by hlq.array")
-    basic = index[:p] + (slice(None),) + index[p + 1:]
-    # which input axis the list indexes and where its output axis lands
-    n_real = sum(1 for e in basic if e is not None and e is not Ellipsis)
-    in_axis = 0
-    out_pos = 0
-    for e in index[:p]:
-        if e is Ellipsis:
-            in_axis += x.ndim - n_real
-            out_pos += x.ndim - n_real
-        elif e is None:
-            out_pos += 1
-        elif isinstance(e, slice):
-            in_axis += 1
-            out_pos += 1
-        else:
-            in_axis += 1
-    if in_axis >= x.ndim:
-        raise IndexError(f"too many indices for array: array is {x.ndim}-dimensional")
-    idx = _index_list(lst, x.shape[in_axis], in_axis)
-    y = x[basic] if not _all(isinstance(e, slice) and e == slice(None) for e in basic) else x
-    out = _take_node(y, idx, out_pos)
-    # numpy: integers are advanced indices too; separated advanced indices put the list's axis first
-    adv = [i for i, e in enumerate(index) if is_list[i] or (
-        isinstance(e, (numbers.Integral, np.integer)) and not isinstance(e, bool))]
-    if len(adv) > 1 and adv != list(range(adv[0], adv[-1] + 1)) and out_pos != 0:
-        from hlq.array._manipulation import moveaxis
-
-        out = moveaxis(out, out_pos, 0)
-    return out
 
 
 @implements(np.transpose)
@@ -805,9 +612,6 @@ def size(a, axis=None):
 @implements(np.rot90)
 def rot90(m, k=1, axes=(0, 1)):
     """Rotate by 90 degrees in the plane of ``axes`` (numpy's semantics)."""
-    from hlq.array._manipulation import flip
-    from hlq.array._manipulation import transpose
-
     m = asarray(m)
     axes = tuple(axes)
     if len(axes) != 2:

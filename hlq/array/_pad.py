@@ -1,6 +1,8 @@
-"""``pad`` modes computed from the data: ``maximum``, ``minimum``, ``mean``, ``median``, ``linear_ramp``.
+"""``pad``: constant, edge, reflected, symmetric and wrapped pieces concatenated
+to the array, and the modes computed from the data (``maximum``, ``minimum``,
+``mean``, ``median``, ``linear_ramp``).
 
-Each axis is padded in turn (numpy's order, so corners match numpy): the
+For the data modes, each axis is padded in turn (numpy's order, so corners match numpy): the
 statistic of the ``stat_length`` elements next to each edge is a keepdims
 reduction broadcast over the pad width; a linear ramp is computed from the
 edge slice alone.  Slices of the result therefore read only the edge regions
@@ -19,16 +21,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from hlq.array._core import Array, asarray, elemwise
+from hlq.array._blockwise import map_blocks
+from hlq.array._chunks import Dim
+from hlq.array._core import Array, asarray, elemwise, implements
+from hlq.array._manipulation import _broadcast_node, _slice_along, broadcast_to, concatenate
+from hlq.array._percentile import median
+from hlq.array.nodes import Full
 
-__all__ = ["pad_from_data"]
+__all__ = ["pad"]
 
 _STATS = {"maximum": "max", "minimum": "min", "mean": "mean", "median": "median"}
 
 
 def _pairs(value, ndim, name, as_index):
-    from hlq.array._manipulation import _pad_pairs
-
     if value is None:
         return [(None, None)] * ndim
     pairs = _pad_pairs(value, ndim, name)
@@ -53,8 +58,6 @@ def _along(x: Array, axis: int, sl: slice) -> Array:
 
 def _stat(x: Array, axis: int, kind: str) -> Array:
     if kind == "median":
-        from hlq.array._percentile import median
-
         s = median(x, axis=axis, keepdims=True)
     else:
         s = getattr(x, kind)(axis=axis, keepdims=True)
@@ -64,8 +67,6 @@ def _stat(x: Array, axis: int, kind: str) -> Array:
 
 
 def _broadcast_width(piece: Array, axis: int, width: int) -> Array:
-    from hlq.array._manipulation import broadcast_to
-
     shape = list(piece.shape)
     shape[axis] = width
     return broadcast_to(piece, tuple(shape))
@@ -91,8 +92,6 @@ class _Ramp:
 
 
 def _ramp(x: Array, axis: int, width: int, end, side: str) -> Array:
-    from hlq.array._blockwise import map_blocks
-
     n = x.shape[axis]
     edge = _along(x, axis, slice(0, 1) if side == "left" else slice(n - 1, n)).rechunk({axis: 1})
     chunks = tuple((width,) if i == axis else c for i, c in enumerate(edge.chunks))
@@ -101,8 +100,6 @@ def _ramp(x: Array, axis: int, width: int, end, side: str) -> Array:
 
 def pad_from_data(x, widths, mode, stat_length=None, end_values=0):
     """Pad ``x`` by ``widths`` (``[(before, after), ...]``) with a data-derived ``mode``."""
-    from hlq.array._manipulation import concatenate
-
     x = asarray(x)
     if mode == "linear_ramp":
         ends = _pairs(end_values, x.ndim, "end_values", False)
@@ -135,5 +132,100 @@ def pad_from_data(x, widths, mode, stat_length=None, end_values=0):
             parts.append(x)
             if after:
                 parts.append(_broadcast_width(right, ax, after))
+        x = concatenate(parts, axis=ax)
+    return x
+
+
+_PAD_MODES = {"constant", "edge", "linear_ramp", "maximum", "mean", "median", "minimum", "reflect",
+              "symmetric", "wrap", "empty"}
+
+
+def _pad_pairs(value, ndim, name):
+    arr = np.asarray(value)
+    try:
+        pairs = np.broadcast_to(arr, (ndim, 2))
+    except ValueError:
+        raise ValueError(f"Unable to create correctly shaped tuple from {value!r}") from None
+    return [tuple(p) for p in pairs.tolist()]
+
+
+def _pad_piece(x: Array, axis: int, width: int, mode: str, side: str, value=None) -> Array:
+    n = x.shape[axis]
+    shape = list(x.shape)
+    shape[axis] = width
+    if mode in ("constant", "empty"):
+        dims = list(x._node.dims)
+        dims[axis] = Dim.regular(width, max(x._node.dims[axis].max_size(), 1))
+        fill = 0 if mode == "empty" else value
+        fill = x.dtype.type(fill).item() if x.dtype.kind in "biufc" else fill
+        return Array(Full(tuple(dims), x.dtype, fill))
+    if mode == "edge":
+        edge = _slice_along(x, axis, slice(0, 1) if side == "left" else slice(n - 1, n))
+        dims = list(x._node.dims)
+        dims[axis] = Dim.regular(width, max(x._node.dims[axis].max_size(), 1))
+        return Array(_broadcast_node(edge._node, dims))
+    if mode == "wrap":
+        return _slice_along(x, axis, slice(n - width, n) if side == "left" else slice(0, width))
+    if mode == "reflect":
+        if side == "left":
+            return _slice_along(x, axis, slice(width, 0, -1))
+        stop = n - 2 - width
+        return _slice_along(x, axis, slice(n - 2, stop if stop >= 0 else None, -1))
+    # symmetric
+    if side == "left":
+        return _slice_along(x, axis, slice(width - 1, None, -1))
+    stop = n - 1 - width
+    return _slice_along(x, axis, slice(n - 1, stop if stop >= 0 else None, -1))
+
+
+@implements(np.pad)
+def pad(array, pad_width, mode="constant", **kwargs):
+    """Pad an array (modes ``constant``, ``edge``, ``reflect``, ``symmetric``, ``wrap``, ``empty``).
+
+    Each axis is padded in turn by concatenating pieces built from the array
+    (numpy's order, so corners match numpy).
+    """
+    x = asarray(array)
+    if callable(mode):
+        raise NotImplementedError("pad with a callable mode is not supported yet by hlq.array")
+    if mode not in _PAD_MODES:
+        raise ValueError(f"mode '{mode}' is not supported")
+    allowed = {"constant": {"constant_values"}, "reflect": {"reflect_type"}, "symmetric": {"reflect_type"},
+               "linear_ramp": {"end_values"}, **{m: {"stat_length"} for m in ("maximum", "mean", "median", "minimum")}}
+    bad = set(kwargs) - allowed.get(mode, set())
+    if bad:
+        raise ValueError(f"unsupported keyword arguments for mode '{mode}': {bad}")
+    if kwargs.get("reflect_type", "even") != "even":
+        raise NotImplementedError("reflect_type='odd' is not supported yet by hlq.array")
+    widths = _pad_pairs(pad_width, x.ndim, "pad_width")
+    for w in widths:
+        for v in w:
+            if not float(v).is_integer():
+                raise TypeError("`pad_width` must be of integral type.")
+            if v < 0:
+                raise ValueError("index can't contain negative values")
+    widths = [(int(a), int(b)) for a, b in widths]
+    if mode in ("linear_ramp", "maximum", "mean", "median", "minimum"):
+
+        return pad_from_data(x, widths, mode, **kwargs)
+    values = _pad_pairs(kwargs.get("constant_values", 0), x.ndim, "constant_values") if mode == "constant" else None
+    for ax, (before, after) in enumerate(widths):
+        if before == 0 and after == 0:
+            continue
+        n = x.shape[ax]
+        m = mode
+        if n == 0 and m not in ("constant", "empty"):
+            raise ValueError(f"can't extend empty axis {ax} using modes other than 'constant' or 'empty'")
+        if m == "reflect" and n == 1:
+            m = "edge"
+        limit = n - 1 if m == "reflect" else n
+        if m in ("reflect", "symmetric", "wrap") and (before > limit or after > limit):
+            raise NotImplementedError(f"pad mode '{mode}' with widths larger than the axis is not supported yet")
+        parts = []
+        if before:
+            parts.append(_pad_piece(x, ax, before, m, "left", values[ax][0] if values else None))
+        parts.append(x)
+        if after:
+            parts.append(_pad_piece(x, ax, after, m, "right", values[ax][1] if values else None))
         x = concatenate(parts, axis=ax)
     return x

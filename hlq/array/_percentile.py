@@ -22,11 +22,13 @@ import warnings
 from collections.abc import Iterable
 
 import numpy as np
+from dask.array.percentile import merge_percentiles, _percentile
 
 from hlq.array._chunks import Dim
 from hlq.array._core import Array, asarray, implements, validate_axis
 from hlq.array.nodes import MapBlocks
 from hlq.array.nodes.gather import GatherBlocks
+from hlq.array._manipulation import broadcast_to
 
 __all__ = ["percentile", "nanpercentile", "quantile", "nanquantile", "median", "nanmedian"]
 
@@ -65,7 +67,6 @@ def _weights_like(a: Array, weights, axes) -> Array:
             shape = [1] * a.ndim
             shape[axes[0]] = w.shape[0]
             w = w.reshape(tuple(shape))
-            from hlq.array._manipulation import broadcast_to
 
             w = broadcast_to(w, a.shape)
         else:
@@ -240,8 +241,6 @@ class _ChunkPercentile:
         self.calc_q, self.method = calc_q, method
 
     def __call__(self, block):
-        from dask.array.percentile import _percentile
-
         box = np.empty(1, dtype=object)
         box[0] = _percentile(block, self.calc_q, self.method)
         return box
@@ -262,8 +261,6 @@ class _MergePercentiles:
         self.q, self.calc_q, self.method, self.dtype = q, calc_q, method, np.dtype(dtype)
 
     def __call__(self, *boxes):
-        from dask.array.percentile import merge_percentiles
-
         vals = [b[0] for b in boxes]
         if len(vals) == 1:
             v, n = vals[0]

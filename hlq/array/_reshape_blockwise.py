@@ -23,9 +23,11 @@ import numbers
 
 import numpy as np
 from dask._task_spec import Task, TaskRef
+from dask.array.reshape import reshape_rechunk
 
 from hlq.array._chunks import Dim
 from hlq.array._core import Array, asarray
+from hlq.array._manipulation import _normalize_shape
 from hlq.array.nodes.base import ArrayNode
 
 __all__ = ["reshape_blockwise"]
@@ -76,10 +78,6 @@ def reshape_blockwise(x, shape, chunks=None):
     -------
     Array
     """
-    from dask.array.reshape import reshape_rechunk
-
-    from hlq.array._manipulation import _normalize_shape
-
     x = asarray(x)
     if isinstance(shape, (numbers.Integral, np.integer)):
         shape = (int(shape),)

@@ -23,6 +23,7 @@ import numpy as np
 
 from hlq.array._chunks import Dim, unknown_chunks_message
 from hlq.array._core import Array, asarray, implements
+from hlq.array._manipulation import concatenate
 from hlq.array.nodes import MapBlocks
 from hlq.array.nodes.gather import GatherBlocks
 
@@ -147,8 +148,6 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False):
 @implements(np.union1d)
 def union1d(ar1, ar2):
     """Sorted unique values in either input (``numpy.union1d``; one chunk of unknown size)."""
-    from hlq.array._manipulation import concatenate
-
     return unique(concatenate((asarray(ar1).ravel(), asarray(ar2).ravel())))
 
 

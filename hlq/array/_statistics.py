@@ -19,7 +19,11 @@ import warnings
 
 import numpy as np
 
-from hlq.array._core import Array, asarray, implements, validate_axis
+from hlq.array._core import Array, asarray, elemwise, implements, validate_axis
+from hlq.array._creation import ones, zeros
+from hlq.array._linalg_ops import diag, dot
+from hlq.array._manipulation import atleast_2d, broadcast_to, concatenate
+from hlq.array._ufunc import sqrt
 
 __all__ = ["average", "cov", "corrcoef", "moment"]
 
@@ -31,8 +35,6 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
     Returns ``avg`` or, with ``returned``, ``(avg, sum_of_weights)`` with the
     weights' sum broadcast to ``avg``'s shape.
     """
-    from hlq.array._manipulation import broadcast_to
-
     a = asarray(a)
     if axis is not None:
         axes = validate_axis(axis, a.ndim)
@@ -87,9 +89,6 @@ def _weights(w, n, name, integer):
 @implements(np.cov)
 def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *, dtype=None):
     """Covariance matrix of the variables in the rows (or columns) of ``m`` (``numpy.cov``)."""
-    from hlq.array._linalg_ops import dot
-    from hlq.array._manipulation import atleast_2d, concatenate
-
     if ddof is not None and ddof != int(ddof):
         raise ValueError("ddof must be integer")
     m = asarray(m)
@@ -158,10 +157,6 @@ def _clip_unit(block):
 @implements(np.corrcoef)
 def corrcoef(x, y=None, rowvar=1):
     """Pearson correlation coefficients (``numpy.corrcoef``), clipped to ``[-1, 1]`` like numpy."""
-    from hlq.array._core import elemwise
-    from hlq.array._linalg_ops import diag
-    from hlq.array._ufunc import sqrt
-
     c = cov(x, y, rowvar)
     if c.ndim == 0:
         return c / c
@@ -174,8 +169,6 @@ def corrcoef(x, y=None, rowvar=1):
 
 def moment(a, order, axis=None, dtype=None, keepdims=False, ddof=0, split_every=None, out=None):
     """Central moment of ``order`` (``dask.array.moment``)."""
-    from hlq.array._creation import ones, zeros
-
     a = asarray(a)
     if not isinstance(order, numbers.Integral) or order < 0:
         raise ValueError("Order must be an integer >= 0")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hlq.array._core import elemwise
+from hlq.array._core import Array, elemwise
 
 _EXCLUDED = {"matmul", "matvec", "vecdot", "vecmat"}
 
@@ -41,8 +41,6 @@ class ufunc:
         return self._ufunc
 
     def __call__(self, *args, **kwargs):
-        from hlq.array._core import Array
-
         if any(isinstance(a, Array) for a in args) or isinstance(kwargs.get("out"), (Array, tuple)):
             if "out" in kwargs or "where" in kwargs:
                 return self._ufunc(*args, **kwargs)  # numpy dispatches to Array.__array_ufunc__

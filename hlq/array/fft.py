@@ -25,6 +25,9 @@ import numpy as np
 
 from hlq.array._chunks import Dim
 from hlq.array._core import Array, asarray, validate_axis
+from hlq.array._creation import arange
+from hlq.array._elementwise import where
+from hlq.array._manipulation import roll
 from hlq.array.nodes import MapBlocks
 
 __all__ = [
@@ -154,9 +157,6 @@ irfftn = fft_wrap(np.fft.irfftn)
 
 
 def _freq_index(n, chunks):
-    from hlq.array._creation import arange
-    from hlq.array._elementwise import where
-
     i = arange(n, chunks=chunks, dtype=float)
     return where(i < (n + 1) // 2, i, i - n)
 
@@ -169,15 +169,11 @@ def fftfreq(n, d=1.0, chunks="auto"):
 
 def rfftfreq(n, d=1.0, chunks="auto"):
     """Sample frequencies of ``rfft`` (``numpy.fft.rfftfreq``)."""
-    from hlq.array._creation import arange
-
     n = int(n)
     return arange(n // 2 + 1, chunks=chunks, dtype=float) / (n * d)
 
 
 def _shift(x, axes, sign):
-    from hlq.array._manipulation import roll
-
     x = asarray(x)
     if axes is None:
         axes = tuple(range(x.ndim))

@@ -26,8 +26,11 @@ import numbers
 
 import numpy as np
 
+from hlq.array import random as hrandom
+from hlq.array._blockwise import map_blocks
 from hlq.array._chunks import Dim
 from hlq.array._core import Array, asarray, validate_axis
+from hlq.array._manipulation import concatenate
 from hlq.array.nodes import MapBlocks
 
 __all__ = ["norm", "tsqr", "qr", "svd", "svd_compressed", "solve", "inv", "cholesky", "lstsq", "lu",
@@ -42,8 +45,6 @@ def _float(x):
 
 def norm(x, ord=None, axis=None, keepdims=False):
     """Matrix or vector norm (``numpy.linalg.norm``)."""
-    from hlq.array._blockwise import map_blocks
-
     x = _float(asarray(x))
     if axis is None:
         if ord is None:
@@ -169,7 +170,6 @@ def tsqr(data, compute_svd=False, _max_vchunk_size=None):
     ks = tuple(min(rows.size(i), n) for i in range(rows.nblocks))
     # per block: Q_i (m_i x k_i), R_i (k_i x n); Q_i blocks have different widths, so they are kept as one
     # object per block row and multiplied by their row block of Q2 below
-    from hlq.array._manipulation import concatenate
 
     r_blocks = []
     q_blocks = []
@@ -193,7 +193,6 @@ def tsqr(data, compute_svd=False, _max_vchunk_size=None):
     q = concatenate(parts, axis=0) if len(parts) > 1 else parts[0]
     if not compute_svd:
         return q, r
-    from hlq.array._blockwise import map_blocks
 
     svd_dt = dt
     kk = min(r.shape)
@@ -261,8 +260,6 @@ def svd(a, coerce_signs=True):
 
 
 def _svd_flip(u, v):
-    from hlq.array._blockwise import map_blocks
-
     # signs from u's largest-magnitude entry per column (dask's svd_flip, u-based)
     k = u.shape[1]
     signs = map_blocks(_ColSigns(), u.rechunk(-1), chunks=((k,),), drop_axis=0, dtype=u.dtype)
@@ -287,8 +284,6 @@ class _ColSigns:
 def svd_compressed(a, k, iterator="power", n_power_iter=0, n_oversamples=10, seed=None, compute=False,
                    coerce_signs=True):
     """Randomly compressed rank-``k`` thin SVD (Halko et al.; ``dask.array.linalg.svd_compressed``)."""
-    from hlq.array import random as hrandom
-
     a = _float(asarray(a))
     if iterator not in ("power", "QR"):
         raise ValueError(f"Iterator '{iterator}' not valid, must one one of ['power', 'QR']")
@@ -388,24 +383,18 @@ def solve_triangular(a, b, lower=False):
 
 def inv(a):
     """Inverse of a square matrix (rechunked to one chunk)."""
-    from hlq.array._blockwise import map_blocks
-
     a = _one_chunk(_float(_square(a, "inv")))
     return map_blocks(_Solve("inv"), a, dtype=a.dtype)
 
 
 def cholesky(a, lower=False):
     """Cholesky factor (upper by default, like dask; rechunked to one chunk)."""
-    from hlq.array._blockwise import map_blocks
-
     a = _one_chunk(_float(_square(a, "cholesky")))
     return map_blocks(_Solve("cholesky", (bool(lower),)), a, dtype=a.dtype)
 
 
 def lu(a):
     """``p, l, u`` of scipy's LU decomposition (rechunked to one chunk)."""
-    from hlq.array._blockwise import map_blocks
-
     a = _one_chunk(_float(_square(a, "lu")))
     factors = map_blocks(_Solve("lu"), a, dtype=a.dtype)  # one factorization, read by p, l and u
     return tuple(map_blocks(_Factor("lu", i), factors, dtype=a.dtype) for i in range(3))

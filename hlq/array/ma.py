@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from hlq.array._core import Array, asarray, elemwise, validate_axis
 from hlq.array._blockwise import map_blocks
+from hlq.array._core import Array, asarray, elemwise, from_array, validate_axis
+from hlq.array._manipulation import broadcast_to
 
 __all__ = [
     "average", "count", "empty_like", "filled", "fix_invalid", "getdata", "getmaskarray", "masked_array",
@@ -35,8 +36,6 @@ def _as_array(a) -> Array:
     if isinstance(a, Array):
         return a
     if isinstance(a, np.ma.MaskedArray):
-        from hlq.array._core import from_array
-
         return from_array(a, chunks=-1 if a.ndim else (), asarray=False)
     return asarray(a)
 
@@ -156,8 +155,6 @@ def masked_array(data, mask=np.ma.nomask, fill_value=None, **kwargs):
     if isinstance(data, Array):
         data_a = data
     else:
-        from hlq.array._core import from_array
-
         data_a = from_array(np.asanyarray(data), chunks=chunks if chunks is not None else -1,
                             asarray=False if isinstance(data, np.ma.MaskedArray) else None)
     if getattr(fill_value, "shape", ()):
@@ -179,7 +176,6 @@ def masked_array(data, mask=np.ma.nomask, fill_value=None, **kwargs):
         elif m.shape != data_a.shape:
             raise np.ma.MaskError(f"Mask and data not compatible: data shape is {data_a.shape!r}, and mask shape is "
                                   f"{m.shape!r}.")
-        from hlq.array._core import from_array
 
         mask_a = from_array(m, chunks=tuple(data_a.chunks) if m.shape == data_a.shape else -1)
     else:
@@ -254,8 +250,6 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
         avg = elemwise(np.multiply, a, w, dtype=result_dtype).sum(axis, keepdims=keepdims) / scl
     if returned:
         if scl.shape != avg.shape:
-            from hlq.array._manipulation import broadcast_to
-
             scl = broadcast_to(scl, avg.shape)
         return avg, scl
     return avg

@@ -25,9 +25,14 @@ import numbers
 
 import numpy as np
 from dask.array.overlap import coerce_boundary, coerce_depth, ensure_minimum_chunksize
+from numpy.lib.array_utils import normalize_axis_tuple
 
-from hlq.array._core import Array, asarray, normalize_dims
+from hlq.array._core import Array, asarray, normalize_dims, unify_dims
 from hlq.array.nodes.overlap import Halo, TrimBlocks
+from hlq.array._blockwise import map_blocks
+from hlq.array._creation import full
+from hlq.array._manipulation import broadcast_to, concatenate
+from hlq.array.nodes.rechunk import Rechunk
 
 __all__ = [
     "overlap", "map_overlap", "trim_internal", "trim_overlap", "boundaries", "periodic", "reflect", "nearest",
@@ -47,16 +52,12 @@ def _piece_chunks(x, axis, depth):
 
 def periodic(x, axis, depth):
     """Copy a slice of ``depth`` from each end to the other end of ``axis``."""
-    from hlq.array._manipulation import concatenate
-
     return concatenate([_along(x, axis, slice(x.shape[axis] - depth, None)), x, _along(x, axis, slice(0, depth))],
                        axis=axis)
 
 
 def reflect(x, axis, depth):
     """Mirror ``depth`` elements at both ends of ``axis`` (the edge element included)."""
-    from hlq.array._manipulation import concatenate
-
     n = x.shape[axis]
     left = _along(_along(x, axis, slice(0, depth)), axis, slice(None, None, -1))
     right = _along(_along(x, axis, slice(n - depth, n)), axis, slice(None, None, -1))
@@ -65,8 +66,6 @@ def reflect(x, axis, depth):
 
 def nearest(x, axis, depth):
     """Repeat the edge element ``depth`` times at both ends of ``axis``."""
-    from hlq.array._manipulation import broadcast_to, concatenate
-
     n = x.shape[axis]
     shape = list(x.shape)
     shape[axis] = depth
@@ -78,9 +77,6 @@ def nearest(x, axis, depth):
 
 def constant(x, axis, depth, value):
     """Add ``depth`` elements equal to ``value`` at both ends of ``axis``."""
-    from hlq.array._creation import full
-    from hlq.array._manipulation import concatenate
-
     shape = list(x.shape)
     shape[axis] = depth
     piece = full(tuple(shape), value, dtype=x.dtype, chunks=_piece_chunks(x, axis, depth))
@@ -210,8 +206,6 @@ def _coerce_per_array(args, value, coerce):
 def map_overlap(func, *args, depth=None, boundary=None, trim=True, align_arrays=True, allow_rechunk=True,
                 **kwargs):
     """Map ``func`` over blocks extended by ``depth`` neighbours, then trim (``dask.array.map_overlap``)."""
-    from hlq.array._blockwise import map_blocks
-
     if isinstance(func, Array) and args and callable(args[0]):
         func, args = args[0], (func,) + args[1:]
     if not callable(func):
@@ -262,9 +256,6 @@ def map_overlap(func, *args, depth=None, boundary=None, trim=True, align_arrays=
 
 
 def _align(args):
-    from hlq.array._core import unify_dims
-    from hlq.array.nodes.rechunk import Rechunk
-
     shape = np.broadcast_shapes(*(a.shape for a in args))
     dims = unify_dims([a._node for a in args], shape)
     out = []
@@ -289,8 +280,6 @@ def sliding_window_view(x, window_shape, axis=None, *, subok=False, writeable=Fa
                 f"{len(window_shape)} window_shape elements and `x.ndim` is {x.ndim}."
             )
     else:
-        from numpy.lib.array_utils import normalize_axis_tuple
-
         axis = normalize_axis_tuple(axis, x.ndim, allow_duplicate=True)
         if len(window_shape) != len(axis):
             raise ValueError(
@@ -310,7 +299,6 @@ def sliding_window_view(x, window_shape, axis=None, *, subok=False, writeable=Fa
         c = list(ensure_minimum_chunksize(d, x.chunks[ax]) if d else x.chunks[ax])
         c[-1] -= d
         out_chunks.append(tuple(c))
-    from hlq.array._blockwise import map_blocks
 
     return map_blocks(_swv, over, dtype=x.dtype, new_axis=list(range(x.ndim, x.ndim + len(axis))),
                       chunks=tuple(out_chunks) + tuple((w,) for w in window_shape), window_shape=window_shape,

@@ -23,9 +23,13 @@ import numbers
 import warnings
 
 import numpy as np
+from dask.utils import derived_from
 
+from hlq.array._blockwise import map_blocks
 from hlq.array._chunks import Dim
 from hlq.array._core import Array, asarray, normalize_dims
+from hlq.array._creation import arange
+from hlq.array._manipulation import broadcast_to
 from hlq.array.nodes import Random
 
 __all__ = ["default_rng", "Generator", "RandomState", "seed"]
@@ -75,8 +79,6 @@ def _sample_param(p):
 
 def _derived(npcls, method):
     """numpy's docstring for ``method`` (dask's ``derived_from``: examples skipped, differences noted)."""
-    from dask.utils import derived_from
-
     try:
         return derived_from(npcls)(method)
     except Exception:  # pragma: no cover - a numpy without this method's docstring
@@ -194,8 +196,6 @@ class Generator:
             return Array(Random(dist, tuple(params), dims, out_dtype, entropy, None, self._legacy, kw, len(core)))
         if core:
             raise NotImplementedError(f"{dist}: array-valued parameters are not supported by hlq.array")
-        from hlq.array._manipulation import broadcast_to
-        from hlq.array._blockwise import map_blocks
 
         chunks_out = tuple(d.sizes() for d in dims)
         blocks = [broadcast_to(asarray(p), shape).rechunk(chunks_out) for p in arrays]
@@ -281,8 +281,6 @@ class Generator:
 
     def permutation(self, x):
         """A random permutation of ``arange(x)`` (int ``x``) or of ``x`` along its first axis."""
-        from hlq.array._creation import arange
-
         if isinstance(x, (numbers.Integral, np.integer)):
             x = arange(int(x), chunks="auto")
         x = asarray(x)

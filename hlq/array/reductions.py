@@ -39,15 +39,20 @@ import numbers
 
 import numpy as np
 from dask._task_spec import Task, TaskRef
+from dask.array.routines import aligned_coarsen_chunks
+from dask.array.chunk import coarsen as chunk_coarsen
+from dask.array.core import _concatenate2
 
 from hlq.array._chunks import Dim
 from hlq.array._core import Array, _rechunk_node, asarray, elemwise, implements, rebind_out, validate_axis
 from hlq.array._core import reduction as _reduce_by_kind
-from hlq.array._manipulation import ravel
+from hlq.array._manipulation import broadcast_to, ravel
 from hlq.array.nodes import MapBlocks
 from hlq.array.nodes.base import ArrayNode
 from hlq.array.nodes.reduction import combine_dims, combine_groups, default_split_every
 from hlq.array.nodes.scan import Cumulative
+from hlq.array._blockwise import map_blocks
+from hlq.array._creation import arange
 
 __all__ = [
     "sum", "prod", "mean", "std", "var", "min", "max", "any", "all", "argmin", "argmax",
@@ -117,8 +122,6 @@ class _CombineCall:
         nested = nested.reshape(self.shape).tolist() if self.shape else parts[0]
         if self.concatenate:
             if self.shape:
-                from dask.array.core import _concatenate2
-
                 data = _concatenate2(nested, axes=list(self.axis))
             else:
                 data = nested
@@ -229,8 +232,6 @@ def reduction(x, chunk, aggregate, axis=None, keepdims=False, dtype=None, split_
     comb = combine if combine is not None else aggregate
     operands, maps = [x._node], [ident]
     if weights is not None:
-        from hlq.array._manipulation import broadcast_to
-
         w = asarray(weights)
         try:
             np.broadcast_shapes(w.shape, x.shape)
@@ -384,8 +385,6 @@ def cumreduction(func, binop, ident, x, axis=None, dtype=None, out=None, method=
     -------
     Array
     """
-    from hlq.array._manipulation import ravel
-
     x = asarray(x)
     if axis is None:
         x, axis = ravel(x), 0
@@ -528,10 +527,6 @@ class _TopK:
 
 
 def _topk(a, k, axis, arg):
-    from hlq.array._creation import arange
-    from hlq.array._manipulation import broadcast_to
-    from hlq.array._blockwise import map_blocks
-
     a = asarray(a)
     if not isinstance(k, numbers.Integral):
         raise TypeError("k must be an integer")
@@ -577,8 +572,6 @@ class _Coarsen:
         self.reduction, self.axes, self.trim_excess, self.kwargs = reduction, axes, trim_excess, kwargs
 
     def __call__(self, block):
-        from dask.array.chunk import coarsen as chunk_coarsen
-
         return chunk_coarsen(self.reduction, block, dict(self.axes), self.trim_excess, **dict(self.kwargs))
 
     def __reduce__(self):
@@ -587,10 +580,6 @@ class _Coarsen:
 
 def coarsen(reduction, x, axes, trim_excess=False, **kwargs):
     """Coarsen ``x`` by applying ``reduction`` to non-overlapping windows (``dask.array.coarsen``)."""
-    from dask.array.routines import aligned_coarsen_chunks
-
-    from hlq.array._blockwise import map_blocks
-
     x = asarray(x)
     axes = {validate_axis((ax,), x.ndim)[0]: int(f) for ax, f in axes.items()}
     if not trim_excess and not builtins.all(x.shape[i] % div == 0 for i, div in axes.items()):

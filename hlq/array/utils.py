@@ -17,7 +17,10 @@ import numpy as np
 from dask.array.utils import (  # noqa: F401  (numpy-only helpers, re-exported)
     allclose, assert_eq_shape, compute_meta, meta_from_array, normalize_to_array, svd_flip, validate_axis,
 )
+from dask.array.utils import same_keys as _dask_same_keys
 from dask.core import flatten
+
+from hlq.array._core import Array
 
 __all__ = ["assert_eq", "same_keys", "allclose", "assert_eq_shape", "svd_flip", "meta_from_array",
            "compute_meta", "normalize_to_array", "validate_axis", "is_hlq_array"]
@@ -25,8 +28,6 @@ __all__ = ["assert_eq", "same_keys", "allclose", "assert_eq_shape", "svd_flip", 
 
 def is_hlq_array(x) -> bool:
     """True for an :class:`hlq.array.Array`."""
-    from hlq.array._core import Array
-
     return isinstance(x, Array)
 
 
@@ -167,7 +168,6 @@ def same_keys(a, b) -> bool:
         return a.name == b.name and sorted(map(str, flatten(a.__dask_keys__()))) == sorted(
             map(str, flatten(b.__dask_keys__()))
         )
-    from dask.array.utils import same_keys as _dask_same_keys
 
     return _dask_same_keys(a, b)
 

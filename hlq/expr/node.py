@@ -281,7 +281,7 @@ class Node:
 
     def walk(self) -> Iterator["Node"]:
         """Iterate over this node and all its descendants, each once."""
-        from hlq.expr.traverse import walk
+        from hlq.expr.traverse import walk  # import cycle
 
         return walk(self)
 
@@ -304,7 +304,7 @@ def flatten_plan(root: Node, encode_param=None) -> tuple:
     other processes.  ``encode_param`` may replace parameter values (not
     nodes), e.g. to ship user functions as opaque payloads.
     """
-    from hlq.expr.traverse import toposort
+    from hlq.expr.traverse import toposort  # import cycle
 
     order = toposort([root])
     index = {n: i for i, n in enumerate(order)}

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 
 import cloudpickle
+import numpy as np
 
 __all__ = ["OpaqueFunction", "OpaqueData", "load_opaque"]
 
@@ -87,8 +88,6 @@ class OpaqueData(_Opaque):
 
     @classmethod
     def wrap(cls, value) -> "OpaqueData":
-        import numpy as np
-
         return cls(cloudpickle.dumps(value), getattr(value, "shape", None), getattr(value, "dtype", None),
                    isinstance(value, np.ndarray))
 

@@ -35,6 +35,7 @@ batching off):
 from __future__ import annotations
 
 import dask
+import itertools
 
 __all__ = ["choose_batches", "BatchSettings", "block_seconds"]
 
@@ -106,7 +107,6 @@ def _disjoint_reads(consumer, group_root, demand_c) -> tuple[bool, int]:
         return True, getattr(consumer, "fan_in", 0) or 0
     if not hasattr(consumer, "block_dependencies"):
         return False, 0
-    import itertools
 
     seen = set()
     most = 0

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dask
 import dask.threaded
-from dask._task_spec import Alias
+from dask._task_spec import Alias, GraphNode
 from dask.core import flatten
 from dask._expr import Expr, _ExprSequence
 from dask.base import DaskMethodsMixin
@@ -36,6 +36,7 @@ from hlq.lower.ship import (
     current_distributed_client, graph_for_foreign_scheduler, scheduler_supports_hlq, ship_plan, unship_plan,
 )
 from hlq.rules.engine import optimize_plan
+from hlq.rules.registry import registry_version
 from hlq.rules.shared_reads import share_reads
 
 __all__ = ["HlqExpr", "HlqCollection", "optimize_node", "config_signature"]
@@ -43,8 +44,6 @@ __all__ = ["HlqExpr", "HlqCollection", "optimize_node", "config_signature"]
 
 def config_signature() -> tuple:
     """The configuration values that change what the optimizer produces."""
-    from hlq.rules.registry import registry_version
-
     ex = dask.config.get("hlq.rules.exclude", None) or ()
     if isinstance(ex, str):
         ex = (ex,)
@@ -266,8 +265,6 @@ class HlqCollection(DaskMethodsMixin):
 
 
 def _rebuild_persisted(results: dict, cls, node: Node, rename=None):
-    from dask._task_spec import GraphNode
-
     if any(isinstance(v, GraphNode) for v in results.values()):
         # dask.optimize hands back graphs, not results: the optimized plan is the answer
         return cls._from_node(node)

@@ -52,6 +52,7 @@ from dask.local import (
     default_pack_exception, execute_task, finish_task, local_callbacks, nested_get, reraise,
     start_state_from_dask, unpack_callbacks,
 )
+from hlq.lower.graph import _gc_paused
 
 __all__ = ["priorities", "is_topological", "tree_shaped", "get", "HlqThreadedScheduler"]
 
@@ -83,9 +84,7 @@ def priorities(dsk: Mapping, keys) -> dict:
     dict
         ``{key: int}`` for every key of ``dsk``.
     """
-    from hlq.lower.graph import _gc_paused  # allocation-heavy walk: no cyclic GC passes
-
-    with _gc_paused():
+    with _gc_paused():  # allocation-heavy walk: no cyclic GC passes
         return _postorder(dsk, keys)
 
 
@@ -212,7 +211,7 @@ def _is_hlq_graph(dsk) -> bool:
     """True for the expressions hlq collections hand to a scheduler."""
     from dask._expr import FinalizeCompute, _ExprSequence
 
-    from hlq.lower.collection import HlqExpr
+    from hlq.lower.collection import HlqExpr  # import cycle
 
     expr = dsk
     while isinstance(expr, FinalizeCompute):

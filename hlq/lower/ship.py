@@ -27,7 +27,11 @@ import warnings
 import weakref
 
 import numpy as np
+from dask.utils import apply
+from dask._task_spec import Dict, List, Task, TaskRef
+from dask.base import get_scheduler
 
+from hlq._version import __version__
 from hlq.expr.node import Node, flatten_plan, rebuild_plan
 from hlq.expr.opaque import OpaqueData, OpaqueFunction
 
@@ -93,8 +97,6 @@ _SUPPORT_BY_CLIENT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 def scheduler_supports_hlq(client) -> bool:
     """Whether the client's scheduler imports the same hlq version (asked once per client)."""
-    import hlq
-
     with _LOCK:
         if client in _SUPPORT_BY_CLIENT:
             return _SUPPORT_BY_CLIENT[client]
@@ -102,13 +104,13 @@ def scheduler_supports_hlq(client) -> bool:
         version = client.run_on_scheduler(_probe_function())
     except Exception:
         version = None
-    ok = version == hlq.__version__
+    ok = version == __version__
     with _LOCK:
         _SUPPORT_BY_CLIENT[client] = ok
     if not ok:
         address = getattr(getattr(client, "scheduler", None), "address", "?")
         warnings.warn(
-            f"the dask scheduler at {address} cannot import hlq {hlq.__version__} (found: {version}); "
+            f"the dask scheduler at {address} cannot import hlq {__version__} (found: {version}); "
             "hlq lowers graphs on the client for this cluster, which sends O(tasks) bytes "
             "instead of the compact plan. Install the same hlq version on the scheduler to fix this.",
             RuntimeWarning,
@@ -127,8 +129,6 @@ def current_distributed_client():
     assumes its scheduler has hlq.
     """
     try:
-        from dask.base import get_scheduler
-
         sched = get_scheduler()
     except Exception:
         return None
@@ -147,8 +147,6 @@ def graph_for_foreign_scheduler(dsk: dict) -> dict:
     task and calls it with the dependency values.
     """
     import cloudpickle
-    from dask._task_spec import Dict, List, Task, TaskRef
-    from dask.utils import apply
 
     out = {}
     for key, t in dsk.items():

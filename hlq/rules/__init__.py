@@ -11,7 +11,10 @@ hlq's own rules are written with exactly this API::
 """
 
 from hlq.rules.engine import OptimizerError, RuleCycleError, Trace, TraceEvent, optimize_plan
+from hlq.rules.introspect import WhyNot, why_not
+from hlq.rules.lint import LintFinding, lint
 from hlq.rules.pattern import ANY, AnyOf, Capture, Is, Not, Pattern, Where
+from hlq.rules.plugins import load_entry_points
 from hlq.rules.registry import (
     Metrics,
     Phase,
@@ -27,9 +30,6 @@ from hlq.rules.registry import (
     rules_in_phase,
     unregister,
 )
-from hlq.rules.plugins import load_entry_points
-from hlq.rules.introspect import WhyNot, why_not
-from hlq.rules.lint import LintFinding, lint
 
 __all__ = [
     "ANY",

@@ -24,9 +24,11 @@ from dataclasses import dataclass, field
 
 import dask
 
+from hlq.expr.display import pprint
 from hlq.expr.node import Node
 from hlq.expr.traverse import walk
 from hlq.rules import registry
+from hlq.rules.plugins import ensure_entry_points
 from hlq.rules.registry import Phase, Rule
 
 __all__ = ["optimize_plan", "Trace", "TraceEvent", "RuleCycleError", "OptimizerError"]
@@ -241,8 +243,6 @@ def optimize_plan(
     Node
         The optimized plan.
     """
-    from hlq.rules.plugins import ensure_entry_points
-
     ensure_entry_points()
     if trace is not None and trace.input is None:
         trace.input = root
@@ -295,8 +295,6 @@ def optimize_plan(
 
 
 def _show(node: Node) -> str:
-    from hlq.expr.display import pprint
-
     text = pprint(node)
     lines = text.splitlines()
     return "\n".join(lines[:40] + (["..."] if len(lines) > 40 else []))

@@ -47,6 +47,7 @@ import dask
 from hlq.expr.node import Node
 from hlq.expr.traverse import dependents, walk
 from hlq.rules import registry
+from hlq.rules.engine import optimize_plan, Trace
 from hlq.rules.pattern import AnyOf, Capture, Is, Pattern, _InstanceOf
 
 __all__ = ["why_not", "WhyNot", "WhyNotEntry", "excluded_by"]
@@ -191,8 +192,6 @@ def why_not(plan: Node, rule_name, *, max_entries: int = 50) -> WhyNot:
     max_entries : int
         At most this many entries of each kind.
     """
-    from hlq.rules.engine import Trace, optimize_plan
-
     r = registry.get_rule(rule_name) if isinstance(rule_name, str) else rule_name
     report = WhyNot(rule=r)
     counts: dict = {}

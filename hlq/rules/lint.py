@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from hlq.expr.node import Node
 from hlq.expr.traverse import substitute, walk
 from hlq.rules import registry
+from hlq.rules.plugins import ensure_entry_points
 
 __all__ = ["lint", "LintFinding"]
 
@@ -95,8 +96,6 @@ def lint(rules=None, instances=(), *, generations: int = 2, max_pool: int = 400)
     list of LintFinding
         One finding per (ordered) pair of rules, empty when no pair was found.
     """
-    from hlq.rules.plugins import ensure_entry_points
-
     ensure_entry_points()
     if rules is None:
         rules = registry.all_rules()

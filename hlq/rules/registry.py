@@ -25,6 +25,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
+import heapq
 
 from hlq.expr.node import Node
 from hlq.rules.pattern import Pattern, as_pattern, node_pattern_types
@@ -222,7 +223,6 @@ def _order(rules: list[Rule]) -> list[Rule]:
     for n, ss in succ.items():
         for m in ss:
             indeg[m] += 1
-    import heapq
 
     ready = [pos[n] for n, d in indeg.items() if d == 0]
     heapq.heapify(ready)

@@ -44,6 +44,7 @@ from typing import Callable
 
 from hlq.expr.node import Node
 from hlq.expr.traverse import toposort
+from hlq.rules.engine import _excluded_names
 
 __all__ = ["register_read_merger", "share_reads", "PASS_NAME"]
 
@@ -69,8 +70,6 @@ def register_read_merger(cls: type, *, key: Callable[[Node], object], merge: Cal
 
 
 def _enabled() -> bool:
-    from hlq.rules.engine import _excluded_names
-
     return PASS_NAME not in _excluded_names()
 
 

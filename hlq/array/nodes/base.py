@@ -8,6 +8,7 @@ import numpy as np
 from dask._task_spec import Alias, DataNode, List, Task, TaskRef
 
 from dask.utils import format_bytes
+from dask.array.core import concatenate3
 
 from hlq.array._chunks import Dim
 from hlq.expr.node import Node
@@ -140,7 +141,6 @@ def finalize_blocks(results, ndim):
         while isinstance(results, (list, tuple)):
             results = results[0]
         return results
-    from dask.array.core import concatenate3
 
     return concatenate3(results)
 
@@ -153,7 +153,6 @@ def _assemble_flat(numblocks, *blocks):
     for i, b in enumerate(blocks):
         arr[i] = b
     nested = arr.reshape(numblocks).tolist()
-    from dask.array.core import concatenate3
 
     return concatenate3(nested)
 

@@ -19,6 +19,7 @@ import os
 
 import numpy as np
 from dask._task_spec import Alias, Task, TaskRef, convert_legacy_graph
+from dask.array.optimization import fuse_slice
 
 from hlq.array.nodes.base import ArrayNode
 from hlq.array.nodes.blockwise import Blockwise
@@ -49,7 +50,6 @@ def _target_index(region, index):
     """``target[region][index]`` as one index into ``target``."""
     if not region:
         return index
-    from dask.array.optimization import fuse_slice
 
     return fuse_slice(tuple(region), index)
 

@@ -22,6 +22,7 @@ import itertools
 
 import numpy as np
 from dask._task_spec import Task, TaskRef
+from dask.base import tokenize
 
 from hlq.array.nodes.base import ArrayNode
 
@@ -191,8 +192,6 @@ class PermutedFn:
         return (PermutedFn, self._key())
 
     def __dask_tokenize__(self):
-        from dask.base import tokenize
-
         return ("hlq-permuted", tokenize(self.func), self.a_axes, self.b_axes)
 
     def __repr__(self):

@@ -15,6 +15,7 @@ import itertools
 
 import numpy as np
 from dask._task_spec import Task, TaskRef
+from dask.array.core import concatenate3
 
 from hlq.array._chunks import Dim
 from hlq.array.nodes.base import ArrayNode
@@ -101,7 +102,6 @@ def _assemble_halo(grid, slices, *blocks):
     arr = np.empty(len(parts), dtype=object)
     for i, p in enumerate(parts):
         arr[i] = p
-    from dask.array.core import concatenate3
 
     return concatenate3(arr.reshape(grid).tolist())
 

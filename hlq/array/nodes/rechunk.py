@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 from dask._task_spec import Task, TaskRef
+from dask.array.core import concatenate3
 
 from hlq.array._chunks import Dim
 from hlq.array.nodes.base import ArrayNode
@@ -81,6 +82,5 @@ def _assemble_pieces(grid, slices, *blocks):
     arr = np.empty(len(pieces), dtype=object)
     for i, p in enumerate(pieces):
         arr[i] = p
-    from dask.array.core import concatenate3
 
     return concatenate3(arr.reshape(grid).tolist())

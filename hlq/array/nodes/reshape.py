@@ -17,6 +17,7 @@ import math
 import sys
 
 import numpy as np
+import dask.array  # noqa: F401  (loads dask.array.reshape, read from sys.modules below)
 from dask._task_spec import Task, TaskRef
 
 from hlq.array._chunks import Dim
@@ -31,8 +32,6 @@ def reshape_chunks(inshape, outshape, inchunks):
         raise ValueError("total size of new array must be unchanged")
     if all(len(c) == 1 for c in inchunks) or math.prod(inshape) == 0:
         return tuple((s,) for s in inshape), tuple((s,) for s in outshape)
-    import dask.array  # noqa: F401  (loads the module below)
-
     mod = sys.modules["dask.array.reshape"]
     res = mod.reshape_rechunk(tuple(inshape), tuple(outshape), tuple(inchunks))
     return tuple(tuple(c) for c in res[0]), tuple(tuple(c) for c in res[1])

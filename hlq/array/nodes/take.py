@@ -19,6 +19,8 @@ import itertools
 
 import numpy as np
 from dask._task_spec import Task, TaskRef
+import dask
+from dask.base import tokenize
 
 from hlq.array._chunks import Dim
 from hlq.array.nodes.base import ArrayNode
@@ -50,8 +52,6 @@ class IntList:
         return (IntList, (self.values,))
 
     def __dask_tokenize__(self):
-        from dask.base import tokenize
-
         return ("intlist", tokenize(self.values))
 
     def __repr__(self):
@@ -67,8 +67,6 @@ def take_dim(d: Dim, indices) -> Dim:
     Identity for the full ``arange``; else groups of the average chunk size
     packed up to ``array.chunk-size-tolerance`` times it (dask's shuffle).
     """
-    import dask
-
     v = np.asarray(indices)
     n = len(v)
     if n == 0:

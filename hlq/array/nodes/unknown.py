@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import numpy as np
 from dask._task_spec import Task, TaskRef
+import itertools
 
 from hlq.array._chunks import Dim
-from hlq.array.nodes.base import ArrayNode
+from hlq.array.nodes.base import ArrayNode, _assemble_flat
 from hlq.array.nodes.blockwise import Blockwise, _slice_plan, slice_edge
 
 __all__ = ["KnownAxesIndex", "FlattenBlocks", "TakeArray"]
@@ -220,14 +221,10 @@ class PartialRechunk(ArrayNode):
         return [self._axis_plan(ax, j) for ax, j in enumerate(idx)]
 
     def block_dependencies(self, idx):
-        import itertools
-
         plans = self._plans(idx)
         return [(self.child, src) for src in itertools.product(*(p[0] for p in plans))]
 
     def block_task(self, key, idx):
-        import itertools
-
         plans = self._plans(idx)
         grid = tuple(len(p[0]) for p in plans)
         refs = [TaskRef((self.child.name, *src)) for src in itertools.product(*(p[0] for p in plans))]
@@ -239,6 +236,4 @@ class PartialRechunk(ArrayNode):
 
 
 def _assemble_slice(grid, sl, *blocks):
-    from hlq.array.nodes.base import _assemble_flat
-
     return _assemble_flat(grid, *blocks)[sl]

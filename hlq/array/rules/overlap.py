@@ -22,7 +22,7 @@ functions that depend on the block layout).
 
 from __future__ import annotations
 
-from hlq.array.nodes import BasicIndex, MapBlocks
+from hlq.array.nodes import ArrayNode, BasicIndex, MapBlocks
 from hlq.array.nodes.overlap import Halo, TrimBlocks
 from hlq.array.rules.concat_pushdown import index_of, same_dims
 from hlq.rules import Capture, Is, Where, rule
@@ -83,8 +83,6 @@ def slice_through_map_overlap(node, tr):
 
 
 def _is_scalar(a):
-    from hlq.array.nodes import ArrayNode
-
     return not isinstance(a, ArrayNode)
 
 
