@@ -98,31 +98,25 @@ def generate(sf: float, out: str, overwrite: bool = False, tables=TABLES, rows_p
         raise RuntimeError("tpchgen-cli is not installed: pip install tpchgen-cli (the 'bench' extra of hlq)")
     os.makedirs(out, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out) as tmp:
+        cmd = [exe, "parquet", "-s", str(sf), "-o", tmp, "-q", "--overwrite"]
         for table in tables:
-            n = files_for(table, sf, rows_per_file)
-            cmd = [exe, "parquet", "-s", str(sf), "-T", table, "-o", tmp, "-q", "--overwrite"]
-            if n > 1:
-                cmd += ["--parts", str(n)]
-            subprocess.run(cmd, check=True)
-            src = os.path.join(tmp, table) if n > 1 else tmp
-            names = sorted(x for x in os.listdir(src) if x.startswith(table) and x.endswith(".parquet"))
+            cmd += ["-T", table]
+        subprocess.run(cmd, check=True)
+        for table in tables:
+            t = _relax(pq.read_table(os.path.join(tmp, f"{table}.parquet")))
+            os.remove(os.path.join(tmp, f"{table}.parquet"))
             dest = os.path.join(out, table)
             if os.path.isdir(dest):
                 shutil.rmtree(dest)
             os.makedirs(dest)
-            for i, name in enumerate(sorted(names, key=_part_number)):
-                t = _relax(pq.read_table(os.path.join(src, name)))
-                pq.write_table(t, os.path.join(dest, f"part.{i:03d}.parquet"), row_group_size=max(1000, rows_per_file // 4))
-                os.remove(os.path.join(src, name))
+            n = files_for(table, sf, rows_per_file)
+            per = -(-t.num_rows // n)
+            for i in range(n):
+                pq.write_table(t.slice(i * per, per), os.path.join(dest, f"part.{i:03d}.parquet"),
+                               row_group_size=max(1000, rows_per_file // 4))
     with open(marker, "w") as f:
         f.write(repr((float(sf), rows_per_file)))
     return out
-
-
-def _part_number(name: str) -> int:
-    # tpchgen-cli names parts "<table>.<i>.parquet" (1-based); a single file has no number
-    parts = name.split(".")
-    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else 0
 
 
 def main(argv=None):
