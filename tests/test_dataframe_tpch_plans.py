@@ -56,3 +56,73 @@ def test_groupby_nunique_split_out_true_like_dask():
     assert ops.count("groupby-bucket") == 1
     assert q.compute().sort_index().equals(pdf.groupby("k").v.nunique().astype(q.dtype)) or \
         np.array_equal(q.compute().sort_index().to_numpy(), pdf.groupby("k").v.nunique().to_numpy())
+
+
+# --------------------------------------------------------------- projections and predicates
+def _reads(q):
+    """{first column of the file set: (columns read, filter)} of the optimized plan's parquet reads."""
+    from hlq.dataframe.nodes.sources import ReadParquet
+    from hlq.expr.traverse import toposort
+    from hlq.rules import optimize_plan
+
+    out = {}
+    for n in toposort([optimize_plan(q.node)]):
+        if isinstance(n, ReadParquet):
+            out.setdefault(n.info.columns[0] if hasattr(n.info, "columns") else n.columns[0], []).append(
+                (tuple(n.columns), n.filter))
+    return out
+
+
+@pytest.fixture
+def tables(tmp_path):
+    rng = np.random.default_rng(1)
+    cust = pd.DataFrame({"c_custkey": np.arange(300), "c_nationkey": rng.integers(0, 5, 300),
+                         "c_name": [f"c{i}" for i in range(300)], "c_acctbal": rng.random(300)})
+    nation = pd.DataFrame({"n_nationkey": np.arange(5), "n_name": ["A", "B", "C", "D", "E"],
+                           "n_comment": list("vwxyz")})
+    orders = pd.DataFrame({"o_orderkey": np.arange(3000), "o_custkey": rng.integers(0, 300, 3000),
+                           "o_totalprice": rng.random(3000), "o_comment": "x",
+                           "o_orderdate": pd.Timestamp("1994-01-01") + pd.to_timedelta(rng.integers(0, 1000, 3000), "D")})
+    paths = {}
+    for name, pdf, parts in (("customer", cust, 1), ("nation", nation, 1), ("orders", orders, 3)):
+        d = tmp_path / name
+        d.mkdir()
+        bounds = np.linspace(0, len(pdf), parts + 1).astype(int)
+        for i in range(parts):
+            pdf.iloc[bounds[i]:bounds[i + 1]].to_parquet(d / f"part.{i}.parquet", index=False)
+        paths[name] = str(d)
+    return paths, {"customer": cust, "nation": nation, "orders": orders}
+
+
+def test_projection_after_drop_and_rename_reaches_both_merges(tables):
+    paths, pdfs = tables
+    c, n, o = (dd.read_parquet(paths[k]) for k in ("customer", "nation", "orders"))
+    j = c.merge(n[n.n_name == "B"], left_on="c_nationkey", right_on="n_nationkey")
+    j = j.drop(columns=["c_nationkey", "n_nationkey"]).rename(columns={"n_name": "cust_nation"})
+    j = j.merge(o, left_on="c_custkey", right_on="o_custkey").drop(columns=["c_custkey", "o_custkey"])
+    q = j[["cust_nation", "o_totalprice"]]
+    cols = {k: v[0][0] for k, v in _reads(q).items()}
+    assert cols == {"c_custkey": ("c_custkey", "c_nationkey"), "n_nationkey": ("n_nationkey", "n_name"),
+                    "o_orderkey": ("o_custkey", "o_totalprice")}
+    pc, pn, po = pdfs["customer"], pdfs["nation"], pdfs["orders"]
+    e = pc.merge(pn[pn.n_name == "B"], left_on="c_nationkey", right_on="n_nationkey")
+    e = e.drop(columns=["c_nationkey", "n_nationkey"]).rename(columns={"n_name": "cust_nation"})
+    e = e.merge(po, left_on="c_custkey", right_on="o_custkey")[["cust_nation", "o_totalprice"]]
+    got = q.compute()
+    pd.testing.assert_frame_equal(got.sort_values("o_totalprice").reset_index(drop=True),
+                                  e.sort_values("o_totalprice").reset_index(drop=True))
+
+
+def test_timestamp_predicates_go_into_the_parquet_filter(tables):
+    import datetime
+
+    paths, pdfs = tables
+    o = dd.read_parquet(paths["orders"])
+    q = o[(o.o_orderdate >= datetime.datetime(1995, 1, 1)) & (o.o_orderdate < np.datetime64("1995-07-01"))]
+    q = q[["o_orderkey"]]
+    (cols, pred), = _reads(q)["o_orderkey"]
+    assert cols == ("o_orderkey",)  # the date column is read by pyarrow's filter only
+    assert pred is not None and {t[2][1] for t in pred[1]} == {pd.Timestamp("1995-01-01"), pd.Timestamp("1995-07-01")}
+    po = pdfs["orders"]
+    e = po[(po.o_orderdate >= "1995-01-01") & (po.o_orderdate < "1995-07-01")][["o_orderkey"]]
+    assert sorted(q.compute().o_orderkey) == sorted(e.o_orderkey)

@@ -41,6 +41,15 @@ PEERS = ("hlq", "dask", "duckdb")
 
 
 def peak_rss_mb():
+    """Peak resident memory of this process in MB (VmHWM: unlike ru_maxrss it does not carry the
+    parent's peak over fork + exec)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -10,6 +10,8 @@ True
 False
 >>> str(to_pyarrow(("and", (("gt", ("col", "x"), ("lit", 0.5)), ("le", ("lit", 2), ("col", "y"))))))
 '((x > 0.5) and (y >= 2))'
+>>> pushable(("lt", ("col", "t"), ("lit", pd.Timestamp("1995-01-01"))))
+True
 
 Terms on hive partition keys are decided per file, from the key values in its path:
 
@@ -22,15 +24,26 @@ False
 
 from __future__ import annotations
 
+import datetime
 import numbers
 import operator
+
+import numpy as np
+import pandas as pd
 
 _FLIP = {"gt": "lt", "lt": "gt", "ge": "le", "le": "ge", "eq": "eq", "ne": "ne"}
 _OPS = {"gt", "lt", "ge", "le", "eq"}
 
 
 def _is_lit(e):
-    return e[0] == "lit" and isinstance(e[1], (numbers.Number, str)) and not isinstance(e[1], complex)
+    """A literal pyarrow compares like pandas: a real number, a string or a timestamp (the column's
+    dtype was checked against it when the comparison was built: pandas raises on a mismatch)."""
+    if e[0] != "lit":
+        return False
+    v = e[1]
+    if isinstance(v, (numbers.Number, str)) and not isinstance(v, complex):
+        return True
+    return isinstance(v, (datetime.datetime, np.datetime64)) and not pd.isna(v)
 
 
 def pushable(e) -> bool:
@@ -60,6 +73,8 @@ def to_pyarrow(e):
         a, b, tag = b, a, _FLIP[tag]
     f = pc.field(a[1])
     v = b[1]
+    if isinstance(v, (datetime.datetime, np.datetime64)):
+        v = pd.Timestamp(v)  # pyarrow compares it at nanosecond precision with any timestamp unit
     if tag == "isin":
         return f.isin(list(v))
     if tag == "notin":

@@ -30,6 +30,23 @@ def merge_projections(node):
     return Project(node.child.child, node.cols)
 
 
+def _projection_pair_example():
+    import pandas as pd
+
+    from hlq.dataframe.io import from_pandas
+
+    df = from_pandas(pd.DataFrame({"a": [1, 2], "b": [3.0, 4.0], "c": ["x", "y"]}), npartitions=1)
+    return [Project(Project(df.node, ("a", "b")), ("b",))]
+
+
+@rule(Is(Project, child=Is(Project)), phase="pushdown", tags=("projection-pushdown",),
+      examples=_projection_pair_example)
+def merge_pushed_projections(node):
+    """x[a][b] -> x[b] for projections that meet while pushing down (e.g. a drop() above a
+    merge meeting the columns a consumer reads), so that they keep moving towards the sources"""
+    return Project(node.child.child, node.cols)
+
+
 @rule(Is(Project, cols=Where(lambda c: True, "any")), phase="simplify", tags=("projection-pushdown",))
 def drop_identity_projection(node):
     """x[all columns in order] -> x"""
