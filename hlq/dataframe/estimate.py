@@ -44,16 +44,29 @@ def _dtype_bytes(dt) -> int:
     return OBJECT_BYTES
 
 
+def _fixed_width(dt) -> bool:
+    if isinstance(dt, pd.CategoricalDtype):
+        return True
+    if isinstance(dt, np.dtype):
+        return dt.kind != "O"
+    np_dt = getattr(dt, "numpy_dtype", None)
+    return np_dt is not None and np_dt.kind != "O"
+
+
 def bytes_per_row(node) -> int:
-    """Estimated bytes of one row of ``node``: from the parquet footers (uncompressed column sizes)
-    when its columns come straight from a parquet read, else from its dtypes."""
-    footer = _footer_bytes_per_row(node)
-    if footer is not None:
-        return footer
-    return sum(_dtype_bytes(d) for d in node.dtypes if d is not None) or 8
+    """Estimated in-memory bytes of one row of ``node``: fixed-width columns by their dtype (the
+    parquet footers' sizes are encoded sizes, often far smaller: dictionaries, run lengths), other
+    columns (strings, objects) from the parquet footers' uncompressed sizes when they come straight
+    from a parquet read, else :data:`OBJECT_BYTES` each."""
+    fixed = sum(_dtype_bytes(d) for d in node.dtypes if d is not None and _fixed_width(d))
+    var = tuple(c for c, d in zip(node.columns, node.dtypes) if d is None or not _fixed_width(d))
+    if not var:
+        return fixed or 8
+    footer = _footer_bytes_per_row(node, var)
+    return fixed + (footer if footer is not None else OBJECT_BYTES * len(var))
 
 
-def _footer_bytes_per_row(node):
+def _footer_bytes_per_row(node, columns):
     from hlq.dataframe.nodes.ops import Filter, Project
     from hlq.dataframe.nodes.sources import ReadParquet
 
@@ -71,7 +84,7 @@ def _footer_bytes_per_row(node):
         rows = sum(info.rows[i] for i in files)
         if not rows:
             return None
-        total = sum(sizes(i, tuple(node.columns)) for i in files)
+        total = sum(sizes(i, tuple(columns)) for i in files)
     except Exception:  # metadata without sizes: fall back to dtypes
         return None
     return max(1, int(round(total / rows)))

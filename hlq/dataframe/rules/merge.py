@@ -17,8 +17,8 @@ unless the join is outer.
 >>> q = m[m.r0 > 0.9][["v0", "r1"]]
 >>> plan = optimize_plan(q.node, phases=["simplify", "pushdown"])
 >>> join = next(n for n in plan.walk() if n.op_name == "merge")
->>> [c.label() for c in join.children]
-['from-pandas(columns 2/3)', 'filter (r0 > 0.9)']
+>>> [c.label() for c in join.children], join.right.child.label()
+(['from-pandas(columns 2/3)', 'project(key, r1)'], 'filter (r0 > 0.9)')
 >>> q.compute().values.tolist()
 [[1.0, 10.0]]
 """
@@ -234,9 +234,16 @@ def choose_join(m):
         return "hash", "sizes unknown", None
     side = min(known, key=lambda s: sizes[s][1])
     other = "l" if side == "r" else "r"
-    if sizes[side][1] <= limit and (sizes[other][1] is None or sizes[side][1] <= sizes[other][1]):
-        return "broadcast", f"{size_text(side)} <= limit {format_bytes(limit)}", side
-    return "hash", f"{size_text(side)} > broadcast limit {format_bytes(limit)}", None
+    small, big = sizes[side][1], sizes[other][1]
+    if small > limit or (big is not None and small > big):
+        return "hash", f"{size_text(side)} > broadcast limit {format_bytes(limit)}", None
+    # every partition of the other side joins the whole broadcast side (pandas hashes it each
+    # time); a shuffle moves both sides about three times: broadcast while it costs less
+    n_other = (right if other == "r" else left).npartitions
+    if big is not None and small * (n_other - 3) > 2 * big:
+        return "hash", (f"{size_text(side)} joined by each of {n_other} partitions costs more than "
+                        f"shuffling both sides"), None
+    return "broadcast", f"{size_text(side)} <= limit {format_bytes(limit)}", side
 
 
 def _with_npartitions(node, n):
