@@ -15,7 +15,7 @@ Grouping keys are columns, or Series computed from the same frame.
 >>> r = df.groupby("k").agg(total=("x", "sum"), spread=("x", "std")).compute()
 >>> list(r.columns), r.total.tolist(), r.spread.round(3).tolist()
 (['total', 'spread'], [10.0, 6.0], [2.517, 1.414])
->>> df.x.groupby(df.k).nunique().compute().tolist()
+>>> df.x.groupby(df.k).nunique().compute().sort_index().tolist()
 [3, 2]
 """
 
