@@ -114,3 +114,52 @@ def test_threads_of_a_distributed_client():
     with distributed.LocalCluster(n_workers=1, threads_per_worker=3, processes=False,
                                   dashboard_address=":0") as cluster, distributed.Client(cluster):
         assert available_threads() == 3
+
+
+def _tutorial(x):
+    y = x + x.T - x.mean(axis=0)
+    return y[::2, 50:].std()
+
+
+def test_shared_map_blocks_source_is_computed_once_per_block():
+    import threading
+
+    calls = []
+    lock = threading.Lock()
+
+    def f(b, block_id=None):
+        with lock:
+            calls.append(block_id)
+        return b * 2.0
+
+    base = np.arange(40000.0).reshape(200, 200) % 7
+    s = da.from_array(base, chunks=20).map_blocks(f, dtype="f8")
+    got = _tutorial(s).compute()
+    s2 = base * 2
+    np.testing.assert_allclose(got, (s2 + s2.T - s2.mean(axis=0))[::2, 50:].std())
+    assert len(calls) == len(set(calls))  # no block computed twice
+    assert len(calls) <= 100
+
+
+def test_shared_random_source_is_drawn_once_per_block():
+    x = da.random.random((400, 400), chunks=20)  # 400 blocks
+    z = _tutorial(x)
+    graph = dict(z.__dask_graph__())
+    drawn = [k for k in graph if isinstance(k, tuple) and str(k[0]).startswith("random-sample")]
+    assert len(drawn) == len(set(drawn))
+    assert 300 <= len(drawn) <= 400  # the blocks under the needed regions, each once
+    # each drawn block is its own task, read by the tasks that need it (not drawn inside each)
+    xn = x.compute()
+    yn = xn + xn.T - xn.mean(axis=0)
+    np.testing.assert_allclose(z.compute(), yn[::2, 50:].std())
+    with dask.config.set({"hlq.rules.exclude": ["slice-pushdown"]}):
+        np.testing.assert_allclose(z.compute(), yn[::2, 50:].std())
+
+
+def test_regions_of_one_random_array_are_merged():
+    from hlq.lower.collection import optimize_node
+
+    x = da.random.random((400, 400), chunks=20)
+    plan = optimize_node(_tutorial(x).node)
+    randoms = {n for n in plan.walk() if n.op_name == "random-sample"}
+    assert len(randoms) == 1

@@ -307,6 +307,16 @@ class Random(RegionSource):
     _fields = ("method", "params", "grid", "dtype_", "entropy", "region", "legacy", "kwargs", "core")
     _defaults = {"region": None, "legacy": False, "kwargs": None, "core": 0}
 
+    #: drawing a block costs about as much as reading it from a fast store (a few hundred MB/s):
+    #: a block read through several block maps is drawn once, in its own task
+    repeat_is_costly = True
+    cost_throughput = 3e8
+
+    @property
+    def bounds(self) -> tuple:
+        """``(start, stop)`` per dimension of this node's region in the original grid."""
+        return self.region or tuple((0, d.length) for d in self.grid)
+
     @property
     def op_name(self):  # dask names random arrays after the distribution ("normal-<token>")
         return self.method.replace("_", "-")

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from hlq.array.nodes.blockwise import BasicIndex
-from hlq.array.nodes.sources import FromArray
+from hlq.array.nodes.sources import FromArray, Random
 from hlq.expr.opaque import OpaqueData
 from hlq.rules.shared_reads import register_read_merger
 
@@ -97,3 +97,72 @@ def _merge(nodes: list) -> dict:
 
 
 register_read_merger(FromArray, key=_key, merge=_merge)
+
+
+# --------------------------------------------------------------------------
+# computed sources: regions of one random array are drawn once
+#
+# Slice pushdown gives each consumer of ``x = random(...)`` its own region of
+# ``x`` (``(x + x.T - x.mean(0))[::2, 50:]`` needs three); each region draws
+# the original blocks under it, so overlapping regions would draw the same
+# blocks several times.  Regions of one random array that share an original
+# block become one region over their bounding box, drawn once per block (a
+# random source is not duplicated into its consumers' tasks, see
+# ``Random.repeat_is_costly``), and each consumer takes a slice of it; culling
+# keeps only the blocks somebody needs.
+
+
+def _random_key(node: Random):
+    if any(d.length == 0 for d in node.dims):
+        return None
+    key = (node.method, node.params, node.grid, node.dtype_, node.entropy, node.legacy, node.kwargs, node.core)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _random_block_ranges(node: Random, grid) -> tuple:
+    return tuple((g.locate(a), g.locate(b - 1)) for g, (a, b) in zip(grid, node.bounds))
+
+
+def _merge_random(nodes: list) -> dict:
+    grid = nodes[0].grid
+    parent = list(range(len(nodes)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    ranges = [_random_block_ranges(n, grid) for n in nodes]
+    for i in range(len(nodes)):
+        for j in range(i + 1, len(nodes)):
+            if _share_a_block(ranges[i], ranges[j]):
+                parent[find(i)] = find(j)
+    clusters: dict[int, list] = {}
+    for i, n in enumerate(nodes):
+        clusters.setdefault(find(i), []).append(n)
+    out = {}
+    for group in clusters.values():
+        if len(group) < 2:
+            continue
+        lo = tuple(min(n.bounds[ax][0] for n in group) for ax in range(len(grid)))
+        hi = tuple(max(n.bounds[ax][1] for n in group) for ax in range(len(grid)))
+        full = all(a == 0 and b == g.length for a, b, g in zip(lo, hi, grid))
+        g0 = group[0]
+        wide = Random(g0.method, g0.params, g0.grid, g0.dtype_, g0.entropy, None if full else tuple(zip(lo, hi)),
+                      g0.legacy, g0.kwargs, g0.core)
+        for n in group:
+            if n is wide:
+                continue
+            index = tuple((a - w, b - w, 1) for (a, b), w in zip(n.bounds, lo))
+            view = BasicIndex(wide, index)
+            if view.dims == n.dims:  # same chunks as before: a safe replacement
+                out[n] = view
+    return out
+
+
+register_read_merger(Random, key=_random_key, merge=_merge_random)
