@@ -40,7 +40,7 @@ LAYERS = {
 }
 
 # the only modules through which hlq.array and hlq.dataframe see each other
-INTEROP = {"hlq.dataframe.io", "hlq.dataframe.nodes.interop", "hlq.array._core"}
+INTEROP = {"hlq.dataframe.io", "hlq.dataframe.convert", "hlq.dataframe.nodes.interop", "hlq.array._core"}
 
 # the dataframe package is still to be brought under the function-level import rule
 UNREVIEWED_FUNCTION_IMPORTS = ("hlq.dataframe",)

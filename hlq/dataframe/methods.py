@@ -25,6 +25,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
+from hlq.explain import explain as explain_plan
 from hlq.dataframe import window as _win
 from hlq.dataframe.nodes.ops import MapPartitions, MetaBox, Project, Rename
 from hlq.dataframe.nodes.reduction import Fn, TreeAgg
@@ -347,15 +348,11 @@ class CommonMethods:
 
     def explain(self, stage="fused", format=None):
         """Print the plan before and after optimization (see :func:`hlq.explain`)."""
-        import hlq
-
-        print(hlq.explain(self))
+        print(explain_plan(self))
 
     def pprint(self):
         """Print the (unoptimized) plan, one node per line."""
-        import hlq
-
-        print(hlq.explain(self).split("\n\n")[0])
+        print(explain_plan(self).split("\n\n")[0])
 
     @classmethod
     def from_dict(cls, data, *, npartitions=1, orient="columns", dtype=None, columns=None):

@@ -52,7 +52,7 @@ class BatchSettings:
         self.target = float(get("hlq.batch.target-duration", 0.005))
         self.throughput = float(get("hlq.batch.throughput", 1e9))
         self.op_overhead = float(get("hlq.batch.op-overhead", 2e-6))
-        from hlq.lower.cost import available_threads
+        from hlq.lower.cost import available_threads  # import cycle
 
         self.threads = available_threads()
 

@@ -38,6 +38,9 @@ import weakref
 
 import dask
 
+from hlq.lower.batching import BatchSettings, block_seconds
+from hlq.lower.ship import current_distributed_client
+
 __all__ = ["cost_enabled", "available_threads", "CostSettings", "chain_members", "chain_block_seconds",
            "range_split", "fmt_seconds"]
 
@@ -77,8 +80,6 @@ def available_threads() -> int:
     client = None
     if "distributed" in sys.modules:  # a client exists only if distributed was imported
         try:
-            from hlq.lower.ship import current_distributed_client
-
             client = current_distributed_client()
         except Exception:
             client = None
@@ -133,8 +134,6 @@ def chain_members(node, limit: int = 64) -> list | None:
 def chain_block_seconds(node) -> float | None:
     """Estimated seconds to compute one block of ``node`` together with the blockwise chain
     below it (None when a block size is unknown or ``node`` is not blockwise)."""
-    from hlq.lower.batching import BatchSettings, block_seconds
-
     members = chain_members(node)
     if members is None:
         return None
