@@ -118,8 +118,10 @@ def test_loc_prunes_partitions_and_files(tmp_path):
     # overlapping files: sampled boundaries and a range shuffle
     pd.DataFrame({"x": [5, 45], "y": 1.0}).to_parquet(tmp_path / "p9.parquet")
     mixed = dd.read_parquet(str(tmp_path)).set_index("x")
-    assert not mixed.known_divisions
+    assert "range-split" in {n.op_name for n in optimize_plan(mixed.node).walk()}
+    assert mixed.known_divisions  # sampled when first needed, as dask does
     assert mixed.compute().index.is_monotonic_increasing
+    pd.testing.assert_frame_equal(mixed.loc[12:27].compute(), got)
 
 
 def test_partitions_and_head_pushed_into_sources(tmp_path):
@@ -242,12 +244,15 @@ def test_set_index_given_divisions_then_loc():
     q = s.loc[30:40]
     assert q.npartitions == 1
     pd.testing.assert_frame_equal(q.compute(), p.set_index("k").sort_index().loc[30:40])
-    # the sampled variant: same result, boundaries computed inside the graph (no compute at build)
+    # the sampled variant: same result; building computes nothing (boundaries sampled in the
+    # graph), and the divisions are computed when first needed (as dask does), then loc prunes
     t = df.set_index("k")
-    assert not t.known_divisions
     ops = {n.op_name for n in optimize_plan(t.node).walk()}
     assert {"sample-keys", "boundaries", "range-split", "shuffle-collect"} <= ops
     pd.testing.assert_frame_equal(t.compute(), p.set_index("k").sort_index())
+    assert t.known_divisions and t.divisions[0] == p.k.min() and t.divisions[-1] == p.k.max()
+    pd.testing.assert_frame_equal(t.compute(), p.set_index("k").sort_index())
+    assert t.loc[30:40].npartitions < t.npartitions
 
 
 def test_projection_and_filters_through_shuffle_sort_set_index(tmp_path):

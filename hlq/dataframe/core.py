@@ -67,10 +67,18 @@ class _Frame(CommonMethods, HlqCollection):
 
     @property
     def divisions(self) -> tuple:
+        """Partition boundaries of the index (``None`` entries when unknown).  Those of a
+        sort-based ``set_index`` are computed on first use, as dask does."""
+        from hlq.dataframe.multi import resolve_divisions
+
+        resolve_divisions(self)
         return self._node.divisions
 
     @property
     def known_divisions(self) -> bool:
+        from hlq.dataframe.multi import resolve_divisions
+
+        resolve_divisions(self)
         return self._node.known_divisions
 
     @property
@@ -208,7 +216,10 @@ class _Frame(CommonMethods, HlqCollection):
     # --------------------------------------------------------------- others
     def head(self, n=5, npartitions=1, compute=True):
         """First ``n`` rows from the first ``npartitions`` partitions (all needed ones when
-        partition lengths are known from metadata; ``-1``: all partitions)."""
+        partition lengths are known from metadata; ``-1``: all partitions).  With the default
+        ``npartitions=1`` and ``compute=True``, further partitions are read (1, 2, 4, ... of
+        them) until ``n`` rows are found or none are left, so the result has ``n`` rows
+        whenever the frame does, whatever the plan's partitioning."""
         node = self._node
         from hlq.dataframe.nodes.sort import sorted_head
 
@@ -227,7 +238,16 @@ class _Frame(CommonMethods, HlqCollection):
         else:
             k = min(npartitions, node.npartitions)
         out = new_collection(Head(node, n, k))
-        return out.compute() if compute else out
+        if not compute:
+            return out
+        res = out.compute()
+        if npartitions == 1 and node.lengths is None:
+            # by default, n rows whenever the frame has them: where the first partition holds
+            # fewer (a selective filter, a hash join's buckets), read twice as many partitions
+            while len(res) < n and k < node.npartitions:
+                k = min(node.npartitions, 2 * k)
+                res = new_collection(Head(node, n, k)).compute()
+        return res
 
     def map_partitions(self, func, *args, meta=None, columns=None, **kwargs):
         return map_partitions(func, self, *args, meta=meta, columns=columns, **kwargs)
@@ -278,6 +298,9 @@ class _Frame(CommonMethods, HlqCollection):
         return multi.reset_index(self, drop)
 
     def persist(self, **kwargs):
+        from hlq.dataframe.multi import resolve_divisions
+
+        resolve_divisions(self)  # a persisted set_index result knows its divisions, as with dask
         return super().persist(**kwargs)
 
     # ------------------------------------------------- arrays and sinks (hlq.dataframe.io, .sinks)

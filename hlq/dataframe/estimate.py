@@ -3,7 +3,8 @@
 Rows come from partition lengths known at build time (parquet footers,
 pandas objects); a filter keeps an assumed fraction of its input
 (:data:`FILTER_SELECTIVITY` per conjunct, at least :data:`MIN_SELECTIVITY`);
-a join yields about as many rows as its larger side.  Bytes per row come from
+a join yields about as many rows as its larger side; a groupby aggregation at most
+as many rows as its keys' dtypes allow groups (categoricals, booleans).  Bytes per row come from
 the parquet footers' uncompressed column sizes when the columns are read
 straight from parquet, else from the dtypes (:func:`bytes_per_row`).  The walk is iterative (a topological
 order of the plan), each node visited once.
@@ -24,7 +25,7 @@ import pandas as pd
 
 from hlq.expr.traverse import toposort
 
-__all__ = ["conjuncts", "estimate_rows", "bytes_per_row", "estimate_bytes", "format_bytes", "FILTER_SELECTIVITY"]
+__all__ = ["conjuncts", "estimate_rows", "group_count", "bytes_per_row", "estimate_bytes", "format_bytes", "FILTER_SELECTIVITY"]
 
 #: fraction of rows assumed to pass one conjunct of a filter
 FILTER_SELECTIVITY = 0.5
@@ -142,8 +143,28 @@ def estimate_rows(node):
             rows = sum(kids)
         elif n.op_name == "head":
             rows = min(rows, n.n)
+        elif n.op_name == "groupby-agg":
+            groups = group_count(n)
+            if groups is not None:
+                rows = min(rows, float(groups))
         est[n] = rows
     return est.get(node)
+
+
+def group_count(node):
+    """The most groups a groupby aggregation can have, when its keys' dtypes bound it (categorical:
+    the categories, bool: 2; a null group more with ``dropna=False``), else None."""
+    total = 1
+    for b in node.by:
+        dt = node.child.dtype_map.get(b)
+        if isinstance(dt, pd.CategoricalDtype) and dt.categories is not None:
+            k = len(dt.categories)
+        elif isinstance(dt, np.dtype) and dt.kind == "b":
+            k = 2
+        else:
+            return None
+        total *= k + (0 if getattr(node, "dropna", True) else 1)
+    return total
 
 
 def estimate_bytes(node):

@@ -140,7 +140,12 @@ class _DropDuplicates:
 def join(left, other, on=None, how="left", lsuffix="", rsuffix="", npartitions=None, broadcast=None):
     """``left.join(other)``: a merge on ``other``'s index (and ``left``'s index, or its ``on`` column).
 
+    ``other`` may be a pandas DataFrame or Series (one partition, as in :func:`merge`).
     Raises ``ValueError`` when columns overlap and no suffix is given, like pandas."""
+    if isinstance(other, (pd.DataFrame, pd.Series)):
+        from hlq.dataframe.io import from_pandas
+
+        other = from_pandas(other, npartitions=1)
     if isinstance(other, Series):
         other = other.to_frame()
     overlap = set(left._node.columns) & set(other._node.columns) - ({on} if isinstance(on, str) else set())
@@ -265,9 +270,65 @@ class LocIndexer:
         return out
 
 
+def resolve_divisions(obj):
+    """Compute the divisions a sort-based ``set_index`` left to be sampled, as dask does when they
+    are needed: the plan of ``obj`` (a collection, updated in place) gets a ``set_index`` with
+    those divisions (same rows; fewer partitions where sampled boundaries repeat).  The
+    boundaries are found by sampling every partition and the key's min and max, in one compute.
+
+    Only a ``set_index`` at the root, or below nodes that keep its partitions (blockwise nodes
+    with the same divisions), is resolved; keys whose sampled values are not the key's values
+    (categoricals) are left alone."""
+    from hlq.dataframe.nodes.base import FrameNode
+    from hlq.dataframe.nodes.sort import SetIndex
+
+    path = []
+    node = obj._node
+    while not isinstance(node, SetIndex):
+        child = getattr(node, "child", None)
+        if (child is None or not getattr(node, "is_blockwise", False) or not isinstance(child, FrameNode)
+                or node.divisions != child.divisions or len(node.children) != 1):
+            return
+        path.append(node)
+        node = child
+    if node.divisions_ is not None:
+        return
+    divisions = _sampled_divisions(node)
+    if divisions is None:
+        return
+    new = SetIndex(node.child, node.col, len(divisions) - 1, divisions)
+    for above in reversed(path):
+        new = above.replace(child=new)
+    obj._rebind(new_collection(new))
+
+
+def _sampled_divisions(si):
+    import dask
+
+    from hlq.dataframe.nodes.shuffle import Boundaries, SampleKeys
+    from hlq.dataframe.rules.shuffle import MAX_SAMPLE, SAMPLES_PER_OUTPUT
+
+    c, col, n = si.child, si.col, si.npartitions
+    dt = c.dtype_map[col]
+    if not (pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_datetime64_any_dtype(dt)
+            or pd.api.types.is_string_dtype(dt)) or isinstance(dt, pd.CategoricalDtype) \
+            or pd.api.types.is_bool_dtype(dt):
+        return None
+    key = new_collection(c)[col]
+    samples = new_collection(Boundaries(SampleKeys(c, col, min(MAX_SAMPLE, SAMPLES_PER_OUTPUT * n)), n))
+    lo, hi, bounds = dask.compute(key.min(), key.max(), samples)
+    if pd.isna(lo) or pd.isna(hi):
+        return None
+    vals = pd.Index([lo, *list(bounds), hi]).tolist()
+    lo, hi = vals[0], vals[-1]
+    inner = sorted({b for b in vals[1:-1] if lo < b < hi})
+    return (lo, *inner, hi)
+
+
 def _loc_range(obj, start, stop):
     from hlq.dataframe.nodes.structure import LocSlice, SelectPartitions
 
+    resolve_divisions(obj)
     node = obj._node
     if node.known_divisions:
         d = node.divisions

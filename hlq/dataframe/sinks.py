@@ -316,9 +316,10 @@ def to_csv(df, filename, single_file=False, name_function=None, compute=True, co
     single_file : bool
         Append the partitions, in order, to one file (header once).
     name_function : callable, optional
-        ``i -> str`` filling the ``*`` (default ``str``).
+        ``i -> str`` filling the ``*`` (default: the partition number zero-padded to the width
+        of the largest one, as dask does, so that sorting the names keeps the partition order).
     compute : bool
-        Write now (returns the list of file names) or return a Delayed of it.
+        Write now (returns the list of absolute file paths) or return a Delayed of it.
     compute_kwargs : dict, optional
         For ``compute`` (e.g. ``{"scheduler": "threads"}``).
     **kwargs
@@ -334,7 +335,8 @@ def to_csv(df, filename, single_file=False, name_function=None, compute=True, co
     kw = tuple(sorted(kwargs.items()))
     refs = []
     if single_file:
-        parent = os.path.dirname(os.path.abspath(filename))
+        filename = os.path.abspath(filename)
+        parent = os.path.dirname(filename)
         if not os.path.isdir(parent):
             raise FileNotFoundError(f"directory {parent!r} does not exist")
         prev = None
@@ -355,7 +357,10 @@ def to_csv(df, filename, single_file=False, name_function=None, compute=True, co
         else:
             parent = os.path.dirname(os.path.abspath(filename))
             os.makedirs(parent, exist_ok=True)
-        name_function = name_function or str
+        if name_function is None:  # zero-padded like dask, so that a glob lists the parts in order
+            width = len(str(max(len(keys) - 1, 0)))
+            name_function = lambda i: str(i).zfill(width)  # noqa: E731
+        filename = os.path.abspath(filename)
         paths = [filename.replace("*", name_function(i)) for i in range(len(keys))]
         if len(set(paths)) != len(paths):
             raise ValueError("name_function must give a different name to every partition")

@@ -180,7 +180,14 @@ class _MergeFunc:
         self.kw = kw
 
     def __call__(self, left, right):
-        return pd.merge(left, right, **dict(self.kw))
+        kw = dict(self.kw)
+        out = pd.merge(left, right, **kw)
+        li, ri = kw.get("left_index", False), kw.get("right_index", False)
+        if not len(out) and li != ri:
+            # a column joined to an index: pandas labels rows by the column side's index, except
+            # for an empty result, which may take the other side's; keep every partition alike
+            out.index = (right if li else left).index[:0]
+        return out
 
     def __reduce__(self):
         return (_MergeFunc, (self.kw,))
