@@ -134,3 +134,9 @@ def test_registered_accessors():
     finally:
         del dd.Series.dbl
         dd.Series._accessors.discard("dbl")
+
+
+def test_map_partitions_meta_may_be_a_collection(pdf):
+    df = dd.from_pandas(pdf, npartitions=2)
+    out = dd.map_partitions(lambda x: x * 2, df, meta=df)
+    pd.testing.assert_frame_equal(out.compute(), pdf * 2)

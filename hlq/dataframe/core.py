@@ -1069,6 +1069,8 @@ def map_partitions(func, df, *args, meta=None, columns=None, **kwargs):
     the input columns ``func`` reads, so that only those are read from the source."""
     if meta is None:
         meta = func(df._meta, *args, **kwargs)
+    if isinstance(meta, _Frame):  # a collection as meta (as dask accepts): its empty pandas object
+        meta = meta._meta
     if isinstance(meta, dict):
         meta = pd.DataFrame({k: pd.Series([], dtype=v) for k, v in meta.items()})
     elif isinstance(meta, tuple) and len(meta) == 2:
