@@ -42,7 +42,8 @@ def test_head_finds_n_rows_past_empty_partitions(people):
     late = df[df.id >= 2900]  # only the last partition has rows
     pd.testing.assert_frame_equal(late.head(3), people[people.id >= 2900].head(3))
     assert len(df[df.id < 0].head(3)) == 0
-    assert len(late.head(3, npartitions=2)) == 0  # an explicit npartitions is respected, as in dask
+    with pytest.warns(UserWarning, match="Insufficient elements"):  # an explicit npartitions is respected
+        assert len(late.head(3, npartitions=2)) == 0
 
 
 def test_aggregate_estimate_is_bounded_by_its_groups():

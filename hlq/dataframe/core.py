@@ -247,6 +247,11 @@ class _Frame(CommonMethods, HlqCollection):
             while len(res) < n and k < node.npartitions:
                 k = min(node.npartitions, 2 * k)
                 res = new_collection(Head(node, n, k)).compute()
+        elif len(res) < n and k < node.npartitions:
+            import warnings
+
+            warnings.warn(f"Insufficient elements for `head`. {n} elements requested, only {len(res)} elements "
+                          "available. Try passing larger `npartitions` to `head`.", UserWarning, stacklevel=2)
         return res
 
     def map_partitions(self, func, *args, meta=None, columns=None, **kwargs):
