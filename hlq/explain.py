@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hlq.expr.display import pprint
 from hlq.expr.node import Node
-from hlq.lower.collection import HlqCollection, config_signature, optimize_node
+from hlq.lower.collection import HlqCollection, optimize_node
 from hlq.lower.graph import plan_lowering
 from hlq.rules.engine import Trace, optimize_plan
 from hlq.rules.introspect import why_not as _why_not
@@ -27,7 +27,7 @@ def optimize(*collections):
     out = list(collections)
     for i, opt in zip(hlq_at, shared):
         new = type(collections[i])._from_node(opt)
-        new._opt_cache = (config_signature(), opt)  # already optimized: never again
+        new._plan_cache().set(opt)  # already optimized: never again
         out[i] = new
     return out[0] if len(out) == 1 else tuple(out)
 

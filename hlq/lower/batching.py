@@ -100,27 +100,54 @@ def _count(d, numblocks) -> int:
     return len(d)
 
 
-def _disjoint_reads(consumer, group_root, demand_c) -> tuple[bool, int]:
+def _read_index(consumer, demand_c) -> dict:
+    """One pass over the tasks of ``consumer``: ``id(child) -> (disjoint, most)``.
+
+    ``disjoint``: each block of that child is read by at most one task, once;
+    ``most``: the most blocks of it one task reads.  Built once per consumer,
+    so a consumer of many groups (a concatenate of n inputs) costs O(its
+    dependencies), not O(n x its dependencies).
+    """
+    seen: dict = {}
+    bad: set = set()
+    most: dict = {}
+    it = itertools.product(*(range(b) for b in consumer.numblocks)) if demand_c is None else demand_c
+    for idx in it:
+        per_task: dict = {}
+        for child, cidx in consumer.block_dependencies(idx):
+            cid = id(child)
+            if cid in bad:
+                continue
+            s = seen.get(cid)
+            if s is None:
+                s = seen[cid] = set()
+            if cidx in s:
+                bad.add(cid)
+                continue
+            s.add(cidx)
+            per_task[cid] = per_task.get(cid, 0) + 1
+        for cid, k in per_task.items():
+            if k > most.get(cid, 0):
+                most[cid] = k
+    return {cid: (cid not in bad, most.get(cid, 0)) for cid in seen}
+
+
+def _disjoint_reads(consumer, group_root, demand_c, cache: dict | None = None) -> tuple[bool, int]:
     """Whether each block of ``group_root`` is read by at most one task of ``consumer``
-    (and by that task once); also the most blocks one consumer task reads."""
+    (and by that task once); also the most blocks one consumer task reads.
+
+    ``cache`` (one dict per lowering) keeps each consumer's read index."""
     if getattr(consumer, "inline_inputs_ok", False):
         return True, getattr(consumer, "fan_in", 0) or 0
     if not hasattr(consumer, "block_dependencies"):
         return False, 0
-
-    seen = set()
-    most = 0
-    it = itertools.product(*(range(b) for b in consumer.numblocks)) if demand_c is None else demand_c
-    for idx in it:
-        k = 0
-        for child, cidx in consumer.block_dependencies(idx):
-            if child is group_root:
-                if cidx in seen:
-                    return False, 0
-                seen.add(cidx)
-                k += 1
-        most = max(most, k)
-    return True, most
+    key = id(consumer)
+    index = cache.get(key) if cache is not None else None
+    if index is None:
+        index = _read_index(consumer, demand_c)
+        if cache is not None:
+            cache[key] = index
+    return index.get(id(group_root), (True, 0))
 
 
 def choose_batches(group_roots, groups, deps, root_ids, demand) -> tuple[dict, dict]:
@@ -150,6 +177,7 @@ def choose_batches(group_roots, groups, deps, root_ids, demand) -> tuple[dict, d
         return {}, {}
     batched: dict = {}
     refused: dict = {}
+    read_indexes: dict = {}
     for root in group_roots:
         rid = id(root)
         g = groups[rid]
@@ -183,7 +211,7 @@ def choose_batches(group_roots, groups, deps, root_ids, demand) -> tuple[dict, d
             refused[rid] = (f"not batched: only {n_tasks} {consumer.op_name} tasks would remain "
                             f"(< 2 x {s.threads} threads) for ~{_fmt_s(total)} of work")
             continue
-        ok, most = _disjoint_reads(consumer, root, demand.get(id(consumer)))
+        ok, most = _disjoint_reads(consumer, root, demand.get(id(consumer)), read_indexes)
         if not ok:
             refused[rid] = f"not batched: {consumer.op_name} reads some blocks from several tasks"
             continue

@@ -39,7 +39,7 @@ from hlq.rules.engine import optimize_plan
 from hlq.rules.registry import registry_version
 from hlq.rules.shared_reads import share_reads
 
-__all__ = ["HlqExpr", "HlqCollection", "optimize_node", "config_signature"]
+__all__ = ["HlqExpr", "HlqCollection", "PlanCache", "optimize_node", "config_signature"]
 
 
 def config_signature() -> tuple:
@@ -75,17 +75,60 @@ def lower_jointly(nodes: list) -> dict:
     return dsk
 
 
+class PlanCache:
+    """The optimized plans of one collection's plan, for the current optimizer configuration.
+
+    ``get()`` optimizes the plan, ``get(final=True)`` the plan under its
+    finalize node (what ``compute`` runs); each once per configuration
+    (:func:`config_signature`).  A collection keeps one, so repeated
+    ``compute()``/``persist()`` calls do not re-run the optimizer.  It is
+    never shipped: it pickles to ``None``.
+    """
+
+    __slots__ = ("node", "sig", "plans")
+
+    def __init__(self, node: Node):
+        self.node = node
+        self.sig = None
+        self.plans: dict = {}
+
+    def get(self, final: bool = False) -> Node:
+        sig = config_signature()
+        if sig != self.sig:
+            self.plans, self.sig = {}, sig
+        plan = self.plans.get(final)
+        if plan is None:
+            plan = optimize_node(self.node.finalize() if final else self.node)
+            self.plans[final] = plan
+        return plan
+
+    def set(self, plan: Node) -> None:
+        """Record ``plan`` as the optimized plan (already optimized elsewhere)."""
+        self.plans, self.sig = {False: plan}, config_signature()
+
+    def __reduce__(self):
+        return (_no_cache, ())
+
+    def __dask_tokenize__(self):
+        return ("hlq-plan-cache", self.node.token)
+
+
+def _no_cache():
+    return None
+
+
 class HlqExpr(Expr):
     """A ``dask._expr.Expr`` wrapping an hlq plan.
 
-    Operands: the plan's root node and whether it is already optimized.
-    ``_simplify_down`` runs the hlq optimizer once; ``finalize_compute``
+    Operands: the plan's root node, whether it is already optimized, and the
+    collection's :class:`PlanCache` (or None).  ``_simplify_down`` runs the
+    hlq optimizer once (or takes the cached plan); ``finalize_compute``
     appends the collection's finalize node; ``__dask_graph__`` lowers
     (culled and fused) on whatever process calls it.
     """
 
-    _parameters = ["node", "optimized"]
-    _defaults = {"optimized": False}
+    _parameters = ["node", "optimized", "cache"]
+    _defaults = {"optimized": False, "cache": None}
 
     @property
     def _name(self):
@@ -95,9 +138,15 @@ class HlqExpr(Expr):
     def hlq_node(self) -> Node:
         return self.operands[0]
 
+    def _optimized(self) -> Node:
+        node, optimized, cache = self.operands
+        if optimized:
+            return node
+        return cache.get() if cache is not None else optimize_node(node)
+
     def _simplify_down(self):
         if not self.operands[1]:
-            return HlqExpr(optimize_node(self.operands[0]), True)
+            return HlqExpr(self._optimized(), True)
         client = current_distributed_client()
         if client is not None and not getattr(client, "asynchronous", False) and not scheduler_supports_hlq(client):
             return _client_lowered(self.operands[0])
@@ -108,7 +157,10 @@ class HlqExpr(Expr):
         return (_unship_expr, (ship_plan(self.operands[0]), self.operands[1]))
 
     def finalize_compute(self):
-        return HlqExpr(self.operands[0].finalize(), False)
+        node, optimized, cache = self.operands
+        if cache is not None and not optimized:
+            return HlqExpr(cache.get(final=True), True)
+        return HlqExpr(node.finalize(), False)
 
     def dependencies(self):
         return []
@@ -127,10 +179,7 @@ class HlqExpr(Expr):
     def _layer(self) -> dict:
         cache = self.__dict__.get("_hlq_graph")
         if cache is None:
-            node = self.operands[0]
-            if not self.operands[1]:
-                node = optimize_node(node)
-            cache = lower([node])
+            cache = lower([self._optimized()])
             # a plain attribute, not a cached_property: never pickled
             self.__dict__["_hlq_graph"] = cache
         return cache
@@ -166,7 +215,7 @@ class HlqSequenceExpr(_ExprSequence):
     def _layer(self) -> dict:
         cache = self.__dict__.get("_hlq_graph")
         if cache is None:
-            nodes = [op.operands[0] if op.operands[1] else optimize_node(op.operands[0]) for op in self.operands]
+            nodes = [op._optimized() for op in self.operands]
             cache = lower_jointly(nodes)
             self.__dict__["_hlq_graph"] = cache
         return cache
@@ -194,7 +243,8 @@ class HlqCollection(DaskMethodsMixin):
 
     def __copy__(self):
         # plans are immutable, collections are not (``x[0] = 5`` rebinds ``x``):
-        # a copy is a new collection on the same plan, unaffected by later rebinds of ``self``
+        # a copy is a new collection on the same plan (sharing its optimized
+        # plans), unaffected by later rebinds of ``self``
         new = type(self)._from_node(self._node)
         new._opt_cache = self._opt_cache
         return new
@@ -220,19 +270,20 @@ class HlqCollection(DaskMethodsMixin):
         """The (unoptimized) plan of this collection."""
         return self._node
 
-    def _optimized_node(self) -> Node:
-        sig = config_signature()
+    def _plan_cache(self) -> PlanCache:
         cache = self._opt_cache
-        if cache is not None and cache[0] == sig:
-            return cache[1]
-        opt = optimize_node(self._node)
-        self._opt_cache = (sig, opt)
-        return opt
+        if cache is None or cache.node is not self._node:
+            cache = self._opt_cache = PlanCache(self._node)
+        return cache
+
+    def _optimized_node(self) -> Node:
+        return self._plan_cache().get()
 
     @property
     def expr(self) -> HlqExpr:
-        """The dask ``Expr`` adapter used by ``dask.compute``/``Client.compute``."""
-        return HlqExpr(self._node, False)
+        """The dask ``Expr`` adapter used by ``dask.compute``/``Client.compute``
+        (it takes the optimized plans from this collection's cache)."""
+        return HlqExpr(self._node, False, self._plan_cache())
 
     # ------------------------------------------------- dask collection protocol
     def __dask_graph__(self):
