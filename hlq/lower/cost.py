@@ -137,7 +137,8 @@ def chain_block_seconds(node) -> float | None:
     members = chain_members(node)
     if members is None:
         return None
-    return block_seconds(members, BatchSettings())
+    sec = block_seconds(members, BatchSettings())
+    return None if sec is None or sec != sec else sec  # nan: unknown (nan) chunk sizes
 
 
 def range_split(numblocks, axes, blocks_per_task: int) -> dict:
