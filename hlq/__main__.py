@@ -1,8 +1,11 @@
-"""Command line entry point: ``python -m hlq demo``.
+"""Command line entry point: ``python -m hlq demo`` and ``python -m hlq rules``.
 
-The ``demo`` subcommand builds scenario A1 from SCENARIOS.md -- a slice of a
-10^6-chunk array -- prints ``hlq.explain`` for it, the number of tasks in the
-final graph, the computed result and the wall time of each step.
+The ``demo`` subcommand builds benchmark scenario A1 (docs/scenarios.md) -- a
+slice of a 10^6-chunk array -- prints ``hlq.explain`` for it, the number of
+tasks in the final graph, the computed result and the wall time of each step.
+
+The ``rules`` subcommand prints the phases and, for each, the ordered list of
+rules the optimizer tries (hlq's own rules and those of installed plugins).
 """
 
 from __future__ import annotations
@@ -53,8 +56,19 @@ def _demo(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _rules(args: argparse.Namespace) -> int:
+    import hlq.array  # noqa: F401  (registers the array rules)
+    import hlq.dataframe  # noqa: F401  (registers the dataframe rules)
+    from hlq.rules import describe_rules, load_entry_points
+
+    if not args.builtin:
+        load_entry_points()
+    print(describe_rules(builtin_only=args.builtin, markdown=args.markdown), end="")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command line entry point: ``python -m hlq demo``."""
+    """Command line entry point: ``python -m hlq demo`` and ``python -m hlq rules``."""
     parser = argparse.ArgumentParser(
         prog="python -m hlq", description="hlq: high-level expression optimizer for dask collections"
     )
@@ -63,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--size", type=int, default=100_000, help="side of the square array (default 100000)")
     demo.add_argument("--chunks", type=int, default=100, help="side of a square chunk (default 100)")
     demo.set_defaults(func=_demo)
+    rules = sub.add_parser("rules", help="the phases and their rules, in the order the optimizer tries them")
+    rules.add_argument("--builtin", action="store_true", help="only hlq's own rules (no plugins)")
+    rules.add_argument("--markdown", action="store_true", help="markdown tables (the form docs/rules.md holds)")
+    rules.set_defaults(func=_rules)
 
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:

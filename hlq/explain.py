@@ -44,13 +44,16 @@ def explain(x, trace: bool = False, max_lines: int = 200) -> str:
     count lowers the unoptimized plan with fusion and culling only).  With
     ``trace=True`` every rule that fired is listed in order with the node
     before and after, and each node of the optimized plan that a rule
-    created is marked with its provenance, ``[by rule_name]``.  Each plan
-    shows at most ``max_lines`` lines.
+    created is marked with its provenance, ``[by rule_name]``, and for
+    each phase the rules that could match a node of the plan are listed in
+    the order the optimizer tries them (the published order, see
+    ``python -m hlq rules``), with how often each fired.  Each plan shows at
+    most ``max_lines`` lines.
     """
     if not isinstance(x, HlqCollection):
         raise TypeError(f"explain() needs an hlq collection, got {type(x).__name__}")
     node = x.node
-    lowered_only = optimize_plan(node, phases=["lower", "finalize"])
+    lowered_only = optimize_plan(node, phases=["physical", "finalize"])
     tr = Trace() if trace else None
     opt = optimize_node(node, trace=tr)
     n_before, n_after = _task_count(lowered_only), _task_count(opt)
@@ -66,8 +69,29 @@ def explain(x, trace: bool = False, max_lines: int = 200) -> str:
     if out_bytes is not None:
         lines.append(f"result: {out_bytes} bytes")
     if trace:
+        lines += ["", "== rules per phase, in the order tried (rules that can match a node of the plan) ==",
+                  _rule_order(node, tr)]
         lines += ["", f"== rules fired ({len(tr)}) ==", str(tr)]
     return "\n".join(lines)
+
+
+def _rule_order(node, tr: Trace) -> str:
+    """For each phase, the rules whose pattern root can match a node seen while optimizing, in order."""
+    from hlq.expr.traverse import walk
+    from hlq.rules.registry import phases, rules_in_phase
+
+    types = {type(n) for n in walk(node)}
+    for e in tr.events:
+        types.update(type(n) for n in walk(e.after))
+    fired: dict = {}
+    for e in tr.events:
+        fired[e.rule] = fired.get(e.rule, 0) + 1
+    out = []
+    for p in phases():
+        names = [r.name + (f" (fired {fired[r.name]})" if r.name in fired else "")
+                 for r in rules_in_phase(p.name) if any(issubclass(t, r.node_types) for t in types)]
+        out.append(f"{p.name}: {', '.join(names) if names else '-'}")
+    return "\n".join(out)
 
 
 def _describe(node) -> str:

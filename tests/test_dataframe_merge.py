@@ -18,7 +18,7 @@ from hlq.dataframe.nodes import Filter
 from hlq.dataframe.nodes.merge import PartitionMerge
 from hlq.dataframe.nodes.ops import Project, Rename
 from hlq.dataframe.nodes.sources import ReadParquet, read_log
-from hlq.dataframe.rules.merge import choose_join
+from hlq.dataframe.rules.lowering import choose_join
 from hlq.rules import optimize_plan
 
 from df_multi_strategies import RULES_OFF, assert_same_rows, computed_both, frames, make_frame, nparts

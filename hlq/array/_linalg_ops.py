@@ -4,7 +4,7 @@
 Contractions build one :class:`~hlq.array.nodes.linalg.Contract` node: an
 output block is the sum of the partial products of the block pairs along the
 contracted axes; slicing the result slices the operands' rows and columns
-(see :mod:`hlq.array.rules.linalg_pushdown`).
+(see :mod:`hlq.array.rules.slice_pushdown`).
 
 >>> import numpy as np
 >>> import hlq.array as da

@@ -3,7 +3,7 @@
 Each transform is one blockwise map over the blocks (chunks of the other
 axes are kept), so it fuses with its neighbours; a slice on the other axes
 is pushed below the transform (rule ``slice_through_fft`` in
-:mod:`hlq.array.rules.fft`).
+:mod:`hlq.array.rules.slice_pushdown`).
 
 >>> import numpy as np
 >>> import hlq.array as da

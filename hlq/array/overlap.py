@@ -7,7 +7,7 @@ strips of its neighbours; ``map_overlap`` maps a function over the extended
 blocks and trims the halo off again (:class:`~hlq.array.nodes.overlap.TrimBlocks`).
 An output block only reads its own input block and its neighbours, so
 slicing a ``map_overlap`` result lowers only the blocks under the slice plus
-their halo (see :mod:`hlq.array.rules.overlap`).
+their halo (see :mod:`hlq.array.rules.slice_pushdown`).
 
 >>> import numpy as np
 >>> import hlq.array as da

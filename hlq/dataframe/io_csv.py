@@ -27,107 +27,18 @@ import io
 import pandas as pd
 
 from hlq.dataframe.core import new_collection
-from hlq.dataframe.nodes.base import FrameNode
-from hlq.dataframe.nodes.ops import MetaBox, Project
+from hlq.dataframe.nodes.csv import LOGS, ReadCSV
+from hlq.dataframe.nodes.ops import MetaBox
 from hlq.dataframe.nodes.sources import recording
-from hlq.rules import Is, rule
 
 __all__ = ["read_csv", "read_table", "ReadCSV", "csv_log"]
 
 _UNSUPPORTED = ("index_col", "chunksize", "iterator", "nrows", "skipfooter", "usecols")
 
 
-class ReadCSV(FrameNode):
-    """Blocks ``blocks`` (``(path, offset, length)``; ``length`` None: the whole file) parsed by
-    :func:`pandas.read_csv` with ``kwargs``; ``header`` (bytes) is prepended to blocks that do not
-    start their file; only ``columns_`` (None: all of ``meta_``) are parsed."""
-
-    _fields = ("blocks", "header", "kwargs", "meta_", "columns_", "storage")
-    _defaults = {"columns_": None, "storage": ()}
-    op_name = "read-csv"
-    is_blockwise = True
-    bw_has_arg = True
-    bw_inputs = ()
-
-    def _props(self):
-        meta = self.meta_.value
-        dm = dict(zip(meta.columns, meta.dtypes))
-        cols = tuple(meta.columns) if self.columns_ is None else self.columns_
-        for c in cols:
-            if c not in dm:
-                raise KeyError(f"column {c!r} not in the CSV files; columns are {list(meta.columns)}")
-        return {"kind": "frame", "columns": cols, "dtypes": tuple(dm[c] for c in cols),
-                "divisions": (None,) * (len(self.blocks) + 1), "lengths": None}
-
-    def _extra_props(self):
-        return {"bw_func": _ParseBlock(self.header, self.kwargs, self.columns, self.dtypes, self.storage,
-                                       tuple(self.meta_.value.columns))}
-
-    def bw_block_arg(self, idx):
-        return self.blocks[idx[0]]
-
-    def label(self):
-        nfiles = len({b[0] for b in self.blocks})
-        return (f"read-csv(columns {len(self.columns)}/{len(self.meta_.value.columns)}, files {nfiles}, "
-                f"blocks {len(self.blocks)})")
-
-
-_LOGS: list = []
-
-
 def csv_log():
     """Record every CSV block parsed in this process: a list of ``(path, offset, usecols)``."""
-    return recording(_LOGS)
-
-
-class _ParseBlock:
-    __slots__ = ("header", "kwargs", "columns", "dtypes", "storage", "all_columns")
-
-    def __init__(self, header, kwargs, columns, dtypes, storage, all_columns):
-        self.header, self.kwargs, self.columns, self.dtypes = header, kwargs, columns, dtypes
-        self.storage, self.all_columns = storage, all_columns
-
-    def __reduce__(self):
-        return (_ParseBlock, (self.header, self.kwargs, self.columns, self.dtypes, self.storage, self.all_columns))
-
-    def __call__(self, block):
-        import fsspec
-        from fsspec.utils import read_block
-
-        path, offset, length = block
-        kw = dict(self.kwargs)
-        usecols = list(self.columns)
-        pd_cols = kw.get("parse_dates")
-        if isinstance(pd_cols, (list, tuple)):  # only the date columns that are read
-            kw["parse_dates"] = [c for c in pd_cols if not isinstance(c, str) or c in usecols]
-        if sorted(map(str, usecols)) == sorted(map(str, self.all_columns)):
-            usecols = None
-        for log in _LOGS:
-            log.append((path, offset, tuple(usecols) if usecols is not None else self.all_columns))
-        try:
-            with fsspec.open(path, "rb", compression=kw.pop("compression", None), **dict(self.storage)) as f:
-                data = f.read() if length is None else read_block(f, offset, length, delimiter=b"\n")
-        except FileNotFoundError:
-            raise FileNotFoundError(f"CSV file {path!r} is missing") from None
-        if offset and self.header:
-            data = self.header + data
-        if kw.get("header", "infer") is None and "names" not in kw:
-            kw["names"] = list(self.all_columns)
-        try:
-            df = pd.read_csv(io.BytesIO(data), usecols=usecols, **kw)
-        except Exception as e:
-            raise type(e)(f"while parsing {path!r} at byte {offset}: {e}") from e
-        df = df[list(self.columns)] if list(df.columns) != list(self.columns) else df
-        for c, d in zip(self.columns, self.dtypes):
-            if df[c].dtype != d:
-                try:
-                    df[c] = df[c].astype(d)
-                except (TypeError, ValueError) as e:
-                    raise ValueError(
-                        f"column {c!r} of {path!r} (byte {offset}) parses as {df[c].dtype}, but the sample "
-                        f"gave {d}; pass dtype={{{c!r}: ...}} to read_csv ({e})"
-                    ) from None
-        return df
+    return recording(LOGS)
 
 
 def read_csv(urlpath, blocksize="64 MiB", sample=256000, storage_options=None, include_path_column=False,
@@ -225,9 +136,3 @@ def read_table(urlpath, blocksize="64 MiB", sample=256000, storage_options=None,
     kwargs.setdefault("sep", "\t")
     return read_csv(urlpath, blocksize=blocksize, sample=sample, storage_options=storage_options,
                     include_path_column=include_path_column, **kwargs)
-
-
-@rule(Is(Project, child=Is(ReadCSV)), phase="pushdown", tags=("projection-pushdown",))
-def project_into_csv(node):
-    """read_csv(...)[cols] -> read_csv(..., usecols=cols): pandas parses only those columns"""
-    return node.child.replace(columns_=node.cols)

@@ -230,7 +230,8 @@ def optimize_plan(
     root : Node
         The plan.
     phases : list of str, optional
-        Restrict to these phases (in registry order).
+        Restrict to these phases (in registry order; ``"lower"`` is a
+        deprecated alias of ``"physical"``).
     trace : Trace, optional
         Filled with every rule that fired.
     rules : list of Rule or str, optional
@@ -247,6 +248,8 @@ def optimize_plan(
     if trace is not None and trace.input is None:
         trace.input = root
     excluded = frozenset(_excluded_names())
+    if phases is not None:
+        phases = [registry.phase_name(p) for p in phases]
     only = None
     if rules is not None:
         only = [registry.get_rule(r) if isinstance(r, str) else r for r in rules]

@@ -23,6 +23,7 @@ True
 from __future__ import annotations
 
 import threading
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 import heapq
@@ -31,8 +32,8 @@ from hlq.expr.node import Node
 from hlq.rules.pattern import Pattern, as_pattern, node_pattern_types
 
 __all__ = [
-    "Rule", "Phase", "rule", "register", "unregister", "get_rule", "rules_in_phase", "phases", "add_phase",
-    "metrics", "reset_metrics", "Metrics",
+    "Rule", "Phase", "rule", "register", "register_rules", "unregister", "get_rule", "rules_in_phase", "phases",
+    "add_phase", "describe_rules", "metrics", "reset_metrics", "Metrics",
 ]
 
 
@@ -79,6 +80,7 @@ class Rule:
     stats: dict = field(default_factory=lambda: {"attempts": 0, "fired": 0, "seconds": 0.0}, repr=False)
 
     def __post_init__(self):
+        self.phase = phase_name(self.phase, stacklevel=4)
         self.pattern = as_pattern(self.pattern)
         self.node_types = node_pattern_types(self.pattern)
         self.before = (self.before,) if isinstance(self.before, str) else tuple(self.before)
@@ -127,9 +129,22 @@ _LOCK = threading.RLock()
 _PHASES: list[Phase] = [
     Phase("simplify"),
     Phase("pushdown"),
-    Phase("lower"),
+    Phase("physical"),
     Phase("finalize", mode="once"),
 ]
+#: old phase names still accepted (with a DeprecationWarning): ``"lower"`` is now ``"physical"``
+#: (the word "lower" names the lowering package, :mod:`hlq.lower`, only)
+PHASE_ALIASES = {"lower": "physical"}
+
+
+def phase_name(name: str, stacklevel: int = 3) -> str:
+    """The current name of phase ``name`` (a deprecated alias is translated, with a warning)."""
+    new = PHASE_ALIASES.get(name) if isinstance(name, str) else None
+    if new is None:
+        return name
+    warnings.warn(f"the rule phase {name!r} is called {new!r} now; {name!r} is a deprecated alias",
+                  DeprecationWarning, stacklevel=stacklevel)
+    return new
 _RULES: dict[str, Rule] = {}
 _VERSION = [0]
 
@@ -141,8 +156,10 @@ def phases() -> list[Phase]:
 
 def add_phase(phase: Phase, before: str | None = None, after: str | None = None) -> None:
     """Insert a new phase, optionally before/after an existing one."""
+    before = phase_name(before) if before is not None else None
+    after = phase_name(after) if after is not None else None
     with _LOCK:
-        if any(p.name == phase.name for p in _PHASES):
+        if any(p.name == phase.name for p in _PHASES) or phase.name in PHASE_ALIASES:
             raise ValueError(f"phase {phase.name!r} already exists")
         names = [p.name for p in _PHASES]
         if before is not None:
@@ -155,7 +172,12 @@ def add_phase(phase: Phase, before: str | None = None, after: str | None = None)
 
 
 def register(r: Rule, replace: bool = False) -> Rule:
-    """Add a rule to the registry."""
+    """Add a rule to the registry.
+
+    A new rule is tried after the rules of its phase registered before it
+    (unless its ``before=``/``after=`` say otherwise); replacing a rule keeps
+    its place.
+    """
     with _LOCK:
         if r.phase not in {p.name for p in _PHASES}:
             raise ValueError(f"rule {r.name!r}: unknown phase {r.phase!r}; phases are {[p.name for p in _PHASES]}")
@@ -197,13 +219,89 @@ def all_rules() -> list[Rule]:
     return list(_RULES.values())
 
 
+def register_rules(rules) -> None:
+    """Register an ordered list of rules: the order in which the optimizer tries them.
+
+    hlq's collections publish their rules this way (``hlq.array.rules.RULES``,
+    ``hlq.dataframe.rules.RULES``: one tuple per phase); a rule already
+    registered (the same object) keeps its place.
+
+    Parameters
+    ----------
+    rules : dict of str to sequence of Rule, or sequence of Rule
+        ``{phase: rules}`` (each rule's phase must be its key) or a flat
+        sequence.
+    """
+    if isinstance(rules, dict):
+        flat = []
+        for ph, rs in rules.items():
+            for r in rs:
+                if r.phase != phase_name(ph):
+                    raise ValueError(f"rule {r.name!r} of phase {r.phase!r} is listed under phase {ph!r}")
+                flat.append(r)
+        rules = flat
+    with _LOCK:
+        for r in rules:
+            if _RULES.get(r.name) is not r:
+                register(r)
+
+
 def rules_in_phase(phase: str) -> list[Rule]:
     """Registered rules of one phase, in the order the engine tries them.
 
-    Registration order, changed only where ``before=``/``after=`` constraints
-    between rules of the phase require it.
+    Registration order (hlq's own rules: the order of the published lists
+    ``hlq.array.rules.RULES`` and ``hlq.dataframe.rules.RULES``, which
+    ``python -m hlq rules`` prints), changed only where a rule's
+    ``before=``/``after=`` constraints require it.
     """
+    phase = phase_name(phase)
     return _order([r for r in _RULES.values() if r.phase == phase])
+
+
+def describe_rules(*, builtin_only: bool = False, markdown: bool = False) -> str:
+    """The ordered rule list of every phase, as text (what ``python -m hlq rules`` prints).
+
+    For each phase (in execution order) its rules in the order the optimizer
+    tries them at a node: name, module, tags and the first line of the
+    docstring.
+
+    Parameters
+    ----------
+    builtin_only : bool
+        Only hlq's own rules (leave out rules of plugins and user code).
+    markdown : bool
+        A markdown table per phase (the form docs/rules.md holds) instead of
+        plain text.
+    """
+    out = []
+    for p in phases():
+        rules = rules_in_phase(p.name)
+        if builtin_only:
+            rules = [r for r in rules if _module_of(r).startswith("hlq.")]
+        mode = "once" if p.mode == "once" else "to a fixed point"
+        if markdown:
+            out.append(f"**{p.name}** ({mode}, {len(rules)} rules)")
+            out.append("")
+            if rules:
+                out.append("| # | rule | module | tags | rewrites |")
+                out.append("|---|---|---|---|---|")
+                for i, r in enumerate(rules, 1):
+                    doc = (r.doc.splitlines() or [""])[0].replace("|", "\\|")
+                    out.append(f"| {i} | `{r.name}` | `{_module_of(r)}` | {', '.join(r.tags)} | {doc} |")
+                out.append("")
+            continue
+        out.append(f"phase {p.name} ({mode}, {len(rules)} rules)")
+        w = max([len(r.name) for r in rules] + [4])
+        wm = max([len(_module_of(r)) for r in rules] + [4])
+        for i, r in enumerate(rules, 1):
+            doc = (r.doc.splitlines() or [""])[0]
+            out.append(f"  {i:>2}. {r.name:<{w}}  {_module_of(r):<{wm}}  {doc}")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _module_of(r: Rule) -> str:
+    return getattr(r.fn, "__module__", None) or "?"
 
 
 def _order(rules: list[Rule]) -> list[Rule]:
@@ -308,7 +406,8 @@ def rule(
     pattern : Pattern or type
         What the rule matches.
     phase : str
-        One of :func:`phases` (default ``"simplify"``).
+        One of :func:`phases` (default ``"simplify"``); ``"lower"`` is a
+        deprecated alias of ``"physical"``.
     name : str, optional
         Defaults to the function name.
     tags : sequence of str
@@ -324,6 +423,8 @@ def rule(
     examples : sequence of Node (or collections), or a callable returning them
         Small plans the rule rewrites (used by :func:`hlq.rules.lint`).
     """
+
+    phase = phase_name(phase, stacklevel=3)
 
     def deco(fn: Callable) -> Rule:
         r = Rule(

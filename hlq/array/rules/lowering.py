@@ -1,4 +1,12 @@
-"""Lower a logical reduction into partial -> combine tree -> aggregate.
+"""Physical planning of array operations (phase ``physical``, tag ``lowering``).
+
+* a logical reduction becomes partial -> combine tree -> aggregate;
+* a cumulative scan becomes a scan of every block plus a combine with the
+  running totals of the blocks before it;
+* a reshape becomes a rechunk (so that blocks reshape independently) and a
+  reshape of every block.
+
+These rules are needed for correctness (``excludable=False``).
 
 With the cost model on (``hlq.cost``, see :mod:`hlq.lower.cost`) and tiny
 blocks, the first combine level reads a whole range of blocks per task: the
@@ -16,13 +24,20 @@ at every level.
 >>> plan = optimize_plan(x.node)
 >>> plan.op_name, plan.child.op_name
 ('sum-aggregate', 'sum-combine')
+>>> optimize_plan(da.ones((8, 8), chunks=2).cumsum(axis=0).node).label()
+'cumsum-combine(axis=0)'
+>>> optimize_plan(da.ones((8, 8), chunks=2).reshape(64).node).label()
+'reshape-blocks(64,)'
 """
 
 from __future__ import annotations
 
 import math
 
+from hlq.array.nodes import Rechunk
 from hlq.array.nodes.reduction import Aggregate, Combine, Partial, Reduction, default_split_every
+from hlq.array.nodes.reshape import Reshape, ReshapeBlocks
+from hlq.array.nodes.scan import BlockLast, Cumulative, ScanBlocks, ScanCombine
 from hlq.lower.cost import CostSettings, chain_block_seconds, fmt_seconds, range_split
 from hlq.rules import Is, rule
 
@@ -57,7 +72,7 @@ def _first_level_split(part, axis):
     return split, reason
 
 
-@rule(Is(Reduction), phase="lower", excludable=False, tags=("lowering",))
+@rule(Is(Reduction), phase="physical", register=False, excludable=False, tags=("lowering",))
 def lower_reduction(node):
     """reduction(x) -> aggregate(combine(...(partial(x))))"""
     c = node.child
@@ -92,3 +107,22 @@ def lower_reduction(node):
         if final:
             return cur
     return Aggregate(cur, node.kind, axis, node.keepdims, node.dtype_, node.ddof)
+
+
+@rule(Is(Cumulative), phase="physical", register=False, excludable=False, tags=("lowering",))
+def lower_cumulative(node):
+    """cumsum(x) -> combine(scan-blocks(x), last(scan-blocks(x)))"""
+    scan = ScanBlocks(node.child, node.kind, node.axis, node.dtype_)
+    if node.child.numblocks[node.axis] == 1:
+        return scan
+    return ScanCombine(scan, BlockLast(scan, node.kind, node.axis), node.kind, node.axis)
+
+
+
+@rule(Is(Reshape), phase="physical", register=False, excludable=False, tags=("lowering",))
+def lower_reshape(node):
+    """reshape(x) -> reshape-blocks(rechunk(x))"""
+    c = node.child
+    inner = c if c.dims == node.in_dims else Rechunk(c, node.in_dims)
+    return ReshapeBlocks(inner, node.dims)
+

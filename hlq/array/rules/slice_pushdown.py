@@ -1,7 +1,26 @@
-"""Slice pushdown: move basic indices toward the sources.
+"""Slice pushdown (tag ``slice-pushdown``): basic indices move toward the sources.
 
 Each rule rewrites ``getitem(op(...))`` into ``op(getitem(...))`` where the
-math allows, so sources produce only the region under the slice.
+math allows, so sources produce only the region under the slice:
+
+* elementwise operations, transposes, rechunks and reductions pass the
+  slice to their inputs (broadcast dimensions keep their single element);
+* sources that can produce any sub-region (``ones``, ``from_array``,
+  ``random``, ``arange``, any :class:`~hlq.array.nodes.sources.RegionSource`)
+  produce only the region under the slice;
+* ``concatenate(xs)[i]`` keeps only the inputs the slice touches, each
+  sliced (``roll``, ``pad``, ``tile``, ``stack`` and ``block`` are
+  concatenations); ``broadcast_to(x)[i]`` slices ``x`` on its non-broadcast
+  dimensions; ``take(x, idx)[i]`` slices ``x`` off the take axis and the
+  index list on it;
+* a cumulative scan is cut after the last selected position along its axis
+  (a prefix of the input gives a prefix of the scan);
+* an FFT passes the slice on the axes it does not transform;
+* ``(a @ b)[i, j]`` becomes ``a[i, :] @ b[:, j]``: every output index maps to
+  the operand axes that carry it, contracted axes stay whole;
+* ``map_overlap``: the slice plus the halo of the blocks it touches (block
+  boundaries are kept, so the function sees exactly the blocks it saw);
+* ``reshape``: a slice touching only the leading axes both shapes share.
 
 >>> import hlq.array as da
 >>> from hlq.rules import optimize_plan
@@ -11,41 +30,54 @@ math allows, so sources produce only the region under the slice.
 ('add', (1, 2))
 >>> [c.op_name for c in plan.children]
 ['ones']
+>>> c = da.concatenate([da.ones((100, 10), chunks=10), da.zeros((100, 10), chunks=10)])
+>>> plan = optimize_plan(c[150:170].node)
+>>> plan.op_name, plan.shape
+('zeros', (20, 10))
+>>> plan = optimize_plan(x.cumsum(axis=1)[:10, :25].node)
+>>> plan.op_name, plan.numblocks
+('cumsum', (1, 3))
+>>> f = da.ones((1000, 64), chunks=(10, 64))
+>>> plan = optimize_plan(da.fft.fft(f)[:10].node)
+>>> plan.numblocks, [n.shape for n in plan.walk() if n.op_name == "ones"]
+((1, 1), [(10, 64)])
+>>> a = da.ones((100, 100), chunks=10)
+>>> plan = optimize_plan((a @ a.T)[:10, :20].node)
+>>> plan.op_name, plan.numblocks, plan.a.shape, plan.b.shape
+('contract', (1, 2), (10, 100), (20, 100))
+>>> y = da.map_overlap(lambda b: b * 2, x, depth=2, boundary="reflect", dtype=x.dtype)[500:505, :5]
+>>> [n.shape for n in optimize_plan(y.node).walk() if n.op_name == "overlap"]
+[(14, 14)]
+>>> float(y.sum().compute())
+50.0
+>>> r = da.ones((100, 4, 5), chunks=(10, 4, 5)).reshape((100, 20))
+>>> plan = optimize_plan(r[:10].node)
+>>> plan.op_name, plan.child.shape
+('reshape', (10, 4, 5))
 """
 
 from __future__ import annotations
 
-from hlq.array._indexing_basic import compose_index, is_full
-from hlq.array.nodes import ArrayNode, BasicIndex, Elemwise, Full, Rechunk, Reduction, Transpose
+import numpy as np
+
+from hlq.array.fft import FFTCall
+from hlq.array._indexing_basic import is_full
+from hlq.array.nodes import ArrayNode, BasicIndex, Elemwise, Full, MapBlocks, Rechunk, Reduction, Transpose
+from hlq.array.nodes.concat import BroadcastTo, Concatenate
+from hlq.array.nodes.linalg import Contract
+from hlq.array.nodes.overlap import Halo, TrimBlocks
+from hlq.array.nodes.reshape import Reshape
+from hlq.array.nodes.scan import Cumulative
 from hlq.array.nodes.sources import RegionSource
-from hlq.rules import Capture, Is, rule
+from hlq.array.nodes.take import IntList, Take
+from hlq.array.rules.helpers import index_of, same_dims
+from hlq.rules import Capture, Is, Where, rule
 
 _TAGS = ("slice-pushdown",)
 
 
-@rule(Is(BasicIndex), phase="pushdown", tags=("simplify",))
-def drop_full_index(node):
-    """x[:, :] -> x"""
-    if is_full(node.index, node.child.shape):
-        return node.child
-    return None
-
-
-@rule(Is(BasicIndex, child=Capture("inner", Is(BasicIndex))), phase="pushdown", tags=("simplify",))
-def merge_nested_index(node, inner):
-    """x[a][b] -> x[a∘b]  (a whole chain of basic indexes at once)"""
-    idx, c = node.index, inner
-    while isinstance(c, BasicIndex):
-        merged = compose_index(idx, c.index)
-        if merged is None:
-            break
-        idx, c = merged, c.child
-    if c is inner:
-        return None
-    return BasicIndex(c, idx)
-
-
-@rule(Is(BasicIndex, child=Capture("ew", Is(Elemwise))), phase="pushdown", tags=_TAGS)
+# ------------------------------------------------------------------ elementwise, transpose, sources, rechunk, reductions
+@rule(Is(BasicIndex, child=Capture("ew", Is(Elemwise))), phase="pushdown", register=False, tags=_TAGS)
 def slice_through_elemwise(node, ew):
     """f(x, y)[i] -> f(x[i'], y[i''])  (broadcast dimensions keep their single element)"""
     index = node.index
@@ -69,7 +101,7 @@ def slice_through_elemwise(node, ew):
     return Elemwise(ew.func, tuple(new_args), ew.dtype_, ew.kwargs)
 
 
-@rule(Is(BasicIndex, child=Capture("t", Is(Transpose))), phase="pushdown", tags=_TAGS)
+@rule(Is(BasicIndex, child=Capture("t", Is(Transpose))), phase="pushdown", register=False, tags=_TAGS)
 def slice_through_transpose(node, t):
     """x.T[i, j] -> x[j, i].T"""
     index = node.index
@@ -88,7 +120,7 @@ def slice_through_transpose(node, t):
     return Transpose(sliced, new_axes)
 
 
-@rule(Is(BasicIndex, child=Capture("src", Is(Full))), phase="pushdown", tags=_TAGS)
+@rule(Is(BasicIndex, child=Capture("src", Is(Full))), phase="pushdown", register=False, tags=_TAGS)
 def slice_into_full(node, src):
     """ones(shape)[i] -> ones(shape of the selection)"""
     return Full(node.dims, src.dtype, src.fill_value)
@@ -133,7 +165,7 @@ def _finish(region_node, residual):
     return BasicIndex(region_node, residual)
 
 
-@rule(Is(BasicIndex, child=Capture("src", Is(RegionSource))), phase="pushdown", tags=_TAGS)
+@rule(Is(BasicIndex, child=Capture("src", Is(RegionSource))), phase="pushdown", register=False, tags=_TAGS)
 def slice_into_source(node, src):
     """source[i] -> the source over the region under i (then the residual index)
 
@@ -148,7 +180,7 @@ def slice_into_source(node, src):
     return _finish(src.with_region(bounds), residual)
 
 
-@rule(Is(BasicIndex, child=Capture("rc", Is(Rechunk))), phase="pushdown", tags=_TAGS)
+@rule(Is(BasicIndex, child=Capture("rc", Is(Rechunk))), phase="pushdown", register=False, tags=_TAGS)
 def slice_through_rechunk(node, rc):
     """x.rechunk(c)[i] -> x[i].rechunk(c restricted to i)"""
     inner = BasicIndex(rc.child, node.index)
@@ -157,7 +189,7 @@ def slice_through_rechunk(node, rc):
     return Rechunk(inner, node.dims)
 
 
-@rule(Is(BasicIndex, child=Capture("red", Is(Reduction))), phase="pushdown", tags=_TAGS)
+@rule(Is(BasicIndex, child=Capture("red", Is(Reduction))), phase="pushdown", register=False, tags=_TAGS)
 def slice_through_reduction(node, red):
     """x.sum(axis=0)[i] -> x[:, i].sum(axis=0)"""
     index = node.index
@@ -188,39 +220,288 @@ def slice_through_reduction(node, red):
     return Reduction(sliced, red.kind, tuple(new_axis), red.keepdims, red.dtype_, red.split_every, red.ddof)
 
 
-@rule(Is(Rechunk, child=Capture("inner", Is(Rechunk))), phase="pushdown", tags=("simplify",))
-def merge_rechunks(node, inner):
-    """x.rechunk(a).rechunk(b) -> x.rechunk(b)  (a whole chain of rechunks at once)"""
-    c = inner.child
-    while isinstance(c, Rechunk):
-        c = c.child
-    if c.dims == node.dims:
+# ------------------------------------------------------------------ concatenation, broadcasting, index lists
+def _sub_range(r: range, s: int, n: int) -> range:
+    """The part of ``r`` (positions) that falls into ``[s, s + n)``, in ``r``'s order."""
+    step = r.step
+    if len(r) == 0:
+        return r[0:0]
+    if step > 0:
+        t0 = max(0, -(-(s - r.start) // step))
+        t1 = min(len(r), -(-(s + n - r.start) // step))
+    else:
+        t0 = max(0, (r.start - (s + n)) // (-step) + 1)
+        t1 = min(len(r), (r.start - s) // (-step) + 1)
+    return r[t0:t1] if t1 > t0 else r[0:0]
+
+
+def _local_entry(sub: range, s: int) -> tuple:
+    first, last = sub[0] - s, sub[-1] - s
+    return (first, last + (1 if sub.step > 0 else -1), sub.step)
+
+
+@rule(Is(BasicIndex, child=Capture("cat", Is(Concatenate))), phase="pushdown", register=False, tags=_TAGS)
+def slice_through_concatenate(node, cat):
+    """concatenate([x, y])[i] -> concatenate of the sliced inputs the index touches"""
+    index = node.index
+    if any(e is None for e in index):
+        return None
+    ax = cat.axis
+    e = index[ax]
+    starts = [0]
+    for a in cat.arrays:
+        starts.append(starts[-1] + a.shape[ax])
+    if isinstance(e, int):
+        for a, s in zip(cat.arrays, starts):
+            if s <= e < s + a.shape[ax]:
+                return same_dims(index_of(a, index[:ax] + (e - s,) + index[ax + 1:]), node)
+        return None
+    r = range(*e)
+    order = list(zip(cat.arrays, starts))
+    if r.step < 0:
+        order.reverse()
+    pieces = []
+    for a, s in order:
+        sub = _sub_range(r, s, a.shape[ax])
+        if len(sub):
+            pieces.append(index_of(a, index[:ax] + (_local_entry(sub, s),) + index[ax + 1:]))
+    if not pieces:
+        a = cat.arrays[0]
+        return same_dims(index_of(a, index[:ax] + ((0, 0, 1),) + index[ax + 1:]), node)
+    new_ax = ax - sum(1 for x in index[:ax] if isinstance(x, int))
+    if len(pieces) == 1:
+        return same_dims(pieces[0], node)
+    if len(pieces) == len(cat.arrays) and all(p is a for p, (a, _) in zip(pieces, order)):
+        return None
+    return same_dims(Concatenate(tuple(pieces), new_ax), node)
+
+
+@rule(Is(BasicIndex, child=Capture("bt", Is(BroadcastTo))), phase="pushdown", register=False, tags=_TAGS)
+def slice_through_broadcast_to(node, bt):
+    """broadcast_to(x, shape)[i] -> broadcast_to(x[i'], shape of the selection)"""
+    index = node.index
+    if any(e is None for e in index):
+        return None
+    c = bt.child
+    off = bt.ndim - c.ndim
+    sub = []
+    for j in range(c.ndim):
+        e = index[j + off]
+        if c.shape[j] == 1 and bt.shape[j + off] != 1:
+            sub.append(0 if isinstance(e, int) else (0, 1, 1))
+        else:
+            sub.append(e)
+    inner = index_of(c, sub)
+    if inner.ndim > node.ndim:
+        return None
+    if inner is c and c.ndim == node.ndim and c.dims == node.dims:
         return c
-    return Rechunk(c, node.dims)
+    if inner.dims == node.dims:
+        return inner
+    out_off = node.ndim - inner.ndim
+    for j, d in enumerate(inner.dims):
+        o = node.dims[j + out_off]
+        if d.length == o.length and d != o:
+            inner = Rechunk(inner, tuple(node.dims[k + out_off] if inner.dims[k].length == node.dims[k + out_off].length
+                                         else inner.dims[k] for k in range(inner.ndim)))
+            break
+    return BroadcastTo(inner, node.dims)
 
 
-@rule(Is(Rechunk), phase="pushdown", tags=("simplify",))
-def drop_noop_rechunk(node):
-    """x.rechunk(x.chunks) -> x"""
-    if node.child.dims == node.dims:
-        return node.child
-    return None
+@rule(Is(BasicIndex, child=Capture("tk", Is(Take))), phase="pushdown", register=False, tags=_TAGS)
+def slice_through_take(node, tk):
+    """take(x, idx, axis)[i] -> take(x[i off axis], idx[i on axis])"""
+    index = node.index
+    if any(e is None for e in index):
+        return None
+    ax = tk.axis
+    e = index[ax]
+    values = tk.indices.values
+    if isinstance(e, int):
+        return same_dims(index_of(tk.child, index[:ax] + (int(values[e]),) + index[ax + 1:]), node)
+    inner = index_of(tk.child, index[:ax] + ((0, tk.child.shape[ax], 1),) + index[ax + 1:])
+    new_ax = ax - sum(1 for x in index[:ax] if isinstance(x, int))
+    out_pos = sum(1 for x in index[:ax] if not isinstance(x, int))
+    new_vals = values[np.arange(*e, dtype=np.int64)]
+    return same_dims(Take(inner, new_ax, IntList(new_vals), node.dims[out_pos]), node)
 
 
-@rule(Is(Transpose, child=Capture("inner", Is(Transpose))), phase="pushdown", tags=("simplify",))
-def merge_transposes(node, inner):
-    """x.transpose(a).transpose(b) -> x.transpose(a∘b)  (a whole chain of transposes at once)"""
-    axes, c = node.axes, inner
-    while isinstance(c, Transpose):
-        axes, c = tuple(c.axes[a] for a in axes), c.child
-    if axes == tuple(range(len(axes))):
-        return c
-    return Transpose(c, axes)
+# ------------------------------------------------------------------ cumulative scans
+@rule(Is(BasicIndex, child=Capture("cu", Is(Cumulative))), phase="pushdown", register=False, tags=("slice-pushdown",))
+def slice_through_cumulative(node, cu):
+    """x.cumsum(axis)[i] -> x[i off axis, :stop].cumsum(axis)[residual]"""
+    index = node.index
+    if any(e is None for e in index):
+        return None
+    x = cu.child
+    ax = cu.axis
+    n = x.shape[ax]
+    e = index[ax]
+    if isinstance(e, int):
+        hi = e + 1
+    else:
+        r = range(*e)
+        hi = (max(r[0], r[-1]) + 1) if len(r) else 0
+    if hi == n and all(f == (0, m, 1) for j, (f, m) in enumerate(zip(index, x.shape)) if j != ax):
+        return None
+    pushed = [f if j != ax else (0, hi, 1) for j, f in enumerate(index)]
+    new_ax = ax - sum(1 for f in index[:ax] if isinstance(f, int))
+    inner = Cumulative(index_of(x, pushed), cu.kind, new_ax, cu.dtype_)
+    res = [(0, m, 1) for m in inner.shape]
+    res[new_ax] = e
+    return same_dims(index_of(inner, res), node)
 
 
-@rule(Is(Transpose), phase="pushdown", tags=("simplify",))
-def drop_identity_transpose(node):
-    """x.transpose(0, 1, ...) -> x"""
-    if node.axes == tuple(range(len(node.axes))):
-        return node.child
-    return None
+# ------------------------------------------------------------------ contractions (matmul, dot, tensordot)
+@rule(Is(BasicIndex, child=Capture("ct", Is(Contract))), phase="pushdown", register=False, tags=_TAGS)
+def slice_through_contract(node, ct):
+    """(a @ b)[i, j] -> a[i, :] @ b[:, j]"""
+    index = node.index
+    if any(e is None for e in index):
+        return None
+    entry = {}
+    residual = []
+    for lab, e in zip(ct.out_ind, index):
+        if isinstance(e, int):
+            entry[lab] = (e, e + 1, 1)
+            residual.append(0)
+        else:
+            entry[lab] = e
+            residual.append((0, None, 1))
+
+    def sub(x, ind):
+        return index_of(x, [entry.get(lab, (0, n, 1)) for lab, n in zip(ind, x.shape)])
+
+    a2, b2 = sub(ct.a, ct.a_ind), sub(ct.b, ct.b_ind)
+    if a2 is ct.a and b2 is ct.b:
+        return None
+    new = Contract(a2, b2, ct.a_ind, ct.b_ind, ct.out_ind, ct.func, ct.dtype_)
+    if any(r == 0 for r in residual):
+        new = BasicIndex(new, tuple(0 if r == 0 else (0, n, 1) for r, n in zip(residual, new.shape)))
+    return same_dims(new, node)
+
+
+# ------------------------------------------------------------------ FFTs
+@rule(
+    Is(BasicIndex, index=Where(lambda ix: all(e is not None for e in ix), "no new axes"),
+       child=Capture("f", Is(MapBlocks, func=Where(lambda fn: isinstance(fn, FFTCall), "an FFT")))),
+    phase="pushdown", register=False, tags=("slice-pushdown",),
+)
+def slice_through_fft(node, f):
+    """fft(x, axes)[i] -> fft(x[i off axes], axes)[i on axes]"""
+    x = f.args[0]
+    axes = set(f.func.axes)
+    pushed, res = [], []
+    changed = False
+    for ax, e in enumerate(node.index):
+        if ax in axes:
+            pushed.append((0, x.shape[ax], 1))
+            res.append(e)
+        elif isinstance(e, tuple):
+            pushed.append(e)
+            res.append((0, len(range(*e)), 1))
+            changed |= e != (0, x.shape[ax], 1)
+        else:
+            pushed.append((e, e + 1, 1))
+            res.append(0)
+            changed = True
+    if not changed:
+        return None
+    child = index_of(x, pushed)
+    dims = tuple(f.dims[ax] if ax in axes else child.dims[ax] for ax in range(f.ndim))
+    new = MapBlocks(f.func, (child,), f.maps, dims, f.dtype_, f.kwargs, False)
+    return same_dims(index_of(new, res), node)
+
+
+# ------------------------------------------------------------------ map_overlap
+def _plain_index(index):
+    return all(e is not None for e in index)
+
+
+@rule(
+    Is(BasicIndex, index=Where(_plain_index, "no new axes"),
+       child=Capture("tr", Is(TrimBlocks, child=Is(MapBlocks, block_id=False)))),
+    phase="pushdown", register=False, tags=_TAGS,
+)
+def slice_through_map_overlap(node, tr):
+    """trim(f(overlap(x)))[i] -> trim(f(overlap(x[blocks of i + halo])))[residual]"""
+    mb = tr.child
+    ndim = tr.ndim
+    halos = [a for a in mb.args if not _is_scalar(a)]
+    if not halos or not all(isinstance(h, Halo) and h.ndim == ndim and h.dims == mb.dims for h in halos):
+        return None
+    if any(tuple(m) != tuple(range(ndim)) for m in mb.maps):
+        return None
+    ranges = []
+    for ax, e in enumerate(node.index):
+        if isinstance(e, tuple):
+            r = range(*e)
+            if not len(r):
+                return None
+            lo_pos, hi_pos = min(r[0], r[-1]), max(r[0], r[-1]) + 1
+        else:
+            lo_pos, hi_pos = e, e + 1
+        d = tr.dims[ax]
+        ranges.append((d.locate(lo_pos), d.locate(hi_pos - 1) + 1))
+    if all(k0 == 0 and k1 == d.nblocks for (k0, k1), d in zip(ranges, tr.dims)):
+        return None
+    new_args = []
+    for a in mb.args:
+        new_args.append(_restrict_halo(a, ranges) if isinstance(a, Halo) else a)
+    new_halo = next(a for a in new_args if isinstance(a, Halo))
+    new_mb = MapBlocks(mb.func, tuple(new_args), mb.maps, new_halo.dims, mb.dtype_, mb.kwargs, False)
+    spec = []
+    for (lo, hi, first, last), (k0, k1), d in zip(tr.spec, ranges, tr.dims):
+        spec.append((lo, hi, first or k0 > 0, last or k1 < d.nblocks))
+    new_tr = TrimBlocks(new_mb, tuple(spec))
+    res = []
+    for ax, e in enumerate(node.index):
+        off = tr.dims[ax].start(ranges[ax][0])
+        if isinstance(e, tuple):
+            r = range(*e)
+            step = r.step
+            res.append((r[0] - off, r[-1] - off + (1 if step > 0 else -1), step))
+        else:
+            res.append(e - off)
+    return same_dims(index_of(new_tr, res), node)
+
+
+def _is_scalar(a):
+    return not isinstance(a, ArrayNode)
+
+
+def _restrict_halo(h, ranges):
+    entries, spec = [], []
+    for (lo, hi, first, _), (k0, k1), cd in zip(h.spec, ranges, h.child.dims):
+        c0, c1 = k0 + int(first), k1 + int(first)
+        a = c0 - 1 if (lo and c0 > 0) else c0
+        b = c1 + 1 if (hi and c1 < cd.nblocks) else c1
+        start = cd.start(a) + (cd.size(a) - lo if a < c0 else 0)  # only the lent strips of the neighbours
+        stop = cd.start(b - 1) + (hi if b > c1 else cd.size(b - 1))
+        entries.append((start, stop, 1))
+        spec.append((lo, hi, a < c0, b > c1))
+    return Halo(index_of(h.child, entries), tuple(spec))
+
+
+# ------------------------------------------------------------------ reshape
+@rule(Is(BasicIndex, child=Capture("rs", Is(Reshape))), phase="pushdown", register=False, tags=("slice-pushdown",))
+def slice_through_reshape(node, rs):
+    """x.reshape(s)[i] -> x[i].reshape(s') when i only touches leading axes both shapes share"""
+    index = node.index
+    if any(e is None for e in index):
+        return None
+    x = rs.child
+    shape = rs.shape_
+    p = 0
+    while p < min(x.ndim, len(shape)) and x.shape[p] == shape[p] and x.dims[p] == rs.dims[p]:
+        p += 1
+    touched = [j for j, (e, n) in enumerate(zip(index, shape)) if e != (0, n, 1)]
+    if not touched or max(touched) >= p:
+        return None
+    lead = index[:p]
+    inner = index_of(x, list(lead) + [(0, n, 1) for n in x.shape[p:]])
+    new_shape = tuple(len(range(*e)) for e in lead if not isinstance(e, int)) + tuple(shape[p:])
+    if inner.shape == new_shape:
+        return same_dims(inner, node)
+    return same_dims(Reshape(inner, new_shape), node)
+

@@ -1,7 +1,7 @@
 """Reductions and groupby aggregations as trees: partial per partition -> combine -> aggregate.
 
 The logical nodes (:class:`Reduce`, :class:`GroupbyAgg`) are lowered by the
-rules of :mod:`hlq.dataframe.rules.lower_reduction` into
+rules of :mod:`hlq.dataframe.rules.lowering` into
 ``*Partial`` (blockwise, fused with the partitions' producers),
 ``*Combine`` (``split_every`` inputs per task) and a final step.
 

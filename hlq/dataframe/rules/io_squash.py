@@ -78,19 +78,19 @@ def _squash_below(node):
     return node.replace(child=new)
 
 
-@rule(Is(Concat), phase="lower", tags=("io-squash",), before=("lower_frame_reduction", "lower_groupby"))
+@rule(Is(Concat), phase="physical", register=False, tags=("io-squash",))
 def squash_reads_under_concat(node):
     """concat(f(read(files 1..40))) -> concat(f(read(files 1..40 in 4 tasks))) when few columns are read"""
     return _squash_below(node)
 
 
-@rule(Is(Reduce), phase="lower", tags=("io-squash",), before=("lower_frame_reduction",))
+@rule(Is(Reduce), phase="physical", register=False, tags=("io-squash",))
 def squash_reads_under_reduction(node):
     """sum(f(read(files 1..40))) -> sum(f(read(files 1..40 in 4 tasks))) when few columns are read"""
     return _squash_below(node)
 
 
-@rule(Is(GroupbyAgg), phase="lower", tags=("io-squash",), before=("lower_groupby",))
+@rule(Is(GroupbyAgg), phase="physical", register=False, tags=("io-squash",))
 def squash_reads_under_groupby(node):
     """groupby-agg(f(read(files 1..40))) -> groupby-agg(f(read(files 1..40 in 4 tasks)))"""
     return _squash_below(node)

@@ -1,4 +1,16 @@
-"""Lower reductions and groupby aggregations into partial -> combine tree -> aggregate.
+"""Physical planning of dataframe operations (phase ``physical``, tag ``lowering``).
+
+* reductions, groupby aggregations and tree aggregations (value_counts,
+  nunique, quantile, describe, ...) become partial -> combine tree ->
+  aggregate;
+* shuffles become a hash split of every partition (fused with its producer)
+  and one collect task per output partition; ``sort_values``/``set_index``
+  become a range split whose boundaries are given or sampled in the graph,
+  and collect tasks that sort their partition;
+* a join becomes a single-partition, aligned, broadcast or hash-shuffle
+  join, chosen from estimated sizes (:func:`choose_join`).
+
+These rules are needed for correctness (``excludable=False``).
 
 >>> import pandas as pd
 >>> import hlq.dataframe as dd
@@ -9,18 +21,36 @@
 ('reduce-combine', 'reduce-combine', 2)
 >>> s.task_count()   # the pandas data + 20 fused partial tasks + 5 + 2 + 1
 29
+>>> df = dd.from_pandas(pd.DataFrame({"a": [3, 1, 2, 5], "b": 1.0}), npartitions=2)
+>>> plan = optimize_plan(df.sort_values("a").node)
+>>> plan.label(), plan.child.label()
+('shuffle-collect(2 -> 2, then sort_values)', 'range-split(on a, sampled bounds, into 2)')
 """
 
 from __future__ import annotations
 
+import dask
+import numpy as np
+
+from hlq.dataframe.estimate import bytes_per_row, estimate_rows, format_bytes
+from hlq.dataframe.nodes.base import Concat
+from hlq.dataframe.nodes.merge import Merge, PartitionMerge
 from hlq.dataframe.nodes.reduction import (
     GroupbyAgg, GroupbyBucketCombine, GroupbyBucketGet, GroupbyCombine, GroupbyPartial, Reduce, ReduceCombine, ReducePartial, TreeAgg, TreeCombine,
     TreePartial,
 )
+from hlq.dataframe.nodes.shuffle import (
+    INDEX, Boundaries, RangeSplit, SampleKeys, Shuffle, ShuffleCollect, ShuffleSplit, key_casts,
+)
+from hlq.dataframe.nodes.sort import SetIndex, SortValues
+from hlq.dataframe.nodes.structure import RepartitionCombine, RepartitionSplit
 from hlq.rules import Is, rule
 
+__all__ = ["choose_join", "BROADCAST_BYTES", "SAMPLES_PER_OUTPUT", "MAX_SAMPLE"]
 
-@rule(Is(Reduce), phase="lower", excludable=False, tags=("lowering",))
+
+# ------------------------------------------------------------------ reductions and aggregations
+@rule(Is(Reduce), phase="physical", register=False, excludable=False, tags=("lowering",))
 def lower_frame_reduction(node):
     """reduce(x) -> combine(...(partial(x)))"""
     split = max(2, int(node.split_every))
@@ -32,7 +62,7 @@ def lower_frame_reduction(node):
             return cur
 
 
-@rule(Is(GroupbyAgg), phase="lower", excludable=False, tags=("lowering",))
+@rule(Is(GroupbyAgg), phase="physical", register=False, excludable=False, tags=("lowering",))
 def lower_groupby(node):
     """groupby-agg(x) -> groupby-combine(...(groupby-partial(x)))"""
     split = max(2, int(node.split_every))
@@ -58,7 +88,7 @@ def lower_groupby(node):
             return cur
 
 
-@rule(Is(TreeAgg), phase="lower", excludable=False, tags=("lowering",))
+@rule(Is(TreeAgg), phase="physical", register=False, excludable=False, tags=("lowering",))
 def lower_tree_aggregation(node):
     """tree-agg(x) -> tree-combine(...(tree-partial(x))) (value_counts, nunique, quantile, describe, ...)"""
     split = max(2, int(node.split_every))
@@ -68,3 +98,182 @@ def lower_tree_aggregation(node):
         cur = TreeCombine(cur, node.combine, node.final_fn, split, final, node.kind, node.columns, node.dtypes)
         if final:
             return cur
+
+
+
+# ------------------------------------------------------------------ shuffles and sorts
+#: sampled keys per input partition and output partition (bounded) for range boundaries
+SAMPLES_PER_OUTPUT = 20
+
+
+MAX_SAMPLE = 1000
+
+
+@rule(Is(Shuffle), phase="physical", register=False, excludable=False, tags=("lowering",))
+def lower_shuffle(node):
+    """shuffle(x, on, n) -> collect(hash-split(x, on, n))"""
+    c = node.child
+    n = node.npartitions_
+    split = ShuffleSplit(c, tuple(node.on), n, None)
+    return ShuffleCollect(split, c.kind, c.columns, c.dtypes, node.divisions, None)
+
+
+def _bounds(child, key, n):
+    if n <= 1:
+        return ()
+    size = min(MAX_SAMPLE, SAMPLES_PER_OUTPUT * n)
+    return Boundaries(SampleKeys(child, key, size), n)
+
+
+@rule(Is(SortValues), phase="physical", register=False, excludable=False, tags=("lowering",))
+def lower_sort_values(node):
+    """sort_values(x, by) -> collect+sort(range-split(x, by[0], sampled boundaries))"""
+    c = node.child
+    n = node.npartitions_
+    key = node.by[0] if c.kind == "frame" else c.columns[0]
+    split = RangeSplit(c, key, _bounds(c, key, n), n, bool(node.ascending[0]))
+    return ShuffleCollect(split, c.kind, c.columns, c.dtypes, node.divisions,
+                          ("sort_values", tuple(node.by), tuple(bool(a) for a in node.ascending)))
+
+
+@rule(Is(SetIndex), phase="physical", register=False, excludable=False, tags=("lowering",))
+def lower_set_index(node):
+    """set_index(x, col) -> collect+set_index(range-split(x, col, given or sampled boundaries))"""
+    c = node.child
+    n = node.npartitions
+    bounds = tuple(node.divisions_[1:-1]) if node.divisions_ is not None else _bounds(c, node.col, n)
+    split = RangeSplit(c, node.col, bounds, n, True)
+    return ShuffleCollect(split, "frame", node.columns, node.dtypes, node.divisions, ("set_index", node.col))
+
+
+
+# ------------------------------------------------------------------ joins
+#: default largest estimated size (bytes) of a side that is broadcast to every partition of the other
+BROADCAST_BYTES = 32 * 2**20
+
+
+# ------------------------------------------------------------------ lowering
+def _broadcastable(how, left, right):
+    """Sides that may be broadcast (copied whole to every partition of the other side)."""
+    out = []
+    if how in ("inner", "left") or (how == "outer" and left.npartitions == 1):
+        out.append("r")
+    if how in ("inner", "right") or (how == "outer" and right.npartitions == 1):
+        out.append("l")
+    return out
+
+
+def choose_join(m):
+    """``(strategy, reason, broadcast side or None)`` for a :class:`Merge`, from estimated sizes."""
+    left, right = m.left, m.right
+    if left.npartitions == 1 and right.npartitions == 1:
+        return "single", "both sides have one partition", None
+    if (m.left_index and m.right_index and left.known_divisions and left.divisions == right.divisions):
+        return "aligned", "index join of frames with equal divisions", None
+    sizes = {}
+    for side, node in (("l", left), ("r", right)):
+        rows = estimate_rows(node)
+        sizes[side] = (rows, None if rows is None else rows * bytes_per_row(node))
+    limit = dask.config.get("hlq.dataframe.broadcast-bytes", BROADCAST_BYTES)
+    cands = _broadcastable(m.how, left, right)
+    names = {"l": "left", "r": "right"}
+
+    def size_text(side):
+        rows, b = sizes[side]
+        if rows is None:
+            return f"{names[side]} size unknown"
+        return f"{names[side]} ~{rows:,.0f} rows x {bytes_per_row(left if side == 'l' else right)} B = {format_bytes(b)}"
+
+    if m.broadcast is False:
+        return "hash", "broadcast=False", None
+    if not cands:
+        return "hash", f"how={m.how} cannot broadcast either side", None
+    known = [s for s in cands if sizes[s][1] is not None]
+    if m.broadcast is True:
+        side = min(known, key=lambda s: sizes[s][1]) if known else cands[0]
+        return "broadcast", f"broadcast=True, {names[side]} side", side
+    if not known:
+        return "hash", "sizes unknown", None
+    side = min(known, key=lambda s: sizes[s][1])
+    other = "l" if side == "r" else "r"
+    small, big = sizes[side][1], sizes[other][1]
+    if small > limit or (big is not None and small > big):
+        return "hash", f"{size_text(side)} > broadcast limit {format_bytes(limit)}", None
+    # every partition of the other side joins the whole broadcast side (pandas hashes it each
+    # time); a shuffle moves both sides about three times: broadcast while it costs less
+    n_other = (right if other == "r" else left).npartitions
+    if big is not None and small * (n_other - 3) > 2 * big:
+        return "hash", (f"{size_text(side)} joined by each of {n_other} partitions costs more than "
+                        f"shuffling both sides"), None
+    return "broadcast", f"{size_text(side)} <= limit {format_bytes(limit)}", side
+
+
+def _with_npartitions(node, n):
+    """``node`` regrouped into ``n`` partitions (the merge's declared count, which nodes above
+    it, e.g. a ``head`` or a partition selection, rely on): its partitions split into equal
+    pieces, or consecutive ones concatenated."""
+    p = node.npartitions
+    if p == n:
+        return node
+    if p < n:
+        pieces = []
+        for j in range(p):
+            m = n // p + (1 if j < n % p else 0)
+            pieces.extend((j, q, m) for q in range(m))
+        return RepartitionSplit(node, tuple(pieces))
+    bounds = [(p * i) // n for i in range(n + 1)]
+    return RepartitionCombine(node, tuple(zip(bounds[:-1], bounds[1:])))
+
+
+def _keys(m, side):
+    if side == "l":
+        return (INDEX,) if m.left_index else m.left_on
+    return (INDEX,) if m.right_index else m.right_on
+
+
+def _hash_casts(left, lk, right, rk):
+    """Dtypes each key pair is cast to before hashing, so that equal keys hash alike on both sides
+    (an index key, whose dtype is not tracked, is cast like its partner column)."""
+    from hlq.dataframe.nodes.shuffle import _numeric
+
+    out = []
+    for a, b in zip(lk, rk):
+        da = None if a == INDEX else left.dtype_map[a]
+        db = None if b == INDEX else right.dtype_map[b]
+        if da is None and db is None:
+            out.append(None)
+        elif da is None or db is None:
+            known = da if db is None else db
+            out.append(np.dtype("float64") if _numeric(known) else np.dtype(object))
+        else:
+            out.append(key_casts([da], [db])[0])
+    return None if all(c is None for c in out) else tuple(out)
+
+
+@rule(Is(Merge), phase="physical", register=False, excludable=False, tags=("lowering",))
+def lower_merge(node):
+    """merge(l, r) -> broadcast or hash-shuffle join, chosen from estimated sizes"""
+    m = node
+    strategy, reason, side = choose_join(m)
+    params = (m.how, m.left_on, m.right_on, m.left_index, m.right_index, m.suffixes, m.indicator)
+    left, right = m.left, m.right
+    if strategy == "single":
+        return PartitionMerge(left, right, ((0,), (0,)), *params, strategy, reason)
+    if strategy == "aligned":
+        return PartitionMerge(left, right, ((0,), (0,)), *params, strategy, reason, left.divisions)
+    if strategy == "broadcast":
+        if side == "r":
+            small = Concat(right)  # one task: never re-read inside every partition's task
+            out = PartitionMerge(left, small, ((0,), (("c", 0),)), *params, strategy, reason)
+        else:
+            small = Concat(left)
+            out = PartitionMerge(small, right, ((("c", 0),), (0,)), *params, strategy, reason)
+        return _with_npartitions(out, m.npartitions)
+    n = m.npartitions_ or max(left.npartitions, right.npartitions)
+    lk, rk = _keys(m, "l"), _keys(m, "r")
+    casts = _hash_casts(left, lk, right, rk)
+    sides = []
+    for node_, keys in ((left, lk), (right, rk)):
+        split = ShuffleSplit(node_, keys, n, casts)
+        sides.append(ShuffleCollect(split, "frame", node_.columns, node_.dtypes, (None,) * (n + 1), None))
+    return PartitionMerge(sides[0], sides[1], ((0,), (0,)), *params, "hash", f"{reason}; {n} partitions")

@@ -1,0 +1,123 @@
+"""Canonical forms (tag ``simplify``): no-op and nested slices, rechunks and transposes disappear.
+
+These run in the ``pushdown`` phase, interleaved with slice pushdown (which
+creates nested indices and transposes for them to merge).  A transposed
+operand of a contraction is read untransposed: its blocks are transposed
+inside the product task.
+
+>>> import hlq.array as da
+>>> from hlq.rules import optimize_plan
+>>> x = da.ones((100, 100), chunks=10)
+>>> optimize_plan(x.T.T.node) is x.node
+True
+>>> optimize_plan(x.rechunk(20).rechunk(10).node) is x.node
+True
+>>> optimize_plan((x @ x.T).node).b.op_name
+'ones'
+"""
+
+from __future__ import annotations
+
+from hlq.array._indexing_basic import compose_index, is_full
+from hlq.array.nodes import BasicIndex, Rechunk, Transpose
+from hlq.array.nodes.linalg import Contract, PermutedFn
+from hlq.rules import Capture, Is, rule
+
+
+@rule(Is(BasicIndex), phase="pushdown", register=False, tags=("simplify",))
+def drop_full_index(node):
+    """x[:, :] -> x"""
+    if is_full(node.index, node.child.shape):
+        return node.child
+    return None
+
+
+@rule(Is(BasicIndex, child=Capture("inner", Is(BasicIndex))), phase="pushdown", register=False, tags=("simplify",))
+def merge_nested_index(node, inner):
+    """x[a][b] -> x[a∘b]  (a whole chain of basic indexes at once)"""
+    idx, c = node.index, inner
+    while isinstance(c, BasicIndex):
+        merged = compose_index(idx, c.index)
+        if merged is None:
+            break
+        idx, c = merged, c.child
+    if c is inner:
+        return None
+    return BasicIndex(c, idx)
+
+
+@rule(Is(Rechunk, child=Capture("inner", Is(Rechunk))), phase="pushdown", register=False, tags=("simplify",))
+def merge_rechunks(node, inner):
+    """x.rechunk(a).rechunk(b) -> x.rechunk(b)  (a whole chain of rechunks at once)"""
+    c = inner.child
+    while isinstance(c, Rechunk):
+        c = c.child
+    if c.dims == node.dims:
+        return c
+    return Rechunk(c, node.dims)
+
+
+@rule(Is(Rechunk), phase="pushdown", register=False, tags=("simplify",))
+def drop_noop_rechunk(node):
+    """x.rechunk(x.chunks) -> x"""
+    if node.child.dims == node.dims:
+        return node.child
+    return None
+
+
+@rule(Is(Transpose, child=Capture("inner", Is(Transpose))), phase="pushdown", register=False, tags=("simplify",))
+def merge_transposes(node, inner):
+    """x.transpose(a).transpose(b) -> x.transpose(a∘b)  (a whole chain of transposes at once)"""
+    axes, c = node.axes, inner
+    while isinstance(c, Transpose):
+        axes, c = tuple(c.axes[a] for a in axes), c.child
+    if axes == tuple(range(len(axes))):
+        return c
+    return Transpose(c, axes)
+
+
+@rule(Is(Transpose), phase="pushdown", register=False, tags=("simplify",))
+def drop_identity_transpose(node):
+    """x.transpose(0, 1, ...) -> x"""
+    if node.axes == tuple(range(len(node.axes))):
+        return node.child
+    return None
+
+
+
+def _compose(prev, axes):
+    """The permutation of a child block equal to ``transpose(axes)`` then ``transpose(prev)``."""
+    return tuple(axes) if prev is None else tuple(axes[p] for p in prev)
+
+
+@rule(Is(Contract, a=Is(Transpose)), phase="pushdown", register=False, tags=("simplify",))
+def absorb_transpose_a(node):
+    """contract(x.T, b) -> contract(x, b) transposing x's blocks inside the product task"""
+    return _absorb(node, "a")
+
+
+@rule(Is(Contract, b=Is(Transpose)), phase="pushdown", register=False, tags=("simplify",))
+def absorb_transpose_b(node):
+    """contract(a, x.T) -> contract(a, x) transposing x's blocks inside the product task (A6: a @ a.T)"""
+    return _absorb(node, "b")
+
+
+def _absorb(node, which):
+    t = node.a if which == "a" else node.b
+    ind = node.a_ind if which == "a" else node.b_ind
+    new_ind = [None] * len(ind)
+    for j, lab in enumerate(ind):
+        new_ind[t.axes[j]] = lab
+    func = node.func
+    a_axes = b_axes = None
+    if isinstance(func, PermutedFn):
+        func, a_axes, b_axes = func.func, func.a_axes, func.b_axes
+    # block of the child -> block of the transposed operand: np.transpose(block, t.axes)
+    if which == "a":
+        a_axes = _compose(a_axes, t.axes)
+        return Contract(t.child, node.b, tuple(new_ind), node.b_ind, node.out_ind,
+                        PermutedFn(func, a_axes, b_axes), node.dtype_)
+    b_axes = _compose(b_axes, t.axes)
+    return Contract(node.a, t.child, node.a_ind, tuple(new_ind), node.out_ind,
+                    PermutedFn(func, a_axes, b_axes), node.dtype_)
+
