@@ -1,7 +1,9 @@
 """A testing kit for rule authors.
 
 * :func:`assert_rewrites` - run only the given rules and check the plan they
-  produce, node for node (plans are interned, so this is an identity check);
+  produce, node for node (plans are interned, so this is an identity check),
+  or against its text form (:func:`plan_text`, what the rule fixture files
+  under ``tests/rule_fixtures/`` hold);
 * :func:`check_rule` - property-test a rule: generate small random
   expressions (hypothesis), evaluate each with and without the rule on small
   data, and compare the results and the derived properties (shape, dtype,
@@ -10,6 +12,9 @@
   by default: small ``hlq.array`` expressions over numpy data (sources from
   :func:`hlq.array.from_array`, elementwise ops, slices, transposes,
   reductions, rechunks), extensible with your own operations;
+* :func:`dataframe_expressions` - the same for ``hlq.dataframe``: small
+  expressions over pandas data (filters, projections, assigns, renames,
+  reductions, groupby aggregations, partition selections, head);
 * :func:`registered` - a context manager registering rules for a block.
 
 Examples
@@ -39,7 +44,8 @@ from hlq.rules import registry
 from hlq.rules.engine import Trace, optimize_plan
 from hlq.rules.plugins import ensure_entry_points
 
-__all__ = ["assert_rewrites", "check_rule", "array_expressions", "registered", "CheckResult", "DEFAULT_OPS"]
+__all__ = ["assert_rewrites", "plan_text", "check_rule", "array_expressions", "dataframe_expressions", "registered",
+           "CheckResult", "DEFAULT_OPS", "DEFAULT_FRAME_OPS"]
 
 
 def _node(x) -> Node:
@@ -65,6 +71,7 @@ def _rule(r) -> registry.Rule:
     if r not in registry._RULES:
         # deferred: hlq.testing imports hlq.array only when array rules or strategies are used
         import hlq.array  # noqa: F401  (registers the array rules)
+        import hlq.dataframe  # noqa: F401  (registers the dataframe rules)
 
         ensure_entry_points()
     return registry.get_rule(r)
@@ -88,25 +95,72 @@ def registered(*rules):
                 pass
 
 
-def assert_rewrites(before, after, rules: Iterable, *, phases=None) -> Node:
+def plan_text(x) -> str:
+    """A plan as text: one node per line, an indented tree (:func:`hlq.expr.display.pprint`).
+
+    Each line is the node's description (operation and parameters, shape,
+    dtype and chunks, or columns and partitions); trailing spaces are removed.
+
+    >>> import hlq.array as da
+    >>> print(plan_text(da.ones((4, 4), chunks=2).T))
+    transpose(1, 0)  shape=(4, 4) dtype=float64 chunks=((2, 2), (2, 2)) blocks=4 bytes=128 B
+    ones  shape=(4, 4) dtype=float64 chunks=((2, 2), (2, 2)) blocks=4 bytes=128 B
+    """
+    return "\n".join(line.rstrip() for line in pprint(_node(x)).splitlines())
+
+
+def _normalized(text: str) -> str:
+    lines = [line.rstrip() for line in text.strip("\n").splitlines()]
+    return "\n".join(lines).strip()
+
+
+def assert_rewrites(before, after, rules: Iterable, *, phases=None, fired: bool = False) -> Node:
     """Assert that running only ``rules`` turns ``before`` into ``after``.
 
-    ``before``/``after`` are collections or plan nodes; ``rules`` are Rule
-    objects (registered or not) or registered names.  The rules run in their
-    phases, to a fixed point, ignoring ``hlq.rules.exclude``.  On failure
-    the expected plan, the produced plan and the rules that fired are shown.
-    Returns the produced plan.
+    Parameters
+    ----------
+    before : collection or Node
+        The input plan.
+    after : collection, Node or str
+        The expected plan: compared node for node (an identity check, plans
+        are interned), or, given as text, compared with :func:`plan_text` of
+        the produced plan (leading/trailing blank lines and trailing spaces
+        ignored).
+    rules : iterable of Rule or str
+        Rule objects (registered or not) or registered names.  They run in
+        their phases, to a fixed point, ignoring ``hlq.rules.exclude``.
+    phases : list of str, optional
+        Run only these phases.
+    fired : bool
+        Also require that every one of ``rules`` fired at least once.
+
+    Returns
+    -------
+    Node
+        The produced plan.  On failure the input, expected and produced plans
+        and the rules that fired are shown.
     """
-    b, a = _node(before), _node(after)
+    b = _node(before)
     rules = [_rule(r) for r in rules]
     tr = Trace()
     got = optimize_plan(b, rules=rules, phases=phases, trace=tr)
-    if got is not a:
+    if isinstance(after, str):
+        ok = _normalized(plan_text(got)) == _normalized(after)
+        expected = _normalized(after)
+    else:
+        a = _node(after)
+        ok = got is a
+        expected = _show(a)
+    if not ok:
         raise AssertionError(
             f"rules {[r.name for r in rules]} did not rewrite the plan as expected\n"
-            f"-- input plan:\n{_show(b)}\n-- expected plan:\n{_show(a)}\n-- produced plan:\n{_show(got)}\n"
+            f"-- input plan:\n{_show(b)}\n-- expected plan:\n{expected}\n-- produced plan:\n{plan_text(got)}\n"
             f"-- rules fired:\n{tr}"
         )
+    if fired:
+        missing = [r.name for r in rules if r.name not in set(tr.rules_fired())]
+        if missing:
+            raise AssertionError(f"rules {missing} did not fire on\n{_show(b)}\n-- rules fired:\n{tr}")
     return got
 
 
@@ -223,6 +277,143 @@ def array_expressions(max_ops: int = 5, ops=DEFAULT_OPS, extra_ops=(), max_side:
 
 
 # --------------------------------------------------------------------------
+# random dataframe expressions
+
+
+def _frame_cols(x):
+    return [c for c in x.columns] if hasattr(x, "columns") else []
+
+
+def _fop_filter(draw, x):
+    import hypothesis.strategies as st
+
+    cols = _frame_cols(x)
+    if not cols:
+        return x
+    c = draw(st.sampled_from(cols))
+    v = draw(st.integers(-3, 3))
+    op = draw(st.sampled_from(["gt", "le", "ne"]))
+    pred = x[c] > v if op == "gt" else (x[c] <= v if op == "le" else x[c] != v)
+    return x[pred]
+
+
+def _fop_project(draw, x):
+    import hypothesis.strategies as st
+
+    cols = _frame_cols(x)
+    if len(cols) < 2:
+        return x
+    keep = draw(st.lists(st.sampled_from(cols), min_size=1, max_size=len(cols), unique=True))
+    return x[[c for c in cols if c in keep]]
+
+
+def _fop_assign(draw, x):
+    import hypothesis.strategies as st
+
+    cols = _frame_cols(x)
+    if not cols:
+        return x
+    a, b = draw(st.sampled_from(cols)), draw(st.sampled_from(cols))
+    name = f"n{len(cols)}"
+    return x.assign(**{name: x[a] + x[b] * 2})
+
+
+def _fop_rename(draw, x):
+    import hypothesis.strategies as st
+
+    cols = _frame_cols(x)
+    if not cols:
+        return x
+    c = draw(st.sampled_from(cols))
+    return x.rename(columns={c: f"{c}_r"})
+
+
+def _fop_partitions(draw, x):
+    import hypothesis.strategies as st
+
+    n = x.npartitions
+    a = draw(st.integers(0, n - 1))
+    return x.partitions[a:draw(st.integers(a + 1, n))]
+
+
+def _fop_head(draw, x):
+    import hypothesis.strategies as st
+
+    return x.head(draw(st.integers(1, 5)), npartitions=draw(st.integers(1, x.npartitions)), compute=False)
+
+
+def _fop_reduce(draw, x):
+    import hypothesis.strategies as st
+
+    cols = _frame_cols(x)
+    if not cols:
+        return x
+    kind = draw(st.sampled_from(["sum", "max", "count"]))
+    return getattr(x[draw(st.sampled_from(cols))], kind)()
+
+
+def _fop_groupby(draw, x):
+    import hypothesis.strategies as st
+
+    cols = _frame_cols(x)
+    if len(cols) < 2:
+        return x
+    key = draw(st.sampled_from(cols))
+    val = draw(st.sampled_from([c for c in cols if c != key]))
+    return x.groupby(key)[val].agg(draw(st.sampled_from(["sum", "max", "count"])))
+
+
+#: the default operations of :func:`dataframe_expressions`: ``op(draw, x) -> collection``
+#: (an operation that does not apply, e.g. a projection of a one-column frame, returns ``x``)
+DEFAULT_FRAME_OPS = (_fop_filter, _fop_project, _fop_assign, _fop_rename, _fop_partitions, _fop_head, _fop_reduce,
+                     _fop_groupby)
+
+
+def dataframe_expressions(max_ops: int = 4, ops=DEFAULT_FRAME_OPS, extra_ops=(), max_rows: int = 12,
+                          max_columns: int = 4, min_ops: int = 1, source=None):
+    """Hypothesis strategy: small ``hlq.dataframe`` expressions over pandas data.
+
+    A source is :func:`hlq.dataframe.from_pandas` over a random frame of
+    ``2..max_columns`` integer columns ``a, b, c, ...`` (values -5..5,
+    ``1..max_rows`` rows) in random partitions; then ``min_ops..max_ops``
+    operations are drawn from ``ops + extra_ops`` while the result is still a
+    frame (reductions and groupby aggregations end the expression).  An
+    operation is ``op(draw, x)`` returning a new collection, as for
+    :func:`array_expressions`; ``source(draw, pdf) -> DataFrame`` replaces
+    the default source (e.g. a parquet dataset written from ``pdf``).
+
+    >>> from hlq.testing import check_rule, dataframe_expressions
+    >>> check_rule("project_through_filter", dataframe_expressions(), max_examples=5).fired
+    5
+    """
+    import hypothesis.strategies as st
+    import pandas as pd
+
+    import hlq.dataframe as dd
+
+    all_ops = tuple(ops) + tuple(extra_ops)
+
+    @st.composite
+    def strategy(draw):
+        ncols = draw(st.integers(2, max(2, max_columns)))
+        nrows = draw(st.integers(1, max_rows))
+        seed = draw(st.integers(0, 2**16))
+        rng = np.random.default_rng(seed)
+        pdf = pd.DataFrame({"abcdefgh"[i]: rng.integers(-5, 6, size=nrows) for i in range(ncols)})
+        if source is not None:
+            x = source(draw, pdf)
+        else:
+            x = dd.from_pandas(pdf, npartitions=draw(st.integers(1, min(4, nrows))))
+        for _ in range(draw(st.integers(min_ops, max(min_ops, max_ops)))):
+            if not isinstance(x, dd.DataFrame):
+                break
+            x = draw(st.sampled_from(all_ops))(draw, x)
+        return x
+
+    return strategy()
+
+
+# --------------------------------------------------------------------------
 # check_rule
 
 
@@ -261,6 +452,20 @@ def _props(node, names):
 
 
 def _compare(a, b, what):
+    import pandas as pd
+
+    if isinstance(a, (pd.DataFrame, pd.Series, pd.Index)) or isinstance(b, (pd.DataFrame, pd.Series, pd.Index)):
+        assert type(a) is type(b), f"{what}: types differ {type(a).__name__} != {type(b).__name__}"
+        try:
+            if isinstance(a, pd.DataFrame):
+                pd.testing.assert_frame_equal(a, b)
+            elif isinstance(a, pd.Series):
+                pd.testing.assert_series_equal(a, b)
+            else:
+                pd.testing.assert_index_equal(a, b)
+        except AssertionError as e:
+            raise AssertionError(f"{what}: {e}") from None
+        return
     a, b = np.asarray(a), np.asarray(b)
     assert a.shape == b.shape, f"{what}: shapes differ {a.shape} != {b.shape}"
     assert a.dtype == b.dtype, f"{what}: dtypes differ {a.dtype} != {b.dtype}"
@@ -280,9 +485,11 @@ def check_rule(rule, strategy_or_examples=None, *, max_examples: int = 30, props
     rule : Rule or str
         The rule (registered for the check if it is not).
     strategy_or_examples : hypothesis strategy, or iterable of collections, optional
-        What to evaluate; default :func:`array_expressions`.  Build a strategy
-        with ``array_expressions(extra_ops=[...])`` so that the rule's pattern
-        shows up.
+        What to evaluate; default :func:`array_expressions` for a rule whose
+        module is not a dataframe one, :func:`dataframe_expressions` for rules
+        defined under ``hlq.dataframe``.  Build a strategy with
+        ``array_expressions(extra_ops=[...])`` (or ``dataframe_expressions``)
+        so that the rule's pattern shows up.
     max_examples : int
         Hypothesis examples to generate.
     props : sequence of str
@@ -291,7 +498,8 @@ def check_rule(rule, strategy_or_examples=None, *, max_examples: int = 30, props
         without the rule (those the nodes have).
     compare : callable, optional
         ``compare(with_rule, without_rule)`` raising on a mismatch (default:
-        same shape and dtype, values equal up to float rounding).
+        same shape and dtype, values equal up to float rounding; pandas
+        results must be equal with :mod:`pandas.testing`).
     min_fired : int
         Fail unless the rule fired on at least this many examples.
     seed : int or None
@@ -348,7 +556,10 @@ def check_rule(rule, strategy_or_examples=None, *, max_examples: int = 30, props
             from hypothesis import HealthCheck, given, settings
             from hypothesis import seed as hseed
 
-            strategy = strategy_or_examples if strategy_or_examples is not None else array_expressions()
+            strategy = strategy_or_examples
+            if strategy is None:
+                is_frame_rule = getattr(r.fn, "__module__", "").startswith("hlq.dataframe")
+                strategy = dataframe_expressions() if is_frame_rule else array_expressions()
             if only_firing:
                 strategy = strategy.filter(lambda x: _fires(r, _node(x)))
             test = settings(

@@ -451,3 +451,45 @@ def test_expression_type_and_rule_defined_in_main(tmp_path):
     res = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip().endswith("ok")
+
+
+def test_lower_phase_is_a_deprecated_alias_of_physical():
+    import warnings
+
+    from hlq.expr import Node
+    from hlq.rules import optimize_plan, phases, rule, rules_in_phase
+
+    assert [p.name for p in phases()][:4] == ["simplify", "pushdown", "physical", "finalize"]
+
+    class Leaf(Node):
+        _fields = ("v",)
+
+    with pytest.warns(DeprecationWarning, match="'lower' is called 'physical'"):
+        @rule(Is(Leaf), phase="lower", register=False)
+        def bump(node):
+            return Leaf(node.v + 1) if node.v < 3 else None
+    assert bump.phase == "physical"
+    with pytest.warns(DeprecationWarning):
+        assert [r.name for r in rules_in_phase("lower")] == [r.name for r in rules_in_phase("physical")]
+    with pytest.warns(DeprecationWarning):
+        assert optimize_plan(Leaf(0), rules=[bump], phases=["lower"]) is Leaf(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert optimize_plan(Leaf(0), rules=[bump], phases=["physical"]) is Leaf(3)
+
+
+def test_python_m_hlq_rules_prints_every_phase_in_order():
+    import subprocess
+    import sys
+
+    import hlq.array.rules as ar
+    import hlq.dataframe.rules as dr
+
+    out = subprocess.run([sys.executable, "-m", "hlq", "rules", "--builtin"], capture_output=True, text=True,
+                         check=True).stdout
+    heads = [line.split()[1] for line in out.splitlines() if line.startswith("phase ")]
+    assert heads == ["simplify", "pushdown", "physical", "finalize"]
+    for phase in ("pushdown", "physical"):
+        section = out.split(f"phase {phase} ")[1].split("\nphase ")[0]
+        names = [line.split()[1] for line in section.splitlines()[1:] if line.strip()]
+        assert names == [r.name for r in ar.RULES.get(phase, ()) + dr.RULES.get(phase, ())]
