@@ -140,6 +140,7 @@ def assert_rewrites(before, after, rules: Iterable, *, phases=None, fired: bool 
         The produced plan.  On failure the input, expected and produced plans
         and the rules that fired are shown.
     """
+    __tracebackhide__ = True  # pytest: report the caller's line, not this function's body
     b = _node(before)
     rules = [_rule(r) for r in rules]
     tr = Trace()
