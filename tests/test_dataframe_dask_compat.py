@@ -140,3 +140,12 @@ def test_map_partitions_meta_may_be_a_collection(pdf):
     df = dd.from_pandas(pdf, npartitions=2)
     out = dd.map_partitions(lambda x: x * 2, df, meta=df)
     pd.testing.assert_frame_equal(out.compute(), pdf * 2)
+
+
+def test_index_head_and_partly_known_divisions(pdf):
+    df = dd.from_pandas(pdf, npartitions=3)
+    pd.testing.assert_index_equal(df.index.head(2), pdf.index[:2])
+    pd.testing.assert_index_equal(df.index.head(3, compute=False).compute(), pdf.index[:3])
+    lazy = df.head(4, npartitions=2, compute=False)  # divisions (first, None): only the known bound is checked
+    assert dask_assert_eq(lazy, pdf.head(4))
+    assert dd.utils.make_meta is not None  # dask's pandas-level helpers are reachable from hlq's utils

@@ -50,6 +50,24 @@ class Index(Series):
     def map_partitions(self, func, *args, meta=None, columns=None, **kwargs):
         return Series(self._node).map_partitions(func, *args, meta=meta, columns=columns, **kwargs)
 
+    def head(self, n=5, npartitions=1, compute=True):
+        """The first ``n`` index values (a pandas Index, or a lazy Index with ``compute=False``)."""
+        first = Series(self._node).head(n, npartitions, compute)
+        return first.index if compute else Index(IndexValues(first._node))
+
+    # accessors see the values as a Series (pandas' Index has .str/.dt but no .cat)
+    @property
+    def str(self):
+        return Series(self._node).str
+
+    @property
+    def dt(self):
+        return Series(self._node).dt
+
+    @property
+    def cat(self):
+        return Series(self._node).cat
+
     def to_series(self):
         """The index values as a Series indexed by themselves."""
         return Series(self._node)

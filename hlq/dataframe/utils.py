@@ -1,4 +1,5 @@
-"""Testing helpers: :func:`assert_eq` with dask.dataframe's semantics for hlq collections.
+"""Testing helpers: :func:`assert_eq` with dask.dataframe's semantics for hlq collections;
+dask's pandas-level helpers (``make_meta``, ``meta_nonempty``...) are available here too.
 
 >>> import pandas as pd
 >>> import hlq.dataframe as dd
@@ -91,3 +92,13 @@ def assert_eq(a, b, check_names=True, check_dtype=True, check_divisions=True, ch
         b = _check_collection(b, check_names, check_dtype, check_divisions, scheduler)
     return dask_assert_eq(a, b, check_names=check_names, check_dtype=check_dtype, check_divisions=False,
                           check_index=check_index, sort_results=sort_results, scheduler=scheduler, **kwargs)
+
+
+def __getattr__(name):
+    # dask's pandas-level helpers (make_meta, meta_nonempty, ...), imported on first use
+    if not name.startswith("_"):
+        import dask.dataframe.utils
+
+        if hasattr(dask.dataframe.utils, name):
+            return getattr(dask.dataframe.utils, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
