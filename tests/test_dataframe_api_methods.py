@@ -214,3 +214,41 @@ def test_reduction_with_user_functions(df, pdf):
     assert int(out.compute()) == int(pdf.a.sum())
     cnt = df.reduction(lambda p: p.count(), aggregate=lambda s: s.groupby(level=0).sum())
     eq(cnt, pdf.count())
+
+
+@pytest.mark.parametrize("nparts", [1, 4, 9])
+@pytest.mark.parametrize("rule, kw", [("1D", {}), ("7h", {}), ("2D", {"closed": "right"}), ("W", {}),
+                                      ("MS", {}), ("30min", {"label": "right"})])
+def test_resample(nparts, rule, kw):
+    idx = pd.date_range("2021-01-01 03:00", periods=50, freq="5h")
+    pdf = pd.DataFrame({"x": np.arange(50.0), "y": np.arange(50) % 7}, index=idx)
+    df = dd.from_pandas(pdf, npartitions=nparts)
+    for how in ("sum", "count", "mean", "max"):
+        got = getattr(df.resample(rule, **kw), how)()
+        exp = getattr(pdf.resample(rule, **kw), how)()
+        pd.testing.assert_frame_equal(got.compute(), exp, check_freq=False)
+        assert got.known_divisions and got.divisions[0] == exp.index[0] and got.divisions[-1] == exp.index[-1]
+    eq(df.x.resample(rule, **kw).agg("sum"), pdf.x.resample(rule, **kw).agg("sum"), check_freq=False)
+
+
+def test_resample_needs_known_divisions(pdf):
+    with pytest.raises(ValueError, match="known divisions"):
+        dd.from_pandas(pdf, npartitions=2, sort=False).resample("1D")
+
+
+@pytest.mark.parametrize("key", [slice("2021-01-01 05:00", "2021-01-01 12:00"), "2021-01-01",
+                                 slice("2021-01-01 10:00", None), slice(None, "2021-01-01 07:30")])
+def test_loc_with_date_strings(df, pdf, key):
+    exp = pdf.loc[key]
+    eq(df.loc[key], exp)
+
+
+def test_parquet_statistics_divisions_are_timestamps(tmp_path, pdf):
+    p = pdf.reset_index(names="t")
+    for i in range(2):
+        p.iloc[i * 10:(i + 1) * 10].to_parquet(tmp_path / f"part.{i}.parquet")
+    df = dd.read_parquet(str(tmp_path)).set_index("t", sorted=True)
+    assert df.divisions == (pdf.index[0], pdf.index[10], pdf.index[-1])
+    assert all(type(d) is pd.Timestamp for d in df.divisions)
+    eq(df.loc["2021-01-01 10:00":"2021-01-01 12:00"].a, pdf.loc["2021-01-01 10:00":"2021-01-01 12:00"].a.rename_axis("t"),
+       check_freq=False)

@@ -19,6 +19,7 @@ from hlq.dataframe.io_csv import read_table  # noqa: E402
 from hlq.dataframe.index import Index  # noqa: E402
 from hlq.dataframe.aggregation import Aggregation  # noqa: E402
 from hlq.dataframe import extensions, utils  # noqa: E402,F401
+from hlq.dataframe.utils import assert_eq  # noqa: E402
 
 __all__ = ["DataFrame", "Series", "Scalar", "from_pandas", "read_parquet", "map_partitions"]
 __all__ += ["from_dict", "from_array", "from_dask_array", "from_delayed", "from_map", "read_csv",
@@ -32,7 +33,7 @@ from hlq.dataframe.convert import (  # noqa: E402  (module-level functions of da
     to_numeric, to_orc, to_records, to_sql, to_timedelta,
 )
 
-__all__ += ["compute", "get_dummies", "isna", "map_overlap", "melt", "merge_asof", "pivot_table",
+__all__ += ["assert_eq", "compute", "get_dummies", "isna", "map_overlap", "melt", "merge_asof", "pivot_table",
             "read_fwf", "read_hdf", "read_json", "read_orc", "read_sql", "read_sql_query", "read_sql_table",
             "to_bag", "to_datetime", "to_hdf", "to_json", "to_numeric", "to_orc", "to_records",
             "to_sql", "to_timedelta"]

@@ -333,7 +333,9 @@ class _Frame(CommonMethods, HlqCollection):
         return to_csv(self, filename, **kwargs)
 
     def __repr__(self):
-        return f"<hlq.dataframe.{type(self).__name__} npartitions={self.npartitions} plan={self._node.label()}>"
+        from hlq.dataframe.display import frame_repr
+
+        return frame_repr(self)
 
     # -------------------------------------------------------------- binary
     def _binop(self, other, op, reverse=False):

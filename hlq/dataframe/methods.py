@@ -284,6 +284,12 @@ class CommonMethods:
         _check_axis0(axis, "bfill")
         return _win.fill(self, "bfill", limit)
 
+    def resample(self, rule, closed=None, label=None, **kwargs):
+        """Resample a datetime index with known divisions (see :mod:`hlq.dataframe.resample`)."""
+        from hlq.dataframe.resample import Resampler
+
+        return Resampler(self, rule, closed, label, **kwargs)
+
     def rolling(self, window, min_periods=None, center=False, win_type=None, axis=0):
         """Rolling windows (ints, or time windows over a datetime index with known divisions)."""
         return _win.Rolling(self, window, min_periods, center, win_type, axis)
@@ -382,6 +388,22 @@ class CommonMethods:
                                                                                           name=meta[0])
         return _tree(self, Fn(_user_chunk, chunk, ck), Fn(_user_combine, combine, cbk),
                      Fn(_user_final, aggregate, ak), meta, token or "reduction", split_every)
+
+    def _repr_html_(self):
+        """dask's structure table (columns, dtypes, divisions) and hlq's plan summary, as HTML."""
+        from hlq.dataframe.display import frame_html
+
+        return frame_html(self)
+
+    def _repr_data(self):
+        from hlq.dataframe.display import structure
+
+        return structure(self)
+
+    def to_html(self, max_rows=5):
+        """The structure table as HTML (nothing is computed), like dask's ``to_html``."""
+        return self._repr_data().to_frame().to_html(max_rows=max_rows) if self._node.kind == "series" \
+            else self._repr_data().to_html(max_rows=max_rows)
 
     def to_json(self, filename, *args, **kwargs):
         """One JSON file per partition (see :func:`hlq.dataframe.to_json`)."""

@@ -325,10 +325,29 @@ def _sampled_divisions(si):
     return (lo, *inner, hi)
 
 
+def _datetime_bounds(obj, start, stop):
+    """String bounds on a datetime index as pandas reads them (partial string indexing): a
+    start is the first instant of the period the string names, a stop its last instant."""
+    idx = obj._meta.index
+    if not isinstance(idx, pd.DatetimeIndex):
+        return start, stop
+    tz = idx.tz
+
+    def conv(v, end):
+        if not isinstance(v, str):
+            return v
+        p = pd.Period(v)
+        t = p.end_time if end else p.start_time
+        return t.tz_localize(tz) if tz is not None and t.tz is None else t
+
+    return conv(start, False), conv(stop, True)
+
+
 def _loc_range(obj, start, stop):
     from hlq.dataframe.nodes.structure import LocSlice, SelectPartitions
 
     resolve_divisions(obj)
+    start, stop = _datetime_bounds(obj, start, stop)
     node = obj._node
     if node.known_divisions:
         d = node.divisions
@@ -556,7 +575,24 @@ def _statistics_divisions(node, col):
     hit = _STATS_CACHE.get(key)
     if hit is None or hit[0] is not info:  # (the info object is kept: its id cannot be reused)
         hit = _STATS_CACHE[key] = (info, _file_ranges(info, parts, col))
-    return hit[1]
+    return _as_pandas_values(hit[1], node.dtype_map.get(col))
+
+
+def _as_pandas_values(divisions, dtype):
+    """Divisions from parquet statistics as pandas gives index values: ``pd.Timestamp`` (in the
+    column's time zone) for timestamp columns, where pyarrow gives ``datetime.datetime``."""
+    import datetime
+
+    if divisions is None or not any(isinstance(d, datetime.datetime) for d in divisions):
+        return divisions
+    tz = getattr(dtype, "tz", None)
+    out = []
+    for d in divisions:
+        t = pd.Timestamp(d)
+        if tz is not None:
+            t = t.tz_localize("UTC").tz_convert(tz) if t.tz is None else t.tz_convert(tz)
+        out.append(t)
+    return tuple(out)
 
 
 _STATS_CACHE: dict = {}

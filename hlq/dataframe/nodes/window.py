@@ -203,10 +203,11 @@ class _ScanStep:
 
 
 class IndexedMap(FrameNode):
-    """``func(partition, i, *args)`` with the partition number ``i`` (blockwise)."""
+    """``func(partition, i, *args)`` with the partition number ``i`` (blockwise); ``divisions_``
+    gives the result's divisions when ``func`` changes the index (None: the input's)."""
 
-    _fields = ("child", "func", "args", "meta_", "lengths_kept")
-    _defaults = {"lengths_kept": False}
+    _fields = ("child", "func", "args", "meta_", "lengths_kept", "divisions_")
+    _defaults = {"lengths_kept": False, "divisions_": None}
     _opaque_fields = ("func",)
     op_name = "indexed-map"
     is_blockwise = True
@@ -214,7 +215,10 @@ class IndexedMap(FrameNode):
 
     def _props(self):
         c = self.child
-        return meta_props(self.meta_.value, c.divisions, c.lengths if self.lengths_kept else None)
+        divs = c.divisions if self.divisions_ is None else self.divisions_
+        if len(divs) != len(c.divisions):
+            raise ValueError(f"indexed-map divisions_ must have {len(c.divisions)} entries, got {len(divs)}")
+        return meta_props(self.meta_.value, divs, c.lengths if self.lengths_kept else None)
 
     @property
     def kind(self):
