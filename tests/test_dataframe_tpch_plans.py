@@ -45,7 +45,8 @@ def test_groupby_nunique_state_has_no_python_objects():
 def test_groupby_nunique_split_out_true_like_dask():
     pdf = _frame()
     df = dd.from_pandas(pdf, npartitions=5)
-    assert df.groupby("k").v.nunique().npartitions == 5  # dask's default split_out=True
+    assert df.groupby("k").v.nunique().npartitions == 5  # dask's default split_out=True (series groupby)
+    assert df.groupby("k")[["v"]].nunique().npartitions == 1
     assert df.groupby("k").v.sum().npartitions == 1
     # the bucketed tree hashes each partial once: one bucket task per (partial, bucket)
     q = df.groupby("k").v.nunique(split_out=4)
@@ -126,3 +127,78 @@ def test_timestamp_predicates_go_into_the_parquet_filter(tables):
     po = pdfs["orders"]
     e = po[(po.o_orderdate >= "1995-01-01") & (po.o_orderdate < "1995-07-01")][["o_orderkey"]]
     assert sorted(q.compute().o_orderkey) == sorted(e.o_orderkey)
+
+
+# ------------------------------------------------------------ aligned frames, lazy scalars
+def _ops(q):
+    from hlq.expr.traverse import toposort
+    from hlq.rules import optimize_plan
+
+    return [n.op_name for n in toposort([optimize_plan(q.node)])]
+
+
+def test_assign_from_aligned_frame_computes_the_join_once(tables):
+    # the TPC-H Q12 idiom: columns assigned from Series of the frame before earlier assigns
+    paths, pdfs = tables
+    o, c = dd.read_parquet(paths["orders"]), dd.read_parquet(paths["customer"])
+    t = o.merge(c, left_on="o_custkey", right_on="c_custkey")
+    t = t[t.o_totalprice > 0.2]
+    rich = t.c_acctbal > 0.5
+    t["high"] = 0
+    t["high"] = t.high.where(~rich, 1)
+    t["low"] = 0
+    t["low"] = t.low.where(rich, 1)
+    q = t.groupby("c_nationkey").agg({"high": "sum", "low": "sum"})
+    ops = _ops(q)
+    assert ops.count("partition-merge") == 1, ops
+    assert "assign-from" not in ops
+    reads = {k: [cols for cols, _ in v] for k, v in _reads(q).items()}
+    assert reads == {"o_orderkey": [("o_custkey",)],  # (o_totalprice read by the parquet filter)
+                     "c_custkey": [("c_custkey", "c_nationkey", "c_acctbal")]}
+    e = pdfs["orders"].merge(pdfs["customer"], left_on="o_custkey", right_on="c_custkey")
+    e = e[e.o_totalprice > 0.2]
+    e = e.assign(high=(e.c_acctbal > 0.5).astype("int64"), low=(e.c_acctbal <= 0.5).astype("int64"))
+    pd.testing.assert_frame_equal(q.compute(), e.groupby("c_nationkey").agg({"high": "sum", "low": "sum"}))
+
+
+def test_filter_against_a_lazy_scalar_reads_only_used_columns(tables):
+    paths, pdfs = tables
+    o = dd.read_parquet(paths["orders"])
+    q = o[o.o_totalprice > o.o_totalprice.mean()][["o_orderkey"]]
+    reads = [cols for v in _reads(q).values() for cols, _ in v]
+    # 2 of the 5 columns (the mean's read may be grouped into fewer partitions: a read of its own)
+    assert set().union(*reads) == {"o_orderkey", "o_totalprice"} and max(map(len, reads)) <= 2
+    po = pdfs["orders"]
+    assert sorted(q.compute().o_orderkey) == sorted(po[po.o_totalprice > po.o_totalprice.mean()].o_orderkey)
+
+
+def test_filter_by_series_of_a_projection_is_a_filter(tables):
+    paths, pdfs = tables
+    o = dd.read_parquet(paths["orders"])
+    q = o[o[["o_orderkey", "o_totalprice"]].o_totalprice > 0.5][["o_comment", "o_orderkey"]]
+    ops = _ops(q)
+    assert "filter-by" not in ops and ops.count("read-parquet") == 1
+    (cols, pred), = _reads(q)["o_orderkey"]
+    assert set(cols) == {"o_orderkey", "o_comment"} and pred == ("gt", ("col", "o_totalprice"), ("lit", 0.5))
+    po = pdfs["orders"]
+    pd.testing.assert_frame_equal(q.compute().reset_index(drop=True),
+                                  po[po.o_totalprice > 0.5][["o_comment", "o_orderkey"]].reset_index(drop=True))
+
+
+def test_aligned_rules_examples_rewrite_and_keep_results():
+    # every rule of the module rewrites its declared examples and keeps pandas' result
+    from hlq.dataframe.core import new_collection
+    from hlq.dataframe.rules import aligned
+    from hlq.rules import optimize_plan
+    from hlq.rules.engine import Trace
+
+    rules = [aligned.series_to_frame_as_assign, aligned.assign_from_aligned_frame,
+             aligned.filter_by_aligned_frame, aligned.project_through_filter_by]
+    fired = set()
+    for ex in rules[0].get_examples():
+        trace = Trace()
+        a = new_collection(optimize_plan(ex, rules=rules, trace=trace)).compute()
+        fired |= set(trace.rules_fired())
+        b = new_collection(ex).compute()
+        pd.testing.assert_frame_equal(a, b)
+    assert fired == {r.name for r in rules}

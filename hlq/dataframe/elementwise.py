@@ -22,27 +22,14 @@ import numpy as np
 import pandas as pd
 
 from hlq.dataframe.nodes.calls import Call
-from hlq.dataframe.nodes.colexpr import BINARY, NARY
+from hlq.dataframe.nodes.colexpr import BINARY
+from hlq.dataframe.nodes.lineage import frame_column_exprs
 from hlq.dataframe.nodes.ops import Assign, AssignFrom, MapPartitions, MetaBox, Project, SeriesExpr
+from hlq.dataframe.nodes.ops import ToFrame as _ToFrame
 
 __all__ = ["series_call", "frame_call", "frame_column_exprs", "meta_dtype"]
 
 _KEEP = object()
-
-
-class _ToFrame:
-    """Partition function: a series as a one-column frame named ``name``."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name):
-        self.name = name
-
-    def __call__(self, s):
-        return s.to_frame(self.name)
-
-    def __reduce__(self):
-        return (_ToFrame, (self.name,))
 
 
 def series_call(s, path, *others, args=(), kwargs=(), attr=False, dtype=None, name=_KEEP):
@@ -101,46 +88,6 @@ def frame_call(df, path, args=(), kwargs=(), columns=None, per_column=None):
         others, a, k = spec
         pairs.append((c, ("call", Call(path, a, k), (("col", c), *others))))
     return DataFrame(Assign(node, tuple(pairs))) if pairs else df
-
-
-# ------------------------------------------------------------ expressions of frames
-def _substitute(e, mapping):
-    """``e`` with every ``("col", c)`` replaced by ``mapping[c]`` (expressions are shallow)."""
-    tag = e[0]
-    if tag == "col":
-        return mapping[e[1]]
-    if tag == "lit":
-        return e
-    if tag in NARY:
-        return (tag, tuple(_substitute(t, mapping) for t in e[1]))
-    if tag == "call":
-        return (tag, e[1], tuple(_substitute(t, mapping) for t in e[2]))
-    if tag in ("astype", "fillna"):
-        return (tag, _substitute(e[1], mapping), e[2])
-    return (tag, *(_substitute(x, mapping) for x in e[1:]))
-
-
-def frame_column_exprs(other, node):
-    """``{column: expression over node}`` when frame ``other`` is computed column-wise from ``node``
-    (through projections and assigns), else ``None``."""
-    chain = []
-    cur = other
-    while cur is not node:
-        if isinstance(cur, (Assign, Project)):
-            chain.append(cur)
-            cur = cur.child
-        else:
-            return None
-    mapping = {c: ("col", c) for c in node.columns}
-    for n in reversed(chain):
-        if isinstance(n, Project):
-            mapping = {c: mapping[c] for c in n.cols}
-        else:
-            new = dict(mapping)
-            for name, e in n.pairs:
-                new[name] = _substitute(e, mapping)
-            mapping = new
-    return mapping
 
 
 # ------------------------------------------------------------------------ meta

@@ -198,9 +198,12 @@ class GroupBy:
     def last(self, split_every=None, split_out=1):
         return self._one("last", split_every, split_out)
 
-    def nunique(self, split_every=None, split_out=True):
-        """Number of distinct values per group; like dask, ``split_out=True`` (the default) gives
-        as many output partitions as the input has (groups hashed to partitions, unsorted)."""
+    def nunique(self, split_every=None, split_out=None):
+        """Number of distinct values per group.  Like dask, a Series groupby (``df.groupby(k).c``)
+        defaults to ``split_out=True``: as many output partitions as the input has (groups hashed
+        to partitions, unsorted); a frame groupby to one sorted partition."""
+        if split_out is None:
+            split_out = self._value_columns()[1] == "series"
         return self._one("nunique", split_every, split_out)
 
     def std(self, ddof=1, split_every=None, split_out=1):

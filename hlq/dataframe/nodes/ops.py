@@ -473,3 +473,18 @@ class _WithScalarFunc:
 
     def __reduce__(self):
         return (_WithScalarFunc, (self.f, self.slots))
+
+
+class ToFrame:
+    """Partition function: a series as a one-column frame named ``name``."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __call__(self, s):
+        return s.to_frame(self.name)
+
+    def __reduce__(self):
+        return (ToFrame, (self.name,))

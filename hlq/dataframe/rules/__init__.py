@@ -11,6 +11,7 @@ module                 family
 ``predicate``          filters merge and move toward the sources
 ``partitions``         ``.partitions[...]``, ``head`` and ``tail`` move into the sources
 ``io_squash``          one task reads several parquet files when few columns are read
+``aligned``            series of frames that are the same rows become column expressions
 ``lowering``           physical planning: aggregation trees, shuffles, sorts, joins
 ``shared_reads``       the read merger of parquet reads (a whole-plan pass, not a rule)
 =====================  ==============================================================
@@ -21,7 +22,7 @@ prints it).  Importing this package registers them in that order; the rule
 modules define their rules with ``register=False``.
 """
 
-from hlq.dataframe.rules import io_squash, length, lowering, partitions, predicate, projection
+from hlq.dataframe.rules import aligned, io_squash, length, lowering, partitions, predicate, projection
 from hlq.dataframe.rules import shared_reads  # noqa: F401  (registers the read merger of parquet reads)
 from hlq.rules import register_rules
 
@@ -33,6 +34,9 @@ RULES = {
         projection.merge_projections,
         projection.drop_identity_projection,
         partitions.merge_partition_selections,
+        aligned.series_to_frame_as_assign,
+        aligned.assign_from_aligned_frame,
+        aligned.filter_by_aligned_frame,
     ),
     "pushdown": (
         projection.len_reads_one_column,
@@ -56,6 +60,7 @@ RULES = {
         projection.project_through_sort,
         projection.project_through_set_index,
         projection.project_through_concat,
+        aligned.project_through_filter_by,
         predicate.filter_through_regroup,
         partitions.partitions_through_blockwise,
         partitions.partitions_through_sorted_set_index,
