@@ -16,6 +16,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 from distributed import Client, LocalCluster  # noqa: E402
 
+import hlq  # noqa: E402
 import hlq.array as da  # noqa: E402
 from tests.helpers import ship_helpers  # noqa: E402
 
@@ -206,3 +207,26 @@ def test_annotations_progress_and_task_names(cluster_client):
     assert all(r == 3 for r, _ in mine.values())
     # readable key prefixes on the dashboard: operation names, not opaque ids
     assert any(k.startswith("('sum-") for k in mine)
+
+
+def test_slice_of_persisted_array_waits_only_for_its_block(cluster_client):
+    """``y[0, 0].compute()`` right after ``y = y.persist()`` (the dask tutorial):
+    its graph aliases the one persisted block under it, and the scheduler runs the
+    persist's first block first (as with dask), so the slice needs no other block."""
+    from dask.order import order
+
+    x = da.random.random((400, 400), chunks=(100, 100))
+    y = x + x.T
+    lowered = hlq.optimize(y).__dask_graph__()
+    priorities = order(lowered)
+    outputs = [k for k in lowered if k[0] == y.name]
+    assert min(outputs, key=priorities.get) == (y.name, 0, 0)
+
+    y = y.persist()
+    corner = y[0, 0]
+    graph = corner.__dask_graph__()
+    deps = {d for task in graph.values() for d in task.dependencies}
+    external = deps - set(graph)
+    assert len(external) <= 1  # the persisted block (0, 0), nothing else
+    assert all(k[1:] == (0, 0) for k in external)
+    np.testing.assert_allclose(corner.compute(), (x + x.T)[0, 0].compute())
