@@ -163,3 +163,37 @@ def test_regions_of_one_random_array_are_merged():
     plan = optimize_node(_tutorial(x).node)
     randoms = {n for n in plan.walk() if n.op_name == "random-sample"}
     assert len(randoms) == 1
+
+
+def test_contraction_split_bounds_the_slab_and_keeps_results():
+    a = da.random.random((800, 800), chunks=100)
+    y = (a @ a.T)[:100, :100]
+    an = a.compute()
+    expected = an[:100] @ an[:100].T
+    slab = 2 * 100 * 100 * 8  # one a block and one b block
+    with dask.config.set({"hlq.cost.contract-slab-bytes": 3 * slab, "hlq.batch.threads": 1}):
+        graph = dict(y.__dask_graph__())
+        got = y.compute()
+        from hlq.lower.collection import optimize_node
+
+        plan = optimize_node(y.node)
+    parts = [n for n in plan.walk() if n.op_name == "contract-partial"]
+    assert len(parts) == 1 and parts[0].k_per == 3 and parts[0].numblocks[0] == 3  # 8 pairs in 3 groups
+    partial_tasks = [k for k in graph if k[0] == parts[0].name]
+    assert len(partial_tasks) == 3
+    assert max(len(graph[k].dependencies) for k in partial_tasks) <= 6  # <= 3 pairs of blocks per task
+    with dask.config.set({"hlq.cost": False}):
+        plain = y.compute()
+    np.testing.assert_allclose(got, expected)
+    np.testing.assert_allclose(plain, expected)
+
+
+def test_contraction_split_for_parallelism_with_tensordot_and_dot():
+    a = da.arange(6000.0, chunks=500).reshape(60, 100).rechunk((60, 10))
+    an = np.arange(6000.0).reshape(60, 100)
+    with dask.config.set({"hlq.batch.threads": 4}):
+        for y, e in [(a @ a.T, an @ an.T), (da.tensordot(a, a, axes=([1], [1])), np.tensordot(an, an, ([1], [1]))),
+                     (da.dot(a, a.T), an.dot(an.T))]:
+            text = hlq.explain(y)
+            assert "contract-partial" in text  # one output block, 10 pairs: split for 4 threads
+            np.testing.assert_allclose(y.compute(), e)

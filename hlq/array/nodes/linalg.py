@@ -24,9 +24,10 @@ import numpy as np
 from dask._task_spec import Task, TaskRef
 from dask.base import tokenize
 
+from hlq.array._chunks import Dim
 from hlq.array.nodes.base import ArrayNode
 
-__all__ = ["Contract", "TensordotFn", "MatmulFn"]
+__all__ = ["Contract", "ContractPartials", "AddTree", "TensordotFn", "MatmulFn"]
 
 
 class TensordotFn:
@@ -199,3 +200,123 @@ class PermutedFn:
 
 
 __all__ += ["PermutedFn"]
+
+
+class ContractPartials(ArrayNode):
+    """Partial products of a :class:`Contract` over groups of ``k_per`` contracted block pairs.
+
+    The output has a leading axis of one element per group (block ``(g, *o)`` is the sum of
+    the products of group ``g`` for output block ``o``); :class:`AddTree` sums the groups.
+    A task then holds ``k_per`` block pairs instead of all of them.
+    """
+
+    _fields = ("a", "b", "a_ind", "b_ind", "out_ind", "func", "dtype_", "k_per")
+
+    def _array_props(self):
+        whole = Contract(self.a, self.b, self.a_ind, self.b_ind, self.out_ind, self.func, self.dtype_)
+        self.__dict__["whole"] = whole
+        n_pairs = 1
+        for n in whole._knb:
+            n_pairs *= n
+        self.__dict__["n_pairs"] = n_pairs
+        groups = max(1, -(-n_pairs // self.k_per))
+        return (Dim.regular(groups, 1), *whole.dims), self.dtype_
+
+    def _pairs(self, idx):
+        g = idx[0]
+        return itertools.islice(self.whole._pairs(idx[1:]), g * self.k_per, (g + 1) * self.k_per)
+
+    def block_dependencies(self, idx):
+        out = []
+        for ai, bi in self._pairs(idx):
+            out.append((self.a, ai))
+            out.append((self.b, bi))
+        return out
+
+    def block_task(self, key, idx):
+        an, bn = self.a.name, self.b.name
+        refs = []
+        for ai, bi in self._pairs(idx):
+            refs.append(TaskRef((an, *ai)))
+            refs.append(TaskRef((bn, *bi)))
+        return Task(key, _SumProductsLeading(self.func, self.dtype_), *refs)
+
+    @property
+    def op_name(self):
+        return "contract-partial"
+
+    def label(self):
+        return f"contract-partial({self.func!r}, {self.a_ind},{self.b_ind}->{self.out_ind}, pairs per task={self.k_per})"
+
+
+class _SumProductsLeading(_SumProducts):
+    """:class:`_SumProducts` with a leading axis of length 1 (one group's partial sum)."""
+
+    __slots__ = ()
+
+    def __call__(self, *blocks):
+        return _SumProducts.__call__(self, *blocks)[np.newaxis]
+
+    def __reduce__(self):
+        return (_SumProductsLeading, (self.func, self.dtype))
+
+
+class AddTree(ArrayNode):
+    """Sum along a leading axis of one-element blocks, ``split`` blocks per task; ``final``
+    sums all of them and drops the axis."""
+
+    _fields = ("child", "split", "final")
+
+    def _array_props(self):
+        c = self.child
+        n = c.numblocks[0]
+        if self.final:
+            if -(-n // self.split) != 1:
+                raise ValueError("final add must sum all blocks")
+            return c.dims[1:], c.dtype
+        return (Dim.regular(-(-n // self.split), 1), *c.dims[1:]), c.dtype
+
+    needs_all_inputs = True
+
+    def _group(self, idx):
+        n = self.child.numblocks[0]
+        if self.final:
+            return range(n), tuple(idx)
+        g = idx[0]
+        return range(g * self.split, min((g + 1) * self.split, n)), tuple(idx[1:])
+
+    def block_dependencies(self, idx):
+        r, rest = self._group(idx)
+        return [(self.child, (g, *rest)) for g in r]
+
+    def block_task(self, key, idx):
+        r, rest = self._group(idx)
+        cn = self.child.name
+        return Task(key, _AddBlocks(self.final), *[TaskRef((cn, g, *rest)) for g in r])
+
+    @property
+    def op_name(self):
+        return "add-partials"
+
+    def label(self):
+        return f"add-partials(split={self.split}, final={self.final})"
+
+
+class _AddBlocks:
+    __slots__ = ("final",)
+
+    def __init__(self, final):
+        self.final = final
+
+    @property
+    def __name__(self):
+        return "add-partials"
+
+    def __call__(self, *blocks):
+        acc = blocks[0]
+        for b in blocks[1:]:
+            acc = acc + b  # a new array: the inputs may be shared with other tasks
+        return acc[0, ...] if self.final else acc  # [0, ...]: a 0-d result stays an array
+
+    def __reduce__(self):
+        return (_AddBlocks, (self.final,))

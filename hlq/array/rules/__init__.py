@@ -52,6 +52,7 @@ RULES = {
         lowering.lower_reduction,
         lowering.lower_cumulative,
         lowering.lower_reshape,
+        lowering.split_contraction,
     ),
 }
 

@@ -4,9 +4,11 @@
 * a cumulative scan becomes a scan of every block plus a combine with the
   running totals of the blocks before it;
 * a reshape becomes a rechunk (so that blocks reshape independently) and a
-  reshape of every block.
+  reshape of every block;
+* a contraction whose tasks would hold too large a slab is split into partial
+  products summed in a tree (below).
 
-These rules are needed for correctness (``excludable=False``).
+The first three are needed for correctness (``excludable=False``).
 
 With the cost model on (``hlq.cost``, see :mod:`hlq.lower.cost`) and tiny
 blocks, the first combine level reads a whole range of blocks per task: the
@@ -18,6 +20,17 @@ task (see :mod:`hlq.lower.graph`).  Without the cost model (or with an
 explicit ``split_every``) the tree is dask's: ``split_every`` blocks per task
 at every level.
 
+A :class:`~hlq.array.nodes.linalg.Contract` output block is the sum of the
+products of all its contracted block pairs, computed in one task: that task
+holds every input block of the slab (``(a @ a.T)[:2000, :2000]`` on 2000 x 2000
+blocks of a 20000 x 20000 array holds 20 blocks, 640 MB).  When the blocks one
+output task would hold exceed ``hlq.cost.contract-slab-bytes`` (default
+128 MiB), or when there are fewer output blocks than threads to keep busy, the
+contracted pairs are split into groups (as many pairs per group as the slab
+limit allows, and enough groups for the threads), each group's partial product
+is one task, and the partials are summed in a tree of ``add-partials`` tasks
+(4 per task).  Off with ``hlq.cost=False``.
+
 >>> import hlq.array as da
 >>> from hlq.rules import optimize_plan
 >>> x = da.ones((8, 8), chunks=2).sum(axis=0, split_every=2)
@@ -28,14 +41,23 @@ at every level.
 'cumsum-combine(axis=0)'
 >>> optimize_plan(da.ones((8, 8), chunks=2).reshape(64).node).label()
 'reshape-blocks(64,)'
+>>> import dask
+>>> a = da.ones((4000, 4000), chunks=1000)
+>>> with dask.config.set({"hlq.cost.contract-slab-bytes": 16 * 2**20, "hlq.batch.threads": 2}):
+...     plan = optimize_plan((a @ a.T)[:1000, :1000].node)
+>>> plan.op_name, plan.child.op_name
+('add-partials', 'contract-partial')
 """
 
 from __future__ import annotations
 
 import math
 
+import dask
+
 from hlq.array.nodes import Rechunk
 from hlq.array.nodes.reduction import Aggregate, Combine, Partial, Reduction, default_split_every
+from hlq.array.nodes.linalg import AddTree, Contract, ContractPartials
 from hlq.array.nodes.reshape import Reshape, ReshapeBlocks
 from hlq.array.nodes.scan import BlockLast, Cumulative, ScanBlocks, ScanCombine
 from hlq.lower.cost import CostSettings, chain_block_seconds, fmt_seconds, range_split
@@ -118,7 +140,6 @@ def lower_cumulative(node):
     return ScanCombine(scan, BlockLast(scan, node.kind, node.axis), node.kind, node.axis)
 
 
-
 @rule(Is(Reshape), phase="physical", register=False, excludable=False, tags=("lowering",))
 def lower_reshape(node):
     """reshape(x) -> reshape-blocks(rechunk(x))"""
@@ -126,3 +147,33 @@ def lower_reshape(node):
     inner = c if c.dims == node.in_dims else Rechunk(c, node.in_dims)
     return ReshapeBlocks(inner, node.dims)
 
+
+#: partial products summed per add-partials task
+_ADD_FAN_IN = 4
+
+
+@rule(Is(Contract), phase="physical", register=False, tags=("contract-split",))
+def split_contraction(node):
+    """contract(a, b) -> add-partials(contract-partial(a, b))  (bounded slab per task)"""
+    s = CostSettings()
+    if not s.enabled:
+        return None
+    n_pairs = math.prod(node._knb)
+    if n_pairs <= 1:
+        return None
+    limit = int(dask.config.get("hlq.cost.contract-slab-bytes", 128 * 2**20))
+    pair_bytes = node.a.max_block_nbytes + node.b.max_block_nbytes
+    n_out = math.prod(node.numblocks)
+    by_memory = max(1, limit // max(pair_bytes, 1))
+    groups_for_threads = -(-2 * s.threads // max(n_out, 1))  # output blocks x groups >= 2 x threads
+    by_threads = max(1, -(-n_pairs // groups_for_threads))
+    k_per = min(by_memory, by_threads)
+    if k_per >= n_pairs:
+        return None
+    cur = ContractPartials(node.a, node.b, node.a_ind, node.b_ind, node.out_ind, node.func, node.dtype_, k_per)
+    while True:
+        n = cur.numblocks[0]
+        final = n <= _ADD_FAN_IN
+        cur = AddTree(cur, max(n, 1) if final else _ADD_FAN_IN, final)
+        if final:
+            return cur

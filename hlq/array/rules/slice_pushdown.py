@@ -41,8 +41,10 @@ math allows, so sources produce only the region under the slice:
 >>> plan = optimize_plan(da.fft.fft(f)[:10].node)
 >>> plan.numblocks, [n.shape for n in plan.walk() if n.op_name == "ones"]
 ((1, 1), [(10, 64)])
+>>> import dask
 >>> a = da.ones((100, 100), chunks=10)
->>> plan = optimize_plan((a @ a.T)[:10, :20].node)
+>>> with dask.config.set({"hlq.rules.exclude": ["contract-split"]}):  # the product unsplit
+...     plan = optimize_plan((a @ a.T)[:10, :20].node)
 >>> plan.op_name, plan.numblocks, plan.a.shape, plan.b.shape
 ('contract', (1, 2), (10, 100), (20, 100))
 >>> y = da.map_overlap(lambda b: b * 2, x, depth=2, boundary="reflect", dtype=x.dtype)[500:505, :5]
