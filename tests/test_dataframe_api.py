@@ -190,9 +190,12 @@ def test_leftsemi_on_index_raises(frames):
 def test_isin_lazy_series(frames):
     left, right = frames
     dl, dr = dd.from_pandas(left, npartitions=2), dd.from_pandas(right, npartitions=3)
-    eq(dl.a.isin(dr.b), left.a.isin(right.b))
-    eq(dl[~dl.a.isin(dr[dr.w > 2].b)], left[~left.a.isin(right[right.w > 2].b)])
-    eq(dl.a.isin(dr[["b"]]), left.a.isin(right.b))
+    one = dr.repartition(npartitions=1)
+    eq(dl.a.isin(one.b), left.a.isin(right.b))
+    eq(dl[~dl.a.isin(one[one.w > 2].b)], left[~left.a.isin(right[right.w > 2].b)])
+    eq(dl.a.isin(one[["b"]]), left.a.isin(right.b))
+    with pytest.raises(NotImplementedError, match="repartition"):  # dask's rule: one partition, broadcast
+        dl.a.isin(dr.b)
 
 
 def test_isnull_notnull(df, pdf):

@@ -86,8 +86,14 @@ def test_reductions(df, pdf):
     for how in ("sem", "skew", "kurt"):
         eq(getattr(dn, how)(), getattr(n, how)())
         eq(getattr(df.b, how)(), getattr(pdf.b, how)())
-    eq(df.b.median(), pdf.b.median())
-    eq(dn.median(), n.median())
+    eq(df.b.median_approximate(), pdf.b.median())  # exact for small data
+    eq(dn.median_approximate(), n.median())
+    one = dd.from_pandas(pdf, npartitions=1)
+    eq(one.b.median(), pdf.b.median())
+    eq(one[["a", "b"]].median(), n.median())
+    eq(dn.median(axis=1), n.median(axis=1))
+    with pytest.raises(NotImplementedError, match="median_approximate"):
+        dn.median()
     eq(df.nlargest(4, "b"), pdf.nlargest(4, "b"))
     eq(df.a.nsmallest(3), pdf.a.nsmallest(3))
     eq(dn.corr(), n.corr())
@@ -159,6 +165,35 @@ def test_pop_items_iterrows(df, pdf):
     assert list(df.columns) == ["a", "b"]
     assert [k for k, _ in df.items()] == ["a", "b"]
     assert [i for i, _ in df.iterrows()] == list(pdf.index)
+
+
+def test_frame_op_reduced_series_and_row_mask_setitem(df, pdf):
+    n, dn = pdf[["a", "b"]], df[["a", "b"]]
+    eq(dn - (dn.sum() + 1), n - (n.sum() + 1))
+    eq(dn / n.max(), n / n.max())
+    dn[dn.a > 4] = 0
+    n = n.copy()
+    n[n.a > 4] = 0
+    eq(dn, n)
+    with pytest.raises(NotImplementedError, match="numeric name"):
+        dd.from_pandas(pd.DataFrame({0: [1, 2]}), npartitions=1)[0] = 5
+
+
+def test_map_partitions_scalar_result_is_series(df, pdf):
+    res = df.a.map_partitions(lambda p: p.min()).compute()
+    assert isinstance(res, pd.Series) and len(res) == df.npartitions and res.min() == pdf.a.min()
+
+
+def test_repartition_freq_like_dask(pdf):
+    import dask.dataframe as ddd
+
+    for freq in ("7h", "1D", "ME"):
+        ours = dd.from_pandas(pdf, npartitions=3).repartition(freq=freq)
+        theirs = ddd.from_pandas(pdf, npartitions=3).repartition(freq=freq)
+        assert ours.divisions == theirs.divisions
+        eq(ours, pdf)
+    with pytest.raises(TypeError, match="timeseries"):
+        dd.from_pandas(pdf.reset_index(drop=True), npartitions=2).repartition(freq="1D")
 
 
 def test_module_functions(pdf):

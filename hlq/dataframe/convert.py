@@ -17,7 +17,7 @@ import os
 
 import pandas as pd
 
-from hlq.dataframe.methods import melt  # noqa: F401  (re-exported)
+from hlq.dataframe.frame_methods import melt  # noqa: F401  (re-exported)
 from hlq.dataframe.nodes.calls import nonempty_frame
 from hlq.dataframe.nodes.ops import MapPartitions, MetaBox
 

@@ -32,7 +32,7 @@ from hlq.dataframe.nodes.ops import (
 )
 from hlq.dataframe.nodes.reduction import GroupbyAgg, Len, Reduce
 from hlq.dataframe import elementwise as _ew
-from hlq.dataframe.methods import CommonMethods, FrameMethods, SeriesMethods
+from hlq.dataframe.frame_methods import CommonMethods, FrameMethods, SeriesMethods
 from hlq.dataframe import reductions as _red
 
 __all__ = ["DataFrame", "Series", "Scalar", "new_collection", "map_partitions"]
@@ -194,23 +194,28 @@ class _Frame(CommonMethods, HlqCollection):
         return self._reduce("size")
 
     # ------------------------------------ tree aggregations (hlq/dataframe/reductions.py)
-    def nunique(self, dropna=True, split_every=None):
+    def nunique(self, dropna=True, split_every=None, axis=0, split_out=1):
+        _axis0(axis, "nunique")
         return _red.nunique(self, dropna, split_every)
 
-    def quantile(self, q=0.5, numeric_only=False, split_every=None):
+    def quantile(self, q=0.5, numeric_only=False, split_every=None, axis=0, method="default"):
         """Approximate quantiles like dask (exact for small data; see hlq.dataframe.reductions)."""
+        _axis0(axis, "quantile")
         return _red.quantile(self, q, numeric_only, split_every)
 
     def describe(self, percentiles=None, split_every=None):
         return _red.describe(self, percentiles, split_every)
 
-    def idxmin(self, skipna=True, split_every=None):
+    def idxmin(self, skipna=True, split_every=None, axis=None, numeric_only=False):
+        _axis0(axis, "idxmin")
         return _red.idxminmax(self, "idxmin", skipna, split_every)
 
-    def idxmax(self, skipna=True, split_every=None):
+    def idxmax(self, skipna=True, split_every=None, axis=None, numeric_only=False):
+        _axis0(axis, "idxmax")
         return _red.idxminmax(self, "idxmax", skipna, split_every)
 
-    def drop_duplicates(self, subset=None, keep="first", ignore_index=False, split_every=None):
+    def drop_duplicates(self, subset=None, keep="first", ignore_index=False, split_every=None, split_out=True,
+                        shuffle_method=None):
         return _red.drop_duplicates(self, subset, keep, ignore_index, split_every)
 
     # --------------------------------------------------------------- others
@@ -278,10 +283,17 @@ class _Frame(CommonMethods, HlqCollection):
 
         return multi.LocIndexer(self)
 
-    def repartition(self, divisions=None, npartitions=None, partition_size=None, force=False):
-        """New partitioning by ``npartitions``, ``divisions`` or an estimated ``partition_size``."""
+    def repartition(self, divisions=None, npartitions=None, partition_size=None, freq=None, force=False):
+        """New partitioning by ``npartitions``, ``divisions``, an estimated ``partition_size`` or a
+        time ``freq`` (one partition per period, on a datetime index with known divisions)."""
         from hlq.dataframe import multi
 
+        if freq is not None:
+            if divisions is not None or npartitions is not None or partition_size is not None:
+                raise ValueError("give exactly one of divisions=, npartitions=, partition_size= and freq=")
+            from hlq.dataframe.resample import freq_divisions
+
+            return multi.repartition(self, freq_divisions(self, freq), None, None, force)
         return multi.repartition(self, divisions, npartitions, partition_size, force)
 
     def shuffle(self, on=None, npartitions=None, ignore_index=False, **kwargs):
@@ -453,6 +465,13 @@ class _ScalarOp:
 _MAX_EXPR_DEPTH = 32
 
 
+def _axis0(axis, name):
+    """dask's reductions take ``axis``; hlq reduces over rows only (axis=1 raises, with the workaround)."""
+    if axis not in (None, 0, "index", "rows"):
+        raise NotImplementedError(f"{name}(axis={axis!r}) is not supported; use "
+                                  f"map_partitions(lambda p: p.{name}(axis=1))")
+
+
 def _datetime_literal(dtype, value, op):
     """A literal compared with a datetime column, as pandas reads it: a string (or a
     ``datetime``/``np.datetime64``) becomes a ``pd.Timestamp`` (in the column's time zone
@@ -612,10 +631,11 @@ class Series(SeriesMethods, _Frame):
 
         return series_groupby(self, by, sort=sort, dropna=dropna, **kwargs)
 
-    def value_counts(self, sort=True, ascending=False, dropna=True, normalize=False, split_every=None):
+    def value_counts(self, sort=True, ascending=False, dropna=True, normalize=False, split_every=None,
+                     split_out=1):
         return _red.value_counts(self, sort, ascending, normalize, dropna, split_every)
 
-    def unique(self, split_every=None):
+    def unique(self, split_every=None, split_out=True, shuffle_method=None):
         return _red.unique(self, split_every)
 
     def mode(self, dropna=True, split_every=None):
@@ -785,9 +805,16 @@ class DataFrame(FrameMethods, _Frame):
         ``key`` a column name (``value`` a scalar, a Series, or a callable), a list of names
         (``value`` a DataFrame with as many columns), or a boolean Series/DataFrame computed
         from this frame (``df[df > 0] = v``: ``df.where(~cond, v)``)."""
-        if isinstance(key, (Series, DataFrame)):
+        if isinstance(key, Series):  # rows where key is True get value (every column)
+            self._rebind(_assign_many(self, list(self._node.columns),
+                                      [self[c].mask(key, value) for c in self._node.columns]))
+            return
+        if isinstance(key, DataFrame):
             self._rebind(self.mask(key, value))
             return
+        if isinstance(key, numbers.Number) and not isinstance(key, bool):
+            raise NotImplementedError(f"setting a column with a numeric name ({key!r}) is not supported (as in "
+                                      f"dask); use df = df.assign(**{{str(name): ...}}) or rename the columns")
         if isinstance(key, (list, pd.Index)):
             key = list(key)
             if isinstance(value, DataFrame):
@@ -927,6 +954,10 @@ class DataFrame(FrameMethods, _Frame):
         if isinstance(other, DataFrame):
             a, b = (other._node, self._node) if reverse else (self._node, other._node)
             return DataFrame(Binary(_LOGICAL.get(op, op), a, b))
+        if isinstance(other, (Series, pd.Series)):
+            from hlq.dataframe.frame_methods import frame_series_op
+
+            return frame_series_op(self, other, op, reverse)
         return NotImplemented
 
     def __invert__(self):
@@ -1078,6 +1109,12 @@ def map_partitions(func, df, *args, meta=None, columns=None, **kwargs):
         meta = func(df._meta, *args, **kwargs)
     if isinstance(meta, _Frame):  # a collection as meta (as dask accepts): its empty pandas object
         meta = meta._meta
+    if not isinstance(meta, (pd.DataFrame, pd.Series, dict, tuple)):
+        # func gives a scalar per partition: like dask, the result is a Series of those scalars
+        from hlq.dataframe.frame_methods import ScalarPerPartition
+
+        func = ScalarPerPartition(func)
+        meta = pd.Series([], dtype=np.asarray(meta).dtype if not isinstance(meta, (np.dtype, type)) else meta)
     if isinstance(meta, dict):
         meta = pd.DataFrame({k: pd.Series([], dtype=v) for k, v in meta.items()})
     elif isinstance(meta, tuple) and len(meta) == 2:

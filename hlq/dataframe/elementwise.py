@@ -309,6 +309,10 @@ def isin_lazy(s, values):
     elif not isinstance(values, Series):
         raise NotImplementedError(f"isin with a lazy {type(values).__name__}: compute it first "
                                   f"(s.isin(values.compute()))")
+    if values.npartitions != 1:  # dask's rule: a lazy collection is broadcast, so one partition
+        raise NotImplementedError(f"Passing a {type(values).__name__} of {values.npartitions} partitions to "
+                                  f"`isin`: repartition it to one partition first "
+                                  f"(s.isin(values.repartition(npartitions=1)))")
     agg = TreeAgg(values._node, Fn(_distinct_values), Fn(_concat_distinct), Fn(_distinct_values),
                   MetaBox(np.dtype(object)), 8, False, "distinct-values")
     return Series(WithScalar("isin_", s._node, agg))

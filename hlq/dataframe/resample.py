@@ -179,3 +179,42 @@ class Resampler:
         return self._agg("agg", func, *args, **kwargs)
 
     aggregate = agg
+
+
+def _period_start(freq):
+    """An end-anchored frequency (``"ME"``, ``"2QE-MAR"``) as the matching start-anchored one
+    (``"MS"``, ``"2QS-MAR"``): partitions begin where periods begin."""
+    if not isinstance(freq, str):
+        return freq
+    off = pd.tseries.frequencies.to_offset(freq)
+    name = type(off).__name__
+    if not name.endswith("End"):
+        return freq
+    begin = getattr(pd.tseries.offsets, name[:-3] + "Begin", None)
+    if begin is None:
+        return freq
+    import re
+
+    count = re.match(r"\d*", freq).group()
+    anchor = "-" + freq.split("-", 1)[1] if "-" in freq else ""
+    return f"{count}{begin._prefix}{anchor}"
+
+
+def freq_divisions(obj, freq):
+    """Divisions of ``repartition(freq=...)``: one partition per period of ``freq`` over the data's
+    range (known divisions on a datetime index needed, as in dask)."""
+    if not obj.known_divisions or not isinstance(obj._meta.index, pd.DatetimeIndex):
+        raise TypeError("Can only repartition on frequency for timeseries")
+    freq = _period_start(freq)
+    first, last = pd.Timestamp(obj.divisions[0]), pd.Timestamp(obj.divisions[-1])
+    try:
+        start = first.ceil(freq)
+    except ValueError:  # calendar frequencies have no ceil
+        start = first
+    divs = list(pd.date_range(start=start, end=last, freq=freq))
+    if not divs:
+        return (first, last)
+    divs.append(last)
+    if divs[0] != first:
+        divs.insert(0, first)
+    return tuple(divs)

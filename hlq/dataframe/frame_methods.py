@@ -482,11 +482,20 @@ class CommonMethods:
                 for k in range(len(frac))]
 
     # ------------------------------------------------------------- per-partition
-    def add_prefix(self, prefix):
-        return self._relabel(lambda c: f"{prefix}{c}")
+    def add_prefix(self, prefix, axis=None):
+        """Prefix the column labels (a DataFrame; ``axis=0``: the index labels, as for a Series)."""
+        return self._add_affix("add_prefix", prefix, axis, lambda c: f"{prefix}{c}")
 
-    def add_suffix(self, suffix):
-        return self._relabel(lambda c: f"{c}{suffix}")
+    def add_suffix(self, suffix, axis=None):
+        """Suffix the column labels (a DataFrame; ``axis=0``: the index labels, as for a Series)."""
+        return self._add_affix("add_suffix", suffix, axis, lambda c: f"{c}{suffix}")
+
+    def _add_affix(self, name, text, axis, f):
+        if self._node.kind == "frame" and axis in (None, 1, "columns"):
+            return self._relabel(f)
+        if axis not in (None, 0, "index"):
+            raise ValueError(f"No axis named {axis!r}")
+        return _per_partition(self, name, text, **({} if axis is None else {"axis": axis}))
 
     def rename_axis(self, mapper=None, index=None, columns=None, axis=0):
         """Names of the index (or of the column axis)."""
@@ -594,20 +603,27 @@ class CommonMethods:
         return _tree(obj, Fn(_moments), Fn(_moments_combine), Fn(_moments_final, how, ddof, series), meta, how,
                      split_every)
 
-    def median_approximate(self, axis=None, method="default"):
-        """The approximate median (the approximate ``quantile(0.5)``, as in dask)."""
-        if axis not in (None, 0, "index"):
-            raise NotImplementedError("median(axis=1) is not supported; use map_partitions")
-        return self.quantile(0.5)
-
-    def median(self, axis=None, numeric_only=False, split_every=None):
-        """Approximate median like dask's ``median_approximate`` (exact for small data: see
-        :func:`hlq.dataframe.reductions.quantile`)."""
-        if axis not in (None, 0, "index"):
-            raise NotImplementedError("median(axis=1) is not supported; use map_partitions")
+    def median_approximate(self, axis=None, method="default", numeric_only=False):
+        """The approximate median: hlq's approximate ``quantile(0.5)`` (exact for small data)."""
+        if axis not in (None, 0, "index", "rows"):
+            raise NotImplementedError("median_approximate(axis=1) is not supported; use median(axis=1)")
         if self._node.kind == "frame":
             return self.quantile(0.5, numeric_only=numeric_only).rename(None)
         return self.quantile(0.5)
+
+    def median(self, axis=None, numeric_only=False, split_every=None):
+        """The exact median along rows of one partition, or across columns (``axis=1``); with several
+        partitions it raises like dask, pointing to ``median_approximate``."""
+        if axis in (1, "columns"):
+            return _per_partition(self, "median", axis=1, numeric_only=numeric_only)
+        if self.npartitions != 1:
+            raise NotImplementedError("Dask doesn't implement an exact median in all cases as this is hard to do "
+                                      "in parallel. See the `median_approximate` method instead, which uses an "
+                                      "approximate algorithm.")
+        series = self._node.kind == "series"
+        meta = np.dtype("float64") if series else self._meta.median(numeric_only=numeric_only)
+        kw = {} if series else {"numeric_only": numeric_only}
+        return _tree(self, _PandasMethod("median", (), kw), Fn(_concat), Fn(_first_state), meta, "median")
 
     def memory_usage_per_partition(self, index=True, deep=False):
         """Bytes of each partition (a Series indexed by partition number)."""
@@ -631,6 +647,10 @@ def _user_combine(states, combine, kw):
 
 def _user_final(state, aggregate, kw):
     return aggregate(state, **dict(kw))
+
+
+def _first_state(state):
+    return state
 
 
 def _len_scalar(obj):
@@ -1110,3 +1130,61 @@ class _Melt:
 
     def __reduce__(self):
         return (_Melt, (self.kw,))
+
+
+class ScalarPerPartition:
+    """Partition function: ``func``'s scalar result as a one-element Series (dask's rule for
+    ``map_partitions`` functions that reduce a partition to a scalar)."""
+
+    __slots__ = ("func",)
+
+    def __init__(self, func):
+        self.func = func
+
+    def __call__(self, part, *args, **kwargs):
+        return pd.Series([self.func(part, *args, **kwargs)])
+
+    def __reduce__(self):
+        return (ScalarPerPartition, (self.func,))
+
+    @property
+    def __name__(self):
+        return getattr(self.func, "__name__", "func")
+
+
+class _FrameSeriesOp:
+    """Partition function ``op(frame partition, series)`` (the series aligned with the columns)."""
+
+    __slots__ = ("op", "reverse")
+
+    def __init__(self, op, reverse):
+        self.op, self.reverse = op, reverse
+
+    def __call__(self, df, s):
+        from hlq.dataframe.nodes.colexpr import BINARY
+
+        f = BINARY[self.op]
+        return f(s, df) if self.reverse else f(df, s)
+
+    def __reduce__(self):
+        return (_FrameSeriesOp, (self.op, self.reverse))
+
+
+def frame_series_op(df, other, op, reverse):
+    """``df <op> s`` where ``s`` (pandas, or a one-partition hlq Series such as a reduction of
+    ``df``) is aligned with the columns, as pandas aligns it."""
+    from hlq.dataframe.core import Series
+    from hlq.dataframe.io import from_pandas
+    from hlq.dataframe.nodes.colexpr import BINARY
+    from hlq.dataframe.nodes.multipart import ZipPartitions
+
+    if isinstance(other, pd.Series):
+        other = from_pandas(other, npartitions=1)
+    if not isinstance(other, Series) or other.npartitions != 1:
+        raise NotImplementedError("DataFrame <op> Series aligns the Series with the columns (pandas); the "
+                                  "Series must have one partition (e.g. a reduction like df.sum()); for row-wise "
+                                  "alignment use df.sub(s, axis=0)")
+    f = _FrameSeriesOp(op, reverse)
+    meta = BINARY[op](other._meta, df._meta) if reverse else BINARY[op](df._meta, other._meta)
+    meta = meta[list(df._meta.columns)] if set(meta.columns) == set(df._meta.columns) else meta
+    return _coll(ZipPartitions((df._node, other._node), f, MetaBox(meta), (1,)))
