@@ -306,7 +306,7 @@ def _sampled_divisions(si):
     import dask
 
     from hlq.dataframe.nodes.shuffle import Boundaries, SampleKeys
-    from hlq.dataframe.rules.shuffle import MAX_SAMPLE, SAMPLES_PER_OUTPUT
+    from hlq.dataframe.rules.lowering import MAX_SAMPLE, SAMPLES_PER_OUTPUT
 
     c, col, n = si.child, si.col, si.npartitions
     dt = c.dtype_map[col]
