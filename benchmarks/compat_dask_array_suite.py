@@ -13,6 +13,9 @@ script copies them into a temporary directory, rewrites them to use hlq:
   (dask's semantics without graph internals);
 * attribute uses ``dask.array.X`` in code -> ``hlq.array.X``;
 * ``da._array_expr_enabled()`` -> ``False`` (hlq is judged as classic dask.array);
+* ``import dask.dataframe as dd`` / ``pytest.importorskip("dask.dataframe")`` ->
+  ``hlq.dataframe`` (the tests that build dataframes from arrays or arrays from
+  dataframes use hlq's drop-in for dask.dataframe);
 
 and runs pytest on each file in its own subprocess (per-file timeout,
 ``-p no:cacheprovider``, ``--junitxml``).  Tests matching :data:`EXCLUDED`
@@ -98,6 +101,15 @@ EXCLUDED: dict[str, str] = {
     "test_reductions.py::test_reduction_names": "checks dask key names of reductions",
     "test_reductions.py::test_general_reduction_names": "checks dask key names (name-partial/-aggregate layers)",
     "test_overlap.py::test_overlap_not_adding_empty_tasks": "inspects task contents of dask's overlap graph",
+    # partition lengths hlq knows where dask's are unknown
+    "test_rechunk.py::test_rechunk_same_fully_unknown": "asserts nan chunks for dataframe.from_array(x).values; "
+                                                         "hlq.dataframe knows the partition lengths (known chunks)",
+    "test_rechunk.py::test_rechunk_same_partially_unknown": "asserts nan chunks for dataframe.from_array(x).values; "
+                                                            "hlq.dataframe knows the partition lengths",
+    "test_rechunk.py::test_rechunk_unknown_from_pandas": "asserts nan chunks for dataframe.from_pandas(df).values; "
+                                                         "hlq.dataframe knows the partition lengths",
+    "test_rechunk.py::test_rechunk_unknown_from_array": "asserts nan chunks for dataframe.from_array(x).values; "
+                                                        "hlq.dataframe knows the partition lengths",
     # ``[[]`` is fnmatch for a literal ``[``
     "test_creation.py::test_arr_like[[]*-my-name-*": "checks the graph key name chosen by name= (hlq names keys "
                                                       "by plan token so equal plans share keys)",
@@ -247,6 +259,10 @@ def _rewrite_import_from(node: ast.ImportFrom) -> str:
 def _rewrite_import(node: ast.Import) -> str | None:
     out, changed = [], False
     for alias in node.names:
+        if alias.name == "dask.dataframe" and alias.asname:
+            changed = True
+            out.append(f"hlq.dataframe as {alias.asname}")
+            continue
         if alias.name == "dask.array" or alias.name.startswith("dask.array."):
             hmod = _hlq_module(alias.name)
             if hmod is not None:
@@ -292,6 +308,8 @@ def rewrite_source(src: str) -> str:
         lines[sl - 1:el] = [head + text + tail]
     out = "".join(lines)
     out = out.replace("da._array_expr_enabled()", "False")
+    # dataframes built from (or turned into) arrays are hlq's drop-in for dask.dataframe
+    out = out.replace('importorskip("dask.dataframe")', 'importorskip("hlq.dataframe")')
     header = "from _hlq_compat import missing as _hlq_missing  # noqa\nimport hlq.array as _hlq_da  # noqa\n"
     out_lines = out.splitlines(keepends=True)
     # the header goes after ``from __future__`` imports (line numbers before the edit still hold for them)

@@ -51,6 +51,50 @@ def test_dtype_kept_and_errors():
     with pytest.raises(IndexError):
         z[7] = 1
     with pytest.raises(NotImplementedError):
-        z[[0, 1]] = 1
+        z[np.array([[0], [1]])] = 1  # a 2-d integer key
     with pytest.raises(IndexError):
         z[da.ones((4, 2), chunks=2, dtype=bool)] = 1
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_integer_and_boolean_array_key_on_one_axis_matches_numpy(data):
+    shape = data.draw(shapes(min_dims=1, max_dims=3, min_side=1, max_side=8))
+    chunks = data.draw(chunkings(shape))
+    a = np.arange(int(np.prod(shape)), dtype="f8").reshape(shape)
+    axis = data.draw(st.integers(0, len(shape) - 1))
+    n = shape[axis]
+    if data.draw(st.booleans()):
+        k = data.draw(st.lists(st.integers(-n, n - 1), min_size=1, max_size=6))  # repeats: the last wins
+    else:
+        k = data.draw(st.lists(st.booleans(), min_size=n, max_size=n))
+    key = (slice(None),) * axis + (k,)
+    region = a[key].shape
+    v = -1.5 if data.draw(st.booleans()) or not region else -np.arange(int(np.prod(region)), dtype="f8").reshape(region)
+    x = da.from_array(a.copy(), chunks=chunks)
+    x[key] = v
+    a[key] = v
+    np.testing.assert_array_equal(x.compute(), a)
+
+
+def test_array_keys_from_hlq_and_hlq_scalar_values():
+    a = np.arange(60).reshape(6, 10)
+    m = [False, False, True, True, False, False, True, False, False, True]
+    x = da.from_array(a.copy(), chunks=(4, 6))
+    x[4, da.from_array(m)] = -1
+    x[da.asarray([2, 3])] = -3
+    x[[0, 5], 1] = da.array(7)
+    e = a.copy()
+    e[4, np.array(m)] = -1
+    e[[2, 3]] = -3
+    e[[0, 5], 1] = 7
+    np.testing.assert_array_equal(x.compute(), e)
+    y = da.array([1, 2], dtype=np.int32)
+    y[[True, False]] = 3.3
+    assert y.dtype == np.int32 and y.compute().tolist() == [3, 2]
+    with pytest.raises(IndexError, match="out of bounds"):
+        x[[0, 6], 0] = 1
+    with pytest.raises(ValueError):
+        x[0, [True, True, True, False, False, False, False, False, False, False]] = [2, 3]
+    with pytest.raises(ValueError, match="1 dimension"):
+        x[x > 1] = x

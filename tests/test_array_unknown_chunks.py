@@ -528,3 +528,30 @@ def test_isin_with_unknown_chunks():
     y = x[x > 12]
     check(da.isin(x, y), np.isin(a, a[a > 12]))
     check(da.isin(y, [13, 15]), np.isin(a[a > 12], [13, 15]))
+
+
+def test_rechunk_keeps_unknown_axes_and_rechunks_the_others():
+    a = np.arange(24.0).reshape(4, 6)
+    x = da.from_array(a, chunks=(2, 3))
+    y = x[x[:, 0] > -1]  # unknown (nan) chunks on axis 0
+    for spec, second in [((None, 2), (2, 2, 2)), ({1: 2}, (2, 2, 2)), ({1: -1}, (6,)),
+                         (((np.nan, np.nan), (3, 3)), (3, 3))]:
+        r = y.rechunk(spec)
+        assert all(math.isnan(c) for c in r.chunks[0]) and r.chunks[1] == second
+        np.testing.assert_array_equal(r.compute(), a)
+    with pytest.raises(ValueError, match="Chunks must be unchanging"):
+        y.rechunk(((np.nan,) * 3, (3, 3)))
+    with pytest.raises(ValueError, match="unknown"):
+        y.rechunk((2, 3))
+    # nan sizes for a known axis stand for its current chunks
+    assert x.rechunk(((np.nan, np.nan), (6,))).chunks == ((2, 2), (6,))
+
+
+def test_rechunk_auto_respects_block_size_limit():
+    x = da.ones(20, chunks=((1, 1, 1, 1, 6, 2, 1, 7),))
+    ref = dsk.ones(20, chunks=((1, 1, 1, 1, 6, 2, 1, 7),))
+    for limit in (4, 5, 10):
+        assert x.rechunk({0: "auto"}, block_size_limit=limit * 8).chunks == \
+            ref.rechunk({0: "auto"}, block_size_limit=limit * 8).chunks
+    with pytest.raises(TypeError, match="blah"):
+        x.rechunk({"blah": 4})

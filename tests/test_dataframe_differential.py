@@ -34,7 +34,7 @@ from df_multi_strategies import canon, make_frame  # tests/ is on sys.path
 
 FUZZ_LONG = bool(os.environ.get("HLQ_FUZZ_LONG") or os.environ.get("HLQ_FUZZ_EXAMPLES"))
 EXAMPLES = int(os.environ["HLQ_FUZZ_EXAMPLES"]) if os.environ.get("HLQ_FUZZ_EXAMPLES") else (
-    5_000 if os.environ.get("HLQ_FUZZ_LONG") else 40)
+    5_000 if os.environ.get("HLQ_FUZZ_LONG") else 25)
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES, deadline=None, database=None, derandomize=not FUZZ_LONG,
     suppress_health_check=list(HealthCheck),
@@ -279,6 +279,8 @@ def run_dataframe_fuzz_case(data, tmp_root):
     program = "\n".join(lines)
     STATS["pipelines"] += 1
     STATS["steps"] += len(lines) - 1
+    if STATS["pipelines"] % 200 == 0:
+        _write_report()  # progress of a long run
     for mode, cfg in (("default", {}), ("all excludable rules excluded", {"hlq.rules.exclude": _all_excludable()})):
         try:
             with dask.config.set(cfg), warnings.catch_warnings():
@@ -295,6 +297,16 @@ def run_dataframe_fuzz_case(data, tmp_root):
             raise AssertionError(msg) from e
 
 
+def _write_report():
+    """Counts and mismatches so far, as JSON in ``$HLQ_FUZZ_REPORT.dataframe.json`` (if set)."""
+    path = os.environ.get("HLQ_FUZZ_REPORT")
+    if path:
+        import json
+
+        with open(path + ".dataframe.json", "w") as fh:
+            json.dump({"stats": dict(STATS), "failures": FAILURES}, fh, indent=1)
+
+
 @pytest.fixture(scope="module")
 def fuzz_root(tmp_path_factory):
     root = str(tmp_path_factory.mktemp("dffuzz"))
@@ -302,12 +314,7 @@ def fuzz_root(tmp_path_factory):
     print(f"\ndataframe fuzz: {dict(STATS)}", file=sys.stderr)
     for f in FAILURES:
         print("---- mismatch\n" + f, file=sys.stderr)
-    path = os.environ.get("HLQ_FUZZ_REPORT")
-    if path:
-        import json
-
-        with open(path + ".dataframe.json", "w") as fh:
-            json.dump({"stats": dict(STATS), "failures": FAILURES}, fh, indent=1)
+    _write_report()
     # the long budget collects mismatches instead of stopping at the first one
     assert not FAILURES, f"{len(FAILURES)} mismatches; first:\n{FAILURES[0]}"
 

@@ -619,7 +619,7 @@ def _astype(x, dtype):
 # building blocks
 
 
-def normalize_dims(chunks, shape, dtype=None, previous=None) -> tuple:
+def normalize_dims(chunks, shape, dtype=None, previous=None, limit=None) -> tuple:
     """Chunks spec -> tuple of :class:`Dim`, O(1) per dimension for regular specs."""
     shape = tuple(int(s) for s in shape)
     if isinstance(chunks, (numbers.Integral, np.integer)) and not isinstance(chunks, bool):
@@ -642,7 +642,7 @@ def normalize_dims(chunks, shape, dtype=None, previous=None) -> tuple:
             out.append(Dim.regular(n, c))
         return tuple(out)
     try:
-        norm = normalize_chunks(chunks, shape, dtype=dtype, previous_chunks=previous)
+        norm = normalize_chunks(chunks, shape, dtype=dtype, previous_chunks=previous, limit=limit)
     except (ValueError, TypeError, NotImplementedError) as e:
         raise ValueError(f"unknown chunks specification {chunks!r} for shape {shape}: {e}") from None
     if any(isinstance(c, float) and math.isnan(c) for cs in norm for c in cs):
@@ -842,6 +842,9 @@ def rechunk(x: Array, chunks="auto", threshold=None, block_size_limit=None, bala
     """Change the chunks of ``x`` (dask's spec: tuple, dict, -1, 'auto')."""
     x = asarray(x)
     if isinstance(chunks, dict):
+        for k in chunks:
+            if not isinstance(k, (numbers.Integral, np.integer)):
+                raise TypeError(f"rechunk: axis keys must be integers, got {k!r}")
         spec = []
         for i in range(x.ndim):
             c = chunks.get(i, chunks.get(i - x.ndim, None))
@@ -858,15 +861,52 @@ def rechunk(x: Array, chunks="auto", threshold=None, block_size_limit=None, bala
         chunks = tuple(x.chunks[i] if c is None else c for i, c in enumerate(chunks))
     elif not isinstance(chunks, (numbers.Integral, str)):
         raise ValueError(f"unknown rechunk specification {chunks!r}")
+    if isinstance(chunks, tuple):
+        chunks = tuple(_keep_nan_chunks(c, x.chunks[i]) for i, c in enumerate(chunks))
     if any(not d.known for d in x._node.dims):
-        raise ValueError(unknown_chunks_message(head=f"Array chunk sizes are unknown. shape: {x.shape}, chunks: {chunks!r}"))
-    dims = normalize_dims(chunks, x.shape, dtype=x.dtype, previous=x.chunks)
+        return _rechunk_known_axes(x, chunks)
+    dims = normalize_dims(chunks, x.shape, dtype=x.dtype, previous=x.chunks, limit=block_size_limit)
     if balance:
         # dask's balancing: the same number of chunks (one fewer when the last is small), sizes evened out
         dims = tuple(Dim.from_sizes(_balance_chunksizes(d.sizes())) if d.nblocks > 1 else d for d in dims)
     if dims == x._node.dims:
         return x
     return Array(Rechunk(x._node, dims))
+
+
+def _keep_nan_chunks(spec, current):
+    """One axis of a rechunk spec: sizes given as nan (unknown) stand for the current chunks
+    of that axis, which must then keep their number (dask's rule)."""
+    if not isinstance(spec, (tuple, list)) or not any(isinstance(v, float) and v != v for v in spec):
+        return spec
+    if len(spec) != len(current) or any(a == a and a != b for a, b in zip(spec, current)):
+        raise ValueError(f"Chunks must be unchanging along dimensions with missing values: {tuple(spec)} "
+                         f"vs the array's {current}")
+    return tuple(current)
+
+
+def _rechunk_known_axes(x, chunks):
+    """``rechunk`` of an array with unknown (nan) chunk sizes: like dask, the axes of unknown
+    sizes keep their chunks (``None``, an unmentioned axis or the same nan sizes), the others
+    are rechunked."""
+
+    spec = (chunks,) * x.ndim if isinstance(chunks, (numbers.Integral, str)) else tuple(chunks)
+    dims = []
+    for i, d in enumerate(x._node.dims):
+        c = spec[i]
+        if d.known:
+            dims.append(normalize_dims((c,), (x.shape[i],), dtype=x.dtype, previous=(x.chunks[i],))[0])
+            continue
+        same = isinstance(c, tuple) and len(c) == d.nblocks and all(v != v for v in c)
+        if not (same or c in (-1, "auto") and d.nblocks == 1):
+            raise ValueError(unknown_chunks_message(
+                head=f"Array chunk sizes are unknown along axis {i}: they cannot be changed. shape: {x.shape}, "
+                     f"chunks: {chunks!r}"))
+        dims.append(d)
+    dims = tuple(dims)
+    if dims == x._node.dims:
+        return x
+    return Array(_rechunk_node(x._node, dims))
 
 
 # --------------------------------------------------------------------------

@@ -24,8 +24,116 @@ from hlq.array._indexing_basic import normalize_index
 __all__ = ["setitem"]
 
 
+def _axis_entries(key, ndim):
+    """A key with one entry per axis: ``Ellipsis`` expanded, ``None`` dropped, missing axes full."""
+    key = tuple(k for k in key if k is not None)
+    if sum(k is Ellipsis for k in key) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    if any(k is Ellipsis for k in key):
+        i = next(j for j, k in enumerate(key) if k is Ellipsis)
+        key = key[:i] + (slice(None),) * (ndim - len(key) + 1) + key[i + 1:]
+    if len(key) > ndim:
+        raise IndexError(f"too many indices for array: array is {ndim}-dimensional, but {len(key)} were indexed")
+    return key + (slice(None),) * (ndim - len(key))
+
+
+def _positions(k, n, axis):
+    """A 1-d integer/boolean list or numpy array key of an axis of length ``n`` -> positions."""
+    a = np.asarray(k)
+    if a.ndim != 1:
+        raise NotImplementedError("item assignment with multi-dimensional integer array keys is not supported")
+    if a.dtype == bool:
+        if a.shape[0] != n:
+            raise IndexError(f"boolean index did not match indexed array along axis {axis}; size of axis is {n} "
+                             f"but size of corresponding boolean axis is {a.shape[0]}")
+        return np.nonzero(a)[0]
+    if a.size == 0:
+        return a.astype(np.intp)
+    if a.dtype.kind not in "iu":
+        raise IndexError("arrays used as indices must be of integer (or boolean) type")
+    if a.min() < -n or a.max() >= n:
+        bad = a[(a < -n) | (a >= n)][0]
+        raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {n}")
+    return np.where(a < 0, a + n, a).astype(np.intp)
+
+
+def _setitem_per_axis(x, key, value):
+    """``x[key] = value`` for a key with integer/boolean arrays along single axes (outer indexing
+    with one array key, numpy's order: the last of repeated positions wins)."""
+    from hlq.array._blockwise import map_blocks
+
+    entries = _axis_entries(key, x.ndim)
+    if any(isinstance(k, Array) for k in entries) or (isinstance(value, Array) and value.ndim == 0):
+        return _setitem_lazy_axes(x, entries, value)
+    idx = []
+    n_arrays = 0
+    for d, (k, n) in enumerate(zip(entries, x.shape)):
+        if isinstance(k, (list, np.ndarray)):
+            idx.append(_positions(k, n, d))
+            n_arrays += 1
+        else:
+            e = normalize_index((k,), (n,))[0]
+            idx.append(e)
+    if n_arrays > 1:
+        raise NotImplementedError("item assignment with integer array keys on several axes is not supported")
+    if isinstance(value, Array):
+        raise NotImplementedError("item assignment of an hlq array into an integer array key is not supported")
+    value = np.asarray(value)
+    if value.dtype != x.dtype and not np.can_cast(value.dtype, x.dtype, casting="unsafe"):
+        raise TypeError(f"cannot assign values of dtype {value.dtype} to an array of dtype {x.dtype}")
+    region = tuple(len(e) if isinstance(e, np.ndarray) else len(range(*e)) for e in idx if not isinstance(e, int))
+    if value.ndim:
+        try:
+            value = np.broadcast_to(value, region)
+        except ValueError:
+            raise ValueError(f"could not broadcast input array from shape {value.shape} into shape {region}") \
+                from None
+    value = value.astype(x.dtype, copy=False)
+    starts = tuple(tuple(int(s) for s in np.cumsum((0,) + tuple(c))[:-1]) for c in x.chunks)
+    return map_blocks(_AssignBasic(tuple(idx), value, starts), x, dtype=x.dtype)
+
+
+def _setitem_lazy_axes(x, entries, value):
+    """``x[key] = value`` where some axes are selected by 1-d hlq arrays (boolean masks or
+    integer positions) and ``value`` is a scalar: one boolean mask over ``x`` (the outer product
+    of every axis' selection), then an element-wise where."""
+    from hlq.array._creation import arange
+
+    if np.ndim(value) != 0:
+        raise NotImplementedError("item assignment with hlq array keys supports scalar values only")
+    if isinstance(value, Array) and value.dtype != x.dtype and not np.can_cast(value.dtype, x.dtype,
+                                                                              casting="unsafe"):
+        raise TypeError(f"cannot assign values of dtype {value.dtype} to an array of dtype {x.dtype}")
+    mask = None
+    for d, (k, n) in enumerate(zip(entries, x.shape)):
+        shape = [1] * x.ndim
+        shape[d] = n
+        if isinstance(k, Array):
+            if k.ndim != 1:
+                raise NotImplementedError("item assignment with multi-dimensional hlq array keys along an axis")
+            if k.dtype == bool:
+                sel = k
+            elif k.dtype.kind in "iu":
+                pos = arange(n, chunks=(x.chunks[d],))
+                sel = ((pos[:, None] == k[None, :]) | (pos[:, None] == k[None, :] + n)).any(axis=1)
+            else:
+                raise IndexError("arrays used as indices must be of integer (or boolean) type")
+        else:
+            sel_np = np.zeros(n, dtype=bool)
+            if isinstance(k, (list, np.ndarray)):
+                sel_np[_positions(k, n, d)] = True
+            else:
+                sel_np[k] = True
+            sel = sel_np
+        sel = sel.reshape(shape)
+        mask = sel if mask is None else mask & sel
+    value = value if isinstance(value, Array) else np.asarray(value)
+    return elemwise(_where_keep_dtype, mask, value, x, x.dtype, dtype=x.dtype)
+
+
 def _where_keep_dtype(mask, value, x, dtype):
-    return np.where(mask, value, x).astype(dtype, copy=False)
+    where = np.ma.where if isinstance(x, np.ma.MaskedArray) or isinstance(value, np.ma.MaskedArray) else np.where
+    return where(mask, value, x).astype(dtype, copy=False)
 
 
 class _AssignBasic:
@@ -47,8 +155,7 @@ class _AssignBasic:
                     return block
                 local.append(e - b0)
                 continue
-            a, stop, s = e
-            pos = np.arange(a, stop, s)
+            pos = e if isinstance(e, np.ndarray) else np.arange(*e)
             k = np.nonzero((pos >= b0) & (pos < b0 + n))[0]
             if k.size == 0:
                 return block
@@ -82,7 +189,8 @@ def setitem(x: Array, key, value) -> Array:
     NotImplementedError
         For fancy (integer list/array) keys and for hlq-array values with basic indices.
     """
-    if isinstance(key, Array) or (isinstance(key, np.ndarray) and key.dtype == bool):
+    if (isinstance(key, Array) and key.dtype == bool) or (isinstance(key, np.ndarray) and key.dtype == bool
+                                                            and (key.ndim == x.ndim or key.ndim > 1)):
         mask = asarray(key)
         if mask.dtype != bool:
             raise IndexError("arrays used as indices must be of integer (or boolean) type")
@@ -91,10 +199,13 @@ def setitem(x: Array, key, value) -> Array:
                              "indexed")
         if isinstance(value, (list, tuple)):
             value = np.asarray(value)
+        if isinstance(value, Array) and value.ndim > 1:
+            # (dask's rule: a mask assignment takes a scalar or 1-d value)
+            raise ValueError("boolean index array should have 1 dimension")
         return elemwise(_where_keep_dtype, mask, value, x, x.dtype, dtype=x.dtype)
-    if isinstance(key, (list, np.ndarray)) or (isinstance(key, tuple) and any(
+    if isinstance(key, (list, np.ndarray, Array)) or (isinstance(key, tuple) and any(
             isinstance(k, (list, np.ndarray, Array)) for k in key)):
-        raise NotImplementedError("item assignment with integer array keys is not supported by hlq.array")
+        return _setitem_per_axis(x, key if isinstance(key, tuple) else (key,), value)
     if isinstance(value, Array):
         raise NotImplementedError("item assignment of an hlq array into a basic index is not supported yet")
     idx = normalize_index(key, x.shape)

@@ -33,7 +33,7 @@ from hlq.array._core import Array, asarray, validate_axis
 from hlq.array._manipulation import concatenate
 from hlq.array.nodes import MapBlocks
 
-__all__ = ["norm", "tsqr", "qr", "svd", "svd_compressed", "solve", "inv", "cholesky", "lstsq", "lu",
+__all__ = ["norm", "tsqr", "sfqr", "qr", "svd", "svd_compressed", "solve", "inv", "cholesky", "lstsq", "lu",
            "solve_triangular"]
 
 
@@ -217,6 +217,45 @@ class _BlockSVD:
         return (_BlockSVD, ())
 
 
+def sfqr(data, name=None):
+    """QR of a short-and-fat array: one row of blocks whose first column chunk is at least as
+    wide as the array is tall (or a single column chunk) (``dask.array.linalg.sfqr``).
+
+    ``Q R_1 = A_1`` for the first column block, then ``R_k = Q^H A_k`` for the others.
+
+    Parameters
+    ----------
+    data : Array
+        A 2-d array with a single chunk along its rows.
+    name : str, optional
+        Ignored (dask's graph key prefix; hlq names keys by plan).
+
+    Returns
+    -------
+    q, r : Array
+        ``q`` of shape ``(m, min(m, n))`` (one block), ``r`` of shape ``(min(m, n), n)``.
+    """
+    a = asarray(data)
+    if not (a.ndim == 2 and a.numblocks[0] == 1 and (a.chunks[0][0] <= a.chunks[1][0] or a.numblocks[1] == 1)):
+        raise ValueError(
+            "Input must have the following properties:\n  1. Have two dimensions\n  2. Have only one row of "
+            "blocks\n  3. Either one column of blocks or (first) chunk size on cols\n     is at most that on rows "
+            "(e.g.: for a 5x20 matrix,\n     chunks=((5), (8,4,8)) is fine, but chunks=((5), (4,8,8)) is not;\n"
+            "     still, prefer something simple like chunks=(5,10) or chunks=5)\n\nNote: This function (sfqr) "
+            "supports QR decomposition in the case\nof short-and-fat matrices (single row chunk/block; see qr)")
+    m, n = a.shape
+    cc = a.chunks[1][0]
+    af = _float(a)
+    dt = np.linalg.qr(np.ones((2, 2), dtype=af.dtype))[0].dtype
+    q, r1 = _qr_factors(af[:, :cc]._node, dt, min(m, cc))
+    if a.numblocks[1] == 1:
+        return q, r1
+    from hlq.array._manipulation import concatenate
+
+    rest = q.conj().T @ af[:, cc:]
+    return q, concatenate([r1, rest.astype(dt, copy=False)], axis=1)
+
+
 def qr(a):
     """QR of a tall-and-skinny array (rows chunked, one column chunk) via :func:`tsqr`."""
     a = asarray(a)
@@ -237,8 +276,12 @@ def qr(a):
     )
 
 
-def svd(a, coerce_signs=True):
-    """Thin SVD of a tall-and-skinny or short-and-fat array (``dask.array.linalg.svd``)."""
+def svd(a, coerce_signs=True, full_matrices=False):
+    """Thin SVD of a tall-and-skinny or short-and-fat array (``dask.array.linalg.svd``);
+    ``full_matrices=True`` is not supported (as in dask)."""
+    if full_matrices:
+        raise NotImplementedError("svd(full_matrices=True) is not supported: the thin SVD is computed "
+                                  "(full_matrices=False)")
     a = asarray(a)
     if a.ndim != 2:
         raise ValueError("Array must be 2D.\nInput shape: {}\nInput ndim: {}\n".format(a.shape, a.ndim))
@@ -424,7 +467,7 @@ def lstsq(a, b, rcond=None):
     k = min(a.shape)
     sv = Array(MapBlocks(_Factor("lstsq", 3), (solved,), (tuple(("c", 0) for _ in shape_x),),
                          (Dim.regular(k, max(k, 1)),), _real(dt), None, False))
-    res = ((b - a @ x) ** 2).sum(axis=0)
+    res = (abs(b - a @ x) ** 2).sum(axis=0)  # real, like numpy's residuals of complex systems
     if b.ndim == 1:
         res = res.reshape((1,))
     return x, res, rank, sv

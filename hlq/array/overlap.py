@@ -266,8 +266,12 @@ def _align(args):
     return out
 
 
-def sliding_window_view(x, window_shape, axis=None, *, subok=False, writeable=False):
-    """Sliding windows of ``window_shape`` (``numpy.lib.stride_tricks.sliding_window_view``) via overlap."""
+def sliding_window_view(x, window_shape, axis=None, *, automatic_rechunk=True, subok=False, writeable=False):
+    """Sliding windows of ``window_shape`` (``numpy.lib.stride_tricks.sliding_window_view``) via overlap.
+
+    Blocks along a windowed axis are made at least one window long; with ``automatic_rechunk``
+    (dask's default) the other axes are split so that blocks, which gain the window axes, stay
+    about as large as the input's (dask's chunk planning)."""
     x = asarray(x)
     window_shape = tuple(window_shape) if np.iterable(window_shape) else (window_shape,)
     if any(w < 0 for w in window_shape):
@@ -291,13 +295,25 @@ def sliding_window_view(x, window_shape, axis=None, *, subok=False, writeable=Fa
         depths[ax] += w - 1
         if x.shape[ax] < w:
             raise ValueError("window shape cannot be larger than input array shape")
+    # every block at least one window long (then each keeps a complete window)
+    safe = [ensure_minimum_chunksize(d + 1, c) if d else c for d, c in zip(depths, x.chunks)]
+    if automatic_rechunk:
+        from functools import reduce
+        from operator import mul
+
+        from dask.array.overlap import _calculate_new_chunksizes
+
+        planned = _calculate_new_chunksizes(x.chunks, list(safe) + [(w,) for w in window_shape],
+                                            {i for i, d in enumerate(depths) if d == 0},
+                                            reduce(mul, map(max, x.chunks), 1))
+        safe = [tuple(c) for c in planned[:x.ndim]]
+    x = x.rechunk(tuple(safe))
     # each block is extended to the right by (window - 1) so every window starting in it is complete
     over = overlap(x, depth={ax: (0, d) for ax, d in enumerate(depths)}, boundary="none")
     out_chunks = []
     for ax in range(x.ndim):
-        d = depths[ax]
-        c = list(ensure_minimum_chunksize(d, x.chunks[ax]) if d else x.chunks[ax])
-        c[-1] -= d
+        c = list(x.chunks[ax])
+        c[-1] -= depths[ax]
         out_chunks.append(tuple(c))
 
     return map_blocks(_swv, over, dtype=x.dtype, new_axis=list(range(x.ndim, x.ndim + len(axis))),
