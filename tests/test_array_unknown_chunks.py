@@ -555,3 +555,13 @@ def test_rechunk_auto_respects_block_size_limit():
             ref.rechunk({0: "auto"}, block_size_limit=limit * 8).chunks
     with pytest.raises(TypeError, match="blah"):
         x.rechunk({"blah": 4})
+
+
+def test_lists_in_elementwise_operations_and_concatenate_with_empty_inputs():
+    d = da.arange(12, chunks=6).reshape((4, 3))
+    a = np.arange(12).reshape((4, 3))
+    np.testing.assert_array_equal((d * [0, 0, 1]).compute(), a * [0, 0, 1])
+    np.testing.assert_array_equal(((0, 1, 2) + d).compute(), (0, 1, 2) + a)
+    y = da.from_array(np.arange(10.0), chunks=3)
+    assert da.concatenate([y, y[:0]]) is y  # (dask gives the non-empty input back)
+    assert da.concatenate([da.zeros(0, dtype=float), da.zeros(1, dtype=int)]).dtype == np.float64

@@ -171,6 +171,8 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
             from hlq.array._linalg_ops import matmul  # import cycle
 
             return matmul(*inputs)
+        # lists and tuples are array-likes (dask, numpy): ``x * [1, 2, 3]``
+        inputs = tuple(np.asarray(x) if isinstance(x, (list, tuple)) else x for x in inputs)
         for x in inputs:
             if not isinstance(x, (Array, np.ndarray, numbers.Number, np.generic)):
                 return NotImplemented

@@ -130,6 +130,8 @@ def concatenate(seq, axis=0, allow_unknown_chunksizes=False, *, dtype=None, cast
     # inputs known to be empty along ``axis`` add nothing (unknown sizes stay)
     nonempty = [a for a in seq if not a.shape[axis] == 0]
     seq = nonempty or seq[:1]
+    if len(seq) == 1:  # (dask returns the one non-empty input itself)
+        return _cast(seq[0], out_dtype)
     target = []
     for j in range(ndim):
         dims = [a._node.dims[j] for a in seq]
