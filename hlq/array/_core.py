@@ -891,7 +891,6 @@ def _rechunk_known_axes(x, chunks):
     """``rechunk`` of an array with unknown (nan) chunk sizes: like dask, the axes of unknown
     sizes keep their chunks (``None``, an unmentioned axis or the same nan sizes), the others
     are rechunked."""
-
     spec = (chunks,) * x.ndim if isinstance(chunks, (numbers.Integral, str)) else tuple(chunks)
     dims = []
     for i, d in enumerate(x._node.dims):
