@@ -58,6 +58,8 @@ class Dim:
     """Chunk sizes of one dimension (immutable, hashable, compared by value)."""
 
     __slots__ = ("length", "first", "step", "_sizes", "_offsets", "_n")
+    #: an immutable value: parameter token caches may keep it as a key
+    __hlq_value__ = True
 
     def __init__(self, length: int, first: int, step: int, sizes: tuple | None = None):
         if length != length:  # unknown sizes: one nan object (unpickled nans are new objects)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import sys
 import threading
 import weakref
 from typing import Any, ClassVar, Iterator
@@ -357,50 +358,198 @@ def _rebuild_plan(flat):
     return built[-1]
 
 
-_CALLABLE_TOKENS: dict = {}
-_PARAM_TOKENS: dict = {}
+class _TokenCache:
+    """A cache of parameter tokens bounded by entries and by (estimated) bytes of its keys.
+
+    Keys hold only plain values (numbers, strings, dtypes, tokens of
+    callables), never user objects, so the cache keeps nothing alive; when a
+    bound is exceeded the oldest half is dropped.
+    """
+
+    def __init__(self, max_entries: int, max_bytes: int):
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self.data: dict = {}
+        self.nbytes = 0
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        return self.data.get(key)
+
+    def put(self, key, value, nbytes: int) -> None:
+        with self.lock:
+            if key in self.data:
+                return
+            self.data[key] = (value, nbytes)
+            self.nbytes += nbytes
+            if len(self.data) > self.max_entries or self.nbytes > self.max_bytes:
+                for k in list(self.data)[: len(self.data) // 2 + 1]:
+                    self.nbytes -= self.data.pop(k)[1]
+
+    def __len__(self):
+        return len(self.data)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.data.clear()
+            self.nbytes = 0
+
+
+class _CallableTokens:
+    """Tokens of callables by identity, held through weak references.
+
+    An entry disappears when its callable is garbage collected (a closure's
+    captured data is then freed too).  Callables that cannot be weakly
+    referenced are cached only when they are module-level builtins or numpy
+    ufuncs (they live as long as their module); others are tokenized on each
+    use.
+    """
+
+    def __init__(self, max_entries: int):
+        self.max_entries = max_entries
+        self.data: dict = {}  # id -> (weakref or the builtin itself, token)
+        self.lock = threading.Lock()
+
+    def _drop(self, key, ref):
+        with self.lock:
+            hit = self.data.get(key)
+            if hit is not None and hit[0] is ref:
+                del self.data[key]
+
+    def get(self, fn):
+        hit = self.data.get(id(fn))
+        if hit is None:
+            return None
+        held = hit[0]
+        obj = held() if isinstance(held, weakref.ref) else held
+        return hit[1] if obj is fn else None
+
+    def put(self, fn, token) -> None:
+        key = id(fn)
+        try:
+            held = weakref.ref(fn, lambda r, key=key: self._drop(key, r))
+        except TypeError:
+            import types
+
+            import numpy as np
+
+            if not isinstance(fn, (types.BuiltinFunctionType, np.ufunc)):
+                return
+            held = fn
+        with self.lock:
+            if len(self.data) >= self.max_entries:
+                for k in list(self.data)[: len(self.data) // 2 + 1]:
+                    del self.data[k]
+            self.data[key] = (held, token)
+
+    def __len__(self):
+        return len(self.data)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.data.clear()
+
+
+_CALLABLE_TOKENS = _CallableTokens(max_entries=4096)
+_PARAM_TOKENS = _TokenCache(max_entries=65536, max_bytes=32 << 20)
 _CHILD = "<child>"
+_PLAIN = (type(None), bool, int, float, complex, str, bytes)
+
+
+def _param_cache_key(value):
+    """(key, estimated bytes) for the parameter token cache, or None when ``value`` holds
+    something that is not a plain value (an array, persisted blocks, a user object): those
+    are tokenized on each use rather than kept alive by the cache.  Callables are keyed by
+    their token (weakly cached by identity)."""
+    import numpy as np
+
+    nbytes = 0
+    order = []
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        order.append(v)
+        if type(v) in (tuple, list):
+            stack.extend(v)
+        elif type(v) is slice:
+            stack.extend((v.start, v.stop, v.step))
+    keys: dict = {}
+    for v in reversed(order):
+        t = type(v)
+        if t in (tuple, list):
+            k = (t.__name__, tuple(keys[id(x)] for x in v))
+            nbytes += 8 * len(v) + 40
+        elif t is slice:
+            k = ("slice", keys[id(v.start)], keys[id(v.stop)], keys[id(v.step)])
+            nbytes += 64
+        elif t in _PLAIN or isinstance(v, (np.generic, np.dtype)) or _is_pandas_value(v):
+            if t is float or isinstance(v, np.floating):
+                if v != v:
+                    k = ("nan", t)
+                elif v == 0.0:
+                    k = (t, float(v), math.copysign(1.0, v))
+                else:
+                    k = (t, v)
+            else:
+                k = (t, v)
+            nbytes += 32 + (len(v) if t in (str, bytes) else 0)
+        elif v is _CHILD:
+            k = _CHILD
+        elif getattr(t, "__hlq_value__", False):
+            k = (t, v)  # an immutable value object (chunk layouts, column expressions)
+            nbytes += getattr(v, "__hlq_nbytes__", 256)
+        elif isinstance(v, type):
+            k = ("type", v.__module__, v.__qualname__, id(v))
+            nbytes += 64
+        elif callable(v):
+            k = ("callable", _callable_token(v))
+            nbytes += 80
+        else:
+            return None
+        keys[id(v)] = k
+    return keys[id(value)], nbytes
+
+
+def _is_pandas_value(v) -> bool:
+    """pandas dtypes and scalars (immutable values); pandas is not imported here."""
+    pd = sys.modules.get("pandas")
+    if pd is None:
+        return False
+    return isinstance(v, (pd.api.extensions.ExtensionDtype, pd.Timestamp, pd.Timedelta, pd.Period))
+
+
+def _callable_token(fn):
+    tok = _CALLABLE_TOKENS.get(fn)
+    if tok is None:
+        tok = tokenize(fn)
+        _CALLABLE_TOKENS.put(fn, tok)
+    return tok
 
 
 def _node_token(node) -> str:
     """Token of one node whose children already have tokens.
 
     The parameters (children replaced by a placeholder) are tokenized with
-    dask's ``tokenize``, cached by their intern key - a deep chain of the same
-    operation tokenizes its parameters once; the result is combined with the
-    type and the children's tokens by a cryptographic hash.
+    dask's ``tokenize``, cached by a key of their plain values - a deep chain
+    of the same operation tokenizes its parameters once, and the cache keeps
+    no user object alive; the result is combined with the type and the
+    children's tokens by a cryptographic hash.
     """
     params = tuple(_strip_children(a) for a in node._args)
     cls = type(node)
-    pkey = (cls, _intern_key(params))
-    if _keyed_by_identity(pkey[1]):
-        # an unhashable value is keyed by id(); the cache would not keep it
-        # alive, so a later object could reuse the id: never cache those
-        pkey, ptok = None, None
+    ck = _param_cache_key(params)
+    pkey = (cls.__module__, cls.__qualname__, ck[0]) if ck is not None else None
+    hit = _PARAM_TOKENS.get(pkey) if pkey is not None else None
+    if hit is not None:
+        ptok = hit[0]
     else:
-        ptok = _PARAM_TOKENS.get(pkey)
-    if ptok is None:
         ptok = tokenize(cls.__module__, cls.__qualname__, *(_token_param(a) for a in params))
         if pkey is not None:
-            if len(_PARAM_TOKENS) > 65536:
-                _PARAM_TOKENS.clear()
-            _PARAM_TOKENS[pkey] = ptok
+            _PARAM_TOKENS.put(pkey, ptok, ck[1])
     h = hashlib.md5(ptok.encode(), usedforsecurity=False)
     for c in node.children:
         h.update(b"|")
         h.update(c._token.encode())
     return h.hexdigest()
-
-
-def _keyed_by_identity(key) -> bool:
-    stack = [key]
-    while stack:
-        k = stack.pop()
-        if type(k) is tuple:
-            if len(k) == 3 and k[0] == "id":
-                return True
-            stack.extend(k)
-    return False
 
 
 def _strip_children(a):
@@ -416,14 +565,7 @@ def _token_param(a):
         return ("node", a._token)
     if callable(a) and not isinstance(a, type):
         # tokenizing a function pickles it: do it once per function object
-        hit = _CALLABLE_TOKENS.get(id(a))
-        if hit is not None and hit[0] is a:
-            return hit[1]
-        tok = ("callable", tokenize(a))
-        if len(_CALLABLE_TOKENS) > 4096:
-            _CALLABLE_TOKENS.clear()
-        _CALLABLE_TOKENS[id(a)] = (a, tok)
-        return tok
+        return ("callable", _callable_token(a))
     if isinstance(a, tuple) and any(isinstance(x, Node) for x in a):
         return tuple(_token_param(x) for x in a)
     return a

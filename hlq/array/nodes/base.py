@@ -111,13 +111,13 @@ class _Blocks:
             return (_remote_blocks, (len(self.values),))
         return (_Blocks, (self.values, False))
 
-
-def _remote_blocks(n):
-    return _Blocks((None,) * n, True)
-
     def __dask_tokenize__(self):
         # the Persisted node's ``origin`` (a key name) already identifies the data
         return "persisted-blocks"
+
+
+def _remote_blocks(n):
+    return _Blocks((None,) * n, True)
 
 
 def nested_keys(name: str, numblocks: tuple):

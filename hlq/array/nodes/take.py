@@ -32,6 +32,12 @@ class IntList:
     """An immutable, hashable 1-d array of non-negative positions (a node parameter)."""
 
     __slots__ = ("values", "_hash")
+    #: an immutable value: parameter token caches may keep it as a key
+    __hlq_value__ = True
+
+    @property
+    def __hlq_nbytes__(self) -> int:
+        return int(self.values.nbytes) + 64
 
     def __init__(self, values):
         v = np.ascontiguousarray(np.asarray(values, dtype=np.int64).reshape(-1))

@@ -275,6 +275,8 @@ class MetaBox:
     """A pandas meta object held by identity in a node field."""
 
     __slots__ = ("value", "_tok")
+    #: compared by token, never changed: parameter token caches may keep it as a key
+    __hlq_value__ = True
 
     def __init__(self, value):
         self.value = value
