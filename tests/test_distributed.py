@@ -83,6 +83,41 @@ def test_user_code_is_opaque_to_the_scheduler():
         pickle.loads(cloudpickle.dumps(ship_helpers.GuardedFunction()))  # the guard is real
 
 
+def _user_value_exprs():
+    """Collections whose parameters are user objects of a worker-only type, and numpy's answers."""
+    a = np.arange(12.0).reshape(3, 4)
+    x = da.from_array(a, chunks=2)
+    k = ship_helpers.GuardedNumber(2.5)
+    return [
+        (x.map_blocks(ship_helpers.add_k, k=k, dtype=float), a + 2.5),   # map_blocks kwarg
+        (x * k, a * 2.5),                                                # elementwise scalar
+        (da.where(x > 5, x, ship_helpers.GuardedNumber(-1.0)), np.where(a > 5, a, -1.0)),  # where scalar
+        (da.maximum(x, k).sum(), np.maximum(a, 2.5).sum()),
+    ]
+
+
+def test_user_values_are_opaque_to_the_scheduler():
+    from hlq.expr.opaque import OpaqueData
+    from hlq.lower.graph import lower
+    from hlq.lower.ship import ship_plan, unship_plan
+
+    for y, _ in _user_value_exprs():
+        blob = pickle.dumps(ship_plan(y._optimized_node()))
+        # the scheduler's view: unpickling the shipped plan and lowering it runs no user code
+        plan = unship_plan(pickle.loads(blob))
+        assert len(lower([plan])) > 0
+        values = [v for n in plan.walk() for f in n.field_values
+                  for v in (f if isinstance(f, tuple) else (f,))
+                  for v in (v if isinstance(v, tuple) else (v,))]
+        assert any(isinstance(v, OpaqueData) for v in values)
+    # plain scalars stay plain
+    plan = unship_plan(pickle.loads(pickle.dumps(ship_plan((da.ones(4, chunks=2) * 2.5 + np.float32(1)).node))))
+    assert not any(isinstance(v, OpaqueData) for n in plan.walk() for f in n.field_values
+                   for v in (f if isinstance(f, tuple) else (f,)))
+    with pytest.raises(ship_helpers.SchedulerUnpickleError):
+        pickle.loads(pickle.dumps(ship_helpers.GuardedNumber(1.0)))  # the guard is real
+
+
 def _start_external_cluster(tmp, block_hlq_on_scheduler=False):
     """A scheduler and a worker in their own processes (the scheduler is not a worker)."""
     sched_file = os.path.join(tmp, "scheduler.json")
@@ -149,6 +184,29 @@ def test_scheduler_never_unpickles_user_code(external_cluster):
         legacy = dda.from_array(a, chunks=(2, 5)).map_blocks(ship_helpers.GuardedFunction(), dtype=float)
         with pytest.raises(Exception):
             client.compute(legacy).result(timeout=30)
+    finally:
+        client.close()
+
+
+def test_scheduler_never_unpickles_user_values(external_cluster):
+    client = external_cluster()
+    try:
+        for y, expected in _user_value_exprs():
+            np.testing.assert_array_equal(client.compute(y).result(timeout=60), expected)
+    finally:
+        client.close()
+
+
+def test_fallback_scheduler_never_unpickles_user_data(external_cluster):
+    client = external_cluster(block_hlq_on_scheduler=True)
+    try:
+        a = np.arange(12.0).reshape(3, 4)
+        guarded = a.view(ship_helpers.GuardedArray)
+        y = da.from_array(guarded, chunks=2).map_blocks(ship_helpers.add_k, k=ship_helpers.GuardedNumber(1.0),
+                                                       dtype=float)
+        with client.as_current():
+            with pytest.warns(RuntimeWarning, match="cannot import hlq"):
+                np.testing.assert_array_equal(client.compute(y).result(timeout=60), a + 1.0)
     finally:
         client.close()
 

@@ -316,7 +316,8 @@ def flatten_plan(root: Node, encode_param=None) -> tuple:
             args = tuple(_encode_arg(a, index) for a in n._args)
         else:
             args = tuple(
-                _encode_arg(a, index) if isinstance(a, (Node, tuple)) and _has_node(a) else encode_param(cls, f, a)
+                _encode_mixed(a, index, cls, f, encode_param) if isinstance(a, (Node, tuple)) and _has_node(a)
+                else encode_param(cls, f, a)
                 for f, a in zip(cls._fields, n._args)
             )
         flat.append((cls, args, n.token))
@@ -325,6 +326,13 @@ def flatten_plan(root: Node, encode_param=None) -> tuple:
 
 def _has_node(a) -> bool:
     return isinstance(a, Node) or (isinstance(a, tuple) and any(isinstance(x, Node) for x in a))
+
+
+def _encode_mixed(a, index, cls, field, encode_param):
+    """A field holding nodes (and maybe parameters): nodes by index, parameters encoded."""
+    if isinstance(a, Node):
+        return _Ref(index[a])
+    return tuple(_Ref(index[x]) if isinstance(x, Node) else encode_param(cls, field, x) for x in a)
 
 
 def _encode_arg(a, index):

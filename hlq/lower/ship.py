@@ -11,7 +11,12 @@ elementwise op, the array given to ``from_array``) travel as
 :class:`~hlq.expr.opaque.OpaqueFunction`/``OpaqueData`` payloads.  The
 scheduler builds the tasks around them without unpickling them; only workers
 do.  Functions from numpy, hlq, dask, operator, math and builtins are plain
-references (importing them runs no user code).
+references (importing them runs no user code).  Fields that hold user values
+among plain ones (nodes declare them in ``_user_value_fields``: the scalars
+and keyword arguments of elementwise ops and ``map_blocks``) keep plain
+Python/numpy scalars and trusted callables as they are; every other value
+whose unpickling would import code outside numpy, hlq, dask and the standard
+library's value types travels opaque as well.
 
 When the scheduler cannot import hlq, :func:`scheduler_supports_hlq` finds out
 once per client, and the adapter falls back to lowering on the client (with a
@@ -35,23 +40,105 @@ from hlq._version import __version__
 from hlq.expr.node import Node, flatten_plan, rebuild_plan
 from hlq.expr.opaque import OpaqueData, OpaqueFunction
 
-__all__ = ["ship_plan", "unship_plan", "scheduler_supports_hlq", "graph_for_foreign_scheduler"]
+__all__ = ["ship_plan", "unship_plan", "scheduler_supports_hlq", "graph_for_foreign_scheduler", "is_trusted_callable",
+           "opaque_user_values"]
 
 _TRUSTED_MODULES = frozenset({"numpy", "hlq", "dask", "operator", "_operator", "math", "cmath", "builtins"})
+#: modules whose globals a pickle of a plain value may reference (value types, no user code)
+_VALUE_MODULES = _TRUSTED_MODULES | frozenset({"copyreg", "_codecs", "collections", "datetime", "decimal",
+                                               "fractions", "numbers"})
+_PLAIN_TYPES = (type(None), bool, int, float, complex, str, bytes)
+
+
+def _pickle_modules(payload: bytes) -> set:
+    """Top-level modules of the globals a pickle references (read from its opcodes, never
+    unpickled)."""
+    import pickletools
+
+    mods = set()
+    memo: dict = {}
+    strings: list = []  # values pushed by the recent opcodes (strings, else None)
+    for op, arg, _ in pickletools.genops(payload):
+        name = op.name
+        if name in ("SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE"):
+            strings.append(arg)
+        elif name in ("BINGET", "LONG_BINGET", "GET"):
+            strings.append(memo.get(arg))
+        elif name == "MEMOIZE":
+            memo[len(memo)] = strings[-1] if strings else None
+        elif name in ("BINPUT", "LONG_BINPUT", "PUT"):
+            memo[arg] = strings[-1] if strings else None
+        elif name == "GLOBAL":
+            mods.add(str(arg).split(" ")[0].split(".")[0])
+        elif name == "STACK_GLOBAL":
+            module = strings[-2] if len(strings) >= 2 else None
+            mods.add(module.split(".")[0] if isinstance(module, str) else "?")
+        else:
+            strings.append(None)
+    return mods
+
+
+def _is_plain(value) -> bool:
+    t = type(value)
+    return t in _PLAIN_TYPES or (isinstance(value, np.generic) and value.dtype != object) or t is np.dtype
+
+
+def _unpickles_safely(value) -> tuple[bool, bytes | None]:
+    """(whether unpickling ``value`` imports only value modules, its pickle)."""
+    import cloudpickle
+
+    try:
+        payload = cloudpickle.dumps(value)
+    except Exception:
+        return False, None
+    return _pickle_modules(payload) <= _VALUE_MODULES, payload
 
 
 def is_trusted_callable(f) -> bool:
     """True for callables whose unpickling imports no user code."""
+    import types
+
     if isinstance(f, (np.ufunc, OpaqueFunction)):
         return True
     if isinstance(f, functools.partial):
         return False
     mod = getattr(f, "__module__", None) or type(f).__module__ or ""
-    return mod.split(".")[0] in _TRUSTED_MODULES and "<lambda>" not in getattr(f, "__qualname__", "")
+    if mod.split(".")[0] not in _TRUSTED_MODULES or "<lambda>" in getattr(f, "__qualname__", ""):
+        return False
+    if isinstance(f, (types.FunctionType, types.BuiltinFunctionType, types.MethodType, type)):
+        return True
+    # an instance of a trusted class (a wrapper of hlq's): trusted when what it holds is
+    return _unpickles_safely(f)[0]
+
+
+def opaque_user_values(value):
+    """``value`` with every part that is not a plain scalar, a trusted callable or a plan
+    node replaced by an opaque payload (tuples, lists and dicts are walked)."""
+    if isinstance(value, (Node, OpaqueFunction, OpaqueData)) or _is_plain(value):
+        return value
+    if type(value) in (tuple, list):
+        return type(value)(opaque_user_values(v) for v in value)
+    if type(value) is dict:
+        return {k: opaque_user_values(v) for k, v in value.items()}
+    if type(value) is slice or value is Ellipsis or getattr(type(value), "__hlq_value__", False):
+        return value
+    if callable(value) and not isinstance(value, np.ndarray):
+        return value if is_trusted_callable(value) else OpaqueFunction.wrap(value)
+    safe, payload = _unpickles_safely(value)
+    if safe:
+        return value
+    if payload is None:  # cannot be pickled: let the scheduler message fail as dask would
+        return value
+    return OpaqueData(payload, getattr(value, "shape", None), getattr(value, "dtype", None),
+                      isinstance(value, np.ndarray))
 
 
 def _encode_param(cls, field, value):
-    if field not in cls._opaque_fields or isinstance(value, (OpaqueFunction, OpaqueData)):
+    if isinstance(value, (OpaqueFunction, OpaqueData)):
+        return value
+    if field in getattr(cls, "_user_value_fields", ()):
+        return opaque_user_values(value)
+    if field not in cls._opaque_fields:
         return value
     if callable(value) and not isinstance(value, np.ndarray):
         return value if is_trusted_callable(value) else OpaqueFunction.wrap(value)
@@ -148,8 +235,16 @@ def graph_for_foreign_scheduler(dsk: dict) -> dict:
     """
     import cloudpickle
 
+    from dask._task_spec import DataNode
+
     out = {}
     for key, t in dsk.items():
+        if isinstance(t, DataNode):
+            value = t.value
+            if not _is_plain(value) and not _unpickles_safely(value)[0]:
+                # user data: the scheduler holds the bytes, a worker unpickles them
+                out[key] = Task(key, cloudpickle.loads, cloudpickle.dumps(value))
+                continue
         if not isinstance(t, Task):
             out[key] = t
             continue

@@ -6,6 +6,8 @@ workers are started with ``HLQ_TEST_ROLE=worker``; the scheduler is not.
 
 import os
 
+import numpy as np
+
 
 class SchedulerUnpickleError(RuntimeError):
     pass
@@ -40,3 +42,33 @@ class BlockHlqImport:
         if name == "hlq" or name.startswith("hlq."):
             raise ImportError(f"hlq is not installed here (blocked for the test): {name}")
         return None
+
+
+def _restore_number(value):
+    if os.environ.get("HLQ_TEST_ROLE") != "worker":
+        raise SchedulerUnpickleError(f"user value unpickled outside a worker (pid {os.getpid()})")
+    return GuardedNumber(value)
+
+
+class GuardedNumber(float):
+    """A float of a user-defined type; unpickling it outside a worker raises."""
+
+    def __reduce__(self):
+        return (_restore_number, (float(self),))
+
+
+def _restore_array(values):
+    if os.environ.get("HLQ_TEST_ROLE") != "worker":
+        raise SchedulerUnpickleError(f"user array unpickled outside a worker (pid {os.getpid()})")
+    return values
+
+
+class GuardedArray(np.ndarray):
+    """An ndarray of a user-defined type; unpickling it outside a worker raises."""
+
+    def __reduce__(self):
+        return (_restore_array, (np.asarray(self).copy(),))
+
+
+def add_k(block, k=0.0):
+    return block + k

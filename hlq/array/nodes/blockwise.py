@@ -11,6 +11,7 @@ import numpy as np
 
 from hlq.array._chunks import Dim
 from hlq.array.nodes.base import ArrayNode
+from hlq.expr.opaque import OpaqueData
 
 __all__ = ["Blockwise", "Elemwise", "Transpose", "BasicIndex", "MapBlocks", "SLOT", "ElemwiseCall"]
 
@@ -35,23 +36,38 @@ def _get_slot():
     return SLOT
 
 
-class ElemwiseCall:
-    """``func(*template)`` with array blocks substituted for the slots."""
+def _load(v):
+    return v.load() if isinstance(v, OpaqueData) else v
 
-    __slots__ = ("func", "template", "kwargs", "slots")
+
+class ElemwiseCall:
+    """``func(*template)`` with array blocks substituted for the slots.
+
+    Constants and keyword values shipped opaque (user objects, see
+    :mod:`hlq.lower.ship`) are loaded where the call runs: on a worker.
+    """
+
+    __slots__ = ("func", "template", "kwargs", "slots", "opaque")
 
     def __init__(self, func, template, kwargs):
         self.func = func
         self.template = template
         self.kwargs = kwargs
         self.slots = tuple(i for i, t in enumerate(template) if t is SLOT)
+        self.opaque = any(isinstance(t, OpaqueData) for t in template) or any(
+            isinstance(v, OpaqueData) for v in (kwargs or {}).values())
+
+    def _prepared(self):
+        if not self.opaque:
+            return list(self.template), self.kwargs
+        return [_load(t) for t in self.template], {k: _load(v) for k, v in self.kwargs.items()} if self.kwargs else None
 
     def __call__(self, *blocks):
-        args = list(self.template)
+        args, kwargs = self._prepared()
         for i, b in zip(self.slots, blocks):
             args[i] = b
-        if self.kwargs:
-            return self.func(*args, **self.kwargs)
+        if kwargs:
+            return self.func(*args, **kwargs)
         return self.func(*args)
 
     def __reduce__(self):
@@ -112,6 +128,8 @@ class Elemwise(Blockwise):
     _fields = ("func", "args", "dtype_", "kwargs")
     _defaults = {"kwargs": None}
     _opaque_fields = ("func",)
+    #: constants and keyword values given by the user (shipped opaque unless plain)
+    _user_value_fields = ("args", "kwargs")
 
     @property
     def op_name(self):
@@ -333,6 +351,8 @@ class MapBlocks(Blockwise):
     _fields = ("func", "args", "maps", "dims_", "dtype_", "kwargs", "block_id")
     _defaults = {"kwargs": None, "block_id": False}
     _opaque_fields = ("func",)
+    #: constants and keyword values given by the user (shipped opaque unless plain)
+    _user_value_fields = ("args", "kwargs")
 
     @property
     def op_name(self):
@@ -361,10 +381,10 @@ class _BlockIdCall(ElemwiseCall):
 
     def __call__(self, *blocks):
         *blocks, block_id = blocks
-        args = list(self.template)
+        args, kwargs = self._prepared()
         for i, b in zip(self.slots, blocks):
             args[i] = b
-        return self.func(*args, block_id=block_id, **(self.kwargs or {}))
+        return self.func(*args, block_id=block_id, **(kwargs or {}))
 
     def __reduce__(self):
         return (_BlockIdCall, (self.func, self.template, self.kwargs))
