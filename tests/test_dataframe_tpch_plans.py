@@ -202,3 +202,28 @@ def test_aligned_rules_examples_rewrite_and_keep_results():
         b = new_collection(ex).compute()
         pd.testing.assert_frame_equal(a, b)
     assert fired == {r.name for r in rules}
+
+
+def test_squashed_reads_keep_every_thread_busy(tmp_path, monkeypatch):
+    # a groupby over 2 of many columns reads several files per task, but in at least one task
+    # per thread when there is enough to read (TPC-H Q18's 6M-row groupby ran in one task)
+    import dask
+
+    from hlq.dataframe.rules import io_squash
+    from hlq.rules import optimize_plan
+
+    for i in range(6):
+        pd.DataFrame({f"c{j}": np.arange(50.0) + i for j in range(24)}).to_parquet(tmp_path / f"{i}.parquet")
+    df = dd.read_parquet(str(tmp_path))
+    q = df.groupby("c0").c1.sum()
+
+    def read_partitions():
+        return [n.npartitions for n in optimize_plan(q.node).walk() if n.op_name == "read-parquet"]
+
+    with dask.config.set({"hlq.batch.threads": 2}):
+        assert read_partitions() == [1]  # too little to read for a second thread
+        monkeypatch.setattr(io_squash, "PARALLEL_BYTES", 0)
+        assert read_partitions() == [2]
+        with dask.config.set({"hlq.batch.threads": 4}):
+            assert read_partitions() == [4]
+        pd.testing.assert_series_equal(q.compute().sort_index(), pd.read_parquet(str(tmp_path)).groupby("c0").c1.sum())

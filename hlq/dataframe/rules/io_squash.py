@@ -7,7 +7,9 @@ concatenated or reduced (``compute()``, reductions, groupby aggregations -
 consumers that do not care how rows are split into partitions) groups
 consecutive files so that each task reads at most ``blocksize`` estimated
 bytes (128 MiB by default; uncompressed sizes of the columns read or filtered
-on, from the footers) and never more than the largest file holds in all its columns.
+on, from the footers) and never more than the largest file holds in all its columns,
+in at least as many groups as there are threads to run them (or files) when
+they hold :data:`PARALLEL_BYTES` or more.
 Partitions of files that a filter on hive keys excludes are dropped there
 too.  Elsewhere (plans aligned partition-wise with another plan, persisted,
 converted to arrays) a reader keeps one partition per file - an excluded
@@ -33,9 +35,14 @@ from hlq.dataframe.nodes.base import Concat
 from hlq.dataframe.nodes.ops import Assign, Filter, Project, Rename, SeriesExpr
 from hlq.dataframe.nodes.reduction import GroupbyAgg, Reduce
 from hlq.dataframe.nodes.sources import ReadParquet
+from hlq.lower.cost import available_threads
 from hlq.rules import Is, rule
 
 _PASS_THROUGH = (Project, SeriesExpr, Filter, Assign, Rename)
+
+
+#: estimated bytes read from which the files are grouped into at least one group per thread
+PARALLEL_BYTES = 16 * 2**20
 
 
 def squash_groups(read: ReadParquet):
@@ -57,6 +64,11 @@ def squash_groups(read: ReadParquet):
         cur.append(i)
         acc += b
     groups.append(tuple(cur))
+    total = sum(info.estimated_bytes(i, cols) for i in kept)
+    want = min(len(kept), available_threads()) if total >= PARALLEL_BYTES else 1
+    if len(groups) < want:  # enough work to keep every thread busy: at least one group per thread
+        bounds = [(len(kept) * k) // want for k in range(want + 1)]
+        groups = [tuple(kept[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
     return tuple(groups) if len(groups) < read.npartitions else None
 
 

@@ -72,6 +72,9 @@ def lower_groupby(node):
         part = GroupbyPartial(node.child, node.by, node.spec, node.dropna, nb)
         groups, first = part.npartitions, False
         cur = GroupbyBucketGet(part, nb)
+        # a bucket holds about 1/nb of a partial: a combine task reads as much data as `split`
+        # whole partials when it takes split * nb buckets (one level up to that many partitions)
+        split *= nb
         while True:
             final = groups <= split
             cur = GroupbyBucketCombine(cur, node.by, node.spec, node.shape, split, final, nb, first,
