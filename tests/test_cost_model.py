@@ -197,3 +197,24 @@ def test_contraction_split_for_parallelism_with_tensordot_and_dot():
             text = hlq.explain(y)
             assert "contract-partial" in text  # one output block, 10 pairs: split for 4 threads
             np.testing.assert_allclose(y.compute(), e)
+
+
+def test_tiny_block_scan_element_and_rechunked_sum_have_few_tasks(two_threads):
+    x = da.ones((10**7, 10), chunks=10)  # 10^6 blocks
+    assert x.cumsum(axis=0)[-1].task_count() <= 2000
+    assert x.rechunk(1000).sum().task_count() <= 2000
+    a = np.arange(1200.0).reshape(120, 10) % 7
+    y = da.from_array(a, chunks=(7, 3))
+    for got, expected in [
+        (y.cumsum(axis=0)[-1], a.cumsum(axis=0)[-1]),
+        (y.cumsum(axis=0)[50, 2:], a.cumsum(axis=0)[50, 2:]),
+        (y.cumprod(axis=1)[3:9, 4], a.cumprod(axis=1)[3:9, 4]),
+        (da.nancumsum(y, axis=1)[:, -1], np.nancumsum(a, axis=1)[:, -1]),
+        ((y > 3).cumsum(axis=0)[-1], (a > 3).cumsum(axis=0)[-1]),
+        (y.rechunk((28, 3)).sum(axis=0), a.sum(axis=0)),
+        (y.rechunk((28, 6)).mean(), a.mean()),
+    ]:
+        r = got.compute()
+        assert r.dtype == expected.dtype and r.shape == expected.shape
+        np.testing.assert_allclose(r, expected)
+    assert y.rechunk((28, 3)).sum(axis=0).chunks == ((3, 3, 3, 1),)

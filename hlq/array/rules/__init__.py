@@ -35,6 +35,7 @@ RULES = {
         slice_pushdown.slice_through_reduction,
         simplify.merge_rechunks,
         simplify.drop_noop_rechunk,
+        simplify.reduce_below_merging_rechunk,
         simplify.merge_transposes,
         simplify.drop_identity_transpose,
         slice_pushdown.slice_through_concatenate,

@@ -19,7 +19,7 @@ True
 from __future__ import annotations
 
 from hlq.array._indexing_basic import compose_index, is_full
-from hlq.array.nodes import BasicIndex, Rechunk, Transpose
+from hlq.array.nodes import BasicIndex, Rechunk, Reduction, Transpose
 from hlq.array.nodes.linalg import Contract, PermutedFn
 from hlq.rules import Capture, Is, rule
 
@@ -121,3 +121,25 @@ def _absorb(node, which):
     return Contract(node.a, t.child, node.a_ind, tuple(new_ind), node.out_ind,
                     PermutedFn(func, a_axes, b_axes), node.dtype_)
 
+
+
+@rule(Is(Reduction, child=Capture("rc", Is(Rechunk))), phase="pushdown", register=False, tags=("simplify",))
+def reduce_below_merging_rechunk(node, rc):
+    """x.rechunk(bigger blocks along the reduced axes).sum(axes) -> x.sum(axes)
+
+    The reduction does not depend on how the reduced axes are chunked; merging
+    blocks first would only copy them.  The other axes keep their chunks, so the
+    result has the same chunks.
+    """
+    c = rc.child
+    if node.split_every is not None:
+        return None
+    for i in range(c.ndim):
+        if i in node.axis:
+            if c.dims[i].nblocks < rc.dims[i].nblocks:  # a split: the rechunk adds parallelism
+                return None
+        elif c.dims[i] != rc.dims[i]:
+            return None
+    if not all(d.known for d in c.dims):
+        return None
+    return Reduction(c, node.kind, node.axis, node.keepdims, node.dtype_, None, node.ddof)

@@ -329,9 +329,13 @@ def slice_through_take(node, tk):
 
 
 # ------------------------------------------------------------------ cumulative scans
+#: the reduction giving one element of a cumulative scan
+_SCAN_TOTAL = {"cumsum": "sum", "cumprod": "prod", "nancumsum": "nansum", "nancumprod": "nanprod"}
+
+
 @rule(Is(BasicIndex, child=Capture("cu", Is(Cumulative))), phase="pushdown", register=False, tags=("slice-pushdown",))
 def slice_through_cumulative(node, cu):
-    """x.cumsum(axis)[i] -> x[i off axis, :stop].cumsum(axis)[residual]"""
+    """x.cumsum(axis)[i] -> x[i off axis, :stop].cumsum(axis)[residual]; x.cumsum(axis)[k] -> x[:k+1].sum(axis)"""
     index = node.index
     if any(e is None for e in index):
         return None
@@ -344,10 +348,15 @@ def slice_through_cumulative(node, cu):
     else:
         r = range(*e)
         hi = (max(r[0], r[-1]) + 1) if len(r) else 0
-    if hi == n and all(f == (0, m, 1) for j, (f, m) in enumerate(zip(index, x.shape)) if j != ax):
-        return None
     pushed = [f if j != ax else (0, hi, 1) for j, f in enumerate(index)]
     new_ax = ax - sum(1 for f in index[:ax] if isinstance(f, int))
+    total = _SCAN_TOTAL.get(cu.kind)
+    if isinstance(e, int) and total is not None:
+        # one position along the scan axis is the total of the elements up to it: a
+        # reduction (a tree of tasks sized by work) instead of a scan of every block
+        return same_dims(Reduction(index_of(x, pushed), total, (new_ax,), False, cu.dtype_, None, 0), node)
+    if hi == n and all(f == (0, m, 1) for j, (f, m) in enumerate(zip(index, x.shape)) if j != ax):
+        return None
     inner = Cumulative(index_of(x, pushed), cu.kind, new_ax, cu.dtype_)
     res = [(0, m, 1) for m in inner.shape]
     res[new_ax] = e
