@@ -118,6 +118,26 @@ def test_user_values_are_opaque_to_the_scheduler():
         pickle.loads(pickle.dumps(ship_helpers.GuardedNumber(1.0)))  # the guard is real
 
 
+def _map_partitions_with_user_kwarg():
+    import pandas as pd
+
+    import hlq.dataframe as dd
+
+    pdf = pd.DataFrame({"a": np.arange(6.0)})
+    y = dd.from_pandas(pdf, npartitions=2).map_partitions(ship_helpers.add_k, k=ship_helpers.GuardedNumber(2.0))
+    return y, pdf + 2.0
+
+
+def test_map_partitions_kwargs_are_opaque_to_the_scheduler():
+    from hlq.lower.graph import lower
+    from hlq.lower.ship import ship_plan, unship_plan
+
+    y, expected = _map_partitions_with_user_kwarg()
+    plan = unship_plan(pickle.loads(pickle.dumps(ship_plan(y._optimized_node()))))
+    assert len(lower([plan])) > 0
+    assert y.compute().equals(expected)
+
+
 def _start_external_cluster(tmp, block_hlq_on_scheduler=False):
     """A scheduler and a worker in their own processes (the scheduler is not a worker)."""
     sched_file = os.path.join(tmp, "scheduler.json")
@@ -193,6 +213,8 @@ def test_scheduler_never_unpickles_user_values(external_cluster):
     try:
         for y, expected in _user_value_exprs():
             np.testing.assert_array_equal(client.compute(y).result(timeout=60), expected)
+        y, expected = _map_partitions_with_user_kwarg()
+        assert client.compute(y).result(timeout=60).equals(expected)
     finally:
         client.close()
 

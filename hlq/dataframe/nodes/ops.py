@@ -17,6 +17,7 @@ import pandas as pd
 
 from hlq.dataframe.nodes.base import FrameNode, same_categories
 from hlq.dataframe.nodes.colexpr import ExprFunc, columns_of, evaluate, expr_dtype, to_text
+from hlq.expr.opaque import OpaqueData
 
 __all__ = ["Project", "SeriesExpr", "Filter", "FilterBy", "Assign", "Binary", "MapPartitions", "Head", "check_aligned"]
 
@@ -247,6 +248,8 @@ class MapPartitions(FrameNode):
     _fields = ("child", "func", "args", "kwargs", "meta_", "lengths_kept", "needs")
     _defaults = {"lengths_kept": False, "needs": None}
     _opaque_fields = ("func",)
+    #: arguments given by the user (shipped opaque unless plain, see hlq.lower.ship)
+    _user_value_fields = ("args", "kwargs")
     op_name = "map-partitions"
     is_blockwise = True
 
@@ -304,7 +307,10 @@ class _Call:
         self.func, self.args, self.kwargs = func, args, kwargs
 
     def __call__(self, df):
-        return self.func(df, *self.args, **dict(self.kwargs))
+        # values shipped opaque (user objects) are loaded here, on the worker
+        args = [a.load() if isinstance(a, OpaqueData) else a for a in self.args]
+        kwargs = {k: v.load() if isinstance(v, OpaqueData) else v for k, v in self.kwargs}
+        return self.func(df, *args, **kwargs)
 
     def __reduce__(self):
         return (_Call, (self.func, self.args, self.kwargs))
