@@ -167,3 +167,33 @@ def test_groupby_on_mixed_int_and_str_keys(by, agg):
         pd.testing.assert_frame_equal(got, exp)
     if agg == "count":
         pd.testing.assert_frame_equal(d.groupby(by).count().compute(), p.groupby(by).count())
+
+
+def test_long_alternating_filter_assign_chain_optimizes():
+    from hlq.rules import optimize_plan
+
+    p = pd.DataFrame({"a": np.arange(100.0), "b": np.arange(100)})
+    d, e = dd.from_pandas(p, npartitions=2), p
+    n = 200
+    for i in range(n):
+        if i % 2:
+            d, e = d[d.a > i / 4], e[e.a > i / 4]
+        else:
+            d, e = d.assign(b=d.b + 1), e.assign(b=e.b + 1)
+    plan = optimize_plan(d.node, phases=["simplify", "pushdown"])
+    assert sum(1 for x in plan.walk() if x.op_name == "filter") <= 1  # every filter sank and merged
+    for got in both(lambda: d):
+        pd.testing.assert_frame_equal(got, e)
+
+
+def test_filter_on_an_assigned_column_stays_above_its_assign():
+    p = pd.DataFrame({"a": np.arange(10.0), "b": np.arange(10)})
+    d = dd.from_pandas(p, npartitions=2)
+    q = d.assign(b=d.b * 2)
+    q = q[q.b > 6].assign(c=1)
+    q = q[q.a < 8]
+    e = p.assign(b=p.b * 2)
+    e = e[e.b > 6].assign(c=1)
+    e = e[e.a < 8]
+    for got in both(lambda: q):
+        pd.testing.assert_frame_equal(got, e)

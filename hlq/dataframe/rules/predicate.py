@@ -98,11 +98,31 @@ def filter_into_projected_parquet(node):
 # ------------------------------------------------------------------ through row-wise operations
 @rule(Is(Filter, child=Is(Assign)), phase="pushdown", register=False, tags=("predicate-pushdown",))
 def filter_through_assign(node):
-    """filter(assign(x, a=...), p) -> assign(filter(x, p), a=...) when p reads no assigned column"""
-    a = node.child
-    if columns_of(node.predicate) & {n for n, _ in a.pairs}:
+    """filter(assign(x, a=...), p) -> assign(filter(x, p), a=...) when p reads no assigned column
+
+    In one rewrite the filter passes the whole chain of such assigns below it, taking along the
+    filters it meets on the way (their predicates joined with ``&``, the lower one first), so
+    that alternating filter/assign chains sink in linear, not quadratic, time."""
+    preds = [node.predicate]
+    cols = set(columns_of(node.predicate))
+    passed = []  # assigns the filter moves below, top-down
+    cur = node.child
+    while True:
+        if isinstance(cur, Assign) and not cols & {n for n, _ in cur.pairs}:
+            passed.append(cur)
+            cur = cur.child
+        elif isinstance(cur, Filter) and passed:
+            preds.append(cur.predicate)
+            cols |= columns_of(cur.predicate)
+            cur = cur.child
+        else:
+            break
+    if not passed:
         return None
-    return Assign(Filter(a.child, node.predicate), a.pairs)
+    out = Filter(cur, make_and(list(reversed(preds))))
+    for a in reversed(passed):
+        out = Assign(out, a.pairs)
+    return out
 
 
 @rule(Is(Filter, child=Is(Rename)), phase="pushdown", register=False, tags=("predicate-pushdown",))
