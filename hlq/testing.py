@@ -38,43 +38,43 @@ from typing import Callable, Iterable
 import dask
 import numpy as np
 
-from hlq.expr.display import pprint
-from hlq.expr.node import Node
-from hlq.rules import registry
-from hlq.rules.engine import Trace, optimize_plan
-from hlq.rules.plugins import ensure_entry_points
+from hlq.expr.display import pprint as _pprint
+from hlq.expr.node import Node as _Node
+from hlq.rules import registry as _registry
+from hlq.rules.engine import Trace as _Trace, optimize_plan as _optimize_plan
+from hlq.rules.plugins import ensure_entry_points as _ensure_entry_points
 
 __all__ = ["assert_rewrites", "plan_text", "check_rule", "array_expressions", "dataframe_expressions", "registered",
            "CheckResult", "DEFAULT_OPS", "DEFAULT_FRAME_OPS"]
 
 
-def _node(x) -> Node:
-    if isinstance(x, Node):
+def _node(x) -> _Node:
+    if isinstance(x, _Node):
         return x
     n = getattr(x, "node", None)
-    if isinstance(n, Node):
+    if isinstance(n, _Node):
         return n
     raise TypeError(f"expected an hlq collection or a plan node, got {type(x).__name__}")
 
 
-def _show(node: Node, max_lines: int = 40) -> str:
+def _show(node: _Node, max_lines: int = 40) -> str:
     def describe(n):
         d = getattr(n, "describe", None)
         return d() if d is not None else n.label()
 
-    return pprint(node, describe=describe, max_lines=max_lines)
+    return _pprint(node, describe=describe, max_lines=max_lines)
 
 
-def _rule(r) -> registry.Rule:
+def _rule(r) -> _registry.Rule:
     if not isinstance(r, str):
         return r
-    if r not in registry._RULES:
+    if r not in _registry._RULES:
         # deferred: hlq.testing imports hlq.array only when array rules or strategies are used
         import hlq.array  # noqa: F401  (registers the array rules)
         import hlq.dataframe  # noqa: F401  (registers the dataframe rules)
 
-        ensure_entry_points()
-    return registry.get_rule(r)
+        _ensure_entry_points()
+    return _registry.get_rule(r)
 
 
 @contextlib.contextmanager
@@ -83,14 +83,14 @@ def registered(*rules):
     added = []
     try:
         for r in rules:
-            if registry._RULES.get(r.name) is not r:
-                registry.register(r)
+            if _registry._RULES.get(r.name) is not r:
+                _registry.register(r)
                 added.append(r.name)
         yield
     finally:
         for name in added:
             try:
-                registry.unregister(name)
+                _registry.unregister(name)
             except KeyError:
                 pass
 
@@ -106,7 +106,7 @@ def plan_text(x) -> str:
     transpose(1, 0)  shape=(4, 4) dtype=float64 chunks=((2, 2), (2, 2)) blocks=4 bytes=128 B
     ones  shape=(4, 4) dtype=float64 chunks=((2, 2), (2, 2)) blocks=4 bytes=128 B
     """
-    return "\n".join(line.rstrip() for line in pprint(_node(x)).splitlines())
+    return "\n".join(line.rstrip() for line in _pprint(_node(x)).splitlines())
 
 
 def _normalized(text: str) -> str:
@@ -114,7 +114,7 @@ def _normalized(text: str) -> str:
     return "\n".join(lines).strip()
 
 
-def assert_rewrites(before, after, rules: Iterable, *, phases=None, fired: bool = False) -> Node:
+def assert_rewrites(before, after, rules: Iterable, *, phases=None, fired: bool = False) -> _Node:
     """Assert that running only ``rules`` turns ``before`` into ``after``.
 
     Parameters
@@ -143,8 +143,8 @@ def assert_rewrites(before, after, rules: Iterable, *, phases=None, fired: bool 
     __tracebackhide__ = True  # pytest: report the caller's line, not this function's body
     b = _node(before)
     rules = [_rule(r) for r in rules]
-    tr = Trace()
-    got = optimize_plan(b, rules=rules, phases=phases, trace=tr)
+    tr = _Trace()
+    got = _optimize_plan(b, rules=rules, phases=phases, trace=tr)
     if isinstance(after, str):
         ok = _normalized(plan_text(got)) == _normalized(after)
         expected = _normalized(after)
@@ -419,9 +419,9 @@ def dataframe_expressions(max_ops: int = 4, ops=DEFAULT_FRAME_OPS, extra_ops=(),
 
 
 def _fires(r, node) -> bool:
-    tr = Trace()
+    tr = _Trace()
     try:
-        optimize_plan(node, trace=tr)
+        _optimize_plan(node, trace=tr)
     except Exception:
         return True  # let the check report the error
     return any(e.rule == r.name for e in tr.events)
@@ -522,8 +522,8 @@ def check_rule(rule, strategy_or_examples=None, *, max_examples: int = 30, props
     def check_one(x):
         result.examples += 1
         node = _node(x)
-        tr = Trace()
-        opt = optimize_plan(node, trace=tr)
+        tr = _Trace()
+        opt = _optimize_plan(node, trace=tr)
         events = [e for e in tr.events if e.rule == r.name]
         if not events:
             return
@@ -537,8 +537,8 @@ def check_rule(rule, strategy_or_examples=None, *, max_examples: int = 30, props
                 )
             result.rewrites += 1
         with dask.config.set({"hlq.rules.exclude": [r.name]}):
-            opt_without = optimize_plan(node)
-            without = x.compute() if not isinstance(x, Node) else None
+            opt_without = _optimize_plan(node)
+            without = x.compute() if not isinstance(x, _Node) else None
         pw, pwo = _props(opt, props), _props(opt_without, props)
         if pw != pwo:
             raise AssertionError(f"optimized plans with and without {r.name!r} differ in {pw} vs {pwo}")

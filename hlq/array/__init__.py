@@ -64,7 +64,7 @@ _TOPIC_MODULES = (
     _io_hdf5, _io_npy, _io_store, _io_zarr, _linalg_ops, _manipulation, _pad, _percentile, _reshape_blockwise,
     _setops, _statistics, _ufunc,
 )
-_REDUCTIONS = [n for n in reductions.__all__ if n not in ("cumreduction", "numel", "nannumel", "TreeCombine")]
+_REDUCTIONS = [n for n in reductions.__all__ if n not in ("cumreduction", "numel", "nannumel")]
 
 __all__ = [
     "fft", "lib", "linalg", "ma", "overlap", "random", "reductions", "map_overlap",

@@ -27,7 +27,6 @@ import warnings
 
 import dask
 import numpy as np
-from dask._task_spec import Task, TaskRef
 from dask.array._shuffle import _calculate_new_chunksizes
 
 from hlq.array._chunks import Dim, unknown_chunks_message
@@ -35,8 +34,7 @@ from hlq.array._core import Array, asarray, from_array, implements, validate_axi
 from hlq.array._indexing_basic import normalize_index
 from hlq.array._manipulation import moveaxis, ravel, _slice_along
 from hlq.array.nodes import MapBlocks
-from hlq.array.nodes.base import ArrayNode
-from hlq.array.nodes.take import IntList, Take, take_dim
+from hlq.array.nodes.take import IntList, Take, VIndex, VIndexPlan, take_dim
 from hlq.array.nodes.unknown import FlattenBlocks, FULL, KnownAxesIndex, PartialRechunk, TakeArray
 
 __all__ = ["shuffle", "take"]
@@ -353,131 +351,6 @@ def compute_chunk_sizes(x: Array) -> Array:
 # vindex
 
 
-class _VIndexPlan:
-    """Points of a ``vindex`` grouped by input block: hashable node parameter."""
-
-    __slots__ = ("axes", "points", "_hash")
-
-    def __init__(self, axes, points):
-        self.axes = tuple(axes)
-        self.points = tuple(IntList(p) for p in points)
-        self._hash = hash((self.axes, self.points))
-
-    def __hash__(self):
-        return self._hash
-
-    def __eq__(self, other):
-        return isinstance(other, _VIndexPlan) and self.axes == other.axes and self.points == other.points
-
-    def __reduce__(self):
-        return (_VIndexPlan, (self.axes, tuple(p.values for p in self.points)))
-
-    def __dask_tokenize__(self):
-        return ("vindex-plan", self.axes, tuple(p.__dask_tokenize__() for p in self.points))
-
-    def __repr__(self):
-        return f"points(axes={self.axes}, n={len(self.points[0]) if self.points else 0})"
-
-
-class VIndex(ArrayNode):
-    """Point-wise selection: output axis 0 lists the points, then the non-indexed axes of ``child``."""
-
-    _fields = ("child", "plan", "out_dim")
-
-    def _array_props(self):
-        c = self.child
-        rest = [d for i, d in enumerate(c.dims) if i not in self.plan.axes]
-        return (self.out_dim, *rest), c.dtype
-
-    def _block_plan(self, j):
-        cache = self.__dict__.setdefault("_bplans", {})
-        p = cache.get(j)
-        if p is None:
-            c, axes = self.child, self.plan.axes
-            s = self.out_dim.start(j)
-            pts = [p.values[s:s + self.out_dim.size(j)] for p in self.plan.points]
-            blocks, locs = [], []
-            for a, v in zip(axes, pts):
-                d = c.dims[a]
-                starts = np.array([d.start(i) for i in range(d.nblocks)], dtype=np.int64)
-                b = np.searchsorted(starts, v, side="right") - 1
-                blocks.append(b)
-                locs.append(v - starts[b])
-            if pts and len(pts[0]):
-                keys = np.ravel_multi_index(blocks, [c.numblocks[a] for a in axes])
-                uniq, inv = np.unique(keys, return_inverse=True)
-                groups = []
-                for u in range(len(uniq)):
-                    sel = np.flatnonzero(inv == u)
-                    bidx = tuple(int(b[sel[0]]) for b in blocks)
-                    groups.append((bidx, sel, tuple(loc[sel] for loc in locs)))
-            else:
-                groups = []
-            p = tuple(groups)
-            cache[j] = p
-        return p
-
-    def _src(self, idx, bidx):
-        axes = self.plan.axes
-        out, k, r = [], 0, 1
-        for i in range(self.child.ndim):
-            if i in axes:
-                out.append(bidx[axes.index(i)])
-            else:
-                out.append(idx[r])
-                r += 1
-        return tuple(out)
-
-    def block_dependencies(self, idx):
-        groups = self._block_plan(idx[0])
-        if not groups:
-            return [(self.child, self._src(idx, (0,) * len(self.plan.axes)))]
-        return [(self.child, self._src(idx, g[0])) for g in groups]
-
-    def block_task(self, key, idx):
-        groups = self._block_plan(idx[0])
-        n = self.out_dim.size(idx[0])
-        if not groups:
-            ref = TaskRef((self.child.name, *self._src(idx, (0,) * len(self.plan.axes))))
-            return Task(key, _vindex_empty, self.plan.axes, ref)
-        refs = [TaskRef((self.child.name, *self._src(idx, g[0]))) for g in groups]
-        spec = tuple((g[1], g[2]) for g in groups)
-        return Task(key, _vindex_points, self.plan.axes, n, spec, *refs)
-
-    def label(self):
-        return f"vindex({self.plan!r})"
-
-
-def _vindex_empty(axes, block):
-    sel = tuple(np.zeros(0, dtype=np.intp) if i in axes else slice(None) for i in range(block.ndim))
-    return _points_first(block[sel], axes)
-
-
-def _points_first(res, axes):
-    # numpy puts the broadcast point axis first when the advanced indices are not adjacent, else in place
-    if list(axes) == list(range(axes[0], axes[0] + len(axes))) and axes[0] != 0:
-        res = np.moveaxis(res, axes[0], 0)
-    return res
-
-
-def _vindex_points(axes, n, spec, *blocks):
-    out = None
-    for (sel, locs), b in zip(spec, blocks):
-        index = []
-        k = 0
-        for i in range(b.ndim):
-            if i in axes:
-                index.append(locs[k])
-                k += 1
-            else:
-                index.append(slice(None))
-        part = _points_first(b[tuple(index)], axes)
-        if out is None:
-            out = np.empty((n,) + part.shape[1:], dtype=part.dtype)
-        out[sel] = part
-    return out
-
-
 def vindex(x: Array, *indexes):
     """Point-wise (vectorized) indexing with broadcasting, like ``dask.array.Array.vindex``."""
     if not indexes:
@@ -537,7 +410,7 @@ def vindex(x: Array, *indexes):
     per = math.prod(x._node.dims[a].max_size() for a in axes)
     per = max(int(per), 1)
     out_dim = Dim.regular(npoints, per) if npoints else Dim(0, 0, 0)
-    y = Array(VIndex(x._node, _VIndexPlan(axes, pts), out_dim))
+    y = Array(VIndex(x._node, VIndexPlan(axes, pts), out_dim))
     if len(bshape) == 1:
         return y
     return y.reshape(bshape + y.shape[1:])

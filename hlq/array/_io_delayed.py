@@ -19,7 +19,8 @@ from dask.delayed import Delayed, delayed
 
 from hlq.array._chunks import Dim
 from hlq.array._core import Array
-from hlq.array.nodes.io import DelayedRef, FromDelayed
+from hlq.array.nodes.io import FromDelayed
+from hlq.lower.protocol import DelayedRef
 
 __all__ = ["from_delayed"]
 

@@ -18,7 +18,8 @@ import numpy as np
 from dask.utils import SerializableLock
 
 from hlq.array._core import Array
-from hlq.array.nodes.io import DelayedRef, DelayedValue, LoadBlocks, StoreBlocks
+from hlq.array.nodes.io import DelayedValue, LoadBlocks, StoreBlocks
+from hlq.lower.protocol import DelayedRef
 
 __all__ = ["store"]
 

@@ -22,43 +22,14 @@ import math
 import numbers
 
 import numpy as np
-from dask._task_spec import Task, TaskRef
 from dask.array.reshape import reshape_rechunk
 
 from hlq.array._chunks import Dim
 from hlq.array._core import Array, asarray
 from hlq.array._manipulation import _normalize_shape
-from hlq.array.nodes.base import ArrayNode
+from hlq.array.nodes.reshape import ReshapeBlockwise
 
 __all__ = ["reshape_blockwise"]
-
-
-class ReshapeBlocks(ArrayNode):
-    """Output block ``i`` (C order) is input block ``i`` reshaped to the output chunk shape."""
-
-    _fields = ("child", "dims_")
-    op_name = "reshape-blockwise"
-
-    def _array_props(self):
-        return self.dims_, self.child.dtype
-
-    def _input_index(self, idx):
-        flat = int(np.ravel_multi_index(idx, self.numblocks)) if self.numblocks else 0
-        return tuple(int(i) for i in np.unravel_index(flat, self.child.numblocks)) if self.child.numblocks else ()
-
-    def block_dependencies(self, idx):
-        return [(self.child, self._input_index(idx))]
-
-    def block_task(self, key, idx):
-        shape = tuple(d.size(i) for d, i in zip(self.dims, idx))
-        return Task(key, _reshape_block, TaskRef((self.child.name, *self._input_index(idx))), shape)
-
-    def label(self):
-        return f"reshape-blockwise{self.shape}"
-
-
-def _reshape_block(block, shape):
-    return np.reshape(block, shape)
 
 
 def reshape_blockwise(x, shape, chunks=None):
@@ -116,4 +87,4 @@ def reshape_blockwise(x, shape, chunks=None):
         dims = tuple(dims)
         if tuple(d.length for d in dims) != shape:
             raise NotImplementedError(f"reshape_blockwise from {x.shape} to {shape} is not supported")
-    return Array(ReshapeBlocks(x._node, dims))
+    return Array(ReshapeBlockwise(x._node, dims))

@@ -33,104 +33,29 @@ from __future__ import annotations
 
 import builtins
 import inspect
-import itertools
 import math
 import numbers
 
 import numpy as np
-from dask._task_spec import Task, TaskRef
 from dask.array.routines import aligned_coarsen_chunks
 from dask.array.chunk import coarsen as chunk_coarsen
-from dask.array.core import _concatenate2
 
+from hlq.array._blockwise import map_blocks
 from hlq.array._chunks import Dim
 from hlq.array._core import Array, _rechunk_node, asarray, elemwise, implements, rebind_out, validate_axis
 from hlq.array._core import reduction as _reduce_by_kind
+from hlq.array._creation import arange
 from hlq.array._manipulation import broadcast_to, ravel
 from hlq.array.nodes import MapBlocks
-from hlq.array.nodes.base import ArrayNode
-from hlq.array.nodes.reduction import combine_dims, combine_groups, default_split_every
+from hlq.array.nodes.reduction import TreeCombine, default_split_every
 from hlq.array.nodes.scan import Cumulative
-from hlq.array._blockwise import map_blocks
-from hlq.array._creation import arange
 
 __all__ = [
     "sum", "prod", "mean", "std", "var", "min", "max", "any", "all", "argmin", "argmax",
     "nansum", "nanprod", "nanmean", "nanstd", "nanvar", "nanmin", "nanmax", "nanargmin", "nanargmax",
     "count_nonzero", "ptp", "topk", "argtopk", "coarsen", "cumsum", "cumprod", "nancumsum", "nancumprod",
-    "reduction", "cumreduction", "numel", "nannumel", "TreeCombine",
+    "reduction", "cumreduction", "numel", "nannumel",
 ]
-
-
-class TreeCombine(ArrayNode):
-    """Merge groups of ``split`` partial results along ``axis`` with a user function.
-
-    ``final`` nodes call ``func(..., keepdims=keepdims)`` and produce the
-    declared result; others call ``func(..., keepdims=True)``.
-    """
-
-    _fields = ("child", "func", "axis", "split", "final", "keepdims", "concatenate", "output_size", "dtype_")
-    _opaque_fields = ("func",)
-
-    @property
-    def op_name(self):
-        name = getattr(self.func, "__name__", "reduction")
-        return f"{name}-aggregate" if self.final else f"{name}-combine"
-
-    def _array_props(self):
-        dims = combine_dims(self.child.dims, self.axis, self.split, self.final, self.keepdims, self.output_size)
-        return dims, self.dtype_
-
-    def _groups(self, idx):
-        return combine_groups(self.child.numblocks, self.axis, self.split, self.final, self.keepdims, idx)
-
-    def block_dependencies(self, idx):
-        return [(self.child, combo) for combo in itertools.product(*self._groups(idx))]
-
-    needs_all_inputs = True
-
-    def block_task(self, key, idx):
-        groups = self._groups(idx)
-        refs = [TaskRef((self.child.name, *combo)) for combo in itertools.product(*groups)]
-        shape = tuple(len(groups[a]) for a in self.axis)
-        call = _CombineCall(self.func, self.axis, True if not self.final else self.keepdims, self.concatenate,
-                            shape, self.child.ndim)
-        return Task(key, call, *refs)
-
-    def label(self):
-        kind = "aggregate" if self.final else "combine"
-        return f"reduction-{kind}(axis={self.axis}, split={self.split})"
-
-
-class _CombineCall:
-    """Task function: nest the group's partials by the reduced axes, concatenate, call ``func``."""
-
-    __slots__ = ("func", "axis", "keepdims", "concatenate", "shape", "ndim")
-
-    def __init__(self, func, axis, keepdims, concatenate, shape, ndim):
-        self.func, self.axis, self.keepdims = func, axis, keepdims
-        self.concatenate, self.shape, self.ndim = concatenate, shape, ndim
-
-    @property
-    def __name__(self):
-        return getattr(self.func, "__name__", "reduction")
-
-    def __call__(self, *parts):
-        nested = np.empty(len(parts), dtype=object)
-        for i, p in enumerate(parts):
-            nested[i] = p
-        nested = nested.reshape(self.shape).tolist() if self.shape else parts[0]
-        if self.concatenate:
-            if self.shape:
-                data = _concatenate2(nested, axes=list(self.axis))
-            else:
-                data = nested
-        else:
-            data = nested
-        return self.func(data, axis=self.axis, keepdims=self.keepdims)
-
-    def __reduce__(self):
-        return (_CombineCall, (self.func, self.axis, self.keepdims, self.concatenate, self.shape, self.ndim))
 
 
 class _ChunkCall:

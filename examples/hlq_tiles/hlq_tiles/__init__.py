@@ -34,7 +34,7 @@ def open_tiles(path, shape, dtype, chunks):
     ``chunks`` is an int or a tuple of ints (regular tiles).
     """
     from hlq.array import Array
-    from hlq.array._chunks import Dim
+    from hlq.array.nodes import Dim
 
     shape = tuple(int(s) for s in shape)
     if isinstance(chunks, int):

@@ -1,7 +1,7 @@
 """``TileRead``: a custom array source node.
 
 An array node declares its parameters in ``_fields``, derives ``(dims,
-dtype)`` in ``_array_props`` (``dims`` is one :class:`hlq.array._chunks.Dim`
+dtype)`` in ``_array_props`` (``dims`` is one :class:`hlq.array.nodes.Dim`
 per axis: length and block sizes), and lowers through the *blockwise*
 protocol: ``is_blockwise = True``, ``bw_inputs`` (no array inputs: ``()``),
 ``bw_func`` (computes one block) and, with ``bw_has_arg = True``,

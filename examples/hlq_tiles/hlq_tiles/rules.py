@@ -26,9 +26,9 @@ def _unit_steps(index) -> bool:
 
 
 def _examples_absorb():
-    import hlq.array._chunks as ch
+    from hlq.array.nodes import dims_regular
 
-    src = TileRead("example.raw", (10, 10), "<f8", ch.dims_regular((10, 10), (5, 5)), (0, 0))
+    src = TileRead("example.raw", (10, 10), "<f8", dims_regular((10, 10), (5, 5)), (0, 0))
     return [BasicIndex(src, ((2, 7, 1), (0, 3, 1)))]
 
 

@@ -11,25 +11,18 @@ from dask.utils import format_bytes
 from dask.array.core import concatenate3
 
 from hlq.array._chunks import Dim
-from hlq.expr.node import Node
 from hlq.expr.opaque import OpaqueData, load_opaque
+from hlq.lower.protocol import BlockNode, PersistedBlocks
 
 __all__ = ["ArrayNode", "Literal", "Finalize", "Persisted", "nested_keys"]
 
 
-class ArrayNode(Node):
-    """Base of array nodes.
+class ArrayNode(BlockNode):
+    """Base of array nodes (the lowering protocol is :class:`hlq.lower.protocol.BlockNode`).
 
     Subclasses implement :meth:`_array_props` returning ``(dims, dtype)``;
     the base derives ``shape``, ``ndim``, ``numblocks`` from them at build time.
     """
-
-    is_blockwise = False
-    bw_has_arg = False
-
-    def bw_block_arg(self, idx):
-        """Per-block argument of blockwise nodes that declare ``bw_has_arg``."""
-        return None
 
     def _array_props(self):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -89,35 +82,7 @@ class ArrayNode(Node):
     def rebuild_persisted(self, results: dict) -> "Persisted":
         name = self.name
         values = tuple(results[(name, *idx)] for idx in np.ndindex(*self.numblocks))
-        return Persisted(self.dims, self.dtype, name, _Blocks(values))
-
-
-class _Blocks:
-    """Computed block values held by a persisted array (compared by identity).
-
-    Blocks persisted on a distributed cluster are futures: the client keeps
-    them (and so the data) alive; a pickled copy - the plan shipped to the
-    scheduler - carries only the fact that they are remote.
-    """
-
-    __slots__ = ("values", "remote")
-
-    def __init__(self, values, remote=None):
-        self.values = values
-        self.remote = any(_is_future(v) for v in values[:1]) if remote is None else remote
-
-    def __reduce__(self):
-        if self.remote:  # O(1): the scheduler knows the keys
-            return (_remote_blocks, (len(self.values),))
-        return (_Blocks, (self.values, False))
-
-    def __dask_tokenize__(self):
-        # the Persisted node's ``origin`` (a key name) already identifies the data
-        return "persisted-blocks"
-
-
-def _remote_blocks(n):
-    return _Blocks((None,) * n, True)
+        return Persisted(self.dims, self.dtype, name, PersistedBlocks(values))
 
 
 def nested_keys(name: str, numblocks: tuple):
@@ -239,10 +204,6 @@ class Persisted(ArrayNode):
             # distributed persist: the data lives on the cluster under its old key
             return Alias(key, (self.origin, *idx))
         return DataNode(key, self.blocks.values[flat])
-
-
-def _is_future(value) -> bool:
-    return type(value).__name__ == "Future" and hasattr(value, "key") and hasattr(value, "client")
 
 
 def dims_of(chunks) -> tuple:

@@ -24,7 +24,7 @@ from dask.array.optimization import fuse_slice
 from hlq.array.nodes.base import ArrayNode
 from hlq.array.nodes.blockwise import Blockwise
 
-__all__ = ["StoreBlocks", "LoadBlocks", "FromDelayed", "DelayedRef", "DelayedValue", "FromDaskArray", "DaskArrayRef",
+__all__ = ["StoreBlocks", "LoadBlocks", "FromDelayed", "DelayedValue", "FromDaskArray", "DaskArrayRef",
            "NpyStack", "block_slices"]
 
 
@@ -157,25 +157,6 @@ class LoadBlocks(_IOCost, Blockwise):
 
     def bw_block_arg(self, idx):
         return block_slices(self.dims, idx)
-
-
-class DelayedRef:
-    """Holds a :class:`dask.delayed.Delayed` in a node field.
-
-    Delayed objects overload ``==`` lazily, so a node cannot intern them
-    directly; this holder compares by identity and tokenizes by the key.
-    """
-
-    __slots__ = ("value",)
-
-    def __init__(self, value):
-        self.value = value
-
-    def __dask_tokenize__(self):
-        return ("delayed", self.value.key)
-
-    def __reduce__(self):
-        return (DelayedRef, (self.value,))
 
 
 def _check_block(x, shape, dtype):

@@ -20,12 +20,14 @@ import math
 
 import numpy as np
 from dask._task_spec import Task, TaskRef
+from dask.array.core import _concatenate2
 
 from hlq.array._chunks import Dim
 from hlq.array.nodes.base import ArrayNode
 from hlq.array.nodes.blockwise import Blockwise
+from hlq.lower.protocol import fan_in
 
-__all__ = ["Reduction", "Partial", "Combine", "Aggregate", "KINDS"]
+__all__ = ["Reduction", "Partial", "Combine", "Aggregate", "TreeCombine", "KINDS"]
 
 
 # --------------------------------------------------------------------------
@@ -536,8 +538,7 @@ def combine_groups(numblocks, axis, split, final, keepdims, idx) -> list:
             else:
                 j = idx[out_i]
                 out_i += 1
-            s = split[i]
-            ranges.append(range(j * s, min((j + 1) * s, nb)))
+            ranges.append(fan_in(j, split[i], nb))
         else:
             ranges.append((idx[out_i],))
             out_i += 1
@@ -549,3 +550,74 @@ def default_split_every(numblocks, axis) -> dict:
     n = len(axis) or 1
     per = max(2, int(round(16 ** (1.0 / n))))
     return {a: per for a in axis}
+
+
+class TreeCombine(ArrayNode):
+    """Merge groups of ``split`` partial results along ``axis`` with a user function.
+
+    ``final`` nodes call ``func(..., keepdims=keepdims)`` and produce the
+    declared result; others call ``func(..., keepdims=True)``.
+    """
+
+    _fields = ("child", "func", "axis", "split", "final", "keepdims", "concatenate", "output_size", "dtype_")
+    _opaque_fields = ("func",)
+
+    @property
+    def op_name(self):
+        name = getattr(self.func, "__name__", "reduction")
+        return f"{name}-aggregate" if self.final else f"{name}-combine"
+
+    def _array_props(self):
+        dims = combine_dims(self.child.dims, self.axis, self.split, self.final, self.keepdims, self.output_size)
+        return dims, self.dtype_
+
+    def _groups(self, idx):
+        return combine_groups(self.child.numblocks, self.axis, self.split, self.final, self.keepdims, idx)
+
+    def block_dependencies(self, idx):
+        return [(self.child, combo) for combo in itertools.product(*self._groups(idx))]
+
+    needs_all_inputs = True
+
+    def block_task(self, key, idx):
+        groups = self._groups(idx)
+        refs = [TaskRef((self.child.name, *combo)) for combo in itertools.product(*groups)]
+        shape = tuple(len(groups[a]) for a in self.axis)
+        call = _CombineCall(self.func, self.axis, True if not self.final else self.keepdims, self.concatenate,
+                            shape, self.child.ndim)
+        return Task(key, call, *refs)
+
+    def label(self):
+        kind = "aggregate" if self.final else "combine"
+        return f"reduction-{kind}(axis={self.axis}, split={self.split})"
+
+
+class _CombineCall:
+    """Task function: nest the group's partials by the reduced axes, concatenate, call ``func``."""
+
+    __slots__ = ("func", "axis", "keepdims", "concatenate", "shape", "ndim")
+
+    def __init__(self, func, axis, keepdims, concatenate, shape, ndim):
+        self.func, self.axis, self.keepdims = func, axis, keepdims
+        self.concatenate, self.shape, self.ndim = concatenate, shape, ndim
+
+    @property
+    def __name__(self):
+        return getattr(self.func, "__name__", "reduction")
+
+    def __call__(self, *parts):
+        nested = np.empty(len(parts), dtype=object)
+        for i, p in enumerate(parts):
+            nested[i] = p
+        nested = nested.reshape(self.shape).tolist() if self.shape else parts[0]
+        if self.concatenate:
+            if self.shape:
+                data = _concatenate2(nested, axes=list(self.axis))
+            else:
+                data = nested
+        else:
+            data = nested
+        return self.func(data, axis=self.axis, keepdims=self.keepdims)
+
+    def __reduce__(self):
+        return (_CombineCall, (self.func, self.axis, self.keepdims, self.concatenate, self.shape, self.ndim))

@@ -23,7 +23,7 @@ from dask._task_spec import Task, TaskRef
 from hlq.array._chunks import Dim
 from hlq.array.nodes.base import ArrayNode
 
-__all__ = ["Reshape", "ReshapeBlocks", "reshape_chunks"]
+__all__ = ["Reshape", "ReshapeBlocks", "ReshapeBlockwise", "reshape_chunks"]
 
 
 def reshape_chunks(inshape, outshape, inchunks):
@@ -83,3 +83,13 @@ class ReshapeBlocks(ArrayNode):
 
 def _reshape(x, shape):
     return np.reshape(x, shape)
+
+
+class ReshapeBlockwise(ReshapeBlocks):
+    """``reshape_blockwise``: the same block mapping as :class:`ReshapeBlocks`, built directly by the
+    user (dask's ``reshape_blockwise``) rather than by the reshape rewrite."""
+
+    op_name = "reshape-blockwise"
+
+    def label(self):
+        return f"reshape-blockwise{self.shape}"
