@@ -1,4 +1,4 @@
-"""Block-structured helpers of ``dask.array`` (issue 3): ``unify_chunks`` and ``push``.
+"""Block-structured helpers of ``dask.array``: ``unify_chunks`` and ``push``.
 
 ``push`` (forward fill of NaNs along an axis, like ``bottleneck.push``) fills
 each block on its own and takes the carry into block ``k`` from a small

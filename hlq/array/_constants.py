@@ -1,4 +1,4 @@
-"""Names of the ``dask.array`` namespace that are not routines (issue 3).
+"""Names of the ``dask.array`` namespace that are not routines.
 
 numpy constants and dtype aliases (``pi``, ``nan``, ``newaxis``, ``float64``...),
 dask's ``PerformanceWarning`` (the same class, so warning filters match),

@@ -460,7 +460,7 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
 
         return trace(self, offset, axis1, axis2, dtype)
 
-    # ------------------------------------------------- IO (issue 3 part C)
+    # ------------------------------------------------------------------ IO
     def store(self, target, **kwargs):
         """Store this array into ``target`` (see :func:`hlq.array._io_store`)."""
         from hlq.array._io_store import store  # import cycle
@@ -485,7 +485,7 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
 
         return to_delayed(self, optimize_graph=optimize_graph)
 
-    # ------------------- issue 3 part A: methods dask.array.Array has (compat suite)
+    # ----------------------------------- more methods of dask.array.Array
     @property
     def dask(self):
         """The lowered (optimized, culled, fused) task graph, like ``dask.array.Array.dask``."""

@@ -1,4 +1,4 @@
-"""Insert, delete and append along an axis, and ``rollaxis`` (``dask.array`` parity, issue 3).
+"""Insert, delete and append along an axis, and ``rollaxis`` (as in ``dask.array``).
 
 All three edits are slices of the input concatenated with the new pieces,
 so only the blocks a later slice needs are read.

@@ -1,4 +1,4 @@
-"""Triangles and flat/multi index conversion (``dask.array`` parity, issue 3).
+"""Triangles and flat/multi index conversion (as in ``dask.array``).
 
 ``tri`` is an elementwise comparison of two ``arange`` sources (slices push
 into them); ``tril_indices``/``triu_indices`` compute their (small, metadata

@@ -1,4 +1,4 @@
-"""``reshape_blockwise``: reshape every block on its own (dask's semantics, issue 3).
+"""``reshape_blockwise``: reshape every block on its own (dask's semantics).
 
 Block ``i`` of the input (in C order over the block grid) becomes block ``i``
 of the output, reshaped to the output's chunk shape.  No data moves between
