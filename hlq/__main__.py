@@ -57,6 +57,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _rules(args: argparse.Namespace) -> int:
+    # deferred: each subcommand imports only the collections it needs
     import hlq.array  # noqa: F401  (registers the array rules)
     import hlq.dataframe  # noqa: F401  (registers the dataframe rules)
     from hlq.rules import describe_rules, load_entry_points

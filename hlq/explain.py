@@ -9,6 +9,8 @@ from hlq.lower.graph import plan_lowering
 from hlq.rules.engine import Trace, optimize_plan
 from hlq.rules.introspect import why_not as _why_not
 from hlq.rules.shared_reads import share_reads
+from hlq.rules.registry import phases, rules_in_phase
+from hlq.expr.traverse import walk
 
 __all__ = ["optimize", "explain", "why_not"]
 
@@ -77,9 +79,6 @@ def explain(x, trace: bool = False, max_lines: int = 200) -> str:
 
 def _rule_order(node, tr: Trace) -> str:
     """For each phase, the rules whose pattern root can match a node seen while optimizing, in order."""
-    from hlq.expr.traverse import walk
-    from hlq.rules.registry import phases, rules_in_phase
-
     types = {type(n) for n in walk(node)}
     for e in tr.events:
         types.update(type(n) for n in walk(e.after))

@@ -69,7 +69,7 @@ def _rule(r) -> _registry.Rule:
     if not isinstance(r, str):
         return r
     if r not in _registry._RULES:
-        # deferred: hlq.testing imports hlq.array only when array rules or strategies are used
+        # deferred: hlq.testing imports the collections only when their rules or strategies are used
         import hlq.array  # noqa: F401  (registers the array rules)
         import hlq.dataframe  # noqa: F401  (registers the dataframe rules)
 
@@ -390,7 +390,7 @@ def dataframe_expressions(max_ops: int = 4, ops=DEFAULT_FRAME_OPS, extra_ops=(),
     import hypothesis.strategies as st
     import pandas as pd
 
-    import hlq.dataframe as dd
+    import hlq.dataframe as dd  # deferred: hlq.testing imports hlq.dataframe only when its strategies are used
 
     all_ops = tuple(ops) + tuple(extra_ops)
 

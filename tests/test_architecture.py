@@ -114,7 +114,12 @@ def _imports() -> list:
                             base = ".".join(parts + ([base] if base else []))
                         names = [f"{base}.{a.name}" if f"{base}.{a.name}" in MODULES else base
                                  for a in child.names]
-                    text = "\n".join(lines[max(child.lineno - 2, 0):child.end_lineno])
+                    # the statement, and the comment lines and imports directly above it (one
+                    # comment may explain a block of imports)
+                    start = child.lineno - 1
+                    while start > 0 and lines[start - 1].strip().startswith(("#", "import ", "from ")):
+                        start -= 1
+                    text = "\n".join(lines[start:child.end_lineno])
                     comment = text[text.find("#"):] if "#" in text else ""
                     for n in names:
                         target = _resolve(n) if n.startswith("hlq") else None

@@ -28,9 +28,9 @@ SUBMODULES = {
     # hlq.dataframe's implementation modules are not private yet: they are listed here so that a
     # new public module is a conscious decision
     "hlq.dataframe": {
-        "accessors", "aggregation", "convert", "core", "elementwise", "estimate", "extensions", "groupby", "index",
+        "accessors", "aggregation", "convert", "core", "display", "elementwise", "estimate", "extensions", "groupby", "index",
         "io", "io_csv",
-        "methods", "multi", "nodes", "reductions", "rules", "sinks", "utils", "window",
+        "methods", "multi", "nodes", "reductions", "resample", "rules", "sinks", "utils", "window",
     },
 }
 DOCUMENTED_IN_DOCSTRING = {"hlq.array"}  # packages whose docstring names every public submodule

@@ -11,7 +11,7 @@ from hlq.array.nodes.blockwise import BasicIndex, Blockwise, Elemwise, MapBlocks
 from hlq.array.nodes.concat import BroadcastTo, Concatenate
 from hlq.array.nodes.gather import GatherBlocks
 from hlq.array.nodes.io import DelayedValue, FromDaskArray, FromDelayed, LoadBlocks, NpyStack, StoreBlocks
-from hlq.array.nodes.linalg import Contract
+from hlq.array.nodes.linalg import AddTree, Contract, ContractPartials
 from hlq.array.nodes.overlap import Halo, TrimBlocks
 from hlq.array.nodes.rechunk import Rechunk
 from hlq.array.nodes.reduction import Aggregate, Combine, Partial, Reduction, TreeCombine
@@ -28,7 +28,7 @@ __all__ = [
     "BroadcastTo", "Concatenate",
     "GatherBlocks",
     "DelayedValue", "FromDaskArray", "FromDelayed", "LoadBlocks", "NpyStack", "StoreBlocks",
-    "Contract",
+    "AddTree", "Contract", "ContractPartials",
     "Halo", "TrimBlocks",
     "Rechunk",
     "Aggregate", "Combine", "Partial", "Reduction", "TreeCombine",
