@@ -30,7 +30,7 @@ SUBMODULES = {
     "hlq.dataframe": {
         "accessors", "aggregation", "convert", "core", "display", "elementwise", "estimate", "extensions", "groupby", "index",
         "io", "io_csv",
-        "methods", "multi", "nodes", "reductions", "resample", "rules", "sinks", "utils", "window",
+        "frame_methods", "methods", "multi", "nodes", "reductions", "resample", "rules", "sinks", "utils", "window",
     },
 }
 DOCUMENTED_IN_DOCSTRING = {"hlq.array"}  # packages whose docstring names every public submodule

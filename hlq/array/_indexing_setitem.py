@@ -20,6 +20,7 @@ import numpy as np
 from hlq.array._blockwise import map_blocks
 from hlq.array._core import Array, asarray, elemwise
 from hlq.array._indexing_basic import normalize_index
+from hlq.array._creation import arange
 
 __all__ = ["setitem"]
 
@@ -60,8 +61,6 @@ def _positions(k, n, axis):
 def _setitem_per_axis(x, key, value):
     """``x[key] = value`` for a key with integer/boolean arrays along single axes (outer indexing
     with one array key, numpy's order: the last of repeated positions wins)."""
-    from hlq.array._blockwise import map_blocks
-
     entries = _axis_entries(key, x.ndim)
     if any(isinstance(k, Array) for k in entries) or (isinstance(value, Array) and value.ndim == 0):
         return _setitem_lazy_axes(x, entries, value)
@@ -97,8 +96,6 @@ def _setitem_lazy_axes(x, entries, value):
     """``x[key] = value`` where some axes are selected by 1-d hlq arrays (boolean masks or
     integer positions) and ``value`` is a scalar: one boolean mask over ``x`` (the outer product
     of every axis' selection), then an element-wise where."""
-    from hlq.array._creation import arange
-
     if np.ndim(value) != 0:
         raise NotImplementedError("item assignment with hlq array keys supports scalar values only")
     if isinstance(value, Array) and value.dtype != x.dtype and not np.can_cast(value.dtype, x.dtype,

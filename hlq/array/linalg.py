@@ -250,7 +250,6 @@ def sfqr(data, name=None):
     q, r1 = _qr_factors(af[:, :cc]._node, dt, min(m, cc))
     if a.numblocks[1] == 1:
         return q, r1
-    from hlq.array._manipulation import concatenate
 
     rest = q.conj().T @ af[:, cc:]
     return q, concatenate([r1, rest.astype(dt, copy=False)], axis=1)
