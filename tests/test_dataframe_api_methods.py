@@ -287,3 +287,37 @@ def test_parquet_statistics_divisions_are_timestamps(tmp_path, pdf):
     assert all(type(d) is pd.Timestamp for d in df.divisions)
     eq(df.loc["2021-01-01 10:00":"2021-01-01 12:00"].a, pdf.loc["2021-01-01 10:00":"2021-01-01 12:00"].a.rename_axis("t"),
        check_freq=False)
+
+
+def test_dask_signatures_and_small_semantics():
+    pdf = pd.DataFrame({"a": [1, 2, 3, 4, 5, 6], "b": [1.0, np.nan, 3, 4, 5, np.nan]},
+                       index=pd.date_range("2000", periods=6))
+    df = dd.from_pandas(pdf, npartitions=3)
+    eq(df.assign(e=df.a.sum()), pdf.assign(e=pdf.a.sum()))
+    d2 = df.copy()
+    d2["m"] = df.b.mean()
+    eq(d2, pdf.assign(m=pdf.b.mean()))
+    eq(df.b.sum(min_count=5), pdf.b.sum(min_count=5))
+    eq(df.b.sum(min_count=3), pdf.b.sum(min_count=3))
+    eq(df.sum(min_count=5), pdf.sum(min_count=5))
+    shifted = df.shift(2, freq="D")
+    eq(shifted, pdf.shift(2, freq="D"))
+    assert shifted.divisions == tuple(pd.Index(df.divisions).shift(2, freq="D"))  # divisions move too
+    eq(df.cumsum(axis=1), pdf.cumsum(axis=1))
+    eq(df.diff(axis=1), pdf.diff(axis=1))
+    eq(df.dropna(how="all"), pdf.dropna(how="all"))
+    eq(df.dropna(thresh=2), pdf.dropna(thresh=2))
+    eq(df.drop(["a", "zz"], axis=1, errors="ignore"), pdf.drop(["a", "zz"], axis=1, errors="ignore"))
+    hour = pd.Timedelta("1h")
+    eq(df.rename(index=lambda x: x + hour), pdf.rename(index=lambda x: x + hour))
+    r = df.a.rename(lambda x: x + hour, sorted_index=True)
+    eq(r, pdf.a.rename(lambda x: x + hour))
+    assert r.divisions == tuple(d + hour for d in df.divisions)
+    s = df.a.copy()
+    s.name = "z"
+    eq(s, pdf.a.rename("z"))
+    eq(df.a, pdf.a)  # the copy was renamed, not the original
+    eq(df[np.array(["a"])], pdf[["a"]])
+    eq(df[df > 2], pdf[pdf > 2])
+    assert df.a.sum().to_delayed().compute() == pdf.a.sum()
+    assert df._ipython_key_completions_() == ["a", "b"]

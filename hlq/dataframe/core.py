@@ -156,7 +156,10 @@ class _Frame(CommonMethods, HlqCollection):
     def _reduce(self, how, ddof=1, split_every=None):
         return new_collection(Reduce(self._node, how, ddof, split_every or 8))
 
-    def sum(self, split_every=None):
+    def sum(self, split_every=None, axis=None, skipna=True, numeric_only=False, min_count=0):
+        _axis0(axis, "sum")
+        if min_count:
+            return _min_count(self, self._reduce("sum", split_every=split_every), min_count, split_every)
         return self._reduce("sum", split_every=split_every)
 
     def mean(self, split_every=None):
@@ -177,7 +180,10 @@ class _Frame(CommonMethods, HlqCollection):
     def var(self, ddof=1, split_every=None):
         return self._reduce("var", ddof, split_every)
 
-    def prod(self, split_every=None):
+    def prod(self, split_every=None, axis=None, skipna=True, numeric_only=False, min_count=0):
+        _axis0(axis, "prod")
+        if min_count:
+            return _min_count(self, self._reduce("prod", split_every=split_every), min_count, split_every)
         return self._reduce("prod", split_every=split_every)
 
     product = prod
@@ -519,6 +525,11 @@ class Series(SeriesMethods, _Frame):
     def name(self):
         return self._node.columns[0]
 
+    @name.setter
+    def name(self, value):
+        """``s.name = v``: this Series is rebound to the renamed plan (as in dask)."""
+        self._rebind(self.rename(value))
+
     @property
     def dtype(self):
         return self._node.dtypes[0]
@@ -616,11 +627,22 @@ class Series(SeriesMethods, _Frame):
             return _red.astype_category(self)  # categories from the data, like pandas
         return self._unary("astype", dt)
 
-    def rename(self, name):
+    def rename(self, index=None, inplace=False, sorted_index=False):
+        """A new name (a scalar), or new index labels (a function or mapping, per partition; divisions
+        stay known only with ``sorted_index=True``, which promises the mapping keeps the order)."""
+        if inplace:
+            raise NotImplementedError("rename(inplace=True) is not supported; use s = s.rename(...)")
+        name = index
+        if callable(name) or isinstance(name, (dict, pd.Series)):
+            from hlq.dataframe.frame_methods import rename_index
+
+            return rename_index(self, name, sorted_index)
         f, e = self._expr()
         if f is not None:
             return Series(SeriesExpr(f, e, name))
-        return self.map_partitions(lambda s, n: s.rename(n), name, meta=self._meta.rename(name))
+        from hlq.dataframe.frame_methods import _PandasMethod
+
+        return self.map_partitions(_PandasMethod("rename", (name,)), meta=self._meta.rename(name))
 
     def to_frame(self, name=None):
         return self.map_partitions(pd.Series.to_frame, *(() if name is None else (name,)))
@@ -755,6 +777,10 @@ class DataFrame(FrameMethods, _Frame):
             if isinstance(kn, SeriesExpr) and kn.child is node:
                 return DataFrame(Filter(node, kn.expr))
             return DataFrame(FilterBy(node, kn))
+        if isinstance(key, DataFrame):  # a boolean frame: pandas' where
+            return self.where(key)
+        if isinstance(key, (np.ndarray, pd.Index, pd.Series)) and np.ndim(key) == 1:
+            key = list(key)
         if isinstance(key, list):
             return DataFrame(Project(node, tuple(key)))
         if isinstance(key, tuple) or key in node.dtype_map or _is_scalar(key):
@@ -782,8 +808,10 @@ class DataFrame(FrameMethods, _Frame):
         out = self
         assigned = set()
         for name, value in kwargs.items():
-            if callable(value) and not isinstance(value, _Frame):
+            if callable(value) and not isinstance(value, (_Frame, Scalar)):
                 value = value(out)
+            if isinstance(value, Scalar):
+                value = _scalar_column(out, value)
             if (isinstance(value, Series) and isinstance(value._node, SeriesExpr) and out is not self
                     and value._node.child is self._node and not (_columns_of(value._node.expr) & assigned)):
                 # an expression over the original frame whose columns are not reassigned yet
@@ -910,7 +938,12 @@ class DataFrame(FrameMethods, _Frame):
     isnull = isna
     notnull = notna
 
-    def dropna(self, subset=None):
+    def dropna(self, how=None, subset=None, thresh=None):
+        if how not in (None, "any") or thresh is not None:  # per partition with pandas
+            from hlq.dataframe.frame_methods import _per_partition
+
+            kw = {"how": how or "any", "subset": subset} if thresh is None else {"thresh": thresh, "subset": subset}
+            return _per_partition(self, "dropna", keeps_rows=False, **kw)
         cols = list(self._node.columns) if subset is None else ([subset] if isinstance(subset, str) else list(subset))
         for c in cols:
             if c not in self._node.dtype_map:
@@ -921,17 +954,27 @@ class DataFrame(FrameMethods, _Frame):
 
         return DataFrame(Filter(self._node, make_and([("notna", ("col", c)) for c in cols])))
 
-    def drop(self, columns=None, labels=None, axis=1):
+    def drop(self, labels=None, axis=1, columns=None, errors="raise"):
+        if axis not in (1, "columns"):
+            raise NotImplementedError("Drop currently only works for axis=1 (as in dask); filter rows with "
+                                      "df[~df.index.isin(labels)]")
         cols = columns if columns is not None else labels
-        if isinstance(cols, (str, int)):
+        if isinstance(cols, (str, int)) or not np.iterable(cols):
             cols = [cols]
+        if errors == "ignore":
+            cols = [c for c in cols if c in self._node.dtype_map]
         for c in cols:
             if c not in self._node.dtype_map:
                 raise KeyError(f"column {c!r} not found; columns are {list(self._node.columns)}")
         drop = set(cols)
         return DataFrame(Project(self._node, tuple(c for c in self._node.columns if c not in drop)))
 
-    def rename(self, columns=None):
+    def rename(self, index=None, columns=None):
+        if index is not None:
+            from hlq.dataframe.frame_methods import rename_index
+
+            out = rename_index(self, index, False)
+            return out.rename(columns=columns) if columns is not None else out
         if callable(columns):
             mapping = {c: columns(c) for c in self._node.columns}
         else:
@@ -998,6 +1041,35 @@ class DataFrame(FrameMethods, _Frame):
         return frame_groupby(self, by, sort=sort, dropna=dropna, as_index=as_index, **kwargs)
 
 
+def _min_count(obj, total, min_count, split_every):
+    """``sum``/``prod`` with ``min_count``: NaN where fewer than ``min_count`` values were summed."""
+    counts = obj._reduce("count", split_every=split_every)
+    if isinstance(total, Series):
+        return total.where(counts >= min_count)
+    return Scalar(WithScalar("min_count_", total._node, (counts >= min_count)._node))
+
+
+def _broadcast_value(s, value):
+    return pd.Series(value, index=s.index)
+
+
+BINARY.setdefault("broadcast_", _broadcast_value)
+
+
+def _scalar_column(df, value):
+    """A lazy Scalar as a column of ``df`` (its value on every row)."""
+    if not len(df._node.columns):
+        raise NotImplementedError("assigning a lazy Scalar to a frame without columns; compute it first")
+    return Series(WithScalar("broadcast_", df[df._node.columns[0]]._node, value._node))
+
+
+def _apply_min_count(total, ok):
+    return total if ok else np.float64(np.nan)
+
+
+BINARY.setdefault("min_count_", _apply_min_count)
+
+
 def _assign_many(df, keys, values):
     """``df`` with ``df[k] = v`` for every pair (callables are called with ``df`` as it was)."""
     out = df
@@ -1017,8 +1089,7 @@ def _assign_one(out, name, value):
             return DataFrame(Assign(out._node, ((name, vn.expr),)))
         return DataFrame(AssignFrom(out._node, name, vn))
     if isinstance(value, Scalar):
-        raise NotImplementedError(f"setting column {name!r} to a lazy Scalar: compute it first "
-                                  f"(df[{name!r}] = value.compute())")
+        return DataFrame(AssignFrom(out._node, name, _scalar_column(out, value)._node))
     if isinstance(value, (pd.Series, pd.DataFrame, np.ndarray, list)):
         raise NotImplementedError(f"setting column {name!r} from a {type(value).__name__}: make it an hlq "
                                   f"Series aligned with this frame (dd.from_pandas) or use map_partitions")
@@ -1035,6 +1106,12 @@ class Scalar(HlqCollection):
     """A lazy scalar (the result of a series reduction, or ``len``)."""
 
     __slots__ = ()
+
+    def to_delayed(self, optimize_graph=True):
+        """The value as a ``dask.delayed.Delayed`` over the optimized graph."""
+        from dask.delayed import Delayed
+
+        return Delayed(self.__dask_keys__()[0], self.__dask_graph__())
 
     @classmethod
     def _from_node(cls, node):
@@ -1099,6 +1176,14 @@ class Scalar(HlqCollection):
     __rtruediv__ = _Frame.__rtruediv__
     __pow__ = _Frame.__pow__
     __neg__ = lambda self: self._binop(-1, "mul")  # noqa: E731
+    __lt__ = _Frame.__lt__
+    __le__ = _Frame.__le__
+    __gt__ = _Frame.__gt__
+    __ge__ = _Frame.__ge__
+    __floordiv__ = _Frame.__floordiv__
+    __rfloordiv__ = _Frame.__rfloordiv__
+    __mod__ = _Frame.__mod__
+    __rmod__ = _Frame.__rmod__
 
 
 def map_partitions(func, df, *args, meta=None, columns=None, **kwargs):

@@ -255,34 +255,49 @@ class CommonMethods:
         return _win.map_overlap(func, self, before, after, *args, meta=meta, **kwargs)
 
     def shift(self, periods=1, freq=None, axis=0):
+        if _across_columns(self, axis):
+            return _per_partition(self, "shift", periods, freq=freq, axis=1)
+        if freq is not None:
+            return shift_index(self, periods, freq)
         return _win.shift(self, periods, freq, axis)
 
     def diff(self, periods=1, axis=0):
+        if _across_columns(self, axis):
+            return _per_partition(self, "diff", periods, axis=1)
         return _win.diff(self, periods, axis)
 
     def cumsum(self, axis=None, skipna=True):
-        _check_axis0(axis, "cumsum")
-        return _win.cumulative(self, "sum", skipna)
+        return self._cum("sum", axis, skipna)
 
     def cumprod(self, axis=None, skipna=True):
-        _check_axis0(axis, "cumprod")
-        return _win.cumulative(self, "prod", skipna)
+        return self._cum("prod", axis, skipna)
 
     def cummax(self, axis=None, skipna=True):
-        _check_axis0(axis, "cummax")
-        return _win.cumulative(self, "max", skipna)
+        return self._cum("max", axis, skipna)
 
     def cummin(self, axis=None, skipna=True):
-        _check_axis0(axis, "cummin")
-        return _win.cumulative(self, "min", skipna)
+        return self._cum("min", axis, skipna)
+
+    def _cum(self, how, axis, skipna):
+        if _across_columns(self, axis):
+            return _per_partition(self, "cum" + how, axis=1, skipna=skipna)
+        _check_axis0(axis, "cum" + how)
+        return _win.cumulative(self, how, skipna)
 
     def ffill(self, axis=None, limit=None):
+        if _across_columns(self, axis):
+            return _per_partition(self, "ffill", axis=1, limit=limit)
         _check_axis0(axis, "ffill")
         return _win.fill(self, "ffill", limit)
 
     def bfill(self, axis=None, limit=None):
+        if _across_columns(self, axis):
+            return _per_partition(self, "bfill", axis=1, limit=limit)
         _check_axis0(axis, "bfill")
         return _win.fill(self, "bfill", limit)
+
+    def _ipython_key_completions_(self):
+        return [c for c in self._node.columns if isinstance(c, str)] if self._node.kind == "frame" else []
 
     def resample(self, rule, closed=None, label=None, **kwargs):
         """Resample a datetime index with known divisions (see :mod:`hlq.dataframe.resample`)."""
@@ -505,7 +520,7 @@ class CommonMethods:
             kw["axis"] = axis
         return _per_partition(self, "rename_axis", *args, **kw)
 
-    def squeeze(self):
+    def squeeze(self, axis=None):
         """A one-column DataFrame as a Series (others are returned unchanged, like dask)."""
         if self._node.kind == "frame" and len(self._node.columns) == 1:
             return self[self._node.columns[0]]
@@ -948,14 +963,13 @@ class FrameMethods(CommonMethods):
         """``pd.melt`` of every partition (rows of a partition stay together)."""
         return melt(self, id_vars, value_vars, var_name, value_name, col_level)
 
-    def mode(self, dropna=True, split_every=False):
+    def mode(self, dropna=True, split_every=False, numeric_only=False):
         """The most frequent values of every column (exact)."""
-        from hlq.dataframe.core import DataFrame
-
-        modes = [self[c].mode(dropna=dropna) for c in self._node.columns]
+        cols = [c for c, d in zip(self._node.columns, self._node.dtypes) if not numeric_only or _is_numeric(d)]
+        modes = [self[c].mode(dropna=dropna) for c in cols]
         if not modes:
             return self
-        return _concat_columns(modes, list(self._node.columns))
+        return _concat_columns(modes, cols)
 
     def value_counts(self, subset=None, normalize=False, sort=True, ascending=False, dropna=True,
                      split_every=None):
@@ -1188,3 +1202,64 @@ def frame_series_op(df, other, op, reverse):
     meta = BINARY[op](other._meta, df._meta) if reverse else BINARY[op](df._meta, other._meta)
     meta = meta[list(df._meta.columns)] if set(meta.columns) == set(df._meta.columns) else meta
     return _coll(ZipPartitions((df._node, other._node), f, MetaBox(meta), (1,)))
+
+
+def _across_columns(obj, axis):
+    return obj._node.kind == "frame" and axis in (1, "columns")
+
+
+class _ShiftIndex:
+    __slots__ = ("periods", "freq")
+
+    def __init__(self, periods, freq):
+        self.periods, self.freq = periods, freq
+
+    def __call__(self, part, i):
+        return part.shift(self.periods, freq=self.freq)
+
+    def __reduce__(self):
+        return (_ShiftIndex, (self.periods, self.freq))
+
+
+def shift_index(obj, periods, freq):
+    """``shift(periods, freq=...)``: the index labels move, and known divisions move with them."""
+    from hlq.dataframe.nodes.window import IndexedMap
+
+    f = _ShiftIndex(periods, freq)
+    meta = f(obj._meta, 0)
+    divs = None
+    if obj.known_divisions:
+        try:
+            idx = pd.Index(list(obj.divisions), dtype=obj._meta.index.dtype)
+            divs = tuple(idx.shift(periods, freq=freq if freq != "infer" else getattr(obj._meta.index, "freq", None)))
+        except Exception:
+            divs = (None,) * (obj.npartitions + 1)
+    return _coll(IndexedMap(obj._node, f, (), MetaBox(meta), True, divs))
+
+
+class _RenameIndex:
+    __slots__ = ("mapper",)
+
+    def __init__(self, mapper):
+        self.mapper = mapper
+
+    def __call__(self, part, i=None):
+        return part.rename(index=self.mapper)
+
+    def __reduce__(self):
+        return (_RenameIndex, (self.mapper,))
+
+
+def rename_index(obj, mapper, sorted_index=False):
+    """New index labels from a function or mapping, per partition; divisions stay known (mapped
+    too) only when ``sorted_index`` promises the mapping keeps the order, as in dask."""
+    from hlq.dataframe.nodes.window import IndexedMap
+
+    f = _RenameIndex(mapper)
+    meta = f(obj._meta)
+    divs = (None,) * (obj.npartitions + 1)
+    if sorted_index and obj.known_divisions:
+        mapped = pd.Series(0, index=list(obj.divisions)).rename(index=mapper).index
+        if mapped.is_monotonic_increasing:
+            divs = tuple(mapped)
+    return _coll(IndexedMap(obj._node, f, (), MetaBox(meta), True, divs))
