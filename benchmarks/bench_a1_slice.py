@@ -3,7 +3,7 @@
     x = ones((100_000, 100_000), chunks=(100, 100))     # 10^6 chunks
     ((x + x.T)[:1000, :1000]).sum()                      # == 2_000_000.0
 
-Target (DESIGN.md §7): time to final graph <= 5 ms, tasks <= dask-array's.
+Target (docs/scenarios.md): time to final graph <= 5 ms, tasks <= dask-array's.
 
     python benchmarks/bench_a1_slice.py            # all peers, ~1 min
     python benchmarks/bench_a1_slice.py --quick    # 10^4 chunks

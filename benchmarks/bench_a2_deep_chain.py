@@ -15,7 +15,7 @@ Cases:
   and that no RecursionError occurs. Peers that hit a RecursionError or the
   timeout are reported as such.
 
-Target (DESIGN.md §7): no recursion error at 10,000 ops; optimize+lower time
+Target (docs/scenarios.md): no recursion error at 10,000 ops; optimize+lower time
 linear in depth.
 
     python benchmarks/bench_a2_deep_chain.py            # ~3-4 min

@@ -17,7 +17,7 @@ each with the garbage collector enabled (the default, what a lowering pays)
 and disabled.  The script prints each peer's µs/task and its ratio to the
 floor.
 
-Target (DESIGN.md §7): <= 5 µs/task (legacy ~82 µs/task, dask-array ~105).
+Target (docs/scenarios.md): <= 5 µs/task (legacy ~82 µs/task, dask-array ~105).
 
     python benchmarks/bench_a3_lowering.py            # ~4-5 min (legacy and dask-array: 1 run each)
     python benchmarks/bench_a3_lowering.py --quick    # 10^4 chunks

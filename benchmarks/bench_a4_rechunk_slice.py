@@ -7,7 +7,7 @@ A slice pushed through the rechunk needs only the input blocks that overlap
 the slice.  The compute check compares the result with ``x[:2000, :2000]`` of
 the same random array (computed together, so both see the same data).
 
-Target (DESIGN.md §7): <= legacy's tasks (304), faster than both peers
+Target (docs/scenarios.md): <= legacy's tasks (304), faster than both peers
 (dask-array lowers ~10^6 tasks here, ~80 s; its compute is skipped above
 300,000 tasks).
 

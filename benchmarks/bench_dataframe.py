@@ -1,4 +1,4 @@
-"""Dataframe scenarios D1-D6 of SCENARIOS.md: hlq.dataframe vs dask.dataframe (and polars lazy).
+"""Dataframe scenarios D1-D6 of docs/scenarios.md: hlq.dataframe vs dask.dataframe (and polars lazy).
 
     python benchmarks/bench_dataframe.py                     # all peers, full sizes, medians of 3
     python benchmarks/bench_dataframe.py --quick --peer hlq  # small sizes, hlq only (smoke test)
