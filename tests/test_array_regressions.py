@@ -163,7 +163,10 @@ def test_rebind_is_the_only_mutation_path():
     root = pathlib.Path(da.__file__).resolve().parent.parent
     offenders = []
     for path in sorted(root.rglob("*.py")):
-        tree = ast.parse(path.read_text())
+        text = path.read_text()
+        if "._node" not in text:
+            continue
+        tree = ast.parse(text)
         allowed = set()
         for cls in ast.walk(tree):
             if isinstance(cls, ast.ClassDef) and cls.name == "HlqCollection":
