@@ -156,7 +156,7 @@ where (p_partkey = l_partkey and p_brand = 'Brand#12' and p_container in ('SM CA
        and l_quantity >= 20 and l_quantity <= 30 and p_size between 1 and 15
        and l_shipmode in ('AIR', 'AIR REG') and l_shipinstruct = 'DELIVER IN PERSON')""",
     20: """
-select s_name, s_address from supplier, nation
+select s_name, trim(s_address) as s_address from supplier, nation
 where s_suppkey in (
     select ps_suppkey from partsupp
     where ps_partkey in (select p_partkey from part where p_name like 'forest%')
