@@ -93,3 +93,68 @@ def test_set_index_then_loc_reads_one_partition(people):
     assert p.known_divisions and p.divisions == s.divisions
     assert p.loc["Alice"].task_count() <= 2 < p.task_count()
     pd.testing.assert_frame_equal(p.loc["Alice"].compute().sort_values("id"), exp.sort_values("id"))
+
+
+def test_persisted_set_index_on_a_datetime_indexed_frame_then_loc(people):
+    # the source's index is datetime: the persisted frame's index is the new string index
+    pdf = people.set_index(pd.date_range("2000-01-01", periods=len(people), freq="s", name="timestamp"))
+    df = dd.from_pandas(pdf, npartitions=12)
+    s = df.set_index("name")
+    p = s.persist()
+    assert p._meta.index.name == "name" and p._meta.index.dtype == pdf["name"].dtype
+    assert not isinstance(p._meta.index, pd.DatetimeIndex)
+    assert p.divisions == s.divisions and p.known_divisions
+    exp = pdf.set_index("name").sort_index().loc[["Alice"]]
+    q = p.loc["Alice"]
+    assert q.npartitions == 1 and q.task_count() <= 2 < p.task_count()
+    pd.testing.assert_frame_equal(q.compute().sort_values("id"), exp.sort_values("id"))
+    # a label between two others reads the one partition whose range holds it
+    pd.testing.assert_frame_equal(p.loc["Bert"].compute(), exp.iloc[:0])
+    assert p.loc["Bert"].npartitions == 1
+    # a range of labels reads the partitions that meet it
+    r = p.loc["Bob":"Dan"]
+    assert r.npartitions < p.npartitions
+    pd.testing.assert_frame_equal(r.compute().sort_values("id"),
+                                  pdf.set_index("name").sort_index().loc["Bob":"Dan"].sort_values("id"))
+
+
+def test_set_index_then_loc_equals_dask(people):
+    import dask.dataframe as dask_dd
+
+    pdf = people.set_index(pd.date_range("2000-01-01", periods=len(people), freq="s", name="timestamp"))
+    ours = dd.from_pandas(pdf, npartitions=12).set_index("name")
+    theirs = dask_dd.from_pandas(pdf, npartitions=12).set_index("name")
+    for frame in (ours, ours.persist()):
+        got = frame.loc["Edith"].compute()
+        exp = theirs.loc["Edith"].compute()
+        # dask turns the string index into pyarrow strings (na_value <NA>); the labels must agree
+        pd.testing.assert_frame_equal(got.sort_values("id"), exp.sort_values("id"), check_index_type=False)
+    assert ours.divisions[0] == theirs.divisions[0] and ours.divisions[-1] == theirs.divisions[-1]
+
+
+def test_set_index_npartitions_agrees_with_its_divisions(people):
+    # sampled boundaries that repeat merge partitions: npartitions is asked first here
+    s = dd.from_pandas(people.reset_index(drop=True), npartitions=30).set_index("name")
+    n = s.npartitions
+    assert n == len(s.divisions) - 1 <= 10
+    assert len(s.to_delayed()) == n
+
+
+@pytest.mark.parametrize("build", [
+    lambda df: df.set_index("name"),
+    lambda df: df.groupby("name").x.sum(),
+    lambda df: df.groupby("name").agg({"x": "mean", "id": "max"}),
+    lambda df: df[["x", "id"]].sum(),
+    lambda df: df.merge(df.groupby("name").x.sum().to_frame("total"), left_on="name", right_index=True),
+    lambda df: df.sort_values("x"),
+])
+def test_optimized_and_persisted_plans_keep_the_index(people, build):
+    pdf = people.set_index(pd.date_range("2000-01-01", periods=len(people), freq="s", name="timestamp"))
+    c = build(dd.from_pandas(pdf, npartitions=6))
+    exp = build(pdf)
+    got = c.compute()
+    for other in (c.optimize(), c.persist()):
+        assert type(other._meta.index) is type(c._meta.index)
+        assert other._meta.index.dtype == c._meta.index.dtype == got.index.dtype
+        assert other._meta.index.name == c._meta.index.name == got.index.name
+    assert got.index.name == exp.index.name and got.index.dtype == exp.index.dtype

@@ -25,6 +25,7 @@ import pandas as pd
 
 from hlq.lower.collection import HlqCollection
 from hlq.dataframe.nodes.base import FrameNode
+from hlq.dataframe.nodes.index_meta import index_meta
 from hlq.dataframe.nodes.colexpr import BINARY, COMPARISONS
 from hlq.dataframe.nodes.colexpr import columns_of as _columns_of
 from hlq.dataframe.nodes.ops import (
@@ -63,6 +64,11 @@ class _Frame(CommonMethods, HlqCollection):
     # ------------------------------------------------------------ metadata
     @property
     def npartitions(self) -> int:
+        """Number of partitions.  That of a sort-based ``set_index`` is known once its divisions
+        are (repeated sampled boundaries merge partitions), so it computes them, as dask does."""
+        from hlq.dataframe.multi import resolve_divisions  # import cycle: multi imports this module
+
+        resolve_divisions(self)
         return self._node.npartitions
 
     @property
@@ -112,6 +118,19 @@ class _Frame(CommonMethods, HlqCollection):
     def optimize(self, fuse=True):
         """The same collection over its optimized plan (what ``compute`` runs)."""
         return self._from_node(self._optimized_node())
+
+    def _optimized_node(self):
+        """The optimized plan, carrying this plan's index as its own: lowered physical nodes
+        (shuffle steps, partial/combine trees, partition joins) compute the same partitions,
+        but their index is not derivable from their fields alone, and ``optimize()`` and
+        ``persist()`` hand that plan's ``_meta`` to the user."""
+        opt = super()._optimized_node()
+        if opt is not self._node and isinstance(opt, FrameNode) and opt.kind != "scalar":
+            idx = index_meta(self._node)
+            if opt.__dict__.get("_index_meta") is not idx:
+                opt.__dict__["_index_meta"] = idx
+                opt.__dict__.pop("_meta", None)
+        return opt
 
     def enforce_runtime_divisions(self):
         """The same partitions, each checked when computed to lie within its division

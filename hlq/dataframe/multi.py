@@ -503,7 +503,9 @@ def set_index(obj, other, drop=True, sorted=False, npartitions=None, divisions=N
 
     ``divisions`` gives the partition boundaries (known divisions, nothing computed);
     ``sorted=True`` trusts that the data is already sorted (blockwise, divisions from parquet
-    row-group statistics when available); otherwise the boundaries are sampled in the graph."""
+    row-group statistics when available); otherwise the boundaries are sampled in the graph, and
+    computed once (as dask computes its quantiles) when the divisions, the number of partitions,
+    ``.loc`` or ``persist()`` first need them."""
     from hlq.dataframe.nodes.sort import SetIndex, SetIndexSorted
 
     if isinstance(other, (list, tuple)):

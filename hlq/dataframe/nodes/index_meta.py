@@ -122,16 +122,32 @@ def _reduce(n):
     if n.kind != "series":
         return [], lambda: None
     cols = n.child.columns
-    return [], lambda: pd.Index(list(cols), dtype=object)
+    return [], lambda: pd.Index(list(cols))  # the column labels, typed as pandas types them
 
 
 def _merge(n):
     def fn(_li, _ri):
-        from hlq.dataframe.nodes.merge import merge_meta
+        # pandas picks a merge's index differently for empty inputs (e.g. the right key's index
+        # for ``left_on=..., right_index=True``): merge a few fake matching rows, as dask does
+        from dask.dataframe.utils import meta_nonempty  # deferred: dask.dataframe is slow to import
 
-        return merge_meta(n.left, n.right, n.kwargs).index
+        lm, rm = meta_nonempty(n.left.meta), meta_nonempty(n.right.meta)
+        kw = dict(n.kwargs)
+        if kw.get("left_index") and kw.get("right_on"):
+            lm.index = rm[kw["right_on"][0]].values[:len(lm)]
+        if kw.get("right_index") and kw.get("left_on"):
+            rm.index = lm[kw["left_on"][0]].values[:len(rm)]
+        return pd.merge(lm, rm, **kw).index
 
     return [n.left, n.right], fn
+
+
+def _shuffle_collect(n):
+    fin = n.finish
+    if fin is not None and fin[0] == "set_index":
+        dt = n.child.dtype_map[fin[1]]
+        return [], lambda: pd.Index([], dtype=dt, name=fin[1])
+    return [n.child], _same
 
 
 def _persisted(n):
@@ -156,5 +172,6 @@ _RULES = {
     "Reduce": _reduce,
     "Merge": _merge,
     "PersistedFrame": _persisted,
+    "ShuffleCollect": _shuffle_collect,
     "ArrayToFrame": _array_to_frame,
 }

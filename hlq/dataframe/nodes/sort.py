@@ -12,9 +12,12 @@ then each output partition is sorted with pandas.  The range boundaries are
 * otherwise sampled **inside the task graph** (a sorted sample of the key per
   partition, then one task choosing ``n - 1`` boundaries), so neither
   building nor optimizing the plan computes anything.  The output divisions
-  are then unknown to the plan (dask instead computes quantiles eagerly when
-  ``set_index`` is called); pass ``divisions=`` to get known divisions
-  (``.loc`` partition pruning) without any computation.
+  are then unknown to the plan until the user needs them: the collection's
+  ``divisions``, ``known_divisions``, ``npartitions``, ``.loc`` and
+  ``persist()`` compute the sample once (as dask computes its quantiles when
+  they are first needed) and continue on a ``SetIndex`` with those divisions
+  (:func:`hlq.dataframe.multi.resolve_divisions`).  ``divisions=`` gives known
+  divisions (``.loc`` partition pruning) without any computation.
 
 >>> import pandas as pd
 >>> import hlq.dataframe as dd
