@@ -174,10 +174,10 @@ def test_long_alternating_filter_assign_chain_optimizes():
 
     p = pd.DataFrame({"a": np.arange(100.0), "b": np.arange(100)})
     d, e = dd.from_pandas(p, npartitions=2), p
-    n = 200
+    n = 2_000
     for i in range(n):
         if i % 2:
-            d, e = d[d.a > i / 4], e[e.a > i / 4]
+            d, e = d[d.a > i / 40], e[e.a > i / 40]
         else:
             d, e = d.assign(b=d.b + 1), e.assign(b=e.b + 1)
     plan = optimize_plan(d.node, phases=["simplify", "pushdown"])

@@ -128,6 +128,64 @@ def _map_partitions_with_user_kwarg():
     return y, pdf + 2.0
 
 
+def assert_eq(got, expected):
+    import pandas as pd
+
+    if isinstance(expected, pd.DataFrame):
+        pd.testing.assert_frame_equal(got, expected)
+    else:
+        pd.testing.assert_series_equal(got, expected)
+
+
+def _dataframe_user_value_exprs():
+    """Dataframe expressions holding a value of a user type: a filter scalar, assigned values,
+    fillna/where/clip/isin arguments and a scalar on one side of an operation."""
+    import pandas as pd
+
+    import hlq.dataframe as dd
+
+    pdf = pd.DataFrame({"a": np.arange(6.0), "b": np.arange(6)})
+    d = dd.from_pandas(pdf, npartitions=2)
+    k = ship_helpers.GuardedNumber(2.0)
+    return [
+        (d[d.a > k], pdf[pdf.a > 2.0]),
+        (d.assign(c=k), pdf.assign(c=2.0)),
+        (d.assign(c=d.a + k), pdf.assign(c=pdf.a + 2.0)),
+        (d.a.where(d.a > 1, k), pdf.a.where(pdf.a > 1, 2.0)),
+        (d.a.clip(lower=k), pdf.a.clip(lower=2.0)),
+        (d.a.isin([k]), pdf.a.isin([2.0])),
+        (d.a - d.a.sum() * k, pdf.a - pdf.a.sum() * 2.0),
+    ]
+
+
+def test_dataframe_user_values_are_opaque_to_the_scheduler():
+    from hlq.expr.opaque import OpaqueData
+    from hlq.lower.graph import lower
+    from hlq.lower.ship import ship_plan, unship_plan
+
+    for y, expected in _dataframe_user_value_exprs():
+        assert_eq(y.compute(scheduler="threads"), expected)
+        # the scheduler's view: unpickling the shipped plan, deriving metadata and lowering it
+        # runs no user code (the guard raises if the value is unpickled here)
+        plan = unship_plan(pickle.loads(pickle.dumps(ship_plan(y._optimized_node()))))
+        assert len(lower([plan])) > 0
+        assert tuple(plan.columns) == tuple(y._optimized_node().columns)
+        payloads = [v for n in plan.walk() for v in _leaves(n.field_values) if isinstance(v, OpaqueData)]
+        assert payloads, f"no opaque payload in {plan}"
+
+
+def _leaves(value):
+    from hlq.dataframe.nodes.calls import Call
+
+    if isinstance(value, (tuple, list)):
+        for v in value:
+            yield from _leaves(v)
+    elif isinstance(value, Call):
+        yield from _leaves((value.args, value.kwargs))
+    else:
+        yield value
+
+
 def test_map_partitions_kwargs_are_opaque_to_the_scheduler():
     from hlq.lower.graph import lower
     from hlq.lower.ship import ship_plan, unship_plan
@@ -216,6 +274,8 @@ def test_scheduler_never_unpickles_user_values(external_cluster):
             np.testing.assert_array_equal(client.compute(y).result(timeout=60), expected)
         y, expected = _map_partitions_with_user_kwarg()
         assert client.compute(y).result(timeout=60).equals(expected)
+        for y, expected in _dataframe_user_value_exprs():
+            assert_eq(client.compute(y).result(timeout=60), expected)
     finally:
         client.close()
 

@@ -20,7 +20,7 @@ import hashlib
 import cloudpickle
 import numpy as np
 
-__all__ = ["OpaqueFunction", "OpaqueData", "load_opaque"]
+__all__ = ["OpaqueFunction", "OpaqueData", "load_opaque", "loaded", "stand_in"]
 
 
 class _Opaque:
@@ -75,16 +75,23 @@ class OpaqueFunction(_Opaque):
 
 
 class OpaqueData(_Opaque):
-    """A pickled value with the metadata the plan needs (``shape``, ``dtype``, and
-    ``in_memory``: whether it is a numpy array, whose reads cost nothing)."""
+    """A pickled value with the metadata the plan needs (``shape``, ``dtype``,
+    ``in_memory``: whether it is a numpy array, whose reads cost nothing, and
+    ``like``: a plain value that types like it, e.g. ``2.0`` for an instance of
+    a user subclass of ``float``, or None).
 
-    __slots__ = ("shape", "dtype", "in_memory")
+    ``like`` lets the scheduler derive result dtypes (a filter's condition, an
+    assigned column) without unpickling the user's value.
+    """
 
-    def __init__(self, payload: bytes, shape=None, dtype=None, in_memory=False):
+    __slots__ = ("shape", "dtype", "in_memory", "like")
+
+    def __init__(self, payload: bytes, shape=None, dtype=None, in_memory=False, like=None):
         super().__init__(payload)
         self.shape = shape
         self.dtype = dtype
         self.in_memory = in_memory
+        self.like = like
 
     @classmethod
     def wrap(cls, value) -> "OpaqueData":
@@ -92,7 +99,7 @@ class OpaqueData(_Opaque):
                    isinstance(value, np.ndarray))
 
     def __reduce__(self):
-        return (OpaqueData, (self.payload, self.shape, self.dtype, self.in_memory))
+        return (OpaqueData, (self.payload, self.shape, self.dtype, self.in_memory, self.like))
 
     def __repr__(self):
         return f"<opaque data shape={self.shape} dtype={self.dtype} ({len(self.payload)} bytes)>"
@@ -101,3 +108,30 @@ class OpaqueData(_Opaque):
 def load_opaque(value):
     """The value behind an opaque payload (task function run by workers)."""
     return value.load()
+
+
+def loaded(value):
+    """``value``, or the value behind it when it is opaque data (where the value is used).
+
+    >>> loaded(OpaqueData.wrap(2.5)), loaded(3)
+    (2.5, 3)
+    """
+    return value.load() if isinstance(value, OpaqueData) else value
+
+
+def stand_in(value):
+    """A value to derive metadata from: opaque data gives its plain look-alike
+    (``like``; else an object that types as ``object``), anything else itself.
+    Never unpickles."""
+    if not isinstance(value, OpaqueData):
+        return value
+    if value.like is not None:
+        return value.like
+    return _Unknown()
+
+
+class _Unknown:
+    """Stands in for an opaque value of no plain type when deriving metadata."""
+
+    def __repr__(self):
+        return "<opaque value>"

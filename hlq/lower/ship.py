@@ -15,8 +15,8 @@ references (importing them runs no user code).  Fields that hold user values
 among plain ones (nodes declare them in ``_user_value_fields``: the scalars
 and keyword arguments of elementwise ops and ``map_blocks``) keep plain
 Python/numpy scalars and trusted callables as they are; every other value
-whose unpickling would import code outside numpy, hlq, dask and the standard
-library's value types travels opaque as well.
+whose unpickling would import code outside numpy, pandas, hlq, dask and the
+standard library's value types travels opaque as well.
 
 When the scheduler cannot import hlq, :func:`scheduler_supports_hlq` finds out
 once per client, and the adapter falls back to lowering on the client (with a
@@ -46,7 +46,7 @@ __all__ = ["ship_plan", "unship_plan", "scheduler_supports_hlq", "graph_for_fore
 _TRUSTED_MODULES = frozenset({"numpy", "hlq", "dask", "operator", "_operator", "math", "cmath", "builtins"})
 #: modules whose globals a pickle of a plain value may reference (value types, no user code)
 _VALUE_MODULES = _TRUSTED_MODULES | frozenset({"copyreg", "_codecs", "collections", "datetime", "decimal",
-                                               "fractions", "numbers"})
+                                               "fractions", "numbers", "pandas"})
 _PLAIN_TYPES = (type(None), bool, int, float, complex, str, bytes)
 
 
@@ -122,6 +122,9 @@ def opaque_user_values(value):
         return {k: opaque_user_values(v) for k, v in value.items()}
     if type(value) is slice or value is Ellipsis or getattr(type(value), "__hlq_value__", False):
         return value
+    each_user_value = getattr(value, "__hlq_map_user_values__", None)
+    if each_user_value is not None:  # an hlq value holding user values (a pandas method call's arguments)
+        return each_user_value(opaque_user_values)
     if callable(value) and not isinstance(value, np.ndarray):
         return value if is_trusted_callable(value) else OpaqueFunction.wrap(value)
     safe, payload = _unpickles_safely(value)
@@ -130,7 +133,15 @@ def opaque_user_values(value):
     if payload is None:  # cannot be pickled: let the scheduler message fail as dask would
         return value
     return OpaqueData(payload, getattr(value, "shape", None), getattr(value, "dtype", None),
-                      isinstance(value, np.ndarray))
+                      isinstance(value, np.ndarray), _plain_look_alike(value))
+
+
+def _plain_look_alike(value):
+    """A plain scalar typing like ``value`` (an instance of a user subclass of a plain type), or None."""
+    for base in (bool, int, float, complex, str, bytes):
+        if isinstance(value, base):
+            return base(value)
+    return None
 
 
 def _encode_param(cls, field, value):

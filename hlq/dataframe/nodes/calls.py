@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 from dask.base import tokenize
 
+from hlq.expr.opaque import OpaqueData, loaded, stand_in
+
 __all__ = ["Call", "call_expr"]
 
 
@@ -70,8 +72,16 @@ class Call:
             obj = getattr(obj, p)
         if self.attr:
             return obj
-        args = [list(a) if isinstance(a, tuple) and self.path in _LIST_ARGS else a for a in self.args]
-        return obj(*others, *args, **dict(self.kwargs))
+        return obj(*others, *self._arguments(loaded), **{k: _deep(loaded, v) for k, v in self.kwargs})
+
+    def _arguments(self, resolve):
+        """The literal positional arguments, opaque user values resolved by ``resolve``."""
+        return [_deep(resolve, list(a) if isinstance(a, tuple) and self.path in _LIST_ARGS else a)
+                for a in self.args]
+
+    def __hlq_map_user_values__(self, f):
+        """This call with ``f`` applied to its literal arguments (shipping makes user values opaque)."""
+        return Call(self.path, f(self.args), f(self.kwargs), self.attr, self.dtype)
 
     def result_dtype(self, operands, dtypes):
         """Result dtype given the operand expressions and their dtypes (pandas errors propagate)."""
@@ -96,14 +106,17 @@ class Call:
         vals = []
         for e, d in zip(operands, dtypes):
             if e[0] == "lit":
-                vals.append(e[1])
+                vals.append(stand_in(e[1]))
             else:
                 vals.append(pd.Series([], dtype=d if not isinstance(d, (bool, int, float)) else type(d)))
+        # metadata never unpickles a user value: opaque arguments are replaced by their look-alikes
+        probe = self if not self._has_opaque() else Call(
+            self.path, self._arguments(stand_in), {k: _deep(stand_in, v) for k, v in self.kwargs}, self.attr)
         with np.errstate(all="ignore"):
-            out = self(*vals)
+            out = probe(*vals)
             if self.path not in ("map", "apply"):  # user functions may reject fake data
                 # pandas checks some dtypes only on data (str.round): run on a small fake sample too
-                self(*[_nonempty(v) for v in vals])
+                probe(*[_nonempty(v) for v in vals])
         dt = getattr(out, "dtype", None)
         if dt is None:
             raise TypeError(f"{self.path} does not give an element-wise result")
@@ -128,6 +141,25 @@ class Call:
 
     def __repr__(self):
         return f"Call({self.path!r})"
+
+
+    def _has_opaque(self):
+        return any(isinstance(v, OpaqueData) for v in _leaves((self.args, self.kwargs)))
+
+
+def _leaves(v):
+    if type(v) in (tuple, list):
+        for x in v:
+            yield from _leaves(x)
+    else:
+        yield v
+
+
+def _deep(f, v):
+    """``f`` applied to every leaf of nested tuples/lists ``v`` (their types kept)."""
+    if type(v) in (tuple, list):
+        return type(v)(_deep(f, x) for x in v)
+    return f(v)
 
 
 _LIST_ARGS = frozenset({"isin", "replace"})

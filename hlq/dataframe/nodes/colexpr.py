@@ -27,6 +27,8 @@ import operator
 import numpy as np
 import pandas as pd
 
+from hlq.expr.opaque import loaded, stand_in
+
 __all__ = ["columns_of", "evaluate", "expr_dtype", "rename_columns", "BINARY", "UNARY", "COMPARISONS", "and_terms",
            "ufunc_tag"]
 
@@ -123,7 +125,7 @@ def evaluate(e, df):
     if tag == "col":
         return df[e[1]]
     if tag == "lit":
-        return e[1]
+        return loaded(e[1])
     if tag in NARY:
         f = NARY[tag]
         terms = e[1]
@@ -136,7 +138,7 @@ def evaluate(e, df):
     if tag == "astype":
         return evaluate(e[1], df).astype(e[2])
     if tag == "fillna":
-        return evaluate(e[1], df).fillna(e[2])
+        return evaluate(e[1], df).fillna(loaded(e[2]))
     if tag in UNARY:
         return UNARY[tag](evaluate(e[1], df))
     return BINARY[tag](evaluate(e[1], df), evaluate(e[2], df))
@@ -182,7 +184,7 @@ def expr_dtype(e, dtypes: dict):
             raise KeyError(f"column {e[1]!r} not found; columns are {list(dtypes)}")
         return dtypes[e[1]]
     if tag == "lit":
-        v = e[1]
+        v = stand_in(e[1])
         return v if isinstance(v, (int, float, bool, complex)) else np.asarray(v).dtype
     if tag in NARY:
         ds = [expr_dtype(t, dtypes) for t in e[1]]
@@ -197,7 +199,7 @@ def expr_dtype(e, dtypes: dict):
         return pd.api.types.pandas_dtype(e[2])
     if tag == "fillna":
         d = expr_dtype(e[1], dtypes)
-        return _via_pandas(lambda s: s.fillna(e[2]), d)
+        return _via_pandas(lambda s: s.fillna(stand_in(e[2])), d)
     if tag in UNARY:
         d = expr_dtype(e[1], dtypes)
         if tag in ("isna", "notna"):
@@ -210,13 +212,13 @@ def expr_dtype(e, dtypes: dict):
     if _numpyish(a) and _numpyish(b):
         if tag in COMPARISONS:
             return np.dtype(bool)
-        x = np.empty(0, a) if isinstance(a, np.dtype) else e[1][1]
-        y = np.empty(0, b) if isinstance(b, np.dtype) else e[2][1]
+        x = np.empty(0, a) if isinstance(a, np.dtype) else stand_in(e[1][1])
+        y = np.empty(0, b) if isinstance(b, np.dtype) else stand_in(e[2][1])
         with np.errstate(all="ignore"):
             return np.asarray(f(x, y)).dtype
     # literals take part with their value (pandas parses a string against datetimes, rejects a date, ...)
-    x = e[1][1] if e[1][0] == "lit" else _empty(a)
-    y = e[2][1] if e[2][0] == "lit" else _empty(b)
+    x = stand_in(e[1][1]) if e[1][0] == "lit" else _empty(a)
+    y = stand_in(e[2][1]) if e[2][0] == "lit" else _empty(b)
     out = f(x, y)
     return out.dtype if hasattr(out, "dtype") else np.asarray(out).dtype
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from hlq.dataframe.nodes.base import FrameNode, same_categories
 from hlq.dataframe.nodes.colexpr import ExprFunc, columns_of, evaluate, expr_dtype, to_text
-from hlq.expr.opaque import OpaqueData
+from hlq.expr.opaque import OpaqueData, loaded, stand_in
 
 __all__ = ["Project", "SeriesExpr", "Filter", "FilterBy", "Assign", "Binary", "MapPartitions", "Head", "check_aligned"]
 
@@ -76,6 +76,8 @@ class SeriesExpr(_Unary):
     """A series computed from columns of one frame: a column expression."""
 
     _fields = ("child", "expr", "sname")
+    #: literals of the expression given by the user (shipped opaque unless plain)
+    _user_value_fields = ("expr",)
     op_name = "series"
 
     def _props(self):
@@ -99,6 +101,8 @@ class Filter(_Unary):
     """Rows of ``child`` where the column expression ``predicate`` is true."""
 
     _fields = ("child", "predicate")
+    #: literals of the condition given by the user (shipped opaque unless plain)
+    _user_value_fields = ("predicate",)
     op_name = "filter"
 
     def _props(self):
@@ -171,6 +175,8 @@ class Assign(_Unary):
     """``df.assign(name=expr)``: add or replace columns with column expressions."""
 
     _fields = ("child", "pairs")
+    #: values and literals of the assigned expressions (shipped opaque unless plain)
+    _user_value_fields = ("pairs",)
     op_name = "assign"
 
     def _props(self):
@@ -426,6 +432,8 @@ class WithScalar(FrameNode):
     a python value stands for itself.  The scalar's one block is read by every partition."""
 
     _fields = ("op", "left", "right")
+    #: the python value side (shipped opaque unless plain)
+    _user_value_fields = ("left", "right")
     op_name = "with-scalar"
     is_blockwise = True
 
@@ -437,7 +445,7 @@ class WithScalar(FrameNode):
 
         def sample(x):
             if not isinstance(x, FrameNode):
-                return x
+                return stand_in(x)
             if x.kind == "scalar":
                 dt = x.dtypes[0]
                 return dt.type(1) if getattr(dt, "kind", "O") in "biufc" else pd.Series([], dtype=dt).sum()
@@ -476,7 +484,7 @@ class _WithScalarFunc:
 
     def __call__(self, *vals):
         it = iter(vals)
-        a, b = (next(it) if s is None else s for s in self.slots)
+        a, b = (next(it) if s is None else loaded(s) for s in self.slots)
         return self.f(a, b)
 
     def __reduce__(self):

@@ -25,7 +25,6 @@ False
 from __future__ import annotations
 
 import datetime
-import numbers
 import operator
 
 import numpy as np
@@ -41,8 +40,8 @@ def _is_lit(e):
     if e[0] != "lit":
         return False
     v = e[1]
-    if isinstance(v, (numbers.Number, str)) and not isinstance(v, complex):
-        return True
+    if type(v) in (bool, int, float, str) or (isinstance(v, np.number) and not isinstance(v, np.complexfloating)):
+        return True  # user subclasses stay in the pandas filter (they travel opaque to the scheduler)
     return isinstance(v, (datetime.datetime, np.datetime64)) and not pd.isna(v)
 
 
