@@ -83,10 +83,16 @@ def test_parallelism_floor_keeps_two_tasks_per_thread():
     (n_b, r_b), (n_p, r_p) = _plans(y)
     with dask.config.set({"hlq.batch.threads": 1, "hlq.batch.throughput": 1e8}):
         assert y.task_count() == n_p - 64  # 1 thread: the 4 combine tasks are enough
-    with dask.config.set({"hlq.batch.threads": 8, "hlq.batch.throughput": 1e8}):
-        # 16 threads' worth of parallelism needed, far fewer combine tasks remain: keep one task per block
+    with dask.config.set({"hlq.batch.threads": 8, "hlq.batch.throughput": 1e8, "hlq.cost": False}):
+        # dask's fan-in of 16 leaves 4 combine tasks, far fewer than 2 x 8 threads: one task per block
         assert y.task_count() == n_p
         assert "tasks would remain" in hlq.explain(y)
+    with dask.config.set({"hlq.batch.threads": 8, "hlq.batch.throughput": 1e8}):
+        # the cost model gives the first combine level 4 x 8 tasks of 2 blocks, each computing its
+        # blocks inline: 32 + 2 combine tasks, the aggregate and the stored array, not one task per block
+        assert y.task_count() == 32 + 2 + 1 + 1
+        assert "16 blocks per task would leave fewer than 32 tasks" in hlq.explain(y)
+        np.testing.assert_allclose(y.compute(), (a * 3).sum(axis=0))
     np.testing.assert_allclose(r_b, (a * 3).sum(axis=0))
     np.testing.assert_allclose(r_p, r_b)
 

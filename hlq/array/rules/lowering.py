@@ -60,7 +60,8 @@ from hlq.array.nodes.reduction import Aggregate, Combine, Partial, Reduction, de
 from hlq.array.nodes.linalg import AddTree, Contract, ContractPartials
 from hlq.array.nodes.reshape import Reshape, ReshapeBlocks
 from hlq.array.nodes.scan import BlockLast, Cumulative, ScanBlocks, ScanCombine
-from hlq.lower.cost import CostSettings, chain_block_seconds, fmt_seconds, range_split
+from hlq.lower.batching import BatchSettings
+from hlq.lower.cost import CostSettings, chain_block_seconds, chain_members, fmt_seconds, range_split
 from hlq.rules import Is, rule
 
 #: blocks per combine task above the first level when the cost model sizes the tree
@@ -84,14 +85,44 @@ def _first_level_split(part, axis):
     tasks = s.tasks_for(work)
     per_out = max(1, tasks // max(n_keep, 1))
     k = int(math.ceil(n_red / per_out))
+    why = f"target {fmt_seconds(s.target)} per task, >= {s.min_tasks} for {s.threads} threads"
     if k <= _UPPER_FAN_IN:
-        return None, None
+        k = _parallel_fan_in(part, nb, axis, n_keep, per_block, work, s)
+        if k is None:
+            return None, None
+        why = (f"{_UPPER_FAN_IN} blocks per task would leave fewer than {s.min_tasks} tasks for "
+               f"{s.threads} threads")
     split = range_split(nb, axis, k)
     got = n_keep * math.prod(-(-nb[a] // split[a]) for a in axis)
     reason = (f"cost: ~{fmt_seconds(per_block)} per block x {n_total} blocks = ~{fmt_seconds(work)} of work "
-              f"-> {got} tasks of ~{math.prod(split.values())} blocks (target {fmt_seconds(s.target)} per task, "
-              f">= {s.min_tasks} for {s.threads} threads)")
+              f"-> {got} tasks of ~{math.prod(split.values())} blocks ({why})")
     return split, reason
+
+
+def _parallel_fan_in(part, nb, axis, n_keep, per_block, work, s):
+    """Blocks per first-level task when a fan-in of ``_UPPER_FAN_IN`` is as coarse as the
+    estimated work asks but would leave fewer first-level tasks than the threads need: then
+    the partial blocks could not run inside those tasks (batching keeps ``2 x threads``
+    tasks) and every partial block would be a task of its own.  None to keep the fan-in:
+    when the partial blocks would not run inside their consumer anyway (blocks too long or
+    too large), when the whole work is below one batch's target duration (batching then
+    takes all of it), or when the fan-in already leaves enough tasks."""
+    b = BatchSettings()
+    if not b.enabled or work < b.target or per_block >= b.target:
+        return None
+    members = chain_members(part) or ()
+    if max((getattr(m, "max_block_nbytes", 0) or 0 for m in members), default=0) > b.block_bytes:
+        return None
+    coarse = range_split(nb, axis, _UPPER_FAN_IN)
+    if n_keep * math.prod(-(-nb[a] // coarse[a]) for a in axis) >= s.min_tasks:
+        return None
+    n_red = math.prod(nb[a] for a in axis)
+    for want in (s.min_tasks, 2 * s.threads):  # batching keeps at least 2 x threads tasks
+        per_out = -(-want // max(n_keep, 1))  # first-level tasks each output block needs
+        k = n_red // per_out
+        if k >= 2:
+            return k
+    return None
 
 
 @rule(Is(Reduction), phase="physical", register=False, excludable=False, tags=("lowering",))
