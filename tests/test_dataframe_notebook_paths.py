@@ -158,3 +158,15 @@ def test_optimized_and_persisted_plans_keep_the_index(people, build):
         assert other._meta.index.dtype == c._meta.index.dtype == got.index.dtype
         assert other._meta.index.name == c._meta.index.name == got.index.name
     assert got.index.name == exp.index.name and got.index.dtype == exp.index.dtype
+
+
+@pytest.mark.parametrize("npartitions", [10, 11])
+def test_to_csv_names_the_files_as_dask_does(tmp_path, npartitions):
+    # the partition number is padded to the width of the largest one (9 -> "9", 10 -> "10", "00")
+    import dask.dataframe as dask_dd
+
+    pdf = pd.DataFrame({"a": np.arange(110)})
+    ours = dd.from_pandas(pdf, npartitions=npartitions).to_csv(str(tmp_path / "h" / "p-*.csv"), index=False)
+    theirs = dask_dd.from_pandas(pdf, npartitions=npartitions).to_csv(str(tmp_path / "d" / "p-*.csv"), index=False)
+    assert [os.path.basename(p) for p in ours] == [os.path.basename(p) for p in theirs]
+    assert [os.path.dirname(p) for p in ours] == [str(tmp_path / "h")] * npartitions
