@@ -139,7 +139,7 @@ def assert_eq(got, expected):
 
 def _dataframe_user_value_exprs():
     """Dataframe expressions holding a value of a user type: a filter scalar, assigned values,
-    fillna/where/clip/isin arguments and a scalar on one side of an operation."""
+    where/clip/isin arguments, a scalar on one side of an operation and a map_overlap keyword."""
     import pandas as pd
 
     import hlq.dataframe as dd
@@ -155,6 +155,7 @@ def _dataframe_user_value_exprs():
         (d.a.clip(lower=k), pdf.a.clip(lower=2.0)),
         (d.a.isin([k]), pdf.a.isin([2.0])),
         (d.a - d.a.sum() * k, pdf.a - pdf.a.sum() * 2.0),
+        (d.map_overlap(ship_helpers.add_k, 1, 1, k=k), pdf + 2.0),
     ]
 
 

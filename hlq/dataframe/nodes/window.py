@@ -28,6 +28,7 @@ import pandas as pd
 from dask._task_spec import Task, TaskRef
 
 from hlq.dataframe.nodes.base import FrameNode
+from hlq.expr.opaque import loaded
 
 __all__ = ["MapOverlap", "ScanApply", "IndexedMap", "meta_props"]
 
@@ -56,6 +57,8 @@ class MapOverlap(FrameNode):
 
     _fields = ("child", "func", "args", "kwargs", "meta_", "before", "after")
     _opaque_fields = ("func",)
+    #: the user's positional and keyword arguments (shipped opaque unless plain)
+    _user_value_fields = ("args", "kwargs")
     op_name = "map-overlap"
 
     def _props(self):
@@ -152,7 +155,7 @@ def _overlap_call(func, args, kwargs, before, after, nprev, nnext, i, *parts):
             tail = q.iloc[:after]
     pieces = [x for x in (head, cur, tail) if x is not None]
     ext = pd.concat(pieces) if len(pieces) > 1 else cur
-    out = func(ext, *args, **dict(kwargs))
+    out = func(ext, *map(loaded, args), **{k: loaded(v) for k, v in kwargs})
     lo = 0 if head is None else len(head)
     hi = len(out) - (0 if tail is None else len(tail))
     return out.iloc[lo:hi]
@@ -209,6 +212,8 @@ class IndexedMap(FrameNode):
     _fields = ("child", "func", "args", "meta_", "lengths_kept", "divisions_")
     _defaults = {"lengths_kept": False, "divisions_": None}
     _opaque_fields = ("func",)
+    #: the user's extra arguments (shipped opaque unless plain)
+    _user_value_fields = ("args",)
     op_name = "indexed-map"
     is_blockwise = True
     bw_has_arg = True
@@ -241,7 +246,7 @@ class _Indexed:
         self.func, self.args = func, args
 
     def __call__(self, df, i):
-        return self.func(df, i, *self.args)
+        return self.func(df, i, *map(loaded, self.args))
 
     def __reduce__(self):
         return (_Indexed, (self.func, self.args))
