@@ -9,7 +9,10 @@ import os
 import subprocess
 import sys
 
+import dask.dataframe
 import pytest
+
+import hlq.dataframe
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "benchmarks", "compat_dask_dataframe_suite.py")
@@ -22,10 +25,6 @@ def _public_name_hlq_lacks() -> str:
     """A public ``dask.dataframe`` name that ``hlq.dataframe`` does not have, found now (not written
     down, so the test cannot go stale when hlq gains a name); the deliberate omissions listed in
     tests/test_dataframe_api_parity.py guarantee there is one."""
-    import dask.dataframe
-
-    import hlq.dataframe
-
     missing = sorted(n for n in dir(dask.dataframe) if compat._is_public_api(n) and not hasattr(hlq.dataframe, n)
                      and callable(getattr(dask.dataframe, n)))
     assert missing, "hlq.dataframe has every public dask.dataframe name: no name left to test the stubs with"
