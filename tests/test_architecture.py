@@ -42,10 +42,6 @@ LAYERS = {
 # the only modules through which hlq.array and hlq.dataframe see each other
 INTEROP = {"hlq.dataframe.io", "hlq.dataframe.convert", "hlq.dataframe.nodes.interop", "hlq.array._core"}
 
-# the dataframe package is still to be brought under the function-level import rule
-UNREVIEWED_FUNCTION_IMPORTS = ("hlq.dataframe",)
-
-
 def _modules() -> dict:
     mods = {}
     for path in sorted(PKG.rglob("*.py")):
@@ -164,12 +160,8 @@ def test_no_module_level_import_circle():
     assert not circles, f"module-level import circles: {circles}"
 
 
-def _reviewed(i) -> bool:
-    return not i.module.startswith(UNREVIEWED_FUNCTION_IMPORTS)
-
-
 def test_function_level_imports_say_why():
-    bad = [i for i in IMPORTS if i.in_function and _reviewed(i)
+    bad = [i for i in IMPORTS if i.in_function
            and "import cycle" not in i.comment and "deferred:" not in i.comment]
     assert not bad, ("function-level imports without '# import cycle' or '# deferred: <why>':\n"
                      + "\n".join(map(repr, bad)))
@@ -177,7 +169,7 @@ def test_function_level_imports_say_why():
 
 def test_function_level_imports_marked_as_cycles_are_cycles():
     g = _module_graph()
-    bad = [i for i in IMPORTS if i.in_function and _reviewed(i) and "import cycle" in i.comment
+    bad = [i for i in IMPORTS if i.in_function and "import cycle" in i.comment
            and not nx.has_path(g, i.target, i.module)]
     assert not bad, ("these function-level imports close no circle; import them at module level:\n"
                      + "\n".join(map(repr, bad)))

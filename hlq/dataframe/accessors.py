@@ -24,6 +24,7 @@ from __future__ import annotations
 import pandas as pd
 
 from hlq.dataframe.elementwise import series_call
+from hlq.dataframe.core import Series
 
 __all__ = ["StringAccessor", "DatetimeAccessor", "CategoricalAccessor"]
 
@@ -75,8 +76,6 @@ class _Method:
         self.series, self.path = series, path
 
     def __call__(self, *args, **kwargs):
-        from hlq.dataframe.core import Series
-
         if self.path in ("str.split", "str.rsplit") and kwargs.get("expand", False):
             raise NotImplementedError(f"{self.path}(expand=True) gives a frame; use expand=False or map_partitions")
         if self.path in ("str.extract",) and kwargs.get("expand", True):

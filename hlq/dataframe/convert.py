@@ -20,6 +20,10 @@ import pandas as pd
 from hlq.dataframe.frame_methods import melt  # noqa: F401  (re-exported)
 from hlq.dataframe.nodes.calls import nonempty_frame
 from hlq.dataframe.nodes.ops import MapPartitions, MetaBox
+from hlq.dataframe.core import _Frame, new_collection
+from hlq.dataframe.io import from_map, from_pandas, local_paths
+from hlq.dataframe.nodes.multipart import ZipPartitions
+from hlq.dataframe.window import map_overlap as _mo
 
 __all__ = ["to_datetime", "to_numeric", "to_timedelta", "isna", "get_dummies", "melt", "merge_asof",
            "read_json", "read_fwf", "map_overlap", "compute", "to_json", "to_records", "to_bag",
@@ -28,8 +32,6 @@ __all__ = ["to_datetime", "to_numeric", "to_timedelta", "isna", "get_dummies", "
 
 
 def _is_lazy(x):
-    from hlq.dataframe.core import _Frame
-
     return isinstance(x, _Frame)
 
 
@@ -53,8 +55,6 @@ class _Func:
 
 
 def _elementwise(func, arg, meta, kwargs):
-    from hlq.dataframe.core import new_collection
-
     f = _Func(func, kwargs)
     if meta is None:
         fake = nonempty_frame(arg._meta)
@@ -138,8 +138,6 @@ def get_dummies(data, prefix=None, prefix_sep="_", dummy_na=False, columns=None,
     kw = dict(prefix=prefix, prefix_sep=prefix_sep, dummy_na=dummy_na, columns=columns, drop_first=drop_first,
               dtype=dtype, **kwargs)
     f = _Func(pd.get_dummies, kw)
-    from hlq.dataframe.core import new_collection
-
     return new_collection(MapPartitions(data._node, f, (), (), MetaBox(f(meta)), True))
 
 
@@ -151,10 +149,6 @@ def merge_asof(left, right, on=None, left_on=None, right_on=None, left_index=Fal
     ``right`` is gathered into one partition and sent to every partition of ``left``, so each
     left row sees every right row, exactly as in pandas; the result keeps ``left``'s partitions.
     Suited to a small ``right`` side."""
-    from hlq.dataframe.core import new_collection
-    from hlq.dataframe.io import from_pandas
-    from hlq.dataframe.nodes.multipart import ZipPartitions
-
     if isinstance(left, pd.DataFrame) and isinstance(right, pd.DataFrame):
         return pd.merge_asof(left, right, on=on, left_on=left_on, right_on=right_on, left_index=left_index,
                              right_index=right_index, by=by, left_by=left_by, right_by=right_by, suffixes=suffixes,
@@ -194,8 +188,6 @@ class _AsOf:
 
 def map_overlap(func, df, before, after, *args, meta=None, **kwargs):
     """Module-level form of ``df.map_overlap(func, before, after, ...)``."""
-    from hlq.dataframe.window import map_overlap as _mo
-
     return _mo(func, df, before, after, *args, meta=meta, **kwargs)
 
 
@@ -213,8 +205,6 @@ def _expand(path):
         for p in path:
             out.extend(_expand(p))
         return out
-    from hlq.dataframe.io import local_paths
-
     p = local_paths(path)
     if any(ch in p for ch in "*?["):
         files = sorted(glob.glob(p))
@@ -244,8 +234,6 @@ class _Reader:
 
 
 def _read_files(func, path, kwargs, include_path_column=False, meta=None):
-    from hlq.dataframe.io import from_map
-
     files = _expand(path)
     col = "path" if include_path_column is True else (include_path_column or None)
     reader = _Reader(func, kwargs, col)
@@ -282,8 +270,6 @@ def to_json(df, url_path, orient="records", lines=None, storage_options=None, co
 
     if lines is None:
         lines = orient == "records"
-    from hlq.dataframe.io import local_paths
-
     path = local_paths(url_path)
     n = df.npartitions
     names = [(name_function or str)(i) for i in range(n)]
@@ -309,6 +295,7 @@ def to_records(df):
     """The rows as an hlq.array of numpy records (unknown chunk lengths, as in dask)."""
     import numpy as np
 
+    # deferred: importing hlq.dataframe does not load hlq.array
     import hlq.array as ha
 
     meta = df._meta.to_records()

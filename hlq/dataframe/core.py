@@ -27,14 +27,20 @@ from hlq.lower.collection import HlqCollection
 from hlq.dataframe.nodes.base import FrameNode
 from hlq.dataframe.nodes.index_meta import index_meta
 from hlq.dataframe.nodes.colexpr import BINARY, COMPARISONS
-from hlq.dataframe.nodes.colexpr import columns_of as _columns_of
+from hlq.dataframe.nodes.colexpr import columns_of as _columns_of, evaluate, make_and, ufunc_tag
 from hlq.dataframe.nodes.ops import (
     Assign, AssignFrom, Binary, Rename, WithScalar, Filter, FilterBy, Head, MapPartitions, MetaBox, Project, SeriesExpr,
 )
 from hlq.dataframe.nodes.reduction import GroupbyAgg, Len, Reduce
 from hlq.dataframe import elementwise as _ew
-from hlq.dataframe.frame_methods import CommonMethods, FrameMethods, SeriesMethods
+from hlq.dataframe.frame_methods import (
+    _PandasMethod, _per_partition, CommonMethods, frame_series_op, FrameMethods, rename_index,
+    ScalarPerPartition, SeriesMethods,
+)
 from hlq.dataframe import reductions as _red
+from hlq.dataframe.display import frame_repr
+from hlq.dataframe.nodes.checks import EnforceDivisions
+from hlq.dataframe.nodes.sort import sorted_head
 
 __all__ = ["DataFrame", "Series", "Scalar", "new_collection", "map_partitions"]
 
@@ -75,6 +81,7 @@ class _Frame(CommonMethods, HlqCollection):
     def divisions(self) -> tuple:
         """Partition boundaries of the index (``None`` entries when unknown).  Those of a
         sort-based ``set_index`` are computed on first use, as dask does."""
+        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
         from hlq.dataframe.multi import resolve_divisions
 
         resolve_divisions(self)
@@ -82,6 +89,7 @@ class _Frame(CommonMethods, HlqCollection):
 
     @property
     def known_divisions(self) -> bool:
+        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
         from hlq.dataframe.multi import resolve_divisions
 
         resolve_divisions(self)
@@ -101,6 +109,7 @@ class _Frame(CommonMethods, HlqCollection):
     @property
     def index(self):
         """The index as a lazy :class:`hlq.dataframe.index.Index` (computes to a pandas Index)."""
+        # import cycle: hlq.dataframe.index imports hlq.dataframe.core
         from hlq.dataframe.index import index_of
 
         return index_of(self)
@@ -135,8 +144,6 @@ class _Frame(CommonMethods, HlqCollection):
     def enforce_runtime_divisions(self):
         """The same partitions, each checked when computed to lie within its division
         (``RuntimeError`` otherwise); a no-op check when divisions are unknown."""
-        from hlq.dataframe.nodes.checks import EnforceDivisions
-
         return new_collection(EnforceDivisions(self._node))
 
     def __len__(self):
@@ -153,8 +160,6 @@ class _Frame(CommonMethods, HlqCollection):
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         """Element-wise numpy ufuncs (``np.sin(s)``, ``np.maximum(s, 3)``) build a lazy result."""
-        from hlq.dataframe.nodes.colexpr import ufunc_tag
-
         for x in inputs + tuple(kwargs.get("out", ())):
             if isinstance(x, np.ndarray) and x.shape == ():
                 continue
@@ -251,8 +256,6 @@ class _Frame(CommonMethods, HlqCollection):
         them) until ``n`` rows are found or none are left, so the result has ``n`` rows
         whenever the frame does, whatever the plan's partitioning."""
         node = self._node
-        from hlq.dataframe.nodes.sort import sorted_head
-
         top = sorted_head(node, n)  # the first rows of a global sort come from every partition
         if top is not None:
             out = new_collection(top)
@@ -290,6 +293,7 @@ class _Frame(CommonMethods, HlqCollection):
     # ------------------------- partitions, ordering, shuffles (hlq/dataframe/multi.py)
     def tail(self, n=5, compute=True):
         """Last ``n`` rows, read from the last partition(s) only."""
+        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
         from hlq.dataframe import multi
 
         return multi.tail(self, n, compute)
@@ -297,6 +301,7 @@ class _Frame(CommonMethods, HlqCollection):
     @property
     def partitions(self):
         """``x.partitions[i]`` / ``[a:b]`` / ``[[i, j]]``: a collection of those partitions."""
+        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
         from hlq.dataframe import multi
 
         return multi.PartitionsIndexer(self)
@@ -304,6 +309,7 @@ class _Frame(CommonMethods, HlqCollection):
     @property
     def loc(self):
         """Label-based row selection (``loc[a:b]``, ``loc[label]``), pruning partitions by divisions."""
+        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
         from hlq.dataframe import multi
 
         return multi.LocIndexer(self)
@@ -311,11 +317,13 @@ class _Frame(CommonMethods, HlqCollection):
     def repartition(self, divisions=None, npartitions=None, partition_size=None, freq=None, force=False):
         """New partitioning by ``npartitions``, ``divisions``, an estimated ``partition_size`` or a
         time ``freq`` (one partition per period, on a datetime index with known divisions)."""
+        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
         from hlq.dataframe import multi
 
         if freq is not None:
             if divisions is not None or npartitions is not None or partition_size is not None:
                 raise ValueError("give exactly one of divisions=, npartitions=, partition_size= and freq=")
+            # import cycle: hlq.dataframe.resample imports hlq.dataframe.core
             from hlq.dataframe.resample import freq_divisions
 
             return multi.repartition(self, freq_divisions(self, freq), None, None, force)
@@ -323,23 +331,27 @@ class _Frame(CommonMethods, HlqCollection):
 
     def shuffle(self, on=None, npartitions=None, ignore_index=False, **kwargs):
         """Hash-partition rows by ``on`` (default: the index) into ``npartitions``."""
+        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
         from hlq.dataframe import multi
 
         return multi.shuffle(self, on, npartitions, ignore_index, **kwargs)
 
     def sort_values(self, by=None, ascending=True, npartitions=None, na_position="last"):
         """Globally sorted by ``by`` (a Series: by its values)."""
+        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
         from hlq.dataframe import multi
 
         return multi.sort_values(self, by, ascending, npartitions, na_position)
 
     def reset_index(self, drop=False):
         """Per-partition ``reset_index`` (as dask)."""
+        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
         from hlq.dataframe import multi
 
         return multi.reset_index(self, drop)
 
     def persist(self, **kwargs):
+        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
         from hlq.dataframe.multi import resolve_divisions
 
         resolve_divisions(self)  # a persisted set_index result knows its divisions, as with dask
@@ -348,6 +360,7 @@ class _Frame(CommonMethods, HlqCollection):
     # ------------------------------------------------- arrays and sinks (hlq.dataframe.io, .sinks)
     def to_dask_array(self, lengths=None, meta=None):
         """The values as an hlq.array in the same plan (see :func:`hlq.dataframe.io.to_dask_array`)."""
+        # import cycle: hlq.dataframe.io imports hlq.dataframe.core
         from hlq.dataframe.io import to_dask_array
 
         return to_dask_array(self, lengths=lengths, meta=meta)
@@ -359,19 +372,19 @@ class _Frame(CommonMethods, HlqCollection):
 
     def to_parquet(self, path, **kwargs):
         """Write one parquet file per partition (see :func:`hlq.dataframe.sinks.to_parquet`)."""
+        # import cycle: hlq.dataframe.sinks imports hlq.dataframe.core
         from hlq.dataframe.sinks import to_parquet
 
         return to_parquet(self, path, **kwargs)
 
     def to_csv(self, filename, **kwargs):
         """Write CSV, one file per partition or a single file (see :func:`hlq.dataframe.sinks.to_csv`)."""
+        # import cycle: hlq.dataframe.sinks imports hlq.dataframe.core
         from hlq.dataframe.sinks import to_csv
 
         return to_csv(self, filename, **kwargs)
 
     def __repr__(self):
-        from hlq.dataframe.display import frame_repr
-
         return frame_repr(self)
 
     # -------------------------------------------------------------- binary
@@ -653,14 +666,10 @@ class Series(SeriesMethods, _Frame):
             raise NotImplementedError("rename(inplace=True) is not supported; use s = s.rename(...)")
         name = index
         if callable(name) or isinstance(name, (dict, pd.Series)):
-            from hlq.dataframe.frame_methods import rename_index
-
             return rename_index(self, name, sorted_index)
         f, e = self._expr()
         if f is not None:
             return Series(SeriesExpr(f, e, name))
-        from hlq.dataframe.frame_methods import _PandasMethod
-
         return self.map_partitions(_PandasMethod("rename", (name,)), meta=self._meta.rename(name))
 
     def to_frame(self, name=None):
@@ -668,6 +677,7 @@ class Series(SeriesMethods, _Frame):
 
     def groupby(self, by, sort=None, dropna=True, **kwargs):
         """``s.groupby(by)``: ``by`` a Series aligned with ``s`` (or a list of them)."""
+        # import cycle: hlq.dataframe.groupby imports hlq.dataframe.core
         from hlq.dataframe.groupby import series_groupby
 
         return series_groupby(self, by, sort=sort, dropna=dropna, **kwargs)
@@ -713,18 +723,21 @@ class Series(SeriesMethods, _Frame):
 
     @property
     def str(self):
+        # import cycle: hlq.dataframe.accessors imports hlq.dataframe.core
         from hlq.dataframe.accessors import StringAccessor
 
         return StringAccessor(self)
 
     @property
     def dt(self):
+        # import cycle: hlq.dataframe.accessors imports hlq.dataframe.core
         from hlq.dataframe.accessors import DatetimeAccessor
 
         return DatetimeAccessor(self)
 
     @property
     def cat(self):
+        # import cycle: hlq.dataframe.accessors imports hlq.dataframe.core
         from hlq.dataframe.accessors import CategoricalAccessor
 
         return CategoricalAccessor(self)
@@ -742,8 +755,6 @@ class _UnaryFunc:
         self.tag, self.extra = tag, extra
 
     def __call__(self, s):
-        from hlq.dataframe.nodes.colexpr import evaluate
-
         expr = (self.tag, ("col", "__s__"), *self.extra) if self.extra else (self.tag, ("col", "__s__"))
         return evaluate(expr, pd.DataFrame({"__s__": s})).rename(s.name)
 
@@ -899,6 +910,7 @@ class DataFrame(FrameMethods, _Frame):
               right_index=False, suffixes=("_x", "_y"), indicator=False, npartitions=None, shuffle_method=None,
               broadcast=None):
         """Join with ``right`` like :meth:`pandas.DataFrame.merge` (see :func:`hlq.dataframe.merge`)."""
+        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
         from hlq.dataframe import multi
 
         return multi.merge(self, right, how, on, left_on, right_on, left_index, right_index, suffixes,
@@ -906,12 +918,14 @@ class DataFrame(FrameMethods, _Frame):
 
     def join(self, other, on=None, how="left", lsuffix="", rsuffix="", npartitions=None, broadcast=None):
         """Join ``other`` on its index (see :func:`hlq.dataframe.multi.join`)."""
+        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
         from hlq.dataframe import multi
 
         return multi.join(self, other, on, how, lsuffix, rsuffix, npartitions, broadcast)
 
     def set_index(self, other, drop=True, sorted=False, npartitions=None, divisions=None, **kwargs):
         """Index by column ``other``, rows sorted by it (see :func:`hlq.dataframe.multi.set_index`)."""
+        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
         from hlq.dataframe import multi
 
         return multi.set_index(self, other, drop, sorted, npartitions, divisions, **kwargs)
@@ -959,8 +973,6 @@ class DataFrame(FrameMethods, _Frame):
 
     def dropna(self, how=None, subset=None, thresh=None):
         if how not in (None, "any") or thresh is not None:  # per partition with pandas
-            from hlq.dataframe.frame_methods import _per_partition
-
             kw = {"how": how or "any", "subset": subset} if thresh is None else {"thresh": thresh, "subset": subset}
             return _per_partition(self, "dropna", keeps_rows=False, **kw)
         cols = list(self._node.columns) if subset is None else ([subset] if isinstance(subset, str) else list(subset))
@@ -969,8 +981,6 @@ class DataFrame(FrameMethods, _Frame):
                 raise KeyError(f"column {c!r} not found; columns are {list(self._node.columns)}")
         if not cols:
             return self
-        from hlq.dataframe.nodes.colexpr import make_and
-
         return DataFrame(Filter(self._node, make_and([("notna", ("col", c)) for c in cols])))
 
     def drop(self, labels=None, axis=1, columns=None, errors="raise"):
@@ -990,8 +1000,6 @@ class DataFrame(FrameMethods, _Frame):
 
     def rename(self, index=None, columns=None):
         if index is not None:
-            from hlq.dataframe.frame_methods import rename_index
-
             out = rename_index(self, index, False)
             return out.rename(columns=columns) if columns is not None else out
         if callable(columns):
@@ -1017,8 +1025,6 @@ class DataFrame(FrameMethods, _Frame):
             a, b = (other._node, self._node) if reverse else (self._node, other._node)
             return DataFrame(Binary(_LOGICAL.get(op, op), a, b))
         if isinstance(other, (Series, pd.Series)):
-            from hlq.dataframe.frame_methods import frame_series_op
-
             return frame_series_op(self, other, op, reverse)
         return NotImplemented
 
@@ -1055,6 +1061,7 @@ class DataFrame(FrameMethods, _Frame):
 
     def groupby(self, by, sort=None, dropna=True, as_index=True, **kwargs):
         """Group by columns or aligned Series (see :mod:`hlq.dataframe.groupby`)."""
+        # import cycle: hlq.dataframe.groupby imports hlq.dataframe.core
         from hlq.dataframe.groupby import frame_groupby
 
         return frame_groupby(self, by, sort=sort, dropna=dropna, as_index=as_index, **kwargs)
@@ -1215,8 +1222,6 @@ def map_partitions(func, df, *args, meta=None, columns=None, **kwargs):
         meta = meta._meta
     if not isinstance(meta, (pd.DataFrame, pd.Series, dict, tuple)):
         # func gives a scalar per partition: like dask, the result is a Series of those scalars
-        from hlq.dataframe.frame_methods import ScalarPerPartition
-
         func = ScalarPerPartition(func)
         meta = pd.Series([], dtype=np.asarray(meta).dtype if not isinstance(meta, (np.dtype, type)) else meta)
     if isinstance(meta, dict):

@@ -21,11 +21,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hlq.dataframe.nodes.calls import Call
+from hlq.dataframe.nodes.calls import Call, nonempty_frame, nonempty_series
 from hlq.dataframe.nodes.colexpr import BINARY
 from hlq.dataframe.nodes.lineage import frame_column_exprs
 from hlq.dataframe.nodes.ops import Assign, AssignFrom, MapPartitions, MetaBox, Project, SeriesExpr
-from hlq.dataframe.nodes.ops import ToFrame as _ToFrame
+from hlq.dataframe.nodes.ops import ToFrame as _ToFrame, WithScalar
+from hlq.dataframe.nodes.generic_sources import DelayedRef, DelayedValue
+from hlq.dataframe.nodes.reduction import Fn, TreeAgg
 
 __all__ = ["series_call", "frame_call", "frame_column_exprs", "meta_dtype"]
 
@@ -39,6 +41,7 @@ def series_call(s, path, *others, args=(), kwargs=(), attr=False, dtype=None, na
     ``s`` join its expression, others (aligned, same partitions) are zipped in
     as extra columns of a small frame first.
     """
+    # import cycle: hlq.dataframe.core imports hlq.dataframe.elementwise
     from hlq.dataframe.core import Series
 
     nm = s.name if name is _KEEP else name
@@ -74,6 +77,7 @@ def frame_call(df, path, args=(), kwargs=(), columns=None, per_column=None):
     ``per_column(c)`` may return ``(others, args, kwargs)`` to vary the call by
     column, or ``None`` to leave the column unchanged.
     """
+    # import cycle: hlq.dataframe.core imports hlq.dataframe.elementwise
     from hlq.dataframe.core import DataFrame
 
     node = df._node
@@ -148,9 +152,8 @@ def isin(s, values):
     if any(is_dask_collection(v) for v in values):  # e.g. delayed values: computed with the graph
         import dask
 
+        # import cycle: hlq.dataframe.core imports hlq.dataframe.elementwise
         from hlq.dataframe.core import Series
-        from hlq.dataframe.nodes.generic_sources import DelayedRef, DelayedValue
-        from hlq.dataframe.nodes.ops import WithScalar
 
         lazy = DelayedValue(DelayedRef(dask.delayed(values, traverse=True)))
         return Series(WithScalar("isin_", s._node, lazy))
@@ -179,6 +182,7 @@ def apply_values(s, func, args=(), meta=None, **kwds):
 
 # ---------------------------------------------------------------- frame methods
 def _cond_exprs(df, cond):
+    # import cycle: hlq.dataframe.core imports hlq.dataframe.elementwise
     from hlq.dataframe.core import DataFrame
 
     if not isinstance(cond, DataFrame):
@@ -259,8 +263,6 @@ def frame_apply(df, func, axis=0, args=(), meta=None, columns=None, **kwds):
                                   "try df.map_partitions(lambda p: p.apply(func, axis=0))")
     f = _ApplyRows(func, tuple(args), tuple(sorted(kwds.items())))
     if meta is None:  # like dask: run func on a small fake partition (pass meta= to be sure)
-        from hlq.dataframe.nodes.calls import nonempty_frame
-
         try:
             meta = f(nonempty_frame(df._meta)).iloc[:0]
         except Exception as exc:
@@ -275,8 +277,6 @@ def _numeric(dt):
 
 def _infer_dtype(s, call):
     """Result dtype of a user function, run (like dask) on a small fake series; None if it fails."""
-    from hlq.dataframe.nodes.calls import nonempty_series
-
     try:
         return call(nonempty_series(s.dtype, s.name)).dtype
     except Exception:
@@ -299,9 +299,8 @@ def isin_lazy(s, values):
     """``s.isin(values)`` for an hlq Series (or one-column DataFrame) ``values``: its distinct
     values are gathered by a tree aggregation into one lazy value, which every partition of ``s``
     tests against (like dask, which computes the values into the graph)."""
+    # import cycle: hlq.dataframe.core imports hlq.dataframe.elementwise
     from hlq.dataframe.core import DataFrame, Series
-    from hlq.dataframe.nodes.ops import WithScalar
-    from hlq.dataframe.nodes.reduction import Fn, TreeAgg
 
     if isinstance(values, DataFrame):
         if len(values.columns) != 1:

@@ -24,6 +24,9 @@ import numpy as np
 import pandas as pd
 
 from hlq.expr.traverse import toposort
+from hlq.dataframe.nodes.base import FrameNode
+from hlq.dataframe.nodes.ops import Filter, FilterBy, Project
+from hlq.dataframe.nodes.sources import ReadParquet
 
 __all__ = ["conjuncts", "estimate_rows", "group_count", "bytes_per_row", "estimate_bytes", "format_bytes", "FILTER_SELECTIVITY"]
 
@@ -68,9 +71,6 @@ def bytes_per_row(node) -> int:
 
 
 def _footer_bytes_per_row(node, columns):
-    from hlq.dataframe.nodes.ops import Filter, Project
-    from hlq.dataframe.nodes.sources import ReadParquet
-
     cur = node
     while isinstance(cur, (Project, Filter)):
         cur = cur.child
@@ -113,10 +113,6 @@ def _selectivity(pred) -> float:
 
 def estimate_rows(node):
     """Estimated number of rows of ``node``, or None when nothing is known."""
-    from hlq.dataframe.nodes.base import FrameNode
-    from hlq.dataframe.nodes.ops import Filter, FilterBy
-    from hlq.dataframe.nodes.sources import ReadParquet
-
     est: dict = {}
     for n in toposort([node]):
         if not isinstance(n, FrameNode):

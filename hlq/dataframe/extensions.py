@@ -17,6 +17,8 @@ of pandas extension arrays (dask's own ``make_array_nonempty`` / ``make_scalar``
 from __future__ import annotations
 
 import warnings
+from hlq.dataframe.core import DataFrame, Series
+from hlq.dataframe.index import Index
 
 __all__ = ["make_array_nonempty", "make_scalar", "register_dataframe_accessor", "register_index_accessor",
            "register_series_accessor"]
@@ -61,8 +63,6 @@ def register_dataframe_accessor(name):
     name : str
         The attribute name: ``df.<name>`` is ``accessor(df)``.
     """
-    from hlq.dataframe.core import DataFrame
-
     return _register_accessor(name, DataFrame)
 
 
@@ -74,8 +74,6 @@ def register_series_accessor(name):
     name : str
         The attribute name: ``s.<name>`` is ``accessor(s)``.
     """
-    from hlq.dataframe.core import Series
-
     return _register_accessor(name, Series)
 
 
@@ -96,6 +94,4 @@ def register_index_accessor(name):
     name : str
         The attribute name: ``df.index.<name>`` is ``accessor(df.index)``.
     """
-    from hlq.dataframe.index import Index
-
     return _register_accessor(name, Index)

@@ -27,13 +27,20 @@ import pandas as pd
 
 from hlq.explain import explain as explain_plan
 from hlq.dataframe import window as _win
-from hlq.dataframe.nodes.ops import MapPartitions, MetaBox, Project, Rename
-from hlq.dataframe.nodes.reduction import Fn, TreeAgg
+from hlq.dataframe.nodes.ops import AssignFrom, MapPartitions, MetaBox, Project, Rename
+from hlq.dataframe.nodes.reduction import Fn, Len, TreeAgg
+from hlq.dataframe.display import frame_html, structure
+from hlq.dataframe.nodes.calls import nonempty_frame
+from hlq.dataframe.nodes.colexpr import BINARY
+from hlq.dataframe.nodes.multipart import ZipPartitions
+from hlq.dataframe.nodes.structure import RepartitionSplit
+from hlq.dataframe.nodes.window import IndexedMap
 
 __all__ = ["CommonMethods", "SeriesMethods", "FrameMethods"]
 
 
 def _coll(node):
+    # import cycle: hlq.dataframe.core imports hlq.dataframe.frame_methods
     from hlq.dataframe.core import new_collection
 
     return new_collection(node)
@@ -61,8 +68,6 @@ class _PandasMethod:
 def _per_partition(obj, name, *args, keeps_rows=True, **kwargs):
     """``obj.<name>(*args, **kwargs)`` on every partition (meta: the same call on the meta)."""
     f = _PandasMethod(name, args, kwargs)
-    from hlq.dataframe.nodes.calls import nonempty_frame
-
     try:
         meta = f(obj._meta)
     except Exception:
@@ -230,6 +235,7 @@ def _flex(name, reverse=False):
     def method(self, other, axis="columns", level=None, fill_value=None):
         if level is not None:
             raise NotImplementedError(f"{pandas_name}(level=...) is not supported; use map_partitions")
+        # import cycle: hlq.dataframe.core imports hlq.dataframe.frame_methods
         from hlq.dataframe.core import _Frame
 
         if fill_value is None and (axis in ("columns", 1) or not isinstance(other, _Frame)
@@ -301,6 +307,7 @@ class CommonMethods:
 
     def resample(self, rule, closed=None, label=None, **kwargs):
         """Resample a datetime index with known divisions (see :mod:`hlq.dataframe.resample`)."""
+        # import cycle: hlq.dataframe.resample imports hlq.dataframe.frame_methods through hlq.dataframe.core
         from hlq.dataframe.resample import Resampler
 
         return Resampler(self, rule, closed, label, **kwargs)
@@ -317,8 +324,8 @@ class CommonMethods:
     @property
     def shape(self):
         """``(rows, columns)`` for a DataFrame, ``(rows,)`` for a Series; rows a lazy Scalar, like dask."""
+        # import cycle: hlq.dataframe.core imports hlq.dataframe.frame_methods
         from hlq.dataframe.core import Scalar
-        from hlq.dataframe.nodes.reduction import Len
 
         rows = Scalar(Len(self._node))
         return (rows, len(self._node.columns)) if self._node.kind == "frame" else (rows,)
@@ -348,15 +355,11 @@ class CommonMethods:
 
     def clear_divisions(self):
         """The same data with unknown divisions."""
-        from hlq.dataframe.nodes.structure import SelectPartitions  # noqa: F401
-
         meta = self._meta
         return _coll(MapPartitions(self._node, _Identity(), (), (), MetaBox(meta), True)) \
             ._with_unknown_divisions()
 
     def _with_unknown_divisions(self):
-        from hlq.dataframe.nodes.structure import RepartitionSplit
-
         n = self.npartitions
         return _coll(RepartitionSplit(self._node, tuple((j, 0, 1) for j in range(n))))
 
@@ -378,6 +381,7 @@ class CommonMethods:
     @classmethod
     def from_dict(cls, data, *, npartitions=1, orient="columns", dtype=None, columns=None):
         """A collection from a dict (see :func:`hlq.dataframe.from_dict`)."""
+        # import cycle: hlq.dataframe.io imports hlq.dataframe.frame_methods through hlq.dataframe.core
         from hlq.dataframe.io import from_dict
 
         return from_dict(data, npartitions=npartitions, orient=orient, dtype=dtype, columns=columns)
@@ -392,8 +396,6 @@ class CommonMethods:
             combine = aggregate
         ck, ak, cbk = (tuple(sorted((kw or {}).items())) for kw in (chunk_kwargs, aggregate_kwargs, combine_kwargs))
         if meta is None:
-            from hlq.dataframe.nodes.calls import nonempty_frame
-
             fake = nonempty_frame(self._meta)
             meta = _user_final(_user_combine([_user_chunk(fake, chunk, ck)], combine, cbk), aggregate, ak)
         if isinstance(meta, (pd.DataFrame, pd.Series)):
@@ -406,13 +408,9 @@ class CommonMethods:
 
     def _repr_html_(self):
         """dask's structure table (columns, dtypes, divisions) and hlq's plan summary, as HTML."""
-        from hlq.dataframe.display import frame_html
-
         return frame_html(self)
 
     def _repr_data(self):
-        from hlq.dataframe.display import structure
-
         return structure(self)
 
     def to_html(self, max_rows=5):
@@ -422,33 +420,39 @@ class CommonMethods:
 
     def to_json(self, filename, *args, **kwargs):
         """One JSON file per partition (see :func:`hlq.dataframe.to_json`)."""
+        # import cycle: hlq.dataframe.convert imports hlq.dataframe.frame_methods
         from hlq.dataframe.convert import to_json
 
         return to_json(self, filename, *args, **kwargs)
 
     def to_records(self, index=False, lengths=None):
         """The rows as an hlq.array of numpy records."""
+        # import cycle: hlq.dataframe.convert imports hlq.dataframe.frame_methods
         from hlq.dataframe.convert import to_records
 
         return to_records(self)
 
     def to_bag(self, index=False, format="tuple"):
         """A dask Bag of the rows (see :func:`hlq.dataframe.to_bag`)."""
+        # import cycle: hlq.dataframe.convert imports hlq.dataframe.frame_methods
         from hlq.dataframe.convert import to_bag
 
         return to_bag(self, index, format)
 
     def to_hdf(self, *args, **kwargs):
+        # import cycle: hlq.dataframe.convert imports hlq.dataframe.frame_methods
         from hlq.dataframe.convert import to_hdf
 
         return to_hdf(self, *args, **kwargs)
 
     def to_orc(self, *args, **kwargs):
+        # import cycle: hlq.dataframe.convert imports hlq.dataframe.frame_methods
         from hlq.dataframe.convert import to_orc
 
         return to_orc(self, *args, **kwargs)
 
     def to_sql(self, *args, **kwargs):
+        # import cycle: hlq.dataframe.convert imports hlq.dataframe.frame_methods
         from hlq.dataframe.convert import to_sql
 
         return to_sql(self, *args, **kwargs)
@@ -476,8 +480,6 @@ class CommonMethods:
                              "the 'frac' parameter instead.")
         if frac is None:
             raise ValueError("sample needs frac=")
-        from hlq.dataframe.nodes.window import IndexedMap
-
         f = _SampleFunc(float(frac), bool(replace), _seeds(random_state, self.npartitions))
         return _coll(IndexedMap(self._node, f, (), MetaBox(self._meta)))
 
@@ -490,8 +492,6 @@ class CommonMethods:
             raise ValueError("frac should sum to 1")
         bounds = tuple(np.cumsum([0.0, *frac]).tolist())
         bounds = bounds[:-1] + (1.0 + 1e-12,)
-        from hlq.dataframe.nodes.window import IndexedMap
-
         seeds = _seeds(random_state, self.npartitions)
         return [_coll(IndexedMap(self._node, _SplitFunc(bounds, k, seeds), (), MetaBox(self._meta)))
                 for k in range(len(frac))]
@@ -543,22 +543,20 @@ class CommonMethods:
         return self._zip_partitions(other, "combine", func, **kw)
 
     def _zip_partitions(self, other, name, *args, **kwargs):
+        # import cycle: hlq.dataframe.core imports hlq.dataframe.frame_methods
         from hlq.dataframe.core import _Frame
 
         if not isinstance(other, _Frame):
             return _per_partition(self, name, other, *args, **kwargs)
-        from hlq.dataframe.nodes.multipart import ZipPartitions
-
         f = _PandasMethod(name, args, kwargs)
         meta = f.__class__(name, (other._meta, *args), kwargs)(self._meta)
         return _coll(ZipPartitions((self._node, other._node), _Zip(name, args, kwargs), MetaBox(meta)))
 
     def _flex_fill(self, name, other, axis, fill_value):
+        # import cycle: hlq.dataframe.core imports hlq.dataframe.frame_methods
         from hlq.dataframe.core import _Frame
 
         if isinstance(other, _Frame):
-            from hlq.dataframe.nodes.multipart import ZipPartitions
-
             kw = {"axis": axis, "fill_value": fill_value} if self._node.kind == "frame" else {"fill_value": fill_value}
             meta = getattr(self._meta, name)(other._meta, **kw)
             return _coll(ZipPartitions((self._node, other._node), _Zip(name, (), kw), MetaBox(meta)))
@@ -642,8 +640,6 @@ class CommonMethods:
 
     def memory_usage_per_partition(self, index=True, deep=False):
         """Bytes of each partition (a Series indexed by partition number)."""
-        from hlq.dataframe.nodes.window import IndexedMap
-
         return _coll(IndexedMap(self._node, _partition_memory, (index, deep), MetaBox(pd.Series([], dtype="int64"))))
 
     def nunique_approx(self, split_every=None):
@@ -669,8 +665,8 @@ def _first_state(state):
 
 
 def _len_scalar(obj):
+    # import cycle: hlq.dataframe.core imports hlq.dataframe.frame_methods
     from hlq.dataframe.core import Scalar
-    from hlq.dataframe.nodes.reduction import Len
 
     return Scalar(Len(obj._node))
 
@@ -740,6 +736,7 @@ class SeriesMethods(CommonMethods):
 
     def dot(self, other, meta=None):
         """``(self * other).sum()`` for an aligned Series."""
+        # import cycle: hlq.dataframe.core imports hlq.dataframe.frame_methods
         from hlq.dataframe.core import Series
 
         if not isinstance(other, Series):
@@ -823,6 +820,7 @@ def _pair_final(state, how, min_periods):
 
 
 def _pair_stat(a, b, how, min_periods):
+    # import cycle: hlq.dataframe.core imports hlq.dataframe.frame_methods
     from hlq.dataframe.core import Series, DataFrame
 
     if not isinstance(b, Series):
@@ -833,8 +831,8 @@ def _pair_stat(a, b, how, min_periods):
 
 
 def _with_column(frame, name, s):
+    # import cycle: hlq.dataframe.core imports hlq.dataframe.frame_methods
     from hlq.dataframe.core import DataFrame
-    from hlq.dataframe.nodes.ops import AssignFrom
 
     return DataFrame(AssignFrom(frame._node, name, s._node))
 
@@ -853,8 +851,6 @@ class _ToFrameNamed:
 
 
 def _align(a, b, join, axis, fill_value):
-    from hlq.dataframe.nodes.multipart import ZipPartitions
-
     kw = {"join": join, "fill_value": fill_value}
     if axis is not None:
         kw["axis"] = axis
@@ -893,6 +889,7 @@ class FrameMethods(CommonMethods):
         """``DataFrame.map(func)`` (element-wise) per partition."""
         kw = {} if na_action is None else {"na_action": na_action}
         if meta is not None:
+            # import cycle: hlq.dataframe.core imports hlq.dataframe.frame_methods
             from hlq.dataframe.core import map_partitions
 
             return map_partitions(_PandasMethod("map", (func,), kw), self, meta=meta)
@@ -907,6 +904,7 @@ class FrameMethods(CommonMethods):
                                   "a pandas object m")
 
     def pivot_table(self, index=None, columns=None, values=None, aggfunc="mean"):
+        # import cycle: hlq.dataframe.convert imports hlq.dataframe.frame_methods
         from hlq.dataframe.convert import pivot_table
 
         return pivot_table(self, index, columns, values, aggfunc)
@@ -1090,8 +1088,6 @@ def _frame_vc_final(s, normalize, sort, ascending):
 
 def _concat_columns(series, names):
     """Side-by-side Series of possibly different lengths, as pandas' ``DataFrame.mode`` lays them out."""
-    from hlq.dataframe.nodes.multipart import ZipPartitions
-
     meta = pd.DataFrame({n: s._meta for n, s in zip(names, series)})
     return _coll(ZipPartitions(tuple(s._node for s in series), _Columns(tuple(names)), MetaBox(meta)))
 
@@ -1175,8 +1171,6 @@ class _FrameSeriesOp:
         self.op, self.reverse = op, reverse
 
     def __call__(self, df, s):
-        from hlq.dataframe.nodes.colexpr import BINARY
-
         f = BINARY[self.op]
         return f(s, df) if self.reverse else f(df, s)
 
@@ -1187,10 +1181,10 @@ class _FrameSeriesOp:
 def frame_series_op(df, other, op, reverse):
     """``df <op> s`` where ``s`` (pandas, or a one-partition hlq Series such as a reduction of
     ``df``) is aligned with the columns, as pandas aligns it."""
+    # import cycle: hlq.dataframe.core imports hlq.dataframe.frame_methods
     from hlq.dataframe.core import Series
+    # import cycle: hlq.dataframe.io imports hlq.dataframe.frame_methods through hlq.dataframe.core
     from hlq.dataframe.io import from_pandas
-    from hlq.dataframe.nodes.colexpr import BINARY
-    from hlq.dataframe.nodes.multipart import ZipPartitions
 
     if isinstance(other, pd.Series):
         other = from_pandas(other, npartitions=1)
@@ -1223,8 +1217,6 @@ class _ShiftIndex:
 
 def shift_index(obj, periods, freq):
     """``shift(periods, freq=...)``: the index labels move, and known divisions move with them."""
-    from hlq.dataframe.nodes.window import IndexedMap
-
     f = _ShiftIndex(periods, freq)
     meta = f(obj._meta, 0)
     divs = None
@@ -1253,8 +1245,6 @@ class _RenameIndex:
 def rename_index(obj, mapper, sorted_index=False):
     """New index labels from a function or mapping, per partition; divisions stay known (mapped
     too) only when ``sorted_index`` promises the mapping keeps the order, as in dask."""
-    from hlq.dataframe.nodes.window import IndexedMap
-
     f = _RenameIndex(mapper)
     meta = f(obj._meta)
     divs = (None,) * (obj.npartitions + 1)

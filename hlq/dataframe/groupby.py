@@ -27,6 +27,8 @@ import pandas as pd
 from hlq.dataframe.elementwise import _ToFrame
 from hlq.dataframe.nodes.ops import Assign, AssignFrom, MapPartitions, MetaBox, Project, SeriesExpr
 from hlq.dataframe.nodes.reduction import GroupbyAgg
+from hlq.dataframe.aggregation import custom_groupby_agg, is_aggregation
+from hlq.dataframe.core import DataFrame, new_collection, Series
 
 __all__ = ["GroupBy", "frame_groupby", "series_groupby"]
 
@@ -81,8 +83,6 @@ class GroupBy:
             sort = split_out == 1
         node = GroupbyAgg(self._df._node, self._by, tuple(spec), shape, split_every or 8, o.get("dropna", True),
                           bool(sort), split_out, o.get("as_index", True))
-        from hlq.dataframe.core import new_collection
-
         out = new_collection(node)
         if o.get("observed") is False:
             cats = _categorical_keys(self._df._node, self._by)
@@ -139,8 +139,6 @@ class GroupBy:
     aggregate = agg
 
     def _custom(self, arg, cols, kind, split_out):
-        from hlq.dataframe.aggregation import custom_groupby_agg
-
         if int(split_out or 1) > 1:
             raise NotImplementedError("custom Aggregation with split_out > 1")
         nm = _agg_label
@@ -225,8 +223,6 @@ def _agg_label(a):
 
 
 def _has_custom(arg):
-    from hlq.dataframe.aggregation import is_aggregation
-
     vals = list(arg.values()) if isinstance(arg, dict) else [arg]
     flat = []
     for v in vals:
@@ -332,8 +328,6 @@ def _tmp_keys(n):
 def _key_frame(base, keys):
     """``(frame, key column names, index names or None)`` grouping ``base`` (a DataFrame) by ``keys``:
     column names, or Series computed from the same frame or aligned with it."""
-    from hlq.dataframe.core import DataFrame, Series
-
     node = base._node
     names, pairs, froms, labels, computed = [], [], [], [], False
     for i, k in enumerate(keys):
@@ -383,8 +377,6 @@ def frame_groupby(df, by, sort=None, dropna=True, as_index=True, observed=True, 
 
 def series_groupby(s, by, sort=None, dropna=True, **kwargs):
     """``s.groupby(by)`` with ``by`` an aligned Series (or list of them)."""
-    from hlq.dataframe.core import DataFrame, Series
-
     if kwargs:
         raise TypeError(f"Series.groupby got unexpected arguments {sorted(kwargs)}")
     keys = list(by) if isinstance(by, (list, tuple)) else [by]

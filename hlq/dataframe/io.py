@@ -18,6 +18,10 @@ import pandas as pd
 from hlq.dataframe.core import new_collection
 from hlq.dataframe.nodes.base import PandasLiteral
 from hlq.dataframe.nodes.sources import DEFAULT_BLOCKSIZE, FromPandas, ReadParquet, parquet_info
+from hlq.dataframe.nodes.colexpr import columns_of
+from hlq.dataframe.nodes.generic_sources import DelayedRef, FromDelayedFrame, FromMap
+from hlq.dataframe.nodes.interop import ArrayToFrame, FrameToArray
+from hlq.dataframe.nodes.ops import MetaBox
 
 __all__ = ["from_pandas", "read_parquet", "from_dict", "from_array", "from_dask_array", "from_map", "from_delayed",
            "to_dask_array"]
@@ -184,8 +188,6 @@ def read_parquet(path, columns=None, filters=None, index=None, blocksize="defaul
         cols = tuple(c for c in cols if c != index)
     expr = _filters_to_expr(filters)
     if expr is not None:
-        from hlq.dataframe.nodes.colexpr import columns_of
-
         for c in sorted(columns_of(expr), key=str):
             if c not in info.dtype_map:
                 raise KeyError(f"filter column {c!r} not in parquet dataset {info.path!r}; "
@@ -289,9 +291,8 @@ def from_dask_array(x, columns=None, index=None, meta=None):
         Not supported (``index`` raises NotImplementedError; ``meta`` is ignored:
         the array's dtype gives the dtypes).
     """
+    # deferred: importing hlq.dataframe does not load hlq.array
     import hlq.array as ha
-
-    from hlq.dataframe.nodes.interop import ArrayToFrame
 
     if not isinstance(x, ha.Array):
         raise TypeError(f"from_dask_array needs an hlq.array.Array, got {type(x).__name__}; "
@@ -318,6 +319,7 @@ def from_array(x, chunksize=50000, columns=None, meta=None):
     columns : list or scalar, optional
         As in :func:`from_dask_array`.
     """
+    # deferred: importing hlq.dataframe does not load hlq.array
     import hlq.array as ha
 
     if isinstance(x, ha.Array):
@@ -374,9 +376,6 @@ def from_map(func, *iterables, args=None, meta=None, divisions=None, label=None,
     enforce_metadata : bool
         Check every partition's columns against ``meta``.
     """
-    from hlq.dataframe.nodes.generic_sources import FromMap
-    from hlq.dataframe.nodes.ops import MetaBox
-
     if not callable(func):
         raise TypeError(f"from_map needs a callable, got {type(func).__name__}")
     if not iterables:
@@ -408,9 +407,6 @@ def from_delayed(dfs, meta=None, divisions=None, prefix=None, verify_meta=True):
     """
     from dask.delayed import Delayed
 
-    from hlq.dataframe.nodes.generic_sources import DelayedRef, FromDelayedFrame
-    from hlq.dataframe.nodes.ops import MetaBox
-
     if isinstance(dfs, Delayed):
         dfs = [dfs]
     dfs = list(dfs)
@@ -438,9 +434,8 @@ def to_dask_array(df, lengths=None, meta=None):
     meta
         Ignored (the dtype follows ``DataFrame.to_numpy``).
     """
+    # deferred: importing hlq.dataframe does not load hlq.array
     import hlq.array as ha
-
-    from hlq.dataframe.nodes.interop import FrameToArray
 
     node = df.node
     if lengths is True:

@@ -21,8 +21,20 @@ import numbers
 
 import pandas as pd
 
-from hlq.dataframe.core import DataFrame, Series, new_collection
+from hlq.dataframe.core import DataFrame, map_partitions, new_collection, Series
 from hlq.dataframe.nodes.merge import Merge
+from hlq.dataframe.estimate import estimate_bytes
+from hlq.dataframe.io import from_pandas
+from hlq.dataframe.nodes.base import FrameNode
+from hlq.dataframe.nodes.ops import Project
+from hlq.dataframe.nodes.shuffle import Boundaries, INDEX, SampleKeys, Shuffle
+from hlq.dataframe.nodes.sort import SetIndex, SetIndexSorted, SortValues
+from hlq.dataframe.nodes.sources import ReadParquet
+from hlq.dataframe.nodes.structure import (
+    ConcatFrames, LocSlice, RepartitionCombine, RepartitionDivisions, RepartitionSplit, SelectPartitions,
+    Tail,
+)
+from hlq.dataframe.rules.lowering import MAX_SAMPLE, SAMPLES_PER_OUTPUT
 
 __all__ = ["merge", "join", "concat"]
 
@@ -69,8 +81,6 @@ def merge(left, right, how="inner", on=None, left_on=None, right_on=None, left_i
     KeyError
         A key column is missing (at build time).
     """
-    from hlq.dataframe.io import from_pandas
-
     if isinstance(left, pd.DataFrame):
         left = from_pandas(left, npartitions=1)
     if isinstance(right, pd.DataFrame):
@@ -143,8 +153,6 @@ def join(left, other, on=None, how="left", lsuffix="", rsuffix="", npartitions=N
     ``other`` may be a pandas DataFrame or Series (one partition, as in :func:`merge`).
     Raises ``ValueError`` when columns overlap and no suffix is given, like pandas."""
     if isinstance(other, (pd.DataFrame, pd.Series)):
-        from hlq.dataframe.io import from_pandas
-
         other = from_pandas(other, npartitions=1)
     if isinstance(other, Series):
         other = other.to_frame()
@@ -163,8 +171,6 @@ def concat(dfs, axis=0, join="outer", interleave_partitions=False, ignore_unknow
 
     Output divisions are known when every input's are and they follow each other in order.
     """
-    from hlq.dataframe.nodes.structure import ConcatFrames
-
     if axis not in (0, "index"):
         raise NotImplementedError("hlq.dataframe.concat supports axis=0 only")
     if join not in ("outer", "inner"):
@@ -172,8 +178,6 @@ def concat(dfs, axis=0, join="outer", interleave_partitions=False, ignore_unknow
     dfs = [d for d in dfs]
     if not dfs:
         raise ValueError("No objects to concatenate")
-    from hlq.dataframe.io import from_pandas
-
     dfs = [from_pandas(d, npartitions=1) if isinstance(d, (pd.DataFrame, pd.Series)) else d for d in dfs]
     for d in dfs:
         if not isinstance(d, (DataFrame, Series)):
@@ -191,8 +195,6 @@ def is_int(x):
 # ---------------------------------------------------------------- per-collection operations
 def tail(obj, n=5, compute=True):
     """Last ``n`` rows, read from the last partition (all needed ones when lengths are known)."""
-    from hlq.dataframe.nodes.structure import Tail
-
     node = obj._node
     k = 1
     if node.lengths is not None:
@@ -212,8 +214,6 @@ class PartitionsIndexer:
         self._obj = obj
 
     def __getitem__(self, key):
-        from hlq.dataframe.nodes.structure import SelectPartitions
-
         n = self._obj.npartitions
         if isinstance(key, slice):
             parts = tuple(range(n))[key]
@@ -279,9 +279,6 @@ def resolve_divisions(obj):
     Only a ``set_index`` at the root, or below nodes that keep its partitions (blockwise nodes
     with the same divisions), is resolved; keys whose sampled values are not the key's values
     (categoricals) are left alone."""
-    from hlq.dataframe.nodes.base import FrameNode
-    from hlq.dataframe.nodes.sort import SetIndex
-
     path = []
     node = obj._node
     while not isinstance(node, SetIndex):
@@ -304,9 +301,6 @@ def resolve_divisions(obj):
 
 def _sampled_divisions(si):
     import dask
-
-    from hlq.dataframe.nodes.shuffle import Boundaries, SampleKeys
-    from hlq.dataframe.rules.lowering import MAX_SAMPLE, SAMPLES_PER_OUTPUT
 
     c, col, n = si.child, si.col, si.npartitions
     dt = c.dtype_map[col]
@@ -344,8 +338,6 @@ def _datetime_bounds(obj, start, stop):
 
 
 def _loc_range(obj, start, stop):
-    from hlq.dataframe.nodes.structure import LocSlice, SelectPartitions
-
     resolve_divisions(obj)
     start, stop = _datetime_bounds(obj, start, stop)
     node = obj._node
@@ -379,8 +371,6 @@ def repartition_function(df, divisions=None, force=False):
     """
     import pandas as pd
 
-    from hlq.dataframe.io import from_pandas
-
     if isinstance(df, (pd.DataFrame, pd.Series)):
         df = from_pandas(df, npartitions=1)
     return df.repartition(divisions=divisions, force=force)
@@ -391,8 +381,6 @@ def repartition(obj, divisions=None, npartitions=None, partition_size=None, forc
     divisions when they are known numbers or datetimes, else into equal row pieces),
     ``repartition(divisions=...)`` (needs known divisions) or
     ``repartition(partition_size="100MB")`` (from the *estimated* size: no data is read)."""
-    from hlq.dataframe.nodes.structure import RepartitionCombine, RepartitionDivisions, RepartitionSplit
-
     given = sum(x is not None for x in (divisions, npartitions, partition_size))
     if given != 1:
         raise ValueError("give exactly one of divisions=, npartitions= and partition_size=")
@@ -403,8 +391,6 @@ def repartition(obj, divisions=None, npartitions=None, partition_size=None, forc
         import math
 
         from dask.utils import parse_bytes
-
-        from hlq.dataframe.estimate import estimate_bytes
 
         size = parse_bytes(partition_size) if isinstance(partition_size, str) else int(partition_size)
         est = estimate_bytes(node)
@@ -470,8 +456,6 @@ def _interpolate_divisions(divisions, counts):
 
 def shuffle(obj, on=None, npartitions=None, ignore_index=False, **kwargs):
     """Move rows so that equal ``on`` values share a partition (hash partitioning)."""
-    from hlq.dataframe.nodes.shuffle import INDEX, Shuffle
-
     if on is None:
         keys = (INDEX,)
     else:
@@ -484,8 +468,6 @@ def shuffle(obj, on=None, npartitions=None, ignore_index=False, **kwargs):
 def sort_values(obj, by=None, ascending=True, npartitions=None, na_position="last"):
     """Globally sorted rows (range partitioned on ``by[0]`` by sampled boundaries, then each
     partition sorted with pandas); missing values last."""
-    from hlq.dataframe.nodes.sort import SortValues
-
     if na_position != "last":
         raise NotImplementedError("sort_values supports na_position='last' only")
     if isinstance(obj, Series):
@@ -506,8 +488,6 @@ def set_index(obj, other, drop=True, sorted=False, npartitions=None, divisions=N
     row-group statistics when available); otherwise the boundaries are sampled in the graph, and
     computed once (as dask computes its quantiles) when the divisions, the number of partitions,
     ``.loc`` or ``persist()`` first need them."""
-    from hlq.dataframe.nodes.sort import SetIndex, SetIndexSorted
-
     if isinstance(other, (list, tuple)):
         raise NotImplementedError("set_index on several columns is not supported (as in dask)")
     if isinstance(other, Series) or not drop:
@@ -562,9 +542,6 @@ class _IndexName:
 
 def _statistics_divisions(node, col):
     """Divisions of a parquet read sorted by ``col``, from row-group min/max statistics (metadata)."""
-    from hlq.dataframe.nodes.ops import Project
-    from hlq.dataframe.nodes.sources import ReadParquet
-
     while isinstance(node, Project):
         node = node.child
     if not isinstance(node, ReadParquet) or node.filter is not None:
@@ -637,8 +614,6 @@ def reset_index(obj, drop=False):
     With ``drop=False`` the index becomes column(s) named and typed as the index of the
     partitions (known from the plan: ``set_index``, a groupby's keys, a reduction's labels,
     ``meta`` of a user function; an unnamed numbered index gives an ``index`` column)."""
-    from hlq.dataframe.core import map_partitions
-
     meta = obj._meta.reset_index(drop=drop)
     return map_partitions(_reset_index, obj, drop, meta=meta)
 

@@ -27,8 +27,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hlq.dataframe.nodes.ops import MetaBox
+from hlq.dataframe.nodes.ops import MetaBox, WithScalar
 from hlq.dataframe.nodes.reduction import Fn, TreeAgg
+from hlq.dataframe.nodes.colexpr import BINARY
 
 __all__ = ["value_counts", "unique", "drop_duplicates", "nunique", "mode", "idxminmax", "quantile", "describe",
            "QUANTILE_SAMPLE"]
@@ -38,6 +39,7 @@ QUANTILE_SAMPLE = 1000
 
 
 def _agg(coll, chunk, combine, final, meta, split_every=None, columnwise=False, tag="aggregate"):
+    # import cycle: hlq.dataframe.core imports hlq.dataframe.reductions
     from hlq.dataframe.core import new_collection
 
     return new_collection(TreeAgg(coll._node, chunk, combine, final, MetaBox(meta), split_every or 8,
@@ -432,9 +434,8 @@ def as_categorical(s, cats):
 def astype_category(s, split_every=None):
     """``s.astype("category")`` with the categories pandas would choose: the sorted distinct values,
     found by a tree aggregation and applied to every partition (so partitions agree and concatenate)."""
+    # import cycle: hlq.dataframe.core imports hlq.dataframe.reductions
     from hlq.dataframe.core import Series
-    from hlq.dataframe.nodes.colexpr import BINARY
-    from hlq.dataframe.nodes.ops import WithScalar
 
     BINARY.setdefault("as_categorical", as_categorical)
     cats = _agg(s, Fn(_cats_chunk), Fn(_cats_combine), Fn(_cats_final), np.dtype(object), split_every,

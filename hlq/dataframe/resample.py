@@ -19,6 +19,7 @@ import pandas as pd
 
 from hlq.dataframe.nodes.ops import MetaBox
 from hlq.dataframe.nodes.window import IndexedMap
+from hlq.dataframe.core import new_collection
 
 __all__ = ["Resampler", "bin_divisions"]
 
@@ -110,8 +111,6 @@ class Resampler:
         obj._meta.resample(self.rule, **dict(self.kw))  # pandas' argument errors now
 
     def _agg(self, how, *args, fill=None, **kwargs):
-        from hlq.dataframe.core import new_collection
-
         obj = self.obj
         kw = dict(self.kw)
         newdivs, outdivs = bin_divisions(obj.divisions, self.rule, kw.get("closed"), kw.get("label"))

@@ -32,6 +32,7 @@ import uuid
 
 from dask._task_spec import DataNode, Task, TaskRef
 from dask.delayed import Delayed
+from hlq.dataframe.core import Series
 
 __all__ = ["to_parquet", "to_csv"]
 
@@ -222,8 +223,6 @@ def to_parquet(df, path, write_index=True, name_function=None, overwrite=False, 
     **kwargs
         Passed to :meth:`pandas.DataFrame.to_parquet` (e.g. ``compression``).
     """
-    from hlq.dataframe.core import Series
-
     if engine not in ("pyarrow", "auto"):
         raise ValueError("hlq.dataframe.to_parquet supports engine='pyarrow' only")
     if append and overwrite:

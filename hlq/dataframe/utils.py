@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from hlq.dataframe.core import DataFrame, Scalar, Series
+from hlq.dataframe.index import Index
+from hlq.lower.collection import HlqCollection
 
 __all__ = ["assert_eq"]
 
 
 def _is_hlq(x) -> bool:
-    from hlq.lower.collection import HlqCollection
-
     return isinstance(x, HlqCollection)
 
 
@@ -27,9 +28,6 @@ def _check_collection(x, check_names, check_dtypes, check_divisions, scheduler):
     """Compute an hlq collection after checking its divisions; check its metadata against the
     result (kind, names, columns, dtypes) as dask's ``assert_eq`` does; return the result."""
     from dask.dataframe.utils import assert_dask_dtypes
-
-    from hlq.dataframe.core import DataFrame, Scalar, Series
-    from hlq.dataframe.index import Index
 
     if check_divisions and isinstance(x, (DataFrame, Series)):
         assert isinstance(x.divisions, tuple), type(x.divisions)

@@ -23,6 +23,7 @@ import pandas as pd
 from dask._task_spec import Alias, DataNode, Task, TaskRef
 
 from hlq.expr.node import Node
+from hlq.expr.opaque import load_opaque, OpaqueData
 
 __all__ = ["FrameNode", "PandasLiteral", "Concat", "PersistedFrame", "make_meta", "unknown_divisions"]
 
@@ -79,6 +80,7 @@ class FrameNode(Node):
     def meta(self):
         m = self.__dict__.get("_meta")
         if m is None:
+            # import cycle: hlq.dataframe.nodes.index_meta imports hlq.dataframe.nodes.base
             from hlq.dataframe.nodes.index_meta import index_meta
 
             m = make_meta(self.kind, self.columns, self.dtypes, None if self.kind == "scalar" else index_meta(self))
@@ -118,6 +120,7 @@ class FrameNode(Node):
     def rebuild_persisted(self, results: dict):
         name = self.name
         values = tuple(results[(name, i)] for i in range(self.npartitions))
+        # import cycle: hlq.dataframe.nodes.index_meta imports hlq.dataframe.nodes.base
         from hlq.dataframe.nodes.index_meta import index_meta
 
         index = None if self.kind == "scalar" else _IndexBox(index_meta(self))
@@ -183,8 +186,6 @@ class PandasLiteral(Node):
         return ()
 
     def block_task(self, key, idx):
-        from hlq.expr.opaque import OpaqueData, load_opaque
-
         if isinstance(self.value, OpaqueData):
             return Task(key, load_opaque, self.value)
         return DataNode(key, self.value)

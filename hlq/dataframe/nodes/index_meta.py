@@ -21,6 +21,8 @@ RangeIndex(start=0, stop=0, step=1)
 from __future__ import annotations
 
 import pandas as pd
+from hlq.dataframe.nodes.base import FrameNode
+from hlq.dataframe.nodes.reduction import _gb_meta
 
 __all__ = ["index_meta", "default_index"]
 
@@ -62,8 +64,6 @@ def _same(idx):
 
 
 def _frame_children(n):
-    from hlq.dataframe.nodes.base import FrameNode
-
     return [getattr(n, f) for f in n._fields if isinstance(getattr(n, f, None), FrameNode)]
 
 
@@ -111,8 +111,6 @@ def _set_index(n):
 
 def _groupby_agg(n):
     def fn(_child_index):
-        from hlq.dataframe.nodes.reduction import _gb_meta
-
         return _gb_meta(n.child, n.by, n.spec, n.shape, n.dropna, n.sort, n.as_index).index
 
     return [n.child], fn

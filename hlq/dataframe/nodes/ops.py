@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from hlq.dataframe.nodes.base import FrameNode, same_categories
-from hlq.dataframe.nodes.colexpr import ExprFunc, columns_of, evaluate, expr_dtype, to_text
+from hlq.dataframe.nodes.colexpr import BINARY, columns_of, evaluate, expr_dtype, ExprFunc, to_text
 from hlq.expr.opaque import OpaqueData, loaded, stand_in
 
 __all__ = ["Project", "SeriesExpr", "Filter", "FilterBy", "Assign", "Binary", "MapPartitions", "Head", "check_aligned"]
@@ -233,8 +233,6 @@ class Binary(FrameNode):
     is_blockwise = True
 
     def _props(self):
-        from hlq.dataframe.nodes.colexpr import BINARY
-
         a, b = self.left, self.right
         check_aligned(a, b)
         meta = BINARY[self.op](a.meta, b.meta)
@@ -243,8 +241,6 @@ class Binary(FrameNode):
         return {"kind": "frame", "columns": tuple(meta.columns), "dtypes": tuple(meta.dtypes), "divisions": a.divisions}
 
     def _extra_props(self):
-        from hlq.dataframe.nodes.colexpr import BINARY
-
         return {"bw_inputs": ((self.left, (0,)), (self.right, (0,))), "bw_func": BINARY[self.op]}
 
 
@@ -438,8 +434,6 @@ class WithScalar(FrameNode):
     is_blockwise = True
 
     def _props(self):
-        from hlq.dataframe.nodes.colexpr import BINARY
-
         sides = [x for x in (self.left, self.right) if isinstance(x, FrameNode)]
         big = next((x for x in sides if x.kind != "scalar"), None)
 
@@ -461,8 +455,6 @@ class WithScalar(FrameNode):
                 "divisions": big.divisions, "lengths": big.lengths}
 
     def _extra_props(self):
-        from hlq.dataframe.nodes.colexpr import BINARY
-
         ins, slots = [], []
         for x in (self.left, self.right):
             if isinstance(x, FrameNode):

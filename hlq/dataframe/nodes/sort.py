@@ -32,6 +32,7 @@ then each output partition is sorted with pandas.  The range boundaries are
 from __future__ import annotations
 
 from hlq.dataframe.nodes.base import FrameNode, same_categories, unknown_divisions
+from hlq.dataframe.nodes.ops import Project
 
 __all__ = ["SortValues", "SetIndex", "SortedHead"]
 
@@ -219,8 +220,6 @@ def _sorted_head(f, *parts):
 def sorted_head(node, n):
     """``node.head(n)`` for a sort (``SortValues``, possibly under column projections): a
     :class:`SortedHead` over every partition; ``None`` when ``node`` is not such a sort."""
-    from hlq.dataframe.nodes.ops import Project
-
     projections = []
     while isinstance(node, Project):
         projections.append(node.cols)

@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from hlq.dataframe.nodes.base import FrameNode, PandasLiteral, same_categories
-from hlq.dataframe.nodes.colexpr import to_text
+from hlq.dataframe.nodes.colexpr import columns_of, to_text
+from hlq.dataframe.nodes.pyarrow_filters import specialize, to_pyarrow
 
 __all__ = ["FromPandas", "ReadParquet", "ParquetInfo", "parquet_info", "read_log"]
 
@@ -347,8 +348,6 @@ class ReadParquet(FrameNode):
         for i in candidates:
             f = self.filter
             if f is not None and pn:
-                from hlq.dataframe.nodes.pyarrow_filters import specialize
-
                 f = specialize(f, info.partition_values[i], pn)
                 if f is True:
                     f = None
@@ -386,8 +385,6 @@ class ReadParquet(FrameNode):
         cols = self.read_columns
         if self.filter is None:
             return cols
-        from hlq.dataframe.nodes.colexpr import columns_of
-
         extra = columns_of(self.filter) - set(cols) - set(self.info.partition_names)
         return cols + tuple(c for c in self.info.columns if c in extra)
 
@@ -468,8 +465,6 @@ def _read_group(arg):
 
 def _read_file(path, filt, pvals, columns, index, pcats, use_threads=True, schema=None):
     import pyarrow.parquet as pq
-
-    from hlq.dataframe.nodes.pyarrow_filters import to_pyarrow
 
     pnames = {c for c, _ in pcats}
     want = list(columns) + ([index] if isinstance(index, str) and index not in columns else [])

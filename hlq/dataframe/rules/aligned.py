@@ -30,6 +30,7 @@ from __future__ import annotations
 from hlq.dataframe.nodes.lineage import rebase
 from hlq.dataframe.nodes.ops import Assign, AssignFrom, Filter, FilterBy, MapPartitions, Project, SeriesExpr, ToFrame
 from hlq.rules import Is, Where, rule
+from hlq.dataframe.io import from_pandas
 
 __all__ = []
 
@@ -42,8 +43,6 @@ def _peel_projections(node):
 
 def _examples():
     import pandas as pd
-
-    from hlq.dataframe.io import from_pandas
 
     t = from_pandas(pd.DataFrame({"k": [1, 2, 3, 4], "p": ["a", "b", "a", "c"]}), npartitions=2)
     urgent = t.p.isin(["a"])

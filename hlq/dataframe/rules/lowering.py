@@ -45,6 +45,7 @@ from hlq.dataframe.nodes.shuffle import (
 from hlq.dataframe.nodes.sort import SetIndex, SortValues
 from hlq.dataframe.nodes.structure import RepartitionCombine, RepartitionSplit
 from hlq.rules import Is, rule
+from hlq.dataframe.nodes.shuffle import _numeric
 
 __all__ = ["choose_join", "BROADCAST_BYTES", "SAMPLES_PER_OUTPUT", "MAX_SAMPLE"]
 
@@ -237,8 +238,6 @@ def _keys(m, side):
 def _hash_casts(left, lk, right, rk):
     """Dtypes each key pair is cast to before hashing, so that equal keys hash alike on both sides
     (an index key, whose dtype is not tracked, is cast like its partner column)."""
-    from hlq.dataframe.nodes.shuffle import _numeric
-
     out = []
     for a, b in zip(lk, rk):
         da = None if a == INDEX else left.dtype_map[a]

@@ -44,6 +44,8 @@ from hlq.dataframe.nodes.sources import FromPandas, ReadParquet
 from hlq.dataframe.nodes.structure import ConcatFrames, LocSlice, RepartitionCombine, RepartitionDivisions, RepartitionSplit, Tail
 from hlq.dataframe.rules.helpers import narrow, ordered, rebuild_merge
 from hlq.rules import Is, Where, rule
+from hlq.dataframe.io import from_pandas
+from hlq.dataframe.reductions import _dd_chunk
 
 
 # ------------------------------------------------------------------ projections merge and disappear
@@ -55,8 +57,6 @@ def merge_projections(node):
 
 def _projection_pair_example():
     import pandas as pd
-
-    from hlq.dataframe.io import from_pandas
 
     df = from_pandas(pd.DataFrame({"a": [1, 2], "b": [3.0, 4.0], "c": ["x", "y"]}), npartitions=1)
     return [Project(Project(df.node, ("a", "b")), ("b",))]
@@ -332,8 +332,6 @@ def project_columnwise_aggregation(node):
 
 
 def _dedup_subset(t):
-    from hlq.dataframe.reductions import _dd_chunk
-
     if getattr(t.chunk, "func", None) is _dd_chunk and t.child.kind == "frame":
         return t.chunk.args[0]
     return None
