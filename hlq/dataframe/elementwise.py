@@ -26,7 +26,8 @@ from hlq.dataframe.nodes.colexpr import BINARY
 from hlq.dataframe.nodes.lineage import frame_column_exprs
 from hlq.dataframe.nodes.ops import Assign, AssignFrom, MapPartitions, MetaBox, Project, SeriesExpr
 from hlq.dataframe.nodes.ops import ToFrame as _ToFrame, WithScalar
-from hlq.dataframe.nodes.generic_sources import DelayedRef, DelayedValue
+from hlq.dataframe.nodes.generic_sources import DelayedValue
+from hlq.lower.protocol import DelayedRef
 from hlq.dataframe.nodes.reduction import Fn, TreeAgg
 
 __all__ = ["series_call", "frame_call", "frame_column_exprs", "meta_dtype"]

@@ -19,7 +19,8 @@ from hlq.dataframe.core import new_collection
 from hlq.dataframe.nodes.base import PandasLiteral
 from hlq.dataframe.nodes.sources import DEFAULT_BLOCKSIZE, FromPandas, ReadParquet, parquet_info
 from hlq.dataframe.nodes.colexpr import columns_of
-from hlq.dataframe.nodes.generic_sources import DelayedRef, FromDelayedFrame, FromMap
+from hlq.dataframe.nodes.generic_sources import FromDelayedFrame, FromMap
+from hlq.lower.protocol import DelayedRef
 from hlq.dataframe.nodes.interop import ArrayToFrame, FrameToArray
 from hlq.dataframe.nodes.ops import MetaBox
 

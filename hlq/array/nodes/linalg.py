@@ -26,6 +26,7 @@ from dask.base import tokenize
 
 from hlq.array._chunks import Dim
 from hlq.array.nodes.base import ArrayNode
+from hlq.lower.protocol import fan_in, fan_in_count
 
 __all__ = ["Contract", "ContractPartials", "AddTree", "TensordotFn", "MatmulFn"]
 
@@ -271,10 +272,10 @@ class AddTree(ArrayNode):
         c = self.child
         n = c.numblocks[0]
         if self.final:
-            if -(-n // self.split) != 1:
+            if fan_in_count(self.split, n) != 1:
                 raise ValueError("final add must sum all blocks")
             return c.dims[1:], c.dtype
-        return (Dim.regular(-(-n // self.split), 1), *c.dims[1:]), c.dtype
+        return (Dim.regular(fan_in_count(self.split, n), 1), *c.dims[1:]), c.dtype
 
     needs_all_inputs = True
 
@@ -283,7 +284,7 @@ class AddTree(ArrayNode):
         if self.final:
             return range(n), tuple(idx)
         g = idx[0]
-        return range(g * self.split, min((g + 1) * self.split, n)), tuple(idx[1:])
+        return fan_in(g, self.split, n), tuple(idx[1:])
 
     def block_dependencies(self, idx):
         r, rest = self._group(idx)

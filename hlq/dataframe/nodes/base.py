@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 from dask._task_spec import Alias, DataNode, Task, TaskRef
 
-from hlq.expr.node import Node
 from hlq.expr.opaque import load_opaque, OpaqueData
+from hlq.lower.protocol import BlockNode, PersistedBlocks
 
 __all__ = ["FrameNode", "PandasLiteral", "Concat", "PersistedFrame", "make_meta", "unknown_divisions"]
 
@@ -44,15 +44,11 @@ def make_meta(kind, columns, dtypes, index=None):
     return None
 
 
-class FrameNode(Node):
-    """Base of dataframe nodes; subclasses implement :meth:`_props`."""
+class FrameNode(BlockNode):
+    """Base of dataframe nodes (the lowering protocol is :class:`hlq.lower.protocol.BlockNode`);
+    subclasses implement :meth:`_props`."""
 
-    is_blockwise = False
-    bw_has_arg = False
     kind = "frame"
-
-    def bw_block_arg(self, idx):
-        return None
 
     def _props(self) -> dict:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -125,7 +121,7 @@ class FrameNode(Node):
 
         index = None if self.kind == "scalar" else _IndexBox(index_meta(self))
         return PersistedFrame(self.kind, self.columns, self.dtypes, self.divisions, self.lengths, name,
-                              _Parts(values), index)
+                              PersistedBlocks(values), index)
 
 
 def finalize_parts(results, kind):
@@ -173,13 +169,12 @@ def same_categories(parts):
     return out
 
 
-class PandasLiteral(Node):
+class PandasLiteral(BlockNode):
     """A pandas object held in the graph as one ``DataNode`` (grid ``()``)."""
 
     _fields = ("value",)
     _opaque_fields = ("value",)
     op_name = "pandas-original"
-    is_blockwise = False
     numblocks = ()
 
     def block_dependencies(self, idx):
@@ -230,24 +225,6 @@ def _concat_args(*parts):
     return _concat(list(parts))
 
 
-class _Parts:
-    """Computed partitions held by a persisted frame (compared by identity)."""
-
-    __slots__ = ("values", "remote")
-
-    def __init__(self, values, remote=None):
-        self.values = values
-        self.remote = any(type(v).__name__ == "Future" for v in values[:1]) if remote is None else remote
-
-    def __reduce__(self):
-        if self.remote:
-            return (_remote_parts, (len(self.values),))
-        return (_Parts, (self.values, False))
-
-    def __dask_tokenize__(self):
-        return "persisted-parts"
-
-
 class _IndexBox:
     """An empty pandas Index held in a node field (compared by its name and dtype)."""
 
@@ -271,10 +248,6 @@ class _IndexBox:
 
     def __reduce__(self):
         return (_IndexBox, (self.value,))
-
-
-def _remote_parts(n):
-    return _Parts((None,) * n, True)
 
 
 class PersistedFrame(FrameNode):

@@ -16,6 +16,7 @@ import pandas as pd
 from dask._task_spec import Task, TaskRef, convert_legacy_graph
 
 from hlq.dataframe.nodes.base import FrameNode
+from hlq.lower.protocol import DelayedRef  # (the lowering protocol's holder, exported here too)
 
 __all__ = ["FromMap", "FromDelayedFrame", "DelayedRef", "DelayedValue", "meta_props"]
 
@@ -79,22 +80,6 @@ class FromMap(FrameNode):
 
     def label(self):
         return f"from-map({getattr(self.func, '__name__', 'func')})"
-
-
-class DelayedRef:
-    """Holds a :class:`dask.delayed.Delayed` in a node field (compared by identity, tokenized by key:
-    Delayed objects overload ``==`` lazily, so a node cannot intern them directly)."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value):
-        self.value = value
-
-    def __dask_tokenize__(self):
-        return ("delayed", self.value.key)
-
-    def __reduce__(self):
-        return (DelayedRef, (self.value,))
 
 
 class FromDelayedFrame(FrameNode):

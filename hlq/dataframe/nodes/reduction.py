@@ -19,6 +19,7 @@ import pandas as pd
 from dask._task_spec import Task, TaskRef
 
 from hlq.dataframe.nodes.base import FrameNode
+from hlq.lower.protocol import fan_in, fan_in_count
 
 __all__ = ["Reduce", "ReducePartial", "ReduceCombine", "Len", "GroupbyAgg", "GroupbyPartial", "GroupbyCombine",
            "GroupbyBucketCombine", "TreeAgg", "TreePartial", "TreeCombine", "Fn", "REDUCTIONS"]
@@ -230,14 +231,13 @@ class ReduceCombine(FrameNode):
     op_name = "reduce-combine"
 
     def _props(self):
-        n = -(-self.child.npartitions // self.split)
+        n = fan_in_count(self.split, self.child.npartitions)
         kind = self.out_kind if self.final else "state"
         return {"kind": kind, "columns": (None,), "dtypes": (self.out_dtype,), "divisions": (None,) * (n + 1)}
 
     def block_dependencies(self, idx):
         c = self.child
-        lo = idx[0] * self.split
-        return [(c, (i,)) for i in range(lo, min(lo + self.split, c.npartitions))]
+        return [(c, (i,)) for i in fan_in(idx[0], self.split, c.npartitions)]
 
     def block_task(self, key, idx):
         refs = [TaskRef((c.name, i)) for c, (i,) in self.block_dependencies(idx)]
@@ -557,14 +557,13 @@ class GroupbyCombine(FrameNode):
     op_name = "groupby-combine"
 
     def _props(self):
-        n = -(-self.child.npartitions // self.split)
+        n = fan_in_count(self.split, self.child.npartitions)
         return {"kind": self.out_kind if self.final else "state", "columns": self.out_columns,
                 "dtypes": self.out_dtypes, "divisions": (None,) * (n + 1)}
 
     def block_dependencies(self, idx):
         c = self.child
-        lo = idx[0] * self.split
-        return [(c, (i,)) for i in range(lo, min(lo + self.split, c.npartitions))]
+        return [(c, (i,)) for i in fan_in(idx[0], self.split, c.npartitions)]
 
     def block_task(self, key, idx):
         refs = [TaskRef((c.name, i)) for c, (i,) in self.block_dependencies(idx)]
@@ -599,15 +598,14 @@ class GroupbyBucketCombine(FrameNode):
         return c if self.first else c // self.nbuckets
 
     def _props(self):
-        g = -(-self._groups_in() // self.split)
+        g = fan_in_count(self.split, self._groups_in())
         return {"kind": self.out_kind if self.final else "state", "columns": self.out_columns,
                 "dtypes": self.out_dtypes, "divisions": (None,) * (g * self.nbuckets + 1)}
 
     def block_dependencies(self, idx):
         c = self.child
         g, b = divmod(idx[0], self.nbuckets)
-        lo = g * self.split
-        ins = range(lo, min(lo + self.split, self._groups_in()))
+        ins = fan_in(g, self.split, self._groups_in())
         if self.first:
             return [(c, (i,)) for i in ins]
         return [(c, (i * self.nbuckets + b,)) for i in ins]
@@ -750,7 +748,7 @@ class TreeCombine(FrameNode):
     op_name = "tree-combine"
 
     def _props(self):
-        n = -(-self.child.npartitions // self.split)
+        n = fan_in_count(self.split, self.child.npartitions)
         return {"kind": self.out_kind if self.final else "state", "columns": self.out_columns,
                 "dtypes": self.out_dtypes, "divisions": (None,) * (n + 1)}
 
@@ -760,8 +758,7 @@ class TreeCombine(FrameNode):
 
     def block_dependencies(self, idx):
         c = self.child
-        lo = idx[0] * self.split
-        return [(c, (i,)) for i in range(lo, min(lo + self.split, c.npartitions))]
+        return [(c, (i,)) for i in fan_in(idx[0], self.split, c.npartitions)]
 
     def block_task(self, key, idx):
         refs = [TaskRef((c.name, i)) for c, (i,) in self.block_dependencies(idx)]

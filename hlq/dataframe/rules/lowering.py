@@ -44,6 +44,7 @@ from hlq.dataframe.nodes.shuffle import (
 )
 from hlq.dataframe.nodes.sort import SetIndex, SortValues
 from hlq.dataframe.nodes.structure import RepartitionCombine, RepartitionSplit
+from hlq.lower.protocol import fan_in_count
 from hlq.rules import Is, rule
 from hlq.dataframe.nodes.shuffle import _numeric
 
@@ -80,7 +81,7 @@ def lower_groupby(node):
             final = groups <= split
             cur = GroupbyBucketCombine(cur, node.by, node.spec, node.shape, split, final, nb, first,
                                        node.kind, node.columns, node.dtypes, opts)
-            groups, first = -(-groups // split), False
+            groups, first = fan_in_count(split, groups), False
             if final:
                 return cur
     cur = GroupbyPartial(node.child, node.by, node.spec, node.dropna)
