@@ -345,18 +345,26 @@ class MapBlocks(Blockwise):
     """User function applied to aligned blocks (``map_blocks``/``blockwise``).
 
     ``maps`` gives each array argument's block map; ``dims_`` and ``dtype_``
-    the output layout; ``pass_block_info`` adds ``block_id=`` to the call.
+    the output layout; ``block_id`` adds ``block_id=`` to the call.  The key
+    name is ``name_`` when given (dask's ``name=``), else ``<token_>-<token>``
+    (dask's ``token=``), else ``<function name>-<token>``.
     """
 
-    _fields = ("func", "args", "maps", "dims_", "dtype_", "kwargs", "block_id")
-    _defaults = {"kwargs": None, "block_id": False}
+    _fields = ("func", "args", "maps", "dims_", "dtype_", "kwargs", "block_id", "token_", "name_")
+    _defaults = {"kwargs": None, "block_id": False, "token_": None, "name_": None}
     _opaque_fields = ("func",)
     #: constants and keyword values given by the user (shipped opaque unless plain)
     _user_value_fields = ("args", "kwargs")
 
     @property
     def op_name(self):
+        if self.token_:
+            return self.token_
         return getattr(self.func, "__name__", "map-blocks").replace("_", "-")
+
+    @property
+    def name(self):
+        return self.name_ or super().name
 
     def _array_props(self):
         return self.dims_, self.dtype_
