@@ -166,26 +166,70 @@ def test_regions_of_one_random_array_are_merged():
 
 
 def test_contraction_split_bounds_the_slab_and_keeps_results():
+    from hlq.lower.collection import optimize_node
+
     a = da.random.random((800, 800), chunks=100)
-    y = (a @ a.T)[:100, :100]
-    an = a.compute()
-    expected = an[:100] @ an[:100].T
+    b = da.random.random((800, 800), chunks=100)
+    y = (a @ b)[:100, :100]
+    an, bn = a.compute(), b.compute()
+    expected = an[:100] @ bn[:, :100]
     slab = 2 * 100 * 100 * 8  # one a block and one b block
-    with dask.config.set({"hlq.cost.contract-slab-bytes": 3 * slab, "hlq.batch.threads": 1}):
+    one_thread = {"hlq.batch.threads": 1, "hlq.cost.tasks-per-thread": 1}
+    with dask.config.set({"hlq.cost.contract-slab-bytes": 3 * slab, **one_thread}):
         graph = dict(y.__dask_graph__())
         got = y.compute()
-        from hlq.lower.collection import optimize_node
-
         plan = optimize_node(y.node)
     parts = [n for n in plan.walk() if n.op_name == "contract-partial"]
-    assert len(parts) == 1 and parts[0].k_per == 3 and parts[0].numblocks[0] == 3  # 8 pairs in 3 groups
-    partial_tasks = [k for k in graph if k[0] == parts[0].name]
+    assert len(parts) == 1 and parts[0].k_per == 3 and parts[0].numblocks[0] == 3  # 8 pairs: 3, 3, 2
+    part = parts[0]
+    assert [len(part.block_dependencies((g, 0, 0))) for g in range(3)] == [6, 6, 4]
+    partial_tasks = [k for k in graph if k[0] == part.name]
     assert len(partial_tasks) == 3
-    assert max(len(graph[k].dependencies) for k in partial_tasks) <= 6  # <= 3 pairs of blocks per task
     with dask.config.set({"hlq.cost": False}):
         plain = y.compute()
     np.testing.assert_allclose(got, expected)
     np.testing.assert_allclose(plain, expected)
+
+
+def test_contraction_of_a_shared_operand_counts_its_blocks_once_and_draws_them_inline():
+    from hlq.lower.collection import optimize_node
+
+    a = da.random.random((800, 800), chunks=100)
+    y = (a @ a.T)[:100, :100]  # the 8 pairs read the same block of a for both operands
+    an = a.compute()
+    block = 100 * 100 * 8
+    with dask.config.set({"hlq.cost.contract-slab-bytes": 3 * block, "hlq.batch.threads": 1,
+                          "hlq.cost.tasks-per-thread": 1}):
+        plan = optimize_node(y.node)
+        graph = dict(y.__dask_graph__())
+        got = y.compute()
+    (part,) = [n for n in plan.walk() if n.op_name == "contract-partial"]
+    assert part.k_per == 3 and part.numblocks[0] == 3  # 3 blocks per task, not 3 pairs of 2 blocks
+    # each partial task draws its blocks itself, once each: no random task of its own
+    assert not [k for k in graph if str(k[0]).startswith("random-sample")]
+    assert len(graph) == 3 + 1
+    np.testing.assert_allclose(got, an[:100] @ an[:100].T)
+
+
+def test_contraction_partials_compute_a_shared_block_once():
+    import threading
+
+    calls = []
+    lock = threading.Lock()
+
+    def f(b, block_id=None):
+        with lock:
+            calls.append(block_id)
+        return b + 1.0
+
+    base = np.arange(640000.0).reshape(800, 800) % 13
+    x = da.from_array(base, chunks=100).map_blocks(f, dtype="f8")
+    y = (x @ x.T)[:100, :100]
+    with dask.config.set({"hlq.batch.threads": 2}):
+        got = y.compute()
+    xn = base + 1
+    np.testing.assert_allclose(got, xn[:100] @ xn[:100].T)
+    assert sorted(calls) == [(0, k) for k in range(8)]  # each block of the row once
 
 
 def test_contraction_split_for_parallelism_with_tensordot_and_dot():

@@ -26,7 +26,12 @@ batching off):
   duration (then parallelism cannot pay for the task overhead);
 * the consumer must read each block of the group from exactly one of its
   tasks (reduction combines, rechunk merges, block-aligned concatenates,
-  gathers), otherwise a block would be computed twice.
+  gathers), otherwise a block would be computed twice (a task reading a
+  block several times computes it once);
+* a consumer whose own work dominates its inputs' (``inline_large_inputs``:
+  the partial products of a split contraction) takes blocks of any size and
+  duration, as long as ``2 x threads`` of its tasks remain: its inputs are
+  then never computed long before the task that multiplies them.
 
 :func:`choose_batches` returns the decisions and the reasons (shown by
 ``hlq.explain``).
@@ -103,7 +108,8 @@ def _count(d, numblocks) -> int:
 def _read_index(consumer, demand_c) -> dict:
     """One pass over the tasks of ``consumer``: ``id(child) -> (disjoint, most)``.
 
-    ``disjoint``: each block of that child is read by at most one task, once;
+    ``disjoint``: each block of that child is read by at most one task (several reads of a
+    block by one task are computed once: see ``hlq.lower.graph._lower_substituting``);
     ``most``: the most blocks of it one task reads.  Built once per consumer,
     so a consumer of many groups (a concatenate of n inputs) costs O(its
     dependencies), not O(n x its dependencies).
@@ -114,9 +120,10 @@ def _read_index(consumer, demand_c) -> dict:
     it = itertools.product(*(range(b) for b in consumer.numblocks)) if demand_c is None else demand_c
     for idx in it:
         per_task: dict = {}
+        mine: set = set()  # (id(child), block) read by this task: a repeat within it is computed once
         for child, cidx in consumer.block_dependencies(idx):
             cid = id(child)
-            if cid in bad:
+            if cid in bad or (cid, cidx) in mine:
                 continue
             s = seen.get(cid)
             if s is None:
@@ -125,6 +132,7 @@ def _read_index(consumer, demand_c) -> dict:
                 bad.add(cid)
                 continue
             s.add(cidx)
+            mine.add((cid, cidx))
             per_task[cid] = per_task.get(cid, 0) + 1
         for cid, k in per_task.items():
             if k > most.get(cid, 0):
@@ -197,6 +205,13 @@ def choose_batches(group_roots, groups, deps, root_ids, demand) -> tuple[dict, d
         if per_block is None:
             refused[rid] = "block size unknown"
             continue
+        if getattr(consumer, "inline_large_inputs", False):
+            why = _inline_large(consumer, root, g, demand, n_blocks, s, read_indexes)
+            if why.startswith("not batched"):
+                refused[rid] = why
+            else:
+                batched[rid] = why
+            continue
         biggest = max(getattr(m, "max_block_nbytes", 0) for m in g.members)
         if biggest > s.block_bytes:
             refused[rid] = f"not batched: blocks of {biggest} bytes > hlq.batch.block-bytes={s.block_bytes}"
@@ -222,3 +237,21 @@ def choose_batches(group_roots, groups, deps, root_ids, demand) -> tuple[dict, d
             f"({n_blocks} blocks in {n_tasks} tasks; {s.threads} threads)"
         )
     return batched, refused
+
+
+def _inline_large(consumer, root, g, demand, n_blocks, s, read_indexes) -> str:
+    """Whether a group of blocks of any size runs inside the tasks of a consumer whose own work
+    dominates the work of computing its inputs (``inline_large_inputs``: a contraction's task
+    multiplies the blocks it reads, O(n^3) against O(n^2)).  Its blocks then need no task of
+    their own and are never computed long before the one task that reads them, which bounds
+    memory.  Requires each block to be read by one task and the consumer to keep
+    ``2 x threads`` tasks.  The reason, starting with ``"not batched"`` when refused."""
+    n_tasks = _count(demand.get(id(consumer)), consumer.numblocks)
+    if n_tasks < 2 * s.threads:
+        return (f"not batched: only {n_tasks} {consumer.op_name} tasks would remain "
+                f"(< 2 x {s.threads} threads)")
+    ok, most = _disjoint_reads(consumer, root, demand.get(id(consumer)), read_indexes)
+    if not ok:
+        return f"not batched: {consumer.op_name} reads some blocks from several tasks"
+    return (f"each {consumer.op_name} task computes the blocks it reads (up to {most}) inline, each once "
+            f"({consumer.op_name} work dominates; {n_blocks} blocks in {n_tasks} tasks; {s.threads} threads)")

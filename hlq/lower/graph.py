@@ -508,11 +508,20 @@ def _lower_substituting(root, blocks, makers, dsk):
     for idx in blocks:
         key = (name, *idx)
         subs = {}
+        repeated = False
         for child, cidx in root.block_dependencies(idx):
             make = makers.get(id(child))
             if make is not None:
-                subs[(child.name, *cidx)] = make(None, cidx)
+                ckey = (child.name, *cidx)
+                repeated = repeated or ckey in subs
+                subs[ckey] = (make, cidx)
         t = root.block_task(key, idx)
+        if repeated and type(t) is not dict:
+            # a block read several times by this task: the task runs as a small graph in which
+            # that block is computed once (a substituted task would run at every reference)
+            dsk[key] = Task.fuse(*(make(ckey, cidx) for ckey, (make, cidx) in subs.items()), t, key=key)
+            continue
+        subs = {ckey: make(None, cidx) for ckey, (make, cidx) in subs.items()}
         if type(t) is dict:
             for k, v in t.items():
                 dsk[k] = v.substitute(subs) if subs and hasattr(v, "substitute") else v

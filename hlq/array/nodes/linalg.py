@@ -150,9 +150,17 @@ class _SumProducts:
 
     def __call__(self, *blocks):
         acc = None
+        own = False  # whether acc is an array made here (the first product may be an input's view)
         for i in range(0, len(blocks), 2):
             p = self.func(blocks[i], blocks[i + 1])
-            acc = p if acc is None else acc + p
+            if acc is None:
+                acc = p
+            elif own and isinstance(acc, np.ndarray) and np.result_type(acc, p) == acc.dtype and \
+                    np.shape(p) == acc.shape:
+                np.add(acc, p, out=acc)  # no third slab-sized array
+            else:
+                acc = acc + p
+                own = True
         acc = np.asarray(acc)
         if acc.dtype != self.dtype:
             acc = acc.astype(self.dtype)
@@ -204,14 +212,18 @@ __all__ += ["PermutedFn"]
 
 
 class ContractPartials(ArrayNode):
-    """Partial products of a :class:`Contract` over groups of ``k_per`` contracted block pairs.
+    """Partial products of a :class:`Contract` over ``groups`` groups of contracted block pairs.
 
     The output has a leading axis of one element per group (block ``(g, *o)`` is the sum of
     the products of group ``g`` for output block ``o``); :class:`AddTree` sums the groups.
-    A task then holds ``k_per`` block pairs instead of all of them.
+    The pairs are spread evenly, larger groups first, so a task holds at most ``k_per``
+    block pairs instead of all of them.  Its tasks compute their input blocks themselves
+    when nothing else reads them (``inline_large_inputs``: the products' work dominates).
     """
 
-    _fields = ("a", "b", "a_ind", "b_ind", "out_ind", "func", "dtype_", "k_per")
+    _fields = ("a", "b", "a_ind", "b_ind", "out_ind", "func", "dtype_", "groups")
+
+    inline_large_inputs = True
 
     def _array_props(self):
         whole = Contract(self.a, self.b, self.a_ind, self.b_ind, self.out_ind, self.func, self.dtype_)
@@ -220,12 +232,20 @@ class ContractPartials(ArrayNode):
         for n in whole._knb:
             n_pairs *= n
         self.__dict__["n_pairs"] = n_pairs
-        groups = max(1, -(-n_pairs // self.k_per))
+        groups = max(1, min(int(self.groups), n_pairs))
+        self.__dict__["n_groups"] = groups
         return (Dim.regular(groups, 1), *whole.dims), self.dtype_
+
+    @property
+    def k_per(self) -> int:
+        """The most block pairs one task multiplies."""
+        return -(-self.n_pairs // self.n_groups)
 
     def _pairs(self, idx):
         g = idx[0]
-        return itertools.islice(self.whole._pairs(idx[1:]), g * self.k_per, (g + 1) * self.k_per)
+        q, big = divmod(self.n_pairs, self.n_groups)
+        start = g * q + min(g, big)
+        return itertools.islice(self.whole._pairs(idx[1:]), start, start + q + (g < big))
 
     def block_dependencies(self, idx):
         out = []

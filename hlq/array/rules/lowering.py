@@ -25,11 +25,14 @@ products of all its contracted block pairs, computed in one task: that task
 holds every input block of the slab (``(a @ a.T)[:2000, :2000]`` on 2000 x 2000
 blocks of a 20000 x 20000 array holds 20 blocks, 640 MB).  When the blocks one
 output task would hold exceed ``hlq.cost.contract-slab-bytes`` (default
-128 MiB), or when there are fewer output blocks than threads to keep busy, the
-contracted pairs are split into groups (as many pairs per group as the slab
-limit allows, and enough groups for the threads), each group's partial product
-is one task, and the partials are summed in a tree of ``add-partials`` tasks
-(4 per task).  Off with ``hlq.cost=False``.
+128 MiB), or when there are fewer output blocks than ``tasks-per-thread x
+threads``, the contracted pairs are split into groups (as many pairs per group
+as the slab limit allows, counting a block read by both operands once, and
+enough groups for the threads; pairs spread evenly), each group's partial
+product is one task, and the partials are summed in a tree of ``add-partials``
+tasks (4 per task).  The partial tasks compute their input blocks themselves
+when nothing else reads them (see :mod:`hlq.lower.batching`): a block is then
+never held long before its product.  Off with ``hlq.cost=False``.
 
 >>> import hlq.array as da
 >>> from hlq.rules import optimize_plan
@@ -183,6 +186,17 @@ def lower_reshape(node):
 _ADD_FAN_IN = 4
 
 
+def _pair_bytes(node, n_pairs) -> float:
+    """Bytes of the distinct input blocks one contracted pair brings into a task: both blocks,
+    or one when every pair reads the same block for both operands (``(a @ a.T)`` on the
+    diagonal); counted exactly when the contraction has one output block."""
+    a, b = node.a.max_block_nbytes, node.b.max_block_nbytes
+    if node.a is not node.b or math.prod(node.numblocks) != 1 or n_pairs > 100_000:
+        return a + b
+    distinct = {dep for dep in node.block_dependencies((0,) * len(node.numblocks))}
+    return len(distinct) * a / n_pairs
+
+
 @rule(Is(Contract), phase="physical", register=False, tags=("contract-split",))
 def split_contraction(node):
     """contract(a, b) -> add-partials(contract-partial(a, b))  (bounded slab per task)"""
@@ -193,15 +207,15 @@ def split_contraction(node):
     if n_pairs <= 1:
         return None
     limit = int(dask.config.get("hlq.cost.contract-slab-bytes", 128 * 2**20))
-    pair_bytes = node.a.max_block_nbytes + node.b.max_block_nbytes
+    pair_bytes = _pair_bytes(node, n_pairs)
     n_out = math.prod(node.numblocks)
     by_memory = max(1, limit // max(pair_bytes, 1))
-    groups_for_threads = -(-2 * s.threads // max(n_out, 1))  # output blocks x groups >= 2 x threads
-    by_threads = max(1, -(-n_pairs // groups_for_threads))
-    k_per = min(by_memory, by_threads)
-    if k_per >= n_pairs:
+    groups_for_memory = -(-n_pairs // by_memory)
+    groups_for_threads = -(-s.min_tasks // max(n_out, 1))  # output blocks x groups >= tasks-per-thread x threads
+    groups = min(n_pairs, max(groups_for_memory, groups_for_threads))
+    if groups <= 1:
         return None
-    cur = ContractPartials(node.a, node.b, node.a_ind, node.b_ind, node.out_ind, node.func, node.dtype_, k_per)
+    cur = ContractPartials(node.a, node.b, node.a_ind, node.b_ind, node.out_ind, node.func, node.dtype_, groups)
     while True:
         n = cur.numblocks[0]
         final = n <= _ADD_FAN_IN
