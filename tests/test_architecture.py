@@ -40,7 +40,7 @@ LAYERS = {
 }
 
 # the only modules through which hlq.array and hlq.dataframe see each other
-INTEROP = {"hlq.dataframe.io", "hlq.dataframe.convert", "hlq.dataframe.nodes.interop", "hlq.array._core"}
+INTEROP = {"hlq.dataframe._io", "hlq.dataframe._convert", "hlq.dataframe.nodes.interop", "hlq.array._core"}
 
 def _modules() -> dict:
     mods = {}

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import hlq
 import hlq.array as ha
 import hlq.dataframe as dd
-from hlq.dataframe.io_csv import csv_log
+from hlq.dataframe._io_csv import csv_log
 from hlq.dataframe.nodes.sources import read_log
 from hlq.rules import optimize_plan
 

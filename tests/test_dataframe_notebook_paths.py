@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import hlq.dataframe as dd
-from hlq.dataframe.estimate import estimate_rows
+from hlq.dataframe._estimate import estimate_rows
 
 
 @pytest.fixture

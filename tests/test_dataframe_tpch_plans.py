@@ -187,7 +187,7 @@ def test_filter_by_series_of_a_projection_is_a_filter(tables):
 
 def test_aligned_rules_examples_rewrite_and_keep_results():
     # every rule of the module rewrites its declared examples and keeps pandas' result
-    from hlq.dataframe.core import new_collection
+    from hlq.dataframe._core import new_collection
     from hlq.dataframe.rules import aligned
     from hlq.rules import optimize_plan
     from hlq.rules.engine import Trace

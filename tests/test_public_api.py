@@ -25,15 +25,9 @@ SUBMODULES = {
     "hlq.array": {"fft", "lib", "linalg", "ma", "nodes", "overlap", "random", "reductions", "rules", "utils"},
     "hlq.rules": {"engine", "introspect", "lint", "pattern", "plugins", "registry", "shared_reads"},
     "hlq.testing": set(),
-    # hlq.dataframe's implementation modules are not private yet: they are listed here so that a
-    # new public module is a conscious decision
-    "hlq.dataframe": {
-        "accessors", "aggregation", "convert", "core", "display", "elementwise", "estimate", "extensions", "groupby", "index",
-        "io", "io_csv",
-        "frame_methods", "methods", "multi", "nodes", "reductions", "resample", "rules", "sinks", "utils", "window",
-    },
+    "hlq.dataframe": {"extensions", "nodes", "rules", "utils"},
 }
-DOCUMENTED_IN_DOCSTRING = {"hlq.array"}  # packages whose docstring names every public submodule
+DOCUMENTED_IN_DOCSTRING = {"hlq.array", "hlq.dataframe"}  # packages whose docstring names every public submodule
 
 
 def _hlq_object(v) -> bool:

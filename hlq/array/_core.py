@@ -562,7 +562,7 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         """This 1-d/2-d array as an hlq.dataframe Series/DataFrame in the same plan
         (see :func:`hlq.dataframe.from_dask_array`)."""
         # deferred: hlq.array does not import hlq.dataframe (array<->dataframe interop lives on the dataframe side)
-        from hlq.dataframe.io import from_dask_array
+        from hlq.dataframe._io import from_dask_array
 
         return from_dask_array(self, columns=columns, index=index, meta=meta)
 

@@ -17,8 +17,8 @@ of pandas extension arrays (dask's own ``make_array_nonempty`` / ``make_scalar``
 from __future__ import annotations
 
 import warnings
-from hlq.dataframe.core import DataFrame, Series
-from hlq.dataframe.index import Index
+from hlq.dataframe._core import DataFrame, Series
+from hlq.dataframe._index import Index
 
 __all__ = ["make_array_nonempty", "make_scalar", "register_dataframe_accessor", "register_index_accessor",
            "register_series_accessor"]

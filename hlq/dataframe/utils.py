@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hlq.dataframe.core import DataFrame, Scalar, Series
-from hlq.dataframe.index import Index
+from hlq.dataframe._core import DataFrame, Scalar, Series
+from hlq.dataframe._index import Index
 from hlq.lower.collection import HlqCollection
 
 __all__ = ["assert_eq"]

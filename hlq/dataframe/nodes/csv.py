@@ -15,7 +15,7 @@ from hlq.dataframe.nodes.base import FrameNode
 
 __all__ = ["ReadCSV"]
 
-#: lists recording every parsed block (see :func:`hlq.dataframe.io_csv.csv_log`)
+#: lists recording every parsed block (see :func:`hlq.dataframe._io_csv.csv_log`)
 LOGS: list = []
 
 

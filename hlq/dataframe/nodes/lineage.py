@@ -7,7 +7,7 @@ be rewritten over the other instead of zipping two computations of the same
 rows side by side (which computes, and reads, their common input twice).
 
 >>> import pandas as pd
->>> from hlq.dataframe.io import from_pandas
+>>> from hlq.dataframe._io import from_pandas
 >>> from hlq.dataframe.nodes.ops import Assign
 >>> base = from_pandas(pd.DataFrame({"a": [1, 2], "b": [3, 4]}), npartitions=1).node
 >>> later = Assign(base, (("c", ("mul", ("col", "a"), ("lit", 2))),))

@@ -7,7 +7,7 @@ output column comes from (left, right, or a key shared by both), which the
 projection and predicate rules use.
 
 At lowering (rule ``lower_merge`` in :mod:`hlq.dataframe.rules.merge`) a
-strategy is chosen from estimated sizes (:mod:`hlq.dataframe.estimate`):
+strategy is chosen from estimated sizes (:mod:`hlq.dataframe._estimate`):
 
 * ``single``: both sides have one partition -> one pandas merge;
 * ``aligned``: an index-index join of frames with equal known divisions ->

@@ -16,7 +16,7 @@ then each output partition is sorted with pandas.  The range boundaries are
   ``divisions``, ``known_divisions``, ``npartitions``, ``.loc`` and
   ``persist()`` compute the sample once (as dask computes its quantiles when
   they are first needed) and continue on a ``SetIndex`` with those divisions
-  (:func:`hlq.dataframe.multi.resolve_divisions`).  ``divisions=`` gives known
+  (:func:`hlq.dataframe._multi.resolve_divisions`).  ``divisions=`` gives known
   divisions (``.loc`` partition pruning) without any computation.
 
 >>> import pandas as pd

@@ -30,7 +30,7 @@ from __future__ import annotations
 from hlq.dataframe.nodes.lineage import rebase
 from hlq.dataframe.nodes.ops import Assign, AssignFrom, Filter, FilterBy, MapPartitions, Project, SeriesExpr, ToFrame
 from hlq.rules import Is, Where, rule
-from hlq.dataframe.io import from_pandas
+from hlq.dataframe._io import from_pandas
 
 __all__ = []
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import dask
 import numpy as np
 
-from hlq.dataframe.estimate import bytes_per_row, estimate_rows, format_bytes
+from hlq.dataframe._estimate import bytes_per_row, estimate_rows, format_bytes
 from hlq.dataframe.nodes.base import Concat
 from hlq.dataframe.nodes.merge import Merge, PartitionMerge
 from hlq.dataframe.nodes.reduction import (

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hlq.dataframe.estimate import conjuncts
+from hlq.dataframe._estimate import conjuncts
 from hlq.dataframe.nodes.colexpr import and_terms, columns_of, make_and, rename_columns
 from hlq.dataframe.nodes.merge import Merge
 from hlq.dataframe.nodes.ops import Assign, Filter, Project, Rename

@@ -44,8 +44,8 @@ from hlq.dataframe.nodes.sources import FromPandas, ReadParquet
 from hlq.dataframe.nodes.structure import ConcatFrames, LocSlice, RepartitionCombine, RepartitionDivisions, RepartitionSplit, Tail
 from hlq.dataframe.rules.helpers import narrow, ordered, rebuild_merge
 from hlq.rules import Is, Where, rule
-from hlq.dataframe.io import from_pandas
-from hlq.dataframe.reductions import _dd_chunk
+from hlq.dataframe._io import from_pandas
+from hlq.dataframe._reductions import _dd_chunk
 
 
 # ------------------------------------------------------------------ projections merge and disappear

@@ -3,7 +3,7 @@ set_index/sort_values, tail, ``.partitions`` and ``.loc``.
 
 Names and signatures follow ``dask.dataframe``; results equal pandas' (row
 order of a join, as in dask, is not pandas').  ``DataFrame``/``Series``
-methods in :mod:`hlq.dataframe.core` delegate here.
+methods in :mod:`hlq.dataframe._core` delegate here.
 
 >>> import pandas as pd
 >>> import hlq.dataframe as dd
@@ -21,10 +21,10 @@ import numbers
 
 import pandas as pd
 
-from hlq.dataframe.core import DataFrame, map_partitions, new_collection, Series
+from hlq.dataframe._core import DataFrame, map_partitions, new_collection, Series
 from hlq.dataframe.nodes.merge import Merge
-from hlq.dataframe.estimate import estimate_bytes
-from hlq.dataframe.io import from_pandas
+from hlq.dataframe._estimate import estimate_bytes
+from hlq.dataframe._io import from_pandas
 from hlq.dataframe.nodes.base import FrameNode
 from hlq.dataframe.nodes.ops import Project
 from hlq.dataframe.nodes.shuffle import Boundaries, INDEX, SampleKeys, Shuffle

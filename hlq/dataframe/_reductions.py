@@ -39,8 +39,8 @@ QUANTILE_SAMPLE = 1000
 
 
 def _agg(coll, chunk, combine, final, meta, split_every=None, columnwise=False, tag="aggregate"):
-    # import cycle: hlq.dataframe.core imports hlq.dataframe.reductions
-    from hlq.dataframe.core import new_collection
+    # import cycle: hlq.dataframe._core imports hlq.dataframe._reductions
+    from hlq.dataframe._core import new_collection
 
     return new_collection(TreeAgg(coll._node, chunk, combine, final, MetaBox(meta), split_every or 8,
                                   columnwise, tag))
@@ -434,8 +434,8 @@ def as_categorical(s, cats):
 def astype_category(s, split_every=None):
     """``s.astype("category")`` with the categories pandas would choose: the sorted distinct values,
     found by a tree aggregation and applied to every partition (so partitions agree and concatenate)."""
-    # import cycle: hlq.dataframe.core imports hlq.dataframe.reductions
-    from hlq.dataframe.core import Series
+    # import cycle: hlq.dataframe._core imports hlq.dataframe._reductions
+    from hlq.dataframe._core import Series
 
     BINARY.setdefault("as_categorical", as_categorical)
     cats = _agg(s, Fn(_cats_chunk), Fn(_cats_combine), Fn(_cats_final), np.dtype(object), split_every,

@@ -1,9 +1,9 @@
-"""More of dask.dataframe's DataFrame/Series methods, mixed into :mod:`hlq.dataframe.core`'s classes.
+"""More of dask.dataframe's DataFrame/Series methods, mixed into :mod:`hlq.dataframe._core`'s classes.
 
 Every method keeps dask's signature and semantics: pandas per partition,
 dask's rules for divisions and unknown lengths (``shape[0]`` and ``len`` are
 lazy or computed, never guessed).  Methods whose rows depend on neighbouring
-rows live in :mod:`hlq.dataframe.window`.  What hlq cannot do raises
+rows live in :mod:`hlq.dataframe._window`.  What hlq cannot do raises
 ``NotImplementedError`` naming the workaround.
 
 >>> import pandas as pd
@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 
 from hlq.explain import explain as explain_plan
-from hlq.dataframe import window as _win
+from hlq.dataframe import _window as _win
 from hlq.dataframe.nodes.ops import AssignFrom, MapPartitions, MetaBox, Project, Rename
 from hlq.dataframe.nodes.reduction import Fn, Len, TreeAgg
-from hlq.dataframe.display import frame_html, structure
+from hlq.dataframe._display import frame_html, structure
 from hlq.dataframe.nodes.calls import nonempty_frame
 from hlq.dataframe.nodes.colexpr import BINARY
 from hlq.dataframe.nodes.multipart import ZipPartitions
@@ -40,8 +40,8 @@ __all__ = ["CommonMethods", "SeriesMethods", "FrameMethods"]
 
 
 def _coll(node):
-    # import cycle: hlq.dataframe.core imports hlq.dataframe.frame_methods
-    from hlq.dataframe.core import new_collection
+    # import cycle: hlq.dataframe._core imports hlq.dataframe._frame_methods
+    from hlq.dataframe._core import new_collection
 
     return new_collection(node)
 
@@ -235,8 +235,8 @@ def _flex(name, reverse=False):
     def method(self, other, axis="columns", level=None, fill_value=None):
         if level is not None:
             raise NotImplementedError(f"{pandas_name}(level=...) is not supported; use map_partitions")
-        # import cycle: hlq.dataframe.core imports hlq.dataframe.frame_methods
-        from hlq.dataframe.core import _Frame
+        # import cycle: hlq.dataframe._core imports hlq.dataframe._frame_methods
+        from hlq.dataframe._core import _Frame
 
         if fill_value is None and (axis in ("columns", 1) or not isinstance(other, _Frame)
                                    or self._node.kind == "series"):
@@ -257,7 +257,7 @@ class CommonMethods:
     # ----------------------------------------------------------- windows and scans
     def map_overlap(self, func, before, after, *args, meta=None, **kwargs):
         """``func`` on each partition with ``before``/``after`` rows of its neighbours (see
-        :func:`hlq.dataframe.window.map_overlap`)."""
+        :func:`hlq.dataframe._window.map_overlap`)."""
         return _win.map_overlap(func, self, before, after, *args, meta=meta, **kwargs)
 
     def shift(self, periods=1, freq=None, axis=0):
@@ -306,9 +306,9 @@ class CommonMethods:
         return [c for c in self._node.columns if isinstance(c, str)] if self._node.kind == "frame" else []
 
     def resample(self, rule, closed=None, label=None, **kwargs):
-        """Resample a datetime index with known divisions (see :mod:`hlq.dataframe.resample`)."""
-        # import cycle: hlq.dataframe.resample imports hlq.dataframe.frame_methods through hlq.dataframe.core
-        from hlq.dataframe.resample import Resampler
+        """Resample a datetime index with known divisions (see :mod:`hlq.dataframe._resample`)."""
+        # import cycle: hlq.dataframe._resample imports hlq.dataframe._frame_methods through hlq.dataframe._core
+        from hlq.dataframe._resample import Resampler
 
         return Resampler(self, rule, closed, label, **kwargs)
 
@@ -324,8 +324,8 @@ class CommonMethods:
     @property
     def shape(self):
         """``(rows, columns)`` for a DataFrame, ``(rows,)`` for a Series; rows a lazy Scalar, like dask."""
-        # import cycle: hlq.dataframe.core imports hlq.dataframe.frame_methods
-        from hlq.dataframe.core import Scalar
+        # import cycle: hlq.dataframe._core imports hlq.dataframe._frame_methods
+        from hlq.dataframe._core import Scalar
 
         rows = Scalar(Len(self._node))
         return (rows, len(self._node.columns)) if self._node.kind == "frame" else (rows,)
@@ -381,8 +381,8 @@ class CommonMethods:
     @classmethod
     def from_dict(cls, data, *, npartitions=1, orient="columns", dtype=None, columns=None):
         """A collection from a dict (see :func:`hlq.dataframe.from_dict`)."""
-        # import cycle: hlq.dataframe.io imports hlq.dataframe.frame_methods through hlq.dataframe.core
-        from hlq.dataframe.io import from_dict
+        # import cycle: hlq.dataframe._io imports hlq.dataframe._frame_methods through hlq.dataframe._core
+        from hlq.dataframe._io import from_dict
 
         return from_dict(data, npartitions=npartitions, orient=orient, dtype=dtype, columns=columns)
 
@@ -420,40 +420,40 @@ class CommonMethods:
 
     def to_json(self, filename, *args, **kwargs):
         """One JSON file per partition (see :func:`hlq.dataframe.to_json`)."""
-        # import cycle: hlq.dataframe.convert imports hlq.dataframe.frame_methods
-        from hlq.dataframe.convert import to_json
+        # import cycle: hlq.dataframe._convert imports hlq.dataframe._frame_methods
+        from hlq.dataframe._convert import to_json
 
         return to_json(self, filename, *args, **kwargs)
 
     def to_records(self, index=False, lengths=None):
         """The rows as an hlq.array of numpy records."""
-        # import cycle: hlq.dataframe.convert imports hlq.dataframe.frame_methods
-        from hlq.dataframe.convert import to_records
+        # import cycle: hlq.dataframe._convert imports hlq.dataframe._frame_methods
+        from hlq.dataframe._convert import to_records
 
         return to_records(self)
 
     def to_bag(self, index=False, format="tuple"):
         """A dask Bag of the rows (see :func:`hlq.dataframe.to_bag`)."""
-        # import cycle: hlq.dataframe.convert imports hlq.dataframe.frame_methods
-        from hlq.dataframe.convert import to_bag
+        # import cycle: hlq.dataframe._convert imports hlq.dataframe._frame_methods
+        from hlq.dataframe._convert import to_bag
 
         return to_bag(self, index, format)
 
     def to_hdf(self, *args, **kwargs):
-        # import cycle: hlq.dataframe.convert imports hlq.dataframe.frame_methods
-        from hlq.dataframe.convert import to_hdf
+        # import cycle: hlq.dataframe._convert imports hlq.dataframe._frame_methods
+        from hlq.dataframe._convert import to_hdf
 
         return to_hdf(self, *args, **kwargs)
 
     def to_orc(self, *args, **kwargs):
-        # import cycle: hlq.dataframe.convert imports hlq.dataframe.frame_methods
-        from hlq.dataframe.convert import to_orc
+        # import cycle: hlq.dataframe._convert imports hlq.dataframe._frame_methods
+        from hlq.dataframe._convert import to_orc
 
         return to_orc(self, *args, **kwargs)
 
     def to_sql(self, *args, **kwargs):
-        # import cycle: hlq.dataframe.convert imports hlq.dataframe.frame_methods
-        from hlq.dataframe.convert import to_sql
+        # import cycle: hlq.dataframe._convert imports hlq.dataframe._frame_methods
+        from hlq.dataframe._convert import to_sql
 
         return to_sql(self, *args, **kwargs)
 
@@ -543,8 +543,8 @@ class CommonMethods:
         return self._zip_partitions(other, "combine", func, **kw)
 
     def _zip_partitions(self, other, name, *args, **kwargs):
-        # import cycle: hlq.dataframe.core imports hlq.dataframe.frame_methods
-        from hlq.dataframe.core import _Frame
+        # import cycle: hlq.dataframe._core imports hlq.dataframe._frame_methods
+        from hlq.dataframe._core import _Frame
 
         if not isinstance(other, _Frame):
             return _per_partition(self, name, other, *args, **kwargs)
@@ -553,8 +553,8 @@ class CommonMethods:
         return _coll(ZipPartitions((self._node, other._node), _Zip(name, args, kwargs), MetaBox(meta)))
 
     def _flex_fill(self, name, other, axis, fill_value):
-        # import cycle: hlq.dataframe.core imports hlq.dataframe.frame_methods
-        from hlq.dataframe.core import _Frame
+        # import cycle: hlq.dataframe._core imports hlq.dataframe._frame_methods
+        from hlq.dataframe._core import _Frame
 
         if isinstance(other, _Frame):
             kw = {"axis": axis, "fill_value": fill_value} if self._node.kind == "frame" else {"fill_value": fill_value}
@@ -665,8 +665,8 @@ def _first_state(state):
 
 
 def _len_scalar(obj):
-    # import cycle: hlq.dataframe.core imports hlq.dataframe.frame_methods
-    from hlq.dataframe.core import Scalar
+    # import cycle: hlq.dataframe._core imports hlq.dataframe._frame_methods
+    from hlq.dataframe._core import Scalar
 
     return Scalar(Len(obj._node))
 
@@ -736,8 +736,8 @@ class SeriesMethods(CommonMethods):
 
     def dot(self, other, meta=None):
         """``(self * other).sum()`` for an aligned Series."""
-        # import cycle: hlq.dataframe.core imports hlq.dataframe.frame_methods
-        from hlq.dataframe.core import Series
+        # import cycle: hlq.dataframe._core imports hlq.dataframe._frame_methods
+        from hlq.dataframe._core import Series
 
         if not isinstance(other, Series):
             raise NotImplementedError("Series.dot supports another hlq Series; use map_partitions otherwise")
@@ -820,8 +820,8 @@ def _pair_final(state, how, min_periods):
 
 
 def _pair_stat(a, b, how, min_periods):
-    # import cycle: hlq.dataframe.core imports hlq.dataframe.frame_methods
-    from hlq.dataframe.core import Series, DataFrame
+    # import cycle: hlq.dataframe._core imports hlq.dataframe._frame_methods
+    from hlq.dataframe._core import Series, DataFrame
 
     if not isinstance(b, Series):
         raise TypeError(f"{how} needs an hlq Series")
@@ -831,8 +831,8 @@ def _pair_stat(a, b, how, min_periods):
 
 
 def _with_column(frame, name, s):
-    # import cycle: hlq.dataframe.core imports hlq.dataframe.frame_methods
-    from hlq.dataframe.core import DataFrame
+    # import cycle: hlq.dataframe._core imports hlq.dataframe._frame_methods
+    from hlq.dataframe._core import DataFrame
 
     return DataFrame(AssignFrom(frame._node, name, s._node))
 
@@ -889,8 +889,8 @@ class FrameMethods(CommonMethods):
         """``DataFrame.map(func)`` (element-wise) per partition."""
         kw = {} if na_action is None else {"na_action": na_action}
         if meta is not None:
-            # import cycle: hlq.dataframe.core imports hlq.dataframe.frame_methods
-            from hlq.dataframe.core import map_partitions
+            # import cycle: hlq.dataframe._core imports hlq.dataframe._frame_methods
+            from hlq.dataframe._core import map_partitions
 
             return map_partitions(_PandasMethod("map", (func,), kw), self, meta=meta)
         return _per_partition(self, "map", func, **kw)
@@ -904,8 +904,8 @@ class FrameMethods(CommonMethods):
                                   "a pandas object m")
 
     def pivot_table(self, index=None, columns=None, values=None, aggfunc="mean"):
-        # import cycle: hlq.dataframe.convert imports hlq.dataframe.frame_methods
-        from hlq.dataframe.convert import pivot_table
+        # import cycle: hlq.dataframe._convert imports hlq.dataframe._frame_methods
+        from hlq.dataframe._convert import pivot_table
 
         return pivot_table(self, index, columns, values, aggfunc)
 
@@ -1181,10 +1181,10 @@ class _FrameSeriesOp:
 def frame_series_op(df, other, op, reverse):
     """``df <op> s`` where ``s`` (pandas, or a one-partition hlq Series such as a reduction of
     ``df``) is aligned with the columns, as pandas aligns it."""
-    # import cycle: hlq.dataframe.core imports hlq.dataframe.frame_methods
-    from hlq.dataframe.core import Series
-    # import cycle: hlq.dataframe.io imports hlq.dataframe.frame_methods through hlq.dataframe.core
-    from hlq.dataframe.io import from_pandas
+    # import cycle: hlq.dataframe._core imports hlq.dataframe._frame_methods
+    from hlq.dataframe._core import Series
+    # import cycle: hlq.dataframe._io imports hlq.dataframe._frame_methods through hlq.dataframe._core
+    from hlq.dataframe._io import from_pandas
 
     if isinstance(other, pd.Series):
         other = from_pandas(other, npartitions=1)

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hlq.dataframe.elementwise import series_call
-from hlq.dataframe.core import Series
+from hlq.dataframe._elementwise import series_call
+from hlq.dataframe._core import Series
 
 __all__ = ["StringAccessor", "DatetimeAccessor", "CategoricalAccessor"]
 

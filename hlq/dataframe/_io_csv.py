@@ -26,7 +26,7 @@ import io
 
 import pandas as pd
 
-from hlq.dataframe.core import new_collection
+from hlq.dataframe._core import new_collection
 from hlq.dataframe.nodes.csv import LOGS, ReadCSV
 from hlq.dataframe.nodes.ops import MetaBox
 from hlq.dataframe.nodes.sources import recording

@@ -19,7 +19,7 @@ import pandas as pd
 
 from hlq.dataframe.nodes.ops import MetaBox
 from hlq.dataframe.nodes.window import IndexedMap
-from hlq.dataframe.core import new_collection
+from hlq.dataframe._core import new_collection
 
 __all__ = ["Resampler", "bin_divisions"]
 

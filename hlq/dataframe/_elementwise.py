@@ -42,8 +42,8 @@ def series_call(s, path, *others, args=(), kwargs=(), attr=False, dtype=None, na
     ``s`` join its expression, others (aligned, same partitions) are zipped in
     as extra columns of a small frame first.
     """
-    # import cycle: hlq.dataframe.core imports hlq.dataframe.elementwise
-    from hlq.dataframe.core import Series
+    # import cycle: hlq.dataframe._core imports hlq.dataframe._elementwise
+    from hlq.dataframe._core import Series
 
     nm = s.name if name is _KEEP else name
     call = Call(path, args, kwargs, attr, dtype)
@@ -78,8 +78,8 @@ def frame_call(df, path, args=(), kwargs=(), columns=None, per_column=None):
     ``per_column(c)`` may return ``(others, args, kwargs)`` to vary the call by
     column, or ``None`` to leave the column unchanged.
     """
-    # import cycle: hlq.dataframe.core imports hlq.dataframe.elementwise
-    from hlq.dataframe.core import DataFrame
+    # import cycle: hlq.dataframe._core imports hlq.dataframe._elementwise
+    from hlq.dataframe._core import DataFrame
 
     node = df._node
     pairs = []
@@ -153,8 +153,8 @@ def isin(s, values):
     if any(is_dask_collection(v) for v in values):  # e.g. delayed values: computed with the graph
         import dask
 
-        # import cycle: hlq.dataframe.core imports hlq.dataframe.elementwise
-        from hlq.dataframe.core import Series
+        # import cycle: hlq.dataframe._core imports hlq.dataframe._elementwise
+        from hlq.dataframe._core import Series
 
         lazy = DelayedValue(DelayedRef(dask.delayed(values, traverse=True)))
         return Series(WithScalar("isin_", s._node, lazy))
@@ -183,8 +183,8 @@ def apply_values(s, func, args=(), meta=None, **kwds):
 
 # ---------------------------------------------------------------- frame methods
 def _cond_exprs(df, cond):
-    # import cycle: hlq.dataframe.core imports hlq.dataframe.elementwise
-    from hlq.dataframe.core import DataFrame
+    # import cycle: hlq.dataframe._core imports hlq.dataframe._elementwise
+    from hlq.dataframe._core import DataFrame
 
     if not isinstance(cond, DataFrame):
         raise TypeError("DataFrame.where/mask: cond must be a boolean DataFrame computed from this DataFrame")
@@ -300,8 +300,8 @@ def isin_lazy(s, values):
     """``s.isin(values)`` for an hlq Series (or one-column DataFrame) ``values``: its distinct
     values are gathered by a tree aggregation into one lazy value, which every partition of ``s``
     tests against (like dask, which computes the values into the graph)."""
-    # import cycle: hlq.dataframe.core imports hlq.dataframe.elementwise
-    from hlq.dataframe.core import DataFrame, Series
+    # import cycle: hlq.dataframe._core imports hlq.dataframe._elementwise
+    from hlq.dataframe._core import DataFrame, Series
 
     if isinstance(values, DataFrame):
         if len(values.columns) != 1:

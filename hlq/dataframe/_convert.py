@@ -17,13 +17,13 @@ import os
 
 import pandas as pd
 
-from hlq.dataframe.frame_methods import melt  # noqa: F401  (re-exported)
+from hlq.dataframe._frame_methods import melt  # noqa: F401  (re-exported)
 from hlq.dataframe.nodes.calls import nonempty_frame
 from hlq.dataframe.nodes.ops import MapPartitions, MetaBox
-from hlq.dataframe.core import _Frame, new_collection
-from hlq.dataframe.io import from_map, from_pandas, local_paths
+from hlq.dataframe._core import _Frame, new_collection
+from hlq.dataframe._io import from_map, from_pandas, local_paths
 from hlq.dataframe.nodes.multipart import ZipPartitions
-from hlq.dataframe.window import map_overlap as _mo
+from hlq.dataframe._window import map_overlap as _mo
 
 __all__ = ["to_datetime", "to_numeric", "to_timedelta", "isna", "get_dummies", "melt", "merge_asof",
            "read_json", "read_fwf", "map_overlap", "compute", "to_json", "to_records", "to_bag",

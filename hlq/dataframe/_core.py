@@ -32,13 +32,13 @@ from hlq.dataframe.nodes.ops import (
     Assign, AssignFrom, Binary, Rename, WithScalar, Filter, FilterBy, Head, MapPartitions, MetaBox, Project, SeriesExpr,
 )
 from hlq.dataframe.nodes.reduction import GroupbyAgg, Len, Reduce
-from hlq.dataframe import elementwise as _ew
-from hlq.dataframe.frame_methods import (
+from hlq.dataframe import _elementwise as _ew
+from hlq.dataframe._frame_methods import (
     _PandasMethod, _per_partition, CommonMethods, frame_series_op, FrameMethods, rename_index,
     ScalarPerPartition, SeriesMethods,
 )
-from hlq.dataframe import reductions as _red
-from hlq.dataframe.display import frame_repr
+from hlq.dataframe import _reductions as _red
+from hlq.dataframe._display import frame_repr
 from hlq.dataframe.nodes.checks import EnforceDivisions
 from hlq.dataframe.nodes.sort import sorted_head
 
@@ -72,7 +72,7 @@ class _Frame(CommonMethods, HlqCollection):
     def npartitions(self) -> int:
         """Number of partitions.  That of a sort-based ``set_index`` is known once its divisions
         are (repeated sampled boundaries merge partitions), so it computes them, as dask does."""
-        from hlq.dataframe.multi import resolve_divisions  # import cycle: multi imports this module
+        from hlq.dataframe._multi import resolve_divisions  # import cycle: multi imports this module
 
         resolve_divisions(self)
         return self._node.npartitions
@@ -81,16 +81,16 @@ class _Frame(CommonMethods, HlqCollection):
     def divisions(self) -> tuple:
         """Partition boundaries of the index (``None`` entries when unknown).  Those of a
         sort-based ``set_index`` are computed on first use, as dask does."""
-        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
-        from hlq.dataframe.multi import resolve_divisions
+        # import cycle: hlq.dataframe._multi imports hlq.dataframe._core
+        from hlq.dataframe._multi import resolve_divisions
 
         resolve_divisions(self)
         return self._node.divisions
 
     @property
     def known_divisions(self) -> bool:
-        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
-        from hlq.dataframe.multi import resolve_divisions
+        # import cycle: hlq.dataframe._multi imports hlq.dataframe._core
+        from hlq.dataframe._multi import resolve_divisions
 
         resolve_divisions(self)
         return self._node.known_divisions
@@ -108,9 +108,9 @@ class _Frame(CommonMethods, HlqCollection):
 
     @property
     def index(self):
-        """The index as a lazy :class:`hlq.dataframe.index.Index` (computes to a pandas Index)."""
-        # import cycle: hlq.dataframe.index imports hlq.dataframe.core
-        from hlq.dataframe.index import index_of
+        """The index as a lazy :class:`hlq.dataframe._index.Index` (computes to a pandas Index)."""
+        # import cycle: hlq.dataframe._index imports hlq.dataframe._core
+        from hlq.dataframe._index import index_of
 
         return index_of(self)
 
@@ -223,13 +223,13 @@ class _Frame(CommonMethods, HlqCollection):
         """Number of elements (rows times columns), a lazy Scalar."""
         return self._reduce("size")
 
-    # ------------------------------------ tree aggregations (hlq/dataframe/reductions.py)
+    # ------------------------------------ tree aggregations (hlq/dataframe/_reductions.py)
     def nunique(self, dropna=True, split_every=None, axis=0, split_out=1):
         _axis0(axis, "nunique")
         return _red.nunique(self, dropna, split_every)
 
     def quantile(self, q=0.5, numeric_only=False, split_every=None, axis=0, method="default"):
-        """Approximate quantiles like dask (exact for small data; see hlq.dataframe.reductions)."""
+        """Approximate quantiles like dask (exact for small data; see hlq.dataframe._reductions)."""
         _axis0(axis, "quantile")
         return _red.quantile(self, q, numeric_only, split_every)
 
@@ -290,78 +290,78 @@ class _Frame(CommonMethods, HlqCollection):
     def map_partitions(self, func, *args, meta=None, columns=None, **kwargs):
         return map_partitions(func, self, *args, meta=meta, columns=columns, **kwargs)
 
-    # ------------------------- partitions, ordering, shuffles (hlq/dataframe/multi.py)
+    # ------------------------- partitions, ordering, shuffles (hlq/dataframe/_multi.py)
     def tail(self, n=5, compute=True):
         """Last ``n`` rows, read from the last partition(s) only."""
-        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
-        from hlq.dataframe import multi
+        # import cycle: hlq.dataframe._multi imports hlq.dataframe._core
+        from hlq.dataframe import _multi
 
-        return multi.tail(self, n, compute)
+        return _multi.tail(self, n, compute)
 
     @property
     def partitions(self):
         """``x.partitions[i]`` / ``[a:b]`` / ``[[i, j]]``: a collection of those partitions."""
-        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
-        from hlq.dataframe import multi
+        # import cycle: hlq.dataframe._multi imports hlq.dataframe._core
+        from hlq.dataframe import _multi
 
-        return multi.PartitionsIndexer(self)
+        return _multi.PartitionsIndexer(self)
 
     @property
     def loc(self):
         """Label-based row selection (``loc[a:b]``, ``loc[label]``), pruning partitions by divisions."""
-        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
-        from hlq.dataframe import multi
+        # import cycle: hlq.dataframe._multi imports hlq.dataframe._core
+        from hlq.dataframe import _multi
 
-        return multi.LocIndexer(self)
+        return _multi.LocIndexer(self)
 
     def repartition(self, divisions=None, npartitions=None, partition_size=None, freq=None, force=False):
         """New partitioning by ``npartitions``, ``divisions``, an estimated ``partition_size`` or a
         time ``freq`` (one partition per period, on a datetime index with known divisions)."""
-        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
-        from hlq.dataframe import multi
+        # import cycle: hlq.dataframe._multi imports hlq.dataframe._core
+        from hlq.dataframe import _multi
 
         if freq is not None:
             if divisions is not None or npartitions is not None or partition_size is not None:
                 raise ValueError("give exactly one of divisions=, npartitions=, partition_size= and freq=")
-            # import cycle: hlq.dataframe.resample imports hlq.dataframe.core
-            from hlq.dataframe.resample import freq_divisions
+            # import cycle: hlq.dataframe._resample imports hlq.dataframe._core
+            from hlq.dataframe._resample import freq_divisions
 
-            return multi.repartition(self, freq_divisions(self, freq), None, None, force)
-        return multi.repartition(self, divisions, npartitions, partition_size, force)
+            return _multi.repartition(self, freq_divisions(self, freq), None, None, force)
+        return _multi.repartition(self, divisions, npartitions, partition_size, force)
 
     def shuffle(self, on=None, npartitions=None, ignore_index=False, **kwargs):
         """Hash-partition rows by ``on`` (default: the index) into ``npartitions``."""
-        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
-        from hlq.dataframe import multi
+        # import cycle: hlq.dataframe._multi imports hlq.dataframe._core
+        from hlq.dataframe import _multi
 
-        return multi.shuffle(self, on, npartitions, ignore_index, **kwargs)
+        return _multi.shuffle(self, on, npartitions, ignore_index, **kwargs)
 
     def sort_values(self, by=None, ascending=True, npartitions=None, na_position="last"):
         """Globally sorted by ``by`` (a Series: by its values)."""
-        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
-        from hlq.dataframe import multi
+        # import cycle: hlq.dataframe._multi imports hlq.dataframe._core
+        from hlq.dataframe import _multi
 
-        return multi.sort_values(self, by, ascending, npartitions, na_position)
+        return _multi.sort_values(self, by, ascending, npartitions, na_position)
 
     def reset_index(self, drop=False):
         """Per-partition ``reset_index`` (as dask)."""
-        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
-        from hlq.dataframe import multi
+        # import cycle: hlq.dataframe._multi imports hlq.dataframe._core
+        from hlq.dataframe import _multi
 
-        return multi.reset_index(self, drop)
+        return _multi.reset_index(self, drop)
 
     def persist(self, **kwargs):
-        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
-        from hlq.dataframe.multi import resolve_divisions
+        # import cycle: hlq.dataframe._multi imports hlq.dataframe._core
+        from hlq.dataframe._multi import resolve_divisions
 
         resolve_divisions(self)  # a persisted set_index result knows its divisions, as with dask
         return super().persist(**kwargs)
 
-    # ------------------------------------------------- arrays and sinks (hlq.dataframe.io, .sinks)
+    # ------------------------------------------------- arrays and sinks (hlq.dataframe._io, .sinks)
     def to_dask_array(self, lengths=None, meta=None):
-        """The values as an hlq.array in the same plan (see :func:`hlq.dataframe.io.to_dask_array`)."""
-        # import cycle: hlq.dataframe.io imports hlq.dataframe.core
-        from hlq.dataframe.io import to_dask_array
+        """The values as an hlq.array in the same plan (see :func:`hlq.dataframe._io.to_dask_array`)."""
+        # import cycle: hlq.dataframe._io imports hlq.dataframe._core
+        from hlq.dataframe._io import to_dask_array
 
         return to_dask_array(self, lengths=lengths, meta=meta)
 
@@ -371,16 +371,16 @@ class _Frame(CommonMethods, HlqCollection):
         return self.to_dask_array()
 
     def to_parquet(self, path, **kwargs):
-        """Write one parquet file per partition (see :func:`hlq.dataframe.sinks.to_parquet`)."""
-        # import cycle: hlq.dataframe.sinks imports hlq.dataframe.core
-        from hlq.dataframe.sinks import to_parquet
+        """Write one parquet file per partition (see :func:`hlq.dataframe._sinks.to_parquet`)."""
+        # import cycle: hlq.dataframe._sinks imports hlq.dataframe._core
+        from hlq.dataframe._sinks import to_parquet
 
         return to_parquet(self, path, **kwargs)
 
     def to_csv(self, filename, **kwargs):
-        """Write CSV, one file per partition or a single file (see :func:`hlq.dataframe.sinks.to_csv`)."""
-        # import cycle: hlq.dataframe.sinks imports hlq.dataframe.core
-        from hlq.dataframe.sinks import to_csv
+        """Write CSV, one file per partition or a single file (see :func:`hlq.dataframe._sinks.to_csv`)."""
+        # import cycle: hlq.dataframe._sinks imports hlq.dataframe._core
+        from hlq.dataframe._sinks import to_csv
 
         return to_csv(self, filename, **kwargs)
 
@@ -677,8 +677,8 @@ class Series(SeriesMethods, _Frame):
 
     def groupby(self, by, sort=None, dropna=True, **kwargs):
         """``s.groupby(by)``: ``by`` a Series aligned with ``s`` (or a list of them)."""
-        # import cycle: hlq.dataframe.groupby imports hlq.dataframe.core
-        from hlq.dataframe.groupby import series_groupby
+        # import cycle: hlq.dataframe._groupby imports hlq.dataframe._core
+        from hlq.dataframe._groupby import series_groupby
 
         return series_groupby(self, by, sort=sort, dropna=dropna, **kwargs)
 
@@ -692,7 +692,7 @@ class Series(SeriesMethods, _Frame):
     def mode(self, dropna=True, split_every=None):
         return _red.mode(self, dropna, split_every)
 
-    # ------------------------------------ element-wise (hlq/dataframe/elementwise.py, accessors.py)
+    # ------------------------------------ element-wise (hlq/dataframe/_elementwise.py, _accessors.py)
     def where(self, cond, other=np.nan):
         return _ew.where(self, cond, other)
 
@@ -723,22 +723,22 @@ class Series(SeriesMethods, _Frame):
 
     @property
     def str(self):
-        # import cycle: hlq.dataframe.accessors imports hlq.dataframe.core
-        from hlq.dataframe.accessors import StringAccessor
+        # import cycle: hlq.dataframe._accessors imports hlq.dataframe._core
+        from hlq.dataframe._accessors import StringAccessor
 
         return StringAccessor(self)
 
     @property
     def dt(self):
-        # import cycle: hlq.dataframe.accessors imports hlq.dataframe.core
-        from hlq.dataframe.accessors import DatetimeAccessor
+        # import cycle: hlq.dataframe._accessors imports hlq.dataframe._core
+        from hlq.dataframe._accessors import DatetimeAccessor
 
         return DatetimeAccessor(self)
 
     @property
     def cat(self):
-        # import cycle: hlq.dataframe.accessors imports hlq.dataframe.core
-        from hlq.dataframe.accessors import CategoricalAccessor
+        # import cycle: hlq.dataframe._accessors imports hlq.dataframe._core
+        from hlq.dataframe._accessors import CategoricalAccessor
 
         return CategoricalAccessor(self)
 
@@ -905,30 +905,30 @@ class DataFrame(FrameMethods, _Frame):
         """A new collection object over the same plan (plans never change; see ``__setitem__``)."""
         return DataFrame(self._node)
 
-    # ---------------------------------------------- joins and indexes (hlq/dataframe/multi.py)
+    # ---------------------------------------------- joins and indexes (hlq/dataframe/_multi.py)
     def merge(self, right, how="inner", on=None, left_on=None, right_on=None, left_index=False,
               right_index=False, suffixes=("_x", "_y"), indicator=False, npartitions=None, shuffle_method=None,
               broadcast=None):
         """Join with ``right`` like :meth:`pandas.DataFrame.merge` (see :func:`hlq.dataframe.merge`)."""
-        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
-        from hlq.dataframe import multi
+        # import cycle: hlq.dataframe._multi imports hlq.dataframe._core
+        from hlq.dataframe import _multi
 
-        return multi.merge(self, right, how, on, left_on, right_on, left_index, right_index, suffixes,
+        return _multi.merge(self, right, how, on, left_on, right_on, left_index, right_index, suffixes,
                            indicator, npartitions, shuffle_method, broadcast)
 
     def join(self, other, on=None, how="left", lsuffix="", rsuffix="", npartitions=None, broadcast=None):
-        """Join ``other`` on its index (see :func:`hlq.dataframe.multi.join`)."""
-        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
-        from hlq.dataframe import multi
+        """Join ``other`` on its index (see :func:`hlq.dataframe._multi.join`)."""
+        # import cycle: hlq.dataframe._multi imports hlq.dataframe._core
+        from hlq.dataframe import _multi
 
-        return multi.join(self, other, on, how, lsuffix, rsuffix, npartitions, broadcast)
+        return _multi.join(self, other, on, how, lsuffix, rsuffix, npartitions, broadcast)
 
     def set_index(self, other, drop=True, sorted=False, npartitions=None, divisions=None, **kwargs):
-        """Index by column ``other``, rows sorted by it (see :func:`hlq.dataframe.multi.set_index`)."""
-        # import cycle: hlq.dataframe.multi imports hlq.dataframe.core
-        from hlq.dataframe import multi
+        """Index by column ``other``, rows sorted by it (see :func:`hlq.dataframe._multi.set_index`)."""
+        # import cycle: hlq.dataframe._multi imports hlq.dataframe._core
+        from hlq.dataframe import _multi
 
-        return multi.set_index(self, other, drop, sorted, npartitions, divisions, **kwargs)
+        return _multi.set_index(self, other, drop, sorted, npartitions, divisions, **kwargs)
 
     def _columnwise(self, make):
         pairs = tuple((c, make(c)) for c in self._node.columns)
@@ -1034,7 +1034,7 @@ class DataFrame(FrameMethods, _Frame):
     def _ufunc1(self, tag):
         return self._columnwise(lambda c: (tag, ("col", c)))
 
-    # ------------------------------------ element-wise (hlq/dataframe/elementwise.py)
+    # ------------------------------------ element-wise (hlq/dataframe/_elementwise.py)
     def where(self, cond, other=np.nan):
         return _ew.frame_where(self, cond, other, "where")
 
@@ -1060,9 +1060,9 @@ class DataFrame(FrameMethods, _Frame):
         return _ew.frame_apply(self, func, axis, args, meta, columns, **kwds)
 
     def groupby(self, by, sort=None, dropna=True, as_index=True, **kwargs):
-        """Group by columns or aligned Series (see :mod:`hlq.dataframe.groupby`)."""
-        # import cycle: hlq.dataframe.groupby imports hlq.dataframe.core
-        from hlq.dataframe.groupby import frame_groupby
+        """Group by columns or aligned Series (see :mod:`hlq.dataframe._groupby`)."""
+        # import cycle: hlq.dataframe._groupby imports hlq.dataframe._core
+        from hlq.dataframe._groupby import frame_groupby
 
         return frame_groupby(self, by, sort=sort, dropna=dropna, as_index=as_index, **kwargs)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from hlq.dataframe.core import Series
+from hlq.dataframe._core import Series
 from hlq.dataframe.nodes.index_values import IndexValues
 
 __all__ = ["Index", "index_of"]

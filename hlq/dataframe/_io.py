@@ -1,5 +1,5 @@
 """Creating dataframes: ``from_pandas``, ``read_parquet``, ``from_dict``, ``from_array``,
-``from_dask_array``, ``from_map``, ``from_delayed`` (``read_csv``: :mod:`hlq.dataframe.io_csv`).
+``from_dask_array``, ``from_map``, ``from_delayed`` (``read_csv``: :mod:`hlq.dataframe._io_csv`).
 
 >>> import pandas as pd
 >>> import hlq.dataframe as dd
@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from hlq.dataframe.core import new_collection
+from hlq.dataframe._core import new_collection
 from hlq.dataframe.nodes.base import PandasLiteral
 from hlq.dataframe.nodes.sources import DEFAULT_BLOCKSIZE, FromPandas, ReadParquet, parquet_info
 from hlq.dataframe.nodes.colexpr import columns_of

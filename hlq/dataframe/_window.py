@@ -33,8 +33,8 @@ __all__ = ["map_overlap", "shift", "diff", "cumulative", "fill", "Rolling"]
 
 
 def _coll(node):
-    # import cycle: hlq.dataframe.core imports hlq.dataframe.window through hlq.dataframe.frame_methods
-    from hlq.dataframe.core import new_collection
+    # import cycle: hlq.dataframe._core imports hlq.dataframe._window through hlq.dataframe._frame_methods
+    from hlq.dataframe._core import new_collection
 
     return new_collection(node)
 

@@ -24,11 +24,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hlq.dataframe.elementwise import _ToFrame
+from hlq.dataframe._elementwise import _ToFrame
 from hlq.dataframe.nodes.ops import Assign, AssignFrom, MapPartitions, MetaBox, Project, SeriesExpr
 from hlq.dataframe.nodes.reduction import GroupbyAgg
-from hlq.dataframe.aggregation import custom_groupby_agg, is_aggregation
-from hlq.dataframe.core import DataFrame, new_collection, Series
+from hlq.dataframe._aggregation import custom_groupby_agg, is_aggregation
+from hlq.dataframe._core import DataFrame, new_collection, Series
 
 __all__ = ["GroupBy", "frame_groupby", "series_groupby"]
 

@@ -32,7 +32,7 @@ import uuid
 
 from dask._task_spec import DataNode, Task, TaskRef
 from dask.delayed import Delayed
-from hlq.dataframe.core import Series
+from hlq.dataframe._core import Series
 
 __all__ = ["to_parquet", "to_csv"]
 
