@@ -149,3 +149,45 @@ def test_index_head_and_partly_known_divisions(pdf):
     lazy = df.head(4, npartitions=2, compute=False)  # divisions (first, None): only the known bound is checked
     assert dask_assert_eq(lazy, pdf.head(4))
     assert dd.utils.make_meta is not None  # dask's pandas-level helpers are reachable from hlq's utils
+
+
+@pytest.fixture
+def mixed():
+    return pd.DataFrame({"a": [1, 2, 3, 4, 5, 6], "b": [1.5, np.nan, 3.0, 4.0, -5.0, 6.0], "s": list("abcdef"),
+                         "t": pd.date_range("2000", periods=6, tz="UTC")})
+
+
+@pytest.mark.parametrize("how", ["sum", "prod", "mean", "min", "max", "std", "var", "count"])
+@pytest.mark.parametrize("kw", [{}, {"skipna": False}, {"axis": 1}, {"axis": "columns", "skipna": False},
+                                {"numeric_only": True}, {"axis": 1, "numeric_only": True}])
+def test_reductions_take_dasks_keywords(mixed, how, kw):
+    # axis=1 per partition, numeric_only by projection, skipna=False as NaN where a value is missing
+    if how == "count" and "skipna" in kw:
+        return
+    plain = kw.get("numeric_only") or (how in ("min", "max", "count") and "axis" not in kw)
+    pdf = mixed if plain else mixed[["a", "b"]]
+    df = dd.from_pandas(pdf, npartitions=3)
+    exp = getattr(pdf, how)(**kw)
+    dask_assert_eq(getattr(df, how)(**kw), exp)
+    for col in ("a", "b"):  # the Series form gives a lazy Scalar
+        if "axis" not in kw and "numeric_only" not in kw:
+            dask_assert_eq(getattr(df[col], how)(**kw), getattr(pdf[col], how)(**kw))
+
+
+def test_reductions_positional_axis_numpy_dispatch_and_missing_times(mixed):
+    df = dd.from_pandas(mixed, npartitions=2)
+    num = mixed[["a", "b"]]
+    dnum = df[["a", "b"]]
+    dask_assert_eq(dnum.sum(1), num.sum(axis=1))  # dask's first positional argument is axis
+    dask_assert_eq(np.sum(df.b), np.sum(mixed.b))
+    dask_assert_eq(np.mean(dnum), num.mean())
+    gap = mixed.t.where(mixed.a != 3)
+    dgap = dd.from_pandas(gap, npartitions=2)
+    assert dgap.max(skipna=False).compute() is pd.NaT
+    assert dgap.max().compute() == gap.max()
+    with pytest.raises(ValueError, match="No axis named 1"):
+        df.b.sum(axis=1)
+    with pytest.raises(TypeError, match="unsupported keyword"):
+        df.b.sum(out=np.empty(1))
+    with pytest.raises(NotImplementedError, match="fillna"):
+        df.b.any(skipna=False)

@@ -180,43 +180,72 @@ class _Frame(CommonMethods, HlqCollection):
     def _reduce(self, how, ddof=1, split_every=None):
         return new_collection(Reduce(self._node, how, ddof, split_every or 8))
 
-    def sum(self, split_every=None, axis=None, skipna=True, numeric_only=False, min_count=0):
-        _axis0(axis, "sum")
+    def _dask_reduction(self, how, axis, skipna, numeric_only, split_every, kwargs, ddof=1, min_count=0):
+        """The row-wise tree reduction ``how`` under dask's keywords: ``axis=1`` reduces each
+        partition's rows, ``numeric_only=True`` projects the numeric columns first,
+        ``skipna=False`` gives NaN where the reduced values hold a missing one, ``min_count``
+        NaN where fewer values were reduced.  ``out=``/``dtype=`` (numpy's dispatch) must be None."""
+        for k, v in kwargs.items():
+            if k not in ("out", "dtype", "keepdims") or v not in (None, False):
+                raise TypeError(f"{how}() got an unsupported keyword argument {k}={v!r}")
+        if _axis_number(self, axis) == 1:
+            kw = {"numeric_only": numeric_only}
+            if how != "count":
+                kw["skipna"] = skipna
+            if how in ("std", "var"):
+                kw["ddof"] = ddof
+            if min_count:
+                kw["min_count"] = min_count
+            fn = _RowReduction(how, tuple(sorted(kw.items())))
+            return self.map_partitions(fn, meta=fn(self._meta))
+        obj = self
+        if numeric_only and isinstance(self, DataFrame):
+            keep = list(self._meta._get_numeric_data().columns)
+            if keep != list(self._node.columns):
+                obj = self[keep]
+        total = obj._reduce(how, ddof, split_every)
         if min_count:
-            return _min_count(self, self._reduce("sum", split_every=split_every), min_count, split_every)
-        return self._reduce("sum", split_every=split_every)
+            total = _min_count(obj, total, min_count, split_every)
+        if not skipna and how not in ("count", "any", "all"):
+            missing = obj.isna().sum(split_every=split_every)
+            if isinstance(total, Series):
+                return total.where(missing == 0)
+            return Scalar(WithScalar("skipna_false_", total._node, missing._node))
+        if not skipna:
+            raise NotImplementedError(f"{how}(skipna=False) is not supported; use .fillna(True).{how}()")
+        return total
 
-    def mean(self, split_every=None):
-        return self._reduce("mean", split_every=split_every)
+    def sum(self, axis=None, skipna=True, numeric_only=False, min_count=0, split_every=False, **kwargs):
+        return self._dask_reduction("sum", axis, skipna, numeric_only, split_every, kwargs, min_count=min_count)
 
-    def min(self, split_every=None):
-        return self._reduce("min", split_every=split_every)
+    def mean(self, axis=None, skipna=True, numeric_only=False, split_every=False, **kwargs):
+        return self._dask_reduction("mean", axis, skipna, numeric_only, split_every, kwargs)
 
-    def max(self, split_every=None):
-        return self._reduce("max", split_every=split_every)
+    def min(self, axis=None, skipna=True, numeric_only=False, split_every=False, **kwargs):
+        return self._dask_reduction("min", axis, skipna, numeric_only, split_every, kwargs)
 
-    def count(self, split_every=None):
-        return self._reduce("count", split_every=split_every)
+    def max(self, axis=None, skipna=True, numeric_only=False, split_every=False, **kwargs):
+        return self._dask_reduction("max", axis, skipna, numeric_only, split_every, kwargs)
 
-    def std(self, ddof=1, split_every=None):
-        return self._reduce("std", ddof, split_every)
+    def count(self, axis=None, numeric_only=False, split_every=False):
+        return self._dask_reduction("count", axis, True, numeric_only, split_every, {})
 
-    def var(self, ddof=1, split_every=None):
-        return self._reduce("var", ddof, split_every)
+    def std(self, axis=None, skipna=True, ddof=1, numeric_only=False, split_every=False, **kwargs):
+        return self._dask_reduction("std", axis, skipna, numeric_only, split_every, kwargs, ddof=ddof)
 
-    def prod(self, split_every=None, axis=None, skipna=True, numeric_only=False, min_count=0):
-        _axis0(axis, "prod")
-        if min_count:
-            return _min_count(self, self._reduce("prod", split_every=split_every), min_count, split_every)
-        return self._reduce("prod", split_every=split_every)
+    def var(self, axis=None, skipna=True, ddof=1, numeric_only=False, split_every=False, **kwargs):
+        return self._dask_reduction("var", axis, skipna, numeric_only, split_every, kwargs, ddof=ddof)
+
+    def prod(self, axis=None, skipna=True, numeric_only=False, min_count=0, split_every=False, **kwargs):
+        return self._dask_reduction("prod", axis, skipna, numeric_only, split_every, kwargs, min_count=min_count)
 
     product = prod
 
-    def any(self, split_every=None):
-        return self._reduce("any", split_every=split_every)
+    def any(self, axis=None, skipna=True, split_every=False, **kwargs):
+        return self._dask_reduction("any", axis, skipna, False, split_every, kwargs)
 
-    def all(self, split_every=None):
-        return self._reduce("all", split_every=split_every)
+    def all(self, axis=None, skipna=True, split_every=False, **kwargs):
+        return self._dask_reduction("all", axis, skipna, False, split_every, kwargs)
 
     @property
     def size(self):
@@ -1094,6 +1123,42 @@ def _apply_min_count(total, ok):
 
 
 BINARY.setdefault("min_count_", _apply_min_count)
+
+
+def _apply_skipna_false(total, missing):
+    """A reduction's value, or the missing value of its type when the data held ``missing`` > 0."""
+    if not missing:
+        return total
+    if isinstance(total, (pd.Timestamp, pd.Timedelta, np.datetime64, np.timedelta64)):
+        return pd.NaT
+    return np.float64(np.nan)
+
+
+BINARY.setdefault("skipna_false_", _apply_skipna_false)
+
+
+def _axis_number(obj, axis):
+    """0 (reduce over rows) or 1 (over each row's columns) for dask's ``axis`` (None means 0)."""
+    if axis in (None, 0, "index", "rows"):
+        return 0
+    if axis in (1, "columns") and isinstance(obj, DataFrame):
+        return 1
+    raise ValueError(f"No axis named {axis!r} for object type {type(obj).__name__}")
+
+
+class _RowReduction:
+    """Partition function: ``df.<how>(axis=1, **kw)``."""
+
+    __slots__ = ("how", "kw")
+
+    def __init__(self, how, kw):
+        self.how, self.kw = how, kw
+
+    def __call__(self, df):
+        return getattr(df, self.how)(axis=1, **dict(self.kw))
+
+    def __reduce__(self):
+        return (_RowReduction, (self.how, self.kw))
 
 
 def _assign_many(df, keys, values):

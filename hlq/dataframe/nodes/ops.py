@@ -442,7 +442,12 @@ class WithScalar(FrameNode):
                 return stand_in(x)
             if x.kind == "scalar":
                 dt = x.dtypes[0]
-                return dt.type(1) if getattr(dt, "kind", "O") in "biufc" else pd.Series([], dtype=dt).sum()
+                kind = getattr(dt, "kind", "O")
+                if kind in "biufc":
+                    return dt.type(1)
+                if kind in "mM":  # a time or duration of the column's unit (and zone)
+                    return pd.Series([0], dtype="int64").astype(dt).iloc[0]
+                return pd.Series([], dtype=dt).sum()
             return x.meta
 
         meta = BINARY[self.op](sample(self.left), sample(self.right))
