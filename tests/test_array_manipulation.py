@@ -251,3 +251,21 @@ def test_roll_pairs_shifts_and_axes_like_dask():
     with pytest.raises(TypeError):
         da.roll(x, (3, 9))
     np.testing.assert_array_equal(da.roll(x, (3, 1), (0, 1)).compute(), np.roll(np.arange(24).reshape(4, 6), (3, 1), (0, 1)))
+
+
+def test_block_reports_depth_mismatch_before_empty_lists():
+    for arrays in ([1, [2]], [1, []], [[1], 2], [[], 2], [[[1], [2]], [[3, 4]], [5]]):
+        with pytest.raises(ValueError, match="depths are mismatched"):
+            da.block(arrays)
+    with pytest.raises(ValueError, match="cannot be empty"):
+        da.block([[1], []])
+
+
+def test_broadcast_to_keeps_chunks_of_existing_dimensions():
+    a = da.from_array(np.arange(30).reshape(5, 1, 6), chunks=(3, 1, 3))
+    assert da.broadcast_to(a, (5, 3, 6), chunks=(3, 1, 3)).chunks == ((3, 2), (1, 1, 1), (3, 3))
+    with pytest.raises(ValueError, match="cannot broadcast chunks"):
+        da.broadcast_to(a, a.shape, chunks=((2, 3), (1,), (3, 3)))
+    with pytest.raises(ValueError):
+        da.broadcast_to(a, (5, 2, 6), chunks=((3, 2), (3,), (3, 3)))
+    assert da.broadcast_arrays() == ()

@@ -15,7 +15,7 @@ public submodules ``fft``, ``linalg``, ``random``, ``ma``, ``lib``,
 
 from hlq.array import rules  # noqa: F401  (registers the array rules)
 from hlq.array import nodes  # noqa: F401
-from hlq.array import fft, lib, linalg, ma, overlap, random, reductions
+from hlq.array import core, fft, lib, linalg, ma, overlap, random, reductions
 from hlq.array import (
     _apply, _block_ops, _blockwise, _constants, _core, _counting, _creation, _differences, _editing, _einsum,
     _elementwise, _gufunc, _histogramdd, _index_tricks, _indexing_boolean, _indexing_fancy, _io_delayed,

@@ -18,11 +18,13 @@ import warnings
 
 import dask
 import numpy as np
-from dask.array.core import broadcast_shapes as _bshapes, normalize_chunks
+from dask.array.core import PerformanceWarning, broadcast_shapes as _bshapes, normalize_chunks
 from dask.array.rechunk import _balance_chunksizes
+from dask.utils import SerializableLock
 
 from hlq.array._chunks import Dim, unknown_chunks_message
 from hlq.array._indexing_basic import is_full, normalize_index
+from hlq.array.nodes.sources import BlockGetter
 from hlq.array.nodes import (
     ArrayNode, BasicIndex, Elemwise, FromArray, Literal, MapBlocks, Rechunk, Reduction, Transpose,
 )
@@ -238,14 +240,19 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
             )
         return bool(self.compute())
 
+    def _scalar(self, cast):
+        if self.size != 1:
+            raise TypeError("Only length-1 arrays can be converted to Python scalars")
+        return cast(np.asarray(self.compute()).item())
+
     def __int__(self):
-        return int(self.compute())
+        return self._scalar(int)
 
     def __float__(self):
-        return float(self.compute())
+        return self._scalar(float)
 
     def __complex__(self):
-        return complex(self.compute())
+        return self._scalar(complex)
 
     def __index__(self):
         return operator.index(self.compute())
@@ -321,7 +328,7 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
     @property
     def blocks(self):
         """Index by blocks: ``x.blocks[0, 1:3]`` is an Array of those blocks."""
-        return _BlockView(self)
+        return BlockView(self)
 
     # ---------------------------------------------------------- shape ops
     @property
@@ -345,6 +352,9 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
         return rechunk(self, chunks, block_size_limit=block_size_limit, balance=balance)
 
     def astype(self, dtype, casting="unsafe", copy=True, **kwargs):
+        extra = sorted(set(kwargs) - {"order", "subok"})
+        if extra:
+            raise TypeError(f"astype does not take the following keyword arguments: {extra}")
         dtype = np.dtype(dtype)
         if dtype == self.dtype:
             return self.__copy__() if copy else self
@@ -570,14 +580,24 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
 HANDLED_FUNCTIONS[np.result_type] = _result_type
 
 
-class _BlockView:
+class BlockView:
+    """``x.blocks``: index an array by blocks (``x.blocks[0, 1:3]`` is an Array of those blocks)."""
+
     def __init__(self, x: Array):
         self.x = x
 
+    @property
+    def _array(self):
+        return self.x
+
     def __getitem__(self, index):
         x = self.x
-        if any(not d.known for d in x._node.dims) or any(
-                isinstance(e, (list, np.ndarray)) or e is None for e in (index if isinstance(index, tuple) else (index,))):
+        entries = index if isinstance(index, tuple) else (index,)
+        if sum(isinstance(e, (list, np.ndarray)) for e in entries) > 1:
+            raise ValueError("Can only slice with a single list")
+        if any(e is None for e in entries):
+            raise ValueError("Slicing with np.newaxis or None is not supported")
+        if any(not d.known for d in x._node.dims) or any(isinstance(e, (list, np.ndarray)) for e in entries):
             from hlq.array._indexing_fancy import blocks_getitem  # import cycle
 
             return blocks_getitem(x, index)
@@ -596,6 +616,14 @@ class _BlockView:
                     out.append(slice(d.start(r[0]), d.start(r[-1]) + d.size(r[-1])))
         return x[tuple(out)]
 
+    def __eq__(self, other):
+        if isinstance(other, BlockView):
+            return self.x is other.x
+        return NotImplemented
+
+    def __hash__(self):
+        return id(self.x)
+
     @property
     def shape(self):
         return self.x.numblocks
@@ -603,6 +631,10 @@ class _BlockView:
     @property
     def size(self):
         return self.x.npartitions
+
+    def ravel(self) -> list:
+        """All the blocks, one Array each, in C order."""
+        return [self[idx] for idx in np.ndindex(self.shape)]
 
 
 def _human_bytes(n):
@@ -662,27 +694,42 @@ def from_array(x, chunks="auto", name=None, lock=False, asarray=None, fancy=True
     under a final slice is read.
     """
     if isinstance(x, Array):
-        return x
+        raise ValueError("Array is already an hlq array. Use 'asarray' or 'rechunk' instead.")
+    if hasattr(x, "__dask_graph__"):
+        warnings.warn("Passing an object to hlq.array.from_array which is already a Dask collection. "
+                      "This can lead to unexpected behavior.", UserWarning, stacklevel=2)
     if not hasattr(x, "shape") or not hasattr(x, "dtype"):
         x = np.asarray(x)
     if isinstance(x, np.ndarray) and x.dtype.kind not in "biufcmMUSV?O":
         raise TypeError(f"unsupported dtype {x.dtype}")
     dims = normalize_dims(chunks, x.shape, dtype=x.dtype)
+    if isinstance(x, np.ndarray):
+        # like dask: the array is a snapshot of the data, later changes of ``x`` do not show
+        x = x.copy()
     if asarray is None:
         asarray = not isinstance(x, np.ndarray)
-    return Array(FromArray(Literal(x), dims, (0,) * len(dims), bool(asarray)))
+    if lock is True:
+        lock = SerializableLock()
+    reader = None
+    if lock or (getitem is not None and not isinstance(x, np.ndarray)):
+        # like dask: numpy arrays are sliced directly, other array-likes go through ``getitem`` under ``lock``
+        reader = BlockGetter(getitem, lock or None, bool(asarray))
+    return Array(FromArray(Literal(x), dims, (0,) * len(dims), bool(asarray), None, reader))
 
 
 def asarray(a, dtype=None, order=None, *, like=None, allow_unknown_chunksizes=False, inline_array=False,
             chunks=None):
-    """Convert to an hlq Array (a no-op for hlq arrays); ``chunks`` is used for non-hlq input (default: one chunk)."""
+    """Convert to an hlq Array (a no-op for hlq arrays); ``chunks`` is used for non-hlq input (default ``"auto"``)."""
     if isinstance(a, Array):
         return a.astype(dtype) if dtype is not None else a
     if hasattr(a, "__dask_graph__") and hasattr(a, "compute") and hasattr(a, "chunks"):
         raise TypeError("converting a dask.array to hlq.array: compute it or use hlq.array.from_array(x.compute())")
+    if hasattr(a, "__dask_graph__"):
+        warnings.warn("Passing an object to hlq.array.asarray which is already a Dask collection. "
+                      "This can lead to unexpected behavior.", UserWarning, stacklevel=2)
     arr = np.asarray(a, dtype=dtype)
     if chunks is None:
-        chunks = -1 if arr.ndim else ()
+        chunks = "auto" if arr.ndim else ()
     return from_array(arr, chunks=chunks)
 
 
@@ -742,7 +789,13 @@ def unify_dims(arrays, out_shape) -> tuple:
             bounds = sorted(bounds)
             sizes = [b - a for a, b in zip([0] + bounds[:-1], bounds)]
             out.append(Dim.from_sizes(sizes))
-    return tuple(out)
+    out = tuple(out)
+    max_parts = max((math.prod(d.nblocks for d in a.dims) for a in arrays), default=0)
+    nparts = math.prod(d.nblocks for d in out)
+    if max_parts and nparts >= max_parts * 10:  # like dask's unify_chunks
+        warnings.warn(f"Increasing number of chunks by factor of {int(nparts / max_parts)}", PerformanceWarning,
+                      stacklevel=4)
+    return out
 
 
 def _same_len(a, b) -> bool:

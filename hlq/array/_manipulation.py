@@ -205,6 +205,11 @@ def column_stack(tup):
 
 
 def _block_depth(arrays, index=()):
+    """``(list depth, largest array ndim, index of an empty list or None)`` of a ``block`` nesting.
+
+    Like numpy, an empty list counts as one more list level, so depth
+    mismatches are reported before empty lists.
+    """
     if isinstance(arrays, tuple):
         raise TypeError(
             f"arrays{''.join(f'[{i}]' for i in index)} is a tuple. Only lists can be used to arrange blocks, "
@@ -212,7 +217,7 @@ def _block_depth(arrays, index=()):
         )
     if isinstance(arrays, list):
         if not arrays:
-            raise ValueError(f"List at arrays{''.join(f'[{i}]' for i in index)} cannot be empty")
+            return (1, 0, index)
         depths = [_block_depth(a, index + (i,)) for i, a in enumerate(arrays)]
         first = depths[0]
         for i, d in enumerate(depths[1:], 1):
@@ -221,14 +226,17 @@ def _block_depth(arrays, index=()):
                     "List depths are mismatched. First element was at depth "
                     f"{first[0] + len(index) + 1}, but there is an element at depth {d[0] + len(index) + 1}"
                 )
-        return (first[0] + 1, _max(d[1] for d in depths))
-    return (0, asarray(arrays).ndim)
+        empty = next((d[2] for d in depths if d[2] is not None), None)
+        return (first[0] + 1, _max(d[1] for d in depths), empty)
+    return (0, asarray(arrays).ndim, None)
 
 
 @implements(np.block)
 def block(arrays, allow_unknown_chunksizes=False):
     """Assemble an array from nested lists of blocks (``numpy.block``)."""
-    list_ndim, arr_ndim = _block_depth(arrays)
+    list_ndim, arr_ndim, empty = _block_depth(arrays)
+    if empty is not None:
+        raise ValueError(f"List at arrays{''.join(f'[{i}]' for i in empty)} cannot be empty")
     ndim = _max(list_ndim, arr_ndim)
 
     def rec(a, depth):
@@ -419,6 +427,13 @@ def broadcast_to(x, shape, chunks=None, meta=None):
     else:
         dims = normalize_dims(chunks, shape, dtype=x.dtype,
                               previous=tuple((s,) for s in shape[:off]) + x.chunks if x.ndim else None)
+        # like dask: only new dimensions and broadcast (length-1) ones take new chunks
+        for old, new in zip(x.chunks, tuple(d.sizes() for d in dims[off:])):
+            if old != new and old != (1,):
+                raise ValueError(
+                    f"cannot broadcast chunks {x.chunks} to chunks {tuple(d.sizes() for d in dims)}: new chunks "
+                    "must either be along a new dimension or a dimension of size 1"
+                )
     if x.shape == shape and dims == x._node.dims:
         return x
     return Array(_broadcast_node(x._node, dims))
@@ -426,6 +441,8 @@ def broadcast_to(x, shape, chunks=None, meta=None):
 
 def broadcast_arrays(*args, subok=False):
     """Broadcast arrays against each other; chunks are unified (list of arrays, like dask)."""
+    if not args:
+        return ()
     args = [asarray(a) for a in args]
     shape = np.broadcast_shapes(*(a.shape for a in args))
     dims = unify_dims([a._node for a in args], shape)

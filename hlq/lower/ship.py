@@ -149,7 +149,7 @@ def _encode_param(cls, field, value):
         return value
     if field in getattr(cls, "_user_value_fields", ()):
         return opaque_user_values(value)
-    if field not in cls._opaque_fields:
+    if field not in cls._opaque_fields or value is None:
         return value
     if callable(value) and not isinstance(value, np.ndarray):
         return value if is_trusted_callable(value) else OpaqueFunction.wrap(value)

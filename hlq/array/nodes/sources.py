@@ -9,12 +9,13 @@ source over that region, so only the data under the slice is produced.
 from __future__ import annotations
 
 import numpy as np
+from dask.base import tokenize
 
 from hlq.array._chunks import Dim
 from hlq.array.nodes.base import ArrayNode, Literal
 from hlq.array.nodes.blockwise import Blockwise
 
-__all__ = ["Full", "Arange", "Linspace", "Eye", "FromArray", "Random", "RegionSource"]
+__all__ = ["Full", "Arange", "Linspace", "Eye", "FromArray", "BlockGetter", "Random", "RegionSource"]
 
 
 def _block_shape(dims, idx):
@@ -245,8 +246,10 @@ class FromArray(RegionSource):
     be recombined (:mod:`hlq.array.rules.shared_reads`).
     """
 
-    _fields = ("data", "dims_", "offset", "asarray", "grid")
-    _defaults = {"asarray": True, "grid": None}
+    _fields = ("data", "dims_", "offset", "asarray", "grid", "reader")
+    _defaults = {"asarray": True, "grid": None, "reader": None}
+    #: ``from_array``'s user ``getitem``/``lock`` (shipped opaque)
+    _opaque_fields = ("reader",)
     op_name = "array"
 
     def _array_props(self):
@@ -255,7 +258,7 @@ class FromArray(RegionSource):
     def _extra_props(self, dims):
         return {
             "bw_inputs": ((self.data, ()),),
-            "bw_func": _getter_asarray if self.asarray else _getter,
+            "bw_func": self.reader or (_getter_asarray if self.asarray else _getter),
         }
 
     def bw_block_arg(self, idx):
@@ -268,7 +271,7 @@ class FromArray(RegionSource):
 
     def with_region(self, bounds):
         offset = tuple(o + a for o, (a, _) in zip(self.offset, bounds))
-        return FromArray(self.data, self._region_dims(bounds), offset, self.asarray, self.full_grid())
+        return FromArray(self.data, self._region_dims(bounds), offset, self.asarray, self.full_grid(), self.reader)
 
     @property
     def repeat_is_costly(self) -> bool:
@@ -285,6 +288,36 @@ class FromArray(RegionSource):
 
 def _getter(a, index):
     return a[index]
+
+
+class BlockGetter:
+    """Reads a region of an array-like: ``getitem(a, index)`` (default ``a[index]``) holding ``lock``,
+    then ``numpy.asarray`` when ``asarray`` (``from_array(..., lock=, getitem=)``)."""
+
+    __slots__ = ("getitem", "lock", "asarray")
+    __name__ = "getter"
+
+    def __init__(self, getitem, lock, asarray):
+        self.getitem, self.lock, self.asarray = getitem, lock, asarray
+
+    def __call__(self, a, index):
+        if self.lock is not None:
+            self.lock.acquire()
+        try:
+            c = self.getitem(a, index) if self.getitem is not None else a[index]
+            if self.asarray and type(c) is not np.ndarray:
+                c = np.asarray(c)
+        finally:
+            if self.lock is not None:
+                self.lock.release()
+        return c
+
+    def __reduce__(self):
+        return (BlockGetter, (self.getitem, self.lock, self.asarray))
+
+    def __dask_tokenize__(self):
+        return ("hlq-block-getter", tokenize(self.getitem), id(self.lock) if self.lock is not None else None,
+                self.asarray)
 
 
 def _getter_asarray(a, index):

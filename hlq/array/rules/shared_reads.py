@@ -45,7 +45,7 @@ def _key(node: FromArray):
     grid = node.full_grid()
     if grid is None or any(d.length == 0 for d in node.dims):
         return None
-    return (node.data, node.asarray, grid)
+    return (node.data, node.asarray, grid, node.reader)
 
 
 def _block_ranges(node: FromArray, grid) -> tuple:
@@ -85,7 +85,7 @@ def _merge(nodes: list) -> dict:
         lo = tuple(min(n.offset[ax] for n in group) for ax in range(len(grid)))
         hi = tuple(max(n.offset[ax] + n.dims[ax].length for n in group) for ax in range(len(grid)))
         dims = tuple(g.subrange(a, b) for g, a, b in zip(grid, lo, hi))
-        wide = FromArray(group[0].data, dims, lo, group[0].asarray, grid)
+        wide = FromArray(group[0].data, dims, lo, group[0].asarray, grid, group[0].reader)
         for n in group:
             if n is wide:
                 continue

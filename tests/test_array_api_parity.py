@@ -1,0 +1,132 @@
+"""The ``Array`` collection API behaves like ``dask.array``'s: coercions, errors, attributes, ``x.blocks``.
+
+Each test checks behaviour a dask user relies on (values, raised error types
+and messages), not how hlq builds its plans.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from dask.array.core import PerformanceWarning
+
+import hlq.array as da
+
+
+def test_scalar_coercions_need_one_element():
+    for x in (da.from_array(np.array(1), chunks=()), da.from_array(np.array([1]), chunks=1)):
+        assert bool(x) is True and int(x) == 1 and float(x) == 1.0 and complex(x) == 1
+    two = da.arange(2, chunks=2)
+    for cast in (int, float, complex):
+        with pytest.raises(TypeError, match="length-1"):
+            cast(two)
+
+
+def test_astype_rejects_unknown_keywords():
+    x = da.ones((5, 5), chunks=2)
+    with pytest.raises(TypeError, match="not_a_real_kwarg"):
+        x.astype("i8", not_a_real_kwarg="foo")
+    with pytest.raises(TypeError):
+        x.astype("i8", casting="safe")
+    np.testing.assert_array_equal(x.astype("i8", copy=False).compute(), np.ones((5, 5), "i8"))
+
+
+def test_blocks_view_equality_ravel_and_errors():
+    x = da.arange(10, chunks=2)
+    bv = da.core.BlockView(x)
+    assert x.blocks == bv and x.blocks != da.core.BlockView(da.arange(10, chunks=2))
+    assert [b.compute().tolist() for b in bv.ravel()] == [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]]
+    y = da.ones((4, 4), chunks=2).blocks
+    with pytest.raises(ValueError, match="single list"):
+        y[[0, 1], [0, 1]]
+    with pytest.raises(ValueError, match="newaxis"):
+        y[None, :, :]
+    with pytest.raises(IndexError):
+        y[100, 100]
+
+
+def test_core_module_names():
+    x = da.from_array(np.arange(10), chunks=5)
+    np.testing.assert_array_equal(da.core.map_blocks(lambda a: a + 1, x, dtype=x.dtype).compute(), np.arange(1, 11))
+    assert da.core.Array is da.Array and da.core.PerformanceWarning is PerformanceWarning
+
+
+def test_chunk_count_blowup_warns():
+    x = da.ones((20, 20), chunks=(20, 1))
+    y = da.ones((20, 20), chunks=(1, 20))
+    with pytest.warns(PerformanceWarning, match="factor of 20"):
+        x + y
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x + x
+
+
+def test_from_array_errors_and_warnings():
+    dx = da.from_array(np.array([[1, 2], [3, 4]]), chunks=(1, 2))
+    with pytest.raises(ValueError, match="already"):
+        da.from_array(dx)
+
+    class Collection(np.ndarray):
+        def __dask_graph__(self):
+            return {"bar": 1}
+
+    c = Collection([1, 2, 3])
+    with pytest.warns(UserWarning):
+        da.from_array(c)
+    with pytest.warns(UserWarning):
+        da.array(c)
+
+
+def test_from_array_is_a_snapshot():
+    x = np.arange(60).reshape(6, 10)
+    original = x.copy()
+    dx = da.from_array(x, chunks=(2, 3))
+    x[2:4, x[0] > 3] = -5
+    np.testing.assert_array_equal(dx.compute(), original)
+
+
+def test_from_array_lock_and_getitem():
+    from dask.utils import SerializableLock
+
+    class FussyLock(SerializableLock):
+        def acquire(self, blocking=True, timeout=-1):
+            if self.locked():
+                raise RuntimeError("I am locked")
+            return super().acquire(blocking, timeout)
+
+    lock = FussyLock()
+    d = da.from_array(np.arange(10), chunks=5, lock=lock)
+    lock.acquire()
+    with pytest.raises(RuntimeError):
+        d.compute()
+    lock.release()
+    np.testing.assert_array_equal(d.compute(), np.arange(10))
+
+    calls = []
+
+    class Wrapped:
+        def __init__(self, a):
+            self.a, self.shape, self.dtype = a, a.shape, a.dtype
+
+        def __getitem__(self, i):
+            return self.a[i]
+
+    def getitem(a, index):
+        calls.append(index)
+        return a[index]
+
+    y = da.from_array(Wrapped(np.arange(10)), chunks=5, getitem=getitem)
+    np.testing.assert_array_equal(y.compute(), np.arange(10))
+    assert len(calls) == 2
+    calls.clear()
+    np.testing.assert_array_equal(da.from_array(np.arange(10), chunks=5, getitem=getitem).compute(), np.arange(10))
+    assert calls == []  # numpy arrays are sliced directly, like dask
+
+
+def test_asarray_uses_auto_chunks():
+    import dask
+
+    with dask.config.set({"array.chunk-size": "100 B"}):
+        assert da.asarray(np.ones(1000)).npartitions > 1
