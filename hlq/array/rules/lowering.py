@@ -63,7 +63,7 @@ from hlq.array.nodes.reduction import Aggregate, Combine, Partial, Reduction, de
 from hlq.array.nodes.linalg import AddTree, Contract, ContractPartials
 from hlq.array.nodes.reshape import Reshape, ReshapeBlocks
 from hlq.array.nodes.scan import BlockLast, Cumulative, ScanBlocks, ScanCombine
-from hlq.lower.batching import BatchSettings
+from hlq.lower.batching import BatchSettings, block_seconds
 from hlq.lower.cost import CostSettings, chain_block_seconds, chain_members, fmt_seconds, range_split
 from hlq.rules import Is, rule
 
@@ -90,7 +90,7 @@ def _first_level_split(part, axis):
     k = int(math.ceil(n_red / per_out))
     why = f"target {fmt_seconds(s.target)} per task, >= {s.min_tasks} for {s.threads} threads"
     if k <= _UPPER_FAN_IN:
-        k = _parallel_fan_in(part, nb, axis, n_keep, per_block, work, s)
+        k = _parallel_fan_in(part, nb, axis, n_keep, s)
         if k is None:
             return None, None
         why = (f"{_UPPER_FAN_IN} blocks per task would leave fewer than {s.min_tasks} tasks for "
@@ -102,7 +102,7 @@ def _first_level_split(part, axis):
     return split, reason
 
 
-def _parallel_fan_in(part, nb, axis, n_keep, per_block, work, s):
+def _parallel_fan_in(part, nb, axis, n_keep, s):
     """Blocks per first-level task when a fan-in of ``_UPPER_FAN_IN`` is as coarse as the
     estimated work asks but would leave fewer first-level tasks than the threads need: then
     the partial blocks could not run inside those tasks (batching keeps ``2 x threads``
@@ -111,7 +111,12 @@ def _parallel_fan_in(part, nb, axis, n_keep, per_block, work, s):
     too large), when the whole work is below one batch's target duration (batching then
     takes all of it), or when the fan-in already leaves enough tasks."""
     b = BatchSettings()
-    if not b.enabled or work < b.target or per_block >= b.target:
+    if not b.enabled:
+        return None
+    # the partial step alone decides, not the chain below it: the same reduction reached
+    # through a transpose (xarray moving an axis last) must get the same tree, hence the same bits
+    own = block_seconds([part], b)
+    if own is None or own != own or own * math.prod(nb) < b.target or own >= b.target:
         return None
     members = chain_members(part) or ()
     if max((getattr(m, "max_block_nbytes", 0) or 0 for m in members), default=0) > b.block_bytes:
