@@ -262,3 +262,55 @@ def test_tiny_block_scan_element_and_rechunked_sum_have_few_tasks(two_threads):
         assert r.dtype == expected.dtype and r.shape == expected.shape
         np.testing.assert_allclose(r, expected)
     assert y.rechunk((28, 3)).sum(axis=0).chunks == ((3, 3, 3, 1),)
+
+
+def _families(x, z, x2):
+    """One expression per node family the cost model sizes at tiny blocks (x, z: 1-d, x2: 2-d)."""
+    n = x.shape[0]
+    return {
+        "reduction": x.sum(),
+        "elementwise-chain-reduction": ((x + 1) * 2 - z).sum(),
+        "reduction-over-axis": x2.mean(axis=0),
+        "rechunk-merge": (x * 2).rechunk(n // 4),
+        "rechunk-merge-reduction": (x * 2).rechunk(n // 4).max(),
+        "concatenate-reduction": da.concatenate([x, z * 2]).sum(),
+        "scan-element": x.cumsum(axis=0)[-1],
+        "scan-row": (x + z).cumprod(axis=0)[n // 2],
+    }
+
+
+@pytest.mark.parametrize("family", ["reduction", "elementwise-chain-reduction", "reduction-over-axis",
+                                    "rechunk-merge", "rechunk-merge-reduction", "concatenate-reduction",
+                                    "scan-element", "scan-row"])
+def test_node_families_at_tiny_blocks_have_few_tasks(two_threads, family):
+    # 10^4 blocks of 10 elements (~0.1 s of estimated work): tens of tasks, not one or more per block
+    x = da.ones(10**5, chunks=10)
+    z = da.arange(10**5, chunks=10) % 3
+    x2 = da.ones((10**4, 10), chunks=(1, 10))
+    y = _families(x, z, x2)[family]
+    n_cost = y.task_count()
+    with dask.config.set({"hlq.cost": False}):
+        n_plain = y.task_count()
+    assert n_cost <= 40, (family, n_cost)
+    assert len(dict(y.__dask_graph__())) == n_cost
+    if family != "rechunk-merge":  # 4 output blocks either way: the merges batch their inputs
+        assert n_plain >= 8 * n_cost, (family, n_plain, n_cost)
+
+
+@pytest.mark.parametrize("family", ["reduction", "elementwise-chain-reduction", "reduction-over-axis",
+                                    "rechunk-merge", "rechunk-merge-reduction", "concatenate-reduction",
+                                    "scan-element", "scan-row"])
+def test_node_families_identical_with_cost_model_on_and_off(two_threads, family):
+    # integer-valued data: every tree shape gives exactly the same values
+    x = da.random.randint(0, 5, size=2000, chunks=7).astype("f8")
+    z = da.random.randint(0, 3, size=2000, chunks=7).astype("f8") / 2
+    x2 = da.random.randint(0, 9, size=(700, 3), chunks=(2, 2)).astype("f8")
+    y = _families(x, z, x2)[family]
+    n_on, on = _count_and_value(y, True)
+    n_off, off = _count_and_value(y, False)
+    assert n_on < n_off or family == "rechunk-merge"
+    np.testing.assert_array_equal(on, off)
+    xn, zn, x2n = x.compute(), z.compute(), x2.compute()
+    whole = [da.from_array(a, chunks=a.shape) for a in (xn, zn, x2n)]  # one block each
+    expected = _families(*whole)[family].compute()
+    np.testing.assert_allclose(on, expected, rtol=1e-12)

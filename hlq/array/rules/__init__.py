@@ -36,6 +36,7 @@ RULES = {
         simplify.merge_rechunks,
         simplify.drop_noop_rechunk,
         simplify.reduce_below_merging_rechunk,
+        simplify.reduce_below_concatenate,
         simplify.merge_transposes,
         simplify.drop_identity_transpose,
         slice_pushdown.slice_through_concatenate,

@@ -19,7 +19,9 @@ True
 from __future__ import annotations
 
 from hlq.array._indexing_basic import compose_index, is_full
-from hlq.array.nodes import BasicIndex, Rechunk, Reduction, Transpose
+import numpy as np
+
+from hlq.array.nodes import BasicIndex, Concatenate, Elemwise, Rechunk, Reduction, Transpose
 from hlq.array.nodes.linalg import Contract, PermutedFn
 from hlq.rules import Capture, Is, rule
 
@@ -143,3 +145,36 @@ def reduce_below_merging_rechunk(node, rc):
     if not all(d.known for d in c.dims):
         return None
     return Reduction(c, node.kind, node.axis, node.keepdims, node.dtype_, None, node.ddof)
+
+
+#: reductions whose result over a concatenation combines the inputs' results elementwise
+_CONCAT_COMBINE = {"sum": np.add, "nansum": np.add, "prod": np.multiply, "nanprod": np.multiply,
+                   "min": np.minimum, "max": np.maximum, "any": np.logical_or, "all": np.logical_and}
+
+#: at most this many inputs: each gets its own reduction tree
+_CONCAT_MAX_INPUTS = 8
+
+
+@rule(Is(Reduction, child=Capture("cat", Is(Concatenate))), phase="pushdown", register=False, tags=("simplify",))
+def reduce_below_concatenate(node, cat):
+    """concatenate([a, b], axis).sum(axes including axis) -> a.sum(axes) + b.sum(axes)
+
+    The blocks of a concatenation are its inputs' blocks, each read through a task
+    of its own; reducing each input instead reads them directly (and each input's
+    reduction is sized by its own work).  For the kinds whose results combine
+    elementwise (sum, prod, min, max, any, all and the nan-sums/products), inputs
+    of the concatenation's dtype, none empty, at most 8 of them.
+    """
+    combine = _CONCAT_COMBINE.get(node.kind)
+    arrays = cat.arrays
+    if combine is None or cat.axis not in node.axis or node.split_every is not None:
+        return None
+    if not 2 <= len(arrays) <= _CONCAT_MAX_INPUTS:
+        return None
+    if any(a.dtype != cat.dtype or a.shape[cat.axis] == 0 for a in arrays):
+        return None
+    parts = [Reduction(a, node.kind, node.axis, node.keepdims, node.dtype_, None, node.ddof) for a in arrays]
+    acc = parts[0]
+    for p in parts[1:]:
+        acc = Elemwise(combine, (acc, p), node.dtype_)
+    return acc
