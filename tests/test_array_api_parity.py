@@ -130,3 +130,39 @@ def test_asarray_uses_auto_chunks():
 
     with dask.config.set({"array.chunk-size": "100 B"}):
         assert da.asarray(np.ones(1000)).npartitions > 1
+
+
+def test_structured_field_access():
+    x = np.array([(1, 1.0), (2, 2.0)], dtype=[("a", "i4"), ("b", "f4")])
+    y = da.from_array(x, chunks=1)
+    np.testing.assert_array_equal(y["a"].compute(), x["a"])
+    assert y[["b", "a"]].dtype == x[["b", "a"]].dtype
+    np.testing.assert_array_equal(y[["b", "a"]].compute(), x[["b", "a"]])
+    data = np.ones((10, 5), dtype=[("col1", ("f4", (3, 2))), ("col2", ("f4", 3))])
+    z = da.from_array(data, 5)
+    assert z["col1"].shape == (10, 5, 3, 2) and z["col1"].dtype == np.float32
+    np.testing.assert_array_equal(z["col2"].compute(), data["col2"])
+
+
+def test_float_indices_raise_index_error():
+    d = da.ones(5, chunks=3)
+    for index in (1.5, slice(0, 1.5), [1, 1.5]):
+        with pytest.raises(IndexError):
+            d[index]
+    with pytest.raises(TypeError):  # numpy's error type for float slice bounds too
+        d[0:1.5]
+
+
+def test_attributes_chunks_immutable_A_to_backend():
+    x = da.ones(6, chunks=3)
+    with pytest.raises(TypeError, match=r"rechunk\(2\)"):
+        x.chunks = 2
+    assert x.A is x
+    assert x.to_backend() is x and x.to_backend("numpy") is x
+    with pytest.raises(ValueError, match="No backend dispatch registered"):
+        x.to_backend("missing")
+
+
+def test_ufunc_rejects_unknown_keywords():
+    with pytest.raises(TypeError, match=r"minimum.*foo"):
+        da.minimum(da.ones(5, chunks=3), foo=None)

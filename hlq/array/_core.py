@@ -86,6 +86,24 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
     def chunks(self) -> tuple:
         return self._node.chunks
 
+    @chunks.setter
+    def chunks(self, chunks):
+        raise TypeError(
+            "Can not set chunks directly\n\nPlease use the rechunk method instead:\n"
+            f"  x.rechunk({chunks})\n\nIf trying to avoid unknown chunks, use\n  x.compute_chunk_sizes()"
+        )
+
+    @property
+    def A(self):
+        """The array itself (like ``numpy.matrix.A``)."""
+        return self
+
+    def to_backend(self, backend: str | None = None, **kwargs):
+        """The array with blocks of ``backend``'s array type; hlq computes numpy blocks only."""
+        if backend in (None, "numpy"):
+            return self
+        raise ValueError(f"No backend dispatch registered for {backend!r}: hlq.array computes numpy blocks")
+
     @property
     def chunksize(self) -> tuple:
         return tuple(d.max_size() for d in self._node.dims)
@@ -264,6 +282,9 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
     # -------------------------------------------------------------- indexing
     def __getitem__(self, index):
         from hlq.array._indexing_fancy import getitem as _fancy_getitem, needs_fancy  # import cycle
+
+        if isinstance(index, str) or (isinstance(index, list) and index and all(isinstance(i, str) for i in index)):
+            return _field_access(self, index)
 
         if needs_fancy(self, index):  # hlq/numpy index arrays, or unknown (nan) chunks
             return _fancy_getitem(self, index)
@@ -635,6 +656,30 @@ class BlockView:
     def ravel(self) -> list:
         """All the blocks, one Array each, in C order."""
         return [self[idx] for idx in np.ndindex(self.shape)]
+
+
+def _field_access(x, index):
+    """``x["field"]`` / ``x[["f1", "f2"]]`` on a structured dtype (like dask: a map over the blocks)."""
+    from hlq.array._blockwise import map_blocks  # import cycle
+
+    if isinstance(index, str):
+        dt = x.dtype[index]
+    else:
+        dt = np.dtype({
+            "names": index,
+            "formats": [x.dtype.fields[name][0] for name in index],
+            "offsets": [x.dtype.fields[name][1] for name in index],
+            "itemsize": x.dtype.itemsize,
+        })
+    if dt.shape:  # a subarray field adds its dimensions, one chunk each
+        new_axis = list(range(x.ndim, x.ndim + len(dt.shape)))
+        chunks = x.chunks + tuple((i,) for i in dt.shape)
+        return map_blocks(_getitem_field, x, index, dtype=dt.base, chunks=chunks, new_axis=new_axis)
+    return map_blocks(_getitem_field, x, index, dtype=dt)
+
+
+def _getitem_field(block, index):
+    return block[index]
 
 
 def _human_bytes(n):

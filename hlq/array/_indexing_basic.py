@@ -20,6 +20,14 @@ import numpy as np
 __all__ = ["normalize_index", "compose_index", "is_full", "entry_range"]
 
 
+class InvalidIndexError(IndexError, TypeError):
+    """An index entry of the wrong type (a float, a slice with float bounds).
+
+    numpy raises ``IndexError`` for some of these and ``TypeError`` for others
+    and dask ``IndexError``: this error is both.
+    """
+
+
 def normalize_index(index, shape) -> tuple:
     """Validate a user's basic index against ``shape`` (numpy's rules and errors)."""
     if not isinstance(index, tuple):
@@ -48,7 +56,7 @@ def normalize_index(index, shape) -> tuple:
         if isinstance(entry, slice):
             for part in (entry.start, entry.stop, entry.step):
                 if part is not None and not isinstance(part, (numbers.Integral, np.integer)):
-                    raise TypeError(
+                    raise InvalidIndexError(
                         "slice indices must be integers or None or have an __index__ method"
                     )
             if entry.step == 0:
@@ -59,6 +67,11 @@ def normalize_index(index, shape) -> tuple:
             if i < -n or i >= n:
                 raise IndexError(f"index {i} is out of bounds for axis {dim} with size {n}")
             out.append(i + n if i < 0 else i)
+        elif isinstance(entry, (float, np.floating, complex, np.complexfloating)):
+            raise InvalidIndexError(
+                "only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) and integer or boolean "
+                f"arrays are valid indices; got {entry!r}"
+            )
         else:
             raise NotImplementedError(
                 f"hlq.array supports integers, slices, None and Ellipsis in indices; got {type(entry).__name__}"

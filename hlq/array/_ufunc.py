@@ -40,7 +40,15 @@ class ufunc:
     def ufunc(self) -> np.ufunc:
         return self._ufunc
 
+    #: the keyword arguments numpy's ufuncs take
+    _ufunc_kwargs = frozenset({"out", "where", "casting", "order", "dtype", "subok", "signature", "axes", "axis",
+                               "keepdims", "name"})
+
     def __call__(self, *args, **kwargs):
+        bad = set(kwargs) - ufunc._ufunc_kwargs
+        if bad:
+            raise TypeError(f"{self.__name__} does not take the following keyword arguments {sorted(bad)}")
+        kwargs.pop("name", None)  # dask's key name; hlq names nodes by their plan
         if any(isinstance(a, Array) for a in args) or isinstance(kwargs.get("out"), (Array, tuple)):
             if "out" in kwargs or "where" in kwargs:
                 return self._ufunc(*args, **kwargs)  # numpy dispatches to Array.__array_ufunc__
