@@ -40,6 +40,7 @@ def test_rewrite_source_points_dask_dataframe_at_hlq():
         "from dask.dataframe.utils import assert_eq, make_meta\n"
         "x = dask.dataframe.from_pandas  # dask.dataframe.from_pandas in a comment stays\n"
         "s = 'dask.dataframe.core'\n"
+        "v = dd._compat.makeTimeSeries()\n"
     )
     out = compat.rewrite_source(src)
     assert "import hlq.dataframe as dd" in out
@@ -49,6 +50,7 @@ def test_rewrite_source_points_dask_dataframe_at_hlq():
     assert "from dask.dataframe.utils import assert_eq, make_meta" in out  # strict: dask's assert_eq
     assert "x = _hlq_dd.from_pandas" in out
     assert "'dask.dataframe.core'" in out
+    assert "v = _dask_dd._compat.makeTimeSeries()" in out  # dask's private submodule through the alias
     assert out.index("from __future__") < out.index("_hlq_missing")
     compile(out, "rewritten", "exec")
     relaxed = compat.rewrite_source(src, assert_eq="hlq")
