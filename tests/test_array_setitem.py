@@ -98,3 +98,71 @@ def test_array_keys_from_hlq_and_hlq_scalar_values():
         x[0, [True, True, True, False, False, False, False, False, False, False]] = [2, 3]
     with pytest.raises(ValueError, match="1 dimension"):
         x[x > 1] = x
+
+
+def test_hlq_array_values_into_basic_and_array_keys():
+    x = np.arange(60).reshape(6, 10)
+    cases = [
+        (lambda a: (slice(3, 5), slice(5, 1, -2)), lambda a: -a[:2, 4:1:-2]),
+        (lambda a: (0, slice(1, 3)), lambda a: -a[0, 4:2:-1]),
+        (lambda a: Ellipsis, lambda a: a),
+        (lambda a: 0, lambda a: a[-1]),
+        (lambda a: (slice(None), 1), lambda a: a[:, -3]),
+        (lambda a: (slice(None), [0, 2]), lambda a: a[:, :2]),
+        (lambda a: (slice(None), [9, 8, 8]), lambda a: a[:, :3]),  # repeated position: the last value wins
+    ]
+    for key, val in cases:
+        dx = da.from_array(x, chunks=(2, 3))
+        dx[key(dx)] = val(dx)
+        expected = x.copy()
+        expected[key(expected)] = val(expected)
+        np.testing.assert_array_equal(dx.compute(), expected)
+
+
+def test_hlq_index_keys_with_array_values():
+    x = np.arange(60).reshape(6, 10)
+    index = da.where(da.arange(3, chunks=1) < 2)[0]  # unknown chunks
+    dx = da.from_array(x, chunks=(2, 3))
+    dx[index, 7] = [-23, -33]
+    expected = x.copy()
+    expected[[0, 1], 7] = [-23, -33]
+    np.testing.assert_array_equal(dx.compute(), expected)
+    dx = da.from_array(x, chunks=(2, 3))
+    dx[:, da.from_array([0, 2], chunks=2)] = dx[:, :2]
+    expected = x.copy()
+    expected[:, [0, 2]] = x[:, :2]
+    np.testing.assert_array_equal(dx.compute(), expected)
+
+
+def test_setitem_zero_d_masked_and_value_errors():
+    d = da.from_array(np.array(9))
+    d[()] = -1
+    assert d.compute() == -1
+    d[...] = -11
+    assert d.compute() == -11
+
+    x = np.ma.arange(60).reshape(6, 10)
+    dx = da.from_array(x.data, chunks=(2, 3))
+    x[1, 1:7:2] = np.ma.masked
+    dx[1, 1:7:2] = np.ma.masked
+    out = dx.compute()
+    assert isinstance(out, np.ma.MaskedArray)
+    np.testing.assert_array_equal(np.ma.getmaskarray(out), x.mask)
+
+    i = da.ones((3, 3), dtype=int, chunks=2)
+    with pytest.raises(ValueError, match="NaN"):
+        i[:, 1] = np.nan
+    with pytest.raises(ValueError, match="infinity"):
+        i[:, 1] = np.inf
+    y = da.ones(4, chunks=2)
+    with pytest.raises(ValueError):
+        y[np.array([True, True, True, False])] = [2, 3]
+    with pytest.raises(ValueError):
+        y[da.from_array(np.array([True, True, True, False]))] = [1, 2, 3, 4]
+    with pytest.raises(IndexError):
+        y[np.array([True, False, True])] = 5
+    with pytest.raises(ValueError, match="Arrays chunk sizes are unknown"):
+        u = da.unique(da.from_array(np.arange(10.0), chunks=5))
+        u[0] = 0
+    with pytest.raises(IndexError):
+        da.ones((4, 4), chunks=2)[[[1, 2, 3]], 0] = 5
