@@ -191,3 +191,22 @@ def test_reductions_positional_axis_numpy_dispatch_and_missing_times(mixed):
         df.b.sum(out=np.empty(1))
     with pytest.raises(NotImplementedError, match="fillna"):
         df.b.any(skipna=False)
+
+
+def test_join_a_list_of_frames_and_dasks_join_and_concat_keywords():
+    base = pd.DataFrame({"x": [1.0, 2.0, 3.0]}, index=[0, 1, 3])
+    others = [pd.DataFrame({f"{i}A": [5, 6, 7, 8]}, index=[0, 1, 2, 3]) for i in range(3)]
+    df = dd.from_pandas(base, npartitions=2)
+    parts = [dd.from_pandas(o, npartitions=2) for o in others]
+    for how in ("left", "outer"):
+        dask_assert_eq(df.join(parts, how=how), base.join(others, how=how))
+    with pytest.raises(ValueError, match="only supports left or outer"):
+        df.join(parts, how="inner")
+    dask_assert_eq(df.join(parts[0], how="inner", shuffle_method="tasks"), base.join(others[0], how="inner"))
+    p1 = pd.DataFrame({"a": [1, 2], "b": [3, 4]})
+    p2 = pd.DataFrame({"b": [5, 6], "c": [7, 8]}, index=[2, 3])
+    for join in ("inner", "outer"):
+        got = dd.concat([dd.from_pandas(p1, 1), dd.from_pandas(p2, 1)], join=join, sort=False)
+        dask_assert_eq(got, pd.concat([p1, p2], join=join, sort=False))
+    with pytest.raises(NotImplementedError, match="sort=True"):
+        dd.concat([dd.from_pandas(p1, 1), dd.from_pandas(p2, 1)], sort=True)

@@ -945,8 +945,10 @@ class DataFrame(FrameMethods, _Frame):
         return _multi.merge(self, right, how, on, left_on, right_on, left_index, right_index, suffixes,
                            indicator, npartitions, shuffle_method, broadcast)
 
-    def join(self, other, on=None, how="left", lsuffix="", rsuffix="", npartitions=None, broadcast=None):
-        """Join ``other`` on its index (see :func:`hlq.dataframe._multi.join`)."""
+    def join(self, other, on=None, how="left", lsuffix="", rsuffix="", shuffle_method=None, npartitions=None,
+             broadcast=None):
+        """Join ``other`` (or each frame of a list, in turn) on its index (see
+        :func:`hlq.dataframe._multi.join`); ``shuffle_method`` is accepted for dask's signature."""
         # import cycle: hlq.dataframe._multi imports hlq.dataframe._core
         from hlq.dataframe import _multi
 

@@ -150,8 +150,16 @@ class _DropDuplicates:
 def join(left, other, on=None, how="left", lsuffix="", rsuffix="", npartitions=None, broadcast=None):
     """``left.join(other)``: a merge on ``other``'s index (and ``left``'s index, or its ``on`` column).
 
-    ``other`` may be a pandas DataFrame or Series (one partition, as in :func:`merge`).
+    ``other`` may be a pandas DataFrame or Series (one partition, as in :func:`merge`), or a list
+    of frames joined one after the other (``how`` "left" or "outer", as dask).
     Raises ``ValueError`` when columns overlap and no suffix is given, like pandas."""
+    if isinstance(other, (list, tuple)):
+        if how not in ("left", "outer"):
+            raise ValueError("merge_multi only supports left or outer joins")
+        out = left
+        for o in other:
+            out = join(out, o, on, how, lsuffix, rsuffix, npartitions, broadcast)
+        return out
     if isinstance(other, (pd.DataFrame, pd.Series)):
         other = from_pandas(other, npartitions=1)
     if isinstance(other, Series):
@@ -166,11 +174,15 @@ def join(left, other, on=None, how="left", lsuffix="", rsuffix="", npartitions=N
                  npartitions=npartitions, broadcast=broadcast)
 
 
-def concat(dfs, axis=0, join="outer", interleave_partitions=False, ignore_unknown_divisions=False):
+def concat(dfs, axis=0, join="outer", interleave_partitions=False, ignore_unknown_divisions=False,
+           ignore_order=False, sort=False):
     """Stack frames or series vertically (``axis=0``), keeping every input partition.
 
     Output divisions are known when every input's are and they follow each other in order.
+    Columns come in the order of their first appearance (pandas' ``sort=False``).
     """
+    if sort:
+        raise NotImplementedError("concat(sort=True) is not supported; select the columns in sorted order after")
     if axis not in (0, "index"):
         raise NotImplementedError("hlq.dataframe.concat supports axis=0 only")
     if join not in ("outer", "inner"):
