@@ -210,3 +210,19 @@ def test_join_a_list_of_frames_and_dasks_join_and_concat_keywords():
         dask_assert_eq(got, pd.concat([p1, p2], join=join, sort=False))
     with pytest.raises(NotImplementedError, match="sort=True"):
         dd.concat([dd.from_pandas(p1, 1), dd.from_pandas(p2, 1)], sort=True)
+
+
+def test_map_overlap_takes_pandas_input_and_dasks_keywords():
+    pdf = pd.DataFrame({"a": range(10), "b": np.arange(10.0)})
+
+    def shifted_sum(df, before, after, c=0):
+        return df + df.shift(before) + df.shift(-after) + c
+
+    exp = shifted_sum(pdf, 2, 1, c=2)
+    for src in (pdf, dd.from_pandas(pdf, npartitions=4)):
+        got = dd.map_overlap(shifted_sum, src, 2, 1, 2, 1, c=2, enforce_metadata=False, align_dataframes=False,
+                             transform_divisions=True)
+        dask_assert_eq(got, exp)
+    other = dd.from_pandas(pdf, npartitions=4)
+    with pytest.raises(NotImplementedError, match="further collections"):
+        dd.map_overlap(shifted_sum, other, 2, 1, 2, 1, other)

@@ -71,7 +71,20 @@ def map_overlap(func, df, before, after, *args, meta=None, **kwargs):
     before, after : int, str or timedelta
     meta : pandas object, optional
         The result's empty pandas object (default: ``func`` on a fake partition).
+    **kwargs
+        Passed to ``func``, except dask's ``enforce_metadata``, ``transform_divisions``,
+        ``clear_divisions`` and ``align_dataframes`` (the result keeps ``df``'s partitions).
     """
+    for k in ("enforce_metadata", "transform_divisions", "clear_divisions", "align_dataframes"):
+        kwargs.pop(k, None)
+    if isinstance(df, (pd.DataFrame, pd.Series)):  # a pandas input is one partition, as in dask
+        # import cycle: hlq.dataframe._io imports hlq.dataframe._core, which imports this module
+        from hlq.dataframe._io import from_pandas
+
+        df = from_pandas(df, npartitions=1)
+    if any(hasattr(a, "_node") for a in list(args) + list(kwargs.values())):
+        raise NotImplementedError("map_overlap with further collections as arguments is not supported; "
+                                  "assign them as columns of one frame first")
     if meta is None:
         meta = _meta_of(df, func, args, kwargs)
     elif isinstance(meta, tuple) and len(meta) == 2:
