@@ -115,3 +115,15 @@ def test_build_time_errors():
     _both(AxisError, lambda: np.diagonal(a, 0, 0, 2), lambda: da.diagonal(x, 0, 0, 2))
     _both(ValueError, lambda: np.diagonal(a, 0, 1, 1), lambda: da.diagonal(x, 0, 1, 1))
     _both(ValueError, lambda: np.diag(np.ones((2, 2, 2))), lambda: da.diag(da.ones((2, 2, 2), chunks=1)))
+
+
+def test_dot_with_unknown_chunks_pairs_blocks():
+    a = np.arange(24).reshape(4, 6)
+    x = da.from_array(a, chunks=(2, 2))
+    x._chunks = ((np.nan, np.nan), (np.nan, np.nan, np.nan))
+    np.testing.assert_array_equal(x.dot(x.T + 1).compute(), a.dot(a.T + 1))
+    y = da.from_array(a, chunks=(2, 2))
+    y._chunks = ((2, 2), (np.nan, np.nan, np.nan))
+    assert y.dot(y.T).chunks == ((2, 2), (2, 2))
+    with pytest.raises(ValueError, match="chunk counts do not align"):
+        y.dot(da.ones((6, 2), chunks=3))

@@ -269,3 +269,17 @@ def test_broadcast_to_keeps_chunks_of_existing_dimensions():
     with pytest.raises(ValueError):
         da.broadcast_to(a, (5, 2, 6), chunks=((3, 2), (3,), (3, 3)))
     assert da.broadcast_arrays() == ()
+
+
+def test_concatenate_and_stack_shape_errors_like_dask():
+    with pytest.raises(ValueError, match=r"Shapes do not align.*\(2, 1\)"):
+        da.concatenate([da.zeros((2, 1), chunks=(2, 1)), da.zeros((2, 3), chunks=(2, 3))])
+    with pytest.raises(ValueError) as e:
+        da.stack([da.zeros((2,), chunks=2)] * 10 + [da.zeros((3,), chunks=3)] * 10)
+    assert str(e.value) == ("Stacked arrays must have the same shape. The first array had shape (2,), while array 11 "
+                            "has shape (3,).")
+    x = da.from_array(np.arange(10), chunks=5)
+    u, v = x[x > 3], x[x < 6]
+    with pytest.raises(ValueError, match="nan"):
+        da.stack([u, v])
+    np.testing.assert_array_equal(da.stack([u, u]).compute(), np.stack([np.arange(4, 10)] * 2))

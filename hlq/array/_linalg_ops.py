@@ -46,10 +46,23 @@ def _contract(a: Array, b: Array, a_ind, b_ind, out_ind, func, dtype) -> Array:
     for x, ind in ((a, a_ind), (b, b_ind)):
         for i, d in zip(ind, x._node.dims):
             dims.setdefault(i, []).append(d)
-    common = {i: _boundary_union(ds) for i, ds in dims.items()}
-    an = _rechunk_to(a._node, [common[i] for i in a_ind])
-    bn = _rechunk_to(b._node, [common[i] for i in b_ind])
+    common = {}
+    for i, ds in dims.items():
+        if all(d.known for d in ds):
+            common[i] = _boundary_union(ds)
+        elif len({d.nblocks for d in ds}) == 1:
+            common[i] = None  # unknown (nan) sizes: like dask, blocks pair up by position
+        else:
+            raise ValueError(f"Chunks are unknown along a shared dimension and the chunk counts do not align: "
+                             f"{' vs '.join(str(d.sizes()) for d in ds)}")
+    an = _rechunk_to(a._node, [common[i] or d for i, d in zip(a_ind, a._node.dims)])
+    bn = _rechunk_to(b._node, [common[i] or d for i, d in zip(b_ind, b._node.dims)])
     return Array(Contract(an, bn, tuple(a_ind), tuple(b_ind), tuple(out_ind), func, np.dtype(dtype)))
+
+
+def _lengths_match(m, n) -> bool:
+    """Equal lengths, or an unknown (nan) one (checked by block counts when the blocks pair up)."""
+    return m == n or m != m or n != n
 
 
 @implements(np.tensordot)
@@ -73,7 +86,7 @@ def tensordot(lhs, rhs, axes=2):
         if len(set(a_axes)) != len(a_axes) or len(set(b_axes)) != len(b_axes):
             raise ValueError("repeated axis in tensordot")
     for i, j in zip(a_axes, b_axes):
-        if a.shape[i] != b.shape[j]:
+        if not _lengths_match(a.shape[i], b.shape[j]):
             raise ValueError("shape-mismatch for sum")
     a_ind = list(range(a.ndim))
     b_ind = [None] * b.ndim
@@ -144,10 +157,10 @@ def dot(a, b):
     if a.ndim == 0 or b.ndim == 0:
         return a * b
     if b.ndim == 1:
-        if a.shape[-1] != b.shape[0]:
+        if not _lengths_match(a.shape[-1], b.shape[0]):
             raise ValueError(f"shapes {a.shape} and {b.shape} not aligned")
         return tensordot(a, b, axes=((a.ndim - 1,), (0,)))
-    if a.shape[-1] != b.shape[-2]:
+    if not _lengths_match(a.shape[-1], b.shape[-2]):
         raise ValueError(f"shapes {a.shape} and {b.shape} not aligned")
     return tensordot(a, b, axes=((a.ndim - 1,), (b.ndim - 2,)))
 

@@ -120,9 +120,9 @@ def concatenate(seq, axis=0, allow_unknown_chunksizes=False, *, dtype=None, cast
             for j in range(ndim):
                 if j != axis and a.shape[j] != seq[0].shape[j]:
                     raise ValueError(
-                        "all the input array dimensions except for the concatenation axis must match exactly, "
-                        f"but along dimension {j}, the array at index 0 has size {seq[0].shape[j]} and the "
-                        f"array at index {i} has size {a.shape[j]}"
+                        f"Shapes do not align: {[a.shape for a in seq]}: all the input array dimensions except for "
+                        f"the concatenation axis must match exactly, but along dimension {j}, the array at index 0 "
+                        f"has size {seq[0].shape[j]} and the array at index {i} has size {a.shape[j]}"
                     )
     out_dtype = np.dtype(dtype) if dtype is not None else np.result_type(*(a.dtype for a in seq))
     if len(seq) == 1:
@@ -158,8 +158,15 @@ def stack(seq, axis=0, allow_unknown_chunksizes=False, *, dtype=None, casting=No
     if not seq:
         raise ValueError("need at least one array to stack")
     shape = seq[0].shape
-    if _any(a.shape != shape for a in seq):
-        raise ValueError("all input arrays must have the same shape")
+    for i, a in enumerate(seq):
+        # like dask: unknown (nan) sizes need allow_unknown_chunksizes=True (or the same array)
+        if a._node is seq[0]._node:
+            continue
+        if not (_all(m == n for m, n in zip(a.shape, shape)) and len(a.shape) == len(shape)) and not (
+                allow_unknown_chunksizes and len(a.shape) == len(shape)
+                and _all(m == n or m != m or n != n for m, n in zip(a.shape, shape))):
+            raise ValueError(f"Stacked arrays must have the same shape. The first array had shape {shape}, "
+                             f"while array {i + 1} has shape {a.shape}.")
     axis = _axis(axis, len(shape) + 1)
     # equal shapes (unknown sizes compare equal like in dask): the blocks line up off ``axis``
     return concatenate([expand_dims(a, axis) for a in seq], axis=axis, allow_unknown_chunksizes=True, dtype=dtype)
