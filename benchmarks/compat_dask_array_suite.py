@@ -17,7 +17,8 @@ script copies them into a temporary directory, rewrites them to use hlq:
   ``hlq.dataframe`` (the tests that build dataframes from arrays or arrays from
   dataframes use hlq's drop-in for dask.dataframe);
 
-and runs pytest on each file in its own subprocess (per-file timeout,
+(where pytest-mock is not installed, the generated conftest gives tests a
+``mocker`` fixture built on :mod:`unittest.mock`) and runs pytest on each file in its own subprocess (per-file timeout,
 ``-p no:cacheprovider``, ``--junitxml``).  Tests matching :data:`EXCLUDED`
 (dask internals: HighLevelGraph layers, key names, ``x.dask`` structure,
 low-level optimization) are skipped with their reason and counted apart.
@@ -188,6 +189,32 @@ from dask.conftest import *  # noqa: F401,F403  (dask's own fixtures, e.g. ``xfa
 from dask.conftest import pytest_collection_modifyitems as _dask_modifyitems
 
 import hlq.lower.collection as _coll
+
+try:
+    import pytest_mock  # noqa: F401  (provides ``mocker``)
+except ImportError:
+    import unittest.mock as _mock
+
+    class _Mocker:
+        """pytest-mock's ``mocker`` where pytest-mock is not installed: unittest.mock's classes."""
+
+        Mock, MagicMock, PropertyMock, ANY, call, sentinel = (
+            _mock.Mock, _mock.MagicMock, _mock.PropertyMock, _mock.ANY, _mock.call, _mock.sentinel)
+
+        def __init__(self):
+            self._patches = []
+
+        def patch(self, *args, **kwargs):
+            p = _mock.patch(*args, **kwargs)
+            self._patches.append(p)
+            return p.start()
+
+    @pytest.fixture
+    def mocker():
+        m = _Mocker()
+        yield m
+        for p in reversed(m._patches):
+            p.stop()
 
 _EXCLUDED = json.loads(os.environ.get("HLQ_COMPAT_EXCLUDED", "{}"))
 _TEST_TIMEOUT = float(os.environ.get("HLQ_COMPAT_TEST_TIMEOUT", "60"))

@@ -166,3 +166,52 @@ def test_attributes_chunks_immutable_A_to_backend():
 def test_ufunc_rejects_unknown_keywords():
     with pytest.raises(TypeError, match=r"minimum.*foo"):
         da.minimum(da.ones(5, chunks=3), foo=None)
+
+
+def test_binary_operators_defer_like_numpy():
+    class OptOut:
+        __array_ufunc__ = None
+
+        def __radd__(self, other):
+            return "radd"
+
+    class HighPriority:
+        __array_priority__ = da.Array.__array_priority__ + 1
+
+        def __radd__(self, other):
+            return "radd"
+
+    class LowPriority:
+        __array_priority__ = da.Array.__array_priority__ - 1
+
+        def __radd__(self, other):
+            return "radd"
+
+    x = da.from_array(np.array([1, 2, 3]), chunks=3)
+    assert x + OptOut() == "radd"
+    assert x + HighPriority() == "radd"
+    with pytest.raises(TypeError):
+        x + LowPriority()
+
+
+def test_gufunc_called_on_hlq_array():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(3, 4, 4))
+    x = da.from_array(a, chunks=(2, 4, 4))
+    w, v = np.linalg._umath_linalg.eig(x)
+    nw, nv = np.linalg._umath_linalg.eig(a)
+    np.testing.assert_allclose(w.compute(), nw)
+    np.testing.assert_allclose(v.compute(), nv)
+
+
+def test_chunk_spec_edge_cases_and_unknown_shape_errors():
+    x = da.from_array(np.array(2), chunks=0)  # a 0-d array ignores the chunk spec
+    assert x.chunks == () and x.compute() == 2
+    with pytest.raises(NotImplementedError):
+        da.from_array(np.array(["a", "abc"], dtype=object), chunks="auto")
+    y = da.from_array(np.arange(25), chunks=5)
+    y = y[y > -1]
+    with pytest.raises(ValueError, match="compute_chunk_sizes"):
+        da.reshape(y, (5, 5))
+    y.compute_chunk_sizes()
+    assert da.reshape(y, (5, 5)).shape == (5, 5)

@@ -181,6 +181,10 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
             return elemwise(ufunc, a[(Ellipsis,) + (None,) * b.ndim], b, **kwargs)
         if method != "__call__":
             return NotImplemented
+        if ufunc.signature is not None and ufunc is not np.matmul and out is None:
+            from hlq.array._gufunc import apply_gufunc  # import cycle
+
+            return apply_gufunc(ufunc, ufunc.signature, *inputs, **kwargs)
         if ufunc.nout == 2 and out is None and not kwargs:
             from hlq.array._elementwise import _two_outputs  # import cycle
 
@@ -601,6 +605,43 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
 HANDLED_FUNCTIONS[np.result_type] = _result_type
 
 
+def _defers_to(x, other) -> bool:
+    """NEP 13's binary-operator rule, like numpy and dask: ``x op other`` returns NotImplemented
+    (Python then tries ``other``'s reflected operator) when ``other`` opts out of ufuncs
+    (``__array_ufunc__ = None``) or, without ``__array_ufunc__``, has a higher ``__array_priority__``."""
+    ufunc_attr = getattr(type(other), "__array_ufunc__", _MISSING)
+    if ufunc_attr is _MISSING:
+        ufunc_attr = getattr(other, "__array_ufunc__", _MISSING)
+    if ufunc_attr is None:
+        return True
+    if ufunc_attr is _MISSING:
+        priority = getattr(other, "__array_priority__", None)
+        return isinstance(priority, numbers.Real) and priority > x.__array_priority__
+    return False
+
+
+_MISSING = object()
+
+
+def _delegating(method):
+    def op(self, other):
+        if _defers_to(self, other):
+            return NotImplemented
+        return method(self, other)
+
+    op.__name__ = method.__name__
+    op.__doc__ = method.__doc__
+    return op
+
+
+for _name in ("add", "sub", "mul", "matmul", "truediv", "floordiv", "mod", "divmod", "pow", "lshift", "rshift",
+              "and", "xor", "or", "lt", "le", "gt", "ge"):
+    for _dunder in (f"__{_name}__", f"__r{_name}__"):
+        if hasattr(Array, _dunder):
+            setattr(Array, _dunder, _delegating(getattr(Array, _dunder)))
+del _name, _dunder
+
+
 class BlockView:
     """``x.blocks``: index an array by blocks (``x.blocks[0, 1:3]`` is an Array of those blocks)."""
 
@@ -701,6 +742,8 @@ def _astype(x, dtype):
 def normalize_dims(chunks, shape, dtype=None, previous=None, limit=None) -> tuple:
     """Chunks spec -> tuple of :class:`Dim`, O(1) per dimension for regular specs."""
     shape = tuple(int(s) for s in shape)
+    if not shape:  # a 0-d array has no chunks to choose (dask ignores the spec)
+        return ()
     if isinstance(chunks, (numbers.Integral, np.integer)) and not isinstance(chunks, bool):
         c = int(chunks)
         if c == -1:
@@ -722,7 +765,9 @@ def normalize_dims(chunks, shape, dtype=None, previous=None, limit=None) -> tupl
         return tuple(out)
     try:
         norm = normalize_chunks(chunks, shape, dtype=dtype, previous_chunks=previous, limit=limit)
-    except (ValueError, TypeError, NotImplementedError) as e:
+    except NotImplementedError:
+        raise  # dask's error for "auto" chunks of object dtypes
+    except (ValueError, TypeError) as e:
         raise ValueError(f"unknown chunks specification {chunks!r} for shape {shape}: {e}") from None
     if any(isinstance(c, float) and math.isnan(c) for cs in norm for c in cs):
         raise ValueError("unknown (nan) chunk sizes are not supported yet")

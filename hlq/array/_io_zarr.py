@@ -17,6 +17,7 @@ import numpy as np
 from dask.array.core import normalize_chunks, PerformanceWarning
 from dask.array.slicing import normalize_index
 
+from hlq.array._chunks import unknown_chunks_message
 from hlq.array._core import Array, from_array, normalize_dims
 from hlq.array._io_store import store
 
@@ -161,7 +162,8 @@ def to_zarr(arr, url, component=None, storage_options=None, region=None, compute
     if mode == "r":
         raise ValueError("Cannot use mode `r` (read-only) when writing to zarr.")
     if any(isinstance(s, float) and np.isnan(s) for s in arr.shape):
-        raise ValueError("Saving an array with unknown chunk sizes is not supported by Zarr.")
+        raise ValueError(unknown_chunks_message(head="Saving an array with unknown chunk sizes is not supported by "
+                                                     "Zarr."))
     if not _regular(arr.chunks):
         warnings.warn(
             "The array uses irregular chunk sizes. Rechunking to regular (uniform) chunks to ensure the data "

@@ -26,7 +26,7 @@ import numbers
 import numpy as np
 
 from hlq.array._blockwise import map_blocks
-from hlq.array._chunks import Dim
+from hlq.array._chunks import Dim, unknown_chunks_message
 from hlq.array._core import (
     Array, asarray, elemwise, implements, normalize_dims, _rechunk_node, unify_dims, validate_axis,
 )
@@ -495,6 +495,9 @@ def reshape(x, shape, merge_chunks=True, limit=None, *, order="C", newshape=None
         shape = newshape
     if isinstance(shape, (tuple, list)) and len(shape) == 1 and x.ndim == 1 and int(shape[0]) == -1:
         return x
+    if _any(s != s for s in x.shape):
+        raise ValueError(unknown_chunks_message(
+            head=f"Array chunk size or shape is unknown: shape {x.shape}; reshape needs known chunk sizes."))
     shape = _normalize_shape(shape, x.size)
     if int(np.prod(shape, dtype=np.int64)) != x.size:
         raise ValueError(f"cannot reshape array of size {x.size} into shape {shape}")
