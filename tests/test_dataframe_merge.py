@@ -9,6 +9,7 @@ import dask
 import numpy as np
 import pandas as pd
 import pytest
+from dask.dataframe.utils import assert_eq as dask_assert_eq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -365,3 +366,43 @@ def test_key_predicate_crosses_to_other_side(how):
         assert merge.right.predicate == ("lt", ("col", "b"), ("lit", 4))
     for got in computed_both(lambda: make(left, right)):
         assert_same_rows(got, make(lp, rp), check_dtype=False)
+
+
+def _level_frames():
+    sizes_l, sizes_r = [3, 4, 2, 5, 3, 2, 5, 9, 4, 7, 4], [4, 2, 5, 3, 2, 5, 9, 4, 7, 4, 8]
+
+    def frame(sizes):
+        idx = [i for i, s in enumerate(sizes) for _ in range(s)]
+        k = [i for s in sizes for i in range(s)]
+        return pd.DataFrame({"idx": idx, "k": k, "v1": range(len(k))}).set_index("idx")
+
+    return frame(sizes_l), frame(sizes_r)
+
+
+@pytest.mark.parametrize("on", ["idx", ["idx"], ["idx", "k"], ["k", "idx"]])
+@pytest.mark.parametrize("how", ["inner", "left", "right", "outer"])
+def test_merge_on_index_level_names(on, how):
+    # pandas merges on the index's name; an index-only key is an index join aligned at the union
+    # of both sides' divisions (no shuffle), as dask does
+    pl, pr = _level_frames()
+    left = dd.repartition(pl, [0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11])
+    right = dd.repartition(pr, [0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11])
+    got = left.merge(right, on=on, how=how)
+    dask_assert_eq(got, pl.merge(pr, on=on, how=how))
+    if on in ("idx", ["idx"]):
+        assert got.divisions == tuple(range(12))
+        assert "shuffle" not in hlq.explain(got)
+
+
+def test_index_join_aligns_different_known_divisions():
+    pl, pr = _level_frames()
+    left = dd.repartition(pl, [0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11])
+    right = dd.repartition(pr, [0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11])
+    j = left.join(right, lsuffix="_l", rsuffix="_r", how="outer")
+    assert j.divisions == tuple(range(12)) and "aligned-join" in hlq.explain(j)
+    pd.testing.assert_frame_equal(j.compute().sort_index(kind="stable").reset_index(drop=True),
+                                  pl.join(pr, lsuffix="_l", rsuffix="_r", how="outer").sort_index(kind="stable")
+                                  .reset_index(drop=True), check_dtype=False)
+    # a side with one partition is still broadcast
+    one = dd.from_pandas(pr, npartitions=1)
+    assert "aligned" not in hlq.explain(left.join(one, lsuffix="_l", rsuffix="_r"))

@@ -100,6 +100,17 @@ def merge(left, right, how="inner", on=None, left_on=None, right_on=None, left_i
         on = common
     lk = _as_tuple(on if on is not None else left_on)
     rk = _as_tuple(on if on is not None else right_on)
+    level = _index_level_key(left, right, lk if on is not None and not (left_index or right_index) else ())
+    if level is not None:
+        # ``on`` names the index of both sides (pandas merges on index level names): the index
+        # alone is an index join; with columns, both indexes become columns for the merge and
+        # the result is indexed by that key again, as pandas gives it
+        kw = dict(how=how, suffixes=suffixes, indicator=indicator, npartitions=npartitions, broadcast=broadcast)
+        if lk == (level,):
+            return merge(left, right, left_index=True, right_index=True, **kw)
+        out = merge(left.reset_index(), right.reset_index(), on=list(lk), **kw)
+        fn = _IndexFrom(level)
+        return out.map_partitions(fn, meta=fn(out._meta))
     if left_index and lk and on is None:
         raise ValueError("pass either left_on or left_index, not both")
     if not left_index and not right_index and len(lk) != len(rk):
@@ -110,9 +121,53 @@ def merge(left, right, how="inner", on=None, left_on=None, right_on=None, left_i
         raise ValueError("an index join matches one key column")
     if how in ("leftsemi", "leftanti"):
         return _semi_anti_join(left, right, how, lk, rk, left_index, right_index, npartitions, broadcast)
+    if left_index and right_index and npartitions is None and broadcast is None:
+        left, right = _align_divisions(left, right)
     node = Merge(left._node, right._node, how, () if left_index else lk, () if right_index else rk,
                  bool(left_index), bool(right_index), tuple(suffixes), bool(indicator), broadcast, npartitions)
     return new_collection(node)
+
+
+def _align_divisions(left, right):
+    """Two frames with several partitions and different known divisions, both repartitioned at the
+    union of their divisions (as dask aligns an index join): they are then joined partition by
+    partition, no shuffle, and the result keeps those divisions.  Unchanged otherwise."""
+    ln, rn = left._node, right._node
+    if (ln.npartitions < 2 or rn.npartitions < 2 or not ln.known_divisions or not rn.known_divisions
+            or ln.divisions == rn.divisions):
+        return left, right
+    ld, rd = ln.divisions, rn.divisions
+    if len(set(ld)) != len(ld) or len(set(rd)) != len(rd):
+        return left, right  # a last partition holding one value: left alone
+    try:
+        union = tuple(sorted(set(ld) | set(rd)))
+    except TypeError:  # divisions that do not compare with each other
+        return left, right
+    return left.repartition(divisions=union), right.repartition(divisions=union)
+
+
+def _index_level_key(left, right, keys):
+    """The key of ``keys`` that names the index of both frames and a column of neither, or None."""
+    name = left._meta.index.name
+    if (name is None or name != right._meta.index.name or name not in keys
+            or name in left._node.dtype_map or name in right._node.dtype_map):
+        return None
+    return name
+
+
+class _IndexFrom:
+    """Partition function: ``df.set_index(column)`` (rows keep their order)."""
+
+    __slots__ = ("col",)
+
+    def __init__(self, col):
+        self.col = col
+
+    def __call__(self, df):
+        return df.set_index(self.col)
+
+    def __reduce__(self):
+        return (_IndexFrom, (self.col,))
 
 
 def _semi_anti_join(left, right, how, lk, rk, left_index, right_index, npartitions, broadcast):
