@@ -217,3 +217,17 @@ def test_batched_matmul_zero_size_core(sa, sb):
     r = (da.from_array(a, chunks=2) @ da.from_array(b, chunks=2)).compute()
     np.testing.assert_array_equal(r, a @ b)
     assert r.shape == (a @ b).shape
+
+
+@pytest.mark.parametrize("kind", ["min", "max", "nanmin", "nanmax"])
+@pytest.mark.parametrize("dtype", ["complex128", "float64", "int32"])
+def test_extreme_over_unknown_chunks_with_empty_blocks(kind, dtype):
+    # blocks emptied by a boolean filter take the reduction's identity (complex too)
+    a = (np.arange(15.0) - 7).reshape(5, 3).astype(dtype)
+    if dtype.startswith("complex"):
+        a = a + 1j * np.arange(15.0)[::-1].reshape(5, 3)
+    keep = np.array([False, False, False, False, True])
+    x = da.from_array(a, chunks=((2, 1, 1, 1), (1, 2)))
+    y = x[da.from_array(keep, chunks=((2, 1, 1, 1),))]
+    got = getattr(da, kind)(y, axis=0).compute()
+    np.testing.assert_array_equal(got, getattr(np, kind)(a[keep], axis=0))

@@ -592,6 +592,8 @@ def reduce_blocks_with_identity(x: Array, kind: str, axes) -> Array:
     big = kind in ("min", "nanmin")
     if dt.kind == "f":
         ident = np.inf if big else -np.inf
+    elif dt.kind == "c":  # numpy orders complex numbers by real part, then imaginary part
+        ident = complex(np.inf, np.inf) if big else complex(-np.inf, -np.inf)
     elif dt.kind in "iu":
         info = np.iinfo(dt)
         ident = info.max if big else info.min
