@@ -123,3 +123,17 @@ def test_map_overlap_slice_reads_block_and_halo():
             with dask.config.set({"hlq.rules.exclude": ["slice-pushdown", "simplify"]}):
                 assert z.task_count() <= 40  # culling alone: the block, its 8 neighbours and boundary pieces
                 np.testing.assert_array_equal(z.compute(), np.full(z.shape, 2.0))
+
+
+def test_map_overlap_old_signature_and_unaligned_block_counts():
+    x = da.ones(3, chunks=3)
+    with pytest.warns(FutureWarning):
+        y = da.map_overlap(x, lambda b: np.array(b.sum()), 1, "reflect", True)
+    assert y.shape == (3,) and y.compute() == 5  # a 0-d block result is not trimmed
+    with pytest.warns(FutureWarning):
+        assert da.map_overlap(x, lambda b: np.array(b.sum()), 0, "reflect", True).compute() == 3
+    a, b = da.arange(10, chunks=10), da.arange(10, chunks=5)
+    with pytest.raises(ValueError, match="align_arrays=False"):
+        da.map_overlap(lambda u, v: u + v, a, b, align_arrays=False, boundary="none")
+    np.testing.assert_array_equal(da.map_overlap(lambda u, v: u + v, a, b, depth=1, boundary="none").compute(),
+                                  2 * np.arange(10))

@@ -22,6 +22,7 @@ their halo (see :mod:`hlq.array.rules.slice_pushdown`).
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 from dask.array.overlap import coerce_boundary, coerce_depth, ensure_minimum_chunksize
@@ -207,7 +208,15 @@ def map_overlap(func, *args, depth=None, boundary=None, trim=True, align_arrays=
                 **kwargs):
     """Map ``func`` over blocks extended by ``depth`` neighbours, then trim (``dask.array.map_overlap``)."""
     if isinstance(func, Array) and args and callable(args[0]):
-        func, args = args[0], (func,) + args[1:]
+        # dask's old signature map_overlap(x, func, depth, boundary, trim)
+        warnings.warn("The use of map_overlap(array, func, **kwargs) is deprecated and will be an error in a future "
+                      "release. Use the syntax map_overlap(func, array0,[ array1, ...,] **kwargs) instead.",
+                      FutureWarning, stacklevel=2)
+        rest = args[1:]
+        depth = rest[0] if len(rest) > 0 else depth
+        boundary = rest[1] if len(rest) > 1 else boundary
+        trim = rest[2] if len(rest) > 2 else trim
+        func, args = args[0], (func,)
     if not callable(func):
         raise TypeError(f"First argument must be callable function, not {type(func).__name__}")
     args = [asarray(a) for a in args]
@@ -217,6 +226,11 @@ def map_overlap(func, *args, depth=None, boundary=None, trim=True, align_arrays=
     boundary = _coerce_per_array(args, boundary, coerce_boundary)
     if align_arrays and len(args) > 1:
         args = _align(args)
+    elif len(args) > 1:
+        # like dask: without alignment, blocks pair by position and the block counts must agree
+        if any(a.numblocks != args[0].numblocks for a in args):
+            raise ValueError("map_overlap with align_arrays=False needs arrays with equal block counts; got "
+                             f"{[a.numblocks for a in args]}")
     if all(all(_lo_hi(v) == (0, 0) for v in d.values()) for d in depth):
         return map_blocks(func, *args, **kwargs)
     for a, d, b in zip(args, depth, boundary):

@@ -150,5 +150,7 @@ class TrimBlocks(Blockwise):
 
 
 def _trim_block(block, cuts):
-    index = tuple(slice(None) if c is None else slice(c[0], block.shape[ax] - c[1]) for ax, c in enumerate(cuts))
+    # like dask, only the block's own dimensions are cut (a function may return fewer, e.g. a 0-d sum)
+    index = tuple(slice(None) if c is None else slice(c[0], block.shape[ax] - c[1])
+                  for ax, c in enumerate(cuts[:np.ndim(block)]))
     return block[index]
