@@ -321,3 +321,47 @@ def test_dask_signatures_and_small_semantics():
     eq(df[df > 2], pdf[pdf > 2])
     assert df.a.sum().to_delayed().compute() == pdf.a.sum()
     assert df._ipython_key_completions_() == ["a", "b"]
+
+
+def test_describe_every_column_kind_like_pandas():
+    pdf = pd.DataFrame({"n": [1.0, None, 3.0, 4.0, 5.0, 6.0], "s": ["a", "b", "b", None, "c", "b"],
+                        "b": [True, False, True, True, False, True],
+                        "td": pd.to_timedelta([1, 2, None, 4, 5, 6], unit="D"),
+                        "t": pd.to_datetime(["2020-01-01", None, "2020-01-03", "2020-01-04", "2020-01-05",
+                                             "2020-01-06"])})
+    ddf = dd.from_pandas(pdf, npartitions=3)
+    got = ddf.describe(include="all").compute()
+    eq(got.drop(columns="t"), pdf.describe(include="all").drop(columns="t"))
+    assert got["t"].drop("mean").equals(pdf.describe(include="all")["t"].drop("mean")) and pd.isna(got.t["mean"])
+    eq(ddf.s.describe(), pdf.s.describe())
+    eq(ddf.td.describe(), pdf.td.describe())
+    eq(ddf.describe(exclude=["number", "datetime"]), pdf.describe(exclude=["number", "datetime"]))
+    assert "mean" not in ddf.t.describe().compute().index  # like dask: no mean of datetimes
+    with pytest.raises(ValueError, match="without columns"):
+        dd.from_pandas(pd.DataFrame({"x": [1]}), npartitions=1).describe(include=["datetime"])
+
+
+@pytest.mark.parametrize("n", [2, 5])
+def test_split_out_partitions_hold_disjoint_values(n):
+    pdf = pd.DataFrame({"x": [1, 2, 3, 4, 1, 2, 3, 5] * 5, "y": list("abcdabce") * 5})
+    ddf = dd.from_pandas(pdf, npartitions=4)
+    u = ddf.x.unique(split_out=n)
+    parts = [set(u.partitions[i].compute()) for i in range(u.npartitions)]
+    assert u.npartitions == n and sum(map(len, parts)) == len(set().union(*parts)) == 5
+    d = ddf.drop_duplicates(split_out=n, keep="last")
+    assert d.npartitions == n
+    eq(d.compute().sort_index(), pdf.drop_duplicates(keep="last").sort_index())
+    vc = ddf.y.value_counts(split_out=n, normalize=True)
+    assert vc.npartitions == n
+    eq(vc.compute().sort_index(), pdf.y.value_counts(normalize=True).sort_index())
+    eq(ddf.index.drop_duplicates(split_out=n).compute().sort_values(), pdf.index.drop_duplicates().sort_values(),
+       exact="equiv")
+
+
+def test_row_wise_nunique_and_idxmax():
+    pdf = pd.DataFrame({"a": [1, 2, 2], "b": [1, 3, 2], "c": ["x", "y", "z"]})
+    ddf = dd.from_pandas(pdf, npartitions=2)
+    eq(ddf.nunique(axis=1), pdf.nunique(axis=1))
+    eq(ddf[["a", "b"]].idxmax(axis=1), pdf[["a", "b"]].idxmax(axis=1))
+    eq(ddf.idxmax(numeric_only=True), pdf.idxmax(numeric_only=True))
+    assert ddf.nunique()._meta.index.dtype == pdf.nunique().index.dtype

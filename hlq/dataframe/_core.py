@@ -254,28 +254,41 @@ class _Frame(CommonMethods, HlqCollection):
 
     # ------------------------------------ tree aggregations (hlq/dataframe/_reductions.py)
     def nunique(self, dropna=True, split_every=None, axis=0, split_out=1):
+        if self._node.kind == "frame" and axis in (1, "columns"):
+            return self._across_columns("nunique", dropna=dropna)
         _axis0(axis, "nunique")
         return _red.nunique(self, dropna, split_every)
+
+    def _across_columns(self, name, **kwargs):
+        """``part.<name>(axis=1, **kwargs)`` per partition: a row-wise result needs only its row."""
+        return _per_partition(self, name, axis=1, **kwargs)
 
     def quantile(self, q=0.5, numeric_only=False, split_every=None, axis=0, method="default"):
         """Approximate quantiles like dask (exact for small data; see hlq.dataframe._reductions)."""
         _axis0(axis, "quantile")
         return _red.quantile(self, q, numeric_only, split_every)
 
-    def describe(self, percentiles=None, split_every=None):
-        return _red.describe(self, percentiles, split_every)
+    def describe(self, split_every=False, percentiles=None, percentiles_method="default", include=None,
+                 exclude=None):
+        """pandas' ``describe`` (``percentiles_method`` is accepted for dask's signature: hlq's
+        percentiles are its approximate quantiles, exact for small data)."""
+        return _red.describe(self, percentiles, split_every or None, include, exclude)
 
     def idxmin(self, skipna=True, split_every=None, axis=None, numeric_only=False):
+        if self._node.kind == "frame" and axis in (1, "columns"):
+            return self._across_columns("idxmin", skipna=skipna, numeric_only=numeric_only)
         _axis0(axis, "idxmin")
-        return _red.idxminmax(self, "idxmin", skipna, split_every)
+        return _red.idxminmax(self, "idxmin", skipna, split_every, numeric_only)
 
     def idxmax(self, skipna=True, split_every=None, axis=None, numeric_only=False):
+        if self._node.kind == "frame" and axis in (1, "columns"):
+            return self._across_columns("idxmax", skipna=skipna, numeric_only=numeric_only)
         _axis0(axis, "idxmax")
-        return _red.idxminmax(self, "idxmax", skipna, split_every)
+        return _red.idxminmax(self, "idxmax", skipna, split_every, numeric_only)
 
     def drop_duplicates(self, subset=None, keep="first", ignore_index=False, split_every=None, split_out=True,
                         shuffle_method=None):
-        return _red.drop_duplicates(self, subset, keep, ignore_index, split_every)
+        return _red.drop_duplicates(self, subset, keep, ignore_index, split_every, split_out)
 
     # --------------------------------------------------------------- others
     def head(self, n=5, npartitions=1, compute=True):
@@ -713,10 +726,10 @@ class Series(SeriesMethods, _Frame):
 
     def value_counts(self, sort=True, ascending=False, dropna=True, normalize=False, split_every=None,
                      split_out=1):
-        return _red.value_counts(self, sort, ascending, normalize, dropna, split_every)
+        return _red.value_counts(self, sort, ascending, normalize, dropna, split_every, split_out)
 
     def unique(self, split_every=None, split_out=True, shuffle_method=None):
-        return _red.unique(self, split_every)
+        return _red.unique(self, split_every, split_out)
 
     def mode(self, dropna=True, split_every=None):
         return _red.mode(self, dropna, split_every)

@@ -612,7 +612,7 @@ class CommonMethods:
                 obj = self[num]
         elif not _is_numeric(self.dtype):
             raise TypeError(f"{how} needs numeric data, got dtype {self.dtype}")
-        meta = np.dtype("float64") if series else pd.Series([], dtype="float64", index=pd.Index([], dtype=object))
+        meta = np.dtype("float64") if series else pd.Series([], dtype="float64", index=obj._meta.columns[:0])
         return _tree(obj, Fn(_moments), Fn(_moments_combine), Fn(_moments_final, how, ddof, series), meta, how,
                      split_every)
 
@@ -788,10 +788,10 @@ class SeriesMethods(CommonMethods):
     def corr(self, other, method="pearson", min_periods=None, split_every=False):
         if method != "pearson":
             raise NotImplementedError("only method='pearson' is supported")
-        return _pair_stat(self, other, "corr", min_periods)
+        return _pair_stat(self, other, "corr", min_periods, split_every)
 
     def cov(self, other, min_periods=None, split_every=False):
-        return _pair_stat(self, other, "cov", min_periods)
+        return _pair_stat(self, other, "cov", min_periods, split_every)
 
 
 def _nbytes(part):
@@ -819,7 +819,7 @@ def _pair_final(state, how, min_periods):
     return np.float64(cov / np.sqrt(va * vb))
 
 
-def _pair_stat(a, b, how, min_periods):
+def _pair_stat(a, b, how, min_periods, split_every=None):
     # import cycle: hlq.dataframe._core imports hlq.dataframe._frame_methods
     from hlq.dataframe._core import Series, DataFrame
 
@@ -827,7 +827,8 @@ def _pair_stat(a, b, how, min_periods):
         raise TypeError(f"{how} needs an hlq Series")
     frame = DataFrame(MapPartitions(a._node, _ToFrameNamed("__a"), (), (), MetaBox(a._meta.to_frame("__a")), True))
     frame = _with_column(frame, "__b", b)
-    return _tree(frame, Fn(_pair_chunk), Fn(_concat), Fn(_pair_final, how, min_periods), np.dtype("float64"), how)
+    return _tree(frame, Fn(_pair_chunk), Fn(_concat), Fn(_pair_final, how, min_periods), np.dtype("float64"), how,
+                 split_every)
 
 
 def _with_column(frame, name, s):
@@ -1010,18 +1011,19 @@ class FrameMethods(CommonMethods):
     def corr(self, method="pearson", min_periods=None, numeric_only=False, split_every=False):
         if method != "pearson":
             raise NotImplementedError("only method='pearson' is supported")
-        return self._cov_corr("corr", min_periods, numeric_only)
+        return self._cov_corr("corr", min_periods, numeric_only, split_every)
 
     def cov(self, min_periods=None, numeric_only=False, split_every=False):
-        return self._cov_corr("cov", min_periods, numeric_only)
+        return self._cov_corr("cov", min_periods, numeric_only, split_every)
 
-    def _cov_corr(self, how, min_periods, numeric_only):
+    def _cov_corr(self, how, min_periods, numeric_only, split_every=None):
         cols = [c for c, d in zip(self._node.columns, self._node.dtypes) if _is_numeric(d)]
         if len(cols) != len(self._node.columns) and not numeric_only:
             raise ValueError(f"{how} needs numeric columns (pass numeric_only=True)")
         obj = self[cols]
         meta = getattr(obj._meta, how)().iloc[:0]
-        return _tree(obj, Fn(_cov_chunk), Fn(_cov_combine), Fn(_cov_final, how, min_periods, tuple(cols)), meta, how)
+        return _tree(obj, Fn(_cov_chunk), Fn(_cov_combine), Fn(_cov_final, how, min_periods, tuple(cols)), meta, how,
+                     split_every)
 
 
 def _cov_chunk(df):

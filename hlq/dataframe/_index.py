@@ -68,6 +68,15 @@ class Index(Series):
     def cat(self):
         return Series(self._node).cat
 
+    def drop_duplicates(self, split_every=None, split_out=1, shuffle_method=None, keep="first"):
+        """The distinct index values, a lazy Index (first appearances; ``split_out`` partitions)."""
+        out = Series(self._node).drop_duplicates(keep=keep, split_every=split_every, split_out=split_out)
+        return Index(IndexValues(out._node))
+
+    def unique(self, split_every=None, split_out=1, shuffle_method=None):
+        """The distinct index values, a lazy Index (pandas' ``Index.unique``)."""
+        return self.drop_duplicates(split_every=split_every, split_out=split_out)
+
     def to_series(self):
         """The index values as a Series indexed by themselves."""
         return Series(self._node)

@@ -29,6 +29,7 @@ import pandas as pd
 
 from hlq.dataframe.nodes.ops import MetaBox, WithScalar
 from hlq.dataframe.nodes.reduction import Fn, TreeAgg
+from hlq.dataframe.nodes.shuffle import INDEX, Shuffle
 from hlq.dataframe.nodes.colexpr import BINARY
 
 __all__ = ["value_counts", "unique", "drop_duplicates", "nunique", "mode", "idxminmax", "quantile", "describe",
@@ -81,9 +82,41 @@ def _vc_final(states_or_state, dropna, sort, ascending, normalize):
     return s
 
 
-def value_counts(s, sort=True, ascending=False, normalize=False, dropna=True, split_every=None):
-    """``s.value_counts(...)``: counts per distinct value (one output partition)."""
+def _split_out_count(x, split_out):
+    """Output partitions for ``split_out``: an integer as given; ``True``/``None``/``False``: one."""
+    if split_out is True or split_out is None or split_out is False:
+        return 1
+    n = int(split_out)
+    if n < 1:
+        raise ValueError(f"split_out must be >= 1, got {split_out}")
+    return n
+
+
+def _hash_split(x, chunk, keys, n, finish, meta):
+    """``chunk`` per partition, the results hash-partitioned by ``keys`` into ``n`` partitions
+    (pieces concatenated in input order, so "first" stays first), then ``finish`` per partition."""
+    # import cycle: hlq.dataframe._core imports hlq.dataframe._reductions
+    from hlq.dataframe._core import new_collection
+
+    part = x.map_partitions(chunk, meta=chunk(x._meta))
+    return new_collection(Shuffle(part._node, tuple(keys), n)).map_partitions(finish, meta=meta)
+
+
+def _vc_split_finish(s, dropna, sort, ascending):
+    return _vc_final(_vc_combine([s], dropna), dropna, sort, ascending, False)
+
+
+def value_counts(s, sort=True, ascending=False, normalize=False, dropna=True, split_every=None, split_out=1):
+    """``s.value_counts(...)``: counts per distinct value (one output partition; ``split_out=n``:
+    ``n`` partitions holding disjoint sets of values, each sorted by count)."""
     meta = _vc_final(_vc_chunk(s._meta, dropna), dropna, sort, ascending, normalize)
+    n = _split_out_count(s, split_out)
+    if n > 1:
+        counts = _hash_split(s, Fn(_vc_chunk, dropna), (INDEX,), n, Fn(_vc_split_finish, dropna, sort, ascending),
+                             _vc_final(_vc_chunk(s._meta, dropna), dropna, sort, ascending, False))
+        if normalize:
+            counts = (counts / counts.sum()).rename("proportion")
+        return counts
     return _agg(s, Fn(_vc_chunk, dropna), Fn(_vc_combine, dropna),
                 Fn(_vc_final, dropna, sort, ascending, normalize), meta, split_every, tag="value-counts")
 
@@ -120,15 +153,20 @@ def _dd_final(df, subset, keep, ignore_index):
     return df.reset_index(drop=True) if ignore_index else df
 
 
-def unique(s, split_every=None):
-    """``s.unique()``: a Series of the distinct values in order of first appearance (like dask)."""
+def unique(s, split_every=None, split_out=1):
+    """``s.unique()``: a Series of the distinct values in order of first appearance (like dask);
+    ``split_out=n``: ``n`` partitions holding disjoint sets of values."""
     meta = s._meta.reset_index(drop=True)
+    n = _split_out_count(s, split_out)
+    if n > 1:
+        return _hash_split(s, Fn(_dd_chunk, None, "first"), (s.name,), n, Fn(_dd_final, None, "first", True), meta)
     return _agg(s, Fn(_dd_chunk, None, "first"), Fn(_dd_combine, None, "first"),
                 Fn(_dd_final, None, "first", True), meta, split_every, tag="unique")
 
 
-def drop_duplicates(df, subset=None, keep="first", ignore_index=False, split_every=None):
-    """``df.drop_duplicates(subset, keep)`` for ``keep`` ``"first"`` or ``"last"`` (one output partition)."""
+def drop_duplicates(df, subset=None, keep="first", ignore_index=False, split_every=None, split_out=1):
+    """``df.drop_duplicates(subset, keep)`` for ``keep`` ``"first"`` or ``"last"`` (one output partition;
+    ``split_out=n``: ``n`` partitions, rows hashed by ``subset`` so duplicates meet)."""
     if keep not in ("first", "last"):
         if keep is False:
             raise NotImplementedError("drop_duplicates(keep=False) is not supported; use keep='first' or 'last'")
@@ -139,6 +177,11 @@ def drop_duplicates(df, subset=None, keep="first", ignore_index=False, split_eve
             _check_columns(df, subset)
         subset = tuple(subset)
     meta = df._meta
+    n = _split_out_count(df, split_out)
+    if n > 1:
+        keys = subset or (tuple(df._node.columns) if df._node.kind == "frame" else (df.name,))
+        sub = list(subset) if subset else None
+        return _hash_split(df, Fn(_dd_chunk, sub, keep), keys, n, Fn(_dd_final, sub, keep, ignore_index), meta)
     return _agg(df, Fn(_dd_chunk, list(subset) if subset else None, keep),
                 Fn(_dd_combine, list(subset) if subset else None, keep),
                 Fn(_dd_final, list(subset) if subset else None, keep, ignore_index), meta, split_every,
@@ -177,7 +220,7 @@ def nunique(x, dropna=True, split_every=None):
     if x._node.kind == "series":
         return _agg(x, Fn(_nu_chunk, dropna), Fn(_nu_combine, dropna), Fn(_nu_final_scalar, dropna),
                     np.dtype("int64"), split_every, tag="nunique")
-    meta = pd.Series([], dtype="int64")
+    meta = pd.Series([], dtype="int64", index=x._meta.columns[:0])
     return _agg(x, Fn(_nu_chunk, dropna), Fn(_nu_combine, dropna), Fn(_nu_final_frame, dropna), meta,
                 split_every, tag="nunique")
 
@@ -215,10 +258,13 @@ def _idx_final(state, how, scalar, index_dtype):
     return pd.Series({k: (np.nan if v is None else v[0]) for k, v in state.items()})
 
 
-def idxminmax(x, how, skipna=True, split_every=None):
-    """``x.idxmin()`` / ``x.idxmax()`` (``skipna=True``): index of the first min/max."""
+def idxminmax(x, how, skipna=True, split_every=None, numeric_only=False):
+    """``x.idxmin()`` / ``x.idxmax()`` (``skipna=True``): index of the first min/max;
+    ``numeric_only`` keeps the numeric and boolean columns of a frame."""
     if not skipna:
         raise NotImplementedError(f"{how}(skipna=False) is not supported")
+    if numeric_only and x._node.kind == "frame":
+        x = x[[c for c, dt in x._node.dtype_map.items() if _numeric(dt)]]
     for c, dt in x._node.dtype_map.items():
         if not (_numeric(dt) or getattr(dt, "kind", "") in "mM"):
             raise TypeError(f"{how} needs numeric or datetime data; column {c!r} has dtype {dt}")
@@ -226,7 +272,7 @@ def idxminmax(x, how, skipna=True, split_every=None):
     if x._node.kind == "series":
         return _agg(x, Fn(_idx_chunk, how), Fn(_idx_combine, how), Fn(_idx_final, how, True, index_dtype),
                     index_dtype, split_every, tag=how)
-    meta = pd.Series([], dtype=index_dtype)
+    meta = pd.Series([], dtype=index_dtype, index=x._meta.columns[:0])
     return _agg(x, Fn(_idx_chunk, how), Fn(_idx_combine, how), Fn(_idx_final, how, False, index_dtype), meta,
                 split_every, tag=how)
 
@@ -329,22 +375,54 @@ def quantile(x, q=0.5, numeric_only=False, split_every=None):
 
 
 # ------------------------------------------------------------------ describe
+def _describe_kind(dt):
+    """How pandas describes a column of dtype ``dt``: ``"num"``, ``"dt"`` (datetimes), ``"td"``
+    (timedeltas, described like numbers) or ``"cat"`` (count, unique, top, freq)."""
+    kind = getattr(dt, "kind", "O")
+    if kind == "b":
+        return "cat"
+    if _numeric(dt):
+        return "num"
+    if kind == "M" or isinstance(dt, pd.DatetimeTZDtype):
+        return "dt"
+    if kind == "m":
+        return "td"
+    return "cat"
+
+
+def _as_numbers(v, kind):
+    """Values of ``v`` as float64 (datetimes and timedeltas as counts of their unit; missing: NaN);
+    for the statistics pandas truncates to the unit afterwards."""
+    if kind == "num":
+        return v.astype("float64") if getattr(v.dtype, "kind", "") != "f" else v
+    ints = pd.Series(v.array.asi8 if kind == "dt" else v.to_numpy().view("int64"), index=v.index, dtype="float64")
+    return ints.mask(v.isna().to_numpy())
+
+
 def _d_chunk(x):
+    """Per column (keyed by name; a Series by 0): the state of its description."""
     if isinstance(x, pd.Series):
-        x = x.to_frame()
+        x = x.to_frame(0)
     out = {}
-    for i, c in enumerate(x.columns):
-        v = x.iloc[:, i].astype("float64") if x.iloc[:, i].dtype.kind == "b" else x.iloc[:, i]
+    for i, name in enumerate(x.columns):
+        v = x.iloc[:, i]
+        kind = _describe_kind(v.dtype)
+        if kind == "cat":
+            out[name] = ("cat", int(v.count()), v.value_counts(sort=False))
+            continue
+        v = _as_numbers(v, kind)
         n = int(v.count())
         mean = float(v.mean()) if n else 0.0
         m2 = float(((v - mean) ** 2).sum()) if n else 0.0
-        out[c] = (n, mean, m2, v.min() if n else np.nan, v.max() if n else np.nan, _q_sample(v))
+        out[name] = ("num", n, mean, m2, v.min() if n else np.nan, v.max() if n else np.nan, _q_sample(v))
     return out
 
 
 def _d_merge(a, b):
-    na, ma, sa, lo_a, hi_a, qa = a
-    nb, mb, sb, lo_b, hi_b, qb = b
+    if a[0] == "cat":
+        return ("cat", a[1] + b[1], _vc_combine([a[2], b[2]], True))
+    _, na, ma, sa, lo_a, hi_a, qa = a
+    _, nb, mb, sb, lo_b, hi_b, qb = b
     n = na + nb
     if n == 0:
         mean, m2 = 0.0, 0.0
@@ -354,7 +432,7 @@ def _d_merge(a, b):
         m2 = sa + sb + d * d * na * nb / n
     lo = np.nanmin([lo_a, lo_b]) if not (pd.isna(lo_a) and pd.isna(lo_b)) else np.nan
     hi = np.nanmax([hi_a, hi_b]) if not (pd.isna(hi_a) and pd.isna(hi_b)) else np.nan
-    return (n, mean, m2, lo, hi, _q_merge([qa, qb]))
+    return ("num", n, mean, m2, lo, hi, _q_merge([qa, qb]))
 
 
 def _d_combine(states):
@@ -367,16 +445,74 @@ def _d_combine(states):
     return out
 
 
-def _d_final(state, percentiles, series_name):
-    labels = ["count", "mean", "std", "min", *(_pct_label(p) for p in percentiles), "max"]
-    cols = {}
-    for k, (n, mean, m2, lo, hi, qs) in state.items():
-        std = np.sqrt(m2 / (n - 1)) if n > 1 else np.nan
-        cols[k] = [float(n), mean if n else np.nan, std, lo, *_q_eval(qs, list(percentiles)), hi]
-    df = pd.DataFrame(cols, index=labels, dtype="float64")
+def _describe_1d(state, name, dt, percentiles, in_frame=False):
+    """One column's description from its state, with pandas' rows and dtype (datetimes without
+    a mean, like dask: no mean row for a Series, a missing one in a frame)."""
+    kind = _describe_kind(dt)
+    if kind == "cat":
+        _, count, vc = state
+        vc = vc[vc != 0].sort_values(ascending=False, kind="stable")
+        if len(vc):
+            return pd.Series([count, len(vc), vc.index[0], vc.iloc[0]], index=["count", "unique", "top", "freq"],
+                             name=name)
+        return pd.Series([count, 0, np.nan, np.nan], index=["count", "unique", "top", "freq"], name=name,
+                         dtype="object")
+    _, n, mean, m2, lo, hi, qs = state
+    std = np.sqrt(m2 / (n - 1)) if n > 1 else np.nan
+    qv = list(_q_eval(qs, list(percentiles)))
+    pct = [_pct_label(p) for p in percentiles]
+    if kind == "num":
+        if isinstance(dt, pd.ArrowDtype):
+            import pyarrow as pa  # deferred: pyarrow-backed columns only
+
+            out_dt = pd.ArrowDtype(pa.float64())
+        elif isinstance(dt, pd.api.extensions.ExtensionDtype):
+            out_dt = pd.Float64Dtype()
+        else:
+            out_dt = np.dtype("float64")
+        return pd.Series([n, mean if n else np.nan, std, lo, *qv, hi], index=["count", "mean", "std", "min", *pct,
+                                                                               "max"], name=name, dtype=out_dt)
+    unit = np.datetime_data(dt.base if kind == "td" else getattr(dt, "base", np.dtype("M8[ns]")))[0] \
+        if not isinstance(dt, pd.DatetimeTZDtype) else dt.unit
+    if kind == "dt":
+        tz = getattr(dt, "tz", None)
+
+        def val(x):
+            return pd.NaT if pd.isna(x) else pd.Timestamp(int(x), unit=unit, tz=tz)
+
+        if in_frame:  # the row stays (missing) so that rows are ordered as pandas orders them
+            return pd.Series([n, pd.NaT, val(lo), *(val(q) for q in qv), val(hi)],
+                             index=["count", "mean", "min", *pct, "max"], name=name)
+        return pd.Series([n, val(lo), *(val(q) for q in qv), val(hi)], index=["count", "min", *pct, "max"], name=name)
+
+    def td(x):  # truncated to the column's unit, as pandas' timedelta statistics are
+        return pd.NaT if pd.isna(x) else pd.Timedelta(int(x), unit=unit)
+
+    return pd.Series([n, td(mean if n else np.nan), td(std), td(lo), *(td(q) for q in qv), td(hi)],
+                     index=["count", "mean", "std", "min", *pct, "max"], name=name)
+
+
+def _row_order(descs):
+    """pandas' order of the rows of a frame's description: the rows of the shortest column
+    descriptions first, each new label in the order it appears."""
+    names, seen = [], set()
+    for idx in sorted((d.index for d in descs), key=len):
+        for label in idx:
+            if label not in seen:
+                seen.add(label)
+                names.append(label)
+    return names
+
+
+def _d_final(state, percentiles, dtypes, series_name):
     if series_name is not False:
-        return df.iloc[:, 0].rename(series_name)
-    return df
+        return _describe_1d(state[0], series_name, dtypes[0][1], percentiles)
+    dts = dict(dtypes)
+    descs = [_describe_1d(st, c, dts[c], percentiles, True) for c, st in state.items()]
+    rows = _row_order(descs)
+    if not any(_describe_kind(dts[c]) in ("num", "td") for c in state):
+        rows = [r for r in rows if r != "mean"]  # only datetimes had one
+    return pd.concat([d.reindex(rows) for d in descs], axis=1, sort=False)
 
 
 def _pct_label(p):
@@ -384,26 +520,53 @@ def _pct_label(p):
     return f"{s}%"
 
 
-def describe(x, percentiles=None, split_every=None):
-    """``x.describe(percentiles)`` of numeric data: count, mean, std, min, percentiles (approximate), max."""
-    pct = [0.25, 0.5, 0.75] if percentiles is None else sorted(set(float(p) for p in percentiles) | {0.5})
+def _describe_adds_median():
+    """Whether the installed pandas adds the median to the percentiles a user asks for (before 3.0)."""
+    return "50%" in pd.Series([0.0]).describe(percentiles=[0.25]).index
+
+
+def _describe_columns(meta, include, exclude):
+    """The columns pandas describes: numbers and datetimes by default (every column if there are
+    none), every column for ``include="all"``, else ``select_dtypes(include, exclude)``."""
+    if include is None and exclude is None:
+        cols = list(meta.select_dtypes(include=["number", "datetime", "datetimetz"]).columns)
+        return cols or list(meta.columns)
+    if isinstance(include, str) and include == "all":
+        if exclude is not None:
+            raise ValueError("exclude must be None when include is 'all'")
+        return list(meta.columns)
+    return list(meta.select_dtypes(include=include, exclude=exclude).columns)
+
+
+def describe(x, percentiles=None, split_every=None, include=None, exclude=None):
+    """``x.describe(percentiles, include, exclude)`` like pandas: count, mean, std, min, percentiles
+    (approximate), max of numbers and timedeltas; count, min, percentiles, max of datetimes (no mean,
+    like dask); count, unique, top, freq (exact) of other columns."""
+    if percentiles is None:
+        pct = [0.25, 0.5, 0.75]
+    else:
+        pct = set(float(p) for p in np.asarray(percentiles, dtype="float64").ravel())
+        if _describe_adds_median():
+            pct.add(0.5)
+        pct = sorted(pct)
     for p in pct:
         if not 0 <= p <= 1:
             raise ValueError("percentiles should all be in the interval [0, 1]")
     pct = tuple(pct)
     if x._node.kind == "series":
-        if not _numeric(x.dtype) or x.dtype.kind == "b":
-            raise NotImplementedError(f"describe of non-numeric data (dtype {x.dtype}) is not supported")
-        meta = pd.Series([], dtype="float64", name=x.name, index=pd.Index([], dtype=object))
-        return _agg(x, Fn(_d_chunk), Fn(_d_combine), Fn(_d_final, pct, x.name), meta, split_every, tag="describe")
-    cols = [c for c, dt in x._node.dtype_map.items() if _numeric(dt) and getattr(dt, "kind", "") != "b"]
+        dtypes = ((x.name, x.dtype),)
+        final = Fn(_d_final, pct, dtypes, x.name)
+        meta = final(_d_chunk(x._meta))
+        return _agg(x, Fn(_d_chunk), Fn(_d_combine), final, meta, split_every, tag="describe")
+    cols = _describe_columns(x._meta, include, exclude)
     if not cols:
-        raise NotImplementedError("describe of a DataFrame without numeric columns is not supported")
-    if len(cols) < len(x._node.columns):
+        raise ValueError("Cannot describe a DataFrame without columns")
+    if cols != list(x._node.columns):
         x = x[cols]
-    meta = pd.DataFrame({c: pd.Series([], dtype="float64") for c in cols})
-    return _agg(x, Fn(_d_chunk), Fn(_d_combine), Fn(_d_final, pct, False), meta, split_every, columnwise=True,
-                tag="describe")
+    dtypes = tuple(zip(cols, x._node.dtypes))
+    final = Fn(_d_final, pct, dtypes, False)
+    meta = final(_d_chunk(x._meta))
+    return _agg(x, Fn(_d_chunk), Fn(_d_combine), final, meta, split_every, columnwise=True, tag="describe")
 
 
 # ------------------------------------------------------ astype("category")
