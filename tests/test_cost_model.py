@@ -276,12 +276,13 @@ def _families(x, z, x2):
         "concatenate-reduction": da.concatenate([x, z * 2]).sum(),
         "scan-element": x.cumsum(axis=0)[-1],
         "scan-row": (x + z).cumprod(axis=0)[n // 2],
+        "reshape-reduction": (x * 2).reshape(-1, 10).mean(axis=0),
     }
 
 
 @pytest.mark.parametrize("family", ["reduction", "elementwise-chain-reduction", "reduction-over-axis",
                                     "rechunk-merge", "rechunk-merge-reduction", "concatenate-reduction",
-                                    "scan-element", "scan-row"])
+                                    "scan-element", "scan-row", "reshape-reduction"])
 def test_node_families_at_tiny_blocks_have_few_tasks(two_threads, family):
     # 10^4 blocks of 10 elements (~0.1 s of estimated work): tens of tasks, not one or more per block
     x = da.ones(10**5, chunks=10)
@@ -299,7 +300,7 @@ def test_node_families_at_tiny_blocks_have_few_tasks(two_threads, family):
 
 @pytest.mark.parametrize("family", ["reduction", "elementwise-chain-reduction", "reduction-over-axis",
                                     "rechunk-merge", "rechunk-merge-reduction", "concatenate-reduction",
-                                    "scan-element", "scan-row"])
+                                    "scan-element", "scan-row", "reshape-reduction"])
 def test_node_families_identical_with_cost_model_on_and_off(two_threads, family):
     # integer-valued data: every tree shape gives exactly the same values
     x = da.random.randint(0, 5, size=2000, chunks=7).astype("f8")

@@ -63,6 +63,19 @@ class ReshapeBlocks(ArrayNode):
             raise ValueError("reshape: block grids do not match")
         return self.dims_, self.child.dtype
 
+    def _extra_props(self, dims):
+        edge = _axis_edge(self.child.numblocks, tuple(d.nblocks for d in dims))
+        if edge is None:
+            return {}
+        # the block grids are the same up to axes of one block: block k of the output reads the
+        # block of the input at the same position, so this is a blockwise node (fuses with its
+        # neighbours and runs inside its consumer's tasks when blocks are tiny)
+        return {"is_blockwise": True, "bw_has_arg": True, "range_safe": True,
+                "bw_inputs": ((self.child, edge),), "bw_func": _reshape}
+
+    def bw_block_arg(self, idx):
+        return tuple(d.size(i) for d, i in zip(self.dims, idx))
+
     def _in_index(self, idx):
         flat = int(np.ravel_multi_index(idx, self.numblocks)) if self.numblocks else 0
         cn = self.child.numblocks
@@ -83,6 +96,17 @@ class ReshapeBlocks(ArrayNode):
 
 def _reshape(x, shape):
     return np.reshape(x, shape)
+
+
+def _axis_edge(in_nb, out_nb):
+    """The block map (an output axis, or ``("c", 0)``, per input axis) when the two block grids
+    are equal once their one-block axes are dropped, else None."""
+    live_in = [i for i, n in enumerate(in_nb) if n > 1]
+    live_out = [j for j, n in enumerate(out_nb) if n > 1]
+    if [in_nb[i] for i in live_in] != [out_nb[j] for j in live_out]:
+        return None
+    to_out = dict(zip(live_in, live_out))
+    return tuple(to_out[i] if i in to_out else ("c", 0) for i in range(len(in_nb)))
 
 
 class ReshapeBlockwise(ReshapeBlocks):
