@@ -154,6 +154,12 @@ EXCLUDED: dict[str, str] = {
         "chunks; hlq computes arg-reductions over unknown (nan) chunks from the actual block lengths",
     "test_linalg.py::test_norm_implemented_errors*": "asserts NotImplementedError for ord='nuc'/2/-2 matrix norms of "
                                                      "stacked (>2-d) arrays; hlq computes them (numpy's values)",
+    "test_linalg.py::test_lu_errors": "asserts ValueError for lu of non-square chunks; hlq rechunks and computes "
+                                      "the factorization",
+    "test_linalg.py::test_solve_triangular_errors": "asserts ValueError for a right-hand side chunked unlike the "
+                                                    "matrix; hlq rechunks and solves",
+    "test_linalg.py::test_svd_compressed_compute[[]QR[]]": "compares the second singular vector of a rank-1 matrix "
+        "(singular value ~1e-30, rounding noise) between two evaluation orders",
     # partition lengths hlq knows where dask's are unknown
     "test_rechunk.py::test_rechunk_same_fully_unknown": "asserts nan chunks for dataframe.from_array(x).values; "
                                                          "hlq.dataframe knows the partition lengths (known chunks)",

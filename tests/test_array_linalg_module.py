@@ -102,3 +102,26 @@ def test_solvers(data, n, k, seed):
     check(res, ((y - a @ ex) ** 2).sum(keepdims=True), rtol=1e-7, atol=1e-10)
     assert int(rank.compute()) == erank
     check(sv, esv, rtol=1e-9)
+
+
+def test_tsqr_svd_full_right_factor_and_solve_sym_pos_warning():
+    rng = np.random.default_rng(0)
+    a = rng.random((5, 10))
+    u, s, vh = da.linalg.tsqr(da.from_array(a, chunks=(5, 10)), compute_svd=True)
+    assert vh.shape == (10, 10)  # like dask: the full right factor of R
+    np.testing.assert_allclose(u.compute() @ np.diag(s.compute()) @ vh.compute()[:5], a, atol=1e-12)
+    u2, s2, v2 = da.linalg.svd(da.from_array(a, chunks=(5, 10)))
+    assert v2.shape == (5, 10)
+    m = rng.random((6, 6)) + 6 * np.eye(6)
+    b = rng.random(6)
+    with pytest.warns(FutureWarning, match="sym_pos keyword is deprecated"):
+        x = da.linalg.solve(da.from_array(m, chunks=3), da.from_array(b, chunks=3), sym_pos=True)
+    np.testing.assert_allclose(m @ x.compute(), b)
+
+
+def test_svd_compressed_compute_persists_iterations():
+    x = da.ones((100, 100), chunks=(10, 10))
+    u, s, v = da.linalg.svd_compressed(x, k=2, n_power_iter=1, compute=True, seed=123)
+    uu, ss, vv = da.linalg.svd_compressed(x, k=2, n_power_iter=1, seed=123)
+    assert len(v.dask) < len(vv.dask)
+    np.testing.assert_allclose(s.compute()[0], ss.compute()[0])

@@ -23,6 +23,7 @@ True
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -196,22 +197,25 @@ def tsqr(data, compute_svd=False, _max_vchunk_size=None):
 
     svd_dt = dt
     kk = min(r.shape)
-    # one SVD of R, read by the three factor arrays
+    # one SVD of R, read by the three factor arrays; like dask, R (k x n, k <= n) has its full
+    # n x n right factor (the same as the thin one when k == n)
     factors = map_blocks(_BlockSVD(), r, chunks=((r.shape[0],), (kk,)), dtype=svd_dt)
     u_r = map_blocks(_Factor("svd", 0), factors, chunks=((r.shape[0],), (kk,)), dtype=svd_dt)
     s = map_blocks(_Factor("svd", 1), factors, chunks=((kk,),), drop_axis=1, dtype=_real(svd_dt))
-    vt = map_blocks(_Factor("svd", 2), factors, chunks=((kk,), (r.shape[1],)), dtype=svd_dt)
+    vt = map_blocks(_Factor("svd", 2), factors, chunks=((r.shape[1],), (r.shape[1],)), dtype=svd_dt)
     u = q @ u_r
     return u, s, vt
 
 
 class _BlockSVD:
-    """``numpy.linalg.svd(block, full_matrices=False)``: the three factors, computed once."""
+    """``numpy.linalg.svd(block)``: the three factors (``u`` thin, ``vt`` full), computed once."""
 
     __name__ = "svd"
 
     def __call__(self, block):
-        return tuple(np.linalg.svd(block, full_matrices=False))
+        u, s, vt = np.linalg.svd(block, full_matrices=True)
+        k = min(block.shape)
+        return u[:, :k], s, vt
 
     def __reduce__(self):
         return (_BlockSVD, ())
@@ -291,11 +295,13 @@ def svd(a, coerce_signs=True, full_matrices=False):
             "short-and-fat matrices (see da.linalg.svd_compressed for SVD on fully chunked arrays).\n"
             f"Input shape: {a.shape}\nInput numblocks: {nb}\n"
         )
+    k = min(a.shape)
     if nb[1] == 1 and (nb[0] > 1 or a.shape[0] >= a.shape[1]):
         u, s, v = tsqr(a, compute_svd=True)
+        v = v[:k]  # tsqr's right factor is the full square one
     else:  # short and fat: the SVD of the transpose
         vt, s, ut = tsqr(a.T.rechunk({1: -1}), compute_svd=True)
-        u, v = ut.T, vt.T
+        u, v = ut[:k].T, vt.T
     if coerce_signs:
         u, v = _svd_flip(u, v)
     return u, s, v
@@ -335,12 +341,16 @@ def svd_compressed(a, k, iterator="power", n_power_iter=0, n_oversamples=10, see
     omega = state.standard_normal(size=(n, comp), chunks=(a.chunks[1], (comp,))).astype(a.dtype)
     y = (a @ omega).rechunk({1: -1})
     for _ in range(n_power_iter):
+        # compute=True: like dask, each power iteration's intermediates are computed (persisted) once
         if iterator == "QR":
-            y, _ = tsqr(y)
-            z, _ = tsqr((a.T @ y).rechunk({1: -1}))
+            y, _ = tsqr(y.persist() if compute else y)
+            t = (a.T @ y).rechunk({1: -1})
+            z, _ = tsqr(t.persist() if compute else t)
             y = (a @ z).rechunk({1: -1})
         else:
-            y = (a @ (a.T @ y)).rechunk({1: -1})
+            y = y.persist() if compute else y
+            t = a.T @ y
+            y = (a @ (t.persist() if compute else t)).rechunk({1: -1})
     q, _ = tsqr(y)
     b = (q.T @ a).rechunk({0: -1})
     u_b, s, v = tsqr(b.T.rechunk({1: -1}), compute_svd=True)
@@ -412,7 +422,13 @@ def _rhs_solve(kind, a, b, extra=()):
 
 
 def solve(a, b, sym_pos=None, assume_a="gen"):
-    """Solve ``a x = b`` (``a`` rechunked to one chunk; ``b``'s column chunks kept)."""
+    """Solve ``a x = b`` (``a`` rechunked to one chunk; ``b``'s column chunks kept).
+
+    ``sym_pos`` is dask's deprecated spelling of ``assume_a="pos"`` (FutureWarning).
+    """
+    if sym_pos is not None:
+        warnings.warn("The sym_pos keyword is deprecated and should be replaced by using ``assume_a = 'pos'``."
+                      "``sym_pos`` will be removed in a future version.", FutureWarning, stacklevel=2)
     a = _square(a, "solve")
     return _rhs_solve("solve", a, b)
 
