@@ -125,3 +125,35 @@ def test_svd_compressed_compute_persists_iterations():
     uu, ss, vv = da.linalg.svd_compressed(x, k=2, n_power_iter=1, seed=123)
     assert len(v.dask) < len(vv.dask)
     np.testing.assert_allclose(s.compute()[0], ss.compute()[0])
+
+
+@pytest.mark.parametrize("vary_rows,vary_cols", [(True, False), (False, True), (True, True)])
+def test_tsqr_and_qr_with_unknown_chunks(vary_rows, vary_cols):
+    rng = np.random.default_rng(1)
+    mat = rng.random((80, 5))
+    mat[:40, 0] += 1
+    data = da.from_array(mat, chunks=(10, 5))
+    if vary_rows:
+        data = data[da.from_array(mat[:, 0], chunks=40) > 0.5, :]
+        mat = mat[mat[:, 0] > 0.5, :]
+    if vary_cols:
+        keep = mat[0, :] > 0.5
+        data = data[:, da.from_array(mat[0, :] if not vary_rows else mat[0, :], chunks=5) > 0.5]
+        mat = mat[:, keep]
+    q, r = da.linalg.tsqr(data)
+    q, r = q.compute(), r.compute()
+    n = mat.shape[1]
+    assert q.shape == (mat.shape[0], n) and r.shape == (n, n)
+    np.testing.assert_allclose(q @ r, mat, atol=1e-10)
+    np.testing.assert_allclose(q.T @ q, np.eye(n), atol=1e-10)
+    u, s, vh = da.linalg.tsqr(data, compute_svd=True)
+    np.testing.assert_allclose(s.compute(), np.linalg.svd(mat)[1])
+    if vary_rows:
+        q2, r2 = da.linalg.qr(data)  # unknown row count: tsqr
+        np.testing.assert_allclose(q2.compute() @ r2.compute(), mat, atol=1e-10)
+
+
+def test_qr_with_empty_row_blocks():
+    mat = np.random.default_rng(2).random((10, 5))
+    q, r = da.linalg.qr(da.from_array(mat, chunks=((4, 0, 1, 0, 5), (5,))))
+    np.testing.assert_allclose(q.compute() @ r.compute(), mat, atol=1e-10)

@@ -116,7 +116,7 @@ def matmul(x1, x2):
         a = a[None, :]
     if b_vec:
         b = b[:, None]
-    if a.shape[-1] != b.shape[-2]:
+    if not _lengths_match(a.shape[-1], b.shape[-2]):
         raise ValueError(
             "matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature "
             f"(n?,k),(k,m?)->(n?,m?) (size {b.shape[-2]} is different from {a.shape[-1]})"

@@ -33,6 +33,7 @@ from hlq.array._chunks import Dim
 from hlq.array._core import Array, asarray, validate_axis
 from hlq.array._manipulation import concatenate
 from hlq.array.nodes import MapBlocks
+from hlq.array.nodes.gather import GatherBlocks
 
 __all__ = ["norm", "tsqr", "sfqr", "qr", "svd", "svd_compressed", "solve", "inv", "cholesky", "lstsq", "lu",
            "solve_triangular"]
@@ -168,6 +169,73 @@ def tsqr(data, compute_svd=False, _max_vchunk_size=None):
     rows = node.dims[0]
     m, n = a.shape
     dt = np.linalg.qr(np.ones((2, 2), dtype=a.dtype))[0].dtype
+    if not (rows.known and node.dims[1].known):
+        q, r = _tsqr_unknown(node, dt)
+    else:
+        q, r = _tsqr_known(a, node, rows, n, dt)
+    if not compute_svd:
+        return q, r
+
+    svd_dt = dt
+    kk = min(r.shape)
+    # one SVD of R, read by the three factor arrays; like dask, R (k x n, k <= n) has its full
+    # n x n right factor (the same as the thin one when k == n)
+    factors = map_blocks(_BlockSVD(), r, chunks=((r.shape[0],), (kk,)), dtype=svd_dt)
+    u_r = map_blocks(_Factor("svd", 0), factors, chunks=((r.shape[0],), (kk,)), dtype=svd_dt)
+    s = map_blocks(_Factor("svd", 1), factors, chunks=((kk,),), drop_axis=1, dtype=_real(svd_dt))
+    vt = map_blocks(_Factor("svd", 2), factors, chunks=((r.shape[1],), (r.shape[1],)), dtype=svd_dt)
+    u = q @ u_r
+    return u, s, vt
+
+
+def _tsqr_unknown(node, dt):
+    """tsqr's ``(Q, R)`` for unknown (nan) row and/or column sizes, like dask: each row block's QR,
+    one QR of the stacked ``R_i`` (gathered in one task, with the row offsets of the ``R_i``), and
+    each block of ``Q`` as ``Q_i`` times its rows of the second ``Q`` (offsets read at run time)."""
+    rows, cols = node.dims
+    one = Dim.unknown(1)
+    pair = MapBlocks(_BlockQR(), (node,), ((0, 1),), (rows, one), dt, None, False)
+    q1 = MapBlocks(_Factor("qr", 0), (pair,), ((0, 1),), (rows, one), dt, None, False)
+    r1 = MapBlocks(_Factor("qr", 1), (pair,), ((0, 1),), (Dim.unknown(rows.nblocks), cols), dt, None, False)
+    stacked = GatherBlocks(r1, _StackWithOffsets(), (one, one), np.dtype(object))
+    rs = MapBlocks(_Factor("stack", 0), (stacked,), ((0, 1),), (one, cols), dt, None, False)
+    offsets = MapBlocks(_Factor("stack", 1), (stacked,), ((("c", 0), ("c", 0)),), (one,), np.dtype(np.intp),
+                        None, False)
+    pair2 = MapBlocks(_BlockQR(), (rs,), ((0, 1),), (one, one), dt, None, False)
+    q2 = MapBlocks(_Factor("qr", 0), (pair2,), ((0, 1),), (one, one), dt, None, False)
+    r = MapBlocks(_Factor("qr", 1), (pair2,), ((0, 1),), (one, cols), dt, None, False)
+    q = MapBlocks(_QRowBlock(), (q1, q2, offsets), ((0, ("c", 0)), (("c", 0), ("c", 0)), (("c", 0),)), (rows, one),
+                  dt, None, True)
+    return Array(q), Array(r)
+
+
+class _StackWithOffsets:
+    """The row blocks stacked into one, and the row offsets of the blocks (``len(blocks) + 1``)."""
+
+    __name__ = "stack-r"
+
+    def __call__(self, *blocks):
+        offsets = np.cumsum([0] + [b.shape[0] for b in blocks])
+        return np.concatenate(blocks, axis=0), offsets
+
+    def __reduce__(self):
+        return (_StackWithOffsets, ())
+
+
+class _QRowBlock:
+    """Block ``i`` of tsqr's ``Q``: ``Q_i`` times rows ``offsets[i]:offsets[i + 1]`` of the second ``Q``."""
+
+    __name__ = "tsqr-q"
+
+    def __call__(self, qi, q2, offsets, block_id=None):
+        i = block_id[0]
+        return qi @ q2[offsets[i]:offsets[i + 1]]
+
+    def __reduce__(self):
+        return (_QRowBlock, ())
+
+
+def _tsqr_known(a, node, rows, n, dt):
     ks = tuple(min(rows.size(i), n) for i in range(rows.nblocks))
     # per block: Q_i (m_i x k_i), R_i (k_i x n); Q_i blocks have different widths, so they are kept as one
     # object per block row and multiplied by their row block of Q2 below
@@ -192,19 +260,7 @@ def tsqr(data, compute_svd=False, _max_vchunk_size=None):
         parts.append(Array(MapBlocks(_matmul, (qb._node, q2i._node), ((0, ("c", 0)), (("c", 0), 1)),
                                      (qb._node.dims[0], Dim.regular(k2, max(k2, 1))), dt, None, False)))
     q = concatenate(parts, axis=0) if len(parts) > 1 else parts[0]
-    if not compute_svd:
-        return q, r
-
-    svd_dt = dt
-    kk = min(r.shape)
-    # one SVD of R, read by the three factor arrays; like dask, R (k x n, k <= n) has its full
-    # n x n right factor (the same as the thin one when k == n)
-    factors = map_blocks(_BlockSVD(), r, chunks=((r.shape[0],), (kk,)), dtype=svd_dt)
-    u_r = map_blocks(_Factor("svd", 0), factors, chunks=((r.shape[0],), (kk,)), dtype=svd_dt)
-    s = map_blocks(_Factor("svd", 1), factors, chunks=((kk,),), drop_axis=1, dtype=_real(svd_dt))
-    vt = map_blocks(_Factor("svd", 2), factors, chunks=((r.shape[1],), (r.shape[1],)), dtype=svd_dt)
-    u = q @ u_r
-    return u, s, vt
+    return q, r
 
 
 class _BlockSVD:
@@ -264,7 +320,7 @@ def qr(a):
     a = asarray(a)
     if a.ndim != 2:
         raise ValueError("qr requires a 2-d array")
-    if a.numblocks[1] == 1 and a.shape[0] >= a.shape[1]:
+    if a.numblocks[1] == 1 and (a.shape[0] >= a.shape[1] or a.shape[0] != a.shape[0]):  # (nan: unknown rows)
         return tsqr(a)
     if a.numblocks[0] == 1:
         k = min(a.shape)
@@ -298,10 +354,11 @@ def svd(a, coerce_signs=True, full_matrices=False):
     k = min(a.shape)
     if nb[1] == 1 and (nb[0] > 1 or a.shape[0] >= a.shape[1]):
         u, s, v = tsqr(a, compute_svd=True)
-        v = v[:k]  # tsqr's right factor is the full square one
+        if k == k and k < v.shape[0]:
+            v = v[:k]  # tsqr's right factor is the full square one (with unknown sizes, like dask, kept)
     else:  # short and fat: the SVD of the transpose
         vt, s, ut = tsqr(a.T.rechunk({1: -1}), compute_svd=True)
-        u, v = ut[:k].T, vt.T
+        u, v = (ut[:k] if k == k and k < ut.shape[0] else ut).T, vt.T
     if coerce_signs:
         u, v = _svd_flip(u, v)
     return u, s, v
