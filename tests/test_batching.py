@@ -91,7 +91,7 @@ def test_parallelism_floor_keeps_two_tasks_per_thread():
         # the cost model gives the first combine level 4 x 8 tasks of 2 blocks, each computing its
         # blocks inline: 32 + 2 combine tasks, the aggregate and the stored array, not one task per block
         assert y.task_count() == 32 + 2 + 1 + 1
-        assert "16 blocks per task would leave fewer than 32 tasks" in hlq.explain(y)
+        assert "16 blocks per task would leave fewer than 2 x 8 threads tasks" in hlq.explain(y)
         np.testing.assert_allclose(y.compute(), (a * 3).sum(axis=0))
     np.testing.assert_allclose(r_b, (a * 3).sum(axis=0))
     np.testing.assert_allclose(r_p, r_b)

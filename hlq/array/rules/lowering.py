@@ -93,8 +93,8 @@ def _first_level_split(part, axis):
         k = _parallel_fan_in(part, nb, axis, n_keep, s)
         if k is None:
             return None, None
-        why = (f"{_UPPER_FAN_IN} blocks per task would leave fewer than {s.min_tasks} tasks for "
-               f"{s.threads} threads")
+        why = (f"{_UPPER_FAN_IN} blocks per task would leave fewer than 2 x {s.threads} threads tasks, "
+               f"too few to run the partial blocks inside them")
     split = range_split(nb, axis, k)
     got = n_keep * math.prod(-(-nb[a] // split[a]) for a in axis)
     reason = (f"cost: ~{fmt_seconds(per_block)} per block x {n_total} blocks = ~{fmt_seconds(work)} of work "
@@ -122,8 +122,8 @@ def _parallel_fan_in(part, nb, axis, n_keep, s):
     if max((getattr(m, "max_block_nbytes", 0) or 0 for m in members), default=0) > b.block_bytes:
         return None
     coarse = range_split(nb, axis, _UPPER_FAN_IN)
-    if n_keep * math.prod(-(-nb[a] // coarse[a]) for a in axis) >= s.min_tasks:
-        return None
+    if n_keep * math.prod(-(-nb[a] // coarse[a]) for a in axis) >= 2 * s.threads:
+        return None  # enough for batching to run the partial blocks inside them
     n_red = math.prod(nb[a] for a in axis)
     for want in (s.min_tasks, 2 * s.threads):  # batching keeps at least 2 x threads tasks
         per_out = -(-want // max(n_keep, 1))  # first-level tasks each output block needs
