@@ -138,7 +138,7 @@ EXCLUDED: dict[str, str] = {
     "test_array_core.py::test_scipy_sparse_*": "scipy.sparse blocks: hlq.array computes numpy blocks only",
     "test_array_core.py::test_dask_array_setitem_singleton_sparse*": "scipy.sparse blocks: hlq.array computes numpy "
                                                                      "blocks only",
-    "test_array_core.py::test_array_picklable": "asserts _meta is a numpy.ma.MaskedArray for masked arrays; hlq's "
+    "test_array_core.py::test_array_picklable*": "asserts _meta is a numpy.ma.MaskedArray for masked arrays; hlq's "
                                                "_meta is always a numpy array (no block-type tracking)",
     "test_array_core.py::test_asanyarray": "asserts numpy.matrix blocks; hlq.array computes numpy.ndarray blocks",
     # partition lengths hlq knows where dask's are unknown

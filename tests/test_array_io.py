@@ -325,3 +325,10 @@ def test_io_roundtrips_on_a_distributed_cluster(tmp_path):
         da.to_npy_stack(str(tmp_path / "s"), x + 1, axis=0)
         np.testing.assert_array_equal(da.from_npy_stack(str(tmp_path / "s")).compute(), expected + 1)
     np.testing.assert_array_equal(da.from_zarr(str(tmp_path / "x.zarr")).compute(scheduler="sync"), expected)
+
+
+def test_from_array_auto_chunks_follow_zarr_shards():
+    zarr = pytest.importorskip("zarr", minversion="3")
+    z = zarr.create_array({}, shape=(1000,) * 3, chunks=(101,) * 3, shards=(404,) * 3, dtype="uint8")
+    dz = da.from_array(z)
+    assert all(c % s == 0 for c, s in zip(dz.chunksize, z.shards))

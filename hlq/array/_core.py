@@ -792,7 +792,12 @@ def from_array(x, chunks="auto", name=None, lock=False, asarray=None, fancy=True
         x = np.asarray(x)
     if isinstance(x, np.ndarray) and x.dtype.kind not in "biufcmMUSV?O":
         raise TypeError(f"unsupported dtype {x.dtype}")
-    dims = normalize_dims(chunks, x.shape, dtype=x.dtype)
+    previous = getattr(x, "chunks", None) if isinstance(chunks, str) or chunks is None else None
+    if getattr(x, "shards", None) is not None and chunks == "auto":
+        previous = x.shards  # a sharded zarr array: whole shards are the smallest safe regions
+    if not (isinstance(previous, tuple) and len(previous) == len(x.shape)):
+        previous = None
+    dims = normalize_dims(chunks, x.shape, dtype=x.dtype, previous=previous)
     if isinstance(x, np.ndarray):
         # like dask: the array is a snapshot of the data, later changes of ``x`` do not show
         x = x.copy()
