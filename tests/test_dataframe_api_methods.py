@@ -365,3 +365,20 @@ def test_row_wise_nunique_and_idxmax():
     eq(ddf[["a", "b"]].idxmax(axis=1), pdf[["a", "b"]].idxmax(axis=1))
     eq(ddf.idxmax(numeric_only=True), pdf.idxmax(numeric_only=True))
     assert ddf.nunique()._meta.index.dtype == pdf.nunique().index.dtype
+
+
+def test_groupby_methods_through_a_shuffle():
+    pdf = pd.DataFrame({"a": [1, 2, 6, 4, 4, 6, 4, 3, 7] * 3, "b": [4, 2, 7, 3, 3, 1, 1, 1, 2] * 3,
+                        "c": np.arange(27.0)}, index=np.arange(27) * 2)
+    ddf = dd.from_pandas(pdf, npartitions=4)
+    eq(ddf.groupby("a").median(), pdf.groupby("a").median())
+    eq(ddf.groupby("a").cumsum().compute().sort_index(), pdf.groupby("a").cumsum())
+    eq(ddf.c.groupby(ddf.a).cumcount().compute().sort_index(), pdf.c.groupby(pdf.a).cumcount())
+    eq(ddf.groupby("a").c.transform(lambda x: x - x.mean(), meta=("c", "f8")).compute().sort_index(),
+       pdf.groupby("a").c.transform(lambda x: x - x.mean()))
+    with pytest.warns(UserWarning, match="`meta` is not specified"):
+        got = ddf.groupby(["a", "b"]).apply(lambda g: g.c.sum(), include_groups=False)
+    eq(got.compute().sort_index(), pdf.groupby(["a", "b"]).apply(lambda g: g.c.sum(), include_groups=False))
+    eq(ddf.groupby("a").get_group(4).compute(), pdf.groupby("a").get_group(4))
+    eq(ddf.groupby(ddf.a > 3).c.idxmax(), pdf.groupby(pdf.a > 3).c.idxmax())
+    assert ddf.groupby(["a", "b"]).c.sum().index._meta.names == ["a", "b"]

@@ -21,6 +21,8 @@ Grouping keys are columns, or Series computed from the same frame.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -28,7 +30,9 @@ from hlq.dataframe._elementwise import _ToFrame
 from hlq.dataframe.nodes.ops import Assign, AssignFrom, MapPartitions, MetaBox, Project, SeriesExpr
 from hlq.dataframe.nodes.reduction import GroupbyAgg
 from hlq.dataframe._aggregation import custom_groupby_agg, is_aggregation
-from hlq.dataframe._core import DataFrame, new_collection, Series
+from hlq.dataframe._core import _Frame, DataFrame, new_collection, Series
+from hlq.dataframe.nodes.calls import nonempty_frame
+from hlq.dataframe.nodes.shuffle import Shuffle
 
 __all__ = ["GroupBy", "frame_groupby", "series_groupby"]
 
@@ -216,6 +220,95 @@ class GroupBy:
         # a column's groupby names its size after the column (pandas' SeriesGroupBy.size)
         col = self._column if self._column is not None and not isinstance(self._column, list) else None
         return self._make(((col, "size"),), "series", split_every, split_out)
+
+    # ------------------------- group-wise operations through a shuffle (see _shuffled_call)
+    def apply(self, func, *args, meta=None, shuffle_method=None, **kwargs):
+        """``func`` of every group (pandas' ``apply``); rows are hash-partitioned by the keys first.
+        Without ``meta`` the result's meta is inferred from fake rows, with dask's warning."""
+        return _shuffled_call(self, "apply", (func, *args), kwargs, _meta_arg(meta), warn_meta=meta is None)
+
+    def transform(self, func, *args, meta=None, shuffle_method=None, **kwargs):
+        """``func`` of every group, aligned with the original rows (pandas' ``transform``)."""
+        return _shuffled_call(self, "transform", (func, *args), kwargs, _meta_arg(meta), warn_meta=meta is None)
+
+    def _rowwise(self, method, args=(), **kwargs):
+        for k in ("meta", "shuffle_method", "axis"):
+            kwargs.pop(k, None)
+        return _shuffled_call(self, method, args, kwargs)
+
+    def cumsum(self, *args, **kwargs):
+        return self._rowwise("cumsum", args, **kwargs)
+
+    def cumprod(self, *args, **kwargs):
+        return self._rowwise("cumprod", args, **kwargs)
+
+    def cummin(self, *args, **kwargs):
+        return self._rowwise("cummin", args, **kwargs)
+
+    def cummax(self, *args, **kwargs):
+        return self._rowwise("cummax", args, **kwargs)
+
+    def cumcount(self, *args, **kwargs):
+        return self._rowwise("cumcount", args, **kwargs)
+
+    def ffill(self, *args, **kwargs):
+        return self._rowwise("ffill", args, **kwargs)
+
+    def bfill(self, *args, **kwargs):
+        return self._rowwise("bfill", args, **kwargs)
+
+    def shift(self, *args, **kwargs):
+        return self._rowwise("shift", args, **kwargs)
+
+    def diff(self, *args, **kwargs):
+        return self._rowwise("diff", args, **kwargs)
+
+    def rank(self, *args, **kwargs):
+        return self._rowwise("rank", args, **kwargs)
+
+    def head(self, *args, **kwargs):
+        return self._rowwise("head", args, **kwargs)
+
+    def tail(self, *args, **kwargs):
+        return self._rowwise("tail", args, **kwargs)
+
+    def _per_group(self, method, args=(), split_out=None, **kwargs):
+        for k in ("shuffle_method", "split_every"):
+            kwargs.pop(k, None)
+        return _shuffled_call(self, method, args, kwargs, aggregate=True, split_out=split_out)
+
+    def median(self, *args, **kwargs):
+        """Exact group medians (rows hash-partitioned by the keys)."""
+        return self._per_group("median", args, **kwargs)
+
+    def idxmin(self, *args, **kwargs):
+        return self._per_group("idxmin", args, **kwargs)
+
+    def idxmax(self, *args, **kwargs):
+        return self._per_group("idxmax", args, **kwargs)
+
+    def value_counts(self, *args, **kwargs):
+        return self._per_group("value_counts", args, **kwargs)
+
+    def unique(self, *args, **kwargs):
+        return self._per_group("unique", args, **kwargs)
+
+    def cov(self, *args, **kwargs):
+        return self._per_group("cov", args, **kwargs)
+
+    def corr(self, *args, **kwargs):
+        return self._per_group("corr", args, **kwargs)
+
+    def nlargest(self, *args, **kwargs):
+        return self._per_group("nlargest", args, **kwargs)
+
+    def nsmallest(self, *args, **kwargs):
+        return self._per_group("nsmallest", args, **kwargs)
+
+    def get_group(self, key):
+        """The rows of group ``key`` (every partition filtered; no shuffle)."""
+        f = _GetGroup(self._by, self._column, key)
+        return self._df.map_partitions(f, meta=f(nonempty_meta(self._df._meta)).iloc[:0])
 
 
 def _agg_label(a):
@@ -418,10 +511,152 @@ class _SeriesGroupBy:
 
         def call(*args, **kwargs):
             out = attr(*args, **kwargs)
-            if key == "size":
+            if key in ("size", "cumcount"):  # pandas leaves these unnamed / named by the column
                 return out
             if out._node.kind == "series":
                 return out.rename(self._name)
             return out
 
         return call
+
+
+# ------------------------------------------------ group-wise operations through a shuffle
+class _GroupCall:
+    """Partition function: ``part.groupby(by, **options)[column].<method>(*args, **kwargs)``, with
+    the levels of computed keys (``__key<i>``) renamed to the keys' names.  Every group lies in
+    one partition (the rows were hash-partitioned by the keys), so the result is pandas' result
+    for the rows of that partition's groups."""
+
+    __slots__ = ("by", "column", "method", "args", "kwargs", "options", "labels")
+
+    def __init__(self, by, column, method, args=(), kwargs=(), options=(), labels=None):
+        self.by, self.column, self.method = tuple(by), column, method
+        self.args, self.kwargs, self.options = tuple(args), tuple(kwargs), tuple(options)
+        self.labels = None if labels is None else tuple(labels)
+
+    def __call__(self, part):
+        g = part.groupby(list(self.by) if len(self.by) > 1 else self.by[0], **dict(self.options))
+        if self.column is not None:
+            g = g[self.column]
+        out = getattr(g, self.method)(*self.args, **dict(self.kwargs))
+        if self.labels is not None and isinstance(out, (pd.Series, pd.DataFrame)):
+            rename = dict(zip(self.by, self.labels))
+            names = [rename.get(n, n) for n in out.index.names]
+            if names != list(out.index.names):
+                out = out.copy(deep=False)
+                out.index = out.index.set_names(names)
+        return out
+
+    def __reduce__(self):
+        return (_GroupCall, (self.by, self.column, self.method, self.args, self.kwargs, self.options, self.labels))
+
+
+class _EmptyAsMeta:
+    """Partition function: ``func(part)``, or the result's empty ``meta`` for an empty partition
+    (pandas gives an empty frame for any ``apply`` of no groups)."""
+
+    __slots__ = ("func", "meta")
+
+    def __init__(self, func, meta):
+        self.func, self.meta = func, meta
+
+    def __call__(self, part):
+        if len(part) == 0 and isinstance(self.meta, (pd.DataFrame, pd.Series)):
+            return self.meta
+        return self.func(part)
+
+    def __reduce__(self):
+        return (_EmptyAsMeta, (self.func, self.meta))
+
+
+class _SortIndex:
+    """Partition function: ``part.sort_index()``."""
+
+    def __call__(self, part):
+        return part.sort_index()
+
+
+_META_WARNING = ("`meta` is not specified, inferred from partial data. Please provide `meta` if the result is "
+                 "unexpected.\n  Before: .apply(func)\n  After:  .apply(func, meta={'x': 'f8', 'y': 'f8'}) for "
+                 "dataframe result\n  or:     .apply(func, meta=('x', 'f8'))            for series result")
+
+
+def _group_options(opts, **extra):
+    out = {"sort": bool(opts.get("sort") in (None, True)), "dropna": opts.get("dropna", True)}
+    if opts.get("observed") is not None:
+        out["observed"] = opts.get("observed", True)
+    out.update(extra)
+    return tuple(sorted(out.items()))
+
+
+def _shuffled_call(g, method, args=(), kwargs=None, meta=None, aggregate=False, split_out=None, warn_meta=False,
+                   options=None):
+    """``method`` of every group, computed per partition after hash-partitioning the rows by the keys.
+
+    ``aggregate``: the result has one row per group (``split_out`` partitions; one sorted partition
+    by default when the groupby sorts); else rows keep their original index (``transform``-like) or
+    the function decides (``apply``)."""
+    o = g._opts
+    f = _GroupCall(g._by, g._column, method, args, tuple(sorted((kwargs or {}).items())),
+                   options if options is not None else _group_options(o), o.get("index_names"))
+    df = g._df
+    if meta is None:
+        meta = f(nonempty_meta(df._meta))
+        meta = meta.iloc[:0] if isinstance(meta, (pd.DataFrame, pd.Series)) else meta
+        if warn_meta:
+            warnings.warn(_META_WARNING, UserWarning, stacklevel=3)
+    n = df.npartitions
+    if aggregate and split_out not in (None, True):
+        n = max(1, int(split_out))
+    shuffled = new_collection(Shuffle(df._node, tuple(g._by), n)) if df.npartitions > 1 or n > 1 else df
+    out = shuffled.map_partitions(_EmptyAsMeta(f, meta), meta=meta)
+    if aggregate and (split_out is None or int(split_out) == 1):
+        if out.npartitions > 1:
+            out = out.repartition(npartitions=1)
+        if o.get("sort") in (None, True):
+            out = out.map_partitions(_SortIndex(), meta=out._meta)
+    if aggregate and not o.get("as_index", True) and isinstance(out._meta, (pd.Series, pd.DataFrame)):
+        out = out.reset_index()
+    return out
+
+
+def _meta_arg(meta):
+    """A user's ``meta`` (dask's forms) as an empty pandas object, or None."""
+    if meta is None:
+        return None
+    if isinstance(meta, _Frame):
+        return meta._meta
+    if isinstance(meta, dict):
+        return pd.DataFrame({k: pd.Series([], dtype=v) for k, v in meta.items()})
+    if isinstance(meta, tuple) and len(meta) == 2:
+        return pd.Series([], dtype=meta[1], name=meta[0])
+    if isinstance(meta, list):
+        return pd.DataFrame({k: pd.Series([], dtype=v) for k, v in meta})
+    return meta
+
+
+def nonempty_meta(meta):
+    """Two fake rows of ``meta`` (or ``meta`` itself when none can be made)."""
+    sample = nonempty_frame(meta)
+    return meta if sample is None else sample
+
+
+class _GetGroup:
+    """Partition function: the rows of one group (none when the partition does not hold it)."""
+
+    __slots__ = ("by", "column", "key")
+
+    def __init__(self, by, column, key):
+        self.by, self.column, self.key = tuple(by), column, key
+
+    def __call__(self, part):
+        mask = np.ones(len(part), dtype=bool)
+        key = self.key if len(self.by) > 1 else (self.key,)
+        for b, k in zip(self.by, key):
+            mask &= (part[b] == k).to_numpy(dtype=bool, na_value=False)
+        out = part[mask]
+        return out if self.column is None else out[self.column]
+
+    def __reduce__(self):
+        return (_GetGroup, (self.by, self.column, self.key))
+

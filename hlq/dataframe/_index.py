@@ -33,6 +33,8 @@ class Index(Series):
 
     @property
     def _meta(self):
+        if isinstance(self._node, IndexValues):  # the frame's own (empty) index: MultiIndex levels and names kept
+            return self._node.child.meta.index[:0]
         m = self._node.meta
         return pd.Index(m, name=m.name) if isinstance(m, pd.Series) else m
 
