@@ -22,7 +22,8 @@ import pytest
 # documented public submodules of each package (each is named in the package docstring)
 SUBMODULES = {
     "hlq": {"array", "dataframe", "expr", "lower", "rules", "testing", "xarray", "explain", "visualize"},
-    "hlq.array": {"fft", "lib", "linalg", "ma", "nodes", "overlap", "random", "reductions", "rules", "utils"},
+    "hlq.array": {"core", "fft", "lib", "linalg", "ma", "nodes", "overlap", "random", "reductions", "rules",
+                  "utils"},
     "hlq.rules": {"engine", "introspect", "lint", "pattern", "plugins", "registry", "shared_reads"},
     "hlq.testing": set(),
     "hlq.dataframe": {"extensions", "nodes", "rules", "utils"},

@@ -9,7 +9,7 @@
 The namespace is the union of the ``__all__`` lists of the topic modules
 below (each private module names exactly what it contributes), plus the
 public submodules ``fft``, ``linalg``, ``random``, ``ma``, ``lib``,
-``overlap``, ``reductions`` (like ``dask.array``'s), ``utils``, and
+``overlap``, ``reductions``, ``core`` (like ``dask.array``'s), ``utils``, and
 ``nodes``/``rules`` for extension authors.
 """
 
