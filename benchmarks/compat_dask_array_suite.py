@@ -167,6 +167,8 @@ EXCLUDED: dict[str, str] = {
                                                             "hlq.dataframe knows the partition lengths",
     "test_rechunk.py::test_rechunk_unknown_from_pandas": "asserts nan chunks for dataframe.from_pandas(df).values; "
                                                          "hlq.dataframe knows the partition lengths",
+    "test_rechunk.py::test_rechunk_unknown_raises": "rechunks dataframe.from_array(x).values expecting nan chunks; "
+                                                    "hlq.dataframe knows the partition lengths",
     "test_rechunk.py::test_rechunk_unknown_from_array": "asserts nan chunks for dataframe.from_array(x).values; "
                                                         "hlq.dataframe knows the partition lengths",
     # ``[[]`` is fnmatch for a literal ``[``

@@ -157,3 +157,16 @@ def test_qr_with_empty_row_blocks():
     mat = np.random.default_rng(2).random((10, 5))
     q, r = da.linalg.qr(da.from_array(mat, chunks=((4, 0, 1, 0, 5), (5,))))
     np.testing.assert_allclose(q.compute() @ r.compute(), mat, atol=1e-10)
+
+
+def test_svd_with_unknown_chunks():
+    x = np.random.default_rng(0).random((100, 10))
+    u, s, v = np.linalg.svd(x, full_matrices=False)
+    for chunks in (((np.nan,) * 10, (10,)), ((np.nan,) * 10, (np.nan,))):
+        dx = da.from_array(x, chunks=(10, 10))
+        dx._chunks = chunks
+        du, ds, dv = (a.compute() for a in da.linalg.svd(dx))
+        np.testing.assert_allclose(ds, s)
+        np.testing.assert_allclose(du @ np.diag(ds) @ dv, x, atol=1e-10)
+        np.testing.assert_allclose(abs(dv), abs(v), atol=1e-10)
+        np.testing.assert_allclose(du.T @ du, np.eye(10), atol=1e-10)

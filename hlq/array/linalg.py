@@ -367,8 +367,37 @@ def svd(a, coerce_signs=True, full_matrices=False):
 def _svd_flip(u, v):
     # signs from u's largest-magnitude entry per column (dask's svd_flip, u-based)
     k = u.shape[1]
-    signs = map_blocks(_ColSigns(), u.rechunk(-1), chunks=((k,),), drop_axis=0, dtype=u.dtype)
+    if all(d.known for d in u._node.dims):
+        signs = map_blocks(_ColSigns(), u.rechunk(-1), chunks=((k,),), drop_axis=0, dtype=u.dtype)
+    else:  # unknown (nan) sizes: u's blocks gathered in one task
+        cols_u, rows_v = u._node.dims[1], v._node.dims[0]  # the same length, known or not
+        signs_node = GatherBlocks(u._node, _GatheredColSigns(u.numblocks),
+                                  (cols_u if cols_u.nblocks == 1 else Dim.unknown(1),), u.dtype)
+        signs = Array(signs_node)
+        signs_v = signs if rows_v.nblocks != 1 or rows_v == cols_u else Array(
+            MapBlocks(_identity, (signs_node,), ((0,),), (rows_v,), u.dtype, None, False))
+        return u * signs, v * signs_v[:, None]
     return u * signs, v * signs[:, None]
+
+
+def _identity(x):
+    return x
+
+
+class _GatheredColSigns:
+    """:class:`_ColSigns` of the array whose blocks (C order over ``grid``) the call receives."""
+
+    __name__ = "svd-signs"
+
+    def __init__(self, grid):
+        self.grid = grid
+
+    def __call__(self, *blocks):
+        rows = [list(blocks[i * self.grid[1]:(i + 1) * self.grid[1]]) for i in range(self.grid[0])]
+        return _ColSigns()(np.block(rows))
+
+    def __reduce__(self):
+        return (_GatheredColSigns, (self.grid,))
 
 
 class _ColSigns:

@@ -97,6 +97,11 @@ class Contract(ArrayNode):
         for x, ind in ((a, self.a_ind), (b, self.b_ind)):
             for i, d in zip(ind, x.dims):
                 if i in dim_of and dim_of[i] != d:
+                    if (not d.known or not dim_of[i].known) and d.nblocks == dim_of[i].nblocks:
+                        # unknown (nan) sizes pair blocks by position; the known sizes describe the result
+                        if d.known:
+                            dim_of[i] = d
+                        continue
                     if dim_of[i].length != d.length:
                         raise ValueError(
                             f"shape-mismatch for sum: {a.shape} and {b.shape} (dimension lengths "
