@@ -215,3 +215,16 @@ def test_chunk_spec_edge_cases_and_unknown_shape_errors():
         da.reshape(y, (5, 5))
     y.compute_chunk_sizes()
     assert da.reshape(y, (5, 5)).shape == (5, 5)
+
+
+def test_integer_index_of_a_constant_array_is_a_numpy_scalar():
+    import dask
+
+    y = da.zeros(1)[0]
+    assert isinstance(y.compute(), np.float64)
+    with dask.config.set({"hlq.rules.exclude": ["slice_into_full"]}):
+        assert isinstance(y.compute(), np.float64)
+    assert da.ones((100, 100), chunks=10)[5, 7].compute() == 1.0
+    assert isinstance(da.ones(()).compute(), np.ndarray)
+    y[()] = 2
+    assert isinstance(y.compute(), np.ndarray) and y.compute() == 2

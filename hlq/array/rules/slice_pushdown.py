@@ -64,6 +64,7 @@ import numpy as np
 
 from hlq.array.fft import FFTCall
 from hlq.array._indexing_basic import is_full
+from hlq.array._chunks import Dim
 from hlq.array.nodes import ArrayNode, BasicIndex, Elemwise, Full, MapBlocks, Rechunk, Reduction, Transpose
 from hlq.array.nodes.concat import BroadcastTo, Concatenate
 from hlq.array.nodes.linalg import Contract
@@ -125,6 +126,12 @@ def slice_through_transpose(node, t):
 @rule(Is(BasicIndex, child=Capture("src", Is(Full))), phase="pushdown", register=False, tags=_TAGS)
 def slice_into_full(node, src):
     """ones(shape)[i] -> ones(shape of the selection)"""
+    if node.ndim == 0 and src.ndim:
+        # integers select a numpy scalar (numpy's and dask's result type), not a 0-d array: the
+        # integer index stays, over a one-element source
+        if all(d.length == 1 for d in src.dims):
+            return None
+        return BasicIndex(Full((Dim(1, 1, 1),) * src.ndim, src.dtype, src.fill_value), (0,) * src.ndim)
     return Full(node.dims, src.dtype, src.fill_value)
 
 
