@@ -152,3 +152,20 @@ def test_map_partitions_declared_columns(dataset):
     assert np.isclose(got, (full.c2 * full.c3).sum())
     with pytest.raises(KeyError, match="nope"):
         df.map_partitions(lambda p: p, columns=["nope"])
+
+
+def test_isin_and_shared_alternatives_reach_the_parquet_filter(tmp_path):
+    pdf = pd.DataFrame({"s": ["a", "b", "c", None] * 5, "q": np.arange(20.0), "k": np.arange(20) % 3})
+    pdf.to_parquet(tmp_path / "0.parquet", index=False)
+    other = dd.from_pandas(pd.DataFrame({"k": [0, 1, 2], "w": [1, 2, 3]}), npartitions=1)
+    t = dd.read_parquet(str(tmp_path)).merge(other, on="k")
+    q = t[((t.q > 3) & t.s.isin(("a", "c")) & (t.w == 1)) | ((t.q < 15) & t.s.isin(("a", "c")) & (t.w == 2))]
+    reads = [n for n in hlq.optimize(q).node.walk() if n.op_name == "read-parquet"]
+    assert reads and reads[0].filter is not None and "isin" in reads[0].label()
+    pt = pdf.merge(pd.DataFrame({"k": [0, 1, 2], "w": [1, 2, 3]}), on="k")
+    exp = pt[((pt.q > 3) & pt.s.isin(("a", "c")) & (pt.w == 1)) | ((pt.q < 15) & pt.s.isin(("a", "c")) & (pt.w == 2))]
+    got = q.compute()
+    pd.testing.assert_frame_equal(got.sort_values("q").reset_index(drop=True), exp.sort_values("q").reset_index(drop=True))
+    # a numeric isin on a string column stays a pandas filter (pyarrow would raise)
+    r = dd.read_parquet(str(tmp_path))
+    assert r[r.s.isin((1, 2))].compute().empty

@@ -45,11 +45,33 @@ def _is_lit(e):
     return isinstance(v, (datetime.datetime, np.datetime64)) and not pd.isna(v)
 
 
-def pushable(e) -> bool:
-    """Whether column expression ``e`` can be evaluated by pyarrow as a dataset filter."""
+def isin_values(e, dtypes):
+    """``(column, values)`` of a term ``column.isin(values)`` that pyarrow evaluates like pandas
+    (string values on a string column, real numbers on a numeric column; missing values are not
+    in the list and pyarrow drops null rows as pandas' ``isin`` rejects them), else None."""
+    if e[0] != "call" or len(e[2]) != 1 or e[2][0][0] != "col" or dtypes is None:
+        return None
+    call, col = e[1], e[2][0][1]
+    if getattr(call, "path", None) != "isin" or call.kwargs or len(call.args) != 1 or col not in dtypes:
+        return None
+    vals, dt = call.args[0], dtypes[col]
+    if not isinstance(vals, tuple) or not vals:
+        return None
+    if isinstance(dt, pd.StringDtype) and all(type(v) is str for v in vals):
+        return col, vals
+    if isinstance(dt, np.dtype) and dt.kind in "iuf" and all(type(v) in (int, float) and v == v for v in vals):
+        return col, vals
+    return None
+
+
+def pushable(e, dtypes=None) -> bool:
+    """Whether column expression ``e`` can be evaluated by pyarrow as a dataset filter (``dtypes``,
+    the read's column dtypes, also allows ``isin`` of literal values)."""
     tag = e[0]
     if tag in ("and", "or"):
-        return all(pushable(t) for t in e[1])
+        return all(pushable(t, dtypes) for t in e[1])
+    if tag == "call":
+        return isin_values(e, dtypes) is not None
     if tag in _OPS:
         a, b = e[1], e[2]
         return (a[0] == "col" and _is_lit(b)) or (b[0] == "col" and _is_lit(a))
@@ -67,6 +89,9 @@ def to_pyarrow(e):
         for p in parts[1:]:
             acc = (acc & p) if tag == "and" else (acc | p)
         return acc
+    if tag == "call":  # col.isin(values), checked by isin_values
+        call = e[1]
+        return pc.field(e[2][0][1]).isin(list(call.args[0]))
     a, b = e[1], e[2]
     if a[0] != "col":
         a, b, tag = b, a, _FLIP[tag]

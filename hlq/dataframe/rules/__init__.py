@@ -31,6 +31,7 @@ RULES = {
     "simplify": (
         length.len_from_metadata,
         predicate.merge_filters,
+        predicate.factor_common_conjuncts,
         projection.merge_projections,
         projection.drop_identity_projection,
         partitions.merge_partition_selections,

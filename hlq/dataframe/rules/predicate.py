@@ -63,12 +63,53 @@ def merge_filters(node):
     return Filter(cur, make_and(reversed(preds)))
 
 
+def _disjuncts(e) -> list:
+    """The disjuncts of ``e``, nested ``or``s flattened (iterative)."""
+    out, stack = [], [e]
+    while stack:
+        t = stack.pop()
+        if t[0] == "or":
+            stack.extend(reversed(t[1]))
+        else:
+            out.append(t)
+    return out
+
+
+def factor_or(pred):
+    """``pred`` with the conjuncts common to every disjunct of each ``or`` term taken out of it:
+    ``(a & x) | (b & x)`` -> ``x & (a | b)`` (``x`` alone when a disjunct is only common terms);
+    None when no ``or`` term has a common conjunct."""
+    out, changed = [], False
+    for t in conjuncts(pred):
+        if t[0] == "or":
+            terms = [conjuncts(d) for d in _disjuncts(t)]
+            common = [c for c in dict.fromkeys(terms[0]) if all(c in ts for ts in terms[1:])]
+            if common:
+                out.extend(common)
+                rests = [[c for c in ts if c not in common] for ts in terms]
+                if all(rests):
+                    out.append(("or", tuple(make_and(r) for r in rests)))
+                changed = True
+                continue
+        out.append(t)
+    return make_and(out) if changed else None
+
+
+@rule(Is(Filter), phase="simplify", register=False, tags=("predicate-pushdown", "factor-or"))
+def factor_common_conjuncts(node):
+    """filter(x, (a & c) | (b & c)) -> filter(x, c & (a | b)): a condition every alternative shares
+    becomes its own conjunct, which can move below joins and into parquet reads"""
+    pred = factor_or(node.predicate)
+    return None if pred is None else Filter(node.child, pred)
+
+
 def _push_into_read(read, pred):
     terms = and_terms(pred)
-    push = [t for t in terms if pushable(t)]
+    dtypes = read.dtype_map
+    push = [t for t in terms if pushable(t, dtypes)]
     if not push:
         return None, pred
-    rest = [t for t in terms if not pushable(t)]
+    rest = [t for t in terms if not pushable(t, dtypes)]
     f = make_and(([read.filter] if read.filter is not None else []) + push)
     new = read.replace(filter=f)
     return new, (make_and(rest) if rest else None)
