@@ -228,3 +228,16 @@ def test_integer_index_of_a_constant_array_is_a_numpy_scalar():
     assert isinstance(da.ones(()).compute(), np.ndarray)
     y[()] = 2
     assert isinstance(y.compute(), np.ndarray) and y.compute() == 2
+
+
+def test_array_plugins_see_and_may_replace_new_arrays():
+    import dask
+
+    seen = []
+    with dask.config.set(array_plugins=[seen.append]):
+        x = da.ones(10, chunks=5)
+        y = x + 1
+    assert len(seen) == 2 and seen[0] is x and seen[1] is y
+    with dask.config.set(array_plugins=[lambda a: a.compute()]):
+        z = da.ones(10, chunks=5) + 1
+    assert isinstance(z, np.ndarray) and (z == 2).all()

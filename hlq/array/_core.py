@@ -69,6 +69,19 @@ class Array(HlqCollection, np.lib.mixins.NDArrayOperatorsMixin):
 
     __array_priority__ = 11  # higher than numpy and dask
 
+    def __new__(cls, *args, **kwargs):
+        self = super().__new__(cls)
+        plugins = dask.config.get("array_plugins", None) if args else None
+        if not plugins:
+            return self
+        # dask's array plugins: each sees every new array and may replace it (``plugin(x) or x``)
+        self.__init__(*args, **kwargs)
+        for plugin in plugins:
+            result = plugin(self)
+            if result is not None:
+                self = result
+        return self
+
     @classmethod
     def _from_node(cls, node: ArrayNode) -> "Array":
         return cls(node)
