@@ -146,6 +146,11 @@ EXCLUDED: dict[str, str] = {
                                                          "hlq.dataframe knows the partition lengths",
     "test_array_core.py::test_concatenate_unknown_axes": "asserts nan lengths for dataframe.from_pandas(df).values; "
                                                          "hlq.dataframe knows the partition lengths",
+    "test_array_core.py::test_zarr_risky_shards_warns": "expects dask's PerformanceWarning raised as an error "
+        "(dask's own pytest configuration turns dask's warnings into errors; the runner keeps them warnings: hlq "
+        "emits it)",
+    "test_array_core.py::test_zarr_regions": "asserts a PerformanceWarning for a one-block write into part of one "
+        "zarr chunk; hlq writes it without rechunking (one writer per zarr chunk is safe) and does not warn",
     # deliberate differences
     "test_array_core.py::test_astype": "asserts astype to the same dtype returns the array itself; hlq returns an "
                                        "independent copy (copy=True) because __setitem__ changes arrays in place",

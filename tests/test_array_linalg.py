@@ -127,3 +127,14 @@ def test_dot_with_unknown_chunks_pairs_blocks():
     assert y.dot(y.T).chunks == ((2, 2), (2, 2))
     with pytest.raises(ValueError, match="chunk counts do not align"):
         y.dot(da.ones((6, 2), chunks=3))
+
+
+def test_diag_of_unknown_length_vector():
+    a = np.arange(7)
+    x = da.from_array(a, chunks=(3, 2, 2))
+    u = x[x > -1]
+    d = da.diag(u)
+    assert d.numblocks == (3, 3)
+    np.testing.assert_array_equal(d.compute(), np.diag(a))
+    with pytest.raises(NotImplementedError):
+        da.diag(u, 1)

@@ -247,12 +247,36 @@ def diag(v, k=0):
         return diagonal(v, k)
     if v.ndim != 1:
         raise ValueError("Input must be 1- or 2-d.")
+    d = v._node.dims[0]
+    if not d.known:
+        # unknown (nan) length: like dask, one block per diagonal block (the off-diagonal blocks zero)
+        if k:
+            raise NotImplementedError("diag(v, k) with k != 0 needs known chunk sizes of v")
+        return _diag_unknown(v)
     if k:
         v = concatenate([v, zeros(abs(k), dtype=v.dtype, chunks=max(abs(k), 1))])
-    d = v._node.dims[0]
+        d = v._node.dims[0]
     eye = Array(Eye(k, (d, d), np.dtype(bool), (0, 0)))
     vals = v[:, None] if k >= 0 else v[None, :]
     return elemwise(np.where, eye, vals, np.zeros((), dtype=v.dtype))
+
+
+def _diag_unknown(v):
+    from hlq.array._blockwise import blockwise  # import cycle
+
+    return blockwise(_DiagBlock(), "ij", v, "i", v, "j", dtype=v.dtype)
+
+
+class _DiagBlock:
+    """Block ``(i, j)`` of ``diag(v)``: ``diag(v_i)`` on the diagonal, zeros elsewhere."""
+
+    __name__ = "diag"
+
+    def __call__(self, a, b, block_id=None):
+        return np.diag(a) if block_id[0] == block_id[1] else np.zeros((a.shape[0], b.shape[0]), dtype=a.dtype)
+
+    def __reduce__(self):
+        return (_DiagBlock, ())
 
 
 @implements(np.trace)
