@@ -22,6 +22,7 @@ import numbers
 
 import numpy as np
 
+from hlq.array._blockwise import blockwise
 from hlq.array._core import Array, asarray, elemwise, implements, unify_dims, validate_axis
 from hlq.array._creation import zeros
 from hlq.array._manipulation import (
@@ -262,8 +263,6 @@ def diag(v, k=0):
 
 
 def _diag_unknown(v):
-    from hlq.array._blockwise import blockwise  # import cycle
-
     return blockwise(_DiagBlock(), "ij", v, "i", v, "j", dtype=v.dtype)
 
 
