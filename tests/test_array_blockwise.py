@@ -135,3 +135,14 @@ def test_blockwise_zero_length_contraction_builds():
     z = da.blockwise(lambda x: np.ones(42), "i", da.from_array(np.ones((0, 2)), ((0,), 2)), "ab",
                      da.from_array(np.ones((0,)), ((0,),)), "a", dtype="float64", new_axes={"i": 42})
     assert z.chunks == ((42,),)
+
+
+def test_map_blocks_returning_pandas_makes_a_dataframe_collection():
+    import pandas as pd
+
+    import hlq.dataframe as dd
+
+    x = da.ones(10, chunks=5)
+    s = x.map_blocks(pd.Series)
+    assert isinstance(s, dd.Series) and s.npartitions == x.npartitions
+    pd.testing.assert_series_equal(s.compute(), pd.Series(np.ones(10), index=[0, 1, 2, 3, 4] * 2))

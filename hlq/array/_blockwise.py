@@ -10,7 +10,7 @@ from dask.base import tokenize
 
 from hlq.array._block_info import accepts_block_info, BlockInfoCall, EnforceNdim
 from hlq.array._chunks import Dim
-from hlq.array._core import Array, asarray, unify_dims, _rechunk_node
+from hlq.array._core import Array, asarray, map_blocks_to_frame, unify_dims, _rechunk_node
 from hlq.array.nodes import ArrayNode, MapBlocks
 
 __all__ = ["map_blocks", "blockwise"]
@@ -71,6 +71,12 @@ def map_blocks(func, *args, name=None, token=None, dtype=None, chunks=None, drop
     pairs = []
     for a in args:
         pairs.extend((a, tuple(range(a.ndim))[::-1]) if isinstance(a, Array) else (a, None))
+    if dtype is None and meta is None:
+        sample = _sample_result(func, args, kwargs, arrays, "map_blocks")
+        if type(sample).__module__.split(".")[0] == "pandas" and len(arrays) == 1 and not (
+                drop_axis is not None or new_axis is not None or chunks is not None):
+            return map_blocks_to_frame(func, args, kwargs, arrays[0])
+        dtype = np.asarray(sample).dtype
     if dtype is None:
         dtype = meta.dtype if meta is not None and hasattr(meta, "dtype") else _infer_dtype(func, args, kwargs,
                                                                                             arrays, "map_blocks")
@@ -105,8 +111,8 @@ def map_blocks(func, *args, name=None, token=None, dtype=None, chunks=None, drop
                       enforce_ndim=enforce_ndim)
 
 
-def _infer_dtype(func, args, kwargs, arrays, where):
-    """dtype of ``func`` on one-element blocks (dask's ``apply_infer_dtype``); ValueError when it fails."""
+def _sample_result(func, args, kwargs, arrays, where):
+    """``func`` on one-element blocks; ValueError naming ``dtype`` when it fails (dask's dtype inference)."""
     samples = [np.ones((1,) * a.ndim, dtype=a.dtype) if isinstance(a, Array) else a for a in args]
     try:
         with np.errstate(all="ignore"):
@@ -114,13 +120,18 @@ def _infer_dtype(func, args, kwargs, arrays, where):
                 kwargs = dict(kwargs, block_id=(0,) * max((a.ndim for a in arrays), default=0))
             if accepts_block_info(func):
                 kwargs = dict(kwargs, block_info=None)
-            return np.asarray(func(*samples, **kwargs)).dtype
+            return func(*samples, **kwargs)
     except Exception as e:
         raise ValueError(
             f"`dtype` inference failed in `{where}`.\n\n"
             "Please specify the dtype explicitly using the `dtype` kwarg.\n\n"
             f"Original error is below:\n------------------------\n{type(e).__name__}({e})"
         ) from e
+
+
+def _infer_dtype(func, args, kwargs, arrays, where):
+    """dtype of ``func`` on one-element blocks (dask's ``apply_infer_dtype``); ValueError when it fails."""
+    return np.asarray(_sample_result(func, args, kwargs, arrays, where)).dtype
 
 
 def blockwise(func, out_ind, *args, name=None, token=None, dtype=None, adjust_chunks=None, new_axes=None,

@@ -712,6 +712,20 @@ class BlockView:
         return [self[idx] for idx in np.ndindex(self.shape)]
 
 
+def map_blocks_to_frame(func, args, kwargs, x):
+    """Like dask: a function returning pandas objects makes a dataframe collection, one partition per block."""
+    import hlq.dataframe as dd  # deferred: importing hlq.array does not load hlq.dataframe
+
+    pos = next(i for i, a in enumerate(args) if a is x)
+    parts = [dask.delayed(_call_with_block)(func, args, pos, kwargs, b) for b in x.to_delayed().ravel()]
+    meta = func(*[np.empty((0,) * x.ndim, dtype=x.dtype) if i == pos else a for i, a in enumerate(args)], **kwargs)
+    return dd.from_delayed(parts, meta=meta)
+
+
+def _call_with_block(func, args, pos, kwargs, block):
+    return func(*args[:pos], block, *args[pos + 1:], **kwargs)
+
+
 def _field_access(x, index):
     """``x["field"]`` / ``x[["f1", "f2"]]`` on a structured dtype (like dask: a map over the blocks)."""
     from hlq.array._blockwise import map_blocks  # import cycle
