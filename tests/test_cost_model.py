@@ -315,3 +315,36 @@ def test_node_families_identical_with_cost_model_on_and_off(two_threads, family)
     whole = [da.from_array(a, chunks=a.shape) for a in (xn, zn, x2n)]  # one block each
     expected = _families(*whole)[family].compute()
     np.testing.assert_allclose(on, expected, rtol=1e-12)
+
+
+def _frame_families(df):
+    return {
+        "frame-chain-reduction": (df.a * 2 + df.b).sum(),
+        "frame-reduction-moments": df.a.std(),
+        "frame-groupby": df.groupby("b").a.sum(),
+        "frame-count": df.count(),
+    }
+
+
+@pytest.mark.parametrize("family", ["frame-chain-reduction", "frame-reduction-moments", "frame-groupby",
+                                    "frame-count"])
+def test_dataframe_partition_chains_and_reductions_at_tiny_partitions(two_threads, family):
+    pd = pytest.importorskip("pandas")
+    import hlq.dataframe as dd
+
+    rng = np.random.default_rng(5)
+    pdf = pd.DataFrame({"a": rng.integers(0, 9, 20000).astype("f8"), "b": rng.integers(0, 3, 20000)})
+    df = dd.from_pandas(pdf, npartitions=10000)  # 2 rows per partition
+    y = _frame_families(df)[family]
+    n_on, on = _count_and_value(y, True)
+    n_off, off = _count_and_value(y, False)
+    # partial steps run inside the first-level combine tasks, sized by the estimated work
+    # (~150 µs per pandas partition: ~1.5 s -> ~150 tasks), not one task per partition
+    assert n_on <= 300, n_on
+    assert n_off > 1000, n_off
+    expected = _frame_families(dd.from_pandas(pdf, npartitions=1))[family].compute()
+    for got in (on, off):
+        if hasattr(got, "sort_index"):
+            pd.testing.assert_series_equal(got.sort_index(), expected.sort_index())
+        else:
+            np.testing.assert_allclose(got, expected, rtol=1e-12)

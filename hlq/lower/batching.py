@@ -12,8 +12,8 @@ batching off):
 * estimated duration of one block of the group: for each member, the bytes
   it touches (its output block, or its array inputs if larger) divided by a
   throughput (the node's ``cost_throughput`` or ``hlq.batch.throughput``,
-  default 1 GB/s), plus a fixed per-call cost (``hlq.batch.op-overhead``,
-  default 2 µs);
+  default 1 GB/s), plus a fixed per-call cost (the node's
+  ``cost_call_overhead`` or ``hlq.batch.op-overhead``, default 2 µs);
 * the group is batched when one block is shorter than
   ``hlq.batch.target-duration`` (default 5 ms) - below that the per-task
   overhead is a significant share - and its blocks are at most
@@ -84,7 +84,7 @@ def block_seconds(members, settings: BatchSettings) -> float | None:
         if b is None:
             return None
         throughput = getattr(m, "cost_throughput", None) or settings.throughput
-        total += b / throughput + settings.op_overhead
+        total += b / throughput + (getattr(m, "cost_call_overhead", None) or settings.op_overhead)
     return total
 
 

@@ -49,6 +49,8 @@ class FrameNode(BlockNode):
     subclasses implement :meth:`_props`."""
 
     kind = "frame"
+    #: the cost model's fixed cost of one pandas call on a partition (hlq.lower.batching)
+    cost_call_overhead = 50e-6
 
     def _props(self) -> dict:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -72,6 +74,18 @@ class FrameNode(BlockNode):
         return {}
 
     # ------------------------------------------------------------- metadata
+    @property
+    def max_block_nbytes(self) -> int | None:
+        """Estimated bytes of the largest partition (the cost model's unit of work): rows x
+        fixed-width bytes per row (32 per object value) when the partition lengths are known;
+        a reduction state or scalar counts as small; None when unknown."""
+        if self.kind in ("state", "scalar"):
+            return 64 * max(1, len(self.columns))
+        if self.lengths is None or not self.lengths:
+            return None
+        row = 8 + sum(d.itemsize if isinstance(d, np.dtype) else 32 for d in self.dtypes)
+        return int(max(self.lengths)) * row
+
     @property
     def meta(self):
         m = self.__dict__.get("_meta")

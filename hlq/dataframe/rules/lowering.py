@@ -2,7 +2,10 @@
 
 * reductions, groupby aggregations and tree aggregations (value_counts,
   nunique, quantile, describe, ...) become partial -> combine tree ->
-  aggregate;
+  aggregate; with the cost model on (:mod:`hlq.lower.cost`) and the default
+  ``split_every``, a reduction's or groupby's first combine level reads as
+  many partitions per task as the estimated work allows (small partitions'
+  partial steps then run inside those tasks);
 * shuffles become a hash split of every partition (fused with its producer)
   and one collect task per output partition; ``sort_values``/``set_index``
   become a range split whose boundaries are given or sampled in the graph,
@@ -19,8 +22,10 @@ These rules are needed for correctness (``excludable=False``).
 >>> plan = optimize_plan(s.node)
 >>> plan.op_name, plan.child.op_name, plan.child.npartitions
 ('reduce-combine', 'reduce-combine', 2)
->>> s.task_count()   # the pandas data + 20 fused partial tasks + 5 + 2 + 1
-29
+>>> import dask
+>>> with dask.config.set({"hlq.batch.threads": 2}):  # the tiny partial steps run inside the first 5
+...     s.task_count()   # the pandas data + 5 + 2 + 1
+9
 >>> df = dd.from_pandas(pd.DataFrame({"a": [3, 1, 2, 5], "b": 1.0}), npartitions=2)
 >>> plan = optimize_plan(df.sort_values("a").node)
 >>> plan.label(), plan.child.label()
@@ -33,6 +38,7 @@ import dask
 import numpy as np
 
 from hlq.dataframe._estimate import bytes_per_row, estimate_rows, format_bytes
+from hlq.lower.cost import CostSettings, chain_block_seconds
 from hlq.dataframe.nodes.base import Concat
 from hlq.dataframe.nodes.merge import Merge, PartitionMerge
 from hlq.dataframe.nodes.reduction import (
@@ -52,16 +58,34 @@ __all__ = ["choose_join", "BROADCAST_BYTES", "SAMPLES_PER_OUTPUT", "MAX_SAMPLE"]
 
 
 # ------------------------------------------------------------------ reductions and aggregations
+def _first_split(partial, split, default) -> int:
+    """Partitions per task of a tree's first combine level: with the cost model on and the
+    default ``split_every``, at least as many as make the estimated work of the partitions
+    (:func:`hlq.lower.cost.chain_block_seconds`) fill tasks of the target duration (the
+    partitions' partial steps then run inside those tasks when they are small, see
+    :mod:`hlq.lower.batching`); else ``split``."""
+    s = CostSettings()
+    if split != default or not s.enabled:
+        return split
+    per = chain_block_seconds(partial)
+    n = partial.npartitions
+    if per is None or n <= split:
+        return split
+    return max(split, -(-n // s.tasks_for(per * n)))
+
+
 @rule(Is(Reduce), phase="physical", register=False, excludable=False, tags=("lowering",))
 def lower_frame_reduction(node):
     """reduce(x) -> combine(...(partial(x)))"""
     split = max(2, int(node.split_every))
     cur = ReducePartial(node.child, node.how)
+    level_split = _first_split(cur, split, Reduce._defaults["split_every"])
     while True:
-        final = cur.npartitions <= split
-        cur = ReduceCombine(cur, node.how, split, final, node.ddof, node.kind, node.dtypes[0])
+        final = cur.npartitions <= level_split
+        cur = ReduceCombine(cur, node.how, level_split, final, node.ddof, node.kind, node.dtypes[0])
         if final:
             return cur
+        level_split = split
 
 
 @rule(Is(GroupbyAgg), phase="physical", register=False, excludable=False, tags=("lowering",))
@@ -85,12 +109,14 @@ def lower_groupby(node):
             if final:
                 return cur
     cur = GroupbyPartial(node.child, node.by, node.spec, node.dropna)
+    level_split = _first_split(cur, split, GroupbyAgg._defaults["split_every"])
     while True:
-        final = cur.npartitions <= split
-        cur = GroupbyCombine(cur, node.by, node.spec, node.shape, split, final,
+        final = cur.npartitions <= level_split
+        cur = GroupbyCombine(cur, node.by, node.spec, node.shape, level_split, final,
                              node.kind, node.columns, node.dtypes, opts)
         if final:
             return cur
+        level_split = split
 
 
 @rule(Is(TreeAgg), phase="physical", register=False, excludable=False, tags=("lowering",))
