@@ -382,3 +382,16 @@ def test_groupby_methods_through_a_shuffle():
     eq(ddf.groupby("a").get_group(4).compute(), pdf.groupby("a").get_group(4))
     eq(ddf.groupby(ddf.a > 3).c.idxmax(), pdf.groupby(pdf.a > 3).c.idxmax())
     assert ddf.groupby(["a", "b"]).c.sum().index._meta.names == ["a", "b"]
+
+
+@pytest.mark.parametrize("join", ["inner", "outer", "left", "right"])
+def test_align_with_different_divisions(join):
+    rng = np.random.RandomState(1)
+    p1 = pd.DataFrame({"A": rng.randn(10), "B": rng.randn(10)}, index=range(10))
+    p2 = pd.DataFrame({"A": rng.randn(8), "C": rng.randn(8)}, index=range(5, 13))
+    a, b = dd.from_pandas(p1, npartitions=3), dd.from_pandas(p2, npartitions=2)
+    ra, rb = a.align(b, join=join)
+    ea, eb = p1.align(p2, join=join)
+    assert ra.divisions == rb.divisions and ra.known_divisions
+    eq(ra, ea)
+    eq(rb, eb)

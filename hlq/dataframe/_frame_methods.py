@@ -856,12 +856,25 @@ def _align(a, b, join, axis, fill_value):
     if axis is not None:
         kw["axis"] = axis
     ma, mb = a._meta.align(b._meta, **kw)
+    if a.known_divisions and b.known_divisions and a.divisions != b.divisions:
+        # both cut at the union of their divisions, so that partition i of each holds the same labels
+        union = _union_divisions(a.divisions, b.divisions)
+        if union is not None:
+            a, b = a.repartition(divisions=union, force=True), b.repartition(divisions=union, force=True)
     if not (a.known_divisions and b.known_divisions and a.divisions == b.divisions) and a.npartitions > 1:
         raise NotImplementedError("align needs both collections to have the same known divisions; "
                                   "repartition one to the other's divisions first")
     left = _coll(ZipPartitions((a._node, b._node), _AlignPart(0, kw), MetaBox(ma)))
     right = _coll(ZipPartitions((a._node, b._node), _AlignPart(1, kw), MetaBox(mb)))
     return left, right
+
+
+def _union_divisions(da, db):
+    """The sorted union of two known divisions (None when their values do not compare)."""
+    try:
+        return tuple(sorted(set(da) | set(db)))
+    except TypeError:
+        return None
 
 
 class _AlignPart:
