@@ -378,11 +378,17 @@ class _Frame(CommonMethods, HlqCollection):
 
         return _multi.shuffle(self, on, npartitions, ignore_index, **kwargs)
 
-    def sort_values(self, by=None, ascending=True, npartitions=None, na_position="last"):
-        """Globally sorted by ``by`` (a Series: by its values)."""
+    def sort_values(self, by=None, ascending=True, npartitions=None, na_position="last", sort_function=None,
+                    sort_function_kwargs=None, upsample=1.0, partition_size=128e6, shuffle_method=None):
+        """Globally sorted by ``by`` (a Series: by its values).  ``upsample``, ``partition_size`` and
+        ``shuffle_method`` are dask's tuning options (hlq samples its boundaries in the graph and
+        moves rows with its own shuffle); a custom ``sort_function`` is not supported."""
         # import cycle: hlq.dataframe._multi imports hlq.dataframe._core
         from hlq.dataframe import _multi
 
+        if sort_function is not None:
+            raise NotImplementedError("sort_values(sort_function=...) is not supported; sort each partition "
+                                      "with map_partitions after sort_values")
         return _multi.sort_values(self, by, ascending, npartitions, na_position)
 
     def reset_index(self, drop=False):
