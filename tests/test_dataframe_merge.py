@@ -87,6 +87,42 @@ def test_join_aligned_when_divisions_match():
     pd.testing.assert_frame_equal(j.compute(), a.join(b))
 
 
+@pytest.mark.parametrize("how", ["inner", "left", "right", "outer"])
+@pytest.mark.parametrize("on", ["idx", ["idx", "k"], ["k", "idx"]])
+def test_merge_on_index_name_keeps_divisions(how, on):
+    # keys naming the index of both sides: frames with known divisions are repartitioned at the
+    # union of their divisions and merged partition by partition; the result keeps them
+    lp = pd.DataFrame({"idx": [0, 0, 1, 2, 3, 4, 4, 5], "k": [0, 1, 0, 0, 1, 2, 0, 1],
+                       "v": range(8)}).set_index("idx")
+    rp = pd.DataFrame({"idx": [0, 1, 1, 2, 3, 5, 5], "k": [0, 0, 1, 0, 2, 1, 0],
+                       "w": range(7)}).set_index("idx")
+    left = dd.repartition(lp, [0, 2, 4, 5])
+    right = dd.repartition(rp, [0, 1, 3, 5])
+    got = left.merge(right, on=on, how=how)
+    assert got.divisions == (0, 1, 2, 3, 4, 5)
+    assert {n.strategy for n in _join_nodes(optimize_plan(got.node))} == {"aligned"}
+    dask_assert_eq(got, lp.merge(rp, on=on, how=how))
+
+
+@pytest.mark.parametrize("how", ["inner", "left"])
+@pytest.mark.parametrize("on", ["idx", ["idx", "k"]])
+def test_merge_with_single_partition_keeps_divisions(how, on):
+    lp = pd.DataFrame({"idx": [0, 0, 1, 2, 3, 4, 4, 5], "k": [0, 1, 0, 0, 1, 2, 0, 1],
+                       "v": range(8)}).set_index("idx")
+    rp = pd.DataFrame({"idx": [0, 1, 1, 2, 3, 5, 5], "k": [0, 0, 1, 0, 2, 1, 0],
+                       "w": range(7)}).set_index("idx")
+    left = dd.repartition(lp, [0, 2, 4, 5])
+    right = dd.from_pandas(rp, npartitions=1, sort=False)
+    got = left.merge(right, on=on, how=how)
+    assert got.divisions == left.divisions
+    assert {n.strategy for n in _join_nodes(optimize_plan(got.node))} == {"broadcast"}
+    dask_assert_eq(got, lp.merge(rp, on=on, how=how))
+    # the other way round: the right side's divisions
+    got = right.merge(left, on=on, how="inner")
+    assert got.divisions == left.divisions
+    dask_assert_eq(got, rp.merge(lp, on=on, how="inner"))
+
+
 def test_join_overlap_needs_suffix():
     a = dd.from_pandas(pd.DataFrame({"x": [1]}), npartitions=1)
     with pytest.raises(ValueError, match="overlap"):

@@ -206,18 +206,67 @@ def test_shuffle_groups_keys(f, n, m):
 
 @settings(max_examples=15, deadline=None)
 @given(frames, nparts, st.sampled_from(["k", "lf", "ls", "lt", "lc", ["v", "lf"]]), st.booleans(),
-       st.sampled_from([None, 1, 3]))
-def test_sort_values_matches_pandas(f, n, by, ascending, out_parts):
+       st.sampled_from([None, 1, 3]), st.sampled_from(["last", "first"]))
+def test_sort_values_matches_pandas(f, n, by, ascending, out_parts, na_position):
     p = _frame(f, "l")
     df = dd.from_pandas(p, npartitions=n)
-    exp = p.sort_values(by, ascending=ascending, kind="stable", na_position="last")
-    for got in computed_both(lambda: df.sort_values(by, ascending=ascending, npartitions=out_parts)):
+    exp = p.sort_values(by, ascending=ascending, kind="stable", na_position=na_position)
+    for got in computed_both(lambda: df.sort_values(by, ascending=ascending, npartitions=out_parts,
+                                                    na_position=na_position)):
         keys = [by] if isinstance(by, str) else by
         # the sort keys in exactly pandas' order; ties may hold their rows in another order
         pd.testing.assert_frame_equal(got[keys].reset_index(drop=True), exp[keys].reset_index(drop=True))
         assert_same_rows(got, exp)
     pd.testing.assert_series_equal(df.v.sort_values().compute().reset_index(drop=True),
                                    p.v.sort_values().reset_index(drop=True))
+
+
+def test_sort_values_missing_first_and_head():
+    p = pd.DataFrame({"a": [3.0, None, 1.0, None, 2.0, 5.0, None, 4.0], "b": range(8)})
+    df = dd.from_pandas(p, npartitions=3)
+    for asc in (True, False):
+        got = df.sort_values("a", ascending=asc, na_position="first")
+        exp = p.sort_values("a", ascending=asc, na_position="first", kind="stable")
+        assert got.compute().a.isna().tolist()[:3] == [True] * 3
+        pd.testing.assert_frame_equal(got.compute().reset_index(drop=True), exp.reset_index(drop=True))
+        pd.testing.assert_frame_equal(got.head(4, npartitions=-1).reset_index(drop=True),
+                                      exp.head(4).reset_index(drop=True))
+    with pytest.raises(ValueError, match="na_position must be either 'first' or 'last'"):
+        df.sort_values("a", na_position="middle")
+
+
+def test_sort_values_sort_function_called_per_partition():
+    p = pd.DataFrame({"a": [1, 2, 3] * 4, "b": [4, 5, 6, 7] * 3})
+    df = dd.from_pandas(p, npartitions=3)
+    calls = []
+
+    def f(part, by, ascending, na_position, ignore_index, cols):
+        calls.append((tuple(by), ascending, na_position, ignore_index))
+        return part.sort_values(cols, ascending=ascending, na_position=na_position)
+
+    got = df.sort_values("a", sort_function=f, sort_function_kwargs={"cols": ["a", "b"]}).compute()
+    pd.testing.assert_frame_equal(got.reset_index(drop=True),
+                                  p.sort_values(["a", "b"]).reset_index(drop=True))
+    assert set(calls) == {(("a",), True, "last", False)}
+
+
+def test_repartition_divisions_empty_partition_keeps_index():
+    p = pd.DataFrame({"x": [1, 2, 3]}, index=pd.Index([1, 2, 3], name="k"))
+    r = dd.from_pandas(p, npartitions=2).repartition(divisions=(0, 1, 2, 3))
+    parts = dask.compute(*r.to_delayed())
+    assert [len(q) for q in parts] == [0, 1, 2]
+    assert all(q.index.name == "k" and q.index.dtype == "int64" for q in parts)
+
+
+def test_reset_index_makes_divisions_unknown():
+    p = pd.DataFrame({"a": range(10)}, index=range(10, 20))
+    df = dd.from_pandas(p, npartitions=3)
+    assert df.known_divisions
+    for drop in (False, True):
+        r = df.reset_index(drop=drop)
+        assert not r.known_divisions and r.npartitions == 3
+        parts = [df.partitions[i].compute().reset_index(drop=drop) for i in range(3)]
+        pd.testing.assert_frame_equal(r.compute(), pd.concat(parts))
 
 
 @settings(max_examples=12, deadline=None)

@@ -382,14 +382,19 @@ class _Frame(CommonMethods, HlqCollection):
                     sort_function_kwargs=None, upsample=1.0, partition_size=128e6, shuffle_method=None):
         """Globally sorted by ``by`` (a Series: by its values).  ``upsample``, ``partition_size`` and
         ``shuffle_method`` are dask's tuning options (hlq samples its boundaries in the graph and
-        moves rows with its own shuffle); a custom ``sort_function`` is not supported."""
+        moves rows with its own shuffle).  ``sort_function(partition, by=, ascending=,
+        na_position=, ignore_index=False, **sort_function_kwargs)`` is then called on every
+        output partition of the sort (as dask calls it on the range-partitioned rows; here the
+        rows arrive already sorted by pandas)."""
         # import cycle: hlq.dataframe._multi imports hlq.dataframe._core
         from hlq.dataframe import _multi
 
-        if sort_function is not None:
-            raise NotImplementedError("sort_values(sort_function=...) is not supported; sort each partition "
-                                      "with map_partitions after sort_values")
-        return _multi.sort_values(self, by, ascending, npartitions, na_position)
+        out = _multi.sort_values(self, by, ascending, npartitions, na_position)
+        if sort_function is None:
+            return out
+        kwargs = {"by": list(_multi._as_tuple(by)) if by is not None else by, "ascending": ascending,
+                  "na_position": na_position, "ignore_index": False, **(sort_function_kwargs or {})}
+        return out.map_partitions(sort_function, **kwargs)
 
     def reset_index(self, drop=False):
         """Per-partition ``reset_index`` (as dask)."""

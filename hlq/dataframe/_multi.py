@@ -22,7 +22,7 @@ import numbers
 import pandas as pd
 
 from hlq.dataframe._core import DataFrame, map_partitions, new_collection, Series
-from hlq.dataframe.nodes.merge import Merge
+from hlq.dataframe.nodes.merge import HOWS, Merge
 from hlq.dataframe._estimate import estimate_bytes
 from hlq.dataframe._io import from_pandas
 from hlq.dataframe.nodes.base import FrameNode
@@ -104,11 +104,20 @@ def merge(left, right, how="inner", on=None, left_on=None, right_on=None, left_i
     if level is not None:
         # ``on`` names the index of both sides (pandas merges on index level names): the index
         # alone is an index join; with columns, both indexes become columns for the merge and
-        # the result is indexed by that key again, as pandas gives it
+        # the result is indexed by that key again, as pandas gives it.  Rows only match within
+        # equal index values, so frames partitioned by their index merge partition-wise
         kw = dict(how=how, suffixes=suffixes, indicator=indicator, npartitions=npartitions, broadcast=broadcast)
         if lk == (level,):
             return merge(left, right, left_index=True, right_index=True, **kw)
-        out = merge(left.reset_index(), right.reset_index(), on=list(lk), **kw)
+        pw = None
+        if npartitions is None and how in HOWS:
+            left, right, pw = _partitionwise(left, right, how, True, True)
+        lr, rr = left.reset_index(), right.reset_index()
+        if pw is None:
+            out = merge(lr, rr, on=list(lk), **kw)
+        else:
+            out = new_collection(Merge(lr._node, rr._node, how, tuple(lk), tuple(lk), False, False,
+                                       tuple(suffixes), bool(indicator), broadcast, None, pw))
         fn = _IndexFrom(level)
         return out.map_partitions(fn, meta=fn(out._meta))
     if left_index and lk and on is None:
@@ -121,11 +130,52 @@ def merge(left, right, how="inner", on=None, left_on=None, right_on=None, left_i
         raise ValueError("an index join matches one key column")
     if how in ("leftsemi", "leftanti"):
         return _semi_anti_join(left, right, how, lk, rk, left_index, right_index, npartitions, broadcast)
-    if left_index and right_index and npartitions is None and broadcast is None:
-        left, right = _align_divisions(left, right)
+    pw = None
+    if npartitions is None and how in HOWS:
+        left, right, pw = _partitionwise(left, right, how, bool(left_index), bool(right_index))
     node = Merge(left._node, right._node, how, () if left_index else lk, () if right_index else rk,
-                 bool(left_index), bool(right_index), tuple(suffixes), bool(indicator), broadcast, npartitions)
+                 bool(left_index), bool(right_index), tuple(suffixes), bool(indicator), broadcast, npartitions,
+                 pw)
     return new_collection(node)
+
+
+def _partitionwise(left, right, how, left_indexed, right_indexed):
+    """``(left, right, partitionwise)`` for a merge whose sides are keyed by their index
+    (``*_indexed``), as dask partitions it: a side with a single partition is merged with every
+    partition of the other, which keeps its divisions when it is indexed; two sides with known
+    divisions are both repartitioned at the union of their divisions and merged partition by
+    partition.  ``partitionwise`` is the :class:`Merge` hint (None: no known divisions result,
+    the strategy is chosen from estimated sizes)."""
+    ln, rn = left._node, right._node
+    if ln.npartitions == 1 and rn.npartitions == 1:
+        if left_indexed and how in ("right", "inner"):
+            divs = rn.divisions  # the result is labelled by the right side's index
+        elif right_indexed and how in ("inner", "left"):
+            divs = ln.divisions
+        elif left_indexed and right_indexed and ln.known_divisions and rn.known_divisions:
+            divs = _union_divisions(ln.divisions, rn.divisions, True)
+        else:
+            return left, right, None
+        return left, right, (("aligned", divs) if None not in divs else None)
+    if rn.npartitions == 1 and how in ("inner", "left"):
+        return left, right, (("broadcast", "r", ln.divisions) if right_indexed and ln.known_divisions else None)
+    if ln.npartitions == 1 and how in ("inner", "right"):
+        return left, right, (("broadcast", "l", rn.divisions) if left_indexed and rn.known_divisions else None)
+    if not (left_indexed and right_indexed and ln.known_divisions and rn.known_divisions):
+        return left, right, None
+    if ln.divisions != rn.divisions:
+        left, right = _align_divisions(left, right)
+        if left._node.divisions != right._node.divisions:
+            return left, right, None
+    return left, right, ("aligned", left._node.divisions)
+
+
+def _union_divisions(a, b, single=False):
+    """The sorted distinct values of two divisions (``single``: just their minimum and maximum)."""
+    u = sorted(set(a) | set(b))
+    if single or len(u) == 1:
+        return (u[0], u[-1])
+    return tuple(u)
 
 
 def _align_divisions(left, right):
@@ -534,9 +584,9 @@ def shuffle(obj, on=None, npartitions=None, ignore_index=False, **kwargs):
 
 def sort_values(obj, by=None, ascending=True, npartitions=None, na_position="last"):
     """Globally sorted rows (range partitioned on ``by[0]`` by sampled boundaries, then each
-    partition sorted with pandas); missing values last."""
-    if na_position != "last":
-        raise NotImplementedError("sort_values supports na_position='last' only")
+    partition sorted with pandas); missing values last or, with ``na_position="first"``, first."""
+    if na_position not in ("first", "last"):
+        raise ValueError(f"na_position must be either 'first' or 'last', got {na_position!r}")
     if isinstance(obj, Series):
         by = (obj.name,)
     else:
@@ -544,7 +594,7 @@ def sort_values(obj, by=None, ascending=True, npartitions=None, na_position="las
             raise TypeError("sort_values() missing required argument: 'by'")
         by = _as_tuple(by)
     asc = (ascending,) * len(by) if isinstance(ascending, bool) else tuple(bool(a) for a in ascending)
-    return new_collection(SortValues(obj._node, by, asc, npartitions or obj.npartitions))
+    return new_collection(SortValues(obj._node, by, asc, npartitions or obj.npartitions, na_position))
 
 
 def set_index(obj, other, drop=True, sorted=False, npartitions=None, divisions=None, **kwargs):
@@ -682,7 +732,9 @@ def reset_index(obj, drop=False):
     partitions (known from the plan: ``set_index``, a groupby's keys, a reduction's labels,
     ``meta`` of a user function; an unnamed numbered index gives an ``index`` column)."""
     meta = obj._meta.reset_index(drop=drop)
-    return map_partitions(_reset_index, obj, drop, meta=meta)
+    out = map_partitions(_reset_index, obj, drop, meta=meta)
+    # the new index restarts at 0 in every partition: the divisions are unknown (as in dask)
+    return out._with_unknown_divisions() if out.known_divisions else out
 
 
 def _reset_index(df, drop):

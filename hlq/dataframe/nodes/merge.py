@@ -111,12 +111,19 @@ class Merge(FrameNode):
     """``left.merge(right, how=..., on/left_on/right_on/left_index/right_index, suffixes, indicator)``.
 
     ``broadcast`` (None: decide from sizes, True/False: force) and ``npartitions_`` (output
-    partitions of a hash join; None: the larger input's) steer the lowering."""
+    partitions of a hash join; None: the larger input's) steer the lowering.
+
+    ``partitionwise`` fixes the strategy when the inputs are already partitioned for this merge
+    and the result's divisions are known: ``("aligned", divisions)`` merges partition ``i`` of
+    both sides (equal partition counts, the same index ranges); ``("broadcast", side,
+    divisions)`` merges every partition of the other side with the single partition of
+    ``side`` (``"l"`` or ``"r"``)."""
 
     _fields = ("left", "right", "how", "left_on", "right_on", "left_index", "right_index", "suffixes",
-               "indicator", "broadcast", "npartitions_")
+               "indicator", "broadcast", "npartitions_", "partitionwise")
     _defaults = {"how": "inner", "left_on": (), "right_on": (), "left_index": False, "right_index": False,
-                 "suffixes": ("_x", "_y"), "indicator": False, "broadcast": None, "npartitions_": None}
+                 "suffixes": ("_x", "_y"), "indicator": False, "broadcast": None, "npartitions_": None,
+                 "partitionwise": None}
     op_name = "merge"
 
     def _props(self):
@@ -132,7 +139,9 @@ class Merge(FrameNode):
         columns, dtypes, layout = merge_schema(left, right, self)
         divisions = unknown_divisions(max(left.npartitions, right.npartitions) if self.npartitions_ is None
                                       else self.npartitions_)
-        if self.left_index and self.right_index and left.known_divisions and left.divisions == right.divisions:
+        if self.partitionwise is not None:
+            divisions = self.partitionwise[-1]
+        elif self.left_index and self.right_index and left.known_divisions and left.divisions == right.divisions:
             divisions = left.divisions  # lowered partition by partition: the index ranges stay
         return {"kind": "frame", "columns": columns, "dtypes": dtypes, "divisions": divisions, "layout": layout}
 

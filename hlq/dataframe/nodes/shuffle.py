@@ -86,13 +86,14 @@ def _sortable(s):
     return s.to_numpy()
 
 
-def range_codes(df, key, bounds, ascending=True) -> np.ndarray:
+def range_codes(df, key, bounds, ascending=True, na_position="last") -> np.ndarray:
     """Output partition of every row: the position of its ``key`` among the ``n - 1`` inner
-    ``bounds`` (reversed for descending order); missing keys go to the last partition."""
+    ``bounds`` (reversed for descending order); missing keys go to the last partition
+    (``na_position="first"``: the first)."""
     s = _key_series(df, key)
     n = len(bounds) + 1
     null = s.isna().to_numpy()
-    out = np.full(len(s), n - 1, dtype=np.intp)
+    out = np.full(len(s), 0 if na_position == "first" else n - 1, dtype=np.intp)
     vals = _sortable(s[~null])
     if len(bounds):
         pos = np.searchsorted(np.asarray(bounds, dtype=vals.dtype if vals.dtype != object else object), vals,
@@ -228,9 +229,11 @@ class RangeSplit(FrameNode):
     """Each partition cut into ``len(bounds) + 1`` pieces by the range its ``key`` falls in.
 
     ``bounds`` is a tuple of inner boundaries, or a :class:`Boundaries` node sampled in the graph
-    (then ``n`` gives the number of pieces)."""
+    (then ``n`` gives the number of pieces).  Missing keys go to the last piece, or the first
+    with ``na_position="first"``."""
 
-    _fields = ("child", "key", "bounds", "n", "ascending")
+    _fields = ("child", "key", "bounds", "n", "ascending", "na_position")
+    _defaults = {"na_position": "last"}
     op_name = "range-split"
     is_blockwise = True
 
@@ -242,8 +245,9 @@ class RangeSplit(FrameNode):
         ins = ((self.child, (0,)),)
         if isinstance(self.bounds, FrameNode):
             ins = ins + ((self.bounds, (("c", 0),)),)
-            return {"bw_inputs": ins, "bw_func": _RangeSplit(self.key, None, self.n, self.ascending)}
-        return {"bw_inputs": ins, "bw_func": _RangeSplit(self.key, self.bounds, self.n, self.ascending)}
+            return {"bw_inputs": ins, "bw_func": _RangeSplit(self.key, None, self.n, self.ascending, self.na_position)}
+        return {"bw_inputs": ins, "bw_func": _RangeSplit(self.key, self.bounds, self.n, self.ascending,
+                                                         self.na_position)}
 
     def label(self):
         src = "sampled" if isinstance(self.bounds, FrameNode) else "given"
@@ -251,22 +255,22 @@ class RangeSplit(FrameNode):
 
 
 class _RangeSplit:
-    __slots__ = ("key", "bounds", "n", "ascending")
+    __slots__ = ("key", "bounds", "n", "ascending", "na_position")
 
-    def __init__(self, key, bounds, n, ascending):
-        self.key, self.bounds, self.n, self.ascending = key, bounds, n, ascending
+    def __init__(self, key, bounds, n, ascending, na_position="last"):
+        self.key, self.bounds, self.n, self.ascending, self.na_position = key, bounds, n, ascending, na_position
 
     def __call__(self, df, bounds=None):
         b = self.bounds if bounds is None else bounds
-        return _split_by_codes(df, range_codes(df, self.key, b, self.ascending), self.n)
+        return _split_by_codes(df, range_codes(df, self.key, b, self.ascending, self.na_position), self.n)
 
     def __reduce__(self):
-        return (_RangeSplit, (self.key, self.bounds, self.n, self.ascending))
+        return (_RangeSplit, (self.key, self.bounds, self.n, self.ascending, self.na_position))
 
 
 class ShuffleCollect(FrameNode):
     """Output partition ``j``: piece ``j`` of every split input partition, concatenated, then
-    ``finish`` applied: ``None``, ``("sort_values", by, ascending)`` or ``("sort_index",)``
+    ``finish`` applied: ``None``, ``("sort_values", by, ascending[, na_position])`` or ``("sort_index",)``
     or ``("set_index", column)``."""
 
     _fields = ("child", "kind_", "columns_", "dtypes_", "divisions_", "finish")
@@ -306,10 +310,11 @@ def finish_partition(df, finish):
     if finish is None:
         return df
     if finish[0] == "sort_values":
-        _, by, ascending = finish
+        by, ascending = finish[1], finish[2]
+        nas = finish[3] if len(finish) > 3 else "last"
         if isinstance(df, pd.Series):
-            return df.sort_values(ascending=ascending[0], kind="stable")
-        return df.sort_values(list(by), ascending=list(ascending), kind="stable")
+            return df.sort_values(ascending=ascending[0], kind="stable", na_position=nas)
+        return df.sort_values(list(by), ascending=list(ascending), kind="stable", na_position=nas)
     if finish[0] == "set_index":
         return df.set_index(finish[1]).sort_index(kind="stable")
     if finish[0] == "sort_index":

@@ -38,9 +38,11 @@ __all__ = ["SortValues", "SetIndex", "SortedHead"]
 
 
 class SortValues(FrameNode):
-    """``df.sort_values(by, ascending)`` into ``npartitions_`` ordered partitions (NaN last)."""
+    """``df.sort_values(by, ascending)`` into ``npartitions_`` ordered partitions; missing values
+    of ``by[0]`` in the last partition (``na_position="last"``) or the first (``"first"``)."""
 
-    _fields = ("child", "by", "ascending", "npartitions_")
+    _fields = ("child", "by", "ascending", "npartitions_", "na_position")
+    _defaults = {"na_position": "last"}
     op_name = "sort-values"
 
     @property
@@ -60,7 +62,8 @@ class SortValues(FrameNode):
 
     def label(self):
         order = ", ".join(f"{b} {'asc' if a else 'desc'}" for b, a in zip(self.by, self.ascending))
-        return f"sort-values({order}; partitions {self.child.npartitions} -> {self.npartitions_})"
+        nas = "" if self.na_position == "last" else "; missing first"
+        return f"sort-values({order}{nas}; partitions {self.child.npartitions} -> {self.npartitions_})"
 
 
 class SetIndex(FrameNode):
@@ -137,7 +140,8 @@ class PartitionSortHead(FrameNode):
     """Each partition's first ``n`` rows in ``sort_values(by, ascending)`` order (blockwise): the
     per-partition step of :class:`SortedHead`."""
 
-    _fields = ("child", "by", "ascending", "n")
+    _fields = ("child", "by", "ascending", "n", "na_position")
+    _defaults = {"na_position": "last"}
     op_name = "partition-sort-head"
     is_blockwise = True
 
@@ -151,7 +155,7 @@ class PartitionSortHead(FrameNode):
                 "divisions": unknown_divisions(c.npartitions)}
 
     def _extra_props(self):
-        return {"bw_inputs": ((self.child, (0,)),), "bw_func": _SortHead(self.by, self.ascending, self.n)}
+        return {"bw_inputs": ((self.child, (0,)),), "bw_func": _SortHead(self.by, self.ascending, self.n, self.na_position)}
 
     def label(self):
         order = ", ".join(f"{b} {'asc' if a else 'desc'}" for b, a in zip(self.by, self.ascending))
@@ -163,7 +167,8 @@ class SortedHead(FrameNode):
     every partition (each partition's sorted first ``n`` rows, then one task merging them), so the
     answer never depends on how the sorted rows would have been partitioned."""
 
-    _fields = ("child", "by", "ascending", "n")
+    _fields = ("child", "by", "ascending", "n", "na_position")
+    _defaults = {"na_position": "last"}
     op_name = "sorted-head"
 
     @property
@@ -182,7 +187,7 @@ class SortedHead(FrameNode):
         from dask._task_spec import Task, TaskRef
 
         c = self.child
-        return Task(key, _sorted_head, _SortHead(self.by, self.ascending, self.n),
+        return Task(key, _sorted_head, _SortHead(self.by, self.ascending, self.n, self.na_position),
                     *[TaskRef((c.name, i)) for i in range(c.npartitions)])
 
     def label(self):
@@ -191,24 +196,24 @@ class SortedHead(FrameNode):
 
 
 class _SortHead:
-    """``obj.sort_values(by, ascending).head(n)`` for a frame (``by``) or a series (its values);
-    missing values last, ties in row order (stable)."""
+    """``obj.sort_values(by, ascending, na_position=...).head(n)`` for a frame (``by``) or a
+    series (its values); ties in row order (stable)."""
 
-    __slots__ = ("by", "ascending", "n")
+    __slots__ = ("by", "ascending", "n", "na_position")
 
-    def __init__(self, by, ascending, n):
-        self.by, self.ascending, self.n = tuple(by), tuple(ascending), n
+    def __init__(self, by, ascending, n, na_position="last"):
+        self.by, self.ascending, self.n, self.na_position = tuple(by), tuple(ascending), n, na_position
 
     def __call__(self, obj):
         if obj.ndim == 1:
-            out = obj.sort_values(ascending=self.ascending[0], kind="stable", na_position="last")
+            out = obj.sort_values(ascending=self.ascending[0], kind="stable", na_position=self.na_position)
         else:
             out = obj.sort_values(list(self.by), ascending=list(self.ascending), kind="stable",
-                                  na_position="last")
+                                  na_position=self.na_position)
         return out.head(self.n)
 
     def __reduce__(self):
-        return (_SortHead, (self.by, self.ascending, self.n))
+        return (_SortHead, (self.by, self.ascending, self.n, self.na_position))
 
 
 def _sorted_head(f, *parts):
@@ -226,8 +231,8 @@ def sorted_head(node, n):
         node = node.child
     if not isinstance(node, SortValues):
         return None
-    child = PartitionSortHead(node.child, node.by, node.ascending, n)
-    out = SortedHead(child, node.by, node.ascending, n)
+    child = PartitionSortHead(node.child, node.by, node.ascending, n, node.na_position)
+    out = SortedHead(child, node.by, node.ascending, n, node.na_position)
     for cols in reversed(projections):
         out = Project(out, cols)
     return out

@@ -337,7 +337,8 @@ class RepartitionDivisions(_KindFromProps, FrameNode):
         c = self.child
         last = i == len(d) - 2
         if not self.deps[i]:
-            return Task(key, make_meta, self.kind, self.columns, self.dtypes)
+            # an empty partition with the index (dtype and name) the other partitions have
+            return Task(key, make_meta, self.kind, self.columns, self.dtypes, self.meta.index)
         return Task(key, _range_rows, d[i], d[i + 1], last, *[TaskRef((c.name, p)) for p in self.deps[i]])
 
     def label(self):

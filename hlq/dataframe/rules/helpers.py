@@ -33,4 +33,4 @@ def narrow(x, need):
 def rebuild_merge(m, left, right):
     """The merge ``m`` with new inputs (every other parameter kept)."""
     return Merge(left, right, m.how, m.left_on, m.right_on, m.left_index, m.right_index, m.suffixes,
-                 m.indicator, m.broadcast, m.npartitions_)
+                 m.indicator, m.broadcast, m.npartitions_, m.partitionwise)

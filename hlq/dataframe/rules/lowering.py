@@ -162,9 +162,10 @@ def lower_sort_values(node):
     c = node.child
     n = node.npartitions_
     key = node.by[0] if c.kind == "frame" else c.columns[0]
-    split = RangeSplit(c, key, _bounds(c, key, n), n, bool(node.ascending[0]))
+    split = RangeSplit(c, key, _bounds(c, key, n), n, bool(node.ascending[0]), node.na_position)
     return ShuffleCollect(split, c.kind, c.columns, c.dtypes, node.divisions,
-                          ("sort_values", tuple(node.by), tuple(bool(a) for a in node.ascending)))
+                          ("sort_values", tuple(node.by), tuple(bool(a) for a in node.ascending),
+                           node.na_position))
 
 
 @rule(Is(SetIndex), phase="physical", register=False, excludable=False, tags=("lowering",))
@@ -197,8 +198,13 @@ def _broadcastable(how, left, right):
 def choose_join(m):
     """``(strategy, reason, broadcast side or None)`` for a :class:`Merge`, from estimated sizes."""
     left, right = m.left, m.right
+    pw = m.partitionwise
+    if pw is not None and pw[0] == "aligned":
+        return "aligned", "inputs partitioned alike by their index", None
     if left.npartitions == 1 and right.npartitions == 1:
         return "single", "both sides have one partition", None
+    if pw is not None:
+        return "broadcast", "one side has a single partition; the other keeps its divisions", pw[1]
     if (m.left_index and m.right_index and left.known_divisions and left.divisions == right.divisions):
         return "aligned", "index join of frames with equal divisions", None
     sizes = {}
@@ -286,17 +292,18 @@ def lower_merge(node):
     strategy, reason, side = choose_join(m)
     params = (m.how, m.left_on, m.right_on, m.left_index, m.right_index, m.suffixes, m.indicator)
     left, right = m.left, m.right
+    divs = m.divisions if m.known_divisions else None
     if strategy == "single":
-        return PartitionMerge(left, right, ((0,), (0,)), *params, strategy, reason)
+        return PartitionMerge(left, right, ((0,), (0,)), *params, strategy, reason, divs)
     if strategy == "aligned":
-        return PartitionMerge(left, right, ((0,), (0,)), *params, strategy, reason, left.divisions)
+        return PartitionMerge(left, right, ((0,), (0,)), *params, strategy, reason, divs)
     if strategy == "broadcast":
         if side == "r":
             small = Concat(right)  # one task: never re-read inside every partition's task
-            out = PartitionMerge(left, small, ((0,), (("c", 0),)), *params, strategy, reason)
+            out = PartitionMerge(left, small, ((0,), (("c", 0),)), *params, strategy, reason, divs)
         else:
             small = Concat(left)
-            out = PartitionMerge(small, right, ((("c", 0),), (0,)), *params, strategy, reason)
+            out = PartitionMerge(small, right, ((("c", 0),), (0,)), *params, strategy, reason, divs)
         return _with_npartitions(out, m.npartitions)
     n = m.npartitions_ or max(left.npartitions, right.npartitions)
     lk, rk = _keys(m, "l"), _keys(m, "r")

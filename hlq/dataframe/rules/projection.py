@@ -262,7 +262,7 @@ def project_through_sort(node):
     inner = narrow(x, set(node.cols) | set(s.by))
     if inner is x:
         return None
-    out = SortValues(inner, s.by, s.ascending, s.npartitions_)
+    out = SortValues(inner, s.by, s.ascending, s.npartitions_, s.na_position)
     return out if out.columns == node.cols else Project(out, node.cols)
 
 
