@@ -226,3 +226,82 @@ def test_map_overlap_takes_pandas_input_and_dasks_keywords():
     other = dd.from_pandas(pdf, npartitions=4)
     with pytest.raises(NotImplementedError, match="further collections"):
         dd.map_overlap(shifted_sum, other, 2, 1, 2, 1, other)
+
+
+def test_from_pandas_divisions_are_dasks():
+    import dask.dataframe as dask_dd
+
+    for idx, n in [(range(10), 3), ([1, 1, 1, 1, 2, 2, 3], 3), (list("aabbccdd"), 2), (range(3), 5)]:
+        p = pd.DataFrame({"x": range(len(idx))}, index=list(idx))
+        got = dd.from_pandas(p, npartitions=n)
+        assert got.divisions == dask_dd.from_pandas(p, npartitions=n).divisions
+        dask_assert_eq(got, p)
+    p = pd.DataFrame({"x": range(10)})
+    assert dd.from_pandas(p, chunksize=4).divisions == dask_dd.from_pandas(p, chunksize=4).divisions
+
+
+def test_shuffle_on_a_series_or_frame_of_the_same_frame():
+    p = pd.DataFrame({"a": range(12), "b": [1, 4, 7, 2, 5, 8, 3, 6, 9, 1, 4, 7]})
+    df = dd.from_pandas(p, npartitions=3)
+    for on, keys in ((df.b, lambda q: q.b), (df[["b"]], lambda q: q.b), (df.b % 3, lambda q: q.b % 3)):
+        s = df.shuffle(on, npartitions=4)
+        assert s.npartitions == 4 and list(s.columns) == ["a", "b"]
+        parts = [s.partitions[i].compute() for i in range(4)]
+        seen = {}
+        for i, q in enumerate(parts):
+            for k in keys(q):
+                assert seen.setdefault(k, i) == i  # equal keys share a partition
+        pd.testing.assert_frame_equal(s.compute().sort_values("a"), p)
+    got = df.a.shuffle(df.b).compute().sort_values()
+    pd.testing.assert_series_equal(got, p.a)
+
+
+def test_from_dask_array_takes_dask_arrays():
+    import dask.array as da
+
+    s = dd.from_dask_array(da.arange(0, 101, chunks=30))
+    assert s.divisions == (0, 30, 60, 90, 100)
+    dask_assert_eq(s, pd.Series(np.arange(101)))
+    f = dd.from_dask_array(da.arange(0, 10, chunks=5), columns=["x"])
+    assert isinstance(f, dd.DataFrame)
+    dask_assert_eq(f, pd.DataFrame({"x": np.arange(10)}))
+    m = dd.from_dask_array(da.ones((10, 3), chunks=(4, 2)), columns=list("abc"))
+    dask_assert_eq(m, pd.DataFrame(np.ones((10, 3)), columns=list("abc")))
+    with pytest.raises(ValueError, match="known chunk sizes"):
+        x = da.ones(10, chunks=5)
+        dd.from_dask_array(x[x > 0])
+
+
+def test_reduction_and_quantile_divisions_are_their_labels():
+    p = pd.DataFrame({"X": [1.0, 2.0, 3.0, 4.0], "A": [4.0, 5.0, 6.0, 7.0]})
+    df = dd.from_pandas(p, npartitions=2)
+    for got, exp, divs in [(df.sum(), p.sum(), ("A", "X")), (df.quantile(0.5), p.quantile(0.5), ("A", "X")),
+                           (df.quantile([0.7, 0.2]), p.quantile([0.7, 0.2]), (0.2, 0.7)),
+                           (df.X.quantile([0.5, 0.1]), p.X.quantile([0.5, 0.1]), (0.1, 0.5))]:
+        assert got.divisions == divs
+        dask_assert_eq(got, exp)
+    # one-partition results with different labels still combine (pandas aligns them)
+    got = df.sum() + df[["A"]].mean()
+    assert got.divisions == ("A", "X")
+    dask_assert_eq(got, p.sum() + p[["A"]].mean())
+
+
+def test_operations_between_collections_realign_divisions():
+    a = pd.DataFrame({"x": range(10), "y": range(10, 20)})
+    b = pd.DataFrame({"x": range(0, 20, 2)}, index=range(2, 12))
+    da_, db = dd.from_pandas(a, npartitions=3), dd.from_pandas(b, npartitions=4)
+    assert da_.divisions != db.divisions
+    dask_assert_eq(da_.x + db.x, a.x + b.x)
+    dask_assert_eq(da_[["x"]] * db, a[["x"]] * b)
+    dask_assert_eq(da_.x[db.x > 4], a.x[(b.x > 4).reindex(a.index, fill_value=False)])
+    assert (da_.x + db.x).divisions == (0, 2, 4, 5, 7, 8, 9, 10, 11)
+    # an assigned column of another collection: both realigned, as dask does (so, like dask's,
+    # the partitions beyond the frame's own rows take the labels of the assigned Series)
+    import dask.dataframe as dask_dd
+
+    d2 = da_.copy()
+    d2["z"] = db.x
+    k2 = dask_dd.from_pandas(a, npartitions=3)
+    k2["z"] = dask_dd.from_pandas(b, npartitions=4).x
+    assert d2.divisions == k2.divisions
+    dask_assert_eq(d2, k2.compute())

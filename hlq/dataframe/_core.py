@@ -54,6 +54,24 @@ def new_collection(node: FrameNode):
     return Scalar(node)
 
 
+def realign(a, b):
+    """``a`` and ``b`` (hlq collections) both repartitioned at the union of their divisions when
+    both are known and differ (dask's realignment before an element-wise operation or an
+    assignment between two collections), so that partition ``i`` of each holds the same labels;
+    unchanged otherwise."""
+    an, bn = a._node, b._node
+    if (an.npartitions == bn.npartitions == 1 or not (an.known_divisions and bn.known_divisions)
+            or an.divisions == bn.divisions):
+        return a, b
+    try:
+        union = tuple(sorted(set(an.divisions) | set(bn.divisions)))
+    except TypeError:  # divisions that do not compare with each other
+        return a, b
+    if len(union) < 2:
+        return a, b
+    return a.repartition(divisions=union, force=True), b.repartition(divisions=union, force=True)
+
+
 def _is_scalar(v):
     return isinstance(v, (numbers.Number, str, bytes, np.generic, datetime.date, datetime.timedelta)) or v is None
 
@@ -656,7 +674,8 @@ class Series(SeriesMethods, _Frame):
             if f is not None and f2 is f:
                 expr = _op_expr(op, e2, e) if reverse else _op_expr(op, e, e2)
                 return Series(SeriesExpr(f, expr, name))
-            a, b = (other._node, self._node) if reverse else (self._node, other._node)
+            x, y = realign(self, other)
+            a, b = (y._node, x._node) if reverse else (x._node, y._node)
             return Series(Binary(_LOGICAL.get(op, op), a, b))
         if isinstance(other, Scalar):
             a, b = (other._node, self._node) if reverse else (self._node, other._node)
@@ -694,7 +713,8 @@ class Series(SeriesMethods, _Frame):
             kn = key._node
             if f is not None and isinstance(kn, SeriesExpr) and kn.child is f:
                 return Series(SeriesExpr(Filter(f, kn.expr), e, self.name))
-            return Series(FilterBy(self._node, kn))
+            x, key = realign(self, key)
+            return Series(FilterBy(x._node, key._node))
         if isinstance(key, DataFrame):
             raise TypeError("a Series cannot be indexed by a DataFrame")
         return self.loc[key]
@@ -859,7 +879,8 @@ class DataFrame(FrameMethods, _Frame):
             kn = key._node
             if isinstance(kn, SeriesExpr) and kn.child is node:
                 return DataFrame(Filter(node, kn.expr))
-            return DataFrame(FilterBy(node, kn))
+            x, key = realign(self, key)
+            return DataFrame(FilterBy(x._node, key._node))
         if isinstance(key, DataFrame):  # a boolean frame: pandas' where
             return self.where(key)
         if isinstance(key, (np.ndarray, pd.Index, pd.Series)) and np.ndim(key) == 1:
@@ -903,6 +924,7 @@ class DataFrame(FrameMethods, _Frame):
             if isinstance(value, Series) and not (
                 isinstance(value._node, SeriesExpr) and value._node.child is out._node
             ):
+                out, value = realign(out, value)
                 out = DataFrame(AssignFrom(out._node, name, value._node))
                 continue
             e = out._col_expr(value, name)
@@ -1077,7 +1099,8 @@ class DataFrame(FrameMethods, _Frame):
             func = _ScalarOp(op, other, reverse)
             return self.map_partitions(func, meta=func(self._meta))
         if isinstance(other, DataFrame):
-            a, b = (other._node, self._node) if reverse else (self._node, other._node)
+            x, y = realign(self, other)
+            a, b = (y._node, x._node) if reverse else (x._node, y._node)
             return DataFrame(Binary(_LOGICAL.get(op, op), a, b))
         if isinstance(other, (Series, pd.Series)):
             return frame_series_op(self, other, op, reverse)
@@ -1204,7 +1227,8 @@ def _assign_one(out, name, value):
         vn = value._node
         if isinstance(vn, SeriesExpr) and vn.child is out._node:
             return DataFrame(Assign(out._node, ((name, vn.expr),)))
-        return DataFrame(AssignFrom(out._node, name, vn))
+        out, value = realign(out, value)
+        return DataFrame(AssignFrom(out._node, name, value._node))
     if isinstance(value, Scalar):
         return DataFrame(AssignFrom(out._node, name, _scalar_column(out, value)._node))
     if isinstance(value, (pd.Series, pd.DataFrame, np.ndarray, list)):

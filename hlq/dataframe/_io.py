@@ -57,24 +57,24 @@ def from_pandas(data, npartitions=None, chunksize=None, sort=True):
     if sort and not data.index.is_monotonic_increasing:
         data = data.sort_index()
     n = len(data)
+    given_npartitions, given_chunksize = npartitions, chunksize
     if chunksize is None:
         chunksize = max(1, math.ceil(n / max(1, npartitions)))
     chunksize = int(chunksize)
     starts = list(range(0, n, chunksize)) or [0]
     divisions = None
     if sort and n:
-        idx = data.index
+        # dask's own partitioning of a sorted index (equal values never straddle two
+        # partitions), so that the divisions are exactly dask's
+        # deferred: importing hlq.dataframe does not load dask.dataframe
+        from dask.dataframe.io.io import sorted_division_locations
+
         try:
-            fixed = [0]
-            for a in starts[1:]:  # move a start past values equal to the previous row's
-                a = max(a, fixed[-1] + 1)
-                while a < n and idx[a] == idx[a - 1]:
-                    a += 1
-                if a < n:
-                    fixed.append(a)
-            divs = [idx[a] for a in fixed] + [idx[n - 1]]
-            if all(divs[i] < divs[i + 1] for i in range(len(divs) - 2)) and divs[-2] <= divs[-1]:
-                starts, divisions = fixed, tuple(divs)
+            divs, locations = sorted_division_locations(
+                data.index, npartitions=None if given_npartitions is None else int(given_npartitions),
+                chunksize=None if given_chunksize is None else int(given_chunksize))
+            if len(locations) >= 2 and all(a < b for a, b in zip(locations, locations[1:])):
+                starts, divisions = list(locations[:-1]), tuple(divs)
         except TypeError:  # index values that do not compare: unknown divisions
             pass
     stops = starts[1:] + [n]
@@ -285,7 +285,9 @@ def from_dask_array(x, columns=None, index=None, meta=None):
 
     Parameters
     ----------
-    x : hlq.array.Array
+    x : hlq.array.Array or dask.array.Array
+        A dask array (known chunk sizes) enters the plan block by block, as delayed values of
+        its own graph.
     columns : list or scalar, optional
         Column names (2-d; default ``0..n-1``) or the series name (1-d).
     index, meta
@@ -296,16 +298,42 @@ def from_dask_array(x, columns=None, index=None, meta=None):
     import hlq.array as ha
 
     if not isinstance(x, ha.Array):
-        raise TypeError(f"from_dask_array needs an hlq.array.Array, got {type(x).__name__}; "
-                        "use from_array for numpy arrays")
+        x = _from_legacy_dask_array(x)
     if index is not None:
         raise NotImplementedError("from_dask_array(index=...) is not supported")
     if x.ndim not in (1, 2):
         raise ValueError(f"from_dask_array needs a 1-d or 2-d array, got {x.ndim} dimensions")
     names = _column_names(x, columns)
+    if x.ndim == 1 and isinstance(columns, (list, tuple, pd.Index)):
+        x = x[:, None]  # a list of one name: a one-column DataFrame, as dask gives
     if x.ndim == 2 and x.numblocks[1] != 1:
         x = x.rechunk({1: x.shape[1]})
     return new_collection(ArrayToFrame(x.node, names))
+
+
+def _from_legacy_dask_array(x):
+    """A ``dask.array.Array`` as an hlq array with the same chunks: every block one
+    ``dask.delayed`` value of the dask array's graph (nothing is computed)."""
+    # deferred: importing hlq.dataframe does not load dask.array or hlq.array
+    import dask.array as da
+    import hlq.array as ha
+
+    if not isinstance(x, da.Array):
+        raise TypeError(f"from_dask_array needs an hlq.array.Array or a dask.array.Array, got {type(x).__name__}; "
+                        "use from_array for numpy arrays")
+    if x.ndim not in (1, 2):
+        raise ValueError(f"from_dask_array needs a 1-d or 2-d array, got {x.ndim} dimensions")
+    if any(c != c for dim in x.chunks for c in dim):
+        raise ValueError("from_dask_array needs a dask array with known chunk sizes; call "
+                         "x.compute_chunk_sizes() first")
+    blocks = x.to_delayed()
+    grid = [[ha.from_delayed(blocks[(i,) if x.ndim == 1 else (i, j)],
+                             (r,) if x.ndim == 1 else (r, c), dtype=x.dtype)
+             for j, c in enumerate(x.chunks[1] if x.ndim == 2 else (None,))]
+            for i, r in enumerate(x.chunks[0])]
+    if x.ndim == 1:
+        return ha.concatenate([row[0] for row in grid]) if len(grid) > 1 else grid[0][0]
+    return ha.block(grid)
 
 
 def from_array(x, chunksize=50000, columns=None, meta=None):

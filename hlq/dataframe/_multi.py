@@ -572,7 +572,26 @@ def _interpolate_divisions(divisions, counts):
 
 
 def shuffle(obj, on=None, npartitions=None, ignore_index=False, **kwargs):
-    """Move rows so that equal ``on`` values share a partition (hash partitioning)."""
+    """Move rows so that equal ``on`` values share a partition (hash partitioning).
+
+    ``on``: column name(s), or a Series or DataFrame computed from ``obj`` (partitioned like
+    it), whose values are the keys."""
+    if isinstance(on, (DataFrame, Series)):
+        if isinstance(obj, Series):
+            tmp = "__hlq_values"
+            out = shuffle(obj.to_frame(name=tmp), on, npartitions, ignore_index, **kwargs)[tmp]
+            return out.rename(obj.name)
+        if on.npartitions != obj.npartitions:
+            raise TypeError("index must be aligned with the DataFrame to use as shuffle index.")
+        series = [on] if isinstance(on, Series) else [on[c] for c in on.columns]
+        names = []
+        for i in range(len(series)):
+            name = f"__hlq_shuffle_{i}"
+            while name in obj._node.dtype_map:
+                name += "_"
+            names.append(name)
+        out = shuffle(obj.assign(**dict(zip(names, series))), names, npartitions, ignore_index, **kwargs)
+        return out[list(obj.columns)]
     if on is None:
         keys = (INDEX,)
     else:

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from hlq.dataframe.nodes.ops import MetaBox, WithScalar
-from hlq.dataframe.nodes.reduction import Fn, TreeAgg
+from hlq.dataframe.nodes.reduction import Fn, TreeAgg, label_divisions
 from hlq.dataframe.nodes.shuffle import INDEX, Shuffle
 from hlq.dataframe.nodes.colexpr import BINARY
 
@@ -39,12 +39,15 @@ __all__ = ["value_counts", "unique", "drop_duplicates", "nunique", "mode", "idxm
 QUANTILE_SAMPLE = 1000
 
 
-def _agg(coll, chunk, combine, final, meta, split_every=None, columnwise=False, tag="aggregate"):
+def _agg(coll, chunk, combine, final, meta, split_every=None, columnwise=False, tag="aggregate", labels=None):
+    """A :class:`TreeAgg` collection; ``labels``: the index labels of the one-partition result,
+    which give its divisions (``(min, max)``, as dask's)."""
     # import cycle: hlq.dataframe._core imports hlq.dataframe._reductions
     from hlq.dataframe._core import new_collection
 
+    divisions = None if labels is None else label_divisions(labels)
     return new_collection(TreeAgg(coll._node, chunk, combine, final, MetaBox(meta), split_every or 8,
-                                  columnwise, tag))
+                                  columnwise, tag, None if divisions == (None, None) else divisions))
 
 
 def _concat(states):
@@ -355,7 +358,7 @@ def quantile(x, q=0.5, numeric_only=False, split_every=None):
         if many:
             meta = pd.Series([], dtype="float64", name=x.name, index=pd.Index([], dtype="float64"))
             return _agg(x, Fn(_q_chunk), Fn(_q_combine), Fn(_q_final, qs, "series-q", x.name), meta, split_every,
-                        tag="quantile")
+                        tag="quantile", labels=qs)
         return _agg(x, Fn(_q_chunk), Fn(_q_combine), Fn(_q_final, qs, "scalar", x.name), np.dtype("float64"),
                     split_every, tag="quantile")
     cols = [c for c, dt in x._node.dtype_map.items() if _numeric(dt)]
@@ -366,12 +369,12 @@ def quantile(x, q=0.5, numeric_only=False, split_every=None):
     if bad:
         x = x[cols]
     if many:
-        meta = pd.DataFrame({c: pd.Series([], dtype="float64") for c in cols})
+        meta = pd.DataFrame({c: pd.Series([], dtype="float64") for c in cols}, index=pd.Index([], dtype="float64"))
         return _agg(x, Fn(_q_chunk), Fn(_q_combine), Fn(_q_final, qs, "frame", None), meta, split_every,
-                    columnwise=True, tag="quantile")
-    meta = pd.Series([], dtype="float64", name=qs[0])
+                    columnwise=True, tag="quantile", labels=qs)
+    meta = pd.Series([], dtype="float64", name=qs[0], index=pd.Index(cols)[:0])  # indexed by the column names
     return _agg(x, Fn(_q_chunk), Fn(_q_combine), Fn(_q_final, qs, "frame-one-q", qs[0]), meta, split_every,
-                tag="quantile")
+                tag="quantile", labels=cols)
 
 
 # ------------------------------------------------------------------ describe

@@ -141,7 +141,10 @@ class _FilterFunc:
 
 
 def check_aligned(a, b):
-    """Raise ``ValueError`` unless ``a`` and ``b`` have the same partitions (count and known divisions)."""
+    """Raise ``ValueError`` unless ``a`` and ``b`` have the same partitions (count and known divisions;
+    two single partitions always align: pandas aligns their labels)."""
+    if a.npartitions == b.npartitions == 1:
+        return
     if a.npartitions != b.npartitions or (a.known_divisions and b.known_divisions and a.divisions != b.divisions):
         raise ValueError(
             f"operands are not aligned: {a.npartitions} and {b.npartitions} partitions "
@@ -236,9 +239,18 @@ class Binary(FrameNode):
         a, b = self.left, self.right
         check_aligned(a, b)
         meta = BINARY[self.op](a.meta, b.meta)
+        divs = a.divisions
+        if a.npartitions == 1 and a.divisions != b.divisions:
+            # one partition each: the result holds the labels of both
+            divs = (None, None)
+            if a.known_divisions and b.known_divisions:
+                try:
+                    divs = (min(a.divisions[0], b.divisions[0]), max(a.divisions[1], b.divisions[1]))
+                except TypeError:
+                    pass
         if isinstance(meta, pd.Series):
-            return {"kind": "series", "columns": (meta.name,), "dtypes": (meta.dtype,), "divisions": a.divisions}
-        return {"kind": "frame", "columns": tuple(meta.columns), "dtypes": tuple(meta.dtypes), "divisions": a.divisions}
+            return {"kind": "series", "columns": (meta.name,), "dtypes": (meta.dtype,), "divisions": divs}
+        return {"kind": "frame", "columns": tuple(meta.columns), "dtypes": tuple(meta.dtypes), "divisions": divs}
 
     def _extra_props(self):
         return {"bw_inputs": ((self.left, (0,)), (self.right, (0,))), "bw_func": BINARY[self.op]}

@@ -47,6 +47,19 @@ def reduction_dtype(how, dt):
     return dt
 
 
+def label_divisions(labels):
+    """``(min, max)`` of the labels a one-partition result is indexed by (a reduction's column
+    names, the quantiles asked for), as dask gives its divisions; ``(None, None)`` when they are
+    missing, repeated or do not compare."""
+    labels = list(labels)
+    if not labels or any(v is None or v != v for v in labels) or len(set(labels)) != len(labels):
+        return (None, None)
+    try:
+        return (min(labels), max(labels))
+    except TypeError:
+        return (None, None)
+
+
 class Reduce(FrameNode):
     """``how`` of each column (frame -> series) or of a series (-> scalar)."""
 
@@ -73,7 +86,7 @@ class Reduce(FrameNode):
             common = np.result_type(*dts) if dts and all(isinstance(d, np.dtype) for d in dts) else np.dtype(object)
         except TypeError:
             common = np.dtype(object)
-        return {"kind": "series", "columns": (None,), "dtypes": (common,), "divisions": (None, None),
+        return {"kind": "series", "columns": (None,), "dtypes": (common,), "divisions": label_divisions(c.columns),
                 "lengths": (len(c.columns),)}
 
     def label(self):
@@ -702,16 +715,17 @@ class TreeAgg(FrameNode):
     can move to the input).
     """
 
-    _fields = ("child", "chunk", "combine", "final_fn", "meta_", "split_every", "columnwise", "tag")
-    _defaults = {"split_every": 8, "columnwise": False, "tag": "aggregate"}
+    _fields = ("child", "chunk", "combine", "final_fn", "meta_", "split_every", "columnwise", "tag", "divisions_")
+    _defaults = {"split_every": 8, "columnwise": False, "tag": "aggregate", "divisions_": None}
     op_name = "tree-agg"
 
     def _props(self):
         m = self.meta_.value
+        d = self.divisions_ or (None, None)
         if isinstance(m, pd.DataFrame):
-            return {"kind": "frame", "columns": tuple(m.columns), "dtypes": tuple(m.dtypes), "divisions": (None, None)}
+            return {"kind": "frame", "columns": tuple(m.columns), "dtypes": tuple(m.dtypes), "divisions": d}
         if isinstance(m, pd.Series):
-            return {"kind": "series", "columns": (m.name,), "dtypes": (m.dtype,), "divisions": (None, None)}
+            return {"kind": "series", "columns": (m.name,), "dtypes": (m.dtype,), "divisions": d}
         return {"kind": "scalar", "columns": (None,), "dtypes": (np.dtype(m),), "divisions": (None, None)}
 
     @property
