@@ -348,3 +348,28 @@ def test_dataframe_partition_chains_and_reductions_at_tiny_partitions(two_thread
             pd.testing.assert_series_equal(got.sort_index(), expected.sort_index())
         else:
             np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_partial_and_add_tasks_never_write_into_their_inputs():
+    from hlq.array.nodes.linalg import _AddBlocks, _SumProducts
+
+    a = np.arange(4.0).reshape(2, 2)
+    b = np.ones((2, 2))
+    keep_a, keep_b = a.copy(), b.copy()
+    # a function returning its own input: the sum must be a new array
+    got = _SumProducts(lambda x, y: x, np.dtype("f8"))(a, b, a, b, a, b)
+    np.testing.assert_array_equal(got, 3 * keep_a)
+    got = _SumProducts(np.matmul, np.dtype("f8"))(a, b, b, a, a, a)
+    np.testing.assert_array_equal(got, keep_a @ keep_b + keep_b @ keep_a + keep_a @ keep_a)
+    parts = [a[np.newaxis], b[np.newaxis], a[np.newaxis], b[np.newaxis]]
+    np.testing.assert_array_equal(_AddBlocks(True)(*parts), 2 * keep_a + 2 * keep_b)
+    np.testing.assert_array_equal(_AddBlocks(False)(*parts)[0], 2 * keep_a + 2 * keep_b)
+    np.testing.assert_array_equal(a, keep_a)
+    np.testing.assert_array_equal(b, keep_b)
+
+
+def test_region_of_whole_random_blocks_matches_the_full_array():
+    x = da.random.random((60, 60), chunks=20)
+    full = x.compute()
+    np.testing.assert_array_equal(x[:20].compute(), full[:20])  # whole blocks of the region
+    np.testing.assert_array_equal(x[5:25, 20:].compute(), full[5:25, 20:])  # parts of blocks

@@ -160,6 +160,7 @@ class _SumProducts:
             p = self.func(blocks[i], blocks[i + 1])
             if acc is None:
                 acc = p
+                own = _fresh(p, blocks)
             elif own and isinstance(acc, np.ndarray) and np.result_type(acc, p) == acc.dtype and \
                     np.shape(p) == acc.shape:
                 np.add(acc, p, out=acc)  # no third slab-sized array
@@ -173,6 +174,13 @@ class _SumProducts:
 
     def __reduce__(self):
         return (_SumProducts, (self.func, self.dtype))
+
+
+def _fresh(p, blocks) -> bool:
+    """Whether ``p`` is a writeable numpy array that owns its memory and is none of ``blocks``
+    (a product numpy just allocated, which the caller may then accumulate into)."""
+    return (type(p) is np.ndarray and p.base is None and p.flags.writeable
+            and not any(p is b for b in blocks))
 
 
 class PermutedFn:
@@ -340,8 +348,13 @@ class _AddBlocks:
 
     def __call__(self, *blocks):
         acc = blocks[0]
+        own = False
         for b in blocks[1:]:
-            acc = acc + b  # a new array: the inputs may be shared with other tasks
+            if own and np.result_type(acc, b) == acc.dtype and np.shape(b) == acc.shape:
+                np.add(acc, b, out=acc)  # into the array made here: one new array per task
+            else:
+                acc = acc + b  # a new array: the inputs may be shared with other tasks
+                own = type(acc) is np.ndarray and acc.flags.writeable
         return acc[0, ...] if self.final else acc  # [0, ...]: a 0-d result stays an array
 
     def __reduce__(self):

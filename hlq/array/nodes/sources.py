@@ -421,7 +421,7 @@ class _RandomFn:
         out = np.asarray(out)
         if out.dtype != self.dtype:
             out = out.astype(self.dtype)
-        if local is not None:
+        if local is not None and any(sl.start != 0 or sl.stop != n for sl, n in zip(local, out.shape)):
             out = out[local].copy()  # a view would keep the whole drawn block alive
         return out
 
