@@ -227,3 +227,61 @@ def test_squashed_reads_keep_every_thread_busy(tmp_path, monkeypatch):
         with dask.config.set({"hlq.batch.threads": 4}):
             assert read_partitions() == [4]
         pd.testing.assert_series_equal(q.compute().sort_index(), pd.read_parquet(str(tmp_path)).groupby("c0").c1.sum())
+
+
+# ------------------------------------------------------------ join sizes and strategies
+def _joins(q):
+    from hlq.expr.traverse import toposort
+    from hlq.rules import optimize_plan
+
+    return [n for n in toposort([optimize_plan(q.node)]) if n.op_name == "partition-merge"]
+
+
+def test_join_estimate_carries_a_filtered_sides_selectivity(tmp_path):
+    # TPC-H Q9's shape: a dimension filtered by a string match joined to a fact; the join's
+    # estimate keeps the filter's fraction (a * b / min of the unfiltered sizes), so the
+    # next join sees a small side, not the whole fact table
+    from hlq.dataframe._estimate import estimate_rows
+
+    rng = np.random.default_rng(3)
+    dim = pd.DataFrame({"d": np.arange(2000), "name": [f"x{i % 20}" for i in range(2000)]})
+    fact = pd.DataFrame({"fd": rng.integers(0, 2000, 40_000), "fo": rng.integers(0, 10_000, 40_000),
+                         "v": rng.random(40_000)})
+    orders = pd.DataFrame({"o": np.arange(10_000), "year": rng.integers(1992, 1999, 10_000)})
+    for name, pdf, parts in (("dim", dim, 1), ("fact", fact, 8), ("orders", orders, 4)):
+        (tmp_path / name).mkdir()
+        bounds = np.linspace(0, len(pdf), parts + 1).astype(int)
+        for i in range(parts):
+            pdf.iloc[bounds[i]:bounds[i + 1]].to_parquet(tmp_path / name / f"{i}.parquet", index=False)
+    d, f, o = (dd.read_parquet(str(tmp_path / k)) for k in ("dim", "fact", "orders"))
+    green = d[d.name.str.contains("x1")]
+    j1 = green.merge(f, left_on="d", right_on="fd")
+    assert estimate_rows(green.node) == 200  # a string match: 1/10
+    assert estimate_rows(j1.node) == 4000  # 200 x 40,000 / 2,000
+    j = j1.merge(o, left_on="fo", right_on="o")
+    assert estimate_rows(j.node) == 4000
+    q = j.groupby("year").v.sum()
+    strategies = [n.strategy for n in _joins(q)]
+    # the dimension is broadcast into the fact; the filtered fact side is never broadcast
+    # into the 4 order partitions (it would be joined by each), nor orders into the 8 fact
+    # partitions when a shuffle of both costs less
+    assert strategies[0] == "broadcast" and len(strategies) == 2
+    pdf_j = dim[dim.name.str.contains("x1")].merge(fact, left_on="d", right_on="fd").merge(
+        orders, left_on="fo", right_on="o")
+    pd.testing.assert_series_equal(q.compute().sort_index(), pdf_j.groupby("year").v.sum())
+
+
+def test_broadcast_never_into_fewer_partitions_than_threads():
+    # a side with one partition receives no broadcast of a many-partition side (the join would
+    # run in one task); it is broadcast itself or both sides are shuffled
+    import dask
+
+    from hlq.dataframe.rules.lowering import choose_join
+
+    big = dd.from_pandas(pd.DataFrame({"k": np.arange(4000) % 500, "x": 1.0}), npartitions=8)
+    one = dd.from_pandas(pd.DataFrame({"k": np.arange(500), "y": 2.0, "z": 3.0, "w": 4.0}), npartitions=1)
+    with dask.config.set({"hlq.batch.threads": 2}):
+        s, reason, side = choose_join(big[big.x == 1.0].merge(one, on="k").node)
+        assert side != "l"
+        with dask.config.set({"hlq.batch.threads": 1}):
+            assert choose_join(big[big.x == 1.0].merge(one, on="k").node)[2] in ("l", "r")

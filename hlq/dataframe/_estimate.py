@@ -1,21 +1,31 @@
 """Size estimates of dataframe plans, from metadata only (never by computing).
 
 Rows come from partition lengths known at build time (parquet footers,
-pandas objects); a filter keeps an assumed fraction of its input
-(:data:`FILTER_SELECTIVITY` per conjunct, at least :data:`MIN_SELECTIVITY`);
-a join yields about as many rows as its larger side; a groupby aggregation at most
-as many rows as its keys' dtypes allow groups (categoricals, booleans).  Bytes per row come from
-the parquet footers' uncompressed column sizes when the columns are read
-straight from parquet, else from the dtypes (:func:`bytes_per_row`).  The walk is iterative (a topological
-order of the plan), each node visited once.
+pandas objects).  A filter keeps, per conjunct, an assumed fraction of its
+input that depends on the conjunct's form (:func:`selectivity`: the classic
+defaults of cost-based optimizers, 1/10 for ``column == value`` and for string
+matches, 1/3 for a range bound, n/10 for ``isin`` of n values, ...).  Every estimate
+also carries the rows of the unfiltered relation it describes (its *base*), so
+that a join passes the selectivity of a filtered side on: an inner join of
+``a`` rows (base ``A``) and ``b`` rows (base ``B``) yields about
+``a * b / min(A, B)`` rows (each row of the larger relation matches about one
+row of the smaller one, and a filter of either side keeps its fraction); a left
+join at least its left side's rows.  A groupby aggregation yields at most as
+many rows as its keys' dtypes allow groups (categoricals, booleans).  Bytes per
+row come from the parquet footers' uncompressed column sizes when the columns
+are read straight from parquet, else from the dtypes (:func:`bytes_per_row`).
+The walk is iterative (a topological order of the plan), each node visited once.
 
 >>> import pandas as pd
 >>> import hlq.dataframe as dd
 >>> df = dd.from_pandas(pd.DataFrame({"a": range(1000), "b": 1.0}), npartitions=4)
 >>> estimate_rows(df.node), bytes_per_row(df.node)
 (1000.0, 16)
->>> estimate_rows(df[df.a > 5].node)
-500.0
+>>> estimate_rows(df[df.a == 5].node)
+100.0
+>>> dim = dd.from_pandas(pd.DataFrame({"a": range(100), "c": 1.0}), npartitions=1)
+>>> estimate_rows(df.merge(dim[dim.c == 2.0], on="a").node)   # 1000 x 1/10 of dim's rows
+100.0
 """
 
 from __future__ import annotations
@@ -28,11 +38,17 @@ from hlq.dataframe.nodes.base import FrameNode
 from hlq.dataframe.nodes.ops import Filter, FilterBy, Project
 from hlq.dataframe.nodes.sources import ReadParquet
 
-__all__ = ["conjuncts", "estimate_rows", "group_count", "bytes_per_row", "estimate_bytes", "format_bytes", "FILTER_SELECTIVITY"]
+__all__ = ["conjuncts", "selectivity", "estimate_rows", "group_count", "bytes_per_row", "estimate_bytes", "format_bytes", "FILTER_SELECTIVITY"]
 
-#: fraction of rows assumed to pass one conjunct of a filter
+#: fraction of rows assumed to pass a condition of no recognized form
 FILTER_SELECTIVITY = 0.5
-MIN_SELECTIVITY = 0.05
+#: ... ``column == value`` (and a string match: contains, startswith, endswith, match)
+EQ_SELECTIVITY = 0.1
+#: ... one bound ``column <, <=, >, >= value``
+RANGE_SELECTIVITY = 1 / 3
+#: the smallest fraction assumed for a whole filter
+MIN_SELECTIVITY = 0.001
+_STRING_MATCHES = frozenset({"str.contains", "str.startswith", "str.endswith", "str.match", "str.fullmatch"})
 #: assumed bytes of one value of an object/string column
 OBJECT_BYTES = 32
 
@@ -107,44 +123,132 @@ def conjuncts(pred) -> list:
     return out
 
 
-def _selectivity(pred) -> float:
-    return max(MIN_SELECTIVITY, FILTER_SELECTIVITY ** len(conjuncts(pred)))
+def _is_value(e) -> bool:
+    return e[0] == "lit"
+
+
+def _term_selectivity(t) -> float:
+    tag = t[0]
+    if tag in ("eq", "ne", "lt", "le", "gt", "ge"):
+        a, b = t[1], t[2]
+        if not (_is_value(a) or _is_value(b)):
+            return FILTER_SELECTIVITY  # two columns compared
+        if tag == "eq":
+            return EQ_SELECTIVITY
+        if tag == "ne":
+            return 1 - EQ_SELECTIVITY
+        return RANGE_SELECTIVITY
+    if tag == "isna":
+        return EQ_SELECTIVITY
+    if tag == "notna":
+        return 1 - EQ_SELECTIVITY
+    if tag == "call":
+        path = getattr(t[1], "path", None)
+        if path in _STRING_MATCHES:
+            return EQ_SELECTIVITY
+        if path == "isin" and t[1].args and isinstance(t[1].args[0], (tuple, frozenset, set)):
+            return min(FILTER_SELECTIVITY, EQ_SELECTIVITY * max(1, len(t[1].args[0])))
+        if path == "between":
+            return RANGE_SELECTIVITY * RANGE_SELECTIVITY * 2
+    return FILTER_SELECTIVITY
+
+
+def selectivity(pred) -> float:
+    """Assumed fraction of rows for which the column expression ``pred`` holds: the product over
+    its conjuncts, an ``or`` of alternatives ``1 - prod(1 - s_i)``, a negation ``1 - s``
+    (iterative over nested ``and``/``or``/``invert``), at least :data:`MIN_SELECTIVITY`.
+
+    >>> round(selectivity(("and", (("eq", ("col", "a"), ("lit", 1)), ("gt", ("col", "b"), ("lit", 0))))), 4)
+    0.0333
+    >>> round(selectivity(("or", (("eq", ("col", "a"), ("lit", 1)), ("eq", ("col", "a"), ("lit", 2))))), 4)
+    0.19
+    """
+    # post-order over the and/or/invert structure: (term, children done?)
+    stack, vals = [(pred, False)], []
+    while stack:
+        t, done = stack.pop()
+        tag = t[0]
+        kids = t[1] if tag in ("and", "or") else ((t[1],) if tag == "invert" else None)
+        if kids is None:
+            vals.append(_term_selectivity(t))
+            continue
+        if not done:
+            stack.append((t, True))
+            stack.extend((k, False) for k in kids)
+            continue
+        got = [vals.pop() for _ in kids]
+        if tag == "and":
+            v = float(np.prod(got))
+        elif tag == "or":
+            v = 1 - float(np.prod([1 - g for g in got]))
+        else:
+            v = 1 - got[0]
+        vals.append(min(1.0, max(0.0, v)))
+    return max(MIN_SELECTIVITY, vals[0])
+
+
+def _join_rows(how, left, right):
+    """``(rows, base)`` of a join from its sides' ``(rows, base)`` (see the module docstring)."""
+    (lr, lb), (rr, rb) = left, right
+    rows = min(lr * rr / max(1.0, min(lb, rb)), lr * rr)
+    if how == "left":
+        rows = max(rows, lr)
+    elif how == "right":
+        rows = max(rows, rr)
+    elif how == "outer":
+        rows = max(rows, lr, rr)
+    return rows, max(lb, rb)
 
 
 def estimate_rows(node):
     """Estimated number of rows of ``node``, or None when nothing is known."""
+    got = _estimates(node).get(node)
+    return None if got is None else got[0]
+
+
+def _estimates(node) -> dict:
+    """node -> ``(rows, base rows)`` or None, for ``node`` and the nodes below it."""
     est: dict = {}
     for n in toposort([node]):
         if not isinstance(n, FrameNode):
             continue
         if n.lengths is not None:
-            est[n] = float(sum(n.lengths))
+            rows = float(sum(n.lengths))
+            base = rows
+            if isinstance(n, Filter):  # lengths known after filtering (rare): keep the base
+                kid = est.get(n.child)
+                base = kid[1] if kid is not None else rows
+            est[n] = (rows, max(rows, base))
             continue
         if isinstance(n, ReadParquet):
             parts = range(len(n.info.files)) if n.parts is None else n.parts
             rows = float(sum(n.info.rows[i] for i in parts))
-            est[n] = rows * (_selectivity(n.filter) if n.filter is not None else 1.0)
+            est[n] = (rows * (selectivity(n.filter) if n.filter is not None else 1.0), rows)
             continue
         kids = [est.get(c) for c in n.children if isinstance(c, FrameNode) and c.kind != "scalar"]
         kids = [k for k in kids if k is not None]
         if not kids:
             est[n] = None
             continue
-        rows = max(kids) if getattr(n, "op_name", "") in ("merge", "partition-merge") else kids[0]
-        if isinstance(n, Filter):
-            rows *= _selectivity(n.predicate)
+        op = getattr(n, "op_name", "")
+        rows, base = kids[0]
+        if op in ("merge", "partition-merge") and len(kids) == 2:
+            rows, base = _join_rows(getattr(n, "how", "inner"), kids[0], kids[1])
+        elif isinstance(n, Filter):
+            rows *= selectivity(n.predicate)
         elif isinstance(n, FilterBy):
             rows *= FILTER_SELECTIVITY
-        elif getattr(n, "op_name", "") == "concat-frames":
-            rows = sum(kids)
-        elif n.op_name == "head":
+        elif op == "concat-frames":
+            rows, base = sum(k[0] for k in kids), sum(k[1] for k in kids)
+        elif op == "head":
             rows = min(rows, n.n)
-        elif n.op_name == "groupby-agg":
-            groups = group_count(n)
+        elif op in ("groupby-agg", "groupby-partial"):
+            groups = group_count(n) if op == "groupby-agg" else None
             if groups is not None:
                 rows = min(rows, float(groups))
-        est[n] = rows
-    return est.get(node)
+            base = rows  # a new relation: one row per group
+        est[n] = (rows, max(rows, base))
+    return est
 
 
 def group_count(node):

@@ -38,7 +38,7 @@ import dask
 import numpy as np
 
 from hlq.dataframe._estimate import bytes_per_row, estimate_rows, format_bytes
-from hlq.lower.cost import CostSettings, chain_block_seconds
+from hlq.lower.cost import CostSettings, available_threads, chain_block_seconds
 from hlq.dataframe.nodes.base import Concat
 from hlq.dataframe.nodes.merge import Merge, PartitionMerge
 from hlq.dataframe.nodes.reduction import (
@@ -231,15 +231,45 @@ def choose_join(m):
         return "broadcast", f"broadcast=True, {names[side]} side", side
     if not known:
         return "hash", "sizes unknown", None
-    side = min(known, key=lambda s: sizes[s][1])
-    other = "l" if side == "r" else "r"
-    small, big = sizes[side][1], sizes[other][1]
-    if small > limit or (big is not None and small > big):
+    within = [s for s in known if sizes[s][1] <= limit]
+    if not within:
+        side = min(known, key=lambda s: sizes[s][1])
         return "hash", f"{size_text(side)} > broadcast limit {format_bytes(limit)}", None
     # every partition of the other side joins the whole broadcast side (pandas hashes it each
-    # time); a shuffle moves both sides about three times: broadcast while it costs less
-    n_other = (right if other == "r" else left).npartitions
-    if big is not None and small * (n_other - 3) > 2 * big:
+    # time): about size x partitions of the other side, plus the other side once, plus gathering
+    # the broadcast side into one partition and regrouping the result when the other side's
+    # partition count is not the join's; a shuffle moves both sides about three times.  The
+    # cheapest broadcast wins while it costs less.  A side with fewer partitions than the join
+    # and than the threads receives no broadcast (the join would run in fewer tasks than
+    # threads).
+    threads = max(1, available_threads())
+    costs = {}
+    for side in within:
+        other = "l" if side == "r" else "r"
+        big = sizes[other][1]
+        n_other = (right if other == "r" else left).npartitions
+        small = sizes[side][1]
+        if big is None:
+            costs[side] = None
+            continue
+        if n_other < min(threads, m.npartitions):
+            continue
+        gather = small if (left if side == "l" else right).npartitions > 1 else 0
+        regroup = small + big if n_other != m.npartitions else 0
+        costs[side] = small * n_other + big + gather + regroup
+    within = [s for s in within if s in costs]
+    if not within:
+        side = min(known, key=lambda s: sizes[s][1])
+        return "hash", f"{size_text(side)} would be joined in fewer tasks than threads", None
+    unknown = [s for s in within if costs[s] is None]
+    if unknown:  # the other side's size is unknown: broadcast the known one
+        side = min(unknown, key=lambda s: sizes[s][1])
+        return "broadcast", f"{size_text(side)} <= limit {format_bytes(limit)}", side
+    side = min(within, key=lambda s: (costs[s], sizes[s][1]))
+    other = "l" if side == "r" else "r"
+    hash_cost = 3 * (sizes[side][1] + sizes[other][1])
+    if costs[side] > hash_cost:
+        n_other = (right if other == "r" else left).npartitions
         return "hash", (f"{size_text(side)} joined by each of {n_other} partitions costs more than "
                         f"shuffling both sides"), None
     return "broadcast", f"{size_text(side)} <= limit {format_bytes(limit)}", side
