@@ -305,3 +305,34 @@ def test_operations_between_collections_realign_divisions():
     k2["z"] = dask_dd.from_pandas(b, npartitions=4).x
     assert d2.divisions == k2.divisions
     dask_assert_eq(d2, k2.compute())
+
+
+def test_categories_as_unknown_and_as_known():
+    pdf = pd.DataFrame({"c": pd.Categorical(list("ABA"), categories=list("ABCD"), ordered=True), "v": [1, 2, 3]})
+    df = dd.from_pandas(pdf, npartitions=2)
+    u = df.c.cat.as_unknown()
+    assert df.c.cat.known and not u.cat.known
+    assert list(u._meta.dtype.categories) == ["__UNKNOWN_CATEGORIES__"] and u._meta.dtype.ordered
+    pd.testing.assert_series_equal(u.compute(), pdf.c)  # the data keep their categories
+    with pytest.raises(NotImplementedError, match="as_known"):
+        u.cat.categories
+    k = u.cat.as_known()
+    assert k.cat.known and list(k.dtype.categories) == list("ABCD")
+    dask_assert_eq(k, pdf.c)
+
+
+@pytest.mark.parametrize("known", [True, False])
+@pytest.mark.parametrize("how", ["min", "first", "count", "size"])
+def test_groupby_unobserved_categories_keep_dtypes(known, how):
+    # groups of unobserved categories come from the data's categories (also when the metadata's are
+    # unknown); categorical value columns stay categorical, counts stay integers
+    pdf = pd.DataFrame({"k": pd.Categorical(list("AB"), categories=list("ABCDE"), ordered=True),
+                        "c": pd.Categorical([1, 2], categories=[1, 2, 3], ordered=True), "v": [0.5, 1.5]})
+    df = dd.from_pandas(pdf, npartitions=2)
+    if not known:
+        df["k"] = df["k"].cat.as_unknown()
+        df["c"] = df["c"].cat.as_unknown()
+    for by in ("k", ["k", "c"]):
+        exp = getattr(pdf.groupby(by, observed=False), how)()
+        got = getattr(df.groupby(by, observed=False), how)()
+        dask_assert_eq(got, exp)

@@ -25,6 +25,7 @@ import pandas as pd
 
 from hlq.dataframe._elementwise import series_call
 from hlq.dataframe._core import Series
+from hlq.dataframe.nodes.calls import has_unknown_categories, unknown_categorical
 
 __all__ = ["StringAccessor", "DatetimeAccessor", "CategoricalAccessor"]
 
@@ -118,3 +119,42 @@ class CategoricalAccessor(_Accessor):
             raise NotImplementedError(
                 "the categories of this Series are unknown (astype('category') categorizes each partition "
                 "separately, like dask); use astype(pd.CategoricalDtype(categories)) with explicit categories")
+
+    @property
+    def known(self):
+        """Whether the categories are known (in the metadata), like dask's ``cat.known``."""
+        return not has_unknown_categories(self._series.dtype)
+
+    def __getattr__(self, key):
+        if key in ("categories", "codes") and not self.known:
+            raise NotImplementedError(
+                f"`s.cat.{key}` with unknown categories is not supported; use `s.cat.as_known()` or "
+                "`df.categorize()` first")
+        return super().__getattr__(key)
+
+    def as_unknown(self):
+        """The same data, its categories marked unknown in the metadata (dask's placeholder
+        category ``__UNKNOWN_CATEGORIES__``): partitions keep their own categories."""
+        s = self._series
+        if not self.known:
+            return s
+        meta = s._meta.astype(unknown_categorical(s.dtype))
+        return s.map_partitions(_identity, meta=meta)
+
+    def as_known(self, **kwargs):
+        """When the categories are unknown: the union of the partitions' categories, computed now
+        (``kwargs`` go to ``compute``), set on every partition, like dask's ``cat.as_known()``."""
+        if self.known:
+            return self._series
+        s = self._series
+        per_part = s.map_partitions(_categories_of, meta=pd.Series([], dtype=object))
+        cats = per_part.unique().compute(**kwargs)
+        return _Method(s, "cat.set_categories")(pd.Index(cats).tolist())
+
+
+def _identity(part):
+    return part
+
+
+def _categories_of(part):
+    return part.cat.categories.to_series(index=range(len(part.cat.categories)))

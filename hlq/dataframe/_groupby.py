@@ -95,7 +95,7 @@ class GroupBy:
                     raise NotImplementedError("groupby(observed=False) on categorical keys needs split_out=1")
                 fill = _Unobserved(len(self._by), cats, tuple(_FILL.get(h, np.nan) for _c, h in spec),
                                    o.get("as_index", True), bool(sort))
-                out = out.map_partitions(fill, meta=fill(out._meta))
+                out = out.map_partitions(fill, meta=out._meta)
         names = o.get("index_names")
         if names is not None:
             out = out.map_partitions(_SetIndexNames(names, o.get("as_index", True)),
@@ -357,7 +357,9 @@ def _categorical_keys(node, by):
 class _Unobserved:
     """Partition function for ``observed=False``: add the groups of unobserved categories (every
     combination of the categorical keys' categories with the other keys' values), filled as
-    pandas fills empty groups (0 for sum/count/size/nunique, 1 for prod, NaN otherwise)."""
+    pandas fills empty groups (0 for sum/count/size/nunique, 1 for prod, missing otherwise; the
+    columns keep their dtypes where the fill allows).  The categories are those of the data, so
+    keys whose categories are unknown in the metadata work too."""
 
     __slots__ = ("nkeys", "cats", "fills", "as_index", "sort")
 
@@ -376,18 +378,25 @@ class _Unobserved:
         levels = []
         for i, cats in enumerate(self.cats):
             lev = idx.get_level_values(i)
-            if cats is not None:
-                levels.append(pd.CategoricalIndex(cats, categories=lev.categories if hasattr(lev, "categories")
-                                                  else cats, ordered=getattr(lev, "ordered", False), name=lev.name))
+            if cats is not None and isinstance(lev.dtype, pd.CategoricalDtype):
+                levels.append(pd.CategoricalIndex(lev.categories, dtype=lev.dtype, name=lev.name))
             else:
                 levels.append(lev.unique())
         full = (pd.MultiIndex.from_product(levels) if len(levels) > 1 else levels[0])
         missing = full.difference(idx, sort=False) if len(full) else full
         if len(missing):
-            extra = pd.DataFrame({c: pd.Series([f] * len(missing), index=missing)
-                                  for c, f in zip(df.columns, self.fills)}, index=missing)
-            extra.columns = df.columns
-            df = pd.concat([df, extra])
+            if not isinstance(missing, pd.MultiIndex) and isinstance(idx.dtype, pd.CategoricalDtype):
+                missing = pd.CategoricalIndex(missing, dtype=idx.dtype, name=idx.name)
+            grown = df.reindex(idx.append(missing))
+            for i, fill in enumerate(self.fills):
+                if not (isinstance(fill, float) and np.isnan(fill)):
+                    col = grown.iloc[:, i].fillna(fill)
+                    try:
+                        col = col.astype(df.dtypes.iloc[i])
+                    except (TypeError, ValueError):
+                        pass
+                    grown.isetitem(i, col)
+            df = grown
             if self.sort:
                 df = df.sort_index()
         if not self.as_index:

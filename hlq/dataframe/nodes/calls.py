@@ -174,6 +174,21 @@ def _nonempty(v):
     return v if s is None else s
 
 
+#: dask's placeholder category marking a categorical whose categories are not known in the metadata
+UNKNOWN_CATEGORIES = "__UNKNOWN_CATEGORIES__"
+
+
+def has_unknown_categories(dtype):
+    """Whether ``dtype`` is categorical with unknown categories (dask's placeholder category)."""
+    return (isinstance(dtype, pd.CategoricalDtype) and dtype.categories is not None
+            and len(dtype.categories) == 1 and dtype.categories[0] == UNKNOWN_CATEGORIES)
+
+
+def unknown_categorical(dtype):
+    """``dtype`` (categorical) with its categories marked unknown, the ordered flag kept."""
+    return pd.CategoricalDtype([UNKNOWN_CATEGORIES], ordered=dtype.ordered)
+
+
 def nonempty_series(dtype, name=None):
     """A two-row Series of ``dtype`` with fake values (like dask's ``meta_nonempty``, without
     importing dask.dataframe), or ``None`` when no fake value fits the dtype."""
