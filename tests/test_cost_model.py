@@ -373,3 +373,54 @@ def test_region_of_whole_random_blocks_matches_the_full_array():
     full = x.compute()
     np.testing.assert_array_equal(x[:20].compute(), full[:20])  # whole blocks of the region
     np.testing.assert_array_equal(x[5:25, 20:].compute(), full[5:25, 20:])  # parts of blocks
+
+
+def test_map_overlap_at_tiny_blocks_follows_work(two_threads):
+    # 10^4 blocks of 10 elements: the overlap runs inside the function's tasks, and the whole
+    # chain inside the reduction's range tasks (before: one overlap task and one source task per block)
+    x = da.ones(10**5, chunks=10)
+    y = x.map_overlap(lambda b: b * 2, depth=1, boundary="none")
+    assert y.task_count() == 10**4  # one task per output block: the result has 10^4 blocks
+    assert y.sum().task_count() <= 40
+    assert y.sum().compute() == 2 * 10**5
+    with dask.config.set({"hlq.cost": False}):
+        assert y.sum().task_count() <= 10**4 + 700  # overlap fused without the cost model too
+
+
+@pytest.mark.parametrize("kw", [dict(depth=1, boundary="none"), dict(depth=2, boundary="reflect"),
+                                dict(depth={0: 1, 1: 0}, boundary="periodic"), dict(depth=(2, 1), boundary=0)])
+def test_map_overlap_identical_with_cost_model_on_and_off(two_threads, kw):
+    a = np.arange(3000.0).reshape(60, 50) % 11
+    x = da.from_array(a, chunks=(7, 9))
+
+    def f(b):
+        return b - np.roll(b, 1, axis=0) + np.roll(b, -1, axis=1)
+
+    y = x.map_overlap(f, **kw)
+    n_on, on = _count_and_value(y.sum(axis=0), True)
+    n_off, off = _count_and_value(y.sum(axis=0), False)
+    np.testing.assert_array_equal(on, off)
+    import dask.array as dask_array  # deferred: the reference implementation, only for this check
+
+    expected = dask_array.from_array(a, chunks=(7, 9)).map_overlap(f, **kw).compute()
+    np.testing.assert_array_equal(y.compute(), expected)
+    np.testing.assert_allclose(on, expected.sum(axis=0))
+    assert n_on <= n_off
+
+
+def test_overlap_of_a_shared_map_blocks_source_computes_each_block_once():
+    import threading
+
+    calls = []
+    lock = threading.Lock()
+
+    def f(b, block_id=None):
+        with lock:
+            calls.append(block_id)
+        return b + 1.0
+
+    base = np.arange(400.0).reshape(20, 20)
+    s = da.from_array(base, chunks=5).map_blocks(f, dtype="f8")
+    y = s.map_overlap(lambda b: b * 2, depth=1, boundary="reflect")
+    np.testing.assert_array_equal(y.compute(), (base + 1) * 2)
+    assert sorted(calls) == sorted((i, j) for i in range(4) for j in range(4))

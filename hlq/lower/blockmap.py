@@ -12,7 +12,10 @@ A map has one entry per *input* dimension:
 ``("o", k, offset)``
     ``out[k] + offset`` (contiguous slices);
 ``("r", k, offset)``
-    ``offset - out[k]`` (reversed slices).
+    ``offset - out[k]`` (reversed slices);
+``("k", k, offset, n)``
+    ``out[k] + offset`` clamped to ``0 .. n - 1`` (the neighbours of a block in an
+    overlap: a block at the edge reads its own block again, and ignores it).
 
 Maps compose, so a fused group knows, for each member, which of its blocks
 an output block of the group's root needs.
@@ -49,6 +52,8 @@ def apply_map(m: tuple, out: tuple) -> tuple:
             res.append(out[e[1]] + e[2])
         elif e[0] == "r":
             res.append(e[2] - out[e[1]])
+        elif e[0] == "k":
+            res.append(min(max(out[e[1]] + e[2], 0), e[3] - 1))
         else:
             res.append(e[2][out[e[1]]])
     return tuple(res)
@@ -60,6 +65,8 @@ def _entry_value(e, x):
         return x + e[2]
     if e[0] == "r":
         return e[2] - x
+    if e[0] == "k":
+        return min(max(x + e[2], 0), e[3] - 1)
     return e[2][x]
 
 
@@ -78,11 +85,11 @@ def compose(edge: tuple, outer: tuple) -> tuple:
         else:
             o = outer[e[1]]
             if type(o) is int:
-                res.append((e[0], o, e[2]))
+                res.append((e[0], o, *e[2:]))
             elif o[0] == "c":
                 res.append(("c", _entry_value(e, o[1])))
-            elif o[0] == "o" and e[0] == "o":
-                res.append(("o", o[1], o[2] + e[2]))
+            elif o[0] == "o" and e[0] in ("o", "k"):
+                res.append((e[0], o[1], o[2] + e[2], *e[3:]))
             elif o[0] == "t":
                 res.append(("t", o[1], tuple(_entry_value(e, x) for x in o[2])))
             else:
@@ -108,7 +115,7 @@ def compose_with_sizes(edge: tuple, outer: tuple, out_numblocks: tuple) -> tuple
             continue
         o = outer[e[1]]
         if type(o) is int:
-            res.append((e[0], o, e[2]))
+            res.append((e[0], o, *e[2:]))
         elif o[0] == "c":
             res.append(("c", _entry_value(e, o[1])))
         else:

@@ -56,6 +56,33 @@ class Halo(ArrayNode):
             dims.append(Dim.from_sizes(halo_sizes(d, lo, hi, first, last)) if (lo or hi or first or last) else d)
         return dims, c.dtype
 
+    def _offsets(self):
+        """Per axis: the child-block offsets (from the block's own) an output block may read."""
+        return [([-1] if lo else []) + [0] + ([1] if hi else []) for lo, hi, _, _ in self.spec]
+
+    def _extra_props(self, dims):
+        # block k reads child blocks k-1, k, k+1 (shifted by ``first``) along each overlapped
+        # axis: one block map per neighbour, clamped at the edges (where the block argument says
+        # that neighbour is absent), so the node is blockwise: it fuses with the function
+        # applied to its blocks and with cheap sources below it, and tiny blocks run inside
+        # their consumer's tasks
+        c = self.child
+        per_axis = []
+        for ax, (offs, (_, _, first, _)) in enumerate(zip(self._offsets(), self.spec)):
+            n = c.dims[ax].nblocks
+            per_axis.append(tuple(ax if o + first == 0 else ("k", ax, o + int(first), n) for o in offs))
+        inputs = tuple((c, m) for m in itertools.product(*per_axis))
+        return {"is_blockwise": True, "bw_has_arg": True, "bw_inputs": inputs, "bw_func": _halo_block}
+
+    def bw_block_arg(self, idx):
+        """Per axis, per neighbour offset: None when that neighbour is absent, else its slice."""
+        out = []
+        for offs, pieces in zip(self._offsets(), self._pieces(idx)):
+            center = pieces[0][0] if len(pieces) == 1 or pieces[0][1] is None else pieces[1][0]
+            by_off = {p[0] - center: p[1] for p in pieces}
+            out.append(tuple(("x", by_off[o]) if o in by_off else None for o in offs))
+        return tuple(out)
+
     def _pieces(self, idx):
         """Per axis: the (child block, slice) pieces of output block ``idx``."""
         out = []
@@ -91,6 +118,20 @@ class Halo(ArrayNode):
 
     def label(self):
         return "overlap(" + ", ".join(f"{lo}/{hi}" for lo, hi, _, _ in self.spec) + ")"
+
+
+def _halo_block(*args):
+    """One overlap block from the blocks of every neighbour map and the block argument of
+    :meth:`Halo.bw_block_arg` (absent neighbours are skipped)."""
+    spec = args[-1]
+    blocks, slices = [], []
+    for block, combo in zip(args[:-1], itertools.product(*spec)):
+        if any(p is None for p in combo):
+            continue
+        blocks.append(block)
+        slices.append(tuple(p[1] for p in combo))
+    grid = tuple(sum(p is not None for p in axis) for axis in spec)
+    return _assemble_halo(grid, tuple(slices), *blocks)
 
 
 def _assemble_halo(grid, slices, *blocks):
