@@ -336,3 +336,40 @@ def test_groupby_unobserved_categories_keep_dtypes(known, how):
         exp = getattr(pdf.groupby(by, observed=False), how)()
         got = getattr(df.groupby(by, observed=False), how)()
         dask_assert_eq(got, exp)
+
+
+def test_where_mask_with_other_collections_pandas_objects_and_callables():
+    p1 = pd.DataFrame({"a": range(1, 10), "b": [3, 5, 2, 5, 7, 2, 4, 2, 4]})
+    c1 = pd.DataFrame({"a": [True, False, True] * 3, "b": [False, False, True] * 3}, index=range(5, 14))
+    d1, dc = dd.from_pandas(p1, npartitions=2), dd.from_pandas(c1, npartitions=2)
+    for cond, pcond in ((dc, c1), (c1, c1)):
+        dask_assert_eq(d1.where(cond), p1.where(pcond))
+        dask_assert_eq(d1.mask(cond, -d1), p1.mask(pcond, -p1))
+    dask_assert_eq(d1.a.where(dc.a), p1.a.where(c1.a))
+    dask_assert_eq(d1.a.mask(dc.a, -d1.a), p1.a.mask(c1.a, -p1.a))
+    dask_assert_eq(d1.where(lambda d: d > 3, 0), p1.where(lambda d: d > 3, 0))
+    dask_assert_eq(d1.a.where(lambda s: s == 1, 2), p1.a.where(lambda s: s == 1, 2))
+    with pytest.raises(ValueError, match="shape"):
+        d1.where([[True, False]] * 3)  # an array of another shape than the frame
+
+
+def test_unary_operators_and_scalar_ndim():
+    p = pd.DataFrame({"a": [1, -2, 3], "b": [-1.5, 2.0, -3.0]})
+    df = dd.from_pandas(p, npartitions=2)
+    dask_assert_eq(-df, -p)
+    dask_assert_eq(abs(df), abs(p))
+    dask_assert_eq(+df, p)
+    assert df.a.sum().ndim == 0
+
+
+def test_combine_realigns_and_takes_pandas_operands():
+    from operator import add
+
+    a = pd.DataFrame({"A": [1.0, np.nan, 3.0] * 4, "B": list("abc") * 4})
+    b = pd.DataFrame({"A": [3, 2, 1] * 4, "B": list("xyz") * 4})  # the same rows, other partitions
+    da_, db = dd.from_pandas(a, npartitions=3), dd.from_pandas(b, npartitions=4)
+    for x, y, px, py in ((da_, db, a, b), (da_.A, db.A, a.A, b.A)):
+        dask_assert_eq(x.combine(y, add), px.combine(py, add))
+        dask_assert_eq(x.combine(py, add), px.combine(py, add))
+        dask_assert_eq(x.combine_first(y), px.combine_first(py))
+    dask_assert_eq(da_.A.combine(db.A, add, fill_value=100), a.A.combine(b.A, add, fill_value=100))

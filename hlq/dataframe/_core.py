@@ -54,22 +54,23 @@ def new_collection(node: FrameNode):
     return Scalar(node)
 
 
-def realign(a, b):
-    """``a`` and ``b`` (hlq collections) both repartitioned at the union of their divisions when
-    both are known and differ (dask's realignment before an element-wise operation or an
-    assignment between two collections), so that partition ``i`` of each holds the same labels;
-    unchanged otherwise."""
-    an, bn = a._node, b._node
-    if (an.npartitions == bn.npartitions == 1 or not (an.known_divisions and bn.known_divisions)
-            or an.divisions == bn.divisions):
-        return a, b
+def realign(*objs):
+    """The hlq collections ``objs``, all repartitioned at the union of their divisions when
+    those are all known and differ (dask's realignment before an element-wise operation or an
+    assignment between collections), so that partition ``i`` of each holds the same labels;
+    unchanged otherwise (one partition each, or divisions unknown)."""
+    nodes = [o._node for o in objs]
+    if (all(n.npartitions == 1 for n in nodes) or not all(n.known_divisions for n in nodes)
+            or all(n.divisions == nodes[0].divisions for n in nodes)):
+        return objs
     try:
-        union = tuple(sorted(set(an.divisions) | set(bn.divisions)))
+        union = tuple(sorted(set().union(*(n.divisions for n in nodes))))
     except TypeError:  # divisions that do not compare with each other
-        return a, b
+        return objs
     if len(union) < 2:
-        return a, b
-    return a.repartition(divisions=union, force=True), b.repartition(divisions=union, force=True)
+        return objs
+    return tuple(o if n.divisions == union else o.repartition(divisions=union, force=True)
+                 for o, n in zip(objs, nodes))
 
 
 def _is_scalar(v):
@@ -1109,6 +1110,15 @@ class DataFrame(FrameMethods, _Frame):
     def __invert__(self):
         return self._columnwise(lambda c: ("invert", ("col", c)))
 
+    def __neg__(self):
+        return self._columnwise(lambda c: ("neg", ("col", c)))
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return self._columnwise(lambda c: ("abs", ("col", c)))
+
     def _ufunc1(self, tag):
         return self._columnwise(lambda c: (tag, ("col", c)))
 
@@ -1261,6 +1271,9 @@ class Scalar(HlqCollection):
     @property
     def dtype(self):
         return self._node.dtypes[0]
+
+    #: a scalar has no axes (as dask's Scalar)
+    ndim = 0
 
     @property
     def _meta(self):

@@ -24,6 +24,7 @@ import pandas as pd
 from hlq.dataframe.nodes.calls import Call, nonempty_frame, nonempty_series
 from hlq.dataframe.nodes.colexpr import BINARY
 from hlq.dataframe.nodes.lineage import frame_column_exprs
+from hlq.dataframe.nodes.multipart import ZipPartitions
 from hlq.dataframe.nodes.ops import Assign, AssignFrom, MapPartitions, MetaBox, Project, SeriesExpr
 from hlq.dataframe.nodes.ops import ToFrame as _ToFrame, WithScalar
 from hlq.dataframe.nodes.generic_sources import DelayedValue
@@ -60,7 +61,13 @@ def series_call(s, path, *others, args=(), kwargs=(), attr=False, dtype=None, na
                 ops.append(("lit", o))
         else:
             return Series(SeriesExpr(f, ("call", call, (e, *ops)), nm))
-    # general case: put s and the series operands side by side in one frame
+    # general case: put s and the series operands side by side in one frame (realigned first)
+    # import cycle: hlq.dataframe._core imports hlq.dataframe._elementwise
+    from hlq.dataframe._core import realign
+
+    colls = iter(realign(s, *[o for o in others if isinstance(o, Series)]))
+    s = next(colls)
+    others = [next(colls) if isinstance(o, Series) else o for o in others]
     frame = MapPartitions(s._node, _ToFrame("__0"), (), (), MetaBox(s._meta.to_frame("__0")), True)
     ops = [("col", "__0")]
     for i, o in enumerate(others, 1):
@@ -112,12 +119,28 @@ def meta_dtype(meta, default_name=_KEEP):
 # --------------------------------------------------------------- series methods
 def where(s, cond, other=np.nan):
     """``s.where(cond, other)``."""
-    return series_call(s, "where", cond, other)
+    return _where_mask(s, "where", cond, other)
 
 
 def mask(s, cond, other=np.nan):
     """``s.mask(cond, other)``."""
-    return series_call(s, "mask", cond, other)
+    return _where_mask(s, "mask", cond, other)
+
+
+def _where_mask(s, how, cond, other):
+    """A column expression when ``cond`` and ``other`` are scalars, callables or Series with the
+    partitions of ``s``; otherwise partition by partition (:func:`zip_call`: realigned
+    collections, pandas objects as aligned collections)."""
+    # import cycle: hlq.dataframe._core imports hlq.dataframe._elementwise
+    from hlq.dataframe._core import _Frame, Series
+
+    n = s._node
+    for o in (cond, other):
+        if isinstance(o, (pd.Series, pd.DataFrame, np.ndarray, list)) or (
+                isinstance(o, _Frame) and (not isinstance(o, Series) or o.npartitions != n.npartitions
+                                           or o._node.divisions != n.divisions)):
+            return zip_call(s, how, (cond, other), keep_index=True)
+    return series_call(s, how, cond, other)
 
 
 def clip(s, lower=None, upper=None):
@@ -182,24 +205,72 @@ def apply_values(s, func, args=(), meta=None, **kwds):
 
 
 # ---------------------------------------------------------------- frame methods
-def _cond_exprs(df, cond):
-    # import cycle: hlq.dataframe._core imports hlq.dataframe._elementwise
-    from hlq.dataframe._core import DataFrame
-
-    if not isinstance(cond, DataFrame):
-        raise TypeError("DataFrame.where/mask: cond must be a boolean DataFrame computed from this DataFrame")
-    m = frame_column_exprs(cond._node, df._node)
-    if m is None:
-        raise NotImplementedError("DataFrame.where/mask: cond must be computed column-wise from this DataFrame "
-                                  "(e.g. df.where(df > 0)); use map_partitions otherwise")
-    return m
-
-
 def frame_where(df, cond, other=np.nan, how="where"):
-    """``df.where(cond, other)`` / ``df.mask(cond, other)`` with a boolean frame of the same columns."""
-    m = _cond_exprs(df, cond)
-    default = ("lit", how == "mask")  # pandas: a column missing from cond is all-False
-    return frame_call(df, how, per_column=lambda c: ((m.get(c, default), ("lit", other)), (), ()))
+    """``df.where(cond, other)`` / ``df.mask(cond, other)``.
+
+    A boolean frame computed column-wise from ``df`` and a scalar ``other`` give one column
+    expression per column; any other ``cond``/``other`` (another collection, a pandas object, a
+    callable, an array of ``df``'s shape) is applied partition by partition, as dask does:
+    collections realigned with ``df``, pandas objects first split into partitions."""
+    # import cycle: hlq.dataframe._core imports hlq.dataframe._elementwise
+    from hlq.dataframe._core import DataFrame, _Frame
+
+    if callable(cond) and not isinstance(cond, _Frame):
+        cond = cond(df)
+    if callable(other) and not isinstance(other, _Frame):
+        other = other(df)
+    if isinstance(cond, DataFrame) and pd.api.types.is_scalar(other):
+        m = frame_column_exprs(cond._node, df._node)
+        if m is not None:
+            default = ("lit", how == "mask")  # pandas: a column missing from cond is all-False
+            return frame_call(df, how, per_column=lambda c: ((m.get(c, default), ("lit", other)), (), ()))
+    return zip_call(df, how, (cond, other), keep_index=True)
+
+
+def zip_call(obj, name, args, kwargs=None, keep_index=False):
+    """``obj.<name>(*args, **kwargs)`` partition by partition, where ``args`` may hold hlq
+    collections (realigned with ``obj``: partition ``i`` of each is passed), pandas objects (made
+    collections of two partitions, then realigned, as dask aligns them) and constants (passed
+    whole to every partition).  The result's meta is the call on the empty metas (so a constant
+    of the wrong shape raises here, like dask); ``keep_index``: the result is labelled like
+    ``obj`` (``where``/``mask``)."""
+    # import cycle: hlq.dataframe._core imports hlq.dataframe._elementwise
+    from hlq.dataframe._core import _Frame, new_collection, realign
+    # import cycle: hlq.dataframe._io imports hlq.dataframe._core
+    from hlq.dataframe._io import from_pandas
+
+    kwargs = dict(kwargs or {})
+    args = [from_pandas(a, npartitions=2) if isinstance(a, (pd.Series, pd.DataFrame)) else a for a in args]
+    meta = getattr(obj._meta, name)(*[a._meta if isinstance(a, _Frame) else a for a in args], **kwargs)
+    if keep_index and len(meta) == 0:
+        meta = meta.set_axis(obj._meta.index[:0], axis=0)  # the rows (and labels) are obj's
+    colls = realign(obj, *[a for a in args if isinstance(a, _Frame)])
+    template, k = [], 1
+    for a in args:
+        if isinstance(a, _Frame):
+            template.append(("part", k))
+            k += 1
+        else:
+            template.append(("const", a))
+    func = _ZipCall(name, tuple(template), tuple(sorted(kwargs.items())))
+    return new_collection(ZipPartitions(tuple(c._node for c in colls), func, MetaBox(meta)))
+
+
+class _ZipCall:
+    """Partition function ``parts[0].<name>(*args, **kwargs)``: an argument is ``("part", k)``
+    (partition ``k`` of the zipped inputs) or ``("const", value)``."""
+
+    __slots__ = ("name", "template", "kwargs")
+
+    def __init__(self, name, template, kwargs):
+        self.name, self.template, self.kwargs = name, template, kwargs
+
+    def __call__(self, *parts):
+        args = [parts[v] if tag == "part" else v for tag, v in self.template]
+        return getattr(parts[0], self.name)(*args, **dict(self.kwargs))
+
+    def __reduce__(self):
+        return (_ZipCall, (self.name, self.template, self.kwargs))
 
 
 def frame_isin(df, values):

@@ -544,22 +544,35 @@ class CommonMethods:
 
     def _zip_partitions(self, other, name, *args, **kwargs):
         # import cycle: hlq.dataframe._core imports hlq.dataframe._frame_methods
-        from hlq.dataframe._core import _Frame
+        from hlq.dataframe._core import _Frame, realign
+        # import cycle: hlq.dataframe._io imports hlq.dataframe._frame_methods through hlq.dataframe._core
+        from hlq.dataframe._io import from_pandas
 
+        if isinstance(other, (pd.DataFrame, pd.Series)):
+            other = from_pandas(other, npartitions=2)  # aligned with this collection, as dask does
         if not isinstance(other, _Frame):
             return _per_partition(self, name, other, *args, **kwargs)
-        f = _PandasMethod(name, args, kwargs)
-        meta = f.__class__(name, (other._meta, *args), kwargs)(self._meta)
-        return _coll(ZipPartitions((self._node, other._node), _Zip(name, args, kwargs), MetaBox(meta)))
+        meta = None
+        a, b = nonempty_frame(self._meta), nonempty_frame(other._meta)
+        if a is not None and b is not None:
+            try:  # on two fake rows: the dtypes a user function gives on real values
+                meta = _PandasMethod(name, (b, *args), kwargs)(a).iloc[:0]
+            except Exception:  # noqa: BLE001 - the function may reject fake values: use the empty metas
+                meta = None
+        if meta is None:
+            meta = _PandasMethod(name, (other._meta, *args), kwargs)(self._meta)
+        this, other = realign(self, other)
+        return _coll(ZipPartitions((this._node, other._node), _Zip(name, args, kwargs), MetaBox(meta)))
 
     def _flex_fill(self, name, other, axis, fill_value):
         # import cycle: hlq.dataframe._core imports hlq.dataframe._frame_methods
-        from hlq.dataframe._core import _Frame
+        from hlq.dataframe._core import _Frame, realign
 
         if isinstance(other, _Frame):
             kw = {"axis": axis, "fill_value": fill_value} if self._node.kind == "frame" else {"fill_value": fill_value}
             meta = getattr(self._meta, name)(other._meta, **kw)
-            return _coll(ZipPartitions((self._node, other._node), _Zip(name, (), kw), MetaBox(meta)))
+            this, other = realign(self, other)
+            return _coll(ZipPartitions((this._node, other._node), _Zip(name, (), kw), MetaBox(meta)))
         kw = {"fill_value": fill_value}
         if self._node.kind == "frame":
             kw["axis"] = axis

@@ -160,6 +160,7 @@ def _array_to_frame(n):
 _RULES = {
     "MapPartitions": _map_partitions,
     "TreeAgg": _from_meta_box,
+    "ZipPartitions": _from_meta_box,
     "FromMap": _from_meta_box,
     "FromDelayedFrame": _from_meta_box,
     "FromPandas": _from_pandas,
