@@ -169,3 +169,77 @@ def test_isin_and_shared_alternatives_reach_the_parquet_filter(tmp_path):
     # a numeric isin on a string column stays a pandas filter (pyarrow would raise)
     r = dd.read_parquet(str(tmp_path))
     assert r[r.s.isin((1, 2))].compute().empty
+
+
+def test_calculate_divisions_from_statistics(tmp_path):
+    # twelve files: part.10 and part.11 come after part.9 (natural order, as dask lists them)
+    pdf = pd.DataFrame({"x": np.arange(48.0)}, index=pd.Index(np.arange(48) * 10, name="i"))
+    dd.from_pandas(pdf, npartitions=12).to_parquet(tmp_path / "a")
+    assert dd.read_parquet(tmp_path / "a").divisions == (None,) * 13
+    got = dd.read_parquet(tmp_path / "a", calculate_divisions=True)
+    assert got.divisions == tuple(range(0, 480, 40)) + (470,)
+    pd.testing.assert_frame_equal(got.compute(), pdf)
+    assert got.partitions[3].divisions == (120, 160)
+    assert hlq.optimize(got.partitions[3]).divisions == (120, 160)
+    # timestamps come back as pd.Timestamp; files without rows are left out
+    ts = pd.DataFrame({"v": range(6)}, index=pd.date_range("2020-01-01", periods=6, name="t"))
+    ddf = dd.from_pandas(ts, npartitions=3)
+    ddf[ddf.v != 2].to_parquet(tmp_path / "b")
+    got = dd.read_parquet(tmp_path / "b", calculate_divisions=True)
+    assert all(type(d) is pd.Timestamp for d in got.divisions)
+    assert got.compute().v.tolist() == [0, 1, 3, 4, 5]
+    # an unnamed stored index reads back without a name
+    dd.from_pandas(pd.DataFrame({"a": [1, 2]}), npartitions=1).to_parquet(tmp_path / "d")
+    assert dd.read_parquet(tmp_path / "d").index.name is None
+    empty_middle = ts.copy()
+    parts = dd.from_pandas(empty_middle, npartitions=3)
+    parts[parts.v.isin([0, 1, 4, 5])].to_parquet(tmp_path / "e")
+    got = dd.read_parquet(tmp_path / "e", calculate_divisions=True)
+    assert got.npartitions == 2
+    pd.testing.assert_frame_equal(got.compute(), ts[ts.v.isin([0, 1, 4, 5])])
+
+
+def test_to_parquet_partition_on_and_metadata_file(tmp_path):
+    pdf = pd.DataFrame({"k": [1, 2, 1, 2, None], "s": list("aabba"), "v": range(5)},
+                       index=pd.Index(range(5), name="i"))
+    ddf = dd.from_pandas(pdf, npartitions=2)
+    out = tmp_path / "p"
+    ddf.to_parquet(out, partition_on=["s", "k"], write_metadata_file=True)
+    assert sorted(os.listdir(out)) == ["_common_metadata", "_metadata", "s=a", "s=b"]
+    assert sorted(os.listdir(out / "s=a")) == ["k=1.0", "k=2.0", "k=__HIVE_DEFAULT_PARTITION__"]
+    import pyarrow.parquet as pq  # deferred: only this test reads the _metadata file
+
+    assert pq.read_metadata(out / "_metadata").num_rows == 5
+    back = dd.read_parquet(out).compute().sort_index()
+    assert isinstance(back.s.dtype, pd.CategoricalDtype) and back.s.tolist() == list("aabba")
+    assert back.v.tolist() == list(range(5))
+    # an append adds files next to the old ones (the old files are kept) and extends _metadata
+    more = dd.from_pandas(pd.DataFrame({"k": [3.0], "s": ["c"], "v": [9]}, index=pd.Index([9], name="i")),
+                          npartitions=1)
+    more.to_parquet(out, partition_on=["s", "k"], append=True)
+    assert pq.read_metadata(out / "_metadata").num_rows == 6
+    assert os.listdir(out / "s=c" / "k=3.0") == ["part.2.parquet"]
+    assert sorted(dd.read_parquet(out).compute().v) == [0, 1, 2, 3, 4, 9]
+    # appended index values must come after the stored ones unless ignore_divisions=True
+    with pytest.raises(ValueError, match="overlap with previously written divisions"):
+        ddf.to_parquet(tmp_path / "q", write_index=True) or ddf.to_parquet(tmp_path / "q", append=True)
+    ddf.to_parquet(tmp_path / "q", append=True, ignore_divisions=True)
+    assert len(dd.read_parquet(tmp_path / "q")) == 10
+    with pytest.raises(ValueError, match="No data left"):
+        ddf[["s"]].to_parquet(tmp_path / "r", partition_on="s", write_index=False)
+
+
+def test_to_parquet_schema_and_custom_metadata(tmp_path):
+    import pyarrow as pa  # deferred: only this test builds pyarrow types
+    import pyarrow.parquet as pq  # deferred: only this test reads footers
+
+    ddf = dd.from_pandas(pd.DataFrame({"a": [1, 2, 3], "b": ["x", None, "z"]}), npartitions=3)
+    ddf.to_parquet(tmp_path / "s", schema={"a": pa.int32()}, custom_metadata={b"owner": b"me"},
+                   write_index=False)
+    sch = pq.read_schema(tmp_path / "s" / "part.0.parquet")
+    assert sch.field("a").type == pa.int32() and sch.metadata[b"owner"] == b"me"
+    assert dd.read_parquet(tmp_path / "s").compute().a.tolist() == [1, 2, 3]
+    with pytest.raises(ValueError, match="b'pandas'"):
+        ddf.to_parquet(tmp_path / "t", custom_metadata={b"pandas": b"x"})
+    with pytest.raises(ValueError, match="name_function"):
+        ddf.to_parquet(tmp_path / "u", name_function="part.parquet")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from hlq.dataframe._core import new_collection
 from hlq.dataframe.nodes.base import PandasLiteral
-from hlq.dataframe.nodes.sources import DEFAULT_BLOCKSIZE, FromPandas, ReadParquet, parquet_info
+from hlq.dataframe.nodes.sources import DEFAULT_BLOCKSIZE, FromPandas, index_ranges, ReadParquet, parquet_info
 from hlq.dataframe.nodes.colexpr import columns_of
 from hlq.dataframe.nodes.generic_sources import FromDelayedFrame, FromMap
 from hlq.lower.protocol import DelayedRef
@@ -160,9 +160,12 @@ def read_parquet(path, columns=None, filters=None, index=None, blocksize="defaul
     storage_options : dict, optional
         Accepted for local paths (they need no options).
     calculate_divisions : bool, default False
-        Accepted for dask compatibility: an index read from sorted files gets its
-        divisions from the row-group statistics when ``set_index(sorted=True)`` or
-        ``set_index`` is called; hlq never reads statistics eagerly here.
+        As in dask: with an index column, the divisions come from the
+        row-group statistics of that column (footers only) when every file has
+        them and the files are in ascending, non-overlapping order; otherwise
+        (and by default) the divisions are unknown.  Files without rows are then
+        left out (no empty partitions).  ``set_index(sorted=True)``
+        on a column read from sorted files uses the same statistics.
 
     Only metadata (footers) is read here, once per dataset (cached).
     """
@@ -193,7 +196,11 @@ def read_parquet(path, columns=None, filters=None, index=None, blocksize="defaul
             if c not in info.dtype_map:
                 raise KeyError(f"filter column {c!r} not in parquet dataset {info.path!r}; "
                                f"columns are {list(info.columns)}")
-    node = ReadParquet(info, cols, expr, index, None, None, _parse_bytes(blocksize))
+    ranges = index_ranges(info, index) if calculate_divisions and isinstance(index, str) else None
+    parts = None
+    if ranges is not None and None in ranges:  # files without rows: no partition, as in dask
+        parts = tuple(i for i, r in enumerate(ranges) if r is not None)
+    node = ReadParquet(info, cols, expr, index, parts, None, _parse_bytes(blocksize), ranges)
     df = new_collection(node)
     return df[columns] if single else df
 

@@ -29,7 +29,7 @@ from hlq.dataframe.nodes.base import FrameNode
 from hlq.dataframe.nodes.ops import Project
 from hlq.dataframe.nodes.shuffle import Boundaries, INDEX, SampleKeys, Shuffle
 from hlq.dataframe.nodes.sort import SetIndex, SetIndexSorted, SortValues
-from hlq.dataframe.nodes.sources import ReadParquet
+from hlq.dataframe.nodes.sources import ReadParquet, index_ranges
 from hlq.dataframe.nodes.structure import (
     ConcatFrames, LocSlice, RepartitionCombine, RepartitionDivisions, RepartitionSplit, SelectPartitions,
     Tail,
@@ -686,62 +686,12 @@ def _statistics_divisions(node, col):
     parts = tuple(range(len(info.files))) if node.parts is None else tuple(node.parts)
     if getattr(node, "groups", None) is not None or len(parts) != node.npartitions:
         return None
-    key = (id(info), parts, col)
-    hit = _STATS_CACHE.get(key)
-    if hit is None or hit[0] is not info:  # (the info object is kept: its id cannot be reused)
-        hit = _STATS_CACHE[key] = (info, _file_ranges(info, parts, col))
-    return _as_pandas_values(hit[1], node.dtype_map.get(col))
-
-
-def _as_pandas_values(divisions, dtype):
-    """Divisions from parquet statistics as pandas gives index values: ``pd.Timestamp`` (in the
-    column's time zone) for timestamp columns, where pyarrow gives ``datetime.datetime``."""
-    import datetime
-
-    if divisions is None or not any(isinstance(d, datetime.datetime) for d in divisions):
-        return divisions
-    tz = getattr(dtype, "tz", None)
-    out = []
-    for d in divisions:
-        t = pd.Timestamp(d)
-        if tz is not None:
-            t = t.tz_localize("UTC").tz_convert(tz) if t.tz is None else t.tz_convert(tz)
-        out.append(t)
-    return tuple(out)
-
-
-_STATS_CACHE: dict = {}
-
-
-def _file_ranges(info, parts, col):
-    import pyarrow.parquet as pq
-
-    lows, highs = [], []
-    for i in parts:
-        md = pq.ParquetFile(info.files[i]).metadata
-        names = [md.schema.column(j).name for j in range(md.num_columns)]
-        if col not in names:
-            return None
-        j = names.index(col)
-        mins, maxs = [], []
-        for g in range(md.num_row_groups):
-            cmd = md.row_group(g).column(j)
-            st = cmd.statistics
-            # no statistics, missing values, or floats (NaN is not in min/max): not usable
-            if st is None or not st.has_min_max or st.null_count or cmd.physical_type in ("FLOAT", "DOUBLE"):
-                return None
-            mins.append(st.min)
-            maxs.append(st.max)
-        if not mins:
-            return None
-        lows.append(min(mins))
-        highs.append(max(maxs))
-    try:
-        if any(not highs[i] < lows[i + 1] for i in range(len(lows) - 1)):
-            return None
-    except TypeError:
+    ranges = index_ranges(info, col)
+    if ranges is None or any(ranges[i] is None for i in parts):
         return None
-    return tuple(lows) + (highs[-1],)
+    if any(not ranges[a][1] < ranges[b][0] for a, b in zip(parts, parts[1:])):
+        return None
+    return tuple(ranges[i][0] for i in parts) + (ranges[parts[-1]][1],)
 
 
 def reset_index(obj, drop=False):

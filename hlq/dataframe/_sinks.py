@@ -30,9 +30,11 @@ import os
 import shutil
 import uuid
 
+import pandas as pd
 from dask._task_spec import DataNode, Task, TaskRef
 from dask.delayed import Delayed
 from hlq.dataframe._core import Series
+from hlq.dataframe.nodes.sources import index_ranges, parquet_info, ReadParquet
 
 __all__ = ["to_parquet", "to_csv"]
 
@@ -58,21 +60,90 @@ def _prepare_dir(tmp):
     return tmp
 
 
-def _write_parquet_part(part, tmp, name, write_index, kwargs):
-    path = os.path.join(tmp, name)
+_NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"  # the usual directory name of a missing key
+
+
+def _arrow_table(df, write_index, schema):
+    """``df`` as a pyarrow table with pandas metadata; ``schema`` (None or a dict name -> field)
+    gives the types of the columns it names, the others are inferred from ``df``."""
+    import pyarrow as pa
+
+    if not schema:
+        return pa.Table.from_pandas(df, preserve_index=write_index)
+    inferred = pa.Schema.from_pandas(df, preserve_index=write_index)
+    fields = [schema.get(f.name, f) for f in inferred]
+    return pa.Table.from_pandas(df, schema=pa.schema(fields), preserve_index=write_index)
+
+
+def _write_table(table, path, custom_metadata, kwargs):
+    """Write ``table`` to the new file ``path``; its footer metadata."""
+    import pyarrow.parquet as pq
+
+    if custom_metadata:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **custom_metadata})
+    collected = []
+    with open(path, "xb") as f:  # never recreates a removed temporary directory
+        pq.write_table(table, f, metadata_collector=collected, **kwargs)
+    return collected[0]
+
+
+def _write_parquet_part(part, tmp, name, write_index, options):
+    """Write one partition: the file ``name`` in ``tmp``, or with ``partition_on`` one file
+    ``name`` per key combination in ``key=value`` sub-directories.  Returns the written files
+    as ``(path relative to tmp, footer metadata)``."""
+    opts = dict(options)
+    partition_on = opts.pop("partition_on")
+    schema = dict(opts.pop("schema") or ())
+    custom_metadata = dict(opts.pop("custom_metadata") or ())
+    written = []
     try:
-        with open(path, "xb") as f:  # never recreates a removed temporary directory
-            part.to_parquet(f, index=write_index, **dict(kwargs))
+        if not partition_on:
+            path = os.path.join(tmp, name)
+            written.append((name, path))
+            md = _write_table(_arrow_table(part, write_index, schema), path, custom_metadata, opts)
+            md.set_file_path(name)
+            return ((name, md),)
+        data = part.drop(columns=list(partition_on))
+        if len(data.columns) == 0 and not write_index:
+            raise ValueError("No data left to save outside partition columns")
+        keys = [part[c] for c in partition_on]
+        out = []
+        for values, sub in data.groupby(keys if len(keys) > 1 else keys[0], dropna=False, observed=True, sort=True):
+            values = values if isinstance(values, tuple) else (values,)
+            subdir = "/".join(f"{c}={_NULL_PARTITION if pd.isna(v) else v}" for c, v in zip(partition_on, values))
+            os.makedirs(os.path.join(tmp, *subdir.split("/")), exist_ok=True)
+            rel = f"{subdir}/{name}"
+            path = os.path.join(tmp, *rel.split("/"))
+            written.append((rel, path))
+            md = _write_table(_arrow_table(sub, write_index, schema), path, custom_metadata, opts)
+            md.set_file_path(rel)
+            out.append((rel, md))
+        return tuple(out)
     except BaseException:
-        # only this partition's own file goes: removing the whole temporary directory here
+        # only this partition's own files go: removing the whole temporary directory here
         # would make the partitions still being written fail with FileNotFoundError, and
         # the scheduler could report one of those instead of this (the real) error
-        try:
-            os.remove(path)
-        except OSError:
-            pass
+        for _, path in written:
+            try:
+                os.remove(path)
+            except OSError:
+                pass
         raise
-    return name
+
+
+def _write_metadata_files(root, written, previous=None):
+    """``_common_metadata`` (the schema) and ``_metadata`` (every file's row groups, after
+    those of ``previous``, the ``_metadata`` of the dataset appended to) in ``root``."""
+    import pyarrow.parquet as pq
+
+    mds = [md for files in written for _, md in files]
+    if not mds and previous is None:
+        return
+    first = previous if previous is not None else mds.pop(0)
+    for md in mds:
+        first.append_row_groups(md)
+    pq.write_metadata(first.schema.to_arrow_schema(), os.path.join(root, "_common_metadata"))
+    first.write_metadata_file(os.path.join(root, "_metadata"))
 
 
 _DATASET_EXTRA_FILES = ("_SUCCESS",)
@@ -142,7 +213,13 @@ def check_overwritable(path):
         )
 
 
-def _commit_dir(tmp, target, overwrite, *names):
+def _commit_dir(tmp, target, overwrite, metadata_file, *written):
+    if metadata_file:
+        try:
+            _write_metadata_files(tmp, written)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     if os.path.exists(target):
         if overwrite:
             try:
@@ -160,43 +237,92 @@ def _commit_dir(tmp, target, overwrite, *names):
     return None
 
 
-def _append_offset(path, df, write_index):
-    """The first partition number of an append to the dataset ``path`` (after its ``part.N`` files);
-    ``ValueError`` when the dataset's columns differ from ``df``'s (dask's message)."""
+def _dataset_files(path):
+    """Relative paths of the data files of the dataset directory ``path`` (``key=value``
+    sub-directories included; names starting with ``_`` or ``.`` are not data)."""
+    out, stack = [], [""]
+    while stack:
+        rel = stack.pop()
+        with os.scandir(os.path.join(path, rel)) as it:
+            for e in it:
+                if e.name.startswith(("_", ".")):
+                    continue
+                r = f"{rel}/{e.name}" if rel else e.name
+                if e.is_dir():
+                    stack.append(r)
+                elif e.is_file():
+                    out.append(r)
+    return sorted(out)
+
+
+def _append_offset(path, df, write_index, partition_on, check_divisions):
+    """The first partition number of an append to the dataset ``path`` (after its ``part.N``
+    files); ``ValueError`` when the dataset's columns differ from ``df``'s, or (with
+    ``check_divisions``) when its stored index reaches into ``df``'s divisions (dask's messages)."""
     import re
 
+    # deferred: pyarrow is needed only when writing parquet
     import pyarrow.parquet as pq
 
-    files = sorted(e.name for e in os.scandir(path) if e.is_file() and not e.name.startswith(("_", ".")))
-    numbers = [int(m.group(1)) for f in files if (m := re.fullmatch(r"part\.(\d+)\.parquet", f))]
+    files = _dataset_files(path)
+    numbers = [int(m.group(1)) for f in files if (m := re.fullmatch(r"part\.(\d+)\.parquet", f.split("/")[-1]))]
     if files:
-        schema = pq.read_schema(os.path.join(path, files[0]))
+        schema = pq.read_schema(os.path.join(path, *files[0].split("/")))
         meta = schema.pandas_metadata or {}
         index_fields = {x for x in meta.get("index_columns", []) if isinstance(x, str)}
         if meta:
             previous = [c["name"] for c in meta.get("columns", []) if c.get("field_name") not in index_fields]
         else:
             previous = list(schema.names)
-        new = [str(c) for c in df.columns]
+        new = [str(c) for c in df.columns if c not in partition_on]
         if [str(c) for c in previous] != new:
             raise ValueError(f"Appended columns not the same.\nPrevious: {previous} | New: {new}")
+        if check_divisions and write_index and index_fields:
+            info = parquet_info(path)
+            ranges = index_ranges(info, info.index_columns[0]) if len(info.index_columns) == 1 else None
+            if ranges is not None:
+                last, first = ranges[-1][1], df.divisions[0]
+                try:
+                    overlap = bool(last >= first)
+                except TypeError:
+                    overlap = False
+                if overlap:
+                    raise ValueError(
+                        f"The divisions of the appended data overlap with previously written divisions "
+                        f"(previous maximum {last!r}, new minimum {first!r}); pass ignore_divisions=True "
+                        "to append anyway")
     return max(numbers) + 1 if numbers else len(files)
 
 
-def _commit_append(tmp, target, *names):
-    for name in names:
-        dest = os.path.join(target, name)
+def _commit_append(tmp, target, metadata_file, *written):
+    rels = [rel for files in written for rel, _ in files]
+    for rel in rels:
+        dest = os.path.join(target, *rel.split("/"))
         if os.path.exists(dest):
             shutil.rmtree(tmp, ignore_errors=True)
             raise FileExistsError(f"append: {dest!r} was written meanwhile")
-    for name in names:
-        os.replace(os.path.join(tmp, name), os.path.join(target, name))
-    os.rmdir(tmp)
+    if metadata_file:
+        import pyarrow.parquet as pq  # deferred: pyarrow is needed only when writing parquet
+
+        old = os.path.join(target, "_metadata")
+        try:
+            _write_metadata_files(tmp, written, pq.read_metadata(old) if os.path.exists(old) else None)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        rels += ["_common_metadata", "_metadata"]
+    for rel in rels:
+        dest = os.path.join(target, *rel.split("/"))
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        os.replace(os.path.join(tmp, *rel.split("/")), dest)
+    shutil.rmtree(tmp, ignore_errors=True)  # the emptied key=value directories
     return None
 
 
-def to_parquet(df, path, write_index=True, name_function=None, overwrite=False, compute=True,
-               compute_kwargs=None, engine="pyarrow", append=False, **kwargs):
+def to_parquet(df, path, compression="snappy", write_index=True, append=False, overwrite=False,
+               ignore_divisions=False, partition_on=None, storage_options=None, custom_metadata=None,
+               write_metadata_file=None, compute=True, compute_kwargs=None, schema="infer",
+               name_function=None, filesystem=None, engine="pyarrow", **kwargs):
     """Write one parquet file per partition into the directory ``path``, atomically.
 
     Parameters
@@ -204,50 +330,100 @@ def to_parquet(df, path, write_index=True, name_function=None, overwrite=False, 
     df : hlq.dataframe.DataFrame or Series
     path : str
         The dataset directory (created).
+    compression : str or dict, default "snappy"
+        pyarrow's codec name, or one per column.
     write_index : bool
         Store the index (pandas' ``index=True``) or drop it.
-    name_function : callable, optional
-        ``i -> file name`` (default ``part.{i}.parquet``).
+    append : bool
+        Add the partitions as new files to an existing dataset (same columns
+        required); cannot be combined with ``overwrite``.  Nothing already in the
+        dataset is removed or rewritten except its ``_metadata``/``_common_metadata``.
     overwrite : bool
         Replace an existing non-empty directory (else FileExistsError).  Only a
         directory of parquet files is replaced: the working directory, its
         parents, the home directory, the filesystem root and directories
         holding other files raise ``ValueError`` and nothing is deleted.
-    append : bool
-        Add the partitions as new files to an existing dataset (same columns
-        required); cannot be combined with ``overwrite``.
+    ignore_divisions : bool
+        With ``append``: do not check that the appended index values come after the
+        stored ones (``ValueError`` otherwise, when both are known).
+    partition_on : str or list of str, optional
+        Hive partitioning: each partition's rows go to one file per value
+        combination of these columns, in ``column=value`` directories (missing
+        values: ``__HIVE_DEFAULT_PARTITION__``); the columns are not stored in
+        the files.  ``read_parquet`` gives them back as categoricals.
+    storage_options : None
+        Local paths only.
+    custom_metadata : dict, optional
+        Key/value pairs added to every file footer (and ``_metadata``); no ``b"pandas"`` key.
+    write_metadata_file : bool, optional
+        Also write ``_metadata`` (every file's row groups) and ``_common_metadata``
+        (the schema).  Default: only when appending to a dataset that has one.
     compute : bool
         Write now (returns None) or return a Delayed that writes.
     compute_kwargs : dict, optional
         For ``compute`` (e.g. ``{"scheduler": "sync"}``).
+    schema : "infer", None, dict or pyarrow.Schema
+        "infer"/None: each file's types from its partition (``read_parquet``
+        reconciles compatible types across files); a dict of column name to
+        pyarrow type or a schema: those columns' types, the others inferred.
+    name_function : callable, optional
+        ``i -> file name`` (default ``part.{i}.parquet``).
+    filesystem : None
+        Local paths only.
     **kwargs
-        Passed to :meth:`pandas.DataFrame.to_parquet` (e.g. ``compression``).
+        Passed to :func:`pyarrow.parquet.write_table` (e.g. ``row_group_size``).
     """
-    if engine not in ("pyarrow", "auto"):
+    if engine not in ("pyarrow", "auto", None):
         raise ValueError("hlq.dataframe.to_parquet supports engine='pyarrow' only")
+    if storage_options or filesystem not in (None, "fsspec", "arrow"):
+        raise NotImplementedError("to_parquet(storage_options=/filesystem=): hlq.dataframe writes local "
+                                  "files only; write locally and copy, or use dask.dataframe.to_parquet")
     if append and overwrite:
         raise ValueError("Cannot use both `overwrite=True` and `append=True`!")
-    path = os.path.abspath(os.fspath(path))
-    if overwrite:
-        check_overwritable(path)
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise NotADirectoryError(f"to_parquet writes a directory, and {path!r} is a file")
+    if name_function is not None and not callable(name_function):
+        raise ValueError("``name_function`` must be a callable with one argument.")
+    path = os.fspath(path)
+    if "://" in path:
+        proto, rest = path.split("://", 1)
+        if proto not in ("file", "local"):
+            raise NotImplementedError(f"to_parquet({path!r}): hlq.dataframe writes local files only; "
+                                      "write locally and copy, or use dask.dataframe.to_parquet")
+        path = rest
+    path = os.path.abspath(path)
     if isinstance(df, Series):
         df = df.to_frame()
+    partition_on = [partition_on] if isinstance(partition_on, str) else list(partition_on or ())
+    if set(partition_on) - set(df.columns):
+        raise ValueError(f"Partitioning on non-existent column. partition_on={partition_on} ."
+                         f"columns={list(df.columns)}")
+    if df.columns.inferred_type not in ("string", "empty"):
+        raise ValueError("parquet doesn't support non-string column names")
+    if custom_metadata and b"pandas" in custom_metadata:
+        raise ValueError("User-defined key/value metadata (custom_metadata) can not contain a b'pandas' key: "
+                         "pandas reserves it")
+    if overwrite:
+        check_overwritable(path)
+        _check_not_reading(df, path)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise NotADirectoryError(f"to_parquet writes a directory, and {path!r} is a file")
     offset = 0
     appending = bool(append) and os.path.isdir(path) and bool(os.listdir(path))
     if appending:
-        offset = _append_offset(path, df, write_index)
+        offset = _append_offset(path, df, write_index, partition_on,
+                                not ignore_divisions and df.known_divisions)
+        if write_metadata_file is None:
+            write_metadata_file = os.path.exists(os.path.join(path, "_metadata"))
     elif os.path.isdir(path) and os.listdir(path) and not overwrite:
         raise FileExistsError(f"{path!r} is not empty; pass overwrite=True to replace it")
-    name_function = name_function or _default_parquet_name
-    names = [name_function(i + offset) for i in range(df.npartitions)]
+    names = [(name_function or _default_parquet_name)(i + offset) for i in range(df.npartitions)]
     if len(set(names)) != len(names):
-        raise ValueError("name_function must give a different name to every partition")
+        raise ValueError("``name_function`` must produce unique filenames.")
     if appending:
-        taken = sorted(set(names) & set(os.listdir(path)))
+        existing = set(_dataset_files(path))
+        taken = sorted(n for n in existing if n.split("/")[-1] in set(names))
         if taken:
             raise FileExistsError(f"append: {path!r} already holds {taken[:3]}")
+    options = _write_options(df, schema, partition_on, custom_metadata, compression, kwargs)
     parent, base = os.path.split(path)
     tmp = os.path.join(parent, f".{base}.hlq-tmp-{uuid.uuid4().hex[:12]}")
     graph = dict(df.__dask_graph__())
@@ -263,16 +439,15 @@ def to_parquet(df, path, write_index=True, name_function=None, overwrite=False, 
     else:
         graph[prep] = Task(prep, _prepare_dir, tmp)
     writes = []
-    kw = tuple(sorted(kwargs.items()))
     for i, (k, name) in enumerate(zip(_flat_keys(df), names)):
         wk = (f"to-parquet-write-{token}", i)
-        graph[wk] = Task(wk, _write_parquet_part, TaskRef(k), TaskRef(prep), name, bool(write_index), kw)
+        graph[wk] = Task(wk, _write_parquet_part, TaskRef(k), TaskRef(prep), name, bool(write_index), options)
         writes.append(TaskRef(wk))
     final = f"to-parquet-commit-{token}"
     if appending:
-        graph[final] = Task(final, _commit_append, tmp, path, *writes)
+        graph[final] = Task(final, _commit_append, tmp, path, bool(write_metadata_file), *writes)
     else:
-        graph[final] = Task(final, _commit_dir, tmp, path, bool(overwrite), *writes)
+        graph[final] = Task(final, _commit_dir, tmp, path, bool(overwrite), bool(write_metadata_file), *writes)
     if not compute:
         for old in glob.glob(os.path.join(glob.escape(parent), f".{glob.escape(base)}.hlq-tmp-*")):
             shutil.rmtree(old, ignore_errors=True)  # left by a failed compute=False write
@@ -282,6 +457,33 @@ def to_parquet(df, path, write_index=True, name_function=None, overwrite=False, 
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)  # a partition failed upstream of its write
         raise
+
+
+def _check_not_reading(df, path):
+    """``ValueError`` when ``df`` reads parquet files under ``path`` (overwriting them would
+    delete its input)."""
+    prefix = path.rstrip(os.sep) + os.sep
+    for n in df._node.walk():
+        if isinstance(n, ReadParquet) and any(os.path.abspath(f).startswith(prefix) for f in n.info.files):
+            raise ValueError("Cannot overwrite a path that you are reading from in the same task graph.")
+
+
+def _write_options(df, schema, partition_on, custom_metadata, compression, kwargs):
+    """The per-file write options, as a sorted tuple of items (the tasks' argument)."""
+    import pyarrow as pa  # deferred: pyarrow is needed only when writing parquet
+
+    if isinstance(schema, pa.Schema):
+        fields = {f.name: f for f in schema}
+    elif isinstance(schema, dict):
+        fields = {k: v if isinstance(v, pa.Field) else pa.field(k, v) for k, v in schema.items()}
+    elif schema in ("infer", None):
+        fields = {}
+    else:
+        raise TypeError(f"schema must be 'infer', None, a dict or a pyarrow.Schema, got {schema!r}")
+    opts = dict(kwargs)
+    opts.update(partition_on=tuple(partition_on), schema=tuple(sorted(fields.items())),
+                custom_metadata=tuple(sorted((custom_metadata or {}).items())), compression=compression)
+    return tuple(sorted(opts.items(), key=lambda kv: kv[0]))
 
 
 # ---------------------------------------------------------------------- csv

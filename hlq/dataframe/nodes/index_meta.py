@@ -101,7 +101,9 @@ def _read_parquet(n):
     idx = n.index if isinstance(n.index, str) else None
     if idx is None:
         return [], lambda: None
-    return [], lambda: pd.Index([], dtype=n.info.dtype_map[idx], name=idx)
+    # pandas' name for a stored unnamed index reads back as no name
+    name = None if idx.startswith("__index_level_") else idx
+    return [], lambda: pd.Index([], dtype=n.info.dtype_map[idx], name=name)
 
 
 def _set_index(n):

@@ -27,6 +27,7 @@ import threading
 
 import numpy as np
 import pandas as pd
+from dask.utils import natural_sort_key
 
 from hlq.dataframe.nodes.base import FrameNode, PandasLiteral, same_categories
 from hlq.dataframe.nodes.colexpr import columns_of, to_text
@@ -114,7 +115,9 @@ class ParquetInfo:
     """Metadata of a parquet dataset, read once (footers only, never data) and cached.
 
     ``path`` is a file, a directory (hive ``key=value`` sub-directories become
-    categorical columns) or a tuple of files.  Attributes: ``files`` (sorted),
+    categorical columns) or a tuple of files.  Attributes: ``files`` (a
+    directory's in natural order - ``part.2`` before ``part.10`` -, a tuple's in
+    the order given),
     ``rows`` and ``col_bytes`` (uncompressed bytes per column) per file,
     ``partition_names`` and ``partition_values`` (per file, a dict), the
     pandas ``columns``/``dtypes`` of the dataset (partition keys last) and
@@ -131,7 +134,12 @@ class ParquetInfo:
         try:
             dataset = ds.dataset(list(path) if isinstance(path, tuple) else path, format="parquet",
                                  partitioning=partitioning)
-            frags = sorted(dataset.get_fragments(), key=lambda f: f.path)
+            frags = list(dataset.get_fragments())
+            if isinstance(path, tuple):  # a list of files: read in the order given, as dask does
+                order = {os.path.normpath(p): k for k, p in enumerate(path)}
+                frags.sort(key=lambda f: order.get(os.path.normpath(f.path), len(order)))
+            else:  # part.2 before part.10, as dask lists a directory
+                frags.sort(key=lambda f: natural_sort_key(f.path))
         except _pyarrow_errors() as e:
             raise OSError(f"cannot open parquet dataset {path!r}: {e}") from e
         if not frags:
@@ -307,6 +315,73 @@ def parquet_info(path) -> ParquetInfo:
     return info
 
 
+def index_ranges(info, col):
+    """Per file of ``info``, the ``(min, max)`` of column ``col`` from its row-group statistics
+    (footers only), as pandas gives index values (``pd.Timestamp`` for timestamps), None for a
+    file without rows; None when a non-empty file lacks usable statistics (none, missing values, floating point) or the files are not in
+    ascending non-overlapping order of ``col``.  Computed once per dataset and column."""
+    cache = info.__dict__.setdefault("_index_ranges", {})
+    if col not in cache:
+        cache[col] = _index_ranges(info, col)
+    return cache[col]
+
+
+def _index_ranges(info, col):
+    import pyarrow.parquet as pq
+
+    lows, highs, empty = [], [], []
+    for f in info.files:
+        md = pq.ParquetFile(f).metadata
+        if md.num_rows == 0:  # no values, no statistics: no range
+            empty.append(True)
+            continue
+        empty.append(False)
+        names = [md.schema.column(j).name for j in range(md.num_columns)]
+        if col not in names:
+            return None
+        j = names.index(col)
+        mins, maxs = [], []
+        for g in range(md.num_row_groups):
+            cmd = md.row_group(g).column(j)
+            st = cmd.statistics
+            # no statistics, missing values, or floats (NaN is not in min/max): not usable
+            if st is None or not st.has_min_max or st.null_count or cmd.physical_type in ("FLOAT", "DOUBLE"):
+                return None
+            mins.append(st.min)
+            maxs.append(st.max)
+        if not mins:
+            return None
+        lows.append(min(mins))
+        highs.append(max(maxs))
+    try:
+        if any(not highs[i] < lows[i + 1] for i in range(len(lows) - 1)):
+            return None
+    except TypeError:
+        return None
+    if not lows:
+        return None
+    dtype = info.dtype_map.get(col)
+    ranges = iter(zip(_as_pandas_values(lows, dtype), _as_pandas_values(highs, dtype)))
+    return tuple(None if e else next(ranges) for e in empty)
+
+
+def _as_pandas_values(values, dtype):
+    """Statistics values as pandas gives index values: ``pd.Timestamp`` (in the column's time
+    zone) for timestamp columns, where pyarrow gives ``datetime.datetime``."""
+    import datetime
+
+    if not any(isinstance(d, datetime.datetime) for d in values):
+        return tuple(values)
+    tz = getattr(dtype, "tz", None)
+    out = []
+    for d in values:
+        t = pd.Timestamp(d)
+        if tz is not None:
+            t = t.tz_localize("UTC").tz_convert(tz) if t.tz is None else t.tz_convert(tz)
+        out.append(t)
+    return tuple(out)
+
+
 DEFAULT_BLOCKSIZE = 128 * 2**20
 
 
@@ -320,12 +395,19 @@ class ReadParquet(FrameNode):
     a default index), ``parts`` (indices into ``info.files``; None: all),
     ``groups`` (None: one file per partition; else a tuple of tuples of file
     indices, one per partition - set by IO squashing) and ``blocksize``
-    (the squashing target, bytes per partition; None: never squash).
+    (the squashing target, bytes per partition; None: never squash) and
+    ``file_ranges`` (per file of ``info.files``, the ``(min, max)`` of the index
+    column from the row-group statistics, files in ascending non-overlapping
+    order - see :func:`index_ranges`; None: unknown divisions).  With
+    ``file_ranges`` the partitions of single files have known divisions: the
+    first file's minimum per partition, then the next file's minimum (the last
+    file's maximum at the end of the dataset); a read including a file without
+    rows has unknown divisions.
     """
 
-    _fields = ("info", "columns_", "filter", "index", "parts", "groups", "blocksize")
+    _fields = ("info", "columns_", "filter", "index", "parts", "groups", "blocksize", "file_ranges")
     _defaults = {"columns_": None, "filter": None, "index": None, "parts": None, "groups": None,
-                 "blocksize": DEFAULT_BLOCKSIZE}
+                 "blocksize": DEFAULT_BLOCKSIZE, "file_ranges": None}
     op_name = "read-parquet"
     is_blockwise = True
     bw_has_arg = True
@@ -360,8 +442,19 @@ class ReadParquet(FrameNode):
         exact = all(f is None for f in file_filters.values())
         lengths = tuple(sum(info.rows[i] for i in g) for g in groups) if exact else None
         n = len(groups)
+        divisions = (None,) * (n + 1)
+        ranges = self.file_ranges
+        if ranges is not None and self.groups is None and n:
+            files = list(candidates)
+            if all(ranges[i] is not None for i in files) and all(
+                    ranges[a][1] < ranges[b][0] for a, b in zip(files, files[1:])):
+                # the upper bound: the next file's minimum when there is one (the division a
+                # partition selection of the whole read has), else the last file's maximum
+                last = files[-1]
+                upper = next((r[0] for r in ranges[last + 1:] if r is not None), ranges[last][1])
+                divisions = tuple(ranges[i][0] for i in files) + (upper,)
         return {"kind": "frame", "columns": cols, "dtypes": tuple(dmap[c] for c in cols),
-                "divisions": (None,) * (n + 1), "lengths": lengths, "kept_files": tuple(kept),
+                "divisions": divisions, "lengths": lengths, "kept_files": tuple(kept),
                 "file_filters": file_filters, "file_groups": groups}
 
     def _extra_props(self):

@@ -47,8 +47,8 @@ PARALLEL_BYTES = 16 * 2**20
 
 def squash_groups(read: ReadParquet):
     """Consecutive groups of the files ``read`` reads (None when every group would hold one file)."""
-    if read.groups is not None or not read.kept_files:
-        return None
+    if read.groups is not None or not read.kept_files or read.file_ranges is not None:
+        return None  # (a read with known divisions keeps one partition per file)
     info = read.info
     kept = read.kept_files
     if read.blocksize is None:  # no squashing; still drop partitions of pruned files
