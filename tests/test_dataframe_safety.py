@@ -156,6 +156,70 @@ def test_numpy_ufuncs_on_series_and_frames_are_elementwise():
         np.divmod(df.x, 2)
 
 
+def test_numpy_reductions_of_a_frame_reduce_every_value():
+    # np.sum(df) passes axis=None: pandas reduces over both axes (one common dtype), so a Scalar
+    pdf = pd.DataFrame({"A": np.arange(1, 21) ** 3, "C": np.linspace(0.5, 2.0, 20)})
+    df = dd.from_pandas(pdf, npartitions=3)
+    for f in (np.sum, np.prod, np.min, np.max, np.mean):
+        got = f(df)
+        assert isinstance(got, dd.Scalar), f.__name__
+        assert np.isclose(got.compute(), f(pdf)), f.__name__
+    # the default axis stays per column
+    pd.testing.assert_series_equal(df.sum().compute(), pdf.sum())
+
+
+def test_numpy_ufuncs_on_an_index_give_an_index():
+    pdf = pd.DataFrame({"x": np.arange(20.0)})
+    df = dd.from_pandas(pdf, npartitions=3)
+    got = np.exp(df.index)
+    assert isinstance(got, dd.Index)
+    pd.testing.assert_index_equal(got.compute(), np.exp(pdf.index))
+    assert got.divisions == tuple(np.exp(np.array(df.divisions, dtype=float)))  # exp keeps the order
+    assert np.sin(df.index).known_divisions is False  # sin does not
+    neg = np.negative(df.index)
+    pd.testing.assert_index_equal(neg.compute(), -pdf.index, exact=True)  # pandas keeps a RangeIndex
+    assert neg.known_divisions is False
+
+
+def test_numpy_ufuncs_align_partitions_and_accept_pandas_operands():
+    p1, p2 = pd.Series(np.arange(20)), pd.Series(np.arange(20) * 2.0)
+    d1, d2 = dd.from_pandas(p1, npartitions=3), dd.from_pandas(p2, npartitions=4)
+    for got in (np.logaddexp(d1, d2), np.logaddexp(d1, p2), d1 + d2):
+        assert isinstance(got, dd.Series)
+        assert got.known_divisions
+    pd.testing.assert_series_equal(np.logaddexp(d1, d2).compute(), np.logaddexp(p1, p2))
+    pd.testing.assert_series_equal(np.logaddexp(d1, p2).compute(), np.logaddexp(p1, p2))
+    pd.testing.assert_series_equal((d1 + d2).compute(), p1 + p2)
+    # a lazy Scalar: broadcast into a frame; computed when the other side is pandas
+    pdf = pd.DataFrame({"A": [1, 2, 3], "C": [0.5, 0.0, 2.0]})
+    df = dd.from_pandas(pdf, npartitions=2)
+    zero = dd.from_pandas(pd.Series([0]), npartitions=1).sum()
+    pd.testing.assert_frame_equal(np.logical_and(df, zero).compute(), np.logical_and(pdf, 0))
+    pd.testing.assert_series_equal(np.maximum(pdf.A, zero), np.maximum(pdf.A, 0))
+    # a two-input ufunc that is no operator runs on a mixed frame's values as floats, as in pandas
+    pd.testing.assert_frame_equal(np.maximum(df, 2).compute(), np.maximum(pdf, 2))
+    pd.testing.assert_frame_equal(np.add(df, 2).compute(), np.add(pdf, 2))
+
+
+def test_numpy_ufunc_out_and_dask_array_wrappers():
+    import dask.array as da
+
+    pdf = pd.DataFrame({"A": [1.0, 2.0, 3.0], "B": [4.0, 5.0, 6.0]})
+    df = dd.from_pandas(pdf, npartitions=2)
+    out = dd.from_pandas(pd.DataFrame({"Y": [0.0] * 3, "Z": [0.0] * 3}), npartitions=2)
+    np.sin(df, out=out)
+    pd.testing.assert_frame_equal(out.compute(), np.sin(pdf))
+    with pytest.raises(TypeError):
+        np.sin(df, out=dd.from_pandas(pd.Series([0.0]), npartitions=1))
+    # dask.array's wrappers call the collection's _elemwise
+    for got in (da.sin(df), da.clip(df, 2, 5), np.clip(df, 2, 5)):
+        assert isinstance(got, dd.DataFrame)
+    pd.testing.assert_frame_equal(da.clip(df, 2, 5).compute(), np.clip(pdf, 2, 5))
+    # numpy functions that would compute and rewrap raise, naming the function
+    with pytest.raises(NotImplementedError, match="`repeat` is not implemented"):
+        np.repeat(df.A, 2)
+
+
 def test_groupby_observed_false_keeps_unobserved_categories():
     pdf = pd.DataFrame({"c": pd.Categorical(list("abab"), categories=list("abc")), "v": [1, 2, 2, 1],
                         "w": [1.0, 2.0, 3.0, 4.0]})

@@ -178,22 +178,34 @@ class _Frame(CommonMethods, HlqCollection):
         return np.asarray(self.compute(), dtype=dtype)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        """Element-wise numpy ufuncs (``np.sin(s)``, ``np.maximum(s, 3)``) build a lazy result."""
+        """numpy ufuncs (``np.sin(s)``, ``np.maximum(df, 3)``, ``np.add(s, pd_series, out=s2)``) build a
+        lazy result of the same kind, like dask (see :func:`hlq.dataframe._elementwise.elemwise`);
+        ufunc methods (``reduce``, ``outer``, ...), gufuncs and several outputs are left to numpy."""
         for x in inputs + tuple(kwargs.get("out", ())):
             if isinstance(x, np.ndarray) and x.shape == ():
                 continue
-            if not isinstance(x, (numbers.Number, np.generic, _Frame, Scalar)):
+            if not isinstance(x, (numbers.Number, np.generic, _Frame, Scalar, pd.Series, pd.DataFrame, pd.Index)):
                 return NotImplemented
-        tag = ufunc_tag(ufunc)
-        if method != "__call__" or kwargs or tag is None:
+        if method != "__call__" or ufunc.signature is not None or ufunc.nout != 1:
             return NotImplemented
-        inputs = tuple(x[()] if isinstance(x, np.ndarray) else x for x in inputs)
-        if ufunc.nin == 1:
-            return inputs[0]._ufunc1(tag)
-        a, b = inputs
-        if isinstance(a, _Frame):
-            return a._binop(b, tag)
-        return b._binop(a, tag, True)
+        return _ew.elemwise(ufunc, *inputs, **kwargs)
+
+    @property
+    def _elemwise(self):
+        """dask.array's ufunc wrappers (``da.sin(s)``) call this with the numpy function and the arguments."""
+        return _ew.elemwise
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        """numpy functions that would compute the collection and rewrap the result (``np.repeat(s, 2)``)
+        are not supported (as in dask): raise, naming the function."""
+        import inspect  # deferred: only on this error path
+
+        try:
+            name = f"`{inspect.stack()[3][3]}`"
+        except IndexError:
+            name = "This method"
+        raise NotImplementedError(f"{name} is not implemented for `{type(self).__module__.split('._')[0]}."
+                                  f"{type(self).__name__}`; apply it per partition with map_partitions")
 
     # ----------------------------------------------------------- reductions
     def _reduce(self, how, ddof=1, split_every=None):
@@ -207,6 +219,8 @@ class _Frame(CommonMethods, HlqCollection):
         for k, v in kwargs.items():
             if k not in ("out", "dtype", "keepdims") or v not in (None, False):
                 raise TypeError(f"{how}() got an unsupported keyword argument {k}={v!r}")
+        if axis is None and isinstance(self, DataFrame) and how not in ("count", "std", "var", "any", "all"):
+            return self._reduce_all(how, skipna, numeric_only, split_every, min_count)
         if _axis_number(self, axis) == 1:
             kw = {"numeric_only": numeric_only}
             if how != "count":
@@ -234,16 +248,39 @@ class _Frame(CommonMethods, HlqCollection):
             raise NotImplementedError(f"{how}(skipna=False) is not supported; use .fillna(True).{how}()")
         return total
 
-    def sum(self, axis=None, skipna=True, numeric_only=False, min_count=0, split_every=False, **kwargs):
+    def _reduce_all(self, how, skipna, numeric_only, split_every, min_count):
+        """``how`` over every value of a DataFrame (``axis=None``, as pandas and numpy's ``np.sum(df)``):
+        the column results reduced once more (``mean``: the sum of all values over their count)."""
+        if how not in ("sum", "prod", "min", "max", "mean") or min_count:
+            raise NotImplementedError(f"DataFrame.{how}(axis=None{', min_count' if min_count else ''}) is not "
+                                      f"supported; reduce the columns first (df.{how}().{how}())")
+        obj = self
+        if numeric_only:
+            obj = obj.select_dtypes("number") if hasattr(obj, "select_dtypes") else obj
+        dtypes = set(obj._node.dtypes)
+        if len(dtypes) > 1:  # pandas reduces the values of one common dtype (a mixed int/float frame: floats)
+            try:
+                common = np.result_type(*dtypes)
+            except TypeError:  # extension dtypes: each column reduced in its own dtype
+                common = None
+            if common is not None and common.kind in "biufc":
+                obj = obj.astype(common)
+        per_column = obj._dask_reduction("sum" if how == "mean" else how, 0, skipna, False, split_every, {})
+        if how != "mean":
+            return getattr(per_column, how)(skipna=skipna)
+        counts = obj._dask_reduction("count", 0, True, False, split_every, {})
+        return per_column.sum() / counts.sum()
+
+    def sum(self, axis=0, skipna=True, numeric_only=False, min_count=0, split_every=False, **kwargs):
         return self._dask_reduction("sum", axis, skipna, numeric_only, split_every, kwargs, min_count=min_count)
 
-    def mean(self, axis=None, skipna=True, numeric_only=False, split_every=False, **kwargs):
+    def mean(self, axis=0, skipna=True, numeric_only=False, split_every=False, **kwargs):
         return self._dask_reduction("mean", axis, skipna, numeric_only, split_every, kwargs)
 
-    def min(self, axis=None, skipna=True, numeric_only=False, split_every=False, **kwargs):
+    def min(self, axis=0, skipna=True, numeric_only=False, split_every=False, **kwargs):
         return self._dask_reduction("min", axis, skipna, numeric_only, split_every, kwargs)
 
-    def max(self, axis=None, skipna=True, numeric_only=False, split_every=False, **kwargs):
+    def max(self, axis=0, skipna=True, numeric_only=False, split_every=False, **kwargs):
         return self._dask_reduction("max", axis, skipna, numeric_only, split_every, kwargs)
 
     def count(self, axis=None, numeric_only=False, split_every=False):
@@ -255,7 +292,7 @@ class _Frame(CommonMethods, HlqCollection):
     def var(self, axis=None, skipna=True, ddof=1, numeric_only=False, split_every=False, **kwargs):
         return self._dask_reduction("var", axis, skipna, numeric_only, split_every, kwargs, ddof=ddof)
 
-    def prod(self, axis=None, skipna=True, numeric_only=False, min_count=0, split_every=False, **kwargs):
+    def prod(self, axis=0, skipna=True, numeric_only=False, min_count=0, split_every=False, **kwargs):
         return self._dask_reduction("prod", axis, skipna, numeric_only, split_every, kwargs, min_count=min_count)
 
     product = prod
@@ -773,7 +810,9 @@ class Series(SeriesMethods, _Frame):
     def mask(self, cond, other=np.nan):
         return _ew.mask(self, cond, other)
 
-    def clip(self, lower=None, upper=None):
+    def clip(self, lower=None, upper=None, axis=None, **kwargs):
+        """``clip`` (``axis``/``out=None`` are accepted for numpy's ``np.clip(s, a, b)``)."""
+        _no_out("clip", axis, kwargs)
         return _ew.clip(self, lower, upper)
 
     def round(self, decimals=0):
@@ -1105,6 +1144,9 @@ class DataFrame(FrameMethods, _Frame):
             return DataFrame(Binary(_LOGICAL.get(op, op), a, b))
         if isinstance(other, (Series, pd.Series)):
             return frame_series_op(self, other, op, reverse)
+        if isinstance(other, Scalar):
+            a, b = (other._node, self._node) if reverse else (self._node, other._node)
+            return DataFrame(WithScalar(_LOGICAL.get(op, op), a, b))
         return NotImplemented
 
     def __invert__(self):
@@ -1129,7 +1171,9 @@ class DataFrame(FrameMethods, _Frame):
     def mask(self, cond, other=np.nan):
         return _ew.frame_where(self, cond, other, "mask")
 
-    def clip(self, lower=None, upper=None):
+    def clip(self, lower=None, upper=None, axis=None, **kwargs):
+        """``clip`` (``axis``/``out=None`` are accepted for numpy's ``np.clip(df, a, b)``)."""
+        _no_out("clip", axis, kwargs)
         return _ew.frame_clip(self, lower, upper)
 
     def abs(self):
@@ -1153,6 +1197,15 @@ class DataFrame(FrameMethods, _Frame):
         from hlq.dataframe._groupby import frame_groupby
 
         return frame_groupby(self, by, sort=sort, dropna=dropna, as_index=as_index, **kwargs)
+
+
+def _no_out(name, axis, kwargs):
+    """numpy's keywords on a method called by a numpy function: only their defaults are supported."""
+    if axis not in (None, 0, "index"):
+        raise NotImplementedError(f"{name}(axis={axis!r}) is not supported")
+    for k, v in kwargs.items():
+        if k != "out" or v is not None:
+            raise TypeError(f"{name}() got an unexpected keyword argument {k!r}")
 
 
 def _min_count(obj, total, min_count, split_every):
@@ -1300,6 +1353,11 @@ class Scalar(HlqCollection):
 
     def __repr__(self):
         return f"<hlq.dataframe.Scalar dtype={self.dtype} plan={self._node.label()}>"
+
+    def __array__(self, dtype=None, copy=None):
+        """The computed value as a 0-d array (so ``pandas_obj + scalar`` and numpy functions compute it,
+        as with dask)."""
+        return np.asarray(self.compute(), dtype=dtype)
 
     def __int__(self):
         return int(self.compute())

@@ -22,7 +22,9 @@ import numpy as np
 import pandas as pd
 
 from hlq.dataframe.nodes.calls import Call, nonempty_frame, nonempty_series
-from hlq.dataframe.nodes.colexpr import BINARY
+from hlq.dataframe.nodes.colexpr import BINARY, ufunc_tag
+from hlq.dataframe.nodes.multipart import ZipPartitions
+from hlq.dataframe._frame_methods import align_partitions
 from hlq.dataframe.nodes.lineage import frame_column_exprs
 from hlq.dataframe.nodes.multipart import ZipPartitions
 from hlq.dataframe.nodes.ops import Assign, AssignFrom, MapPartitions, MetaBox, Project, SeriesExpr
@@ -31,7 +33,7 @@ from hlq.dataframe.nodes.generic_sources import DelayedValue
 from hlq.lower.protocol import DelayedRef
 from hlq.dataframe.nodes.reduction import Fn, TreeAgg
 
-__all__ = ["series_call", "frame_call", "frame_column_exprs", "meta_dtype"]
+__all__ = ["series_call", "frame_call", "frame_column_exprs", "meta_dtype", "elemwise"]
 
 _KEEP = object()
 
@@ -387,3 +389,151 @@ def isin_lazy(s, values):
     agg = TreeAgg(values._node, Fn(_distinct_values), Fn(_concat_distinct), Fn(_distinct_values),
                   MetaBox(np.dtype(object)), 8, False, "distinct-values")
     return Series(WithScalar("isin_", s._node, agg))
+
+
+# ------------------------------------------------------------ numpy ufuncs and element-wise functions
+class _Elemwise:
+    """Partition function of :func:`elemwise`: ``op`` over the partitions (and broadcast scalar values)
+    at their argument positions, with the other arguments fixed."""
+
+    __slots__ = ("op", "slots", "kwargs")
+
+    def __init__(self, op, slots, kwargs):
+        # slots: per argument, ("part", k) for the k-th input of the node, or ("lit", value)
+        self.op, self.slots, self.kwargs = op, slots, kwargs
+
+    def __call__(self, *parts):
+        args = [parts[v] if kind == "part" else v for kind, v in self.slots]
+        return self.op(*args, **dict(self.kwargs))
+
+    def __reduce__(self):
+        return (_Elemwise, (self.op, self.slots, self.kwargs))
+
+
+def _sample(x):
+    """A small non-empty stand-in of a collection (a Scalar: a value of its dtype) for meta inference."""
+    # import cycle: hlq.dataframe._core imports hlq.dataframe._elementwise
+    from hlq.dataframe._core import Scalar
+
+    if isinstance(x, Scalar):
+        return x._meta
+    if isinstance(x._meta, pd.Index):
+        from dask.dataframe.utils import meta_nonempty  # deferred: dask.dataframe is slow to import
+
+        return meta_nonempty(x._meta)
+    fake = nonempty_frame(x._meta) if isinstance(x._meta, pd.DataFrame) else nonempty_series(x.dtype, x.name)
+    return fake
+
+
+def _handle_out(out, result):
+    """numpy's ``out=``: the collection given as ``out`` now stands for ``result`` (as dask does)."""
+    if isinstance(out, tuple):
+        if len(out) > 1:
+            raise NotImplementedError("The `out` parameter with length > 1 is not supported")
+        out = out[0] if out else None
+    if out is None:
+        return result
+    if type(out) is not type(result):
+        raise TypeError(f"Mismatched types between result and out parameter. out={type(out)}, "
+                        f"result={type(result)}")
+    if hasattr(out, "columns") and len(out.columns) != len(result.columns):
+        raise ValueError(f"Mismatched columns count between result and out parameter. out={len(out.columns)}, "
+                         f"result={len(result.columns)}")
+    out._rebind(result)
+    return out
+
+
+#: two-input numpy ufuncs pandas runs as the DataFrame operator (column by column)
+_DUNDER = frozenset({"add", "subtract", "multiply", "power", "remainder", "floor_divide", "true_divide", "divide",
+                     "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "bitwise_or",
+                     "bitwise_and", "bitwise_xor", "matmul"})
+
+
+def elemwise(op, *args, out=None, **kwargs):
+    """``op(*args, **kwargs)`` element-wise over hlq collections, pandas objects and scalars, like
+    dask's ``elemwise`` (what numpy ufuncs and dask.array's ufunc wrappers call).
+
+    pandas Series/DataFrames become one-partition collections; collections are aligned (repartitioned
+    at the union of their known divisions, see :func:`hlq.dataframe._frame_methods.align_partitions`);
+    lazy Scalars are broadcast to every partition.  A one- or two-input numpy ufunc without keywords
+    becomes a column expression (so projections and filters see through it); other functions run
+    per partition.  On an :class:`~hlq.dataframe.Index` the result is an Index (with the divisions
+    mapped when the ufunc keeps the order).  ``out`` (a collection, or a 1-tuple) is rebound to the
+    result.
+
+    Parameters
+    ----------
+    op : callable
+        A numpy ufunc or an element-wise function of pandas objects.
+    *args
+        Collections, pandas objects and scalars.
+    out : collection or tuple, optional
+        The collection to rebind to the result (its type must match the result's).
+    **kwargs
+        Keyword arguments of ``op``.
+
+    Returns
+    -------
+    DataFrame, Series, Index or the ``out`` collection
+    """
+    # import cycle: hlq.dataframe._core imports hlq.dataframe._elementwise
+    from hlq.dataframe._core import DataFrame, Scalar, Series, _Frame
+    # import cycle: hlq.dataframe._index imports hlq.dataframe._core, which imports this module
+    from hlq.dataframe._index import Index, index_map, ufunc_divisions
+    # import cycle: hlq.dataframe._io imports hlq.dataframe._core
+    from hlq.dataframe._io import from_pandas
+    # import cycle: hlq.dataframe._core imports hlq.dataframe._elementwise
+    from hlq.dataframe._core import new_collection
+
+    args = [from_pandas(a, npartitions=1) if isinstance(a, (pd.Series, pd.DataFrame)) else
+            a[()] if isinstance(a, np.ndarray) and a.shape == () else a for a in args]
+    frames = [a for a in args if isinstance(a, _Frame)]
+    if not frames:
+        raise TypeError(f"elemwise({getattr(op, '__name__', op)}) needs an hlq DataFrame, Series or Index argument")
+    tag = ufunc_tag(op) if isinstance(op, np.ufunc) else None
+    indexes = [a for a in frames if isinstance(a, Index)]
+    if indexes:
+        if len(frames) > 1 or any(isinstance(a, Scalar) for a in args):
+            raise NotImplementedError(f"{getattr(op, '__name__', op)} of an Index with other collections is not "
+                                      f"supported; compute the Index or use its values (idx.to_series())")
+        idx = indexes[0]
+        pos = args.index(idx)
+        f = _Elemwise(op, tuple(("part", 0) if i == pos else ("lit", a) for i, a in enumerate(args)),
+                      tuple(sorted(kwargs.items())))
+        divs = ufunc_divisions(tag, idx.divisions) if tag is not None and len(args) == 1 and not kwargs else None
+        return _handle_out(out, index_map(idx, f, divs))
+    if (tag is not None and not kwargs
+            and not (len(args) == 2 and any(isinstance(a, DataFrame) for a in args) and op.__name__ not in _DUNDER)):
+        # (pandas runs a two-input ufunc that is no operator on a DataFrame's values as one 2-d array:
+        # mixed int/float columns give floats; that case runs per partition below)
+        result = NotImplemented
+        if len(args) == 1:
+            result = args[0]._ufunc1(tag)
+        elif isinstance(args[0], _Frame):
+            result = args[0]._binop(args[1], tag)
+        elif isinstance(args[1], _Frame):
+            result = args[1]._binop(args[0], tag, True)
+        if result is not NotImplemented:
+            return _handle_out(out, result)
+    args = list(align_partitions(*args))
+    nodes, slots, broadcast, samples = [], [], [], []
+    for a in args:
+        if isinstance(a, (_Frame, Scalar)):
+            if isinstance(a, Scalar):
+                broadcast.append(len(nodes))
+            slots.append(("part", len(nodes)))
+            nodes.append(a._node)
+            samples.append(_sample(a))
+        else:
+            slots.append(("lit", a))
+            samples.append(a)
+    f = _Elemwise(op, tuple(slots), tuple(sorted(kwargs.items())))
+    meta = f(*[s for s, (kind, _) in zip(samples, slots) if kind == "part"])
+    if not isinstance(meta, (pd.Series, pd.DataFrame)):
+        raise NotImplementedError(f"{getattr(op, '__name__', op)} of an hlq collection gives a "
+                                  f"{type(meta).__name__}, not a pandas object; apply it to the values "
+                                  f"(x.to_dask_array()) or per partition with map_partitions")
+    result = new_collection(ZipPartitions(tuple(nodes), f, MetaBox(meta.iloc[:0]), tuple(broadcast)))
+    if not isinstance(result, (DataFrame, Series)):
+        raise TypeError(f"elemwise({getattr(op, '__name__', op)}) gave a {type(result).__name__}")
+    return _handle_out(out, result)

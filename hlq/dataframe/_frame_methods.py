@@ -1281,3 +1281,36 @@ def rename_index(obj, mapper, sorted_index=False):
         if mapped.is_monotonic_increasing:
             divs = tuple(mapped)
     return _coll(IndexedMap(obj._node, f, (), MetaBox(meta), True, divs))
+
+
+def align_partitions(*objs):
+    """``objs`` with their collections cut at the same partitions, as dask aligns the operands of
+    an element-wise operation: collections of different known divisions are all repartitioned at
+    the union of their divisions (so partition ``i`` of each holds the same index labels); equal
+    divisions, single partitions on every side, or equal partition counts with unknown divisions
+    are left alone.  Other values pass through.
+
+    Raises
+    ------
+    ValueError
+        When divisions are unknown and the partition counts differ.
+    """
+    frames = [o for o in objs if hasattr(o, "_node") and o._node.kind != "scalar"]
+    if len(frames) < 2:
+        return objs
+    divs = [f.divisions for f in frames]
+    if all(d == divs[0] for d in divs) or all(len(d) == 2 for d in divs):
+        return objs
+    if not all(f.known_divisions for f in frames):
+        if len({len(d) for d in divs}) == 1:
+            return objs
+        raise ValueError("Not all divisions are known, can't align partitions. Please use `set_index` to set "
+                         "the index.")
+    try:
+        union = tuple(sorted(set().union(*divs)))
+    except TypeError as exc:
+        raise ValueError(f"cannot align partitions: the divisions do not compare with each other ({exc})") from None
+    if len(union) == 1:
+        union = (union[0], union[0])
+    return tuple(o.repartition(divisions=union, force=True) if any(o is f for f in frames) and o.divisions != union
+                 else o for o in objs)

@@ -16,10 +16,17 @@ np.int64(15)
 
 from __future__ import annotations
 
+import math
+import numbers
+
+import numpy as np
 import pandas as pd
 
 from hlq.dataframe._core import Series
+from hlq.dataframe.nodes.colexpr import UNARY
 from hlq.dataframe.nodes.index_values import IndexValues
+from hlq.dataframe.nodes.ops import MetaBox
+from hlq.dataframe.nodes.window import IndexedMap
 
 __all__ = ["Index", "index_of"]
 
@@ -48,6 +55,10 @@ class Index(Series):
 
     def _unary(self, tag, *extra):
         return Series(self._node)._unary(tag, *extra)
+
+    def _ufunc1(self, tag):
+        """A one-input numpy ufunc: a lazy Index of the results (pandas gives an Index too)."""
+        return index_map(self, UNARY[tag], ufunc_divisions(tag, self.divisions))
 
     def map_partitions(self, func, *args, meta=None, columns=None, **kwargs):
         return Series(self._node).map_partitions(func, *args, meta=meta, columns=columns, **kwargs)
@@ -85,6 +96,67 @@ class Index(Series):
 
     def __repr__(self):
         return f"<hlq.dataframe.Index npartitions={self.npartitions} plan={self._node.label()}>"
+
+
+#: numpy ufuncs that never decrease (where they are defined): known divisions map to divisions
+_NONDECREASING = frozenset({
+    "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "cbrt", "arcsin", "arctan", "sinh", "tanh",
+    "arcsinh", "arccosh", "arctanh", "deg2rad", "rad2deg", "degrees", "radians", "rint", "floor", "ceil", "trunc",
+    "conjugate", "positive", "sign",
+})
+#: numpy ufuncs that never decrease on values >= 0
+_NONDECREASING_NONNEGATIVE = frozenset({"square", "absolute", "fabs", "cosh"})
+
+
+def ufunc_divisions(tag, divisions):
+    """The divisions of an Index after the ufunc ``tag`` (``"np.exp"``): the ufunc applied to the
+    known divisions when it keeps the order of the values (every value of a partition lies between
+    its divisions, so its image lies between theirs) and the results are valid divisions;
+    unknown divisions otherwise."""
+    unknown = (None,) * len(divisions)
+    name = tag[3:] if tag.startswith("np.") else tag
+    if divisions[0] is None or not all(isinstance(d, numbers.Real) and not isinstance(d, bool) for d in divisions):
+        return unknown
+    if name not in _NONDECREASING and not (name in _NONDECREASING_NONNEGATIVE and divisions[0] >= 0):
+        return unknown
+    with np.errstate(all="ignore"):
+        out = getattr(np, name)(np.asarray(divisions))
+    out = [x.item() for x in out]
+    if any(isinstance(x, float) and math.isnan(x) for x in out):
+        return unknown
+    if any(a >= b for a, b in zip(out[:-2], out[1:-1])) or out[-2] > out[-1]:
+        return unknown
+    return tuple(out)
+
+
+class _OnIndex:
+    """Partition function: ``func`` applied to the index of an :class:`IndexValues` partition (the
+    pandas Index itself, so pandas decides the result: ``-RangeIndex`` stays a RangeIndex), given
+    back as a Series indexed by the result."""
+
+    __slots__ = ("func",)
+
+    def __init__(self, func):
+        self.func = func
+
+    def __call__(self, s, i=None):
+        out = self.func(s.index if isinstance(s, pd.Series) else s)
+        return pd.Series(out, index=out, name=out.name)
+
+    def __reduce__(self):
+        return (_OnIndex, (self.func,))
+
+
+def index_map(idx, func, divisions=None):
+    """A lazy :class:`Index` of ``func(index)`` per partition (``func`` maps a pandas Index to a
+    pandas Index of the same length); ``divisions`` are the result's (None: unknown)."""
+    f = _OnIndex(func)
+    meta = f(idx._meta)
+    if not isinstance(meta.index, pd.Index) or isinstance(meta.index, pd.MultiIndex):
+        raise TypeError(f"{func!r} does not map an Index to an Index")
+    n = idx._node.npartitions
+    divs = tuple(divisions) if divisions is not None else (None,) * (n + 1)
+    return Index(IndexValues(IndexedMap(idx._node, f, (), MetaBox(meta), True, divs)))
 
 
 def index_of(obj):

@@ -92,6 +92,12 @@ def _map_partitions(n):
     return _from_meta_box(n)
 
 
+def _indexed_map(n):
+    if n.divisions_ is None:  # the function keeps the index
+        return [n.child], _same
+    return _from_meta_box(n)
+
+
 def _from_pandas(n):
     v = getattr(n.data, "value", None)
     return [], lambda: v.index if isinstance(v, (pd.DataFrame, pd.Series)) else None
@@ -161,6 +167,7 @@ def _array_to_frame(n):
 
 _RULES = {
     "MapPartitions": _map_partitions,
+    "IndexedMap": _indexed_map,
     "TreeAgg": _from_meta_box,
     "ZipPartitions": _from_meta_box,
     "FromMap": _from_meta_box,
