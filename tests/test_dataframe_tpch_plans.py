@@ -285,3 +285,77 @@ def test_broadcast_never_into_fewer_partitions_than_threads():
         assert side != "l"
         with dask.config.set({"hlq.batch.threads": 1}):
             assert choose_join(big[big.x == 1.0].merge(one, on="k").node)[2] in ("l", "r")
+
+
+# ------------------------------------------------------------ hash partitioning
+def _q21_shape(lib, li):
+    multi = li.groupby("o")["s"].nunique().rename("n").reset_index()
+    late = li[li["r"] > li["c"]]
+    multi = multi[multi["n"] > 1].merge(late, on="o")
+    return (multi.groupby("o")["s"].nunique().rename("n1").reset_index()
+            .merge(multi, on="o", suffixes=("", "_right")))[["o", "n1", "s"]]
+
+
+@pytest.fixture
+def lineitems():
+    rng = np.random.default_rng(7)
+    n = 6000
+    return pd.DataFrame({"o": rng.integers(0, 1500, n), "s": rng.integers(0, 40, n),
+                         "c": rng.integers(0, 10, n), "r": rng.integers(0, 10, n)})
+
+
+def test_groupby_and_join_reuse_a_hash_partitioning(lineitems):
+    # TPC-H Q21's shape: a groupby with split_out hash-partitions its result by the key; the
+    # join on that key shuffles only the other side, the second groupby on the key aggregates
+    # each partition where it is, and the last join moves nothing
+    import dask
+
+    li = dd.from_pandas(lineitems, npartitions=6)
+    q = _q21_shape(dd, li)
+    with dask.config.set({"hlq.dataframe.broadcast-bytes": 100}):  # at SF 1 the sides are large
+        ops = _ops(q)
+        joins = _joins(q)
+        got = q.compute()
+    assert ops.count("shuffle-split") == 1, ops  # only `late`; 4 without the partitioning
+    assert ops.count("groupby-bucket") == 1  # the first nunique only
+    assert [n.strategy for n in joins] == ["hash", "hash"]
+    reasons = [n.reason for n in joins]
+    assert any("both sides already hash-partitioned" in r for r in reasons)
+    assert any("left already hash-partitioned on the keys, not shuffled" in r for r in reasons)
+    cols = ["o", "n1", "s"]
+    got = got[cols].sort_values(cols).reset_index(drop=True)
+    exp = _q21_shape(pd, lineitems)[cols].sort_values(cols).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, exp, check_dtype=False)
+
+
+def test_partitioning_tracked_through_rename_assign_and_lost_when_keys_change(lineitems):
+    from hlq.rules import optimize_plan
+
+    li = dd.from_pandas(lineitems, npartitions=4)
+    g = li.groupby("o").s.sum(split_out=4).reset_index()
+    assert optimize_plan(g.node).partitioning == ((("col", "o"),), 4)
+    r = g.rename(columns={"o": "key"})
+    r["t"] = r.s * 2
+    assert optimize_plan(r.node).partitioning == ((("col", "key"),), 4)
+    r["key"] = r.key + 1  # the key's values change: rows are no longer where its hash says
+    assert optimize_plan(r.node).partitioning is None
+    assert optimize_plan(g[["s"]].node).partitioning is None
+    # a join on a key of another dtype hashes cast values: both sides shuffled, same result
+    other = dd.from_pandas(pd.DataFrame({"o": np.arange(1500, dtype="int32"), "w": 1.0}), npartitions=4)
+    m = g.merge(other, on="o")
+    assert _ops(m).count("shuffle-split") == 2 or [n.strategy for n in _joins(m)] == ["broadcast"]
+    assert len(m.compute()) == lineitems.o.nunique()
+
+
+@pytest.mark.parametrize("values", [np.arange(50), np.linspace(0, 1, 50),
+                                    pd.date_range("2020-01-01", periods=50).to_numpy()])
+def test_groupby_buckets_and_join_shuffles_hash_alike(values):
+    # one hash function: a key value lands in the same partition from a groupby's buckets
+    # (index levels) and from a join's hash shuffle (columns), for one and two keys
+    from hlq.dataframe.nodes.reduction import _hash_index
+    from hlq.dataframe.nodes.shuffle import hash_codes
+
+    df = pd.DataFrame({"a": values, "b": np.arange(50) % 7})
+    for keys in (["a"], ["a", "b"]):
+        idx = df.set_index(keys).index
+        assert np.array_equal(hash_codes(df, keys, 13), (_hash_index(idx) % np.uint64(13)).astype(np.intp))

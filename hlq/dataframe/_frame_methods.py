@@ -33,6 +33,7 @@ from hlq.dataframe._display import frame_html, structure
 from hlq.dataframe.nodes.calls import nonempty_frame
 from hlq.dataframe.nodes.colexpr import BINARY
 from hlq.dataframe.nodes.multipart import ZipPartitions
+from hlq.dataframe.nodes.partitioning import index_only
 from hlq.dataframe.nodes.structure import RepartitionSplit
 from hlq.dataframe.nodes.window import IndexedMap
 
@@ -63,6 +64,15 @@ class _PandasMethod:
     @property
     def __name__(self):
         return self.name
+
+    def partitioning_rule(self, part, *args):
+        """How the call moves a hash partitioning's keys (see hlq.dataframe.nodes.partitioning):
+        a new series name (``rename(scalar)``) or ``to_frame`` keeps the index levels."""
+        if self.name == "to_frame" or (self.name == "rename" and len(self.args) == 1 and not self.kwargs
+                                      and not callable(self.args[0])
+                                      and not isinstance(self.args[0], (dict, pd.Series))):
+            return index_only(part)
+        return None
 
 
 def _per_partition(obj, name, *args, keeps_rows=True, **kwargs):

@@ -27,6 +27,7 @@ from hlq.dataframe._estimate import estimate_bytes
 from hlq.dataframe._io import from_pandas
 from hlq.dataframe.nodes.base import FrameNode
 from hlq.dataframe.nodes.ops import Project
+from hlq.dataframe.nodes.partitioning import index_to_columns
 from hlq.dataframe.nodes.shuffle import Boundaries, INDEX, SampleKeys, Shuffle
 from hlq.dataframe.nodes.sort import SetIndex, SetIndexSorted, SortValues
 from hlq.dataframe.nodes.sources import ReadParquet, index_ranges
@@ -708,3 +709,7 @@ def reset_index(obj, drop=False):
 
 def _reset_index(df, drop):
     return df.reset_index(drop=drop)
+
+
+# index levels of a hash partitioning become columns of the same names
+_reset_index.partitioning_rule = index_to_columns

@@ -64,6 +64,7 @@ class FrameNode(BlockNode):
         p["columns"] = tuple(p["columns"])
         p["dtypes"] = tuple(p["dtypes"])
         p.setdefault("lengths", None)
+        p.setdefault("partitioning", None)  # see hlq.dataframe.nodes.partitioning
         if len(set(p["columns"])) != len(p["columns"]) and p.get("kind", self.kind) == "frame":
             raise ValueError(f"duplicate column names in {p['columns']}")
         self.__dict__.update(p)

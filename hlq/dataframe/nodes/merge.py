@@ -170,9 +170,27 @@ class PartitionMerge(FrameNode):
     def _props(self):
         left, right = self.left, self.right
         lead = left if self.maps[0] == (0,) else right
-        columns, dtypes, _ = merge_schema(left, right, self)
+        columns, dtypes, layout = merge_schema(left, right, self)
         d = self.divisions_ or unknown_divisions(lead.npartitions)
-        return {"kind": "frame", "columns": columns, "dtypes": dtypes, "divisions": d}
+        return {"kind": "frame", "columns": columns, "dtypes": dtypes, "divisions": d,
+                "partitioning": self._partitioning(layout)}
+
+    def _partitioning(self, layout):
+        """The hash partitioning a partition-wise side passes on: its rows stay in their partition
+        (the other side is broadcast or partitioned alike), key columns under their output names;
+        only sides whose every row is kept (inner: either, left: left, right: right)."""
+        if layout is None:
+            return None
+        sides = [s for s, m in (("l", self.maps[0]), ("r", self.maps[1])) if m == (0,)]
+        keep = {"inner": ("l", "r"), "left": ("l",), "right": ("r",)}.get(self.how, ())
+        for s in sides:
+            part = (self.left if s == "l" else self.right).partitioning
+            if s not in keep or part is None or any(w != "col" for w, _ in part[0]):
+                continue
+            out = {src: name for name, side, src in layout if side in (s, "key")}
+            if all(k in out for _, k in part[0]):
+                return tuple(("col", out[k]) for _, k in part[0]), part[1]
+        return None
 
     def _extra_props(self):
         return {"bw_inputs": ((self.left, self.maps[0]), (self.right, self.maps[1])),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from hlq.dataframe.nodes import partitioning as _part
 from hlq.dataframe.nodes.base import FrameNode, same_categories
 from hlq.dataframe.nodes.colexpr import BINARY, columns_of, evaluate, expr_dtype, ExprFunc, to_text
 from hlq.expr.opaque import OpaqueData, loaded, stand_in
@@ -50,7 +51,8 @@ class Project(_Unary):
         check_columns(c, self.cols)
         dm = c.dtype_map
         return {"kind": "frame", "columns": self.cols, "dtypes": tuple(dm[k] for k in self.cols),
-                "divisions": c.divisions, "lengths": c.lengths}
+                "divisions": c.divisions, "lengths": c.lengths,
+                "partitioning": _part.through_project(c.partitioning, self.cols)}
 
     def _func(self):
         return _Getitem(list(self.cols))
@@ -88,7 +90,7 @@ class SeriesExpr(_Unary):
         if not hasattr(dt, "kind") and not hasattr(dt, "name"):
             dt = pd.Series([dt]).dtype
         return {"kind": "series", "columns": (self.sname,), "dtypes": (dt,),
-                "divisions": c.divisions, "lengths": c.lengths}
+                "divisions": c.divisions, "lengths": c.lengths, "partitioning": _part.index_only(c.partitioning)}
 
     def _func(self):
         return ExprFunc(self.expr, self.sname)
@@ -111,7 +113,8 @@ class Filter(_Unary):
         if not _is_bool(dt):
             raise TypeError(f"filter needs a boolean condition, got dtype {dt}")
         d = c.divisions
-        return {"kind": c.kind, "columns": c.columns, "dtypes": c.dtypes, "divisions": d, "lengths": None}
+        return {"kind": c.kind, "columns": c.columns, "dtypes": c.dtypes, "divisions": d, "lengths": None,
+                "partitioning": c.partitioning}
 
     def _func(self):
         return _FilterFunc(self.predicate)
@@ -164,7 +167,8 @@ class FilterBy(FrameNode):
         if m.kind != "series" or not _is_bool(m.dtypes[0]):
             raise TypeError(f"filter needs a boolean Series, got {m.kind} of dtype {m.dtypes[0]}")
         check_aligned(c, m)
-        return {"kind": c.kind, "columns": c.columns, "dtypes": c.dtypes, "divisions": c.divisions, "lengths": None}
+        return {"kind": c.kind, "columns": c.columns, "dtypes": c.dtypes, "divisions": c.divisions, "lengths": None,
+                "partitioning": c.partitioning}
 
     def _extra_props(self):
         return {"bw_inputs": ((self.child, (0,)), (self.mask, (0,))), "bw_func": _filter_by}
@@ -195,7 +199,8 @@ class Assign(_Unary):
             dm[name] = dt
         cols = tuple(dm)
         return {"kind": "frame", "columns": cols, "dtypes": tuple(dm.values()), "divisions": c.divisions,
-                "lengths": c.lengths}
+                "lengths": c.lengths,
+                "partitioning": _part.through_assign(c.partitioning, [n for n, _ in self.pairs])}
 
     def _func(self):
         return _AssignFunc(self.pairs)
@@ -273,12 +278,16 @@ class MapPartitions(FrameNode):
         if self.needs is not None:
             check_columns(c, self.needs)
         lengths = c.lengths if self.lengths_kept else None
+        # a function may declare how it moves the keys of a hash partitioning (the rows never
+        # leave their partition): ``func.partitioning_rule(partitioning, *args)``
+        rule = getattr(self.func, "partitioning_rule", None)
+        part = rule(c.partitioning, *self.args) if rule is not None and c.partitioning is not None else None
         if isinstance(m, pd.DataFrame):
             return {"kind": "frame", "columns": tuple(m.columns), "dtypes": tuple(m.dtypes), "divisions": c.divisions,
-                    "lengths": lengths}
+                    "lengths": lengths, "partitioning": part}
         if isinstance(m, pd.Series):
             return {"kind": "series", "columns": (m.name,), "dtypes": (m.dtype,), "divisions": c.divisions,
-                    "lengths": lengths}
+                    "lengths": lengths, "partitioning": part}
         raise TypeError(f"map_partitions meta must be a pandas DataFrame or Series, got {type(m).__name__}")
 
     def _extra_props(self):
@@ -410,7 +419,8 @@ class Rename(_Unary):
             raise TypeError("rename(columns=) needs a DataFrame")
         m = dict(self.mapping)
         cols = tuple(m.get(k, k) for k in c.columns)
-        return {"kind": "frame", "columns": cols, "dtypes": c.dtypes, "divisions": c.divisions, "lengths": c.lengths}
+        return {"kind": "frame", "columns": cols, "dtypes": c.dtypes, "divisions": c.divisions, "lengths": c.lengths,
+                "partitioning": _part.through_rename(c.partitioning, self.mapping)}
 
     def _func(self):
         return _RenameFunc(self.mapping)

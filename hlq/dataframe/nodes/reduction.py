@@ -19,6 +19,7 @@ import pandas as pd
 from dask._task_spec import Task, TaskRef
 
 from hlq.dataframe.nodes.base import FrameNode
+from hlq.dataframe.nodes.partitioning import by_keys, combine_hashes, value_hash
 from hlq.lower.protocol import fan_in, fan_in_count
 
 __all__ = ["Reduce", "ReducePartial", "ReduceCombine", "Len", "GroupbyAgg", "GroupbyPartial", "GroupbyCombine",
@@ -571,8 +572,16 @@ class GroupbyCombine(FrameNode):
 
     def _props(self):
         n = fan_in_count(self.split, self.child.npartitions)
+        part = None
+        c = self.child
+        if self.final and int(self.split) == 1 and isinstance(c, GroupbyPartial) and int(c.nbuckets) == 1:
+            # one partial per partition, combined where it is: a partitioning of the input by
+            # group keys holds for the groups (keys in the index, or columns with as_index=False)
+            cp = c.child.partitioning
+            if cp is not None and all(w == "col" and k in self.by for w, k in cp[0]):
+                part = (tuple(("idx" if self.opts[2] else "col", k) for _, k in cp[0]), cp[1])
         return {"kind": self.out_kind if self.final else "state", "columns": self.out_columns,
-                "dtypes": self.out_dtypes, "divisions": (None,) * (n + 1)}
+                "dtypes": self.out_dtypes, "divisions": (None,) * (n + 1), "partitioning": part}
 
     def block_dependencies(self, idx):
         c = self.child
@@ -612,8 +621,16 @@ class GroupbyBucketCombine(FrameNode):
 
     def _props(self):
         g = fan_in_count(self.split, self._groups_in())
+        part = None
+        if self.final and g == 1:  # bucket b in partition b: hashed by all group keys
+            src = self.child
+            while not isinstance(src, GroupbyPartial):
+                src = src.child
+            dm = src.child.dtype_map
+            part = by_keys(tuple(self.by), [dm[b] for b in self.by], self.nbuckets,
+                           "idx" if self.opts[2] else "col")
         return {"kind": self.out_kind if self.final else "state", "columns": self.out_columns,
-                "dtypes": self.out_dtypes, "divisions": (None,) * (g * self.nbuckets + 1)}
+                "dtypes": self.out_dtypes, "divisions": (None,) * (g * self.nbuckets + 1), "partitioning": part}
 
     def block_dependencies(self, idx):
         c = self.child
@@ -638,12 +655,9 @@ def _bucket_rows(state, nbuckets, b):
 
 
 def _hash_index(index):
-    """uint64 hash of each group key (levels hashed one by one: pandas' MultiIndex hashing fails on nulls)."""
-    h = None
-    for i in range(index.nlevels):
-        lv = pd.util.hash_array(np.asarray(index.get_level_values(i)), categorize=False)
-        h = lv if h is None else h * np.uint64(1000003) ^ lv
-    return h
+    """uint64 hash of each group key (levels hashed one by one: pandas' MultiIndex hashing fails on nulls),
+    the hash the join shuffles use for the same values in columns."""
+    return combine_hashes([value_hash(index.get_level_values(i)) for i in range(index.nlevels)])
 
 
 def _split_buckets(state, nbuckets):

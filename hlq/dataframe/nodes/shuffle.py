@@ -32,6 +32,7 @@ import pandas as pd
 from dask._task_spec import Task, TaskRef
 
 from hlq.dataframe.nodes.base import FrameNode, same_categories, unknown_divisions
+from hlq.dataframe.nodes.partitioning import by_keys, combine_hashes, value_hash
 
 __all__ = ["INDEX", "Shuffle", "ShuffleSplit", "RangeSplit", "ShuffleCollect", "SampleKeys", "Boundaries",
            "hash_codes", "range_codes", "key_casts"]
@@ -65,7 +66,8 @@ def key_casts(ldtypes, rdtypes) -> tuple:
 
 
 def hash_codes(df, keys, n, casts=None) -> np.ndarray:
-    """Output partition (``0..n-1``) of every row of ``df``, from a hash of its ``keys``."""
+    """Output partition (``0..n-1``) of every row of ``df``, from a hash of its ``keys`` (the hash
+    groupby buckets use too, :mod:`hlq.dataframe.nodes.partitioning`)."""
     cols = {}
     for i, k in enumerate(keys):
         s = _key_series(df, k)
@@ -75,7 +77,7 @@ def hash_codes(df, keys, n, casts=None) -> np.ndarray:
         if isinstance(s.dtype, pd.CategoricalDtype):
             s = s.astype(s.dtype.categories.dtype if s.dtype.categories.dtype != object else object)
         cols[i] = s
-    h = pd.util.hash_pandas_object(pd.DataFrame(cols), index=False).to_numpy()
+    h = combine_hashes([value_hash(cols[i]) for i in range(len(keys))])
     return (h % np.uint64(n)).astype(np.intp)
 
 
@@ -282,8 +284,13 @@ class ShuffleCollect(FrameNode):
         return self.kind_
 
     def _props(self):
+        part = None
+        c = self.child
+        if isinstance(c, ShuffleSplit) and self.finish is None and c.casts is None and INDEX not in c.keys:
+            dm = c.child.dtype_map
+            part = by_keys(tuple(c.keys), [dm[k] for k in c.keys], c.n)
         return {"kind": self.kind_, "columns": self.columns_, "dtypes": self.dtypes_,
-                "divisions": self.divisions_}
+                "divisions": self.divisions_, "partitioning": part}
 
     def block_dependencies(self, idx):
         c = self.child

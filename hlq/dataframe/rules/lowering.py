@@ -41,6 +41,8 @@ from hlq.dataframe._estimate import bytes_per_row, estimate_rows, format_bytes
 from hlq.lower.cost import CostSettings, available_threads, chain_block_seconds
 from hlq.dataframe.nodes.base import Concat
 from hlq.dataframe.nodes.merge import Merge, PartitionMerge
+from hlq.dataframe.nodes.ops import Assign, Filter, FilterBy, MapPartitions, Project, Rename, SeriesExpr
+from hlq.dataframe.nodes.partitioning import keys_as
 from hlq.dataframe.nodes.reduction import (
     GroupbyAgg, GroupbyBucketCombine, GroupbyBucketGet, GroupbyCombine, GroupbyPartial, Reduce, ReduceCombine, ReducePartial, TreeAgg, TreeCombine,
     TreePartial,
@@ -88,12 +90,56 @@ def lower_frame_reduction(node):
         level_split = split
 
 
+# ------------------------------------------------------------------ hash partitioning
+#: logical nodes whose lowering may give their result a hash partitioning
+_PARTITIONS_WHEN_LOWERED = (Merge, GroupbyAgg, Shuffle)
+#: nodes that pass their input's partitioning on (some of them may drop it)
+_PASSES_PARTITIONING = (Filter, FilterBy, Project, Rename, Assign, SeriesExpr, MapPartitions)
+
+
+def inputs_pending(node) -> bool:
+    """Whether an input of ``node`` (through filters, projections, renames, assigns and
+    partition-wise functions) is a join, groupby or shuffle not lowered yet: its hash
+    partitioning is known only once it is, so a join or groupby above waits for it (the
+    physical phase lowers bottom-up where it matters)."""
+    stack = [c for c in node.children if hasattr(c, "partitioning")]
+    seen = set()
+    while stack:
+        c = stack.pop()
+        if id(c) in seen:
+            continue
+        seen.add(id(c))
+        if isinstance(c, _PARTITIONS_WHEN_LOWERED):
+            return True
+        if isinstance(c, _PASSES_PARTITIONING):
+            stack.append(c.child)
+    return False
+
+
+def _local_groups(node) -> bool:
+    """Whether every group of ``node`` (a groupby aggregation) lies in one partition of its input,
+    which is hash-partitioned by some of the group keys into ``split_out`` partitions."""
+    part = node.child.partitioning
+    n = int(node.split_out)
+    return (part is not None and n > 1 and part[1] == n == node.child.npartitions
+            and all(w == "col" and k in node.by for w, k in part[0]))
+
+
 @rule(Is(GroupbyAgg), phase="physical", register=False, excludable=False, tags=("lowering",))
 def lower_groupby(node):
-    """groupby-agg(x) -> groupby-combine(...(groupby-partial(x)))"""
+    """groupby-agg(x) -> groupby-combine(...(groupby-partial(x)))
+
+    Each partition is aggregated on its own when the input is already hash-partitioned by group
+    keys into ``split_out`` partitions."""
+    if inputs_pending(node):
+        return None
     split = max(2, int(node.split_every))
     opts = (node.dropna, node.sort, node.as_index)
     nb = int(node.split_out)
+    if _local_groups(node):
+        cur = GroupbyPartial(node.child, node.by, node.spec, node.dropna)
+        return GroupbyCombine(cur, node.by, node.spec, node.shape, 1, True, node.kind, node.columns,
+                              node.dtypes, opts)
     if nb > 1:  # per hash bucket of the key: one tree per bucket, nb output partitions
         part = GroupbyPartial(node.child, node.by, node.spec, node.dropna, nb)
         groups, first = part.npartitions, False
@@ -182,6 +228,8 @@ def lower_set_index(node):
 # ------------------------------------------------------------------ joins
 #: default largest estimated size (bytes) of a side that is broadcast to every partition of the other
 BROADCAST_BYTES = 32 * 2**20
+#: the cost of one piece of a hash shuffle (a slice taken, moved and concatenated), in bytes handled
+PIECE_BYTES = 16 * 2**10
 
 
 # ------------------------------------------------------------------ lowering
@@ -203,6 +251,9 @@ def choose_join(m):
         return "aligned", "inputs partitioned alike by their index", None
     if left.npartitions == 1 and right.npartitions == 1:
         return "single", "both sides have one partition", None
+    pre = _prepartitioned(m)
+    if pre == {"l", "r"}:
+        return "hash", f"both sides already hash-partitioned on the keys into {m.npartitions}", None
     if pw is not None:
         return "broadcast", "one side has a single partition; the other keeps its divisions", pw[1]
     if (m.left_index and m.right_index and left.known_divisions and left.divisions == right.divisions):
@@ -267,7 +318,11 @@ def choose_join(m):
         return "broadcast", f"{size_text(side)} <= limit {format_bytes(limit)}", side
     side = min(within, key=lambda s: (costs[s], sizes[s][1]))
     other = "l" if side == "r" else "r"
-    hash_cost = 3 * (sizes[side][1] + sizes[other][1])
+    # a side already hash-partitioned on its keys is not moved: read once; each piece a shuffle
+    # cuts (input partitions x output partitions) costs about as much as handling PIECE_BYTES
+    n = m.npartitions_ or max(left.npartitions, right.npartitions)
+    pieces = sum((left if s == "l" else right).npartitions * n for s in ("l", "r") if s not in pre)
+    hash_cost = sum((1 if s in pre else 3) * sizes[s][1] for s in (side, other)) + PIECE_BYTES * pieces
     if costs[side] > hash_cost:
         n_other = (right if other == "r" else left).npartitions
         return "hash", (f"{size_text(side)} joined by each of {n_other} partitions costs more than "
@@ -315,10 +370,30 @@ def _hash_casts(left, lk, right, rk):
     return None if all(c is None for c in out) else tuple(out)
 
 
+def _prepartitioned(m) -> set:
+    """The sides (``"l"``, ``"r"``) of a merge already hash-partitioned on their join keys into
+    the merge's partition count, with key dtypes equal on both sides (hashed alike)."""
+    if m.left_index or m.right_index or m.how == "outer":
+        return set()
+    n = m.npartitions_ or max(m.left.npartitions, m.right.npartitions)
+    ldm, rdm = m.left.dtype_map, m.right.dtype_map
+    if any(ldm[a] != rdm[b] for a, b in zip(m.left_on, m.right_on)):
+        return set()
+    out = set()
+    for s, side, keys in (("l", m.left, m.left_on), ("r", m.right, m.right_on)):
+        if keys_as(side.partitioning, keys) and side.partitioning[1] == n == side.npartitions:
+            out.add(s)
+    return out
+
+
 @rule(Is(Merge), phase="physical", register=False, excludable=False, tags=("lowering",))
 def lower_merge(node):
-    """merge(l, r) -> broadcast or hash-shuffle join, chosen from estimated sizes"""
+    """merge(l, r) -> broadcast or hash-shuffle join, chosen from estimated sizes
+
+    A side already hash-partitioned on its keys is not shuffled again."""
     m = node
+    if inputs_pending(m):
+        return None
     strategy, reason, side = choose_join(m)
     params = (m.how, m.left_on, m.right_on, m.left_index, m.right_index, m.suffixes, m.indicator)
     left, right = m.left, m.right
@@ -338,8 +413,14 @@ def lower_merge(node):
     n = m.npartitions_ or max(left.npartitions, right.npartitions)
     lk, rk = _keys(m, "l"), _keys(m, "r")
     casts = _hash_casts(left, lk, right, rk)
+    pre = _prepartitioned(m) if casts is None else set()
     sides = []
-    for node_, keys in ((left, lk), (right, rk)):
+    for s, node_, keys in (("l", left, lk), ("r", right, rk)):
+        if s in pre and node_.npartitions == n:
+            sides.append(node_)
+            continue
         split = ShuffleSplit(node_, keys, n, casts)
         sides.append(ShuffleCollect(split, "frame", node_.columns, node_.dtypes, (None,) * (n + 1), None))
-    return PartitionMerge(sides[0], sides[1], ((0,), (0,)), *params, "hash", f"{reason}; {n} partitions")
+    kept = " and ".join({"l": "left", "r": "right"}[s] for s in sorted(pre))
+    note = f"; {kept} already hash-partitioned on the keys, not shuffled" if pre and len(pre) < 2 else ""
+    return PartitionMerge(sides[0], sides[1], ((0,), (0,)), *params, "hash", f"{reason}; {n} partitions{note}")
