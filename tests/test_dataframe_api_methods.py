@@ -221,6 +221,14 @@ def test_merge_asof():
         out = dd.merge_asof(dd.from_pandas(left, npartitions=2), dd.from_pandas(right, npartitions=3), on="t",
                             direction=direction)
         eq(out.compute().reset_index(drop=True), pd.merge_asof(left, right, on="t", direction=direction))
+        # every partition's result is numbered from 0 by pandas: the divisions are unknown
+        assert not out.known_divisions and out.npartitions == 2
+    with pytest.raises(ValueError, match="combination of both"):
+        dd.merge_asof(dd.from_pandas(left, npartitions=2), dd.from_pandas(right, npartitions=3), on="t",
+                      by="v", left_by="v", right_by="r")
+    unsorted = dd.from_pandas(right.iloc[::-1].reset_index(drop=True), npartitions=1, sort=False)
+    with pytest.raises(ValueError, match="right keys must be sorted"):
+        dd.merge_asof(dd.from_pandas(left, npartitions=2), unsorted, on="t").compute()
 
 
 def test_read_json_and_to_json(tmp_path, pdf):

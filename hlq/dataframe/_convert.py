@@ -153,6 +153,8 @@ def merge_asof(left, right, on=None, left_on=None, right_on=None, left_index=Fal
         return pd.merge_asof(left, right, on=on, left_on=left_on, right_on=right_on, left_index=left_index,
                              right_index=right_index, by=by, left_by=left_by, right_by=right_by, suffixes=suffixes,
                              tolerance=tolerance, allow_exact_matches=allow_exact_matches, direction=direction)
+    if by is not None and (left_by is not None or right_by is not None):
+        raise ValueError('Can only pass argument "by" OR "left_by" and "right_by", not a combination of both.')
     if isinstance(left, pd.DataFrame):
         left = from_pandas(left, npartitions=1)
     if isinstance(right, pd.DataFrame):
@@ -164,7 +166,11 @@ def merge_asof(left, right, on=None, left_on=None, right_on=None, left_index=Fal
         right = right.repartition(npartitions=1)
     f = _AsOf(tuple(sorted(kw.items())))
     meta = f(left._meta, right._meta)
-    return new_collection(ZipPartitions((left._node, right._node), f, MetaBox(meta), (1,)))
+    out = new_collection(ZipPartitions((left._node, right._node), f, MetaBox(meta), (1,)))
+    if not left_index and out.known_divisions:
+        # pandas numbers the rows of every partition's result from 0: the divisions are unknown
+        out = out._with_unknown_divisions()
+    return out
 
 
 class _AsOf:
@@ -174,13 +180,8 @@ class _AsOf:
         self.kw = kw
 
     def __call__(self, left, right):
-        kw = dict(self.kw)
-        key = kw["on"] or kw["right_on"]
-        if key is not None and len(right) and not right[key].is_monotonic_increasing:
-            right = right.sort_values(key)
-        elif kw["right_index"] and not right.index.is_monotonic_increasing:
-            right = right.sort_index()
-        return pd.merge_asof(left, right, **kw)
+        # the right side arrives whole, in its partitions' order: unsorted keys raise like pandas
+        return pd.merge_asof(left, right, **dict(self.kw))
 
     def __reduce__(self):
         return (_AsOf, (self.kw,))
