@@ -403,3 +403,20 @@ def test_align_with_different_divisions(join):
     assert ra.divisions == rb.divisions and ra.known_divisions
     eq(ra, ea)
     eq(rb, eb)
+
+
+def test_relabelled_index_and_partition_memory_have_unknown_divisions():
+    from dask.dataframe.utils import assert_eq as dask_assert_eq
+
+    for index in (["foo", "bar"], [1, 2], [1.1, 2.2]):
+        p = pd.DataFrame([[1, 2], [3, 4]], index=index, columns=["a", "b"])
+        df = dd.from_pandas(p, npartitions=2)
+        for got, exp in ((df.a.add_prefix("abc"), p.a.add_prefix("abc")),
+                         (df.a.add_suffix("abc"), p.a.add_suffix("abc")),
+                         (df.add_prefix("x", axis=0), p.add_prefix("x", axis=0))):
+            assert not got.known_divisions
+            dask_assert_eq(got, exp)
+    p = pd.DataFrame({"x": [1, 2, 3, 4, 5]})
+    m = dd.from_pandas(p, npartitions=2).memory_usage_per_partition()
+    assert not m.known_divisions and m.npartitions == 2
+    assert m.compute().index.tolist() == [0, 1]

@@ -520,7 +520,12 @@ class CommonMethods:
             return self._relabel(f)
         if axis not in (None, 0, "index"):
             raise ValueError(f"No axis named {axis!r}")
-        return _per_partition(self, name, text, **({} if axis is None else {"axis": axis}))
+        f = _PandasMethod(name, (text,), {} if axis is None else {"axis": axis})
+        fake = nonempty_frame(self._meta)  # labels of the right type (strings) need values
+        meta = f(self._meta) if fake is None else f(fake).iloc[:0]
+        out = _coll(MapPartitions(self._node, f, (), (), MetaBox(meta), False))
+        # the index labels change (to strings): the old divisions no longer bound them
+        return out._with_unknown_divisions() if out.known_divisions else out
 
     def rename_axis(self, mapper=None, index=None, columns=None, axis=0):
         """Names of the index (or of the column axis)."""
@@ -662,8 +667,9 @@ class CommonMethods:
         return _tree(self, _PandasMethod("median", (), kw), Fn(_concat), Fn(_first_state), meta, "median")
 
     def memory_usage_per_partition(self, index=True, deep=False):
-        """Bytes of each partition (a Series indexed by partition number)."""
-        return _coll(IndexedMap(self._node, _partition_memory, (index, deep), MetaBox(pd.Series([], dtype="int64"))))
+        """Bytes of each partition (a Series indexed by partition number; unknown divisions, as dask)."""
+        out = _coll(IndexedMap(self._node, _partition_memory, (index, deep), MetaBox(pd.Series([], dtype="int64"))))
+        return out._with_unknown_divisions() if out.known_divisions else out
 
     def nunique_approx(self, split_every=None):
         """The number of distinct rows (exact: hlq counts them, where dask estimates)."""
