@@ -220,6 +220,62 @@ def test_numpy_ufunc_out_and_dask_array_wrappers():
         np.repeat(df.A, 2)
 
 
+def test_series_map_meta_warning_and_lazy_mappers():
+    base = pd.Series(np.arange(20, dtype="i2"))
+    mapper = pd.Series(np.arange(30) * 10, index=np.arange(30) + 5)
+    ds = dd.from_pandas(base, npartitions=4)
+    dm = dd.from_pandas(mapper, npartitions=3)
+    # without meta: dask's warning, the result type inferred on fake data
+    with pytest.warns(UserWarning, match="meta"):
+        got = ds.map(dm)
+    pd.testing.assert_series_equal(got.compute(), base.map(mapper))
+    assert got.divisions == ds.divisions
+    with pytest.warns(UserWarning, match="meta"):
+        ds.map(lambda v: v + 1)
+    with pytest.warns(UserWarning, match="meta"):
+        ds.map({1: 2})
+    # meta given: no warning, the declared name and dtype
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = ds.map(lambda v: v + 1, meta=("y", "int64"))
+        assert got.name == "y" and got.dtype == np.dtype("int64")
+        got = ds.map(dm, meta=base.map(mapper))
+        pd.testing.assert_series_equal(got.compute(), base.map(mapper))
+    # a function failing on fake data asks for meta
+    with pytest.raises(ValueError, match="meta="):
+        dd.from_pandas(pd.Series(["abcd", "abcd"]), npartitions=2).map(lambda x: x[7])
+
+
+def test_index_map_gives_an_index():
+    df = dd.from_pandas(pd.DataFrame({"x": [1, 2, 3, 4, 5]}), npartitions=2)
+    with pytest.warns(UserWarning, match="meta"):
+        cleared = df.index.map(lambda v: v * 10)
+    assert isinstance(cleared, dd.Index) and cleared.known_divisions is False
+    pd.testing.assert_index_equal(cleared.compute(), pd.RangeIndex(5).map(lambda v: v * 10))
+    kept = df.index.map(lambda v: v * 10, is_monotonic=True, meta=pd.Index([], dtype="int64"))
+    assert kept.divisions == tuple(v * 10 for v in df.divisions)
+    mapper = dd.from_pandas(pd.Series([7.0, 8.0], index=[1, 3]), npartitions=2)
+    got = df.index.map(mapper, meta=pd.Index([], dtype="float64"))
+    assert isinstance(got, dd.Index) and got.known_divisions is False
+    pd.testing.assert_index_equal(got.compute(), pd.RangeIndex(5).map(pd.Series([7.0, 8.0], index=[1, 3])))
+
+
+def test_frame_map_warns_without_meta():
+    pdf = pd.DataFrame({"x": [1.0, 2.0, np.nan], "y": [10, 20, 30]})
+    df = dd.from_pandas(pdf, npartitions=2)
+    with pytest.warns(UserWarning, match="meta"):
+        got = df.map(lambda v: v + 1)
+    pd.testing.assert_frame_equal(got.compute(), pdf.map(lambda v: v + 1))
+
+
+def test_enforced_divisions_skip_missing_values_like_dask():
+    base = pd.Index([1.0, None], dtype="float32")
+    ds = dd.from_pandas(pd.Series(base, index=base), npartitions=2)
+    pd.testing.assert_series_equal(ds.enforce_runtime_divisions().compute(), pd.Series(base, index=base))
+
+
 def test_groupby_observed_false_keeps_unobserved_categories():
     pdf = pd.DataFrame({"c": pd.Categorical(list("abab"), categories=list("abc")), "v": [1, 2, 2, 1],
                         "w": [1.0, 2.0, 3.0, 4.0]})

@@ -18,13 +18,15 @@ and dtype errors surface at build time, evaluated on empty pandas objects.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
 from hlq.dataframe.nodes.calls import Call, nonempty_frame, nonempty_series
 from hlq.dataframe.nodes.colexpr import BINARY, ufunc_tag
-from hlq.dataframe.nodes.multipart import ZipPartitions
 from hlq.dataframe._frame_methods import align_partitions
+from hlq.dataframe.nodes.index_values import IndexValues
 from hlq.dataframe.nodes.lineage import frame_column_exprs
 from hlq.dataframe.nodes.multipart import ZipPartitions
 from hlq.dataframe.nodes.ops import Assign, AssignFrom, MapPartitions, MetaBox, Project, SeriesExpr
@@ -186,13 +188,110 @@ def isin(s, values):
     return series_call(s, "isin", args=(values,))
 
 
+def meta_warning(meta, method):
+    """dask's warning when a user function's result type is guessed from fake data."""
+    if isinstance(meta, pd.DataFrame):
+        shown = {k: str(v) for k, v in meta.dtypes.items()}
+    elif isinstance(meta, (pd.Series, pd.Index)):
+        shown = (meta.name, str(meta.dtype))
+    else:
+        shown = None
+    msg = (f"\nYou did not provide metadata, so the output type of `{method}` is guessed by running your function "
+           f"on a small fake dataset; the guess may be wrong.\nTo give the output type and silence this warning, "
+           f"pass the `meta=` keyword of `{method}`.")
+    if shown is not None:
+        msg += f"\n  Before: .{method}(func)\n  After:  .{method}(func, meta={shown})\n"
+    return msg
+
+
+def map_meta(base_meta, arg, na_action=None, meta=None, method="map"):
+    """The empty pandas result of ``base.map(arg)``: ``meta`` as given (an empty pandas object, a
+    ``(name, dtype)`` tuple, a dtype, an Index or a collection), else ``map`` run on fake data like
+    dask (a function failing there raises ``ValueError`` asking for ``meta=``) with dask's warning."""
+    from dask.dataframe.utils import make_meta, meta_nonempty  # deferred: dask.dataframe is slow to import
+
+    if meta is not None:
+        if hasattr(meta, "_meta"):
+            meta = meta._meta
+        if isinstance(meta, pd.Index):
+            return pd.Series([], dtype=meta.dtype, name=meta.name)
+        return make_meta(meta)
+    sample = meta_nonempty(base_meta)
+    mapper = meta_nonempty(arg._meta) if hasattr(arg, "_meta") else arg
+    try:
+        with np.errstate(all="ignore"):
+            out = sample.map(mapper, na_action=na_action)
+    except Exception as exc:
+        raise ValueError(f"Metadata inference failed in `{method}`: your function raised {type(exc).__name__}: "
+                         f"{exc} on fake data.\nProvide the output type with the `meta=` keyword (an empty "
+                         f"pandas object or a (name, dtype) tuple).") from exc
+    out = pd.Series([], dtype=out.dtype, name=out.name) if isinstance(out, pd.Index) else out.iloc[:0]
+    warnings.warn(meta_warning(out, method), UserWarning, stacklevel=4)
+    return out
+
+
+class _MapWith:
+    """Partition function: ``part.map(mapper)`` with the mapper's one partition broadcast (an Index:
+    its ``map``, given back as a Series indexed by the result, as :class:`IndexValues` expects)."""
+
+    __slots__ = ("na_action", "on_index")
+
+    def __init__(self, na_action, on_index):
+        self.na_action, self.on_index = na_action, on_index
+
+    def __call__(self, part, mapper):
+        if self.on_index:
+            out = part.index.map(mapper, na_action=self.na_action)
+            return pd.Series(out, index=out, name=out.name)
+        return part.map(mapper, na_action=self.na_action)
+
+    def __reduce__(self):
+        return (_MapWith, (self.na_action, self.on_index))
+
+
+def map_lazy(s, arg, na_action, meta):
+    """``s.map(arg)`` for an hlq Series ``arg`` not computed from ``s``'s frame: like dask, ``arg``
+    becomes one partition, which every partition of ``s`` looks its values up in.  The result of a
+    Series keeps ``s``'s divisions; that of an Index is an Index of unknown divisions."""
+    # import cycle: hlq.dataframe._core imports hlq.dataframe._elementwise
+    from hlq.dataframe._core import new_collection
+    # import cycle: hlq.dataframe._index imports hlq.dataframe._core, which imports this module
+    from hlq.dataframe._index import Index
+
+    on_index = isinstance(s, Index)
+    meta = map_meta(s._meta, arg, na_action, meta)
+    mapper = arg if arg.npartitions == 1 else arg.repartition(npartitions=1)
+    f = _MapWith(na_action, on_index)
+    if on_index:
+        meta = pd.Series([], dtype=meta.dtype, index=pd.Index([], dtype=meta.dtype, name=meta.name), name=meta.name)
+        node = ZipPartitions((s._node, mapper._node), f, MetaBox(meta), (1,))
+        return Index(IndexValues(_unknown_divisions(node)))
+    return new_collection(ZipPartitions((s._node, mapper._node), f, MetaBox(meta), (1,)))
+
+
+def _unknown_divisions(node):
+    # import cycle: hlq.dataframe._core imports hlq.dataframe._elementwise
+    from hlq.dataframe._core import new_collection
+
+    return new_collection(node).clear_divisions()._node
+
+
 def map_values(s, arg, na_action=None, meta=None):
-    """``s.map(arg)`` with a dict, a pandas Series or a function; ``meta`` declares the result."""
-    name, dt = meta_dtype(meta)
+    """``s.map(arg)`` with a dict, a pandas Series, a function or an hlq Series; ``meta`` declares
+    the result, else it is inferred on fake data with dask's warning."""
+    # import cycle: hlq.dataframe._core imports hlq.dataframe._elementwise
+    from hlq.dataframe._core import Series
+
     kw = {} if na_action is None else {"na_action": na_action}
-    if dt is None and callable(arg):
-        dt = _infer_dtype(s, Call("map", (arg,), kw))
-    return series_call(s, "map", args=(arg,), kwargs=kw, dtype=dt, name=name)
+    if isinstance(arg, Series):
+        f, _ = s._expr()
+        f2, _ = arg._expr()
+        if f is None or f2 is not f:
+            return map_lazy(s, arg, na_action, meta)
+        out = map_meta(s._meta, arg, na_action, meta)  # computed from the same frame: partition-wise
+        return series_call(s, "map", arg, kwargs=kw, dtype=out.dtype, name=out.name)
+    out = map_meta(s._meta, arg, na_action, meta)
+    return series_call(s, "map", args=(arg,), kwargs=kw, dtype=out.dtype, name=out.name)
 
 
 def apply_values(s, func, args=(), meta=None, **kwds):

@@ -21,6 +21,7 @@ np.float64(8.0)
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -936,7 +937,17 @@ class FrameMethods(CommonMethods):
             from hlq.dataframe._core import map_partitions
 
             return map_partitions(_PandasMethod("map", (func,), kw), self, meta=meta)
-        return _per_partition(self, "map", func, **kw)
+        f = _PandasMethod("map", (func,), kw)
+        try:  # like dask: run on fake rows, warn that the result type is a guess
+            meta = f(nonempty_frame(self._meta)).iloc[:0]
+        except Exception as exc:
+            raise ValueError(f"Metadata inference failed in `map`: your function raised {type(exc).__name__}: "
+                             f"{exc} on fake data.\nProvide the output type with the `meta=` keyword.") from exc
+        # import cycle: hlq.dataframe._elementwise imports this module
+        from hlq.dataframe._elementwise import meta_warning
+
+        warnings.warn(meta_warning(meta, "map"), UserWarning, stacklevel=2)
+        return _coll(MapPartitions(self._node, f, (), (), MetaBox(meta), True))
 
     @property
     def nbytes(self):

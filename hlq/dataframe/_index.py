@@ -22,6 +22,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
+from hlq.dataframe import _elementwise as _ew
 from hlq.dataframe._core import Series
 from hlq.dataframe.nodes.colexpr import UNARY
 from hlq.dataframe.nodes.index_values import IndexValues
@@ -55,6 +56,19 @@ class Index(Series):
 
     def _unary(self, tag, *extra):
         return Series(self._node)._unary(tag, *extra)
+
+    def map(self, arg, na_action=None, meta=None, is_monotonic=False):
+        """``Index.map``: a lazy Index.  Divisions become unknown, unless ``is_monotonic`` promises that
+        the mapping keeps the order (then the divisions are mapped too).  ``meta`` declares the result,
+        else it is inferred on fake data with dask's warning; an hlq Series ``arg`` is gathered into
+        one partition that every partition looks its values up in."""
+        if isinstance(arg, Series):
+            return _ew.map_lazy(self, arg, na_action, meta)
+        out = _ew.map_meta(self._meta, arg, na_action, meta)
+        divs = None
+        if is_monotonic and self.known_divisions:
+            divs = tuple(pd.Series(list(self.divisions)).map(arg, na_action=na_action))
+        return index_map(self, _IndexMapper(arg, na_action, out.dtype), divs)
 
     def _ufunc1(self, tag):
         """A one-input numpy ufunc: a lazy Index of the results (pandas gives an Index too)."""
@@ -145,6 +159,24 @@ class _OnIndex:
 
     def __reduce__(self):
         return (_OnIndex, (self.func,))
+
+
+class _IndexMapper:
+    """``index.map(arg, na_action)``, cast to the declared dtype when pandas' differs only by values."""
+
+    __slots__ = ("arg", "na_action", "dtype")
+
+    def __init__(self, arg, na_action, dtype):
+        self.arg, self.na_action, self.dtype = arg, na_action, dtype
+
+    def __call__(self, idx):
+        out = idx.map(self.arg, na_action=self.na_action)
+        if len(out) == 0 and out.dtype != self.dtype:
+            out = out.astype(self.dtype)
+        return out
+
+    def __reduce__(self):
+        return (_IndexMapper, (self.arg, self.na_action, self.dtype))
 
 
 def index_map(idx, func, divisions=None):

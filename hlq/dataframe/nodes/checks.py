@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from hlq.dataframe.nodes.base import FrameNode
 
 __all__ = ["EnforceDivisions"]
@@ -41,14 +43,25 @@ class EnforceDivisions(FrameNode):
         return "enforce-divisions"
 
 
+def _missing(v):
+    try:
+        return v is None or bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
 def _check_divisions(part, arg):
     i, lo, hi, last = arg
     if (lo is None and hi is None) or not len(part):
         return part
     idx = part.index
-    # a None bound (a partly known division, e.g. of ``head(compute=False)``) is not checked
-    lo_ok = lo is None or bool((idx >= lo).all())
-    hi_ok = hi is None or (bool((idx <= hi).all()) if last else bool((idx < hi).all()))
+    if isinstance(idx, pd.MultiIndex):
+        idx = idx.get_level_values(0)
+    # a None or NaN bound (a partly known division, e.g. of ``head(compute=False)``, or the missing
+    # values that sort last) is not checked, and missing index values are not compared (as dask)
+    lo_ok = _missing(lo) or bool((idx[idx.notna()] >= lo).all())
+    keep = idx[idx.notna()]
+    hi_ok = _missing(hi) or (bool((keep <= hi).all()) if last else bool((keep < hi).all()))
     if not (lo_ok and hi_ok):
         raise RuntimeError(
             f"partition {i} holds index values from {idx.min()!r} to {idx.max()!r}, outside its division "
