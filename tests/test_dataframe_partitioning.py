@@ -341,3 +341,21 @@ def test_errors_at_build_time():
         dd.concat([df, df], axis=1)
     with dask.config.set({"hlq.rules.exclude": []}):
         assert df.sort_values("a", ascending=False).compute().a.tolist() == [2, 1]
+
+
+def test_set_index_own_index_unsorted_and_empty():
+    p = pd.DataFrame({"col1": [2, 4, 1, 3, 5], "col2": [1, 2, 3, 4, 5]})
+    df = dd.from_pandas(p, npartitions=2)
+    assert df.set_index(df.index) is df
+    for drop in (True, False):
+        for append in (True, False):
+            got = df.set_index("col1", sort=False, drop=drop, append=append)
+            assert not got.known_divisions
+            pd.testing.assert_frame_equal(got.compute(), p.set_index("col1", drop=drop, append=append))
+    assert df.set_index(["col1"]).known_divisions
+    with pytest.raises(NotImplementedError, match="multi-indexes"):
+        df.set_index(["col1", "col2"])
+    # no key values at all: one partition of unknown divisions
+    empty = df[df.col2 > 10].set_index("col1")
+    assert empty.npartitions == 1 and not empty.known_divisions
+    assert len(empty.compute()) == 0

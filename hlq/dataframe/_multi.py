@@ -24,8 +24,10 @@ import pandas as pd
 from hlq.dataframe._core import DataFrame, map_partitions, new_collection, Series
 from hlq.dataframe.nodes.merge import HOWS, Merge
 from hlq.dataframe._estimate import estimate_bytes
+from hlq.dataframe._index import Index
 from hlq.dataframe._io import from_pandas
 from hlq.dataframe.nodes.base import FrameNode
+from hlq.dataframe.nodes.index_values import IndexValues
 from hlq.dataframe.nodes.ops import Project
 from hlq.dataframe.nodes.partitioning import index_to_columns
 from hlq.dataframe.nodes.shuffle import Boundaries, INDEX, SampleKeys, Shuffle
@@ -411,13 +413,20 @@ def resolve_divisions(obj):
     divisions = _sampled_divisions(node)
     if divisions is None:
         return
-    new = SetIndex(node.child, node.col, len(divisions) - 1, divisions)
+    if divisions == "empty":  # no key values at all: one partition, unknown divisions (as dask)
+        if node.npartitions == 1:
+            return
+        new = SetIndex(node.child, node.col, 1, None)
+    else:
+        new = SetIndex(node.child, node.col, len(divisions) - 1, divisions)
     for above in reversed(path):
         new = above.replace(child=new)
     obj._rebind(new_collection(new))
 
 
 def _sampled_divisions(si):
+    """The divisions sampled for ``si`` (a ``SetIndex``), ``"empty"`` when the key has no values,
+    None when they cannot be sampled."""
     import dask
 
     c, col, n = si.child, si.col, si.npartitions
@@ -428,7 +437,9 @@ def _sampled_divisions(si):
         return None
     key = new_collection(c)[col]
     samples = new_collection(Boundaries(SampleKeys(c, col, min(MAX_SAMPLE, SAMPLES_PER_OUTPUT * n)), n))
-    lo, hi, bounds = dask.compute(key.min(), key.max(), samples)
+    lo, hi, bounds, count = dask.compute(key.min(), key.max(), samples, key.count())
+    if not count:
+        return "empty"
     if pd.isna(lo) or pd.isna(hi):
         return None
     vals = pd.Index([lo, *list(bounds), hi]).tolist()
@@ -625,8 +636,23 @@ def set_index(obj, other, drop=True, sorted=False, npartitions=None, divisions=N
     row-group statistics when available); otherwise the boundaries are sampled in the graph, and
     computed once (as dask computes its quantiles) when the divisions, the number of partitions,
     ``.loc`` or ``persist()`` first need them."""
+    if isinstance(other, Index) and isinstance(other._node, IndexValues) and other._node.child is obj._node:
+        return obj  # the frame's own index: nothing changes (as in dask)
+    sort = kwargs.pop("sort", True)
+    append = kwargs.pop("append", False)
+    if not sort:
+        # each partition sets its own index, rows stay where they are: unknown divisions
+        fn = _SetIndexPerPartition(other, drop, append)
+        out = obj.map_partitions(fn, meta=fn(obj._meta))
+        return out._with_unknown_divisions() if out.known_divisions else out
+    if append:
+        raise NotImplementedError("set_index(append=True) needs sort=False (as in dask)")
     if isinstance(other, (list, tuple)):
-        raise NotImplementedError("set_index on several columns is not supported (as in dask)")
+        if len(other) == 1 and not isinstance(other[0], (list, tuple)):
+            other = other[0]
+        else:
+            raise NotImplementedError("Dask dataframe does not yet support multi-indexes (set_index on several "
+                                      "columns); set the index on one column")
     if isinstance(other, Series) or not drop:
         # the index comes from a copy of the key, so the frame's own columns all stay (pandas keeps
         # them for a Series key whatever ``drop`` says, and for a column key with drop=False)
@@ -660,6 +686,21 @@ def set_index(obj, other, drop=True, sorted=False, npartitions=None, divisions=N
     else:
         n = npartitions or node.npartitions
     return new_collection(SetIndex(node, other, n, divisions))
+
+
+class _SetIndexPerPartition:
+    """Partition function: pandas' ``set_index(key, drop=, append=)``."""
+
+    __slots__ = ("key", "drop", "append")
+
+    def __init__(self, key, drop, append):
+        self.key, self.drop, self.append = key, drop, append
+
+    def __call__(self, df):
+        return df.set_index(self.key, drop=self.drop, append=self.append)
+
+    def __reduce__(self):
+        return (_SetIndexPerPartition, (self.key, self.drop, self.append))
 
 
 class _IndexName:
