@@ -243,3 +243,32 @@ def test_to_parquet_schema_and_custom_metadata(tmp_path):
         ddf.to_parquet(tmp_path / "t", custom_metadata={b"pandas": b"x"})
     with pytest.raises(ValueError, match="name_function"):
         ddf.to_parquet(tmp_path / "u", name_function="part.parquet")
+
+
+def test_read_parquet_globs_filters_and_aggregate_files(tmp_path):
+    pdf = pd.DataFrame({"x": range(10), "y": list("aabbccddee")})
+    ddf = dd.from_pandas(pdf, npartitions=5)
+    ddf.to_parquet(tmp_path / "g", write_metadata_file=True, write_index=False)
+    # a glob pattern, and a list holding _metadata (skipped)
+    got = dd.read_parquet(str(tmp_path / "g" / "*.parquet"))
+    assert got.npartitions == 5 and got.compute().x.tolist() == list(range(10))
+    listed = [str(tmp_path / "g" / f"part.{i}.parquet") for i in range(5)] + [str(tmp_path / "g" / "_metadata")]
+    assert dd.read_parquet(listed).compute().x.tolist() == list(range(10))
+    with pytest.raises(FileNotFoundError):
+        dd.read_parquet(str(tmp_path / "g" / "*.nothing"))
+    # files whose row-group statistics exclude the filter are no partitions
+    a = dd.read_parquet(tmp_path / "g", filters=[("x", ">", 4)])
+    assert a.npartitions == 3 and a.compute().x.tolist() == [5, 6, 7, 8, 9]
+    b = dd.read_parquet(tmp_path / "g", filters=[[("y", "==", "c")], [("x", "in", (0, 9))]])
+    assert b.npartitions == 3 and b.compute().x.tolist() == [0, 4, 5, 9]
+    c = dd.read_parquet(tmp_path / "g", filters=[("y", "==", "c"), ("x", ">", 6)])
+    assert c.npartitions == 1 and len(c) == 0
+    # aggregate_files: several files per partition up to blocksize, decided when the frame is built
+    agg = dd.read_parquet(tmp_path / "g", aggregate_files=True, blocksize="1MiB")
+    assert agg.npartitions == 1 and agg.compute().x.tolist() == list(range(10))
+    ddf.to_parquet(tmp_path / "h", partition_on="y", write_index=False)
+    agg = dd.read_parquet(tmp_path / "h", aggregate_files="y", blocksize="1MiB")
+    assert agg.npartitions == 5
+    assert sorted(agg.compute().x) == list(range(10))
+    one = dd.read_parquet(tmp_path / "h", aggregate_files="y", blocksize="1MiB", filters=[("y", "in", ("a", "e"))])
+    assert one.npartitions == 2 and sorted(one.compute().x) == [0, 1, 8, 9]

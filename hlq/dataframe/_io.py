@@ -17,7 +17,9 @@ import pandas as pd
 
 from hlq.dataframe._core import new_collection
 from hlq.dataframe.nodes.base import PandasLiteral
-from hlq.dataframe.nodes.sources import DEFAULT_BLOCKSIZE, FromPandas, index_ranges, ReadParquet, parquet_info
+from hlq.dataframe.nodes.pyarrow_filters import may_match, specialize
+from hlq.dataframe.nodes.sources import (column_ranges, DEFAULT_BLOCKSIZE, FromPandas, index_ranges, ReadParquet,
+                                         parquet_info)
 from hlq.dataframe.nodes.colexpr import columns_of
 from hlq.dataframe.nodes.generic_sources import FromDelayedFrame, FromMap
 from hlq.lower.protocol import DelayedRef
@@ -134,6 +136,8 @@ def read_parquet(path, columns=None, filters=None, index=None, blocksize="defaul
     Parameters
     ----------
     path : str or list of str
+        Glob patterns (``"dir/*.parquet"``) are expanded; ``_metadata`` files in
+        a list are skipped (the data files' footers are read instead).
         A directory may be hive-partitioned (``key=value`` sub-directories):
         the keys become categorical columns, as in dask and pandas.
     columns : list or str, optional
@@ -152,6 +156,13 @@ def read_parquet(path, columns=None, filters=None, index=None, blocksize="defaul
         reads several consecutive files, up to this many estimated bytes
         (uncompressed, from the footers) and never more than the largest
         file holds in all its columns.  ``None`` keeps one file per task.
+    aggregate_files : bool or str, optional
+        As in dask: ``True`` groups consecutive files into partitions of up to
+        ``blocksize`` estimated (uncompressed) bytes when the frame is built, so
+        ``npartitions`` shows it; a hive partition key groups only files with the
+        same value of that key.
+    metadata_task_size : int, optional
+        Accepted (footers are read locally, once per dataset).
 
     filesystem : "fsspec", "arrow", None, or a local filesystem object
         As in dask: which filesystem layer opens the files.  hlq reads local
@@ -171,6 +182,10 @@ def read_parquet(path, columns=None, filters=None, index=None, blocksize="defaul
     """
     if kwargs.pop("engine", "pyarrow") not in ("pyarrow", "auto", None):
         raise ValueError("hlq.dataframe.read_parquet supports engine='pyarrow' only")
+    aggregate_files = kwargs.pop("aggregate_files", None)
+    metadata_task_size = kwargs.pop("metadata_task_size", None)
+    if metadata_task_size is not None and not isinstance(metadata_task_size, (int, np.integer)):
+        raise TypeError(f"metadata_task_size must be an integer, got {metadata_task_size!r}")
     for k, ok in _IGNORED_PARQUET_ARGS.items():
         if k in kwargs and kwargs[k] not in ok:
             raise NotImplementedError(f"read_parquet({k}={kwargs[k]!r}) is not supported by hlq.dataframe; "
@@ -178,7 +193,7 @@ def read_parquet(path, columns=None, filters=None, index=None, blocksize="defaul
         kwargs.pop(k, None)
     if kwargs:
         raise TypeError(f"read_parquet got unsupported arguments {sorted(kwargs)}")
-    path = local_paths(path, filesystem)
+    path = _data_paths(local_paths(path, filesystem))
     info = parquet_info(path)
     if index is None and len(info.index_columns) == 1:
         index = info.index_columns[0]
@@ -197,20 +212,93 @@ def read_parquet(path, columns=None, filters=None, index=None, blocksize="defaul
                 raise KeyError(f"filter column {c!r} not in parquet dataset {info.path!r}; "
                                f"columns are {list(info.columns)}")
     ranges = index_ranges(info, index) if calculate_divisions and isinstance(index, str) else None
-    parts = None
+    files = _files_to_read(info, expr)
     if ranges is not None and None in ranges:  # files without rows: no partition, as in dask
-        parts = tuple(i for i, r in enumerate(ranges) if r is not None)
-    node = ReadParquet(info, cols, expr, index, parts, None, _parse_bytes(blocksize), ranges)
+        files = [i for i in files if ranges[i] is not None] or files[:1]
+    parts = None if len(files) == len(info.files) else tuple(files)
+    groups = None
+    if aggregate_files:
+        if aggregate_files is not True and aggregate_files not in info.partition_names:
+            raise ValueError(f"aggregate_files={aggregate_files!r}: not a partition key of the dataset "
+                             f"(keys: {list(info.partition_names)})")
+        groups = _aggregated_files(info, files, _parse_bytes(blocksize) or DEFAULT_BLOCKSIZE,
+                                   None if aggregate_files is True else aggregate_files)
+        parts = None
+        if len(groups) == len(files):
+            groups = None if len(files) == len(info.files) else groups
+        if groups is not None:
+            ranges = None  # partitions of several files: unknown divisions
+    node = ReadParquet(info, cols, expr, index, parts, groups, _parse_bytes(blocksize), ranges)
     df = new_collection(node)
     return df[columns] if single else df
+
+
+def _files_to_read(info, expr):
+    """The files (indices into ``info.files``) whose rows can satisfy the filter ``expr``: those
+    whose hive keys or row-group statistics exclude it are left out, as in dask (at least one
+    file stays, so that the frame has a partition)."""
+    n = len(info.files)
+    if expr is None:
+        return list(range(n))
+    pn = info.partition_names
+    stats = {c: column_ranges(info, c) for c in columns_of(expr) if c not in pn and c in info.dtype_map}
+    keep = []
+    for i in range(n):
+        f = specialize(expr, info.partition_values[i], pn) if pn else expr
+        if f is False:
+            continue
+        if f is True or may_match(f, {c: v[i] for c, v in stats.items() if v[i] is not None}):
+            keep.append(i)
+    return keep or [0]
+
+
+def _aggregated_files(info, files, blocksize, key):
+    """Partitions of consecutive ``files`` (tuples of file indices) holding up to ``blocksize``
+    uncompressed bytes each (from the footers); with ``key`` (a hive partition key), only files
+    with the same value of ``key`` share a partition."""
+    groups, cur, acc, cur_key = [], [], 0, None
+    for i in files:
+        size = info.file_bytes[i]
+        k = info.partition_values[i].get(key) if key is not None else None
+        if cur and (acc + size > blocksize or k != cur_key):
+            groups.append(tuple(cur))
+            cur, acc = [], 0
+        cur.append(i)
+        acc += size
+        cur_key = k
+    if cur:
+        groups.append(tuple(cur))
+    return tuple(groups)
+
+
+def _data_paths(path):
+    """Glob patterns expanded (matches in natural order, as dask lists them); in a list, the
+    ``_metadata``/``_common_metadata`` files (footers only) are dropped."""
+    import glob  # deferred: only read_parquet expands patterns
+    import os  # deferred: only read_parquet expands patterns
+
+    from dask.utils import natural_sort_key  # deferred: only read_parquet expands patterns
+
+    paths = path if isinstance(path, list) else [path]
+    out = []
+    for p in paths:
+        if not os.path.exists(p) and glob.has_magic(p):
+            found = sorted(glob.glob(p), key=natural_sort_key)
+            if not found:
+                raise FileNotFoundError(f"no parquet files match {p!r}")
+            out.extend(found)
+        else:
+            out.append(p)
+    data = [p for p in out if os.path.basename(p) not in ("_metadata", "_common_metadata")]
+    if data and len(data) < len(out):
+        out = data
+    return out if isinstance(path, list) or len(out) > 1 else out[0]
 
 
 #: dask read_parquet arguments accepted with the values whose behaviour hlq has anyway
 _IGNORED_PARQUET_ARGS = {
     "split_row_groups": ("infer", "adaptive", False, None),
-    "aggregate_files": (None, False),
     "ignore_metadata_file": (True, False),
-    "metadata_task_size": (None, 0),
     "dtype_backend": (None,),
     "parquet_file_extension": (None, (".parq", ".parquet", ".pq"), ".parquet"),
     "categories": (None,),

@@ -151,3 +151,64 @@ def specialize(e, values: dict, names):
         else:
             out[id(x)] = x
     return out[id(e)]
+
+
+def may_match(e, ranges: dict) -> bool:
+    """Whether rows of a file whose columns hold values within ``ranges`` (column -> ``(min, max)``
+    from the row-group statistics, or ``("empty",)`` when it holds only missing values; a column
+    not in it: unknown) can satisfy filter ``e``.  False
+    only when the statistics exclude every row (iterative, post-order)."""
+    out: dict = {}
+    stack = [(e, False)]
+    while stack:
+        x, ready = stack.pop()
+        if id(x) in out:
+            continue
+        tag = x[0]
+        if tag in ("and", "or"):
+            if not ready:
+                stack.append((x, True))
+                stack.extend((t, False) for t in x[1])
+                continue
+            kids = [out[id(t)] for t in x[1]]
+            out[id(x)] = all(kids) if tag == "and" else any(kids)
+        elif tag in _PY and len(x) == 3 and isinstance(x[1], tuple) and isinstance(x[2], tuple):
+            out[id(x)] = _term_may_match(x, ranges)
+        else:
+            out[id(x)] = True
+    return out[id(e)]
+
+
+def _term_may_match(term, ranges):
+    a, b = term[1], term[2]
+    tag = term[0]
+    if a[0] != "col":
+        if tag not in _FLIP:
+            return True
+        a, b, tag = b, a, _FLIP[tag]
+    if a[0] != "col" or b[0] != "lit" or a[1] not in ranges:
+        return True
+    if ranges[a[1]] == ("empty",):  # only missing values: no comparison holds
+        return False
+    lo, hi = ranges[a[1]]
+    v = b[1]
+    try:
+        if tag == "gt":
+            return bool(hi > v)
+        if tag == "ge":
+            return bool(hi >= v)
+        if tag == "lt":
+            return bool(lo < v)
+        if tag == "le":
+            return bool(lo <= v)
+        if tag == "eq":
+            return bool(lo <= v <= hi)
+        if tag == "isin":
+            return any(lo <= x <= hi for x in v)
+        if tag == "ne":
+            return not bool(lo == hi == v)
+        if tag == "notin":
+            return not (lo == hi and lo in v)
+    except (TypeError, ValueError):
+        pass
+    return True

@@ -365,6 +365,50 @@ def _index_ranges(info, col):
     return tuple(None if e else next(ranges) for e in empty)
 
 
+def column_ranges(info, col):
+    """Per file of ``info``, the ``(min, max)`` of column ``col`` over its row groups' statistics
+    (as pandas gives values), or None for a file where some row group has none (footers only;
+    computed once per dataset and column; missing values are ignored, as filters drop them)."""
+    cache = info.__dict__.setdefault("_column_ranges", {})
+    if col not in cache:
+        cache[col] = _column_ranges(info, col)
+    return cache[col]
+
+
+def _column_ranges(info, col):
+    import pyarrow.parquet as pq
+
+    out = []
+    dtype = info.dtype_map.get(col)
+    for f in info.files:
+        md = pq.ParquetFile(f).metadata
+        names = [md.schema.column(j).name for j in range(md.num_columns)]
+        if col not in names or md.num_row_groups == 0:
+            out.append(None)
+            continue
+        j = names.index(col)
+        mins, maxs = [], []
+        for g in range(md.num_row_groups):
+            st = md.row_group(g).column(j).statistics
+            if st is None or not st.has_min_max:
+                if st is not None and md.row_group(g).num_rows == st.null_count:
+                    continue  # only missing values: no row can match a comparison
+                mins = None
+                break
+            mins.append(st.min)
+            maxs.append(st.max)
+        if not mins:
+            out.append(None if mins is None else ("empty",))
+            continue
+        try:
+            lo, hi = min(mins), max(maxs)
+        except TypeError:
+            out.append(None)
+            continue
+        out.append(_as_pandas_values((lo, hi), dtype))
+    return tuple(out)
+
+
 def _as_pandas_values(values, dtype):
     """Statistics values as pandas gives index values: ``pd.Timestamp`` (in the column's time
     zone) for timestamp columns, where pyarrow gives ``datetime.datetime``."""
@@ -440,7 +484,7 @@ class ReadParquet(FrameNode):
         # does not change under optimization; IO squashing drops such partitions where allowed
         groups = tuple((i,) if i in file_filters else () for i in candidates) if self.groups is None else self.groups
         exact = all(f is None for f in file_filters.values())
-        lengths = tuple(sum(info.rows[i] for i in g) for g in groups) if exact else None
+        lengths = tuple(sum(info.rows[i] for i in g if i in file_filters) for g in groups) if exact else None
         n = len(groups)
         divisions = (None,) * (n + 1)
         ranges = self.file_ranges
@@ -492,8 +536,9 @@ class ReadParquet(FrameNode):
         index = self.index
         pn = info.partition_names
         pcats = tuple((c, info.dtype_map[c]) for c in self.read_columns if c in pn)
-        files = tuple((info.files[i], self.file_filters[i], info.partition_values[i], info.read_schemas[i])
-                      for i in self.file_groups[idx[0]])
+        ff = self.file_filters
+        files = tuple((info.files[i], ff[i], info.partition_values[i], info.read_schemas[i])
+                      for i in self.file_groups[idx[0]] if i in ff)  # (files the filter prunes are not read)
         if not files:  # a partition pruned by the filter: its schema, no IO
             dm = info.dtype_map
             return ((), cols, index, tuple((c, dm[c]) for c in self.read_columns))
