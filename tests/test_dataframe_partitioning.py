@@ -337,7 +337,7 @@ def test_errors_at_build_time():
     with pytest.raises(ValueError):
         dd.from_pandas(pd.DataFrame({"a": [1]}), npartitions=1).repartition(npartitions=2).repartition(
             divisions=[0, 1])
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(ValueError, match="duplicate column names"):
         dd.concat([df, df], axis=1)
     with dask.config.set({"hlq.rules.exclude": []}):
         assert df.sort_values("a", ascending=False).compute().a.tolist() == [2, 1]
@@ -359,3 +359,33 @@ def test_set_index_own_index_unsorted_and_empty():
     empty = df[df.col2 > 10].set_index("col1")
     assert empty.npartitions == 1 and not empty.known_divisions
     assert len(empty.compute()) == 0
+
+
+def test_concat_columns_realigns_and_keeps_index_dtype():
+    import warnings
+
+    x = pd.DataFrame({"A": range(10), "B": range(10)}).set_index("A")
+    d = dd.from_pandas(x, npartitions=3)
+    q = d[d.B != 4]
+    got = dd.concat([q, q.rename(columns={"B": "C"})], axis=1)
+    exp = pd.concat([x[x.B != 4], x[x.B != 4].rename(columns={"B": "C"})], axis=1)
+    pd.testing.assert_frame_equal(got.compute(), exp)
+    assert got.divisions == d.divisions
+    other = dd.from_pandas(pd.DataFrame({"D": range(5)}, index=range(3, 8)), npartitions=2)
+    got = dd.concat([d, other], axis=1)
+    pd.testing.assert_frame_equal(got.compute(), pd.concat([x, other.compute()], axis=1))
+    s = dd.from_pandas(pd.Series([1, 2, 3, 4]), npartitions=2, sort=False)
+    assert isinstance(dd.concat([s], axis=1), dd.DataFrame)
+    u = s.clear_divisions()
+    with pytest.warns(UserWarning, match="unknown divisions"):
+        dd.concat([u, u.rename("b")], axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dd.concat([u, u.rename("b")], axis=1, ignore_unknown_divisions=True)
+    with pytest.raises(ValueError, match="equal partition counts"):
+        dd.concat([u, dd.from_pandas(pd.Series([1]), npartitions=1).clear_divisions()], axis=1)
+    # rows: the index dtype is the union of the inputs' (strings here)
+    a = pd.DataFrame({"v": [1.0, 2.0]}, index=["a", "b"])
+    b = pd.DataFrame({"v": [3.0]}, index=["c"])
+    r = dd.concat([dd.from_pandas(a, npartitions=1), dd.from_pandas(b, npartitions=1)])
+    assert r._meta.index.dtype == r.compute().index.dtype

@@ -18,17 +18,19 @@ methods in :mod:`hlq.dataframe._core` delegate here.
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import pandas as pd
 
-from hlq.dataframe._core import DataFrame, map_partitions, new_collection, Series
+from hlq.dataframe._core import DataFrame, map_partitions, new_collection, realign, Series
 from hlq.dataframe.nodes.merge import HOWS, Merge
 from hlq.dataframe._estimate import estimate_bytes
 from hlq.dataframe._index import Index
 from hlq.dataframe._io import from_pandas
 from hlq.dataframe.nodes.base import FrameNode
 from hlq.dataframe.nodes.index_values import IndexValues
-from hlq.dataframe.nodes.ops import Project
+from hlq.dataframe.nodes.multipart import ZipPartitions
+from hlq.dataframe.nodes.ops import MetaBox, Project
 from hlq.dataframe.nodes.partitioning import index_to_columns
 from hlq.dataframe.nodes.shuffle import Boundaries, INDEX, SampleKeys, Shuffle
 from hlq.dataframe.nodes.sort import SetIndex, SetIndexSorted, SortValues
@@ -291,10 +293,12 @@ def concat(dfs, axis=0, join="outer", interleave_partitions=False, ignore_unknow
     """
     if sort:
         raise NotImplementedError("concat(sort=True) is not supported; select the columns in sorted order after")
-    if axis not in (0, "index"):
-        raise NotImplementedError("hlq.dataframe.concat supports axis=0 only")
     if join not in ("outer", "inner"):
-        raise ValueError("join must be 'outer' or 'inner'")
+        raise ValueError("'join' must be 'inner' or 'outer'")
+    if axis in (1, "columns"):
+        return _concat_columns(list(dfs), join, ignore_unknown_divisions)
+    if axis not in (0, "index"):
+        raise ValueError(f"No axis named {axis!r}")
     dfs = [d for d in dfs]
     if not dfs:
         raise ValueError("No objects to concatenate")
@@ -305,6 +309,48 @@ def concat(dfs, axis=0, join="outer", interleave_partitions=False, ignore_unknow
     if len(dfs) == 1:
         return dfs[0]
     return new_collection(ConcatFrames(tuple(d._node for d in dfs), join))
+
+
+def _concat_columns(dfs, join, ignore_unknown_divisions):
+    """``concat(dfs, axis=1)``: partition ``i`` of every input side by side (``pd.concat(axis=1)``),
+    after realigning inputs with known divisions at the union of their divisions (dask's rule).
+    Inputs with unknown divisions must have equal partition counts, and are assumed aligned
+    (with dask's warning unless ``ignore_unknown_divisions``)."""
+    if not dfs:
+        raise ValueError("No objects to concatenate")
+    dfs = [from_pandas(d, npartitions=1) if isinstance(d, (pd.DataFrame, pd.Series)) else d for d in dfs]
+    for d in dfs:
+        if not isinstance(d, (DataFrame, Series)):
+            raise TypeError(f"concat needs hlq DataFrames or Series, got {type(d).__name__}")
+    if len(dfs) == 1:
+        return dfs[0].to_frame() if isinstance(dfs[0], Series) else dfs[0]
+    if all(d.known_divisions for d in dfs):
+        dfs = list(realign(*dfs))
+    else:
+        if len({d.npartitions for d in dfs}) != 1:
+            raise ValueError("concat(axis=1) of collections with unknown divisions needs equal partition counts; "
+                             "set_index or repartition them first")
+        if not ignore_unknown_divisions:
+            warnings.warn("Concatenating dataframes with unknown divisions.\nWe're assuming that the indices of "
+                          "each dataframes are \n aligned. This assumption is not generally safe.", UserWarning,
+                          stacklevel=3)
+    meta = pd.concat([d._meta for d in dfs], axis=1, join=join)
+    return new_collection(ZipPartitions(tuple(d._node for d in dfs), _ConcatColumns(join), MetaBox(meta)))
+
+
+class _ConcatColumns:
+    """Partition function: ``pd.concat(parts, axis=1, join=join)``."""
+
+    __slots__ = ("join",)
+
+    def __init__(self, join):
+        self.join = join
+
+    def __call__(self, *parts):
+        return pd.concat(parts, axis=1, join=self.join)
+
+    def __reduce__(self):
+        return (_ConcatColumns, (self.join,))
 
 
 def is_int(x):

@@ -112,6 +112,13 @@ def _read_parquet(n):
     return [], lambda: pd.Index([], dtype=n.info.dtype_map[idx], name=name)
 
 
+def _concat_frames(n):
+    def fn(*indexes):  # pandas' index of the concatenated rows (dtype of the union)
+        return indexes[0].append(list(indexes[1:])) if len(indexes) > 1 else indexes[0]
+
+    return list(n.frames), fn
+
+
 def _set_index(n):
     dt = n.child.dtype_map[n.col]
     return [], lambda: pd.Index([], dtype=dt, name=n.col)
@@ -170,6 +177,7 @@ _RULES = {
     "IndexedMap": _indexed_map,
     "TreeAgg": _from_meta_box,
     "ZipPartitions": _from_meta_box,
+    "ConcatFrames": _concat_frames,
     "FromMap": _from_meta_box,
     "FromDelayedFrame": _from_meta_box,
     "FromPandas": _from_pandas,
