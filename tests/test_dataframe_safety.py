@@ -276,6 +276,24 @@ def test_enforced_divisions_skip_missing_values_like_dask():
     pd.testing.assert_series_equal(ds.enforce_runtime_divisions().compute(), pd.Series(base, index=base))
 
 
+def test_pivot_table_columns_are_pandas_columns():
+    rng = np.random.default_rng(0)
+    pdf = pd.DataFrame({"A": rng.choice(list("XYZ"), 60), "B": rng.random(60),
+                        "C": pd.Categorical(rng.choice(list("abc"), 60)), "D": rng.random(60)})
+    df = dd.from_pandas(pdf, npartitions=4)
+    for values in ("B", ["B", "D"]):
+        for how in ("mean", "sum", "count"):
+            got = dd.pivot_table(df, index="A", columns="C", values=values, aggfunc=how)
+            exp = pd.pivot_table(pdf, index="A", columns="C", values=values, aggfunc=how, observed=False)
+            if how == "count":
+                exp = exp.astype("float64")  # like dask: a partition may miss a category
+            pd.testing.assert_index_equal(got.columns, exp.columns)  # categorical, named 'C'
+            pd.testing.assert_frame_equal(got.compute().sort_index(), exp)
+    # a user's meta decides the column labels of the collection
+    meta = pd.DataFrame({"u": [], "v": []}).rename_axis(columns="name")
+    assert df.map_partitions(lambda p: p, meta=meta).columns.name == "name"
+
+
 def test_groupby_observed_false_keeps_unobserved_categories():
     pdf = pd.DataFrame({"c": pd.Categorical(list("abab"), categories=list("abc")), "v": [1, 2, 2, 1],
                         "w": [1.0, 2.0, 3.0, 4.0]})

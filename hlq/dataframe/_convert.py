@@ -382,11 +382,21 @@ class _Unstack:
 
     def __call__(self, s):
         out = s.unstack(self.columns)
-        out = out.reindex(columns=pd.CategoricalIndex(self.cats, categories=self.cats, name=self.columns))
+        cats = pd.CategoricalIndex(self.cats, categories=self.cats, name=self.columns)
+        if isinstance(out.columns, pd.MultiIndex):  # several values columns: (value, category) pairs
+            values = list(dict.fromkeys(out.columns.get_level_values(0))) if len(out.columns) else list(self.values)
+            cols = pd.MultiIndex.from_arrays(
+                [pd.Index([v for v in values for _ in self.cats]),
+                 pd.CategoricalIndex([c for _ in values for c in self.cats], categories=self.cats)],
+                names=[None, self.columns])
+        else:
+            cols = cats
+        out = out.reindex(columns=cols)
         if self.aggfunc in ("sum", "count"):
-            out = out.fillna(0).astype("int64" if self.aggfunc == "count" else out.dtypes.iloc[0]
+            out = out.fillna(0).astype("float64" if self.aggfunc == "count" else out.dtypes.iloc[0]
                                        if len(out.columns) else "float64")
-        out.columns.name = self.columns
+        if not isinstance(out.columns, pd.MultiIndex):
+            out.columns.name = self.columns
         return out
 
     def __reduce__(self):

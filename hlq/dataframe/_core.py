@@ -884,7 +884,8 @@ class DataFrame(FrameMethods, _Frame):
 
     @property
     def columns(self) -> pd.Index:
-        return pd.Index(list(self._node.columns))
+        """The column labels, as the partitions' pandas Index (its name and type kept, as dask's)."""
+        return self._node.meta.columns
 
     @columns.setter
     def columns(self, new):

@@ -44,6 +44,32 @@ def make_meta(kind, columns, dtypes, index=None):
     return None
 
 
+def _column_labels(node):
+    """The pandas column Index of a frame node's partitions (its name, a categorical or MultiIndex
+    type), when a user's ``meta`` or the source decided it: found by walking down (iteratively)
+    through nodes with the same columns and a single frame input; None when not known."""
+    n = node
+    while True:
+        cached = n.__dict__.get("_meta") if n is not node else None
+        if isinstance(cached, pd.DataFrame):
+            return cached.columns if tuple(cached.columns) == node.columns else None
+        box = getattr(n, "meta_", None)
+        value = getattr(box, "value", None) if box is not None else None
+        if isinstance(value, pd.DataFrame):
+            return value.columns if tuple(value.columns) == node.columns else None
+        if box is not None:
+            return None
+        data = getattr(getattr(n, "data", None), "value", None)
+        if isinstance(data, pd.DataFrame):
+            cols = data.columns
+            return cols if tuple(cols) == node.columns else None
+        kids = [getattr(n, f) for f in n._fields if isinstance(getattr(n, f, None), FrameNode)]
+        kids = [k for k in kids if k.kind == "frame"]
+        if len(kids) != 1 or kids[0].columns != node.columns:
+            return None
+        n = kids[0]
+
+
 class FrameNode(BlockNode):
     """Base of dataframe nodes (the lowering protocol is :class:`hlq.lower.protocol.BlockNode`);
     subclasses implement :meth:`_props`."""
@@ -95,6 +121,10 @@ class FrameNode(BlockNode):
             from hlq.dataframe.nodes.index_meta import index_meta
 
             m = make_meta(self.kind, self.columns, self.dtypes, None if self.kind == "scalar" else index_meta(self))
+            if self.kind == "frame":
+                labels = _column_labels(self)
+                if labels is not None:
+                    m.columns = labels
             self.__dict__["_meta"] = m
         return m
 
