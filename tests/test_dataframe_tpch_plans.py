@@ -359,3 +359,20 @@ def test_groupby_buckets_and_join_shuffles_hash_alike(values):
     for keys in (["a"], ["a", "b"]):
         idx = df.set_index(keys).index
         assert np.array_equal(hash_codes(df, keys, 13), (_hash_index(idx) % np.uint64(13)).astype(np.intp))
+
+
+@pytest.mark.parametrize("dtypes", [("int64", "int64"), ("int8", "uint16"), ("uint64", "int32"), ("int64", "float64")])
+def test_distinct_rows_of_integer_columns_like_pandas(dtypes):
+    # nunique's distinct (key, value) pairs: integer columns are packed into one code and
+    # deduplicated by a sort; same rows, same order as drop_duplicates (others: pandas itself)
+    from hlq.dataframe.nodes.reduction import drop_duplicate_rows
+
+    rng = np.random.default_rng(11)
+    a = rng.integers(-100, 100, 5000) if dtypes[0][0] != "u" else rng.integers(0, 60, 5000)
+    a = a.astype(dtypes[0])
+    if dtypes[0] == "uint64":
+        a = a + np.uint64(2**63)  # values beyond int64: offsets from the minimum still fit
+    df = pd.DataFrame({"a": a, "b": rng.integers(0, 9, 5000).astype(dtypes[1])}, index=np.arange(5000) * 3)
+    pd.testing.assert_frame_equal(drop_duplicate_rows(df), df.drop_duplicates())
+    wide = pd.DataFrame({"a": np.array([0, 2**62, 0, 5], dtype=np.int64), "b": [1, 2, 1, 1]})
+    pd.testing.assert_frame_equal(drop_duplicate_rows(wide), wide.drop_duplicates())  # too wide to pack

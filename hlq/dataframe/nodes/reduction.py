@@ -391,7 +391,36 @@ def _distinct_pairs(df, by, col, dropna):
     sub = df[[*by, col]] if col not in by else df[by].assign(**{"__value": df[col]})
     if dropna:
         sub = sub.dropna(subset=by)
-    return sub.drop_duplicates().set_index(by)
+    return drop_duplicate_rows(sub).set_index(by)
+
+
+def drop_duplicate_rows(df):
+    """``df.drop_duplicates()`` (first occurrences kept, in their order).  Integer columns whose
+    value ranges fit one int64 together are packed into one code and deduplicated by a stable
+    sort of the codes, several times faster than pandas' hash of the rows (a join or groupby
+    key column is often nearly sorted already)."""
+    n = len(df)
+    if n < 2 or not all(isinstance(d, np.dtype) and d.kind in "iu" for d in df.dtypes):
+        return df.drop_duplicates()
+    code, span = None, 1
+    for c in range(df.shape[1]):
+        v = df.iloc[:, c].to_numpy()
+        lo, hi = int(v.min()), int(v.max())
+        width = hi - lo + 1
+        if span * width >= 2**62:
+            return df.drop_duplicates()
+        # offsets from the minimum: unsigned values subtracted in their own dtype (no wrap-around)
+        x = (v - v.dtype.type(lo)).astype(np.int64) if v.dtype.kind == "u" else v.astype(np.int64) - lo
+        code = x if code is None else code * width + x
+        span *= width
+    order = np.argsort(code, kind="stable")
+    sc = code[order]
+    first = np.empty(n, dtype=bool)
+    first[0] = True
+    np.not_equal(sc[1:], sc[:-1], out=first[1:])
+    keep = np.zeros(n, dtype=bool)
+    keep[order[first]] = True
+    return df[keep]
 
 
 def _key_order(idx):
@@ -455,7 +484,7 @@ def _gb_combine(parts, by, spec, dropna=True, final=False):
             out_pairs[col] = x
             continue
         names = list(x.index.names)
-        out_pairs[col] = x.reset_index().drop_duplicates().set_index(names)
+        out_pairs[col] = drop_duplicate_rows(x.reset_index()).set_index(names)
     return out_stats, out_pairs
 
 
