@@ -420,3 +420,30 @@ def test_relabelled_index_and_partition_memory_have_unknown_divisions():
     m = dd.from_pandas(p, npartitions=2).memory_usage_per_partition()
     assert not m.known_divisions and m.npartitions == 2
     assert m.compute().index.tolist() == [0, 1]
+
+
+def test_copy_is_shallow_only():
+    p = pd.DataFrame({"x": [1, 2, 3]})
+    a = dd.from_pandas(p, npartitions=2)
+    b, c = a.copy(), a.x.copy()
+    a["y"] = a.x * 2
+    assert list(b.columns) == ["x"] and c.compute().tolist() == [1, 2, 3]
+    for deep in (True, None, ""):
+        with pytest.raises(ValueError, match="must be False"):
+            a.copy(deep=deep)
+        with pytest.raises(ValueError, match="must be False"):
+            a.x.copy(deep=deep)
+
+
+def test_fillna_takes_lazy_scalars_frames_and_partial_dicts():
+    from dask.dataframe.utils import assert_eq as dask_assert_eq
+
+    p = pd.DataFrame({"A": [1.0, np.nan, 3.0, np.nan], "B": [np.nan, 2.0, np.nan, 4.0]})
+    df = dd.from_pandas(p, npartitions=2)
+    dask_assert_eq(df.A.fillna(df.A.mean()), p.A.fillna(p.A.mean()))
+    dask_assert_eq(df.fillna(pd.Series([1, 10], index=["A", "C"])), p.fillna(pd.Series([1, 10], index=["A", "C"])))
+    q = pd.DataFrame({"A": [9.0, 9.0, np.nan, 9.0], "B": [8.0, 8.0, 8.0, np.nan]})
+    dask_assert_eq(df.fillna(dd.from_pandas(q, npartitions=3)), p.fillna(q))
+    dask_assert_eq(df.fillna(100, axis=1), p.fillna(100, axis=1))
+    with pytest.raises(ValueError):
+        df.A.fillna(0, axis=1)

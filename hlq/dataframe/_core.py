@@ -757,11 +757,16 @@ class Series(SeriesMethods, _Frame):
             raise TypeError("a Series cannot be indexed by a DataFrame")
         return self.loc[key]
 
-    def fillna(self, value):
-        if isinstance(value, Series):  # an aligned Series (e.g. another column)
+    def fillna(self, value=None, axis=None):
+        if axis not in (None, 0, "index"):
+            raise ValueError(f"No axis named {axis} for object type Series")
+        if isinstance(value, Series) and value.npartitions == self.npartitions and (
+                value.divisions == self.divisions):  # an aligned Series (e.g. another column)
             return _ew.series_call(self, "fillna", value)
+        if isinstance(value, (Series, Scalar, pd.Series)):
+            return _ew.zip_call(self, "fillna", (value,), keep_index=True)
         if not _is_scalar(value):
-            raise TypeError("fillna supports scalar values")
+            raise TypeError("fillna supports scalar values, Series and lazy Scalars")
         return self._unary("fillna", value)
 
     def astype(self, dtype):
@@ -1018,7 +1023,11 @@ class DataFrame(FrameMethods, _Frame):
         return DataFrame(self._node)
 
     def copy(self, deep=False):
-        """A new collection object over the same plan (plans never change; see ``__setitem__``)."""
+        """A new collection object over the same plan (plans never change; see ``__setitem__``).
+        ``deep`` must be False (as in dask)."""
+        if deep is not False:
+            raise ValueError("The `deep` value must be False. This is strictly a shallow copy of the underlying "
+                             "computational graph.")
         return DataFrame(self._node)
 
     # ---------------------------------------------- joins and indexes (hlq/dataframe/_multi.py)
@@ -1069,15 +1078,19 @@ class DataFrame(FrameMethods, _Frame):
         dt = pd.api.types.pandas_dtype(dtype)
         return self._columnwise(lambda c: ("astype", ("col", c), dt))
 
-    def fillna(self, value):
+    def fillna(self, value=None, axis=None):
+        if axis not in (None, 0, "index", 1, "columns"):
+            raise ValueError(f"No axis named {axis} for object type DataFrame")
+        if isinstance(value, (DataFrame, pd.DataFrame)):  # values from the same labels of another frame
+            return _ew.zip_call(self, "fillna", (value,), keep_index=True)
+        if not _is_scalar(value) and axis in (1, "columns"):
+            raise NotImplementedError("fillna(axis=1) takes a scalar value")
         if isinstance(value, pd.Series):
             value = value.to_dict()
         if isinstance(value, dict):
-            pairs = tuple((c, ("fillna", ("col", c), v)) for c, v in value.items())
-            for c in value:
-                if c not in self._node.dtype_map:
-                    raise KeyError(f"column {c!r} not found; columns are {list(self._node.columns)}")
-            return DataFrame(Assign(self._node, pairs))
+            # per column (keys that are not columns are ignored, as pandas ignores them)
+            pairs = tuple((c, ("fillna", ("col", c), v)) for c, v in value.items() if c in self._node.dtype_map)
+            return DataFrame(Assign(self._node, pairs)) if pairs else self
         return self._columnwise(lambda c: ("fillna", ("col", c), value))
 
     def isna(self):

@@ -332,29 +332,35 @@ def zip_call(obj, name, args, kwargs=None, keep_index=False):
     """``obj.<name>(*args, **kwargs)`` partition by partition, where ``args`` may hold hlq
     collections (realigned with ``obj``: partition ``i`` of each is passed), pandas objects (made
     collections of two partitions, then realigned, as dask aligns them) and constants (passed
-    whole to every partition).  The result's meta is the call on the empty metas (so a constant
+    whole to every partition) or lazy Scalars (sent to every partition).  The result's meta is the call on the empty metas (so a constant
     of the wrong shape raises here, like dask); ``keep_index``: the result is labelled like
     ``obj`` (``where``/``mask``)."""
     # import cycle: hlq.dataframe._core imports hlq.dataframe._elementwise
-    from hlq.dataframe._core import _Frame, new_collection, realign
+    from hlq.dataframe._core import _Frame, new_collection, realign, Scalar
     # import cycle: hlq.dataframe._io imports hlq.dataframe._core
     from hlq.dataframe._io import from_pandas
 
     kwargs = dict(kwargs or {})
     args = [from_pandas(a, npartitions=2) if isinstance(a, (pd.Series, pd.DataFrame)) else a for a in args]
-    meta = getattr(obj._meta, name)(*[a._meta if isinstance(a, _Frame) else a for a in args], **kwargs)
+    meta = getattr(obj._meta, name)(*[a._meta if isinstance(a, (_Frame, Scalar)) else a for a in args], **kwargs)
     if keep_index and len(meta) == 0:
         meta = meta.set_axis(obj._meta.index[:0], axis=0)  # the rows (and labels) are obj's
-    colls = realign(obj, *[a for a in args if isinstance(a, _Frame)])
-    template, k = [], 1
+    colls = list(realign(obj, *[a for a in args if isinstance(a, _Frame)]))
+    scalars = [a for a in args if isinstance(a, Scalar)]  # one value, sent to every partition
+    template, k, j = [], 1, len(colls)
     for a in args:
         if isinstance(a, _Frame):
             template.append(("part", k))
             k += 1
+        elif isinstance(a, Scalar):
+            template.append(("part", j))
+            j += 1
         else:
             template.append(("const", a))
     func = _ZipCall(name, tuple(template), tuple(sorted(kwargs.items())))
-    return new_collection(ZipPartitions(tuple(c._node for c in colls), func, MetaBox(meta)))
+    nodes = tuple(c._node for c in colls) + tuple(a._node for a in scalars)
+    broadcast = tuple(range(len(colls), len(nodes)))
+    return new_collection(ZipPartitions(nodes, func, MetaBox(meta), broadcast))
 
 
 class _ZipCall:

@@ -761,7 +761,10 @@ class SeriesMethods(CommonMethods):
         return self.dtype
 
     def copy(self, deep=False):
-        """A new collection object over the same plan."""
+        """A new collection object over the same plan.  ``deep`` must be False (as in dask)."""
+        if deep is not False:
+            raise ValueError("The `deep` value must be False. This is strictly a shallow copy of the underlying "
+                             "computational graph.")
         return type(self)(self._node)
 
     def dot(self, other, meta=None):
