@@ -294,6 +294,27 @@ def test_pivot_table_columns_are_pandas_columns():
     assert df.map_partitions(lambda p: p, meta=meta).columns.name == "name"
 
 
+def test_std_of_datetimes_is_a_timedelta_like_pandas():
+    from datetime import datetime
+
+    pdf = pd.DataFrame({"dt1": [datetime.fromtimestamp(1636426700 + i * 250000) for i in range(10)],
+                        "dt2": pd.to_datetime(pd.Series([1638290040706793300 + i * 69527182702409 for i in range(10)]))})
+    pdf.loc[2, "dt1"] = pd.NaT
+    df = dd.from_pandas(pdf, npartitions=3)
+    got = df.dt1.std()
+    exp = pdf.dt1.std()
+    assert got.dtype == np.dtype("m8[us]") and isinstance(got._meta, pd.Timedelta)
+    assert abs((got.compute() - exp).value) < 2000
+    res = df.std().compute()
+    assert res.dtype == pdf.std().dtype  # timedelta64 of the finest unit
+    assert (res - pdf.std()).abs().max() < pd.Timedelta(2, "us")
+    assert df.dt1.std(skipna=False).compute() is pd.NaT
+    # row-wise std of datetimes mixed with numbers raises like pandas
+    mixed = df.assign(n=df.dt1.dt.day)
+    with pytest.raises(TypeError):
+        mixed.std(axis=1)
+
+
 def test_groupby_observed_false_keeps_unobserved_categories():
     pdf = pd.DataFrame({"c": pd.Categorical(list("abab"), categories=list("abc")), "v": [1, 2, 2, 1],
                         "w": [1.0, 2.0, 3.0, 4.0]})

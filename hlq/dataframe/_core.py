@@ -26,6 +26,7 @@ import pandas as pd
 from hlq.lower.collection import HlqCollection
 from hlq.dataframe.nodes.base import FrameNode
 from hlq.dataframe.nodes.index_meta import index_meta
+from hlq.dataframe.nodes.calls import nonempty_frame
 from hlq.dataframe.nodes.colexpr import BINARY, COMPARISONS
 from hlq.dataframe.nodes.colexpr import columns_of as _columns_of, evaluate, make_and, ufunc_tag
 from hlq.dataframe.nodes.ops import (
@@ -230,12 +231,16 @@ class _Frame(CommonMethods, HlqCollection):
             if min_count:
                 kw["min_count"] = min_count
             fn = _RowReduction(how, tuple(sorted(kw.items())))
-            return self.map_partitions(fn, meta=fn(self._meta))
+            fake = nonempty_frame(self._meta)  # pandas checks the dtypes on data (datetimes with numbers)
+            meta = fn(self._meta) if fake is None else fn(fake).iloc[:0]
+            return self.map_partitions(fn, meta=meta)
         obj = self
         if numeric_only and isinstance(self, DataFrame):
             keep = list(self._meta._get_numeric_data().columns)
             if keep != list(self._node.columns):
                 obj = self[keep]
+        if how == "std" and _datetime_units(obj):
+            return _datetime_std(obj, skipna, ddof, split_every)
         total = obj._reduce(how, ddof, split_every)
         if min_count:
             total = _min_count(obj, total, min_count, split_every)
@@ -1213,6 +1218,89 @@ class DataFrame(FrameMethods, _Frame):
         return frame_groupby(self, by, sort=sort, dropna=dropna, as_index=as_index, **kwargs)
 
 
+def _datetime_units(obj):
+    """``{column: unit}`` of the datetime columns of a collection (a Series: its name)."""
+    out = {}
+    for c, d in zip(obj._node.columns, obj._node.dtypes):
+        if isinstance(d, pd.DatetimeTZDtype):
+            out[c] = d.unit
+        elif getattr(d, "kind", None) == "M":
+            out[c] = np.datetime_data(d)[0]
+    return out
+
+
+class _DatetimeAsFloat:
+    """Partition function: the datetime columns (or Series) as float nanoseconds-of-their-unit
+    counts, missing values NaN (the numbers pandas' ``std`` of datetimes works on)."""
+
+    __slots__ = ("cols",)
+
+    def __init__(self, cols):
+        self.cols = cols
+
+    @staticmethod
+    def _floats(s):
+        out = pd.Series(s.to_numpy().view("i8") if not isinstance(s.dtype, pd.DatetimeTZDtype)
+                        else s.dt.tz_localize(None).to_numpy().view("i8"), index=s.index, name=s.name, dtype="float64")
+        return out.where(s.notna())
+
+    def __call__(self, part):
+        if isinstance(part, pd.Series):
+            return self._floats(part)
+        return part.assign(**{c: self._floats(part[c]) for c in self.cols}) if all(
+            isinstance(c, str) for c in self.cols) else _assign_floats(part, self.cols, self._floats)
+
+    def __reduce__(self):
+        return (_DatetimeAsFloat, (self.cols,))
+
+
+def _assign_floats(part, cols, conv):
+    part = part.copy()
+    for c in cols:
+        part[c] = conv(part[c])
+    return part
+
+
+def _as_timedelta(value, unit):
+    """A std of datetimes (a float count of ``unit``) as pandas gives it: a Timedelta (NaT if NaN)."""
+    return pd.NaT if value != value else pd.Timedelta(float(value), unit=unit).as_unit(unit)
+
+
+BINARY.setdefault("as_timedelta_", _as_timedelta)
+
+
+class _StdAsTimedelta:
+    """Partition function of a frame's std: the datetime columns' entries as Timedeltas."""
+
+    __slots__ = ("units", "dtype")
+
+    def __init__(self, units, dtype):
+        self.units, self.dtype = units, dtype
+
+    def __call__(self, s):
+        units = dict(self.units)
+        vals = [_as_timedelta(v, units[k]) if k in units else v for k, v in s.items()]
+        return pd.Series(vals, index=s.index, name=s.name, dtype=self.dtype)
+
+    def __reduce__(self):
+        return (_StdAsTimedelta, (self.units, self.dtype))
+
+
+def _datetime_std(obj, skipna, ddof, split_every):
+    """``std`` of datetimes, as pandas: the standard deviation of their integer counts, as Timedeltas
+    of the column's unit (a frame mixing them with numbers gives an object Series)."""
+    units = _datetime_units(obj)
+    f = _DatetimeAsFloat(tuple(units))
+    num = obj.map_partitions(f, meta=f(obj._meta))
+    total = num._dask_reduction("std", 0, skipna, False, split_every, {}, ddof=ddof)
+    if isinstance(obj, Series):
+        return Scalar(WithScalar("as_timedelta_", total._node, units[obj.name]))
+    finest = max(units.values(), key=["s", "ms", "us", "ns"].index)  # pandas' common unit
+    dtype = np.dtype(f"m8[{finest}]") if len(units) == len(obj._node.columns) else np.dtype(object)
+    g = _StdAsTimedelta(tuple(units.items()), dtype)
+    return total.map_partitions(g, meta=pd.Series([], dtype=dtype, index=total._meta.index, name=total.name))
+
+
 def _no_out(name, axis, kwargs):
     """numpy's keywords on a method called by a numpy function: only their defaults are supported."""
     if axis not in (None, 0, "index"):
@@ -1346,6 +1434,8 @@ class Scalar(HlqCollection):
     def _meta(self):
         """A numpy scalar of the result's dtype (as dask's Scalar meta)."""
         dt = self.dtype
+        if getattr(dt, "kind", None) == "m":  # pandas' reductions give Timedeltas
+            return pd.Timedelta(0, unit=np.datetime_data(dt)[0])
         try:
             return np.zeros((), dtype=dt)[()]
         except TypeError:  # a pandas extension dtype

@@ -474,7 +474,11 @@ class WithScalar(FrameNode):
 
         meta = BINARY[self.op](sample(self.left), sample(self.right))
         if big is None:
-            return {"kind": "scalar", "columns": (None,), "dtypes": (np.asarray(meta).dtype,), "divisions": (None, None)}
+            dt = np.asarray(meta).dtype
+            if isinstance(meta, (pd.Timedelta, pd.Timestamp)) and meta.tz is None if isinstance(meta, pd.Timestamp) \
+                    else isinstance(meta, pd.Timedelta):  # pandas' time scalars: their numpy type and unit
+                dt = np.dtype(f"{'m8' if isinstance(meta, pd.Timedelta) else 'M8'}[{meta.unit}]")
+            return {"kind": "scalar", "columns": (None,), "dtypes": (dt,), "divisions": (None, None)}
         if isinstance(meta, pd.Series):
             return {"kind": "series", "columns": (meta.name,), "dtypes": (meta.dtype,), "divisions": big.divisions,
                     "lengths": big.lengths}
