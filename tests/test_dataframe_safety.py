@@ -315,6 +315,27 @@ def test_std_of_datetimes_is_a_timedelta_like_pandas():
         mixed.std(axis=1)
 
 
+def test_to_numeric_scalars_arrays_and_errors_like_dask():
+    import dask.array as da
+    from dask.delayed import Delayed
+
+    out = dd.to_numeric("5")
+    assert isinstance(out, Delayed) and out.compute() == 5
+    with pytest.raises(ValueError, match="invalid error value"):
+        dd.to_numeric("10", errors="invalid")
+    with pytest.raises(KeyError, match="``meta`` is not allowed"):
+        dd.to_numeric("10", meta=pd.Series([], dtype="float64"))
+    arr = da.from_array(np.array(["1.0", "2", "-3", "5.1"]), chunks=2)
+    got = dd.to_numeric(arr, meta=np.array((), dtype="float64"))
+    assert isinstance(got, da.Array) and got.dtype == np.dtype("float64")
+    assert got.compute().tolist() == [1.0, 2.0, -3.0, 5.1]
+    with pytest.raises(NotImplementedError, match="meta="):
+        dd.to_numeric(arr)
+    frame = dd.from_pandas(pd.DataFrame({"a": ["1", "2"]}), npartitions=1)
+    with pytest.raises(TypeError, match="arg must be a list, tuple, dask."):
+        dd.to_numeric(frame)
+
+
 def test_groupby_observed_false_keeps_unobserved_categories():
     pdf = pd.DataFrame({"c": pd.Categorical(list("abab"), categories=list("abc")), "v": [1, 2, 2, 1],
                         "w": [1.0, 2.0, 3.0, 4.0]})

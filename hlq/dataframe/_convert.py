@@ -15,6 +15,7 @@ from __future__ import annotations
 import glob
 import os
 
+import numpy as np
 import pandas as pd
 
 from hlq.dataframe._frame_methods import melt  # noqa: F401  (re-exported)
@@ -83,11 +84,27 @@ def to_datetime(arg, meta=None, **kwargs):
 
 
 def to_numeric(arg, errors="raise", downcast=None, meta=None):
-    """``pd.to_numeric`` of every partition of an hlq Series (else pandas' answer)."""
+    """``pd.to_numeric`` of every partition of an hlq Series; like dask, a scalar gives a
+    ``dask.delayed`` value (``meta`` is not allowed then) and ``errors`` is "raise" or "coerce";
+    other values get pandas' answer."""
+    if errors not in ("raise", "coerce"):
+        raise ValueError("invalid error value specified")
+    if pd.api.types.is_scalar(arg):
+        if meta is not None:
+            raise KeyError("``meta`` is not allowed when input is a scalar.")
+        import dask  # deferred: only scalars need dask.delayed
+
+        return dask.delayed(pd.to_numeric, pure=True)(arg, errors=errors, downcast=downcast)
+    if hasattr(arg, "map_blocks") and getattr(arg, "ndim", None) == 1:  # a lazy (hlq or dask) 1-d array
+        if meta is None:
+            raise NotImplementedError("to_numeric of a lazy array needs meta= (e.g. np.array((), dtype='float64')): "
+                                      "the result dtype depends on the values")
+        return arg.map_blocks(_NumericBlock(errors, downcast, np.asarray(meta).dtype), dtype=np.asarray(meta).dtype)
     if not _is_lazy(arg):
         return pd.to_numeric(arg, errors=errors, downcast=downcast)
     if arg._node.kind != "series":
-        raise TypeError("arg must be a list, tuple, 1-d array, or Series")
+        raise TypeError("arg must be a list, tuple, dask.array.Array, or dask.dataframe.Series "
+                        "(an hlq Series; apply to_numeric to each column of a DataFrame)")
     kw = {"errors": errors}
     if downcast is not None:
         kw["downcast"] = downcast
@@ -95,6 +112,21 @@ def to_numeric(arg, errors="raise", downcast=None, meta=None):
         meta = pd.Series([], dtype="float64" if arg.dtype.kind not in "iufb" else arg.dtype, name=arg.name,
                          index=arg._meta.index)
     return _elementwise(pd.to_numeric, arg, meta, kw)
+
+
+class _NumericBlock:
+    """Block function: ``pd.to_numeric`` of a 1-d array block, as ``dtype``."""
+
+    __slots__ = ("errors", "downcast", "dtype")
+
+    def __init__(self, errors, downcast, dtype):
+        self.errors, self.downcast, self.dtype = errors, downcast, dtype
+
+    def __call__(self, block):
+        return np.asarray(pd.to_numeric(block, errors=self.errors, downcast=self.downcast), dtype=self.dtype)
+
+    def __reduce__(self):
+        return (_NumericBlock, (self.errors, self.downcast, self.dtype))
 
 
 def to_timedelta(arg, unit=None, errors="raise"):
