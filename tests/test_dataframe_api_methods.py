@@ -447,3 +447,16 @@ def test_fillna_takes_lazy_scalars_frames_and_partial_dicts():
     dask_assert_eq(df.fillna(100, axis=1), p.fillna(100, axis=1))
     with pytest.raises(ValueError):
         df.A.fillna(0, axis=1)
+
+
+def test_assign_a_pandas_series_aligns_on_the_index():
+    from dask.dataframe.utils import assert_eq as dask_assert_eq
+
+    p = pd.DataFrame({"a": [1, 2, 3, 4], "b": [5, 6, 7, 8]})
+    df = dd.from_pandas(p, npartitions=2)
+    s = pd.Series([10, 30], index=[0, 2])
+    dask_assert_eq(df.assign(c=s), p.assign(c=s))
+    d2 = df.copy()
+    d2["c"] = pd.Series([7, 8, 9, 10])
+    dask_assert_eq(d2, p.assign(c=[7, 8, 9, 10]))
+    assert d2.dtypes["b"] == np.dtype("int64")  # the meta keeps the frame's dtypes

@@ -967,6 +967,10 @@ class DataFrame(FrameMethods, _Frame):
                 value = value(out)
             if isinstance(value, Scalar):
                 value = _scalar_column(out, value)
+            if isinstance(value, pd.Series):
+                assigned.add(name)
+                out = _assign_pandas_series(out, name, value)
+                continue
             if (isinstance(value, Series) and isinstance(value._node, SeriesExpr) and out is not self
                     and value._node.child is self._node and not (_columns_of(value._node.expr) & assigned)):
                 # an expression over the original frame whose columns are not reassigned yet
@@ -1396,12 +1400,39 @@ def _assign_one(out, name, value):
         return DataFrame(AssignFrom(out._node, name, value._node))
     if isinstance(value, Scalar):
         return DataFrame(AssignFrom(out._node, name, _scalar_column(out, value)._node))
-    if isinstance(value, (pd.Series, pd.DataFrame, np.ndarray, list)):
+    if isinstance(value, pd.Series):
+        return _assign_pandas_series(out, name, value)
+    if isinstance(value, (pd.DataFrame, np.ndarray, list)):
         raise NotImplementedError(f"setting column {name!r} from a {type(value).__name__}: make it an hlq "
                                   f"Series aligned with this frame (dd.from_pandas) or use map_partitions")
     if not _is_scalar(value):
         raise TypeError(f"cannot assign a {type(value).__name__} to column {name!r}")
     return DataFrame(Assign(out._node, ((name, ("lit", value)),)))
+
+
+def _assign_pandas_series(out, name, value):
+    """``out`` with column ``name`` from a pandas Series, which every partition aligns on its own
+    index labels (as ``pd.DataFrame.assign`` aligns it)."""
+    fn = _AssignPandas(name, value)
+    # (on the empty meta, pandas would take the series' own rows: give it none)
+    return out.map_partitions(fn, meta=_AssignPandas(name, value.iloc[:0])(out._meta))
+
+
+class _AssignPandas:
+    """Partition function: ``df.assign(name=series)`` (pandas aligns the series on the index)."""
+
+    __slots__ = ("name", "series")
+
+    def __init__(self, name, series):
+        self.name, self.series = name, series
+
+    def __call__(self, df):
+        df = df.copy()
+        df[self.name] = self.series
+        return df
+
+    def __reduce__(self):
+        return (_AssignPandas, (self.name, self.series))
 
 
 def _rename(df, mapping):
