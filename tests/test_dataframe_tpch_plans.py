@@ -376,3 +376,32 @@ def test_distinct_rows_of_integer_columns_like_pandas(dtypes):
     pd.testing.assert_frame_equal(drop_duplicate_rows(df), df.drop_duplicates())
     wide = pd.DataFrame({"a": np.array([0, 2**62, 0, 5], dtype=np.int64), "b": [1, 2, 1, 1]})
     pd.testing.assert_frame_equal(drop_duplicate_rows(wide), wide.drop_duplicates())  # too wide to pack
+
+
+def test_groupby_of_a_join_partitioned_by_a_key_combines_by_concatenation():
+    # TPC-H Q10's shape: a hash join on o_custkey == c_custkey (rows partitioned by either key),
+    # the left key projected away, then a groupby on c_custkey and attributes of the customer:
+    # no group spans two partitions, so the combine steps only concatenate the partial results
+    import dask
+
+    rng = np.random.default_rng(5)
+    orders = pd.DataFrame({"o_custkey": rng.integers(0, 300, 4000), "v": rng.random(4000)})
+    cust = pd.DataFrame({"c_custkey": np.arange(300), "c_name": [f"n{i % 17}" for i in range(300)]})
+    o = dd.from_pandas(orders, npartitions=5)
+    c = dd.from_pandas(cust, npartitions=2)
+    j = o.merge(c, left_on="o_custkey", right_on="c_custkey")[["c_custkey", "c_name", "v"]]
+    q = j.groupby(["c_custkey", "c_name"]).v.sum()
+    with dask.config.set({"hlq.dataframe.broadcast-bytes": 100}):
+        from hlq.rules import optimize_plan
+
+        plan = optimize_plan(q.node)
+        labels = [n.label() for n in plan.walk() if n.op_name == "groupby-combine"]
+        got = q.compute()
+    assert labels and all("groups disjoint" in lb for lb in labels), labels
+    exp = orders.merge(cust, left_on="o_custkey", right_on="c_custkey").groupby(["c_custkey", "c_name"]).v.sum()
+    pd.testing.assert_series_equal(got, exp)
+    # without the join's partitioning (a broadcast join keeps the fact's arbitrary partitions),
+    # the partial results are combined as usual
+    plan = optimize_plan(q.node)
+    assert not any("groups disjoint" in n.label() for n in plan.walk() if n.op_name == "groupby-combine")
+    pd.testing.assert_series_equal(q.compute(), exp)

@@ -35,6 +35,7 @@ from __future__ import annotations
 import pandas as pd
 
 from hlq.dataframe.nodes.base import FrameNode, unknown_divisions
+from hlq.dataframe.nodes.partitioning import alternatives
 
 __all__ = ["Merge", "PartitionMerge", "merge_layout", "HOWS"]
 
@@ -183,14 +184,20 @@ class PartitionMerge(FrameNode):
             return None
         sides = [s for s, m in (("l", self.maps[0]), ("r", self.maps[1])) if m == (0,)]
         keep = {"inner": ("l", "r"), "left": ("l",), "right": ("r",)}.get(self.how, ())
+        found, n = [], None
         for s in sides:
             part = (self.left if s == "l" else self.right).partitioning
-            if s not in keep or part is None or any(w != "col" for w, _ in part[0]):
+            if s not in keep or part is None or (n is not None and part[1] != n):
                 continue
             out = {src: name for name, side, src in layout if side in (s, "key")}
-            if all(k in out for _, k in part[0]):
-                return tuple(("col", out[k]) for _, k in part[0]), part[1]
-        return None
+            for keys in alternatives(part):
+                if all(w == "col" and k in out for w, k in keys):
+                    found.append(tuple(("col", out[k]) for _, k in keys))
+                    n = part[1]
+        found = list(dict.fromkeys(found))
+        if not found:
+            return None
+        return (found[0], n) if len(found) == 1 else (found[0], n, tuple(found[1:]))
 
     def _extra_props(self):
         return {"bw_inputs": ((self.left, self.maps[0]), (self.right, self.maps[1])),

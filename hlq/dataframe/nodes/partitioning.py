@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["hashable_dtype", "combine_hashes", "value_hash", "by_keys", "through_project", "through_rename",
+__all__ = ["alternatives", "hashable_dtype", "combine_hashes", "value_hash", "by_keys", "through_project", "through_rename",
            "through_assign", "index_to_columns", "index_only", "keys_as"]
 
 
@@ -66,34 +66,50 @@ def by_keys(names, dtypes, n, where="col"):
 
 def keys_as(part, names, where="col") -> bool:
     """Whether ``part`` is a partitioning by exactly ``names`` (in order) as columns/levels."""
-    return part is not None and part[0] == tuple((where, k) for k in names)
+    return part is not None and tuple((where, k) for k in names) in alternatives(part)
+
+
+def alternatives(part) -> tuple:
+    """All key tuples of ``part`` that locate the rows: after an inner join on ``a == b`` the rows
+    are partitioned by ``a`` and, equally, by ``b`` (an optional third element of ``part``)."""
+    return (part[0],) + (tuple(part[2]) if len(part) > 2 else ())
+
+
+def _pick(part, ok):
+    """``part`` restricted to the key tuples for which ``ok(keys)`` holds (None if none does)."""
+    kept = [k for k in alternatives(part) if ok(k)]
+    if not kept:
+        return None
+    return (kept[0], part[1]) if len(kept) == 1 else (kept[0], part[1], tuple(kept[1:]))
 
 
 def through_project(part, cols):
     if part is None:
         return None
     keep = set(cols)
-    return part if all(w == "idx" or k in keep for w, k in part[0]) else None
+    return _pick(part, lambda keys: all(w == "idx" or k in keep for w, k in keys))
 
 
 def through_rename(part, mapping):
     if part is None:
         return None
     m = dict(mapping)
-    return tuple((w, m.get(k, k) if w == "col" else k) for w, k in part[0]), part[1]
+    alts = [tuple((w, m.get(k, k) if w == "col" else k) for w, k in keys) for keys in alternatives(part)]
+    return (alts[0], part[1]) if len(alts) == 1 else (alts[0], part[1], tuple(alts[1:]))
 
 
 def through_assign(part, names):
     if part is None:
         return None
     written = set(names)
-    return None if any(w == "col" and k in written for w, k in part[0]) else part
+    return _pick(part, lambda keys: not any(w == "col" and k in written for w, k in keys))
 
 
 def index_to_columns(part, drop):
     """``reset_index``: index levels become columns of the same name (dropped with ``drop``)."""
     if part is None:
         return None
+    part = part[:2]
     if drop:
         return None if any(w == "idx" for w, _ in part[0]) else part
     if any(w == "idx" and k is None for w, k in part[0]):
@@ -105,4 +121,4 @@ def index_only(part):
     """A result keeping the rows and the index but not the columns (a series rename)."""
     if part is None:
         return None
-    return part if all(w == "idx" for w, _ in part[0]) else None
+    return _pick(part, lambda keys: all(w == "idx" for w, _ in keys))

@@ -19,7 +19,7 @@ import pandas as pd
 from dask._task_spec import Task, TaskRef
 
 from hlq.dataframe.nodes.base import FrameNode
-from hlq.dataframe.nodes.partitioning import by_keys, combine_hashes, value_hash
+from hlq.dataframe.nodes.partitioning import alternatives, by_keys, combine_hashes, value_hash
 from hlq.lower.protocol import fan_in, fan_in_count
 
 __all__ = ["Reduce", "ReducePartial", "ReduceCombine", "Len", "GroupbyAgg", "GroupbyPartial", "GroupbyCombine",
@@ -457,9 +457,10 @@ def _combine_stats(df, by, aggs, dropna):
     return pd.DataFrame({k: cols[k] for k in aggs})
 
 
-def _gb_combine(parts, by, spec, dropna=True, final=False):
+def _gb_combine(parts, by, spec, dropna=True, final=False, disjoint=False):
     """Combine partial states (see :func:`_gb_partial`) into one (``final``: the ``nunique`` pairs are
-    only concatenated, :func:`_gb_final` counts distinct values per group)."""
+    only concatenated, :func:`_gb_final` counts distinct values per group; ``disjoint``: no group
+    is in two of the parts, so they are only concatenated)."""
     stats = [p[0] for p in parts if p[0] is not None]
     out_stats = None
     if stats:
@@ -469,7 +470,7 @@ def _gb_combine(parts, by, spec, dropna=True, final=False):
             for stat in _PARTIALS[how]:
                 if stat != "uniq":
                     aggs[_stat_name(col, stat)] = _COMBINE[stat]
-        if len(df) == 0 or len(stats) == 1:
+        if len(df) == 0 or len(stats) == 1 or disjoint:
             out_stats = df
         else:
             out_stats = _combine_stats(df, by, aggs, dropna)
@@ -480,7 +481,7 @@ def _gb_combine(parts, by, spec, dropna=True, final=False):
             out_pairs[col] = frames[0]
             continue
         x = pd.concat(frames)
-        if final:
+        if final or disjoint:
             out_pairs[col] = x
             continue
         names = list(x.index.names)
@@ -593,7 +594,8 @@ def _getitem(x, i):
 
 class GroupbyCombine(FrameNode):
     """Combine groups of ``split`` partial results; with ``final``, also finish (``opts``:
-    ``(dropna, sort, as_index)``)."""
+    ``(dropna, sort, as_index)``, and ``disjoint``: True when no group spans two partitions of the
+    input, whose partial results are then only concatenated)."""
 
     _fields = ("child", "by", "spec", "shape", "split", "final", "out_kind", "out_columns", "out_dtypes", "opts")
     _defaults = {"opts": (True, True, True)}
@@ -607,8 +609,10 @@ class GroupbyCombine(FrameNode):
             # one partial per partition, combined where it is: a partitioning of the input by
             # group keys holds for the groups (keys in the index, or columns with as_index=False)
             cp = c.child.partitioning
-            if cp is not None and all(w == "col" and k in self.by for w, k in cp[0]):
-                part = (tuple(("idx" if self.opts[2] else "col", k) for _, k in cp[0]), cp[1])
+            fits = [] if cp is None else [keys for keys in alternatives(cp)
+                                          if all(w == "col" and k in self.by for w, k in keys)]
+            if fits:
+                part = (tuple(("idx" if self.opts[2] else "col", k) for _, k in fits[0]), cp[1])
         return {"kind": self.out_kind if self.final else "state", "columns": self.out_columns,
                 "dtypes": self.out_dtypes, "divisions": (None,) * (n + 1), "partitioning": part}
 
@@ -622,12 +626,14 @@ class GroupbyCombine(FrameNode):
                     *refs)
 
     def label(self):
-        return f"groupby-{'aggregate' if self.final else 'combine'}(split={self.split})"
+        extra = ", groups disjoint: concatenated" if len(self.opts) > 3 and self.opts[3] else ""
+        return f"groupby-{'aggregate' if self.final else 'combine'}(split={self.split}{extra})"
 
 
 def _gb_combine_task(by, spec, shape, opts, *parts):
-    dropna, sort, as_index = opts
-    df = _gb_combine(list(parts), by, spec, dropna, final=shape is not None)
+    dropna, sort, as_index = opts[:3]
+    disjoint = len(opts) > 3 and opts[3]
+    df = _gb_combine(list(parts), by, spec, dropna, final=shape is not None, disjoint=disjoint)
     return df if shape is None else _gb_final(df, by, spec, shape, sort, as_index)
 
 

@@ -42,7 +42,7 @@ from hlq.lower.cost import CostSettings, available_threads, chain_block_seconds
 from hlq.dataframe.nodes.base import Concat
 from hlq.dataframe.nodes.merge import Merge, PartitionMerge
 from hlq.dataframe.nodes.ops import Assign, Filter, FilterBy, MapPartitions, Project, Rename, SeriesExpr
-from hlq.dataframe.nodes.partitioning import keys_as
+from hlq.dataframe.nodes.partitioning import alternatives, keys_as
 from hlq.dataframe.nodes.reduction import (
     GroupbyAgg, GroupbyBucketCombine, GroupbyBucketGet, GroupbyCombine, GroupbyPartial, Reduce, ReduceCombine, ReducePartial, TreeAgg, TreeCombine,
     TreePartial,
@@ -116,13 +116,19 @@ def inputs_pending(node) -> bool:
     return False
 
 
-def _local_groups(node) -> bool:
-    """Whether every group of ``node`` (a groupby aggregation) lies in one partition of its input,
-    which is hash-partitioned by some of the group keys into ``split_out`` partitions."""
+def _groups_disjoint(node) -> bool:
+    """Whether every group of ``node`` (a groupby aggregation) lies in one partition of its input:
+    the input is hash-partitioned by some of the group keys."""
     part = node.child.partitioning
+    return (part is not None and part[1] == node.child.npartitions
+            and any(all(w == "col" and k in node.by for w, k in keys) for keys in alternatives(part)))
+
+
+def _local_groups(node) -> bool:
+    """Whether the groups lie in one partition each (:func:`_groups_disjoint`) and ``split_out``
+    asks for as many partitions as the input has: each partition is aggregated on its own."""
     n = int(node.split_out)
-    return (part is not None and n > 1 and part[1] == n == node.child.npartitions
-            and all(w == "col" and k in node.by for w, k in part[0]))
+    return n > 1 and n == node.child.npartitions and _groups_disjoint(node)
 
 
 @rule(Is(GroupbyAgg), phase="physical", register=False, excludable=False, tags=("lowering",))
@@ -154,6 +160,8 @@ def lower_groupby(node):
             groups, first = fan_in_count(split, groups), False
             if final:
                 return cur
+    if _groups_disjoint(node):  # combining partial results only concatenates them
+        opts = opts + (True,)
     cur = GroupbyPartial(node.child, node.by, node.spec, node.dropna)
     level_split = _first_split(cur, split, GroupbyAgg._defaults["split_every"])
     while True:
