@@ -205,8 +205,10 @@ def test_module_functions(pdf):
        pd.to_timedelta(pd.Series([1, 2]), unit="s"))
     df = dd.from_pandas(pdf, npartitions=3)
     eq(dd.isna(df.b), pdf.b.isna())
-    cat = df.astype({"c": "category"})
+    cat = df.categorize(columns=["c"])  # known categories (astype("category") leaves them unknown, as dask)
     eq(dd.get_dummies(cat, columns=["c"]), pd.get_dummies(pdf.astype({"c": "category"}), columns=["c"]))
+    with pytest.raises(NotImplementedError, match="unknown categories"):
+        dd.get_dummies(df.astype({"c": "category"}), columns=["c"])
     with pytest.raises(NotImplementedError, match="categorize"):
         dd.get_dummies(df, columns=["c"])
     got = dd.melt(df, id_vars=["c"], value_vars=["a"]).compute()

@@ -336,6 +336,24 @@ def test_to_numeric_scalars_arrays_and_errors_like_dask():
         dd.to_numeric(frame)
 
 
+def test_get_dummies_needs_known_categories_and_categorize_computes_them():
+    pdf = pd.DataFrame({"a": [0.0, 0.0, 1.0, 1.0, 0.0], "b": [1.0, 0.0, 1.0, 0.0, 1.0]})
+    df = dd.from_pandas(pdf, npartitions=2)
+    known = df.categorize(columns=["a", "b"])  # like dask: categories computed now, known in the meta
+    assert known.a.cat.known and list(known._meta.a.cat.categories) == [0.0, 1.0]
+    got = dd.get_dummies(known)
+    exp = pd.get_dummies(pdf.astype("category"))
+    pd.testing.assert_index_equal(got.columns, exp.columns)
+    pd.testing.assert_frame_equal(got.compute(), exp)
+    unknown = df.astype("category")
+    assert not unknown.a.cat.known
+    pd.testing.assert_frame_equal(unknown.compute(), pdf.astype("category"))
+    with pytest.raises(NotImplementedError, match="unknown categories"):
+        dd.get_dummies(unknown)
+    sparse = dd.get_dummies(known, sparse=True)
+    pd.testing.assert_frame_equal(sparse.compute(), pd.get_dummies(pdf.astype("category"), sparse=True))
+
+
 def test_groupby_observed_false_keeps_unobserved_categories():
     pdf = pd.DataFrame({"c": pd.Categorical(list("abab"), categories=list("abc")), "v": [1, 2, 2, 1],
                         "w": [1.0, 2.0, 3.0, 4.0]})

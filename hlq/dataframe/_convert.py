@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from hlq.dataframe._frame_methods import melt  # noqa: F401  (re-exported)
-from hlq.dataframe.nodes.calls import nonempty_frame
+from hlq.dataframe.nodes.calls import has_unknown_categories, nonempty_frame
 from hlq.dataframe.nodes.ops import MapPartitions, MetaBox
 from hlq.dataframe._core import _Frame, new_collection
 from hlq.dataframe._io import from_map, from_pandas, local_paths
@@ -150,8 +150,6 @@ def get_dummies(data, prefix=None, prefix_sep="_", dummy_na=False, columns=None,
     if not _is_lazy(data):
         return pd.get_dummies(data, prefix=prefix, prefix_sep=prefix_sep, dummy_na=dummy_na, columns=columns,
                               sparse=sparse, drop_first=drop_first, dtype=dtype, **kwargs)
-    if sparse:
-        raise NotImplementedError("get_dummies(sparse=True) is not supported")
     meta = data._meta
     if isinstance(meta, pd.Series):
         cats = [meta] if isinstance(meta.dtype, pd.CategoricalDtype) else []
@@ -167,8 +165,12 @@ def get_dummies(data, prefix=None, prefix_sep="_", dummy_na=False, columns=None,
         if bad:
             raise NotImplementedError(f"`get_dummies` with non-categorical dtypes is not supported (columns {bad}). "
                                       f"Please use `df.categorize()` beforehand to convert to categorical dtype.")
+    cat_dtypes = [meta.dtype] if isinstance(meta, pd.Series) else [meta[c].dtype for c in sel]
+    if any(has_unknown_categories(d) for d in cat_dtypes):
+        raise NotImplementedError("`get_dummies` with unknown categories is not supported. Please use "
+                                  "`column.cat.as_known()` or `df.categorize()` beforehand to ensure known categories")
     kw = dict(prefix=prefix, prefix_sep=prefix_sep, dummy_na=dummy_na, columns=columns, drop_first=drop_first,
-              dtype=dtype, **kwargs)
+              dtype=dtype, sparse=sparse, **kwargs)
     f = _Func(pd.get_dummies, kw)
     return new_collection(MapPartitions(data._node, f, (), (), MetaBox(f(meta)), True))
 

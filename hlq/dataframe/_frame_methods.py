@@ -28,10 +28,11 @@ import pandas as pd
 
 from hlq.explain import explain as explain_plan
 from hlq.dataframe import _window as _win
+from hlq.dataframe._reductions import category_values
 from hlq.dataframe.nodes.ops import AssignFrom, MapPartitions, MetaBox, Project, Rename
 from hlq.dataframe.nodes.reduction import Fn, Len, TreeAgg
 from hlq.dataframe._display import frame_html, structure
-from hlq.dataframe.nodes.calls import nonempty_frame
+from hlq.dataframe.nodes.calls import has_unknown_categories, nonempty_frame
 from hlq.dataframe.nodes.colexpr import BINARY
 from hlq.dataframe.nodes.multipart import ZipPartitions
 from hlq.dataframe.nodes.partitioning import index_only
@@ -1062,7 +1063,14 @@ class FrameMethods(CommonMethods):
             columns = [columns]
         if index:
             raise NotImplementedError("categorize(index=True) is not supported")
-        return self.astype({c: "category" for c in columns}) if columns else self
+        if not columns:
+            return self
+        # like dask, the categories are computed now, so that they are known in the metadata
+        import dask  # deferred: only categorize computes eagerly
+        todo = [c for c in columns if not isinstance(self._node.dtype_map[c], pd.CategoricalDtype)
+                or has_unknown_categories(self._node.dtype_map[c])]
+        cats = dask.compute(*[category_values(self[c], split_every) for c in todo]) if todo else ()
+        return self.astype({c: pd.CategoricalDtype(v) for c, v in zip(todo, cats)}) if todo else self
 
     def corr(self, method="pearson", min_periods=None, numeric_only=False, split_every=False):
         if method != "pearson":

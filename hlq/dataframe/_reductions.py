@@ -31,6 +31,7 @@ from hlq.dataframe.nodes.ops import MetaBox, WithScalar
 from hlq.dataframe.nodes.reduction import Fn, TreeAgg, label_divisions
 from hlq.dataframe.nodes.shuffle import INDEX, Shuffle
 from hlq.dataframe.nodes.colexpr import BINARY
+from hlq.dataframe.nodes.calls import unknown_categorical
 
 __all__ = ["value_counts", "unique", "drop_duplicates", "nunique", "mode", "idxminmax", "quantile", "describe",
            "QUANTILE_SAMPLE"]
@@ -592,9 +593,16 @@ def _cats_final(s):
 
 def as_categorical(s, cats):
     """``s.astype(CategoricalDtype(cats))``; ``cats`` not list-like (the meta sample) gives unknown categories."""
-    if not isinstance(cats, pd.Index):
-        return s.astype("category")
+    if not isinstance(cats, pd.Index):  # metadata: the categories are only known once computed (dask's unknown)
+        return s.astype(unknown_categorical(pd.CategoricalDtype()))
     return s.astype(pd.CategoricalDtype(cats))
+
+
+def category_values(s, split_every=None):
+    """The categories ``s.astype("category")`` would have (pandas' sorted distinct values), a lazy
+    Scalar holding a pandas Index."""
+    return _agg(s, Fn(_cats_chunk), Fn(_cats_combine), Fn(_cats_final), np.dtype(object), split_every,
+                tag="categories")
 
 
 def astype_category(s, split_every=None):
