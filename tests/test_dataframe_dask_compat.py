@@ -373,3 +373,13 @@ def test_combine_realigns_and_takes_pandas_operands():
         dask_assert_eq(x.combine(py, add), px.combine(py, add))
         dask_assert_eq(x.combine_first(y), px.combine_first(py))
     dask_assert_eq(da_.A.combine(db.A, add, fill_value=100), a.A.combine(b.A, add, fill_value=100))
+
+
+def test_dispatch_submodule_is_dasks_for_pandas_objects():
+    import dask.dataframe.dispatch as dask_dispatch
+
+    for obj in (pd.Index([1, 2, 3]), pd.Series([1.0, 1.5]), pd.DataFrame({"x": ["a", "b"], "y": [1, 2]})):
+        pd.testing.assert_series_equal(dd.dispatch.hash_object_dispatch(obj), pd.util.hash_pandas_object(obj))
+    assert dd.dispatch.make_meta is dask_dispatch.make_meta
+    with pytest.raises(AttributeError):
+        dd.no_such_name

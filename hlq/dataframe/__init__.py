@@ -44,3 +44,12 @@ __all__ += ["assert_eq", "compute", "get_dummies", "isna", "map_overlap", "melt"
             "read_fwf", "read_hdf", "read_json", "read_orc", "read_sql", "read_sql_query", "read_sql_table",
             "to_bag", "to_datetime", "to_hdf", "to_json", "to_numeric", "to_orc", "to_records",
             "to_sql", "to_timedelta"]
+
+
+def __getattr__(name):
+    """``hlq.dataframe.dispatch`` loads on first use (it imports ``dask.dataframe``)."""
+    if name == "dispatch":
+        import importlib  # deferred: the submodule imports dask.dataframe, slow to import
+
+        return importlib.import_module("hlq.dataframe.dispatch")
+    raise AttributeError(f"module 'hlq.dataframe' has no attribute {name!r}")
