@@ -354,6 +354,19 @@ def test_get_dummies_needs_known_categories_and_categorize_computes_them():
     pd.testing.assert_frame_equal(sparse.compute(), pd.get_dummies(pdf.astype("category"), sparse=True))
 
 
+def test_reductions_refusing_a_dtype_carry_pandas_reason_and_rowwise_any_all():
+    from datetime import datetime
+
+    pdf = pd.DataFrame({"x": [1.0, 0.0, 3.0], "dt": [datetime(2011, i, 1) for i in range(1, 4)]})
+    df = dd.from_pandas(pdf, npartitions=2)
+    with pytest.raises(TypeError, match="sum needs numeric data.*does not support"):
+        df.sum()
+    pd.testing.assert_series_equal(df.sum(numeric_only=True).compute(), pdf.sum(numeric_only=True))
+    num = df[["x"]]
+    pd.testing.assert_series_equal(np.all(num, axis=1).compute(), np.all(pdf[["x"]], axis=1))
+    pd.testing.assert_series_equal(num.any(axis=1).compute(), pdf[["x"]].any(axis=1))
+
+
 def test_groupby_observed_false_keeps_unobserved_categories():
     pdf = pd.DataFrame({"c": pd.Categorical(list("abab"), categories=list("abc")), "v": [1, 2, 2, 1],
                         "w": [1.0, 2.0, 3.0, 4.0]})

@@ -223,7 +223,7 @@ class _Frame(CommonMethods, HlqCollection):
         if axis is None and isinstance(self, DataFrame) and how not in ("count", "std", "var", "any", "all"):
             return self._reduce_all(how, skipna, numeric_only, split_every, min_count)
         if _axis_number(self, axis) == 1:
-            kw = {"numeric_only": numeric_only}
+            kw = {} if how in ("any", "all") else {"numeric_only": numeric_only}  # pandas' any/all: bool_only
             if how != "count":
                 kw["skipna"] = skipna
             if how in ("std", "var"):

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from dask._task_spec import Task, TaskRef
 
+from hlq.dataframe.nodes.calls import nonempty_series
 from hlq.dataframe.nodes.base import FrameNode
 from hlq.dataframe.nodes.partitioning import alternatives, by_keys, combine_hashes, value_hash
 from hlq.lower.protocol import fan_in, fan_in_count
@@ -61,6 +62,18 @@ def label_divisions(labels):
         return (None, None)
 
 
+def _pandas_reason(how, dtype):
+    """pandas' own error for ``how`` over values of ``dtype`` (run on two fake values), as a suffix."""
+    fake = nonempty_series(dtype)
+    if fake is None:
+        return ""
+    try:
+        getattr(fake, how)()
+    except Exception as exc:  # the message pandas (or pyarrow) gives for this dtype
+        return f" ({type(exc).__name__}: {exc})"
+    return " (not supported by hlq's tree reduction)"
+
+
 class Reduce(FrameNode):
     """``how`` of each column (frame -> series) or of a series (-> scalar)."""
 
@@ -77,7 +90,8 @@ class Reduce(FrameNode):
         if self.how in _NEEDS_NUMERIC:
             for col, dt in zip(c.columns, c.dtypes):
                 if not _numeric(dt):
-                    raise TypeError(f"{self.how} needs numeric data; column {col!r} has dtype {dt}")
+                    raise TypeError(f"{self.how} needs numeric data; column {col!r} has dtype {dt}"
+                                    f"{_pandas_reason(self.how, dt)}")
         if self.how in ("len", "size"):
             return {"kind": "scalar", "columns": (None,), "dtypes": (np.dtype("int64"),), "divisions": (None, None)}
         dts = [reduction_dtype(self.how, d) for d in c.dtypes]
