@@ -383,3 +383,36 @@ def test_dispatch_submodule_is_dasks_for_pandas_objects():
     assert dd.dispatch.make_meta is dask_dispatch.make_meta
     with pytest.raises(AttributeError):
         dd.no_such_name
+
+def test_groupby_by_index_name_and_index():
+    pdf = pd.DataFrame({"idx": [1, 1, 1, 2, 2, 2], "a": [1, 2, 1, 2, 1, 2], "b": np.arange(6)}).set_index("idx")
+    df = dd.from_pandas(pdf, npartitions=2)
+    for by in ("idx", ["idx", "a"], ["a", "idx"]):
+        dask_assert_eq(df.groupby(by).sum(), pdf.groupby(by).sum())
+        dask_assert_eq(df.groupby(by).agg("size"), pdf.groupby(by).agg("size"))
+    dask_assert_eq(df.groupby(df.index).b.mean(), pdf.groupby(pdf.index).b.mean())
+    dask_assert_eq(df.b.groupby("idx").cumsum(), pdf.b.groupby("idx").cumsum())
+    # grouped by the index with known divisions: every group lies in one partition, no shuffle
+    exp = pdf.groupby("idx").apply(lambda g: g.b.max() - g.a.min(), include_groups=False)
+    got = df.groupby("idx").apply(lambda g: g.b.max() - g.a.min(), include_groups=False, meta=exp)
+    assert got.divisions == df.divisions
+    dask_assert_eq(got, exp, check_divisions=False)
+    g = pdf.groupby("idx", group_keys=False).apply(lambda x: x.copy(), include_groups=False)
+    dask_assert_eq(df.groupby("idx", group_keys=False).apply(lambda x: x.copy(), include_groups=False, meta=g), g)
+    with pytest.raises(ValueError, match="No group keys"):
+        df.b.groupby([])
+    with pytest.raises(KeyError):
+        df.b.groupby("x")
+
+
+def test_groupby_computed_key_apply_keeps_same_named_column():
+    # a computed key named like a column groups as an outside Series: the column stays in the groups
+    pdf = pd.DataFrame({"AB": [1, 2, 3, 4] * 5, "AA": [1, 2, 3, 4] * 5, "B": np.arange(20.0)})
+    df = dd.from_pandas(pdf, npartitions=3)
+    with pytest.warns(UserWarning):
+        got = df.groupby(df["AA"] + 1).apply(lambda x: x.sum(), include_groups=False)
+    exp = pdf.groupby(pdf["AA"] + 1).apply(lambda x: x.sum(), include_groups=False)
+    dask_assert_eq(got, exp)
+    s = pd.Series([1, 2, 2, 1, 1], name="c")
+    ds = dd.from_pandas(s, npartitions=2)
+    dask_assert_eq(ds.groupby(ds).size(), s.groupby(s).size())

@@ -31,7 +31,9 @@ from hlq.dataframe.nodes.ops import Assign, AssignFrom, MapPartitions, MetaBox, 
 from hlq.dataframe.nodes.reduction import GroupbyAgg
 from hlq.dataframe._aggregation import custom_groupby_agg, is_aggregation
 from hlq.dataframe._core import _Frame, DataFrame, new_collection, Series
-from hlq.dataframe.nodes.calls import nonempty_frame
+from hlq.dataframe._index import Index, index_of
+from hlq.dataframe.nodes.calls import nonempty_frame, nonempty_series
+from hlq.dataframe.nodes.index_values import IndexValues
 from hlq.dataframe.nodes.shuffle import Shuffle
 
 __all__ = ["GroupBy", "frame_groupby", "series_groupby"]
@@ -65,7 +67,7 @@ class GroupBy:
     def __getattr__(self, key):
         if key.startswith("_"):
             raise AttributeError(key)
-        if key in self._df._node.dtype_map and key not in self._by:
+        if key in self._df._node.dtype_map:
             return self[key]
         raise AttributeError(f"'GroupBy' object has no attribute {key!r}")
 
@@ -119,6 +121,8 @@ class GroupBy:
                 spec.append((c, _name(h)))
                 names.append(out_name)
             return self._make(spec, ("named", tuple(names)), split_every, split_out)
+        if isinstance(arg, str) and arg == "size":  # one count per group, a Series (pandas)
+            return self.size(split_every=split_every, split_out=split_out)
         if isinstance(arg, str):
             spec = [(c, _name(arg)) for c in cols]
             shape = "series" if kind == "series" else "flat"
@@ -427,12 +431,39 @@ def _tmp_keys(n):
     return [f"__key{i}" for i in range(n)]
 
 
+def _index_key(obj, k):
+    """``obj``'s index as a lazy Index when ``k`` names it (and is no column), else None."""
+    if isinstance(k, _Frame) or not _hashable(k):
+        return None
+    node = obj._node
+    if node.kind == "frame" and k in node.dtype_map:
+        return None
+    names = [n for n in node.meta.index.names if n is not None]
+    if k in names and node.meta.index.nlevels == 1:
+        return index_of(obj)
+    return None
+
+
+def _hashable(k):
+    try:
+        hash(k)
+    except TypeError:
+        return False
+    return True
+
+
 def _key_frame(base, keys):
-    """``(frame, key column names, index names or None)`` grouping ``base`` (a DataFrame) by ``keys``:
-    column names, or Series computed from the same frame or aligned with it."""
+    """``(frame, key column names, index names or None, index keys)`` grouping ``base`` (a DataFrame)
+    by ``keys``: column names, the index's name, the index, or Series computed from the same frame or
+    aligned with it.  ``index keys`` are the key columns holding the frame's index values."""
     node = base._node
-    names, pairs, froms, labels, computed = [], [], [], [], False
+    names, pairs, froms, labels, computed, index_keys = [], [], [], [], False, []
     for i, k in enumerate(keys):
+        ix = _index_key(base, k)
+        if ix is not None:
+            k = ix
+        if isinstance(k, Index) and isinstance(k._node, IndexValues) and k._node.child is node:
+            index_keys.append(f"__key{i}")
         if isinstance(k, Series) and isinstance(k._node, SeriesExpr) and k._node.child is node \
                 and k._node.expr == ("col", k.name):
             k = k.name  # a column of this frame: grouped by that column, which leaves the values (pandas)
@@ -452,13 +483,13 @@ def _key_frame(base, keys):
             names.append(k)
             labels.append(k)
     if not computed:
-        return base, tuple(names), None
+        return base, tuple(names), None, ()
     out = node
     if pairs:
         out = Assign(out, tuple(pairs))
     for tmp, kn in froms:
         out = AssignFrom(out, tmp, kn)
-    return DataFrame(out), tuple(names), tuple(labels)
+    return DataFrame(out), tuple(names), tuple(labels), tuple(index_keys)
 
 
 def frame_groupby(df, by, sort=None, dropna=True, as_index=True, observed=True, group_keys=True, **kwargs):
@@ -466,14 +497,20 @@ def frame_groupby(df, by, sort=None, dropna=True, as_index=True, observed=True, 
 
     ``sort=None`` (dask's default) sorts the groups when the result has one partition.
     ``observed=False`` adds the groups of unobserved categories of categorical keys, like
-    pandas; ``group_keys`` is accepted for dask compatibility (aggregations have no group keys)."""
+    pandas; ``group_keys`` is passed to pandas in ``apply`` (aggregations have no group keys)."""
     if kwargs:
         raise TypeError(f"groupby got unexpected arguments {sorted(kwargs)}")
     keys = list(by) if isinstance(by, (list, tuple)) else [by]
-    frame, names, labels = _key_frame(df, keys)
+    if not keys:
+        raise ValueError("No group keys passed!")
+    frame, names, labels, index_keys = _key_frame(df, keys)
     opts = {"sort": sort, "dropna": dropna, "as_index": as_index, "observed": bool(observed)}
+    if group_keys is not True:
+        opts["group_keys"] = group_keys
     if labels is not None:
         opts["index_names"] = labels
+    if index_keys:
+        opts["index_keys"] = index_keys
     return GroupBy(frame, names, **opts)
 
 
@@ -482,9 +519,14 @@ def series_groupby(s, by, sort=None, dropna=True, **kwargs):
     if kwargs:
         raise TypeError(f"Series.groupby got unexpected arguments {sorted(kwargs)}")
     keys = list(by) if isinstance(by, (list, tuple)) else [by]
+    if not keys:
+        raise ValueError("No group keys passed!")
     for k in keys:
-        if not isinstance(k, Series):
-            raise NotImplementedError("Series.groupby supports grouping by aligned Series (e.g. s.groupby(df.k))")
+        if not isinstance(k, Series) and _index_key(s, k) is None:
+            if _hashable(k) and not callable(k) and not isinstance(k, _Frame):
+                raise KeyError(k)  # a label that names no index level (pandas)
+            raise NotImplementedError("Series.groupby supports grouping by aligned Series (e.g. s.groupby(df.k)) "
+                                      "or by the name of its index")
     value = "__value"
     vn = s._node
     if isinstance(vn, SeriesExpr):
@@ -494,14 +536,20 @@ def series_groupby(s, by, sort=None, dropna=True, **kwargs):
     # keys from the value's own frame become expressions over it
     fixed = []
     for k in keys:
+        if not isinstance(k, Series):
+            fixed.append(_index_key(base, k))
+            continue
         kn = k._node
-        if isinstance(vn, SeriesExpr) and isinstance(kn, SeriesExpr) and kn.child is vn.child:
+        if isinstance(kn, IndexValues) and (kn.child is vn or (isinstance(vn, SeriesExpr) and kn.child is vn.child)):
+            fixed.append(index_of(base))  # the series' own index
+        elif isinstance(vn, SeriesExpr) and isinstance(kn, SeriesExpr) and kn.child is vn.child:
             fixed.append(Series(SeriesExpr(base._node, kn.expr, kn.sname)))
         else:
             fixed.append(k)
-    frame, names, labels = _key_frame(base, fixed)
+    frame, names, labels, index_keys = _key_frame(base, fixed)
     frame = DataFrame(Project(frame._node, (*names, value)))
-    g = GroupBy(frame, names, value, sort=sort, dropna=dropna, as_index=True, index_names=labels)
+    g = GroupBy(frame, names, value, sort=sort, dropna=dropna, as_index=True, index_names=labels,
+                index_keys=index_keys)
     return _SeriesGroupBy(g, s.name)
 
 
@@ -520,7 +568,7 @@ class _SeriesGroupBy:
 
         def call(*args, **kwargs):
             out = attr(*args, **kwargs)
-            if key in ("size", "cumcount"):  # pandas leaves these unnamed / named by the column
+            if key == "cumcount":  # pandas leaves it unnamed
                 return out
             if out._node.kind == "series":
                 return out.rename(self._name)
@@ -544,17 +592,18 @@ class _GroupCall:
         self.labels = None if labels is None else tuple(labels)
 
     def __call__(self, part):
-        g = part.groupby(list(self.by) if len(self.by) > 1 else self.by[0], **dict(self.options))
+        by = list(self.by)
+        if self.labels is not None:
+            # computed keys (held in temporary columns) group as Series named by their labels: like
+            # pandas' grouping by an index level or an outside Series, they are not columns of the groups
+            # (copies: pandas takes a key sharing memory with a column for that column)
+            tmp = [b for b, lab in zip(self.by, self.labels) if b != lab]
+            by = [part[b].rename(lab).copy() if b != lab else b for b, lab in zip(self.by, self.labels)]
+            part = part.drop(columns=tmp)
+        g = part.groupby(by if len(by) > 1 else by[0], **dict(self.options))
         if self.column is not None:
             g = g[self.column]
-        out = getattr(g, self.method)(*self.args, **dict(self.kwargs))
-        if self.labels is not None and isinstance(out, (pd.Series, pd.DataFrame)):
-            rename = dict(zip(self.by, self.labels))
-            names = [rename.get(n, n) for n in out.index.names]
-            if names != list(out.index.names):
-                out = out.copy(deep=False)
-                out.index = out.index.set_names(names)
-        return out
+        return getattr(g, self.method)(*self.args, **dict(self.kwargs))
 
     def __reduce__(self):
         return (_GroupCall, (self.by, self.column, self.method, self.args, self.kwargs, self.options, self.labels))
@@ -594,6 +643,8 @@ def _group_options(opts, **extra):
     out = {"sort": bool(opts.get("sort") in (None, True)), "dropna": opts.get("dropna", True)}
     if opts.get("observed") is not None:
         out["observed"] = opts.get("observed", True)
+    if "group_keys" in opts:
+        out["group_keys"] = opts["group_keys"]
     out.update(extra)
     return tuple(sorted(out.items()))
 
@@ -617,7 +668,9 @@ def _shuffled_call(g, method, args=(), kwargs=None, meta=None, aggregate=False, 
     n = df.npartitions
     if aggregate and split_out not in (None, True):
         n = max(1, int(split_out))
-    shuffled = new_collection(Shuffle(df._node, tuple(g._by), n)) if df.npartitions > 1 or n > 1 else df
+    # every group already lies in one partition when a key is the index and the divisions are known
+    in_place = bool(o.get("index_keys")) and df.known_divisions and n == df.npartitions
+    shuffled = df if in_place or (df.npartitions == 1 and n == 1) else new_collection(Shuffle(df._node, tuple(g._by), n))
     out = shuffled.map_partitions(_EmptyAsMeta(f, meta), meta=meta)
     if aggregate and (split_out is None or int(split_out) == 1):
         if out.npartitions > 1:
@@ -647,7 +700,17 @@ def _meta_arg(meta):
 def nonempty_meta(meta):
     """Two fake rows of ``meta`` (or ``meta`` itself when none can be made)."""
     sample = nonempty_frame(meta)
-    return meta if sample is None else sample
+    if sample is None:
+        return meta
+    idx = meta.index
+    levels = [nonempty_series(idx.dtypes.iloc[i] if idx.nlevels > 1 else idx.dtype) for i in range(idx.nlevels)]
+    if all(lev is not None for lev in levels):
+        # fake index values of the index's dtype(s) and names (results keeping the rows keep them)
+        sample.index = (pd.MultiIndex.from_arrays(levels, names=idx.names) if idx.nlevels > 1
+                        else pd.Index(levels[0], name=idx.name))
+    else:
+        sample.index = sample.index.rename(idx.name) if idx.nlevels == 1 else sample.index
+    return sample
 
 
 class _GetGroup:
