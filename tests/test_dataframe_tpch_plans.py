@@ -405,3 +405,25 @@ def test_groupby_of_a_join_partitioned_by_a_key_combines_by_concatenation():
     plan = optimize_plan(q.node)
     assert not any("groups disjoint" in n.label() for n in plan.walk() if n.op_name == "groupby-combine")
     pd.testing.assert_series_equal(q.compute(), exp)
+
+
+def test_range_filters_on_parquet_use_min_max_statistics(tables):
+    # a one-month window of a column spanning ~1000 days keeps ~3% of the rows by the footers'
+    # min/max statistics, not the default 1/3 x 1/3; other conjuncts keep their defaults
+    import datetime
+
+    from hlq.dataframe._estimate import estimate_rows, read_selectivity
+
+    paths, pdfs = tables
+    o = dd.read_parquet(paths["orders"])
+    q = o[(o.o_orderdate >= datetime.datetime(1995, 1, 1)) & (o.o_orderdate < datetime.datetime(1995, 1, 31))]
+    from hlq.rules import optimize_plan
+
+    read, = [n for n in optimize_plan(q.node).walk() if n.op_name == "read-parquet"]
+    span = (pdfs["orders"].o_orderdate.max() - pdfs["orders"].o_orderdate.min()).days
+    assert read_selectivity(read) == pytest.approx(30 / span, rel=1e-6)
+    assert estimate_rows(read) == pytest.approx(3000 * 30 / span, rel=1e-6)
+    q2 = o[(o.o_totalprice > 2.0) & (o.o_comment == "x")]  # beyond the maximum; an equality
+    read, = [n for n in optimize_plan(q2.node).walk() if n.op_name == "read-parquet"]
+    assert read_selectivity(read) == pytest.approx(0.001)  # the floor
+    assert len(q.compute()) == len(pdfs["orders"].query("'1995-01-01' <= o_orderdate < '1995-01-31'"))

@@ -4,7 +4,9 @@ Rows come from partition lengths known at build time (parquet footers,
 pandas objects).  A filter keeps, per conjunct, an assumed fraction of its
 input that depends on the conjunct's form (:func:`selectivity`: the classic
 defaults of cost-based optimizers, 1/10 for ``column == value`` and for string
-matches, 1/3 for a range bound, n/10 for ``isin`` of n values, ...).  Every estimate
+matches, 1/3 for a range bound, n/10 for ``isin`` of n values, ...); range bounds
+pushed into a parquet read use the column's min/max footer statistics
+(:func:`read_selectivity`).  Every estimate
 also carries the rows of the unfiltered relation it describes (its *base*), so
 that a join passes the selectivity of a filtered side on: an inner join of
 ``a`` rows (base ``A``) and ``b`` rows (base ``B``) yields about
@@ -38,7 +40,7 @@ from hlq.dataframe.nodes.base import FrameNode
 from hlq.dataframe.nodes.ops import Filter, FilterBy, Project
 from hlq.dataframe.nodes.sources import ReadParquet
 
-__all__ = ["conjuncts", "selectivity", "estimate_rows", "group_count", "bytes_per_row", "estimate_bytes", "format_bytes", "FILTER_SELECTIVITY"]
+__all__ = ["conjuncts", "selectivity", "read_selectivity", "column_range", "estimate_rows", "group_count", "bytes_per_row", "estimate_bytes", "format_bytes", "FILTER_SELECTIVITY"]
 
 #: fraction of rows assumed to pass a condition of no recognized form
 FILTER_SELECTIVITY = 0.5
@@ -187,6 +189,100 @@ def selectivity(pred) -> float:
     return max(MIN_SELECTIVITY, vals[0])
 
 
+def _as_number(v):
+    """A literal or statistic as a float on one scale (timestamps: nanoseconds), or None."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return float(v)
+    if isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "year"):
+        try:
+            return float(pd.Timestamp(v).value)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def column_range(info, col):
+    """``(min, max)`` of column ``col`` over every row group of the dataset ``info`` (parquet
+    footers' statistics, as numbers: see :func:`_as_number`), or None when a row group has no
+    usable statistics.  Computed once per dataset and column."""
+    cache = info.__dict__.setdefault("_column_ranges", {})
+    if col not in cache:
+        cache[col] = _column_range(info, col)
+    return cache[col]
+
+
+def _column_range(info, col):
+    import pyarrow.parquet as pq  # deferred: only plans with range filters on parquet reads need it
+
+    lo = hi = None
+    try:
+        for f in info.files:
+            md = pq.read_metadata(f)
+            names = [md.schema.column(j).name for j in range(md.num_columns)]
+            if col not in names:
+                return None
+            j = names.index(col)
+            for g in range(md.num_row_groups):
+                st = md.row_group(g).column(j).statistics
+                if md.row_group(g).num_rows == 0:
+                    continue
+                if st is None or not st.has_min_max:
+                    return None
+                a, b = _as_number(st.min), _as_number(st.max)
+                if a is None or b is None:
+                    return None
+                lo = a if lo is None else min(lo, a)
+                hi = b if hi is None else max(hi, b)
+    except Exception:  # unreadable footers: no range, the default selectivity applies
+        return None
+    return None if lo is None else (lo, hi)
+
+
+_FLIP = {"lt": "gt", "le": "ge", "gt": "lt", "ge": "le"}
+
+
+def read_selectivity(node) -> float:
+    """Assumed fraction of the rows a parquet read's pushed filter keeps: range bounds on a
+    column (``>=``, ``<`` ... a number or timestamp) use the column's min/max statistics (the
+    fraction of ``[min, max]`` the bounds leave, values assumed spread evenly); other conjuncts
+    the defaults of :func:`selectivity`."""
+    pred = node.filter
+    if pred is None:
+        return 1.0
+    bounds: dict = {}
+    rest = []
+    for t in conjuncts(pred):
+        tag = t[0]
+        if tag in _FLIP and len(t) == 3:
+            a, b = t[1], t[2]
+            if a[0] == "lit" and b[0] == "col":
+                a, b, tag = b, a, _FLIP[tag]
+            if a[0] == "col" and b[0] == "lit" and _as_number(b[1]) is not None:
+                lo, hi = bounds.get(a[1], (None, None))
+                v = _as_number(b[1])
+                if tag in ("gt", "ge"):
+                    lo = v if lo is None else max(lo, v)
+                else:
+                    hi = v if hi is None else min(hi, v)
+                bounds[a[1]] = (lo, hi)
+                continue
+        rest.append(t)
+    frac = 1.0
+    for col, (lo, hi) in bounds.items():
+        rng = column_range(node.info, col)
+        if rng is None or rng[1] <= rng[0]:
+            frac *= RANGE_SELECTIVITY ** ((lo is not None) + (hi is not None))
+            continue
+        a = rng[0] if lo is None else max(rng[0], lo)
+        b = rng[1] if hi is None else min(rng[1], hi)
+        frac *= min(1.0, max(0.0, (b - a) / (rng[1] - rng[0])))
+    if rest:
+        frac *= selectivity(("and", tuple(rest)) if len(rest) > 1 else rest[0])
+    return max(MIN_SELECTIVITY, frac)
+
+
 def _join_rows(how, left, right):
     """``(rows, base)`` of a join from its sides' ``(rows, base)`` (see the module docstring)."""
     (lr, lb), (rr, rb) = left, right
@@ -223,7 +319,7 @@ def _estimates(node) -> dict:
         if isinstance(n, ReadParquet):
             parts = range(len(n.info.files)) if n.parts is None else n.parts
             rows = float(sum(n.info.rows[i] for i in parts))
-            est[n] = (rows * (selectivity(n.filter) if n.filter is not None else 1.0), rows)
+            est[n] = (rows * read_selectivity(n), rows)
             continue
         kids = [est.get(c) for c in n.children if isinstance(c, FrameNode) and c.kind != "scalar"]
         kids = [k for k in kids if k is not None]
