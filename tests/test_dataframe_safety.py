@@ -367,6 +367,17 @@ def test_reductions_refusing_a_dtype_carry_pandas_reason_and_rowwise_any_all():
     pd.testing.assert_series_equal(num.any(axis=1).compute(), pdf[["x"]].any(axis=1))
 
 
+def test_sem_skew_kurt_skipna_false_and_row_wise():
+    pdf = pd.DataFrame({"x": [1.0, np.nan, 3.0, 4.0], "y": [1.0, 2.0, 5.0, 4.0]})
+    df = dd.from_pandas(pdf, npartitions=2)
+    pd.testing.assert_series_equal(df.sem(skipna=False).compute(), pdf.sem(skipna=False))
+    assert np.isnan(df.x.sem(skipna=False).compute())
+    assert np.isclose(df.y.sem(skipna=False).compute(), pdf.y.sem(skipna=False))
+    pd.testing.assert_series_equal(df.sem(axis=1).compute(), pdf.sem(axis=1))
+    with pytest.raises(ValueError, match="No axis named"):
+        df.x.sem(axis=1)
+
+
 def test_groupby_observed_false_keeps_unobserved_categories():
     pdf = pd.DataFrame({"c": pd.Categorical(list("abab"), categories=list("abc")), "v": [1, 2, 2, 1],
                         "w": [1.0, 2.0, 3.0, 4.0]})

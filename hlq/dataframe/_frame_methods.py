@@ -29,7 +29,7 @@ import pandas as pd
 from hlq.explain import explain as explain_plan
 from hlq.dataframe import _window as _win
 from hlq.dataframe._reductions import category_values
-from hlq.dataframe.nodes.ops import AssignFrom, MapPartitions, MetaBox, Project, Rename
+from hlq.dataframe.nodes.ops import AssignFrom, MapPartitions, MetaBox, Project, Rename, WithScalar
 from hlq.dataframe.nodes.reduction import Fn, Len, TreeAgg
 from hlq.dataframe._display import frame_html, structure
 from hlq.dataframe.nodes.calls import has_unknown_categories, nonempty_frame
@@ -627,10 +627,23 @@ class CommonMethods:
     kurt = kurtosis
 
     def _moment(self, how, axis, skipna, ddof, split_every, numeric_only):
+        if axis in (1, "columns") and self._node.kind == "frame":  # a row's value needs only its row
+            kw = {"skipna": skipna, "numeric_only": numeric_only}
+            if how == "sem":
+                kw["ddof"] = ddof
+            return _per_partition(self, how, axis=1, **kw)
         if axis not in (None, 0, "index"):
-            raise NotImplementedError(f"{how}(axis=1) is not supported; use map_partitions")
-        if not skipna:
-            raise NotImplementedError(f"{how}(skipna=False) is not supported")
+            raise ValueError(f"No axis named {axis!r} for object type {type(self).__name__}")
+        if not skipna:  # NaN wherever the reduced values hold a missing one
+            total = self._moment(how, axis, True, ddof, split_every, numeric_only)
+            src = self if self._node.kind == "series" or not numeric_only else self.select_dtypes("number")
+            missing = src.isna().sum(split_every=split_every)
+            if self._node.kind == "series":
+                # import cycle: hlq.dataframe._core imports hlq.dataframe._frame_methods
+                from hlq.dataframe._core import Scalar
+
+                return Scalar(WithScalar("skipna_false_", total._node, missing._node))
+            return total.where(missing == 0)
         obj = self
         series = self._node.kind == "series"
         if not series:
