@@ -424,3 +424,17 @@ def test_overlap_of_a_shared_map_blocks_source_computes_each_block_once():
     y = s.map_overlap(lambda b: b * 2, depth=1, boundary="reflect")
     np.testing.assert_array_equal(y.compute(), (base + 1) * 2)
     assert sorted(calls) == sorted((i, j) for i in range(4) for j in range(4))
+
+
+@pytest.mark.parametrize("dtype", ["i1", "u1", "bool", "f4", "c16"])
+def test_per_block_fast_paths_keep_numpy_dtypes_and_values(two_threads, dtype):
+    # the per-block reductions and fills skip numpy's dispatch but keep its dtypes and values
+    a = (np.arange(200).reshape(20, 10) % 5).astype(dtype)
+    x = da.from_array(a, chunks=(3, 4))
+    for got, expected in [(x.sum(), a.sum()), (x.prod(axis=0), a.prod(axis=0)), (x.max(axis=1), a.max(axis=1)),
+                          (x.std(), a.std())]:
+        r = got.compute()
+        assert np.asarray(r).dtype == np.asarray(expected).dtype
+        np.testing.assert_allclose(r, expected, rtol=1e-6)
+    f = da.full((30, 4), 2.7, chunks=7, dtype="i8").sum()
+    assert f.compute() == np.full((30, 4), 2.7, dtype="i8").sum()

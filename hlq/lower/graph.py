@@ -423,13 +423,17 @@ class BlockRangeTask:
         self.label = label
 
     def __call__(self, box, *consts):
-        bargs = [(_keep_node(n), m) for n, m in self.barg_nodes]
+        bargs = [(_keep_node(n).bw_block_arg, m) for n, m in self.barg_nodes]
         func = self.func
+        blocks = itertools.product(*box)
+        if not consts and len(bargs) == 1 and bargs[0][1] is None:  # one source, same grid
+            barg = bargs[0][0]
+            return self.consume(*[func(barg(idx)) for idx in blocks])
         parts = []
-        for idx in itertools.product(*box):
+        for idx in blocks:
             args = list(consts)
-            for n, m in bargs:
-                args.append(n.bw_block_arg(idx if m is None else apply_map(m, idx)))
+            for barg, m in bargs:
+                args.append(barg(idx if m is None else apply_map(m, idx)))
             parts.append(func(*args))
         return self.consume(*parts)
 

@@ -72,6 +72,30 @@ def _sum_parts(arrays, axis):
     return np.sum(_concat(arrays, axis=axis[0]), axis=axis, keepdims=True)
 
 
+_REDUCE_UFUNC = {"sum": np.add, "prod": np.multiply, "min": np.minimum, "max": np.maximum}
+
+
+def _fast_reduction(npfunc):
+    """``np.<npfunc>`` that calls the ufunc's ``reduce`` directly for plain ndarrays (what
+    ``np.<npfunc>`` does after its argument dispatch, which costs more than the reduction of a
+    tiny block); other array types go through ``np.<npfunc>``."""
+    f = getattr(np, npfunc)
+    u = _REDUCE_UFUNC.get(npfunc)
+    if u is None:
+        return f
+
+    def reduce(x, axis=None, keepdims=False, dtype=None):
+        if type(x) is np.ndarray:
+            if dtype is None:
+                return u.reduce(x, axis=axis, keepdims=keepdims)
+            return u.reduce(x, axis=axis, keepdims=keepdims, dtype=dtype)
+        if dtype is None:
+            return f(x, axis=axis, keepdims=keepdims)
+        return f(x, axis=axis, keepdims=keepdims, dtype=dtype)
+
+    return reduce
+
+
 def _np(kind):
     return getattr(np, kind)
 
@@ -88,7 +112,7 @@ class Kind:
 
 
 def _simple(name, npfunc):
-    f = getattr(np, npfunc)
+    f = _fast_reduction(npfunc)
 
     def chunk(x, axis, dtype, ddof):
         if dtype is not None and npfunc in ("sum", "prod", "nansum", "nanprod"):
@@ -124,13 +148,15 @@ def _simple(name, npfunc):
 
 def _abs2(d):
     """``|d| ** 2`` elementwise (real for complex ``d``, like numpy's var)."""
-    if np.iscomplexobj(d):
+    dt = getattr(d, "dtype", None)
+    if (dt.kind == "c") if isinstance(dt, np.dtype) else np.iscomplexobj(d):
         return d.real * d.real + d.imag * d.imag
     return d * d
 
 
 def _moment_kind(name, nan, root):
-    sumf = np.nansum if nan else np.sum
+    fsum = _fast_reduction("sum")
+    sumf = np.nansum if nan else fsum
 
     def chunk(x, axis, dtype, ddof):
         if nan:
@@ -155,7 +181,7 @@ def _moment_kind(name, nan, root):
             d = x - mu
             if nan:
                 d = np.where(np.isnan(x), 0, d)
-            m2 = np.sum(_abs2(d), axis=axis, keepdims=True, dtype=tdtype)
+            m2 = fsum(_abs2(d), axis=axis, keepdims=True, dtype=tdtype)
         return {"n": n, "s": s, "m2": m2}
 
     def combine(parts, axis):

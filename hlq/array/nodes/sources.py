@@ -99,6 +99,12 @@ class _FullFn:
     def __call__(self, shape):
         if self.value is None:
             return np.empty(shape, dtype=self.dtype)
+        if type(self.value) in (int, float, bool):
+            # a Python scalar: what np.full does (an empty array filled with the value, cast
+            # unsafely) without its argument handling, which costs more than a tiny block
+            out = np.empty(shape, dtype=self.dtype)
+            out.fill(self.value)
+            return out
         return np.full(shape, self.value, dtype=self.dtype)
 
     def __reduce__(self):
