@@ -73,6 +73,42 @@ def test_map_overlap(df, pdf):
     eq(dd.map_overlap(lambda p: p.a.diff(), df, 1, 0, meta=("a", "float64")), pdf.a.diff())
 
 
+def test_map_overlap_with_further_frames(df, pdf):
+    def shifted_sum(p, before, after, other):
+        return p + p.shift(before) + p.shift(-after) + other
+
+    num = pdf[["a", "b"]]
+    expected = shifted_sum(num, 2, 1, num * 2)
+    # a frame of other divisions is aligned first (as dask's align_dataframes); pandas frames are one partition
+    other = dd.from_pandas(num * 2, npartitions=2)
+    assert other.divisions != df.divisions
+    eq(dd.map_overlap(shifted_sum, df[["a", "b"]], 2, 1, 2, 1, other), expected)
+    eq(dd.map_overlap(shifted_sum, df[["a", "b"]], 2, 1, 2, 1, num * 2), expected)
+    same = dd.from_pandas(num * 2, npartitions=4)
+    eq(dd.map_overlap(shifted_sum, df[["a", "b"]], 2, 1, 2, 1, same, align_dataframes=False), expected)
+    eq(dd.map_overlap(shifted_sum, df[["a", "b"]], "2h", "1h", 2, 1, other), expected)
+    with pytest.raises(ValueError, match="partitions"):
+        dd.map_overlap(shifted_sum, df[["a", "b"]], 2, 1, 2, 1, other, align_dataframes=False)
+    with pytest.raises(ValueError):
+        df.map_overlap(lambda p: p, 0.5, 0)
+
+
+@pytest.mark.parametrize("window", [1, 3])
+@pytest.mark.parametrize("center", [False, True])
+def test_rolling_cov_corr_and_offset_windows(df, pdf, window, center):
+    num, dnum = pdf[["a", "b"]], df[["a", "b"]]
+    eq(dnum.rolling(window, center=center).cov(), num.rolling(window, center=center).cov())
+    eq(df.b.rolling(window, center=center).cov(), pdf.b.rolling(window, center=center).cov())
+    eq(dnum.rolling(window, center=center).corr(), num.rolling(window, center=center).corr())
+    r = df.b.rolling(pd.offsets.Hour(3))
+    eq(r.sum(), pdf.b.rolling(pd.offsets.Hour(3)).sum())
+    assert df.b.rolling("2h").window == "2h"
+    # a time window on a sort-based set_index: its divisions are computed first, as dask does
+    flat = dd.from_pandas(pdf.reset_index(), npartitions=3).set_index("index")
+    pd.testing.assert_series_equal(flat.b.rolling("3h").sum().compute(),
+                                   pdf.b.rolling("3h").sum().rename_axis("index"), check_freq=False)
+
+
 def test_overlap_reads_enough_neighbours_or_raises(pdf):
     df = dd.from_pandas(pdf, npartitions=10)  # 2 rows per partition, lengths known: enough are read
     eq(df.b.rolling(5).sum(), pdf.b.rolling(5).sum())

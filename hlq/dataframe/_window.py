@@ -51,11 +51,21 @@ def _meta_of(obj, func, args=(), kwargs=None):
 
 
 def _window(v, name):
-    if isinstance(v, (str, datetime.timedelta, np.timedelta64)):
+    if isinstance(v, (str, datetime.timedelta, np.timedelta64, pd.offsets.Tick)):
         return pd.Timedelta(v)
     if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
         return int(v)
+    if isinstance(v, (float, np.floating)):
+        raise ValueError(f"{name} must be an integer number of rows or a timedelta, got {v!r}")
     raise TypeError(f"{name} must be an int or a timedelta, got {v!r}")
+
+
+def _resolved(obj, *windows):
+    """``obj``'s plan, with divisions a ``set_index`` left to be computed resolved first when a
+    window is a time span (which needs them)."""
+    if any(isinstance(w, pd.Timedelta) for w in windows):
+        obj.known_divisions  # computes them where dask would have: a sort-based set_index
+    return obj._node
 
 
 def map_overlap(func, df, before, after, *args, meta=None, **kwargs):
@@ -69,32 +79,60 @@ def map_overlap(func, df, before, after, *args, meta=None, **kwargs):
         ``func(partition, *args, **kwargs)``.
     df : DataFrame or Series
     before, after : int, str or timedelta
+    *args
+        Passed to ``func`` after the partition.  Frames among them (hlq or pandas;
+        a pandas one is one partition) are passed partition by partition, without
+        the borrowed rows, as dask does.
     meta : pandas object, optional
         The result's empty pandas object (default: ``func`` on a fake partition).
+    align_dataframes : bool, default True
+        Repartition ``df`` and the frames in ``args`` at the union of their
+        divisions first (dask's alignment); False: the frames must have ``df``'s
+        number of partitions or a single one (given to every call).
     **kwargs
-        Passed to ``func``, except dask's ``enforce_metadata``, ``transform_divisions``,
-        ``clear_divisions`` and ``align_dataframes`` (the result keeps ``df``'s partitions).
+        Passed to ``func``, except dask's ``enforce_metadata``, ``transform_divisions``
+        and ``clear_divisions`` (the result keeps ``df``'s partitions).
     """
-    for k in ("enforce_metadata", "transform_divisions", "clear_divisions", "align_dataframes"):
+    align = kwargs.pop("align_dataframes", True)
+    for k in ("enforce_metadata", "transform_divisions", "clear_divisions"):
         kwargs.pop(k, None)
-    if isinstance(df, (pd.DataFrame, pd.Series)):  # a pandas input is one partition, as in dask
-        # import cycle: hlq.dataframe._io imports hlq.dataframe._core, which imports this module
-        from hlq.dataframe._io import from_pandas
+    # import cycle: hlq.dataframe._io imports hlq.dataframe._core, which imports this module
+    from hlq.dataframe._io import from_pandas
 
+    if isinstance(df, (pd.DataFrame, pd.Series)):  # a pandas input is one partition, as in dask
         df = from_pandas(df, npartitions=1)
-    if any(hasattr(a, "_node") for a in list(args) + list(kwargs.values())):
-        raise NotImplementedError("map_overlap with further collections as arguments is not supported; "
-                                  "assign them as columns of one frame first")
+    # further frames (pandas ones are one partition, as in dask) go to func partition by partition
+    args = [from_pandas(a, npartitions=1) if isinstance(a, (pd.DataFrame, pd.Series)) else a for a in args]
+    if any(hasattr(a, "_node") and a._node.kind == "scalar" for a in args) or any(
+            hasattr(v, "_node") for v in kwargs.values()):
+        raise NotImplementedError("map_overlap with a Scalar argument or a collection as keyword argument is "
+                                  "not supported; compute it first or pass it positionally as a frame")
+    slots = tuple(k for k, a in enumerate(args) if hasattr(a, "_node"))
+    if slots:
+        if align:
+            # import cycle: hlq.dataframe._frame_methods imports this module
+            from hlq.dataframe._frame_methods import align_partitions
+
+            aligned = align_partitions(df, *(args[k] for k in slots))
+            df = aligned[0]
+            for k, a in zip(slots, aligned[1:]):
+                args[k] = a
+        elif any(args[k].npartitions not in (1, df.npartitions) for k in slots):
+            raise ValueError("map_overlap(align_dataframes=False) needs further frames with the frame's number "
+                             "of partitions or a single partition")
     if meta is None:
-        meta = _meta_of(df, func, args, kwargs)
+        meta = _meta_of(df, func, [a._meta if k in slots else a for k, a in enumerate(args)], kwargs)
     elif isinstance(meta, tuple) and len(meta) == 2:
         meta = pd.Series([], dtype=meta[1], name=meta[0])
     elif isinstance(meta, dict):
         meta = pd.DataFrame({k: pd.Series([], dtype=v) for k, v in meta.items()})
     if isinstance(meta, (pd.DataFrame, pd.Series)) and not meta.index.equals(df._meta.index):
         meta = meta.set_axis(df._meta.index[:0], axis=0) if len(meta) == 0 else meta
-    return _coll(MapOverlap(df._node, func, tuple(args), tuple(sorted(kwargs.items())), MetaBox(meta),
-                            _window(before, "before"), _window(after, "after")))
+    others = tuple(args[k]._node for k in slots)
+    plain = tuple(None if k in slots else a for k, a in enumerate(args))
+    before, after = _window(before, "before"), _window(after, "after")
+    return _coll(MapOverlap(_resolved(df, before, after), func, plain, tuple(sorted(kwargs.items())),
+                            MetaBox(meta), before, after, others, slots))
 
 
 class _Method:
@@ -245,28 +283,29 @@ class Rolling:
         if axis not in (0, "index"):
             raise NotImplementedError("rolling(axis=1) is not supported")
         self.obj = obj
-        self.window = _window(window, "window")
-        if isinstance(self.window, int) and self.window < 0:
+        self.window, self.min_periods, self.win_type = window, min_periods, win_type  # as given, like dask
+        self._w = _window(window, "window")
+        if isinstance(self._w, int) and self._w < 0:
             raise ValueError("window must be non-negative")
         self.kw = {"window": window, "min_periods": min_periods, "center": center, "win_type": win_type}
         if closed is not None:
             self.kw["closed"] = closed
         self.kw = {k: v for k, v in self.kw.items() if v is not None and not (k == "center" and v is False)}
         self.center = center
-        if isinstance(self.window, pd.Timedelta) and center:
+        if isinstance(self._w, pd.Timedelta) and center:
             raise NotImplementedError("rolling(<time window>, center=True) is not supported")
         obj._meta.rolling(**self.kw)  # pandas' argument errors, at build time
 
     def _call(self, name, *args, **kwargs):
         f = _RollingCall(self.kw, name, args, tuple(sorted(kwargs.items())))
-        w = self.window
+        w = self._w
         if isinstance(w, pd.Timedelta):
             before, after = w, 0
         elif self.center:
             before, after = w // 2, w - 1 - w // 2
         else:
             before, after = max(w - 1, 0), 0
-        return _coll(MapOverlap(self.obj._node, f, (), (), MetaBox(_meta_of(self.obj, f)), before, after))
+        return _coll(MapOverlap(_resolved(self.obj, w), f, (), (), MetaBox(_meta_of(self.obj, f)), before, after))
 
     def count(self):
         return self._call("count")
@@ -300,6 +339,21 @@ class Rolling:
 
     def quantile(self, quantile):
         return self._call("quantile", quantile)
+
+    def cov(self, other=None, pairwise=None, ddof=1):
+        """pandas' rolling ``cov`` per partition (a frame's pairwise result has one row per row
+        and column); ``other`` must be None: assign it as a column first."""
+        if other is not None:
+            raise NotImplementedError("rolling().cov(other) is not supported; assign other as a column of the "
+                                      "frame and use rolling().cov() (pairwise) instead")
+        return self._call("cov", None, pairwise, ddof=ddof)
+
+    def corr(self, other=None, pairwise=None, ddof=1):
+        """pandas' rolling ``corr`` per partition; ``other`` must be None (see :meth:`cov`)."""
+        if other is not None:
+            raise NotImplementedError("rolling().corr(other) is not supported; assign other as a column of the "
+                                      "frame and use rolling().corr() (pairwise) instead")
+        return self._call("corr", None, pairwise, ddof=ddof)
 
     def apply(self, func, raw=False, engine="cython", engine_kwargs=None, args=None, kwargs=None):
         return self._call("apply", func, raw=raw, args=tuple(args or ()), kwargs=dict(kwargs or {}))

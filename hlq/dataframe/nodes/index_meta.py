@@ -92,6 +92,13 @@ def _map_partitions(n):
     return _from_meta_box(n)
 
 
+def _map_overlap(n):
+    m = n.meta_.value
+    if isinstance(m, (pd.DataFrame, pd.Series)) and m.index.nlevels != n.child.meta.index.nlevels:
+        return _from_meta_box(n)  # rows per input row, e.g. a pairwise rolling cov
+    return [n.child], _same
+
+
 def _indexed_map(n):
     if n.divisions_ is None:  # the function keeps the index
         return [n.child], _same
@@ -175,6 +182,7 @@ def _array_to_frame(n):
 _RULES = {
     "MapPartitions": _map_partitions,
     "IndexedMap": _indexed_map,
+    "MapOverlap": _map_overlap,
     "TreeAgg": _from_meta_box,
     "ZipPartitions": _from_meta_box,
     "ConcatFrames": _concat_frames,

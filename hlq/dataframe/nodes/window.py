@@ -53,9 +53,15 @@ class MapOverlap(FrameNode):
 
     ``before``/``after``: rows (int) or a ``pd.Timedelta`` (needs known datetime divisions).
     ``meta_`` (a MetaBox) describes the result; the function must keep the rows (one output
-    row per input row, in order), as pandas' shift/diff/rolling/cumulative functions do."""
+    row per input row, in order), as pandas' shift/diff/rolling/cumulative functions do, or
+    give the same number of consecutive rows per input row (a pairwise rolling ``cov``, whose
+    result index has an extra level).
+    ``others``: further frames passed to ``func`` partition by partition (not extended), at
+    the positions ``other_slots`` of the positional arguments (whose entries there are None);
+    each has the child's partitions, or one partition given to every call."""
 
-    _fields = ("child", "func", "args", "kwargs", "meta_", "before", "after")
+    _fields = ("child", "func", "args", "kwargs", "meta_", "before", "after", "others", "other_slots")
+    _defaults = {"others": (), "other_slots": ()}
     _opaque_fields = ("func",)
     #: the user's positional and keyword arguments (shipped opaque unless plain)
     _user_value_fields = ("args", "kwargs")
@@ -73,7 +79,18 @@ class MapOverlap(FrameNode):
                                      "use set_index(..., sorted=True) or repartition(divisions=...)")
             else:
                 raise TypeError(f"map_overlap {side} must be an int or a timedelta, got {v!r}")
-        return meta_props(self.meta_.value, c.divisions, c.lengths)
+        if len(self.others) != len(self.other_slots):
+            raise ValueError("map_overlap: one argument position per further frame")
+        for o in self.others:
+            if o.npartitions not in (1, c.npartitions):
+                raise ValueError(f"map_overlap: a further frame has {o.npartitions} partitions, the frame "
+                                 f"{c.npartitions}; align them first (align_dataframes=True)")
+        m = self.meta_.value
+        expands = isinstance(m, (pd.DataFrame, pd.Series)) and m.index.nlevels != c.meta.index.nlevels
+        return meta_props(m, c.divisions, None if expands else c.lengths)
+
+    def _other_refs(self, i):
+        return [(o, (i if o.npartitions == self.child.npartitions else 0,)) for o in self.others]
 
     def _neighbours(self, i):
         """(partitions before ``i`` to borrow from, partitions after it), in order."""
@@ -98,15 +115,17 @@ class MapOverlap(FrameNode):
     def block_dependencies(self, idx):
         i = idx[0]
         prev, nxt = self._neighbours(i)
-        return [(self.child, (j,)) for j in (*prev, i, *nxt)]
+        return [(self.child, (j,)) for j in (*prev, i, *nxt)] + self._other_refs(i)
 
     def block_task(self, key, idx):
         i = idx[0]
         prev, nxt = self._neighbours(i)
         c = self.child
         refs = [TaskRef((c.name, j)) for j in (*prev, i, *nxt)]
+        # the further frames' partitions come last (put at their argument positions in the task)
+        refs += [TaskRef((o.name, *idx)) for o, idx in self._other_refs(i)]
         return Task(key, _overlap_call, self.func, self.args, self.kwargs, self.before, self.after,
-                    len(prev), len(nxt), i, *refs)
+                    len(prev), len(nxt), i, *refs, slots=self.other_slots)
 
     def label(self):
         return f"map-overlap({getattr(self.func, '__name__', 'func')}, before={self.before}, after={self.after})"
@@ -134,7 +153,13 @@ def _concat(parts):
     return parts[0] if len(parts) == 1 else pd.concat(parts)
 
 
-def _overlap_call(func, args, kwargs, before, after, nprev, nnext, i, *parts):
+def _overlap_call(func, args, kwargs, before, after, nprev, nnext, i, *parts, slots=()):
+    args = tuple(map(loaded, args))
+    if slots:
+        parts, extra = parts[:len(parts) - len(slots)], parts[len(parts) - len(slots):]
+        args = list(args)
+        for pos, part in zip(slots, extra):
+            args[pos] = part
     prev, cur, nxt = parts[:nprev], parts[nprev], parts[nprev + 1:]
     head = tail = None
     if nprev:
@@ -155,9 +180,11 @@ def _overlap_call(func, args, kwargs, before, after, nprev, nnext, i, *parts):
             tail = q.iloc[:after]
     pieces = [x for x in (head, cur, tail) if x is not None]
     ext = pd.concat(pieces) if len(pieces) > 1 else cur
-    out = func(ext, *map(loaded, args), **{k: loaded(v) for k, v in kwargs})
-    lo = 0 if head is None else len(head)
-    hi = len(out) - (0 if tail is None else len(tail))
+    out = func(ext, *args, **{k: loaded(v) for k, v in kwargs})
+    # a function giving k rows per input row (a pairwise rolling cov) gives k per borrowed row
+    k = len(out) // len(ext) if len(ext) else 1
+    lo = 0 if head is None else len(head) * k
+    hi = len(out) - (0 if tail is None else len(tail) * k)
     return out.iloc[lo:hi]
 
 
