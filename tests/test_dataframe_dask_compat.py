@@ -416,3 +416,23 @@ def test_groupby_computed_key_apply_keeps_same_named_column():
     s = pd.Series([1, 2, 2, 1, 1], name="c")
     ds = dd.from_pandas(s, npartitions=2)
     dask_assert_eq(ds.groupby(ds).size(), s.groupby(s).size())
+
+
+def test_groupby_numeric_only_and_min_count():
+    pdf = pd.DataFrame({"k": [4, 4, 5, 5, 5], "x": [1, 2, 3, 4, 1], "d": pd.date_range("2015-01-01", periods=5),
+                        "s": list("qckal")})
+    df = dd.from_pandas(pdf, npartitions=3)
+    for how in ("sum", "prod", "min", "max", "first", "last", "mean", "std", "var"):
+        dask_assert_eq(getattr(df.groupby("k"), how)(numeric_only=True),
+                       getattr(pdf.groupby("k"), how)(numeric_only=True))
+    with pytest.raises(TypeError, match="does not support"):
+        df.groupby("k").sum()  # datetimes have no sum (pandas raises too)
+    for how in ("mean", "std", "var"):
+        with pytest.raises(NotImplementedError, match="numeric_only=True"):
+            getattr(df.groupby("k"), how)()
+    mc = pd.DataFrame({"g": ["A", "A", "B"], "v": [np.nan, 2.0, 3.0], "w": [5, 4, 9]})
+    dmc = dd.from_pandas(mc, npartitions=2)
+    for n in (1, 2, 3):
+        dask_assert_eq(dmc.groupby("g").sum(min_count=n), mc.groupby("g").sum(min_count=n))
+        dask_assert_eq(dmc.groupby("g").prod(min_count=n), mc.groupby("g").prod(min_count=n))
+        dask_assert_eq(dmc.groupby("g").v.sum(min_count=n), mc.groupby("g").v.sum(min_count=n))

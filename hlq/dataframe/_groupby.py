@@ -177,32 +177,64 @@ class GroupBy:
             out = out.reset_index()
         return out
 
-    def _one(self, how, split_every, split_out):
-        return self.agg(how, split_every=split_every, split_out=split_out)
+    def _numeric_only(self, how, numeric_only):
+        """This groupby restricted to its numeric value columns when ``numeric_only`` (pandas'
+        option); ``mean``/``std``/``var`` of non-numeric columns raise, like dask."""
+        cols, kind = self._value_columns()
+        dm = self._df._node.dtype_map
+        numeric = [c for c in cols if _is_numeric_dtype(dm[c])]
+        if not numeric_only:
+            if how in ("mean", "std", "var") and len(numeric) < len(cols):
+                raise NotImplementedError(
+                    f"'numeric_only=False' is not implemented in Dask (nor in hlq) for groupby {how} of "
+                    f"non-numeric columns {[c for c in cols if c not in numeric]}; pass numeric_only=True")
+            return self
+        if kind == "series":
+            if not numeric:
+                raise TypeError(f"Cannot use numeric_only=True with SeriesGroupBy.{how} and non-numeric dtypes.")
+            return self
+        if len(numeric) == len(cols):
+            return self
+        return GroupBy(self._df, self._by, numeric, **self._opts)
 
-    def sum(self, split_every=None, split_out=1):
-        return self._one("sum", split_every, split_out)
+    def _one(self, how, split_every, split_out, numeric_only=False, min_count=None, **kwargs):
+        for k in ("shuffle_method", "shuffle"):
+            kwargs.pop(k, None)
+        if kwargs:
+            raise TypeError(f"groupby {how} got unexpected arguments {sorted(kwargs)}")
+        g = self._numeric_only(how, numeric_only)
+        if not min_count or how not in ("sum", "prod"):
+            return g.agg(how, split_every=split_every, split_out=split_out)
+        # pandas' min_count: missing where a group has fewer than min_count values (one tree for both)
+        cols, kind = g._value_columns()
+        spec = [(c, h) for c in cols for h in (how, "count")]
+        both = g._make(spec, "multi", split_every, split_out)
+        f = _MinCount(int(min_count), tuple(cols), how, kind == "series")
+        return both.map_partitions(f, meta=f(both._meta))
 
-    def mean(self, split_every=None, split_out=1):
-        return self._one("mean", split_every, split_out)
+    def sum(self, numeric_only=False, min_count=None, split_every=None, split_out=1, **kwargs):
+        return self._one("sum", split_every, split_out, numeric_only, min_count, **kwargs)
 
-    def count(self, split_every=None, split_out=1):
-        return self._one("count", split_every, split_out)
+    def mean(self, numeric_only=False, split_every=None, split_out=1, **kwargs):
+        return self._one("mean", split_every, split_out, numeric_only, **kwargs)
 
-    def min(self, split_every=None, split_out=1):
-        return self._one("min", split_every, split_out)
+    def count(self, split_every=None, split_out=1, **kwargs):
+        return self._one("count", split_every, split_out, **kwargs)
 
-    def max(self, split_every=None, split_out=1):
-        return self._one("max", split_every, split_out)
+    def min(self, numeric_only=False, split_every=None, split_out=1, **kwargs):
+        return self._one("min", split_every, split_out, numeric_only, **kwargs)
 
-    def prod(self, split_every=None, split_out=1):
-        return self._one("prod", split_every, split_out)
+    def max(self, numeric_only=False, split_every=None, split_out=1, **kwargs):
+        return self._one("max", split_every, split_out, numeric_only, **kwargs)
 
-    def first(self, split_every=None, split_out=1):
-        return self._one("first", split_every, split_out)
+    def prod(self, numeric_only=False, min_count=None, split_every=None, split_out=1, **kwargs):
+        return self._one("prod", split_every, split_out, numeric_only, min_count, **kwargs)
 
-    def last(self, split_every=None, split_out=1):
-        return self._one("last", split_every, split_out)
+    def first(self, numeric_only=False, split_every=None, split_out=1, **kwargs):
+        return self._one("first", split_every, split_out, numeric_only, **kwargs)
+
+    def last(self, numeric_only=False, split_every=None, split_out=1, **kwargs):
+        return self._one("last", split_every, split_out, numeric_only, **kwargs)
 
     def nunique(self, split_every=None, split_out=None):
         """Number of distinct values per group.  Like dask, a Series groupby (``df.groupby(k).c``)
@@ -212,13 +244,13 @@ class GroupBy:
             split_out = self._value_columns()[1] == "series"
         return self._one("nunique", split_every, split_out)
 
-    def std(self, ddof=1, split_every=None, split_out=1):
+    def std(self, ddof=1, split_every=None, split_out=1, numeric_only=False, **kwargs):
         _check_ddof(ddof)
-        return self._one("std", split_every, split_out)
+        return self._one("std", split_every, split_out, numeric_only, **kwargs)
 
-    def var(self, ddof=1, split_every=None, split_out=1):
+    def var(self, ddof=1, split_every=None, split_out=1, numeric_only=False, **kwargs):
         _check_ddof(ddof)
-        return self._one("var", split_every, split_out)
+        return self._one("var", split_every, split_out, numeric_only, **kwargs)
 
     def size(self, split_every=None, split_out=1):
         # a column's groupby names its size after the column (pandas' SeriesGroupBy.size)
@@ -313,6 +345,29 @@ class GroupBy:
         """The rows of group ``key`` (every partition filtered; no shuffle)."""
         f = _GetGroup(self._by, self._column, key)
         return self._df.map_partitions(f, meta=f(nonempty_meta(self._df._meta)).iloc[:0])
+
+
+def _is_numeric_dtype(dt):
+    """A dtype pandas' ``numeric_only`` keeps (numbers and booleans)."""
+    return pd.api.types.is_numeric_dtype(dt) or pd.api.types.is_bool_dtype(dt)
+
+
+class _MinCount:
+    """Partition function: from ``(column, how)`` and ``(column, "count")`` columns, the ``how``
+    values, missing where a group has fewer than ``min_count`` values (pandas' ``min_count``)."""
+
+    __slots__ = ("min_count", "cols", "how", "series")
+
+    def __init__(self, min_count, cols, how, series):
+        self.min_count, self.cols, self.how, self.series = min_count, tuple(cols), how, series
+
+    def __call__(self, df):
+        out = pd.DataFrame({c: df[(c, self.how)].where(df[(c, "count")] >= self.min_count) for c in self.cols},
+                           index=df.index, columns=list(self.cols))
+        return out.iloc[:, 0] if self.series else out
+
+    def __reduce__(self):
+        return (_MinCount, (self.min_count, self.cols, self.how, self.series))
 
 
 def _agg_label(a):

@@ -318,7 +318,8 @@ class GroupbyAgg(FrameNode):
             if how != "size" and col not in dm:
                 raise KeyError(f"column {col!r} not found; columns are {list(c.columns)}")
             if how in _GB_NUMERIC and not _numeric(dm[col]):
-                raise TypeError(f"groupby {how} needs numeric data; column {col!r} has dtype {dm[col]}")
+                raise TypeError(f"groupby {how} needs numeric data; column {col!r} has dtype {dm[col]}"
+                                f"{_pandas_reason(how, dm[col])}")
         if int(self.split_out) < 1:
             raise ValueError(f"split_out must be >= 1, got {self.split_out}")
         meta = _gb_meta(c, self.by, self.spec, self.shape, self.dropna, self.sort, self.as_index)
