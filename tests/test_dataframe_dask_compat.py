@@ -224,8 +224,10 @@ def test_map_overlap_takes_pandas_input_and_dasks_keywords():
                              transform_divisions=True)
         dask_assert_eq(got, exp)
     other = dd.from_pandas(pdf, npartitions=4)
-    with pytest.raises(NotImplementedError, match="further collections"):
-        dd.map_overlap(shifted_sum, other, 2, 1, 2, 1, other)
+    # a further frame is passed partition by partition (dask's behaviour); as a keyword it is refused
+    dask_assert_eq(dd.map_overlap(shifted_sum, other, 2, 1, 2, 1, other), shifted_sum(pdf, 2, 1, pdf))
+    with pytest.raises(NotImplementedError, match="keyword"):
+        dd.map_overlap(shifted_sum, other, 2, 1, 2, 1, c=other)
 
 
 def test_from_pandas_divisions_are_dasks():
