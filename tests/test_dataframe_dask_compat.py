@@ -5,6 +5,8 @@ names dask's test files use (``repartition``, ``Aggregation``, ``read_table``, `
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -438,3 +440,15 @@ def test_groupby_numeric_only_and_min_count():
         dask_assert_eq(dmc.groupby("g").sum(min_count=n), mc.groupby("g").sum(min_count=n))
         dask_assert_eq(dmc.groupby("g").prod(min_count=n), mc.groupby("g").prod(min_count=n))
         dask_assert_eq(dmc.groupby("g").v.sum(min_count=n), mc.groupby("g").v.sum(min_count=n))
+
+
+def test_groupby_agg_accepts_shuffle_method_and_median():
+    pdf = pd.DataFrame({"a": [1, 2, 1, 2, 3], "b": [1.0, 5.0, 3.0, 4.0, 2.0]})
+    df = dd.from_pandas(pdf, npartitions=2)
+    dask_assert_eq(df.groupby("a").agg(total=("b", "sum"), shuffle_method="tasks"),
+                   pdf.groupby("a").agg(total=("b", "sum")))
+    dask_assert_eq(df.groupby("a").agg("median"), pdf.groupby("a").agg("median"))
+    dask_assert_eq(df.groupby("a").b.agg("median"), pdf.groupby("a").b.agg("median"))
+    got = df.groupby("a").agg(x=pd.NamedAgg("b", aggfunc="sum"), y=pd.NamedAgg("b", aggfunc=partial(np.std, ddof=1)))
+    dask_assert_eq(got, pdf.groupby("a").agg(x=pd.NamedAgg("b", aggfunc="sum"),
+                                             y=pd.NamedAgg("b", aggfunc=partial(np.std, ddof=1))))

@@ -21,6 +21,7 @@ Grouping keys are columns, or Series computed from the same frame.
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -106,13 +107,20 @@ class GroupBy:
 
     def agg(self, arg=None, split_every=None, split_out=1, **named):
         """Aggregate with a name, a list of names, a dict ``{column: name(s)}`` or named aggregation;
-        names may be user-defined :class:`hlq.dataframe.Aggregation` objects."""
+        names may be user-defined :class:`hlq.dataframe.Aggregation` objects.  ``shuffle_method``
+        (dask's choice of shuffle) is accepted; ``"median"`` alone is the exact group median."""
+        for k in ("shuffle_method", "shuffle"):
+            named.pop(k, None)
+        if isinstance(arg, str) and arg == "median":
+            return self.median(split_out=None if split_out in (None, 1) else split_out)
         cols, kind = self._value_columns()
         if _has_custom(arg):
             return self._custom(arg, cols, kind, split_out)
         if arg is None and named:
             spec, names = [], []
             for out_name, pair in named.items():
+                if hasattr(pair, "column") and hasattr(pair, "aggfunc"):  # pd.NamedAgg
+                    pair = (pair.column, pair.aggfunc)
                 if not (isinstance(pair, tuple) and len(pair) == 2):
                     raise TypeError(f"named aggregation {out_name}= must be a (column, aggfunc) tuple")
                 c, h = pair
@@ -396,6 +404,8 @@ def _name(h):
 
     if isinstance(h, str):
         return h
+    if isinstance(h, functools.partial) and not h.args and h.func in (np.std, np.var) and h.keywords == {"ddof": 1}:
+        return "std" if h.func is np.std else "var"  # the sample statistic, as the groupby computes it
     for fn, n in ((np.sum, "sum"), (np.mean, "mean"), (np.min, "min"), (np.max, "max"), (np.prod, "prod"),
                   (np.std, "std"), (np.var, "var"), (len, "size")):
         if h is fn:
