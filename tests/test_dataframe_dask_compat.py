@@ -452,3 +452,4 @@ def test_groupby_agg_accepts_shuffle_method_and_median():
     got = df.groupby("a").agg(x=pd.NamedAgg("b", aggfunc="sum"), y=pd.NamedAgg("b", aggfunc=partial(np.std, ddof=1)))
     dask_assert_eq(got, pdf.groupby("a").agg(x=pd.NamedAgg("b", aggfunc="sum"),
                                              y=pd.NamedAgg("b", aggfunc=partial(np.std, ddof=1))))
+    dask_assert_eq(df.groupby("a").b.agg(c="count", m="mean"), pdf.groupby("a").b.agg(c="count", m="mean"))

@@ -121,6 +121,8 @@ class GroupBy:
             for out_name, pair in named.items():
                 if hasattr(pair, "column") and hasattr(pair, "aggfunc"):  # pd.NamedAgg
                     pair = (pair.column, pair.aggfunc)
+                elif kind == "series" and not isinstance(pair, tuple):  # s.groupby(k).agg(name=func)
+                    pair = (self._column, pair)
                 if not (isinstance(pair, tuple) and len(pair) == 2):
                     raise TypeError(f"named aggregation {out_name}= must be a (column, aggfunc) tuple")
                 c, h = pair
