@@ -15,7 +15,7 @@ plan never reads data.
 >>> import hlq.dataframe as dd
 >>> ddf = dd.from_pandas(pd.DataFrame({"a": range(10)}), npartitions=3)
 >>> ddf.node.op_name, ddf.npartitions, ddf.divisions
-('from-pandas', 3, (0, 4, 8, 9))
+('from-pandas', 3, (0, 4, 7, 9))
 """
 
 from __future__ import annotations
