@@ -127,30 +127,20 @@ def specialize(e, values: dict, names):
     """``e`` with the terms on partition keys ``names`` replaced by their truth for a file whose
     keys are ``values``: True, False, or the remaining expression (iterative, post-order)."""
     names = set(names)
-    out: dict = {}
-    stack = [(e, False)]
-    while stack:
-        x, ready = stack.pop()
-        if id(x) in out:
-            continue
-        tag = x[0]
-        if tag in ("and", "or"):
-            if not ready:
-                stack.append((x, True))
-                stack.extend((t, False) for t in x[1])
-                continue
-            kids = [out[id(t)] for t in x[1]]
-            absorb, neutral = (False, True) if tag == "and" else (True, False)
-            if any(k is absorb for k in kids):
-                out[id(x)] = absorb
-                continue
-            rest = [k for k in kids if k is not neutral]
-            out[id(x)] = neutral if not rest else (rest[0] if len(rest) == 1 else (tag, tuple(rest)))
-        elif tag in _PY and any(y[0] == "col" and y[1] in names for y in x[1:3]):
-            out[id(x)] = _decide(x, values)
-        else:
-            out[id(x)] = x
-    return out[id(e)]
+
+    def combine(tag, kids):
+        absorb, neutral = (False, True) if tag == "and" else (True, False)
+        if any(k is absorb for k in kids):
+            return absorb
+        rest = [k for k in kids if k is not neutral]
+        return neutral if not rest else (rest[0] if len(rest) == 1 else (tag, tuple(rest)))
+
+    def leaf(x):
+        if x[0] in _PY and any(y[0] == "col" and y[1] in names for y in x[1:3]):
+            return _decide(x, values)
+        return x
+
+    return _fold_and_or(e, combine, leaf)
 
 
 def may_match(e, ranges: dict) -> bool:
@@ -158,24 +148,31 @@ def may_match(e, ranges: dict) -> bool:
     from the row-group statistics, or ``("empty",)`` when it holds only missing values; a column
     not in it: unknown) can satisfy filter ``e``.  False
     only when the statistics exclude every row (iterative, post-order)."""
+    def leaf(x):
+        if x[0] in _PY and len(x) == 3 and isinstance(x[1], tuple) and isinstance(x[2], tuple):
+            return _term_may_match(x, ranges)
+        return True
+
+    return _fold_and_or(e, lambda tag, kids: all(kids) if tag == "and" else any(kids), leaf)
+
+
+def _fold_and_or(e, combine, leaf):
+    """Fold filter ``e`` bottom-up: ``leaf(term)`` for a term, ``combine(tag, kid_values)`` for an
+    ``("and" | "or", terms)`` node (iterative post-order, so deep filters do not recurse)."""
     out: dict = {}
     stack = [(e, False)]
     while stack:
         x, ready = stack.pop()
         if id(x) in out:
             continue
-        tag = x[0]
-        if tag in ("and", "or"):
+        if x[0] in ("and", "or"):
             if not ready:
                 stack.append((x, True))
                 stack.extend((t, False) for t in x[1])
                 continue
-            kids = [out[id(t)] for t in x[1]]
-            out[id(x)] = all(kids) if tag == "and" else any(kids)
-        elif tag in _PY and len(x) == 3 and isinstance(x[1], tuple) and isinstance(x[2], tuple):
-            out[id(x)] = _term_may_match(x, ranges)
+            out[id(x)] = combine(x[0], [out[id(t)] for t in x[1]])
         else:
-            out[id(x)] = True
+            out[id(x)] = leaf(x)
     return out[id(e)]
 
 
