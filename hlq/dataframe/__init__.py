@@ -10,8 +10,9 @@ The namespace is assembled from private topic modules (``_core``: the
 collections; ``_io``, ``_io_csv``, ``_sinks``, ``_convert``: reading,
 writing and conversions; ``_multi``: joins, concat, repartitioning, sorting;
 ``_groupby``, ``_reductions``, ``_window``, ``_resample``, ...), plus the
-public submodules ``utils`` and ``extensions`` (like ``dask.dataframe``'s)
-and ``nodes``/``rules`` for extension authors.
+public submodules ``utils``, ``extensions`` and ``dispatch`` (like
+``dask.dataframe``'s; ``dispatch`` loads on first use) and ``nodes``/``rules``
+for extension authors.
 """
 
 from hlq.dataframe import rules as _rules  # noqa: F401  (registers the dataframe rules)
