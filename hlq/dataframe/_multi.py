@@ -284,6 +284,18 @@ def join(left, other, on=None, how="left", lsuffix="", rsuffix="", npartitions=N
                  npartitions=npartitions, broadcast=broadcast)
 
 
+def _concat_inputs(dfs) -> list:
+    """The inputs of ``concat`` as hlq collections: pandas objects become one-partition
+    collections; an empty list or anything else raises, naming the problem."""
+    dfs = [from_pandas(d, npartitions=1) if isinstance(d, (pd.DataFrame, pd.Series)) else d for d in dfs]
+    if not dfs:
+        raise ValueError("No objects to concatenate")
+    for d in dfs:
+        if not isinstance(d, (DataFrame, Series)):
+            raise TypeError(f"concat needs hlq DataFrames or Series, got {type(d).__name__}")
+    return dfs
+
+
 def concat(dfs, axis=0, join="outer", interleave_partitions=False, ignore_unknown_divisions=False,
            ignore_order=False, sort=False):
     """Stack frames or series vertically (``axis=0``), keeping every input partition.
@@ -299,13 +311,7 @@ def concat(dfs, axis=0, join="outer", interleave_partitions=False, ignore_unknow
         return _concat_columns(list(dfs), join, ignore_unknown_divisions)
     if axis not in (0, "index"):
         raise ValueError(f"No axis named {axis!r}")
-    dfs = [d for d in dfs]
-    if not dfs:
-        raise ValueError("No objects to concatenate")
-    dfs = [from_pandas(d, npartitions=1) if isinstance(d, (pd.DataFrame, pd.Series)) else d for d in dfs]
-    for d in dfs:
-        if not isinstance(d, (DataFrame, Series)):
-            raise TypeError(f"concat needs hlq DataFrames or Series, got {type(d).__name__}")
+    dfs = _concat_inputs(dfs)
     if len(dfs) == 1:
         return dfs[0]
     return new_collection(ConcatFrames(tuple(d._node for d in dfs), join))
@@ -316,12 +322,7 @@ def _concat_columns(dfs, join, ignore_unknown_divisions):
     after realigning inputs with known divisions at the union of their divisions (dask's rule).
     Inputs with unknown divisions must have equal partition counts, and are assumed aligned
     (with dask's warning unless ``ignore_unknown_divisions``)."""
-    if not dfs:
-        raise ValueError("No objects to concatenate")
-    dfs = [from_pandas(d, npartitions=1) if isinstance(d, (pd.DataFrame, pd.Series)) else d for d in dfs]
-    for d in dfs:
-        if not isinstance(d, (DataFrame, Series)):
-            raise TypeError(f"concat needs hlq DataFrames or Series, got {type(d).__name__}")
+    dfs = _concat_inputs(dfs)
     if len(dfs) == 1:
         return dfs[0].to_frame() if isinstance(dfs[0], Series) else dfs[0]
     if all(d.known_divisions for d in dfs):
