@@ -325,6 +325,53 @@ def test_categories_as_unknown_and_as_known():
     dask_assert_eq(k, pdf.c)
 
 
+def test_unknown_categories_error_is_also_an_attribute_error():
+    df = dd.from_pandas(pd.DataFrame({"c": pd.Categorical(list("ab"))}), npartitions=1)
+    u = df.c.cat.as_unknown()
+    for member in ("categories", "codes"):
+        with pytest.raises(AttributeError, match="with unknown categories"):
+            getattr(u.cat, member)
+    assert not hasattr(u.cat, "categories")
+
+
+@pytest.mark.parametrize("method, kwargs", [
+    ("add_categories", {"new_categories": ["d", "e"]}), ("as_ordered", {}), ("remove_categories", {"removals": ["a"]}),
+    ("rename_categories", {"new_categories": ["d", "e", "f"]}), ("set_categories", {"new_categories": ["a", "e", "b"]}),
+])
+def test_categorical_index_cat_methods_give_an_index(method, kwargs):
+    s = pd.Series(range(6), index=pd.Categorical(list("bacbac")))
+    ds = dd.from_pandas(s, npartitions=2)
+    idx = ds.compute().index
+    got = getattr(ds.index.cat, method)(**kwargs)
+    assert isinstance(got, dd.Index)
+    exp = getattr(idx, method)(**kwargs)
+    pd.testing.assert_index_equal(got.compute(), exp)
+    pd.testing.assert_index_equal(got._meta.categories, exp.categories)
+    pd.testing.assert_index_equal(ds.index.cat.codes.compute(), pd.Index(idx.codes))
+    assert ds.index.ordered is False and "categories" in dir(ds.index) and not hasattr(dd.from_pandas(
+        pd.Series([1, 2]), npartitions=1).index, "categories")
+
+
+def test_remove_unused_categories_computes_the_values_present():
+    pdf = pd.Series(pd.Categorical(list("abab"), categories=list("zbca")))
+    ds = dd.from_pandas(pdf, npartitions=2)
+    got = ds.cat.remove_unused_categories()
+    assert list(got.dtype.categories) == ["b", "a"]  # the used ones, in their order
+    dask_assert_eq(got, pdf.cat.remove_unused_categories())
+    full = dd.from_pandas(pdf.cat.remove_unused_categories(), npartitions=2)
+    assert full.cat.remove_unused_categories() is full
+    idx = dd.from_pandas(pd.Series(range(4), index=pdf.values), npartitions=2, sort=False).index
+    pd.testing.assert_index_equal(idx.cat.remove_unused_categories().compute(),
+                                  pd.CategoricalIndex(pdf.values).remove_unused_categories())
+
+
+def test_dir_lists_only_the_accessors_of_the_dtype():
+    df = dd.from_pandas(pd.DataFrame({"c": pd.Categorical(list("ab")), "s": ["x", "y"], "i": [1, 2]}),
+                        npartitions=1)
+    assert "cat" in dir(df.c) and "cat" not in dir(df.s) and "cat" not in dir(df.i)
+    assert "str" in dir(df.s) and "str" not in dir(df.i)
+
+
 @pytest.mark.parametrize("known", [True, False])
 @pytest.mark.parametrize("how", ["min", "first", "count", "size"])
 def test_groupby_unobserved_categories_keep_dtypes(known, how):

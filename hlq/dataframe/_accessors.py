@@ -21,13 +21,22 @@ answered from the meta directly.
 
 from __future__ import annotations
 
+import operator
+
 import pandas as pd
 
 from hlq.dataframe._elementwise import series_call
 from hlq.dataframe._core import Series
+from hlq.dataframe._index import index_map
 from hlq.dataframe.nodes.calls import has_unknown_categories, unknown_categorical
 
-__all__ = ["StringAccessor", "DatetimeAccessor", "CategoricalAccessor"]
+__all__ = ["StringAccessor", "DatetimeAccessor", "CategoricalAccessor", "IndexCategoricalAccessor",
+           "AttributeNotImplementedError"]
+
+
+class AttributeNotImplementedError(NotImplementedError, AttributeError):
+    """An accessor member hlq does not provide: a ``NotImplementedError`` that is also an
+    ``AttributeError``, so ``hasattr`` and IPython's completion treat it as absent (as dask)."""
 
 # members that do not give one value per element
 _NOT_ELEMENTWISE = {
@@ -36,8 +45,7 @@ _NOT_ELEMENTWISE = {
             "extractall": "str.extractall changes the index; use map_partitions"},
     "dt": {"isocalendar": "dt.isocalendar gives a frame; use map_partitions",
            "components": "dt.components gives a frame; use map_partitions"},
-    "cat": {"remove_unused_categories": "cat.remove_unused_categories depends on all partitions; "
-                                        "use map_partitions or compute first"},
+    "cat": {},
 }
 
 
@@ -127,10 +135,22 @@ class CategoricalAccessor(_Accessor):
 
     def __getattr__(self, key):
         if key in ("categories", "codes") and not self.known:
-            raise NotImplementedError(
+            raise AttributeNotImplementedError(
                 f"`s.cat.{key}` with unknown categories is not supported; use `s.cat.as_known()` or "
                 "`df.categorize()` first")
         return super().__getattr__(key)
+
+    def remove_unused_categories(self):
+        """The categories no value uses removed (the order of the others kept), like dask's
+        ``cat.remove_unused_categories``: the values present are computed now (a full pass over
+        the data); the series itself when every category is used."""
+        s = self._series
+        cats = s._meta.categories if isinstance(s._meta, pd.Index) else s._meta.cat.categories
+        present = pd.Index(Series(s._node).dropna().unique().compute())
+        keep = cats[cats.isin(present)]
+        if len(keep) == len(cats):
+            return s
+        return self.set_categories(keep.tolist())
 
     def as_unknown(self):
         """The same data, its categories marked unknown in the metadata (dask's placeholder
@@ -150,6 +170,78 @@ class CategoricalAccessor(_Accessor):
         per_part = s.map_partitions(_categories_of, meta=pd.Series([], dtype=object))
         cats = per_part.unique().compute(**kwargs)
         return _Method(s, "cat.set_categories")(pd.Index(cats).tolist())
+
+
+class IndexCategoricalAccessor(CategoricalAccessor):
+    """``index.cat`` of a categorical Index: the same members as ``Series.cat``, whose lazy
+    results (``codes``, ``add_categories(...)``, ...) are Indexes, like dask's (divisions unknown,
+    as dask gives them)."""
+
+    def __init__(self, index):
+        if not isinstance(index.dtype, pd.CategoricalDtype):
+            raise AttributeError("Can only use .cat accessor with a 'category' dtype")
+        self._series = index
+
+    def __dir__(self):
+        return [m for m in dir(pd.Series([], dtype=self._series.dtype).cat) if not m.startswith("_")]
+
+    def __getattr__(self, key):
+        if key.startswith("_"):
+            raise AttributeError(key)
+        if key in ("categories", "codes") and not self.known:
+            raise AttributeNotImplementedError(
+                f"`index.cat.{key}` with unknown categories is not supported; use `index.cat.as_known()` or "
+                "`df.categorize(index=True)` first")
+        meta = self._series._meta
+        if key == "codes":
+            return index_map(self._series, _IndexCodes())
+        member = getattr(meta, key)  # AttributeError for unknown members, like pandas
+        if callable(member):
+            return _IndexMethod(self._series, key)
+        return member
+
+    def set_categories(self, *args, **kwargs):
+        return _IndexMethod(self._series, "set_categories")(*args, **kwargs)
+
+    def as_unknown(self):
+        """The same index values, their categories marked unknown in the metadata."""
+        idx = self._series
+        if not self.known:
+            return idx
+        meta = idx._meta.astype(unknown_categorical(idx.dtype))
+        return index_map(idx, _identity, meta=meta)
+
+    def as_known(self, **kwargs):
+        """When the categories are unknown: the union of the partitions' categories, computed now
+        (``kwargs`` go to ``compute``), set on every partition."""
+        if self.known:
+            return self._series
+        idx = self._series
+        cats = Series(idx._node).cat.as_known(**kwargs).cat.categories
+        return self.set_categories(cats.tolist())
+
+
+class _IndexMethod:
+    """A bound method of ``index.cat``; calling it maps the pandas ``CategoricalIndex`` method
+    over the partitions' indexes."""
+
+    __slots__ = ("index", "name")
+
+    def __init__(self, index, name):
+        self.index, self.name = index, name
+
+    def __call__(self, *args, **kwargs):
+        return index_map(self.index, operator.methodcaller(self.name, *args, **kwargs))
+
+
+class _IndexCodes:
+    """The codes of a partition's ``CategoricalIndex`` as an Index (dask's ``index.cat.codes``)."""
+
+    def __call__(self, idx):
+        return pd.Index(idx.codes)
+
+    def __reduce__(self):
+        return (_IndexCodes, ())
 
 
 def _identity(part):

@@ -844,6 +844,14 @@ class Series(SeriesMethods, _Frame):
     def apply(self, func, args=(), meta=None, **kwds):
         return _ew.apply_values(self, func, args, meta, **kwds)
 
+    def __dir__(self):
+        # the accessors the dtype has no use for are left out, like dask (pandas lists them all)
+        out = set(super().__dir__())
+        for name in ("cat", "str"):
+            if not hasattr(self._meta, name):
+                out.discard(name)
+        return sorted(out)
+
     @property
     def str(self):
         # import cycle: hlq.dataframe._accessors imports hlq.dataframe._core

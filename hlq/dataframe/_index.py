@@ -50,6 +50,18 @@ class Index(Series):
     def index(self):
         raise AttributeError("'Index' object has no attribute 'index'")
 
+    def __getattr__(self, key):
+        # a categorical Index answers the ``.cat`` members directly, as pandas' CategoricalIndex
+        if key in _CAT_ATTRIBUTES and isinstance(self.dtype, pd.CategoricalDtype):
+            return getattr(self.cat, key)
+        raise AttributeError(f"'Index' object has no attribute {key!r}")
+
+    def __dir__(self):
+        out = set(super().__dir__())
+        if isinstance(self.dtype, pd.CategoricalDtype):
+            out.update(_CAT_ATTRIBUTES)
+        return sorted(out)
+
     # operations work on the values as a Series (whose meta is a Series, not an Index)
     def _binop(self, other, op, reverse=False):
         return Series(self._node)._binop(other, op, reverse)
@@ -93,7 +105,10 @@ class Index(Series):
 
     @property
     def cat(self):
-        return Series(self._node).cat
+        # import cycle: hlq.dataframe._accessors imports hlq.dataframe._index
+        from hlq.dataframe._accessors import IndexCategoricalAccessor
+
+        return IndexCategoricalAccessor(self)
 
     def drop_duplicates(self, split_every=None, split_out=1, shuffle_method=None, keep="first"):
         """The distinct index values, a lazy Index (first appearances; ``split_out`` partitions)."""
@@ -111,6 +126,13 @@ class Index(Series):
     def __repr__(self):
         return f"<hlq.dataframe.Index npartitions={self.npartitions} plan={self._node.label()}>"
 
+
+#: the ``.cat`` members a categorical Index has as its own attributes
+_CAT_ATTRIBUTES = frozenset({
+    "known", "as_known", "as_unknown", "add_categories", "categories", "remove_categories", "reorder_categories",
+    "as_ordered", "codes", "remove_unused_categories", "set_categories", "as_unordered", "ordered",
+    "rename_categories",
+})
 
 #: numpy ufuncs that never decrease (where they are defined): known divisions map to divisions
 _NONDECREASING = frozenset({
@@ -179,11 +201,12 @@ class _IndexMapper:
         return (_IndexMapper, (self.arg, self.na_action, self.dtype))
 
 
-def index_map(idx, func, divisions=None):
+def index_map(idx, func, divisions=None, meta=None):
     """A lazy :class:`Index` of ``func(index)`` per partition (``func`` maps a pandas Index to a
-    pandas Index of the same length); ``divisions`` are the result's (None: unknown)."""
+    pandas Index of the same length); ``divisions`` are the result's (None: unknown); ``meta``
+    (an empty pandas Index) declares the result's metadata instead of ``func`` of the input's."""
     f = _OnIndex(func)
-    meta = f(idx._meta)
+    meta = f(idx._meta if meta is None else meta)
     if not isinstance(meta.index, pd.Index) or isinstance(meta.index, pd.MultiIndex):
         raise TypeError(f"{func!r} does not map an Index to an Index")
     n = idx._node.npartitions
