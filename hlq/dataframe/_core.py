@@ -34,8 +34,9 @@ from hlq.dataframe.nodes.ops import (
 )
 from hlq.dataframe.nodes.reduction import GroupbyAgg, Len, Reduce
 from hlq.dataframe import _elementwise as _ew
+from hlq.dataframe._window import _PandasMethod
 from hlq.dataframe._frame_methods import (
-    _PandasMethod, _per_partition, CommonMethods, frame_series_op, FrameMethods, rename_index,
+    _per_partition, CommonMethods, frame_series_op, FrameMethods, rename_index,
     ScalarPerPartition, SeriesMethods,
 )
 from hlq.dataframe import _reductions as _red

@@ -28,6 +28,7 @@ import pandas as pd
 
 from hlq.explain import explain as explain_plan
 from hlq.dataframe import _window as _win
+from hlq.dataframe._window import _PandasMethod
 from hlq.dataframe._reductions import category_values
 from hlq.dataframe.nodes.ops import AssignFrom, MapPartitions, MetaBox, Project, Rename, WithScalar
 from hlq.dataframe.nodes.reduction import Fn, Len, TreeAgg
@@ -47,34 +48,6 @@ def _coll(node):
     from hlq.dataframe._core import new_collection
 
     return new_collection(node)
-
-
-class _PandasMethod:
-    """Picklable partition function ``part.<name>(*args, **kwargs)`` (keeps the rows)."""
-
-    __slots__ = ("name", "args", "kwargs")
-
-    def __init__(self, name, args=(), kwargs=()):
-        self.name, self.args, self.kwargs = name, tuple(args), tuple(sorted(dict(kwargs).items()))
-
-    def __call__(self, part):
-        return getattr(part, self.name)(*self.args, **dict(self.kwargs))
-
-    def __reduce__(self):
-        return (_PandasMethod, (self.name, self.args, self.kwargs))
-
-    @property
-    def __name__(self):
-        return self.name
-
-    def partitioning_rule(self, part, *args):
-        """How the call moves a hash partitioning's keys (see hlq.dataframe.nodes.partitioning):
-        a new series name (``rename(scalar)``) or ``to_frame`` keeps the index levels."""
-        if self.name == "to_frame" or (self.name == "rename" and len(self.args) == 1 and not self.kwargs
-                                      and not callable(self.args[0])
-                                      and not isinstance(self.args[0], (dict, pd.Series))):
-            return index_only(part)
-        return None
 
 
 def _per_partition(obj, name, *args, keeps_rows=True, **kwargs):

@@ -135,8 +135,11 @@ def map_overlap(func, df, before, after, *args, meta=None, **kwargs):
                             MetaBox(meta), before, after, others, slots))
 
 
-class _Method:
-    """Picklable partition function ``part.<name>(*args, **kwargs)``."""
+class _PandasMethod:
+    """Picklable partition function ``part.<name>(*args, **kwargs)``.
+
+    Its ``__name__`` and ``repr`` are the method name (plan labels show it).
+    """
 
     __slots__ = ("name", "args", "kwargs")
 
@@ -147,7 +150,11 @@ class _Method:
         return getattr(part, self.name)(*self.args, **dict(self.kwargs))
 
     def __reduce__(self):
-        return (_Method, (self.name, self.args, self.kwargs))
+        return (_PandasMethod, (self.name, self.args, self.kwargs))
+
+    @property
+    def __name__(self):
+        return self.name
 
     def __repr__(self):
         return self.name
@@ -158,12 +165,12 @@ def shift(obj, periods=1, freq=None, axis=0):
     if axis not in (0, "index"):
         raise NotImplementedError("shift(axis=1) is not supported; use map_partitions(lambda p: p.shift(axis=1))")
     if freq is not None:
-        f = _Method("shift", (periods,), {"freq": freq})
+        f = _PandasMethod("shift", (periods,), {"freq": freq})
         return obj.map_partitions(f, meta=f(obj._meta))
     if not isinstance(periods, (int, np.integer)):
         raise TypeError(f"periods must be an integer, got {periods!r}")
     periods = int(periods)
-    f = _Method("shift", (periods,))
+    f = _PandasMethod("shift", (periods,))
     return _coll(MapOverlap(obj._node, f, (), (), MetaBox(_meta_of(obj, f)), max(periods, 0), max(-periods, 0)))
 
 
@@ -172,7 +179,7 @@ def diff(obj, periods=1, axis=0):
     if axis not in (0, "index"):
         raise NotImplementedError("diff(axis=1) is not supported; use map_partitions(lambda p: p.diff(axis=1))")
     periods = int(periods)
-    f = _Method("diff", (periods,))
+    f = _PandasMethod("diff", (periods,))
     return _coll(MapOverlap(obj._node, f, (), (), MetaBox(_meta_of(obj, f)), max(periods, 0), max(-periods, 0)))
 
 
@@ -249,16 +256,16 @@ def cumulative(obj, how, skipna=True):
     """``cumsum``/``cumprod``/``cummax``/``cummin`` over all partitions, in order."""
     if not skipna:
         raise NotImplementedError(f"cum{how}(skipna=False) is not supported; use skipna=True")
-    return _scan(obj, _Method("cum" + how), how, False)
+    return _scan(obj, _PandasMethod("cum" + how), how, False)
 
 
 def fill(obj, method, limit=None):
     """``ffill()``/``bfill()`` across partitions (``limit``: per partition only, like dask)."""
     if limit is not None:
-        f = _Method(method, (), {"limit": limit})
+        f = _PandasMethod(method, (), {"limit": limit})
         before, after = (limit, 0) if method == "ffill" else (0, limit)
         return _coll(MapOverlap(obj._node, f, (), (), MetaBox(_meta_of(obj, f)), before, after))
-    return _scan(obj, _Method(method), "fill", method == "bfill")
+    return _scan(obj, _PandasMethod(method), "fill", method == "bfill")
 
 
 def _scan(obj, chunk_fn, how, reverse):
