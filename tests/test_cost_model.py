@@ -1,5 +1,7 @@
 """The cost model sizes the physical plan: tasks follow the estimated work, not the blocks."""
 
+import threading
+
 import dask
 import numpy as np
 import pytest
@@ -8,6 +10,20 @@ import hlq
 import hlq.array as da
 from hlq.lower.cost import available_threads, range_split
 from hlq.lower.graph import BlockRangeTask
+
+
+def _block_call_log(fn):
+    """A ``map_blocks`` function applying ``fn`` that records the ``block_id`` of every call
+    (thread-safe): returns the list of calls and the function."""
+    calls = []
+    lock = threading.Lock()
+
+    def f(b, block_id=None):
+        with lock:
+            calls.append(block_id)
+        return fn(b)
+
+    return calls, f
 
 
 def _count_and_value(y, cost=True):
@@ -122,15 +138,7 @@ def _tutorial(x):
 
 
 def test_shared_map_blocks_source_is_computed_once_per_block():
-    import threading
-
-    calls = []
-    lock = threading.Lock()
-
-    def f(b, block_id=None):
-        with lock:
-            calls.append(block_id)
-        return b * 2.0
+    calls, f = _block_call_log(lambda b: b * 2.0)
 
     base = np.arange(40000.0).reshape(200, 200) % 7
     s = da.from_array(base, chunks=20).map_blocks(f, dtype="f8")
@@ -212,15 +220,7 @@ def test_contraction_of_a_shared_operand_counts_its_blocks_once_and_draws_them_i
 
 
 def test_contraction_partials_compute_a_shared_block_once():
-    import threading
-
-    calls = []
-    lock = threading.Lock()
-
-    def f(b, block_id=None):
-        with lock:
-            calls.append(block_id)
-        return b + 1.0
+    calls, f = _block_call_log(lambda b: b + 1.0)
 
     base = np.arange(640000.0).reshape(800, 800) % 13
     x = da.from_array(base, chunks=100).map_blocks(f, dtype="f8")
@@ -409,15 +409,7 @@ def test_map_overlap_identical_with_cost_model_on_and_off(two_threads, kw):
 
 
 def test_overlap_of_a_shared_map_blocks_source_computes_each_block_once():
-    import threading
-
-    calls = []
-    lock = threading.Lock()
-
-    def f(b, block_id=None):
-        with lock:
-            calls.append(block_id)
-        return b + 1.0
+    calls, f = _block_call_log(lambda b: b + 1.0)
 
     base = np.arange(400.0).reshape(20, 20)
     s = da.from_array(base, chunks=5).map_blocks(f, dtype="f8")

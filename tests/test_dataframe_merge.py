@@ -87,15 +87,21 @@ def test_join_aligned_when_divisions_match():
     pd.testing.assert_frame_equal(j.compute(), a.join(b))
 
 
+def _indexed_pair():
+    """Two pandas frames indexed by ``idx`` (repeated labels, a shared key column ``k``)."""
+    lp = pd.DataFrame({"idx": [0, 0, 1, 2, 3, 4, 4, 5], "k": [0, 1, 0, 0, 1, 2, 0, 1],
+                       "v": range(8)}).set_index("idx")
+    rp = pd.DataFrame({"idx": [0, 1, 1, 2, 3, 5, 5], "k": [0, 0, 1, 0, 2, 1, 0],
+                       "w": range(7)}).set_index("idx")
+    return lp, rp
+
+
 @pytest.mark.parametrize("how", ["inner", "left", "right", "outer"])
 @pytest.mark.parametrize("on", ["idx", ["idx", "k"], ["k", "idx"]])
 def test_merge_on_index_name_keeps_divisions(how, on):
     # keys naming the index of both sides: frames with known divisions are repartitioned at the
     # union of their divisions and merged partition by partition; the result keeps them
-    lp = pd.DataFrame({"idx": [0, 0, 1, 2, 3, 4, 4, 5], "k": [0, 1, 0, 0, 1, 2, 0, 1],
-                       "v": range(8)}).set_index("idx")
-    rp = pd.DataFrame({"idx": [0, 1, 1, 2, 3, 5, 5], "k": [0, 0, 1, 0, 2, 1, 0],
-                       "w": range(7)}).set_index("idx")
+    lp, rp = _indexed_pair()
     left = dd.repartition(lp, [0, 2, 4, 5])
     right = dd.repartition(rp, [0, 1, 3, 5])
     got = left.merge(right, on=on, how=how)
@@ -107,10 +113,7 @@ def test_merge_on_index_name_keeps_divisions(how, on):
 @pytest.mark.parametrize("how", ["inner", "left"])
 @pytest.mark.parametrize("on", ["idx", ["idx", "k"]])
 def test_merge_with_single_partition_keeps_divisions(how, on):
-    lp = pd.DataFrame({"idx": [0, 0, 1, 2, 3, 4, 4, 5], "k": [0, 1, 0, 0, 1, 2, 0, 1],
-                       "v": range(8)}).set_index("idx")
-    rp = pd.DataFrame({"idx": [0, 1, 1, 2, 3, 5, 5], "k": [0, 0, 1, 0, 2, 1, 0],
-                       "w": range(7)}).set_index("idx")
+    lp, rp = _indexed_pair()
     left = dd.repartition(lp, [0, 2, 4, 5])
     right = dd.from_pandas(rp, npartitions=1, sort=False)
     got = left.merge(right, on=on, how=how)
