@@ -93,6 +93,10 @@ def test_loc_matches_pandas(n, nparts_, a, b, series):
         if obj.known_divisions and n:
             assert got.npartitions <= obj.npartitions
     exp = obj_pd.loc[lo:lo]
+    if obj.known_divisions and not obj.divisions[0] <= lo <= obj.divisions[-1]:
+        with pytest.raises(KeyError):  # a single label outside the divisions, as dask (and pandas)
+            obj.loc[lo]
+        return
     (pd.testing.assert_series_equal if series else pd.testing.assert_frame_equal)(obj.loc[lo].compute(), exp)
 
 
@@ -389,3 +393,60 @@ def test_concat_columns_realigns_and_keeps_index_dtype():
     b = pd.DataFrame({"v": [3.0]}, index=["c"])
     r = dd.concat([dd.from_pandas(a, npartitions=1), dd.from_pandas(b, npartitions=1)])
     assert r._meta.index.dtype == r.compute().index.dtype
+
+
+def test_loc_with_a_list_of_labels_uses_the_divisions():
+    pdf = pd.DataFrame({"a": range(9), "b": list("abcdefghi")}, index=[0, 1, 3, 5, 6, 8, 9, 9, 9])
+    df = dd.repartition(pdf, divisions=[0, 5, 9, 9])
+    for labels in ([5], [8, 0, 3], [9], [3, 9]):
+        got = df.loc[labels]
+        assert got.npartitions == len({min(2, max(0, int(np.searchsorted([0, 5, 9, 9], v, "right")) - 1))
+                                        for v in labels})
+        assert got.divisions[0] == min(labels) and got.divisions[-1] == max(labels)
+        assert_same_rows(got.compute(), pdf.loc[labels])
+    pd.testing.assert_series_equal(df.a.loc[[]].compute(), pdf.a.loc[[]])
+    assert df.a.loc[[]].divisions == (None, None)
+    pd.testing.assert_frame_equal(df.loc[[8], ["a"]].compute(), pdf.loc[[8], ["a"]])
+    pd.testing.assert_frame_equal(df.loc[np.array([6])].compute(), pdf.loc[[6]])
+    with pytest.raises(KeyError, match="not in the index"):
+        df.loc[1000]
+    with pytest.raises(KeyError, match="unknown division"):
+        df.clear_divisions().loc[[5]]
+    with pytest.raises(pd.errors.IndexingError):
+        df.loc[3, "a", 1]
+    with pytest.raises(pd.errors.IndexingError):
+        df.a.loc[3, 3]
+
+
+def test_loc_with_callables_and_masks():
+    pdf = pd.DataFrame({"a": range(6), "b": range(6, 12)}, index=list("abcdef"))
+    df = dd.from_pandas(pdf, npartitions=3)
+    pd.testing.assert_frame_equal(df.loc[lambda d: d.a > 2, :].compute(), pdf.loc[pdf.a > 2])
+    pd.testing.assert_frame_equal(df.loc[:, lambda d: d.columns == "b"].compute(), pdf[["b"]])
+    mask = (df.a % 2 == 0).values  # lazy array, unknown block lengths: block i masks partition i
+    pd.testing.assert_frame_equal(df.loc[mask].compute(), pdf[pdf.a % 2 == 0])
+    with pytest.raises(ValueError):
+        df.loc[(df.a > 0).repartition(npartitions=2).values]
+    with pytest.raises(KeyError, match="non-boolean"):
+        df.loc[dd.from_pandas(pd.Series(list("ab")), npartitions=1)]
+
+
+def test_getitem_with_a_label_slice_and_period_strings():
+    pdf = pd.DataFrame({"A": range(9)}, index=list("abcdefghi"))
+    df = dd.from_pandas(pdf, npartitions=3)
+    pd.testing.assert_frame_equal(df["b":"e"].compute(), pdf["b":"e"])
+    with pytest.raises(NotImplementedError, match="iloc"):
+        dd.from_pandas(pd.DataFrame({"A": range(6)}), npartitions=2)[1:3]
+    per = pd.DataFrame({"A": range(100)}, index=pd.period_range("2011-01-01", freq="h", periods=100))
+    dper = dd.from_pandas(per, npartitions=10)
+    pd.testing.assert_frame_equal(dper.loc["2011-01-02"].compute(), per.loc["2011-01-02"])
+    pd.testing.assert_frame_equal(dper["2011-01-02":"2011-01-03"].compute(), per["2011-01-02":"2011-01-03"])
+
+
+def test_index_to_series_computes_to_a_series():
+    pdf = pd.DataFrame({"A": range(10)}, index=pd.date_range("2011-01-01", freq="h", periods=10, name="t"))
+    df = dd.from_pandas(pdf, npartitions=3)
+    s = df.index.to_series()
+    assert s.known_divisions and s.divisions == df.divisions
+    pd.testing.assert_series_equal(s.compute(), pdf.index.to_series())
+    pd.testing.assert_series_equal(df.index.to_series(name="u").compute(), pdf.index.to_series(name="u"))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -482,7 +483,13 @@ class _Frame(CommonMethods, HlqCollection):
 
     @property
     def values(self):
-        """``to_dask_array()``: the values as an hlq.array (nan chunks where partition lengths are unknown)."""
+        """``to_dask_array()``: the values as an hlq.array (nan chunks where partition lengths are unknown).
+        Extension-dtype values (pyarrow strings, nullable integers) become numpy object or numpy
+        values, with dask's warning."""
+        vals = self._meta.values
+        if pd.api.types.is_extension_array_dtype(vals):
+            warnings.warn("Dask currently has limited support for converting pandas extension dtypes "
+                          f"to arrays. Converting {vals.dtype} to object dtype.", UserWarning, stacklevel=2)
         return self.to_dask_array()
 
     def to_parquet(self, path, **kwargs):
@@ -943,6 +950,11 @@ class DataFrame(FrameMethods, _Frame):
             return DataFrame(FilterBy(x._node, key._node))
         if isinstance(key, DataFrame):  # a boolean frame: pandas' where
             return self.where(key)
+        if isinstance(key, slice):
+            # rows by index label; integer bounds are positions (pandas), which only iloc could give
+            if any(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in (key.start, key.stop, key.step)):
+                return self.iloc[key]
+            return self.loc[key]
         if isinstance(key, (np.ndarray, pd.Index, pd.Series)) and np.ndim(key) == 1:
             key = list(key)
         if isinstance(key, list):

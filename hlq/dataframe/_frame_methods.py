@@ -1162,6 +1162,8 @@ class _ILocIndexer:
         self.obj = obj
 
     def __getitem__(self, key):
+        if isinstance(key, tuple) and len(key) > 2:
+            raise ValueError("Too many indexers")
         if not (isinstance(key, tuple) and len(key) == 2 and isinstance(key[0], slice) and key[0] == slice(None)):
             raise NotImplementedError("'DataFrame.iloc' only supports selecting columns. It must be used like "
                                       "'df.iloc[:, column_indexer]' (row positions are unknown without "

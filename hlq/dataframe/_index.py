@@ -26,7 +26,7 @@ from hlq.dataframe import _elementwise as _ew
 from hlq.dataframe._core import Series
 from hlq.dataframe.nodes.colexpr import UNARY
 from hlq.dataframe.nodes.index_values import IndexValues
-from hlq.dataframe.nodes.ops import MetaBox
+from hlq.dataframe.nodes.ops import MapPartitions, MetaBox
 from hlq.dataframe.nodes.window import IndexedMap
 
 __all__ = ["Index", "index_of"]
@@ -119,9 +119,14 @@ class Index(Series):
         """The distinct index values, a lazy Index (pandas' ``Index.unique``)."""
         return self.drop_duplicates(split_every=split_every, split_out=split_out)
 
-    def to_series(self):
-        """The index values as a Series indexed by themselves."""
-        return Series(self._node)
+    def to_series(self, index=None, name=None):
+        """The index values as a Series indexed by themselves (the index's divisions), named
+        ``name`` (default: the index's name); ``index=`` is not supported (as in dask)."""
+        if index is not None:
+            raise NotImplementedError("Index.to_series(index=...) is not supported; use to_series().rename(...) "
+                                      "or map_partitions")
+        meta = self._meta.to_series(name=name)
+        return Series(MapPartitions(self._node, _Renamed(meta.name), (), (), MetaBox(meta), True))
 
     def __repr__(self):
         return f"<hlq.dataframe.Index npartitions={self.npartitions} plan={self._node.label()}>"
@@ -163,6 +168,21 @@ def ufunc_divisions(tag, divisions):
     if any(a >= b for a, b in zip(out[:-2], out[1:-1])) or out[-2] > out[-1]:
         return unknown
     return tuple(out)
+
+
+class _Renamed:
+    """A partition of index values (a Series indexed by them) under the name ``name``."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __call__(self, s):
+        return s.rename(self.name)
+
+    def __reduce__(self):
+        return (_Renamed, (self.name,))
 
 
 class _OnIndex:

@@ -35,6 +35,7 @@ from hlq.dataframe.nodes.partitioning import index_to_columns
 from hlq.dataframe.nodes.shuffle import Boundaries, INDEX, SampleKeys, Shuffle
 from hlq.dataframe.nodes.sort import SetIndex, SetIndexSorted, SortValues
 from hlq.dataframe.nodes.sources import ReadParquet, index_ranges
+from hlq.dataframe.nodes.window import IndexedMap
 from hlq.dataframe.nodes.structure import (
     ConcatFrames, LocSlice, RepartitionCombine, RepartitionDivisions, RepartitionSplit, SelectPartitions,
     Tail,
@@ -410,7 +411,8 @@ def _raise_index(i, n):
 
 
 class LocIndexer:
-    """``x.loc[label]`` / ``x.loc[a:b]`` (label slices, both ends included) and ``x.loc[rows, cols]``.
+    """``x.loc[label]``, ``x.loc[a:b]`` (label slices, both ends included), ``x.loc[[labels]]``
+    (known divisions), ``x.loc[bool_series]``, ``x.loc[callable]`` and ``x.loc[rows, cols]``.
 
     With known divisions only the partitions that can hold the labels are kept.
     A single label selects like ``loc[label:label]`` (a DataFrame, as in dask)."""
@@ -419,22 +421,123 @@ class LocIndexer:
         self._obj = obj
 
     def __getitem__(self, key):
+        obj = self._obj
         cols = None
-        if isinstance(key, tuple) and len(key) == 2 and isinstance(self._obj, DataFrame):
-            key, cols = key
+        if isinstance(key, tuple):
+            if len(key) > (2 if isinstance(obj, DataFrame) else 1):
+                raise pd.errors.IndexingError("Too many indexers")
+            if len(key) == 2:
+                key, cols = key
+                if cols is not None and not (isinstance(cols, slice) and cols == slice(None)):
+                    # the columns pandas selects on the empty meta (labels, lists, masks, callables)
+                    picked = obj._meta.loc[:, cols]
+                    cols = list(picked.columns) if isinstance(picked, pd.DataFrame) else cols
+                else:
+                    cols = None
+        if callable(key) and not isinstance(key, (Series, pd.Series)):
+            key = key(obj)
         if isinstance(key, slice):
             if key.step not in (None, 1):
                 raise ValueError("loc with a step is not supported")
-            out = _loc_range(self._obj, key.start, key.stop)
+            out = _loc_range(obj, key.start, key.stop)
         elif isinstance(key, Series):
-            out = self._obj[key]
-        elif isinstance(key, (list, pd.Index)) or hasattr(key, "__array__"):
-            raise NotImplementedError("loc with a list of labels is not supported; use isin on the index")
+            if not pd.api.types.is_bool_dtype(key.dtype):
+                raise KeyError(_NON_BOOLEAN)
+            out = obj[key]
+        elif _is_lazy_array(key):
+            out = _loc_array_mask(obj, key)
+        elif isinstance(key, (list, pd.Index, pd.Series)) or hasattr(key, "__array__"):
+            if pd.api.types.is_bool_dtype(getattr(key, "dtype", None)):
+                raise NotImplementedError(
+                    "loc with a boolean mask of pandas or numpy values is not supported; use a lazy boolean "
+                    "Series of the same frame (df.loc[df.x > 0])")
+            out = _loc_list(obj, key)
         else:
-            out = _loc_range(self._obj, key, key)
-        if cols is not None and not (isinstance(cols, slice) and cols == slice(None)):
+            out = _loc_range(obj, key, key, element=True)
+        if cols is not None:
             out = out[cols]
         return out
+
+
+_NON_BOOLEAN = ("Cannot index with non-boolean dask Series. Try passing computed values instead "
+                "(e.g. ``ddf.loc[iindexer.compute()]``)")
+
+
+def _is_lazy_array(key):
+    """An hlq or dask array (a lazy mask or lazy labels)."""
+    return hasattr(key, "chunks") and hasattr(key, "dask") and not isinstance(key, (pd.Series, pd.Index))
+
+
+def _loc_array_mask(obj, arr):
+    """``obj.loc[bool_array]``: the array's blocks are ``obj``'s partitions, position by position
+    (as dask's ``loc`` with an array); a non-boolean array raises dask's ``KeyError``."""
+    # import cycle: hlq.dataframe._io imports hlq.dataframe._core
+    from hlq.dataframe._io import from_dask_array
+
+    if not pd.api.types.is_bool_dtype(arr.dtype):
+        raise KeyError(_NON_BOOLEAN)
+    if arr.ndim != 1:
+        raise ValueError(f"loc needs a 1-d boolean array, got {arr.ndim} dimensions")
+    if arr.numblocks[0] != obj.npartitions:
+        raise ValueError(f"loc with a boolean array of {arr.numblocks[0]} blocks on {obj.npartitions} "
+                         "partitions: the blocks must be the partitions")
+    mask = from_dask_array(arr).clear_divisions()
+    return new_collection(ZipPartitions((obj._node, mask._node), _MaskRows(), MetaBox(obj._meta)))
+
+
+class _MaskRows:
+    """The rows of a partition where the mask partition (same length, its own index) is true."""
+
+    def __call__(self, part, mask):
+        return part[mask.to_numpy(dtype=bool)]
+
+    def __reduce__(self):
+        return (_MaskRows, ())
+
+
+def _loc_list(obj, labels):
+    """``obj.loc[[labels]]`` with known divisions: each label goes to the partition its value
+    falls in (dask's rule), each kept partition selects its labels in their given order; the
+    result's divisions are the smallest label of each partition and the largest of the last."""
+    import bisect
+
+    resolve_divisions(obj)
+    node = obj._node
+    if not node.known_divisions:
+        raise KeyError("Cannot index with list against unknown division. Try setting divisions using "
+                       "``ddf.set_index``")
+    labels = list(labels.tolist() if hasattr(labels, "tolist") else labels)
+    divs, n = node.divisions, node.npartitions
+    if not labels:
+        sel = SelectPartitions(node, (0,)) if n > 1 else node
+        return new_collection(IndexedMap(sel, _LocLabels(((),)), (), MetaBox(obj._meta), False, (None, None)))
+    groups: dict = {}
+    try:
+        for v in labels:
+            p = min(n - 1, max(0, bisect.bisect_right(divs, v) - 1))
+            groups.setdefault(p, []).append(v)
+        parts = sorted(groups)
+        out_divs = tuple(sorted(groups[p])[0] for p in parts) + (sorted(groups[parts[-1]])[-1],)
+    except TypeError as e:
+        raise TypeError(f"loc labels cannot be compared with the divisions: {e}") from None
+    sel = node if parts == list(range(n)) else SelectPartitions(node, tuple(parts))
+    func = _LocLabels(tuple(tuple(groups[p]) for p in parts))
+    return new_collection(IndexedMap(sel, func, (), MetaBox(obj._meta), False, out_divs))
+
+
+class _LocLabels:
+    """Partition ``i`` selects ``labels[i]`` with pandas' ``loc`` (KeyError for a missing label)."""
+
+    __slots__ = ("labels",)
+
+    def __init__(self, labels):
+        self.labels = labels
+
+    def __call__(self, part, i):
+        return part.loc[list(self.labels[i])]
+
+    def __reduce__(self):
+        return (_LocLabels, (self.labels,))
 
 
 def resolve_divisions(obj):
@@ -499,6 +602,14 @@ def _datetime_bounds(obj, start, stop):
     """String bounds on a datetime index as pandas reads them (partial string indexing): a
     start is the first instant of the period the string names, a stop its last instant."""
     idx = obj._meta.index
+    if isinstance(idx, pd.PeriodIndex):
+        # a string names the periods it covers: pandas' own bounds at the index's frequency
+        sample = pd.period_range("2000-01-01", periods=2, freq=idx.freq)
+
+        def bound(v, side):
+            return sample._maybe_cast_slice_bound(v, side) if isinstance(v, str) else v
+
+        return bound(start, "left"), bound(stop, "right")
     if not isinstance(idx, pd.DatetimeIndex):
         return start, stop
     tz = idx.tz
@@ -513,13 +624,19 @@ def _datetime_bounds(obj, start, stop):
     return conv(start, False), conv(stop, True)
 
 
-def _loc_range(obj, start, stop):
+def _loc_range(obj, start, stop, element=False):
     resolve_divisions(obj)
     start, stop = _datetime_bounds(obj, start, stop)
     node = obj._node
     if node.known_divisions:
         d = node.divisions
         n = node.npartitions
+        try:
+            outside = element and (stop < d[0] or start > d[-1])
+        except TypeError:
+            outside = False  # not comparable: the selection below says why
+        if outside:  # a single label outside the divisions cannot be in the index (as dask)
+            raise KeyError(f"the label [{start}] is not in the index")
         try:
             # partition p holds [d[p], d[p+1]) (the last one also d[n]); keep those meeting [start, stop]
             keep = tuple(p for p in range(n)

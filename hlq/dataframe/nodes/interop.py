@@ -22,6 +22,8 @@ expression: one optimizer run, one fused graph.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -94,12 +96,16 @@ class ArrayToFrame(FrameNode):
         if len(self.columns_) != ncols:
             raise ValueError(f"{len(self.columns_)} column names for an array of {ncols} columns")
         sizes = x.chunks[0]
+        kind = "series" if x.ndim == 1 else "frame"
+        if not _known_sizes(sizes):
+            # unknown block lengths (nan chunks): unknown divisions, each partition indexed from 0 (as dask)
+            return {"kind": kind, "columns": self.columns_, "dtypes": (x.dtype,) * ncols,
+                    "divisions": (None,) * (len(sizes) + 1), "lengths": None}
         starts = np.concatenate([[0], np.cumsum(sizes)]).tolist()
         if x.shape[0] and all(sizes):
             divisions = tuple(int(s) for s in starts[:-1]) + (int(starts[-1]) - 1,)
         else:
             divisions = (None,) * (len(sizes) + 1)
-        kind = "series" if x.ndim == 1 else "frame"
         return {"kind": kind, "columns": self.columns_, "dtypes": (x.dtype,) * ncols, "divisions": divisions,
                 "lengths": tuple(int(s) for s in sizes)}
 
@@ -113,10 +119,17 @@ class ArrayToFrame(FrameNode):
         return {"bw_inputs": ((x, edge),), "bw_func": _FromBlock(self.columns_, x.ndim)}
 
     def bw_block_arg(self, idx):
+        if not _known_sizes(self.child.chunks[0]):
+            return 0
         return self.child.dims[0].start(idx[0])
 
     def label(self):
         return f"array-to-frame(columns {len(self.columns_)})"
+
+
+def _known_sizes(sizes):
+    """Whether every block length is known (no nan chunk)."""
+    return not any(isinstance(s, float) and math.isnan(s) for s in sizes)
 
 
 class _FromBlock:
