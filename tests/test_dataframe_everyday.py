@@ -352,3 +352,57 @@ def test_projection_reads_only_needed_columns(dataset, case):
             _equal(got.sort_index(), got_off.sort_index())
     else:
         _equal(got, got_off)
+
+
+# ------------------------------------------------------------------- accessors, dask's forms
+def test_str_split_expand_with_n_gives_n_plus_one_columns():
+    s = pd.Series(["a b c d", "aa bb", "aaa"], index=["r1", "r2", "r3"])
+    ds = dd.from_pandas(s, npartitions=2)
+    for how in ("split", "rsplit"):
+        got = getattr(ds.str, how)(n=2, expand=True)
+        assert list(got.columns) == [0, 1, 2]  # dask's metadata: n + 1 columns
+        exp = getattr(s.str, how)(n=2, expand=True)
+        pd.testing.assert_frame_equal(got.compute(), exp)
+        with pytest.raises(NotImplementedError, match="n="):
+            getattr(ds.str, how)(expand=True)
+    # a partition with fewer pieces is padded to the metadata's columns
+    short = dd.from_pandas(pd.Series(["a b", "c"]), npartitions=2).str.split(n=3, expand=True).compute()
+    assert list(short.columns) == [0, 1, 2, 3] and short.iloc[1].tolist()[0] == "c"
+
+
+def test_str_cat_whole_series_lists_and_pandas_operands():
+    s = pd.Series(["a", "a", "b", "b", "c", np.nan], name="foo")
+    ds = dd.from_pandas(s, npartitions=3)
+    for kw in ({}, {"na_rep": "-"}, {"sep": "_", "na_rep": "-"}, {"sep": "_"}):
+        assert ds.str.cat(**kw).compute() == s.str.cat(**kw)
+    assert isinstance(ds.str.cat()._meta, str)
+    empty_part = dd.from_pandas(pd.Series(["x", np.nan, np.nan, "y"]), npartitions=2).str.cat(sep=",")
+    assert empty_part.compute() == "x,y"  # a partition of missing values adds no separator
+    pdf = pd.DataFrame({"t": ["ab", "cd", "ef", "gh"]})
+    df = dd.from_pandas(pdf, npartitions=2)
+    exp = pdf.t.str.cat([pdf.t.str.upper(), pdf.t.str.lower()], sep=":")
+    pd.testing.assert_series_equal(df.t.str.cat([df.t.str.upper(), pdf.t.str.lower()], sep=":").compute(), exp)
+    pd.testing.assert_series_equal(df.t.str.cat(pdf.t.str.upper(), sep=":").compute(),
+                                   pdf.t.str.cat(pdf.t.str.upper(), sep=":"))
+    for bad in ("foo", ["foo"]):
+        with pytest.raises(TypeError):
+            df.t.str.cat(bad)
+
+
+def test_accessor_frame_results_and_index_accessors():
+    pdf = pd.DataFrame({"t": ["abc", "bcd", "cdef"]}, index=["E", "f", "g"])
+    df = dd.from_pandas(pdf, npartitions=2)
+    pd.testing.assert_frame_equal(df.t.str.extractall("(.*)b(.*)").compute(), pdf.t.str.extractall("(.*)b(.*)"))
+    pd.testing.assert_frame_equal(df.t.str.extract("(.)(.)").compute(), pdf.t.str.extract("(.)(.)"))
+    assert "get_dummies" not in dir(df.t.str) and not hasattr(df.t.str, "get_dummies")
+    with pytest.raises(NotImplementedError):
+        df.t.str.get_dummies()
+    up = df.index.str.upper()
+    assert isinstance(up, dd.Index)
+    pd.testing.assert_index_equal(up.compute(), pdf.index.str.upper())
+    pd.testing.assert_index_equal(df.index.str.contains("f").compute(), pd.Index(pdf.index.str.contains("f")))
+    t = pd.DataFrame({"v": range(4)}, index=pd.date_range("2011-01-01", periods=4, freq="D", name="d"))
+    dt = dd.from_pandas(t, npartitions=2)
+    pd.testing.assert_index_equal(dt.index.dt.day.compute(), t.index.day)
+    pd.testing.assert_frame_equal(dt.index.to_series().dt.isocalendar().compute(),
+                                  t.index.to_series().dt.isocalendar())

@@ -25,9 +25,14 @@ import operator
 
 import pandas as pd
 
+from hlq.dataframe import _reductions as _red
 from hlq.dataframe._elementwise import series_call
-from hlq.dataframe._core import Series
-from hlq.dataframe._index import index_map
+from hlq.dataframe._core import Series, new_collection, realign
+from hlq.dataframe._io import from_pandas
+from hlq.dataframe._index import Index, index_map
+from hlq.dataframe.nodes.multipart import ZipPartitions
+from hlq.dataframe.nodes.ops import MetaBox
+from hlq.dataframe.nodes.reduction import Fn
 from hlq.dataframe.nodes.calls import has_unknown_categories, unknown_categorical
 
 __all__ = ["StringAccessor", "DatetimeAccessor", "CategoricalAccessor", "IndexCategoricalAccessor",
@@ -38,15 +43,16 @@ class AttributeNotImplementedError(NotImplementedError, AttributeError):
     """An accessor member hlq does not provide: a ``NotImplementedError`` that is also an
     ``AttributeError``, so ``hasattr`` and IPython's completion treat it as absent (as dask)."""
 
-# members that do not give one value per element
-_NOT_ELEMENTWISE = {
-    "str": {"cat": "str.cat without others= concatenates the whole series; compute it, or pass others=",
-            "get_dummies": "str.get_dummies gives a frame; use map_partitions",
-            "extractall": "str.extractall changes the index; use map_partitions"},
-    "dt": {"isocalendar": "dt.isocalendar gives a frame; use map_partitions",
-           "components": "dt.components gives a frame; use map_partitions"},
+# members dask's accessors do not have either (absent from dir(), hasattr is False)
+_ABSENT = {
+    "str": {"get_dummies": "str.get_dummies is not supported (as in dask); use dd.get_dummies on a categorical "
+                           "column or map_partitions"},
+    "dt": {},
     "cat": {},
 }
+
+# members that give a DataFrame (or change the index): computed partition by partition
+_FRAME_VALUED = {"str.extractall", "str.partition", "str.rpartition", "dt.isocalendar", "dt.components"}
 
 
 class _Accessor:
@@ -58,17 +64,20 @@ class _Accessor:
         self._series = series
 
     def __dir__(self):
-        return [m for m in dir(getattr(self._series._meta, self._name)) if not m.startswith("_")]
+        return [m for m in dir(getattr(self._series._meta, self._name))
+                if not m.startswith("_") and m not in _ABSENT[self._name]]
 
     def __getattr__(self, key):
         if key.startswith("_"):
             raise AttributeError(key)
-        why = _NOT_ELEMENTWISE[self._name].get(key)
-        if why and not (self._name == "str" and key == "cat"):  # str.cat(others=...) is element-wise
-            raise NotImplementedError(why)
+        why = _ABSENT[self._name].get(key)
+        if why:
+            raise AttributeNotImplementedError(why)
         acc = getattr(self._series._meta, self._name)
         member = getattr(acc, key)  # AttributeError for unknown members, like pandas
         path = f"{self._name}.{key}"
+        if path in _FRAME_VALUED and not callable(member):
+            return _frame_map(self._series, path, attr=True)
         if isinstance(member, pd.Series):
             return series_call(self._series, path, attr=True, name=member.name)
         if callable(member):
@@ -85,18 +94,146 @@ class _Method:
         self.series, self.path = series, path
 
     def __call__(self, *args, **kwargs):
-        if self.path in ("str.split", "str.rsplit") and kwargs.get("expand", False):
-            raise NotImplementedError(f"{self.path}(expand=True) gives a frame; use expand=False or map_partitions")
-        if self.path in ("str.extract",) and kwargs.get("expand", True):
-            raise NotImplementedError("str.extract(expand=True) gives a frame; use expand=False")
+        if self.path in ("str.split", "str.rsplit"):
+            return _split(self.series, self.path, *args, **kwargs)
+        if self.path == "str.extract" and kwargs.get("expand", True):
+            return _frame_map(self.series, self.path, args, kwargs)
+        if self.path in ("str.partition", "str.rpartition") and not kwargs.get("expand", True):
+            return series_call(self.series, self.path, args=args, kwargs=kwargs)
+        if self.path in _FRAME_VALUED:
+            return _frame_map(self.series, self.path, args, kwargs)
         if self.path == "str.cat":
-            others = kwargs.pop("others", args[0] if args else None)
-            if others is None:
-                raise NotImplementedError(_NOT_ELEMENTWISE["str"]["cat"])
-            if not isinstance(others, Series):
-                raise NotImplementedError("str.cat(others=...) supports one aligned Series")
-            return series_call(self.series, self.path, others, kwargs=kwargs)
+            return _str_cat(self.series, *args, **kwargs)
         return series_call(self.series, self.path, args=args, kwargs=kwargs)
+
+
+def _nonempty(s):
+    """A small Series of fake values of ``s``'s dtype (dask's ``meta_nonempty``)."""
+    # deferred: dask.dataframe is slow to import
+    from dask.dataframe.utils import meta_nonempty
+
+    return meta_nonempty(s._meta)
+
+
+def _frame_map(s, path, args=(), kwargs=None, attr=False, meta=None, columns=None):
+    """``s.<path>(*args, **kwargs)`` (or the property) partition by partition, for members whose
+    result is a frame or has another index (``str.extractall``): the metadata comes from the
+    member on fake values (or ``meta``); ``columns`` (``(name, dtype)`` pairs) pads every
+    partition to those columns, the added ones all missing, of the declared dtype."""
+    f = _PartitionCall(path, tuple(args), tuple(sorted((kwargs or {}).items())), attr, columns)
+    if meta is None:
+        meta = f(_nonempty(s)).iloc[:0]
+    return s.map_partitions(f, meta=meta)
+
+
+class _PartitionCall:
+    """Partition function ``part.<path>(*args, **kwargs)`` (or the property ``part.<path>``),
+    reindexed to ``columns`` (``(name, dtype)`` pairs) when given (absent columns all missing)."""
+
+    __slots__ = ("path", "args", "kwargs", "attr", "columns")
+
+    def __init__(self, path, args, kwargs, attr=False, columns=None):
+        self.path, self.args, self.kwargs, self.attr, self.columns = path, args, kwargs, attr, columns
+
+    def __call__(self, part):
+        obj = part
+        for p in self.path.split("."):
+            obj = getattr(obj, p)
+        out = obj if self.attr else obj(*self.args, **dict(self.kwargs))
+        if self.columns is not None:
+            names = [c for c, _ in self.columns]
+            missing = [(c, dt) for c, dt in self.columns if c not in out.columns]
+            out = out.reindex(columns=names)
+            if missing:
+                out = out.astype(dict(missing))
+        return out
+
+    def __reduce__(self):
+        return (_PartitionCall, (self.path, self.args, self.kwargs, self.attr, self.columns))
+
+
+def _split(s, path, pat=None, n=-1, expand=False, regex=None):
+    """``str.split``/``str.rsplit``: element-wise lists, or with ``expand=True`` a frame of ``n + 1``
+    columns (dask's metadata: ``n`` must be given; partitions with fewer pieces are padded)."""
+    kw = {"pat": pat, "n": n, "expand": expand}
+    if regex is not None:
+        kw["regex"] = regex
+    if not expand:
+        return series_call(s, path, kwargs=kw)
+    if n is None or n == -1 or n == 0:
+        raise NotImplementedError(
+            "To use the expand parameter you must specify the number of expected splits with the n= parameter. "
+            "Usually n splits result in n+1 output columns.")
+    delimiter = " " if pat is None else pat
+    sample = pd.Series([delimiter.join(["a"] * (n + 1))], index=_nonempty(s).iloc[:1].index, dtype=s.dtype)
+    meta = getattr(sample.str, path.split(".")[1])(**kw).iloc[:0]
+    return _frame_map(s, path, kwargs=kw, meta=meta, columns=tuple(meta.dtypes.items()))
+
+
+def _str_cat(s, others=None, sep=None, na_rep=None, join="left"):
+    """``str.cat``: without ``others`` the whole series joined into one string (a lazy Scalar, as
+    dask); with ``others`` (a Series or a list of Series, lazy or pandas) element-wise, row by
+    row, the operands realigned with ``s`` first."""
+    if others is None:
+        return _str_cat_all(s, sep, na_rep)
+    valid = (Series, pd.Series)
+    if isinstance(others, (Index, pd.Index)) or (
+            isinstance(others, (list, tuple)) and any(isinstance(o, (Index, pd.Index)) for o in others)):
+        raise NotImplementedError("str.cat(others=<Index>) is not supported (pandas aligns an Index by "
+                                  "position); pass a Series")
+    if isinstance(others, valid):
+        others = [others]
+    elif not isinstance(others, (list, tuple)) or not all(isinstance(o, valid) for o in others):
+        raise TypeError("others must be Series/Index")
+    if len(others) == 1 and isinstance(others[0], Series) and join == "left":
+        return series_call(s, "str.cat", others[0], kwargs={"sep": sep, "na_rep": na_rep})
+    return _zip_series(s, _StrCatParts(sep, na_rep, join), list(others))
+
+
+def _zip_series(s, func, others):
+    """``func(part, *other_parts)`` with ``others`` (lazy or pandas Series) realigned with ``s``
+    partition by partition (a pandas Series is split into partitions first, as dask aligns it)."""
+    colls = [from_pandas(o, npartitions=2) if isinstance(o, pd.Series) else o for o in others]
+    meta = func(s._meta, *[o._meta for o in colls])
+    aligned = realign(s, *colls)
+    return new_collection(ZipPartitions(tuple(a._node for a in aligned), func, MetaBox(meta)))
+
+
+class _StrCatParts:
+    """``part.str.cat([other parts], sep=, na_rep=, join=)``."""
+
+    __slots__ = ("sep", "na_rep", "join")
+
+    def __init__(self, sep, na_rep, join):
+        self.sep, self.na_rep, self.join = sep, na_rep, join
+
+    def __call__(self, part, *others):
+        return part.str.cat(list(others), sep=self.sep, na_rep=self.na_rep, join=self.join)
+
+    def __reduce__(self):
+        return (_StrCatParts, (self.sep, self.na_rep, self.join))
+
+
+def _str_cat_all(s, sep, na_rep):
+    """``s.str.cat(sep=, na_rep=)`` of the whole series: each partition's pieces joined, the
+    partitions' strings joined in order (empty partitions add no separator)."""
+    sep = "" if sep is None else sep
+    return _red._agg(s, Fn(_cat_chunk, sep, na_rep), Fn(_cat_combine, sep), Fn(_cat_final, sep), "",
+                tag="str-cat")
+
+
+def _cat_chunk(part, sep, na_rep):
+    vals = part if na_rep is not None else part.dropna()
+    return [part.str.cat(sep=sep, na_rep=na_rep)] if len(vals) else []
+
+
+def _cat_combine(states, sep):
+    pieces = [p for st in states for p in st]
+    return [sep.join(pieces)] if pieces else []
+
+
+def _cat_final(state, sep):
+    return sep.join(state)
 
 
 class StringAccessor(_Accessor):
@@ -170,6 +307,69 @@ class CategoricalAccessor(_Accessor):
         per_part = s.map_partitions(_categories_of, meta=pd.Series([], dtype=object))
         cats = per_part.unique().compute(**kwargs)
         return _Method(s, "cat.set_categories")(pd.Index(cats).tolist())
+
+
+class IndexAccessor:
+    """``index.str`` / ``index.dt``: the Series accessor's members mapped over the partitions'
+    indexes; lazy results are Indexes (divisions unknown, as dask gives them)."""
+
+    def __init__(self, index, name):
+        getattr(index._meta.to_series(), name)  # pandas raises AttributeError for a wrong dtype
+        self._index, self._name = index, name
+
+    def __dir__(self):
+        acc = getattr(self._index._meta.to_series(), self._name)
+        return [m for m in dir(acc) if not m.startswith("_") and m not in _ABSENT[self._name]]
+
+    def __getattr__(self, key):
+        if key.startswith("_"):
+            raise AttributeError(key)
+        why = _ABSENT[self._name].get(key)
+        if why:
+            raise AttributeNotImplementedError(why)
+        member = getattr(getattr(self._index._meta.to_series(), self._name), key)
+        if callable(member):
+            return _IndexAccessorMethod(self._index, self._name, key)
+        if isinstance(member, pd.Series):
+            return index_map(self._index, _IndexAccessorCall(self._name, key, attr=True))
+        return member  # metadata: tz, freq, ...
+
+    def __getitem__(self, key):
+        if self._name != "str":
+            raise TypeError(f"'{type(self).__name__}' object is not subscriptable")
+        if isinstance(key, slice):
+            return _IndexAccessorMethod(self._index, "str", "slice")(key.start, key.stop, key.step)
+        return _IndexAccessorMethod(self._index, "str", "get")(key)
+
+
+class _IndexAccessorMethod:
+    __slots__ = ("index", "name", "member")
+
+    def __init__(self, index, name, member):
+        self.index, self.name, self.member = index, name, member
+
+    def __call__(self, *args, **kwargs):
+        return index_map(self.index, _IndexAccessorCall(self.name, self.member, args, tuple(sorted(kwargs.items()))))
+
+
+class _IndexAccessorCall:
+    """Partition function: ``index.to_series().<name>.<member>(...)`` as a pandas Index."""
+
+    __slots__ = ("name", "member", "args", "kwargs", "attr")
+
+    def __init__(self, name, member, args=(), kwargs=(), attr=False):
+        self.name, self.member, self.args, self.kwargs, self.attr = name, member, args, kwargs, attr
+
+    def __call__(self, idx):
+        obj = getattr(getattr(idx.to_series(), self.name), self.member)
+        out = obj if self.attr else obj(*self.args, **dict(self.kwargs))
+        if isinstance(out, pd.DataFrame):
+            raise NotImplementedError(f"index.{self.name}.{self.member} gives a frame; use "
+                                      "index.to_series() first")
+        return pd.Index(out)
+
+    def __reduce__(self):
+        return (_IndexAccessorCall, (self.name, self.member, self.args, self.kwargs, self.attr))
 
 
 class IndexCategoricalAccessor(CategoricalAccessor):

@@ -1484,7 +1484,11 @@ class Scalar(HlqCollection):
 
     @property
     def _meta(self):
-        """A numpy scalar of the result's dtype (as dask's Scalar meta)."""
+        """A numpy scalar of the result's dtype (as dask's Scalar meta); ``""`` for a reduction
+        declared to give a string."""
+        sample = getattr(getattr(self._node, "meta_", None), "value", None)
+        if isinstance(sample, str):
+            return sample
         dt = self.dtype
         if getattr(dt, "kind", None) == "m":  # pandas' reductions give Timedeltas
             return pd.Timedelta(0, unit=np.datetime_data(dt)[0])

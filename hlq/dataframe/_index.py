@@ -97,11 +97,17 @@ class Index(Series):
     # accessors see the values as a Series (pandas' Index has .str/.dt but no .cat)
     @property
     def str(self):
-        return Series(self._node).str
+        # import cycle: hlq.dataframe._accessors imports hlq.dataframe._index
+        from hlq.dataframe._accessors import IndexAccessor
+
+        return IndexAccessor(self, "str")
 
     @property
     def dt(self):
-        return Series(self._node).dt
+        # import cycle: hlq.dataframe._accessors imports hlq.dataframe._index
+        from hlq.dataframe._accessors import IndexAccessor
+
+        return IndexAccessor(self, "dt")
 
     @property
     def cat(self):

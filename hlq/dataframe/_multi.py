@@ -26,7 +26,7 @@ from hlq.dataframe._core import DataFrame, map_partitions, new_collection, reali
 from hlq.dataframe.nodes.merge import HOWS, Merge
 from hlq.dataframe._estimate import estimate_bytes
 from hlq.dataframe._index import Index
-from hlq.dataframe._io import from_pandas
+from hlq.dataframe._io import from_dask_array, from_pandas
 from hlq.dataframe.nodes.base import FrameNode
 from hlq.dataframe.nodes.index_values import IndexValues
 from hlq.dataframe.nodes.multipart import ZipPartitions
@@ -471,9 +471,6 @@ def _is_lazy_array(key):
 def _loc_array_mask(obj, arr):
     """``obj.loc[bool_array]``: the array's blocks are ``obj``'s partitions, position by position
     (as dask's ``loc`` with an array); a non-boolean array raises dask's ``KeyError``."""
-    # import cycle: hlq.dataframe._io imports hlq.dataframe._core
-    from hlq.dataframe._io import from_dask_array
-
     if not pd.api.types.is_bool_dtype(arr.dtype):
         raise KeyError(_NON_BOOLEAN)
     if arr.ndim != 1:

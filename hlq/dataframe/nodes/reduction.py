@@ -774,7 +774,7 @@ class TreeAgg(FrameNode):
     state (it must be associative: it runs as a tree of ``split_every`` inputs
     per task), ``final_fn`` a state to the result.  ``meta_`` (a
     :class:`~hlq.dataframe.nodes.ops.MetaBox`) holds the result's empty pandas
-    object, or a numpy dtype for a scalar.  ``columnwise`` says each result
+    object, or a numpy dtype for a scalar (or ``""`` for a scalar string).  ``columnwise`` says each result
     column depends only on the same input column (so a projection of the result
     can move to the input).
     """
@@ -790,7 +790,9 @@ class TreeAgg(FrameNode):
             return {"kind": "frame", "columns": tuple(m.columns), "dtypes": tuple(m.dtypes), "divisions": d}
         if isinstance(m, pd.Series):
             return {"kind": "series", "columns": (m.name,), "dtypes": (m.dtype,), "divisions": d}
-        return {"kind": "scalar", "columns": (None,), "dtypes": (np.dtype(m),), "divisions": (None, None)}
+        # a string sample (a reduction to one string, as ``str.cat``) stands for the object dtype
+        dt = np.dtype(object) if isinstance(m, str) else np.dtype(m)
+        return {"kind": "scalar", "columns": (None,), "dtypes": (dt,), "divisions": (None, None)}
 
     @property
     def kind(self):
