@@ -161,6 +161,33 @@ def test_assign_from_aligned_frame_computes_the_join_once(tables):
     pd.testing.assert_frame_equal(q.compute(), e.groupby("c_nationkey").agg({"high": "sum", "low": "sum"}))
 
 
+def test_consumers_of_a_shared_join_reading_different_columns_share_one_join(tables):
+    # the TPC-H Q14 idiom: two sums over one filtered join, each reading other columns of it;
+    # the union of their columns is pushed below the join once, not one narrowed join each
+    import datetime
+
+    paths, pdfs = tables
+    o, c = dd.read_parquet(paths["orders"]), dd.read_parquet(paths["customer"])
+    t = o.merge(c, left_on="o_custkey", right_on="c_custkey", how="inner")
+    t = t[t.o_orderdate >= datetime.datetime(1995, 1, 1)]
+    t["rev"] = t.o_totalprice * (1 - t.c_acctbal)
+    t["rev"] = t.rev.where(t.c_nationkey == 2, 0.0)
+    part = t.rev.to_frame().sum().reset_index(drop=True)
+    total = (t.o_totalprice * (1 - t.c_acctbal)).to_frame().sum().reset_index(drop=True)
+    q = (100.0 * part / total).round(4).to_frame("share")
+    ops = _ops(q)
+    assert ops.count("partition-merge") == 1, ops
+    assert ops.count("shuffle-split") + ops.count("concat") <= 2, ops
+    reads = {k: [cols for cols, _ in v] for k, v in _reads(q).items()}
+    assert reads == {"o_orderkey": [("o_custkey", "o_totalprice")],
+                     "c_custkey": [("c_custkey", "c_nationkey", "c_acctbal")]}
+    e = pdfs["orders"].merge(pdfs["customer"], left_on="o_custkey", right_on="c_custkey")
+    e = e[e.o_orderdate >= "1995-01-01"]
+    r = e.o_totalprice * (1 - e.c_acctbal)
+    expect = round(100.0 * r.where(e.c_nationkey == 2, 0.0).sum() / r.sum(), 4)
+    assert q.compute()["share"].tolist() == [expect]
+
+
 def test_filter_against_a_lazy_scalar_reads_only_used_columns(tables):
     paths, pdfs = tables
     o = dd.read_parquet(paths["orders"])

@@ -287,6 +287,27 @@ def test_shared_subplan_rewritten_once(reg, phase):
     assert seen == [shared]
 
 
+def test_rules_see_the_consumers_of_a_node_in_the_pass_plan(reg, phase):
+    from hlq.rules import consumers, shared
+
+    ph = phase()
+    seen = {}
+
+    @rule(Is(Wrap), phase=ph, register=False, name=uname("look"))
+    def look(node):
+        seen[node] = (consumers(node.x), shared(node.x))
+        return None
+
+    reg(look)
+    x = Neg(Lit(1))
+    plan = Add(Mul(Wrap(x), x), Wrap(Lit(2)))
+    run(plan, ph)
+    # x is read by the Wrap and the Mul; Lit(2) by its Wrap only
+    assert set(seen[Wrap(x)][0]) == {Wrap(x), Mul(Wrap(x), x)} and seen[Wrap(x)][1] is True
+    assert seen[Wrap(Lit(2))] == ((Wrap(Lit(2)),), False)
+    assert consumers(x) == () and shared(x) is False  # outside the optimizer
+
+
 def test_once_phase_single_pass(reg, phase):
     ph = phase(mode="once")
 

@@ -10,7 +10,7 @@ hlq's own rules are written with exactly this API::
         return inner.x
 """
 
-from hlq.rules.engine import OptimizerError, RuleCycleError, Trace, TraceEvent, optimize_plan
+from hlq.rules.engine import OptimizerError, RuleCycleError, Trace, TraceEvent, consumers, optimize_plan, shared
 from hlq.rules.introspect import WhyNot, why_not
 from hlq.rules.lint import LintFinding, lint
 from hlq.rules.pattern import ANY, AnyOf, Capture, Is, Not, Pattern, Where
@@ -54,6 +54,8 @@ __all__ = [
     "rules_in_phase",
     "unregister",
     "optimize_plan",
+    "consumers",
+    "shared",
     "Trace",
     "TraceEvent",
     "RuleCycleError",

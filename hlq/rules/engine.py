@@ -15,6 +15,12 @@ Rules may be disabled by name or tag with ``dask.config``::
         ...
 
 Rules registered with ``excludable=False`` always run.
+
+Rules are local, but a pushdown that rewrites one consumer of a shared node
+gives that consumer its own copy of the node (and of everything under it).
+:func:`consumers` and :func:`shared` tell a rule which nodes read a node in
+the plan the current pass started from, so that it can decline to copy
+shared work.
 """
 
 from __future__ import annotations
@@ -26,12 +32,12 @@ import dask
 
 from hlq.expr.display import pprint
 from hlq.expr.node import Node
-from hlq.expr.traverse import walk
+from hlq.expr.traverse import dependents, walk
 from hlq.rules import registry
 from hlq.rules.plugins import ensure_entry_points
 from hlq.rules.registry import Phase, Rule
 
-__all__ = ["optimize_plan", "Trace", "TraceEvent", "RuleCycleError", "OptimizerError"]
+__all__ = ["optimize_plan", "Trace", "TraceEvent", "RuleCycleError", "OptimizerError", "consumers", "shared"]
 
 
 class OptimizerError(RuntimeError):
@@ -138,6 +144,70 @@ def _phase_index(phase: Phase, excluded: frozenset) -> _RuleIndex:
     return idx
 
 
+class _PassPlan:
+    """The plan a pass started from; its consumer map is built on first use."""
+
+    __slots__ = ("root", "_deps")
+
+    def __init__(self, root: Node):
+        self.root = root
+        self._deps = None
+
+    def consumers(self, node: Node) -> tuple:
+        if self._deps is None:
+            self._deps = {n: tuple(users) for n, users in dependents([self.root]).items()}
+        return self._deps.get(node, ())
+
+
+#: the plans of the passes running now (innermost last: a rule may run the optimizer itself)
+_PASS_PLANS: list[_PassPlan] = []
+
+
+def consumers(node: Node) -> tuple:
+    """The distinct nodes that read ``node`` in the plan the current pass started from.
+
+    Parameters
+    ----------
+    node : Node
+        Any node.
+
+    Returns
+    -------
+    tuple of Node
+        Its consumers; empty outside the optimizer, for the root and for nodes
+        that rules created during the current pass.
+
+    Examples
+    --------
+    >>> from hlq.expr.node import Node
+    >>> class L(Node):
+    ...     _fields = ("v",)
+    >>> consumers(L(1))
+    ()
+    """
+    return _PASS_PLANS[-1].consumers(node) if _PASS_PLANS else ()
+
+
+def shared(node: Node) -> bool:
+    """Whether ``node`` has several consumers in the plan the current pass started from.
+
+    A pushdown rule that rewrites one consumer of a shared node copies the
+    node for that consumer while the others still compute the original, so
+    rules that move work below a node check this first (see :func:`consumers`).
+
+    Parameters
+    ----------
+    node : Node
+        Any node.
+
+    Returns
+    -------
+    bool
+        True when at least two distinct nodes read ``node``.
+    """
+    return len(consumers(node)) > 1
+
+
 _LOCAL_CAP = 1000
 
 
@@ -190,6 +260,14 @@ def _rewrite_local(node: Node, index: _RuleIndex, phase: str, trace: Trace | Non
 
 def _pass(root: Node, index: _RuleIndex, phase: str, trace: Trace | None, fired: list, budget: int) -> Node:
     """One top-down pass over the DAG (iterative, each node once)."""
+    _PASS_PLANS.append(_PassPlan(root))
+    try:
+        return _pass_body(root, index, phase, trace, fired, budget)
+    finally:
+        _PASS_PLANS.pop()
+
+
+def _pass_body(root: Node, index: _RuleIndex, phase: str, trace: Trace | None, fired: list, budget: int) -> Node:
     memo: dict[int, Node] = {}
     rewritten: dict[int, Node] = {}
     stack: list[tuple[Node, bool]] = [(root, False)]

@@ -45,6 +45,7 @@ RULES = {
         predicate.filter_into_projected_parquet,
         predicate.filter_through_assign,
         predicate.filter_through_rename,
+        projection.project_shared_to_union,
         projection.merge_pushed_projections,
         projection.project_into_parquet,
         projection.project_into_pandas,

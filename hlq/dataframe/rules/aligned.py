@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from hlq.dataframe.nodes.lineage import rebase
 from hlq.dataframe.nodes.ops import Assign, AssignFrom, Filter, FilterBy, MapPartitions, Project, SeriesExpr, ToFrame
-from hlq.rules import Is, Where, rule
+from hlq.rules import Is, Where, rule, shared
 from hlq.dataframe._io import from_pandas
 
 __all__ = []
@@ -97,7 +97,7 @@ def filter_by_aligned_frame(node):
 def project_through_filter_by(node):
     """filter-by(x, mask)[cols] -> filter-by(x[cols], mask): the rows are chosen by the separate mask"""
     f = node.child
-    if f.child.kind != "frame" or node.cols == f.child.columns:
+    if shared(f) or f.child.kind != "frame" or node.cols == f.child.columns:
         return None
     return FilterBy(Project(f.child, node.cols), f.mask)
 

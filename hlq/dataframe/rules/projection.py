@@ -12,6 +12,12 @@ aggregations whose result columns each come from one input column
 reads one column.  At the sources they become a parquet read of those
 columns, a pandas source of those columns, or pandas' ``usecols`` for CSV.
 
+Pushdown never copies shared work: a projection does not move below a node
+that other consumers read too (each consumer would get its own copy of the
+node and of everything under it, e.g. a join computed twice).  When every
+consumer of a shared node is a projection, the union of their columns moves
+below the node once and each consumer selects its columns from the result.
+
 >>> import pandas as pd, tempfile, os
 >>> import hlq.dataframe as dd
 >>> from hlq.rules import optimize_plan
@@ -43,7 +49,7 @@ from hlq.dataframe.nodes.sort import SetIndex, SetIndexSorted, SortValues
 from hlq.dataframe.nodes.sources import FromPandas, ReadParquet
 from hlq.dataframe.nodes.structure import ConcatFrames, LocSlice, RepartitionCombine, RepartitionDivisions, RepartitionSplit, Tail
 from hlq.dataframe.rules.helpers import narrow, ordered, rebuild_merge
-from hlq.rules import Is, Where, rule
+from hlq.rules import Is, Where, consumers, rule, shared
 from hlq.dataframe._io import from_pandas
 from hlq.dataframe._reductions import _dd_chunk
 
@@ -67,7 +73,27 @@ def _projection_pair_example():
 def merge_pushed_projections(node):
     """x[a][b] -> x[b] for projections that meet while pushing down (e.g. a drop() above a
     merge meeting the columns a consumer reads), so that they keep moving towards the sources"""
-    return Project(node.child.child, node.cols)
+    inner = node.child
+    if shared(inner) or shared(inner.child):
+        return None
+    return Project(inner.child, node.cols)
+
+
+@rule(Is(Project, child=Where(shared, "read by several consumers")), phase="pushdown", register=False,
+      tags=("projection-pushdown",))
+def project_shared_to_union(node):
+    """x[a] and x[b] with x shared -> x[a, b][a] and x[a, b][b]: the union of the columns the
+    consumers read moves below x once, instead of one narrowed copy of x per consumer"""
+    x = node.child
+    need = set()
+    for user in consumers(x):
+        if not isinstance(user, Project):
+            return None
+        need.update(user.cols)
+    cols = ordered(x, need)
+    if cols == x.columns or cols == node.cols:
+        return None
+    return Project(Project(x, cols), node.cols)
 
 
 @rule(Is(Project, cols=Where(lambda c: True, "any")), phase="simplify", register=False, tags=("projection-pushdown",))
@@ -81,6 +107,8 @@ def drop_identity_projection(node):
 @rule(Is(Project, child=Is(ReadParquet)), phase="pushdown", register=False, tags=("projection-pushdown",))
 def project_into_parquet(node):
     """read[cols] -> read(columns=cols): only those columns are read"""
+    if shared(node.child):
+        return None
     r = node.child
     return r.replace(columns_=node.cols)
 
@@ -88,6 +116,8 @@ def project_into_parquet(node):
 @rule(Is(Project, child=Is(FromPandas)), phase="pushdown", register=False, tags=("projection-pushdown",))
 def project_into_pandas(node):
     """from_pandas(df)[cols] -> from_pandas(df, columns=cols)"""
+    if shared(node.child):
+        return None
     r = node.child
     return FromPandas(r.data, r.bounds, r.divisions_, r.schema, node.cols)
 
@@ -95,6 +125,8 @@ def project_into_pandas(node):
 @rule(Is(Project, child=Is(ReadCSV)), phase="pushdown", register=False, tags=("projection-pushdown",))
 def project_into_csv(node):
     """read_csv(...)[cols] -> read_csv(..., usecols=cols): pandas parses only those columns"""
+    if shared(node.child):
+        return None
     return node.child.replace(columns_=node.cols)
 
 
@@ -103,6 +135,8 @@ def project_into_csv(node):
 @rule(Is(Project, child=Is(Filter)), phase="pushdown", register=False, tags=("projection-pushdown",))
 def project_through_filter(node):
     """filter(x, p)[cols] -> filter(x[cols + columns of p], p)[cols]"""
+    if shared(node.child):
+        return None
     f = node.child
     x = f.child
     need = ordered(x, set(node.cols) | columns_of(f.predicate))
@@ -115,6 +149,8 @@ def project_through_filter(node):
 @rule(Is(Project, child=Is(Assign)), phase="pushdown", register=False, tags=("projection-pushdown",))
 def project_through_assign(node):
     """assign(x, a=e)[cols] -> assign(x[needed], a=e)[cols], dropping assigns nobody reads"""
+    if shared(node.child):
+        return None
     a = node.child
     x = a.child
     cols = set(node.cols)
@@ -156,6 +192,8 @@ def groupby_reads_its_columns(node):
 @rule(Is(Project, child=Is(Rename)), phase="pushdown", register=False, tags=("projection-pushdown",))
 def project_through_rename(node):
     """rename(x, a->b)[cols] -> rename(x[old names of cols], a->b)"""
+    if shared(node.child):
+        return None
     r = node.child
     x = r.child
     back = {new: old for old, new in r.mapping}
@@ -191,6 +229,8 @@ def len_reads_one_column(node):
       tags=("projection-pushdown", "merge-pushdown"))
 def project_through_merge(node):
     """merge(l, r)[cols] -> merge(l[needed + keys], r[needed + keys])[cols] (suffixed names kept)"""
+    if shared(node.child):
+        return None
     m = node.child
     lay = m.layout
     if lay is None:
@@ -234,6 +274,8 @@ _ROW_NODES = (RepartitionCombine, RepartitionSplit, RepartitionDivisions, LocSli
       phase="pushdown", register=False, tags=("projection-pushdown",))
 def project_through_regroup(node):
     """repartition/loc/head/tail(x)[cols] -> repartition/...(x[cols])"""
+    if shared(node.child):
+        return None
     r = node.child
     x = r.child
     if x.kind != "frame" or tuple(node.cols) == x.columns:
@@ -244,6 +286,8 @@ def project_through_regroup(node):
 @rule(Is(Project, child=Is(Shuffle)), phase="pushdown", register=False, tags=("projection-pushdown",))
 def project_through_shuffle(node):
     """shuffle(x, on)[cols] -> shuffle(x[cols + on], on)[cols]"""
+    if shared(node.child):
+        return None
     s = node.child
     x = s.child
     inner = narrow(x, set(node.cols) | {k for k in s.on if k != INDEX})
@@ -257,6 +301,8 @@ def project_through_shuffle(node):
       phase="pushdown", register=False, tags=("projection-pushdown",))
 def project_through_sort(node):
     """sort_values(x, by)[cols] -> sort_values(x[cols + by], by)[cols]"""
+    if shared(node.child):
+        return None
     s = node.child
     x = s.child
     inner = narrow(x, set(node.cols) | set(s.by))
@@ -270,6 +316,8 @@ def project_through_sort(node):
       phase="pushdown", register=False, tags=("projection-pushdown",))
 def project_through_set_index(node):
     """set_index(x, col)[cols] -> set_index(x[cols + col], col)[cols]"""
+    if shared(node.child):
+        return None
     s = node.child
     x = s.child
     inner = narrow(x, set(node.cols) | {s.col})
@@ -282,6 +330,8 @@ def project_through_set_index(node):
 @rule(Is(Project, child=Is(ConcatFrames)), phase="pushdown", register=False, tags=("projection-pushdown",))
 def project_through_concat(node):
     """concat([a, b])[cols] -> concat([a[cols], b[cols]]) (each input keeps the columns it has)"""
+    if shared(node.child):
+        return None
     c = node.child
     want = set(node.cols)
     frames = []
@@ -304,6 +354,8 @@ def project_through_concat(node):
       tags=("projection-pushdown",))
 def project_groupby_aggregations(node):
     """groupby(k).agg({x: sum, y: mean})[[x]] -> groupby(k).agg({x: sum}) (y is not read)"""
+    if shared(node.child):
+        return None
     g = node.child
     want = set(node.cols)
     names = g.output_names()
@@ -323,6 +375,8 @@ def _columnwise(t):
 @rule(Is(Project, child=Is(TreeAgg, columnwise=True)), phase="pushdown", register=False, tags=("projection-pushdown",))
 def project_columnwise_aggregation(node):
     """describe(x)[[a]] -> describe(x[[a]]): each result column comes from the same input column"""
+    if shared(node.child):
+        return None
     t = node.child
     x = t.child
     if x.kind != "frame" or not set(node.cols) <= set(x.columns) or node.cols == x.columns:
@@ -341,6 +395,8 @@ def _dedup_subset(t):
       phase="pushdown", register=False, tags=("projection-pushdown",))
 def project_through_drop_duplicates(node):
     """drop_duplicates(x, subset=[k])[[a]] -> drop_duplicates(x[[k, a]], subset=[k])[[a]]"""
+    if shared(node.child):
+        return None
     t = node.child
     subset = _dedup_subset(t)
     if subset is None:
