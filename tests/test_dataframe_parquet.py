@@ -272,3 +272,20 @@ def test_read_parquet_globs_filters_and_aggregate_files(tmp_path):
     assert sorted(agg.compute().x) == list(range(10))
     one = dd.read_parquet(tmp_path / "h", aggregate_files="y", blocksize="1MiB", filters=[("y", "in", ("a", "e"))])
     assert one.npartitions == 2 and sorted(one.compute().x) == [0, 1, 8, 9]
+
+
+def test_deeply_nested_and_or_filter_converts_without_recursion():
+    # alternating and/or nesting 5,000 deep: the checks and the conversion to pyarrow are iterative
+    from hlq.dataframe.nodes.pyarrow_filters import may_match, pushable, to_pyarrow
+
+    e = ("gt", ("col", "a"), ("lit", 1))
+    for i in range(5000):
+        e = ("and" if i % 2 else "or", (e, ("lt", ("col", "b"), ("lit", i))))
+    assert pushable(e)
+    assert may_match(e, {"a": (2, 2), "b": (-1, -1)})
+    assert not may_match(e, {"a": (0, 0), "b": (10**6, 10**6)})  # statistics exclude every row
+    expr = to_pyarrow(e)
+    import pyarrow as pa  # deferred: only this check evaluates the expression
+
+    table = pa.table({"a": [0, 2], "b": [10**6, -1]})
+    assert table.filter(expr).column("a").to_pylist() == [2]

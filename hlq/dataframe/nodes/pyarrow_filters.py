@@ -67,28 +67,35 @@ def isin_values(e, dtypes):
 def pushable(e, dtypes=None) -> bool:
     """Whether column expression ``e`` can be evaluated by pyarrow as a dataset filter (``dtypes``,
     the read's column dtypes, also allows ``isin`` of literal values)."""
-    tag = e[0]
-    if tag in ("and", "or"):
-        return all(pushable(t, dtypes) for t in e[1])
-    if tag == "call":
-        return isin_values(e, dtypes) is not None
-    if tag in _OPS:
-        a, b = e[1], e[2]
-        return (a[0] == "col" and _is_lit(b)) or (b[0] == "col" and _is_lit(a))
-    return False
+    def leaf(x):
+        tag = x[0]
+        if tag == "call":
+            return isin_values(x, dtypes) is not None
+        if tag in _OPS:
+            a, b = x[1], x[2]
+            return (a[0] == "col" and _is_lit(b)) or (b[0] == "col" and _is_lit(a))
+        return False
+
+    return _fold_and_or(e, lambda tag, kids: all(kids), leaf)
 
 
 def to_pyarrow(e):
-    """Column expression ``e`` (see :func:`pushable`) as a ``pyarrow.compute.Expression``."""
-    import pyarrow.compute as pc
-
-    tag = e[0]
-    if tag in ("and", "or"):
-        parts = [to_pyarrow(t) for t in e[1]]
+    """Column expression ``e`` (see :func:`pushable`) as a ``pyarrow.compute.Expression``
+    (iterative over and/or nesting)."""
+    def combine(tag, parts):
         acc = parts[0]
         for p in parts[1:]:
             acc = (acc & p) if tag == "and" else (acc | p)
         return acc
+
+    return _fold_and_or(e, combine, _term_to_pyarrow)
+
+
+def _term_to_pyarrow(e):
+    """One comparison or ``isin`` term of a pushable filter as a pyarrow expression."""
+    import pyarrow.compute as pc  # deferred: pyarrow.compute is only needed when a filter reaches a read
+
+    tag = e[0]
     if tag == "call":  # col.isin(values), checked by isin_values
         call = e[1]
         return pc.field(e[2][0][1]).isin(list(call.args[0]))
