@@ -500,3 +500,52 @@ def test_groupby_agg_accepts_shuffle_method_and_median():
     dask_assert_eq(got, pdf.groupby("a").agg(x=pd.NamedAgg("b", aggfunc="sum"),
                                              y=pd.NamedAgg("b", aggfunc=partial(np.std, ddof=1))))
     dask_assert_eq(df.groupby("a").b.agg(c="count", m="mean"), pdf.groupby("a").b.agg(c="count", m="mean"))
+
+
+def test_categorical_submodule_is_dasks():
+    import dask.dataframe.dispatch as dask_dispatch
+
+    assert dd.categorical.categorical_dtype is dask_dispatch.categorical_dtype
+    dt = dd.categorical.categorical_dtype(meta=pd.DataFrame(), categories=[1, 100, 200], ordered=True)
+    assert list(dt.categories) == [1, 100, 200] and dt.ordered
+
+
+def test_index_setter_takes_the_partitions_of_an_index():
+    pdf = pd.DataFrame({"a": range(6)}, index=pd.CategoricalIndex(list("abcdef")))
+    df = dd.from_pandas(pdf, npartitions=2, sort=False)
+    df.index = df.index.cat.as_unknown()
+    assert not df.index.cat.known and df.divisions == (None, None, None)
+    pd.testing.assert_frame_equal(df.compute(), pdf)
+    s = dd.from_pandas(pd.Series(range(4), index=[10, 11, 12, 13]), npartitions=2)
+    s.index = s.index.map(lambda v: v + 1, meta=pd.Index([], dtype="int64"), is_monotonic=True)
+    assert s.divisions == (11, 13, 14)
+    pd.testing.assert_index_equal(s.compute().index, pd.Index([11, 12, 13, 14]))
+    with pytest.raises(ValueError, match="aligned"):
+        df.index = dd.from_pandas(pd.Series(range(6)), npartitions=3).index
+    with pytest.raises(TypeError):
+        df.index = pd.Index(range(6))
+
+
+def test_categorize_the_index_and_unknown_columns():
+    pdf = pd.DataFrame({"v": list("badcab"), "w": pd.Categorical(list("xyxyxy"))}, index=list("fedcba"))
+    df = dd.from_pandas(pdf, npartitions=2, sort=False)
+    df["w"] = df.w.cat.as_unknown()
+    out = df.categorize()
+    assert out.v.cat.known and out.w.cat.known and out.index.cat.known
+    assert list(out.index.cat.categories) == list("abcdef")  # sorted, like dask
+    exp = pdf.astype({"v": "category"})
+    exp.index = pd.CategoricalIndex(exp.index, categories=list("abcdef"))
+    pd.testing.assert_frame_equal(out.compute(), exp, check_categorical=False)
+    assert not df.categorize(index=False).index.dtype == "category"
+    assert out.categorize() is out and df.categorize([], index=False) is df
+    for bad in (1, "foo"):
+        with pytest.raises(ValueError, match="split_every"):
+            df.categorize(split_every=bad)
+
+
+def test_set_index_on_a_categorical_with_given_divisions():
+    pdf = pd.DataFrame({"x": [1, 2, 3, 4], "y": pd.Categorical(list("abbc"), categories=list("abc"), ordered=True)})
+    df = dd.from_pandas(pdf, npartitions=2)
+    b = df.set_index("y", divisions=["a", "b", "c"])
+    assert list(b.get_partition(0).index.compute()) == ["a"]
+    assert sorted(b.get_partition(1).index.compute()) == ["b", "b", "c"]

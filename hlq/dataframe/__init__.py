@@ -10,8 +10,8 @@ The namespace is assembled from private topic modules (``_core``: the
 collections; ``_io``, ``_io_csv``, ``_sinks``, ``_convert``: reading,
 writing and conversions; ``_multi``: joins, concat, repartitioning, sorting;
 ``_groupby``, ``_reductions``, ``_window``, ``_resample``, ...), plus the
-public submodules ``utils``, ``extensions`` and ``dispatch`` (like
-``dask.dataframe``'s; ``dispatch`` loads on first use) and ``nodes``/``rules``
+public submodules ``utils``, ``extensions``, ``dispatch`` and ``categorical`` (like
+``dask.dataframe``'s; ``dispatch`` and ``categorical`` load on first use) and ``nodes``/``rules``
 for extension authors.
 """
 
@@ -48,9 +48,10 @@ __all__ += ["assert_eq", "compute", "get_dummies", "isna", "map_overlap", "melt"
 
 
 def __getattr__(name):
-    """``hlq.dataframe.dispatch`` loads on first use (it imports ``dask.dataframe``)."""
-    if name == "dispatch":
+    """``hlq.dataframe.dispatch`` and ``hlq.dataframe.categorical`` load on first use (they import
+    ``dask.dataframe``)."""
+    if name in ("dispatch", "categorical"):
         import importlib  # deferred: the submodule imports dask.dataframe, slow to import
 
-        return importlib.import_module("hlq.dataframe.dispatch")
+        return importlib.import_module(f"hlq.dataframe.{name}")
     raise AttributeError(f"module 'hlq.dataframe' has no attribute {name!r}")

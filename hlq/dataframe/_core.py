@@ -136,6 +136,15 @@ class _Frame(CommonMethods, HlqCollection):
 
         return index_of(self)
 
+    @index.setter
+    def index(self, value):
+        """``df.index = idx``: every partition takes the values of the same partition of ``idx``
+        (an hlq Index with as many partitions), whose divisions the result has (as dask)."""
+        # import cycle: hlq.dataframe._index imports hlq.dataframe._core
+        from hlq.dataframe._index import assign_index
+
+        self._rebind(assign_index(self, value))
+
     @property
     def dask(self):
         """The task graph ``compute`` runs (optimized, culled, fused)."""

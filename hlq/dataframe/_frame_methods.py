@@ -1041,22 +1041,56 @@ class FrameMethods(CommonMethods):
         return self._repr_data().to_string(max_rows=max_rows)
 
     def categorize(self, columns=None, index=None, split_every=None, **kwargs):
-        """Categorical columns with categories computed from the data (object/string columns by default)."""
+        """Categorical columns (and index) with categories computed now from the data, like dask.
+
+        Parameters
+        ----------
+        columns : label or list, optional
+            The columns to categorize (default: object, string and unknown-category columns);
+            columns whose categories are known are left alone.
+        index : bool, optional
+            Categorize the index too (default: when it holds strings or unknown categories).
+        split_every : int, optional
+            Fan-in of the tree aggregation that finds the categories (an integer >= 2).
+
+        Returns
+        -------
+        DataFrame
+            This frame itself when there is nothing to categorize.
+        """
+        if split_every is not None and split_every is not False and (
+                not isinstance(split_every, numbers.Integral) or split_every < 2):
+            raise ValueError("split_every must be an integer >= 2")
+        meta = self._meta
         if columns is None:
             columns = [c for c, d in zip(self._node.columns, self._node.dtypes)
-                       if d == object or isinstance(d, pd.StringDtype) or str(d) in ("str", "string")]
-        elif isinstance(columns, str):
+                       if d == object or isinstance(d, (pd.StringDtype, pd.CategoricalDtype))
+                       or str(d) in ("str", "string")]
+        elif not isinstance(columns, (list, tuple, pd.Index)):
             columns = [columns]
-        if index:
-            raise NotImplementedError("categorize(index=True) is not supported")
-        if not columns:
+        # known categories stay as they are
+        columns = [c for c in columns if not isinstance(self._node.dtype_map[c], pd.CategoricalDtype)
+                   or has_unknown_categories(self._node.dtype_map[c])]
+        idt = meta.index.dtype
+        if index is not False:
+            if isinstance(idt, pd.CategoricalDtype):
+                index = has_unknown_categories(idt)
+            elif index is None:
+                index = idt == object or isinstance(idt, pd.StringDtype) or str(idt) in ("str", "string")
+        if not columns and not index:
             return self
-        # like dask, the categories are computed now, so that they are known in the metadata
         import dask  # deferred: only categorize computes eagerly
-        todo = [c for c in columns if not isinstance(self._node.dtype_map[c], pd.CategoricalDtype)
-                or has_unknown_categories(self._node.dtype_map[c])]
-        cats = dask.compute(*[category_values(self[c], split_every) for c in todo]) if todo else ()
-        return self.astype({c: pd.CategoricalDtype(v) for c, v in zip(todo, cats)}) if todo else self
+
+        todo = [category_values(self[c], split_every or None) for c in columns]
+        if index:
+            todo.append(category_values(self.index.to_series(), split_every or None))
+        cats = dask.compute(*todo)
+        out = self.astype({c: pd.CategoricalDtype(v) for c, v in zip(columns, cats)}) if columns else self
+        if index:
+            dtype = pd.CategoricalDtype(cats[-1], ordered=getattr(idt, "ordered", False) or False)
+            f = _CategorizeIndex(dtype)
+            out = out.map_partitions(f, meta=f(out._meta))
+        return out
 
     def corr(self, method="pearson", min_periods=None, numeric_only=False, split_every=False):
         if method != "pearson":
@@ -1074,6 +1108,21 @@ class FrameMethods(CommonMethods):
         meta = getattr(obj._meta, how)().iloc[:0]
         return _tree(obj, Fn(_cov_chunk), Fn(_cov_combine), Fn(_cov_final, how, min_periods, tuple(cols)), meta, how,
                      split_every)
+
+
+class _CategorizeIndex:
+    """A partition whose index becomes categorical of ``dtype``."""
+
+    __slots__ = ("dtype",)
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def __call__(self, part):
+        return part.set_axis(pd.CategoricalIndex(part.index, dtype=self.dtype), axis=0)
+
+    def __reduce__(self):
+        return (_CategorizeIndex, (self.dtype,))
 
 
 def _cov_chunk(df):

@@ -26,6 +26,7 @@ from hlq.dataframe import _elementwise as _ew
 from hlq.dataframe._core import Series
 from hlq.dataframe.nodes.colexpr import UNARY
 from hlq.dataframe.nodes.index_values import IndexValues
+from hlq.dataframe.nodes.multipart import ZipPartitions
 from hlq.dataframe.nodes.ops import MapPartitions, MetaBox
 from hlq.dataframe.nodes.window import IndexedMap
 
@@ -238,6 +239,42 @@ def index_map(idx, func, divisions=None, meta=None):
     n = idx._node.npartitions
     divs = tuple(divisions) if divisions is not None else (None,) * (n + 1)
     return Index(IndexValues(IndexedMap(idx._node, f, (), MetaBox(meta), True, divs)))
+
+
+def assign_index(obj, value):
+    """``obj`` (a DataFrame or Series) with the index values of ``value`` (an :class:`Index`
+    with as many partitions), partition by partition; the divisions are ``value``'s."""
+    if not isinstance(value, Index):
+        raise TypeError(f"the index of an hlq collection is set from an hlq Index, got {type(value).__name__}; "
+                        "use set_index or map_partitions")
+    if value.npartitions != obj.npartitions:
+        # partition i takes partition i's values (a length mismatch raises pandas' error when computed)
+        raise ValueError("value needs to be aligned with the index: the same partitions")
+    meta = obj._meta.set_axis(value._meta, axis=0)
+    node = ZipPartitions((obj._node, value.to_series().clear_divisions()._node), _AssignIndex(), MetaBox(meta))
+    out = type(obj)(node)
+    divs = value.divisions
+    if divs != out.divisions:
+        out = type(obj)(IndexedMap(node, _Same(), (), MetaBox(meta), True, tuple(divs)))
+    return out
+
+
+class _AssignIndex:
+    """A partition with the index values of the matching partition of index values."""
+
+    def __call__(self, part, values):
+        return part.set_axis(values.index, axis=0)
+
+    def __reduce__(self):
+        return (_AssignIndex, ())
+
+
+class _Same:
+    def __call__(self, part, i):
+        return part
+
+    def __reduce__(self):
+        return (_Same, ())
 
 
 def index_of(obj):

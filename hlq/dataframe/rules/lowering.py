@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import dask
 import numpy as np
+import pandas as pd
 
 from hlq.dataframe._estimate import bytes_per_row, estimate_rows, format_bytes
 from hlq.lower.cost import CostSettings, available_threads, chain_block_seconds
@@ -227,7 +228,14 @@ def lower_set_index(node):
     """set_index(x, col) -> collect+set_index(range-split(x, col, given or sampled boundaries))"""
     c = node.child
     n = node.npartitions
-    bounds = tuple(node.divisions_[1:-1]) if node.divisions_ is not None else _bounds(c, node.col, n)
+    if node.divisions_ is not None:
+        bounds = tuple(node.divisions_[1:-1])
+        dt = c.dtype_map.get(node.col)
+        if isinstance(dt, pd.CategoricalDtype) and dt.categories is not None:
+            # a categorical key splits by code (its sort order): given category values become codes
+            bounds = tuple(int(v) for v in pd.Categorical(list(bounds), dtype=dt).codes)
+    else:
+        bounds = _bounds(c, node.col, n)
     split = RangeSplit(c, node.col, bounds, n, True)
     return ShuffleCollect(split, "frame", node.columns, node.dtypes, node.divisions, ("set_index", node.col))
 
