@@ -146,3 +146,48 @@ def test_map_blocks_returning_pandas_makes_a_dataframe_collection():
     s = x.map_blocks(pd.Series)
     assert isinstance(s, dd.Series) and s.npartitions == x.npartitions
     pd.testing.assert_series_equal(s.compute(), pd.Series(np.ones(10), index=[0, 1, 2, 3, 4] * 2))
+
+
+def _fused_task_peak_bytes(y):
+    """Peak bytes numpy allocates while the one computing task of ``y``'s graph runs."""
+    import tracemalloc
+
+    from dask._task_spec import DataNode
+
+    g = dict(y.__dask_graph__())
+    data = {k: v({}) for k, v in g.items() if isinstance(v, DataNode)}
+    (task,) = [v for v in g.values() if not isinstance(v, DataNode)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        out = task({k: data[k] for k in task.dependencies})
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    return out, peak
+
+
+def test_fused_elementwise_chain_reuses_its_intermediates():
+    a = np.random.default_rng(0).random((300, 300))
+    block = a.nbytes
+    x = da.from_array(a, chunks=300)
+    out, peak = _fused_task_peak_bytes(((x + 1) * 2 - 3) / 4 + x)
+    np.testing.assert_array_equal(out, ((a + 1) * 2 - 3) / 4 + a)
+    assert peak < 1.5 * block  # one result block for five operations
+
+
+def test_fused_chain_does_not_overwrite_what_a_view_still_reads():
+    rng = np.random.default_rng(1)
+    a, b = rng.random((256, 256)), rng.random((256, 256))
+    x, y = da.from_array(a, chunks=128), da.from_array(b, chunks=128)
+    t = x + y
+    w = t.T * (t + 1)  # t's transpose (a view) is read after t + 1 could have overwritten t
+    np.testing.assert_array_equal(w.compute(), (a + b).T * ((a + b) + 1))
+    w = (t + 1) * t.T
+    np.testing.assert_array_equal(w.compute(), ((a + b) + 1) * (a + b).T)
+    i = da.from_array(np.arange(256 * 64).reshape(256, 64), chunks=(128, 64))
+    np.testing.assert_array_equal(((i + 1) // 3 / 2).compute(), (np.arange(256 * 64).reshape(256, 64) + 1) // 3 / 2)
+    m = x.mean(axis=0)
+    r = (m + 1) + x  # the intermediate (a row) is smaller than the result: a new array
+    np.testing.assert_allclose(r.compute(), (a.mean(axis=0) + 1) + a)

@@ -9,7 +9,7 @@ from dask.callbacks import Callback
 
 import hlq.array as da
 from hlq.lower import scheduler as hlq_order
-from hlq.lower.scheduler import is_topological, priorities, tree_shaped
+from hlq.lower.scheduler import is_topological, peak_live, priorities, tree_shaped
 
 
 def _graphs():
@@ -170,3 +170,43 @@ def test_shared_block_graphs_keep_dask_order():
     assert not tree_shaped(g)  # many blocks feed several products: dask.order is used
     with dask.config.set({"hlq.order": True}):
         assert y.compute() == 50 * 400 * 400
+
+
+def test_shared_blocks_run_in_the_order_that_holds_fewer_results():
+    from dask.order import order
+
+    from hlq.lower.scheduler import choose_priorities, peak_live
+
+    # the tutorial's expression: every drawn block feeds a mean, a block of x and a block of x.T
+    with dask.config.set({"hlq.batch": False}):
+        x = da.random.random((400, 400), chunks=20)
+        y = (x + x.T - x.mean(axis=0))[::2, 100:].std()
+        g = y.__dask_graph__()
+        keys = y.__dask_keys__()
+        assert not tree_shaped(g)
+        prio, name = choose_priorities(g, keys)
+        assert is_topological(g, prio)
+        theirs = peak_live(g, order(g), keys)
+        ours = peak_live(g, priorities(g, keys), keys)
+        assert peak_live(g, prio, keys) == min(ours, theirs)
+        assert ours < theirs and name == "depth-first"
+        got = y.compute()
+    with dask.config.set({"hlq.order": False, "hlq.batch": False}):
+        assert got == y.compute()
+
+
+def test_peak_live_counts_results_held_at_once():
+    from dask._task_spec import Task, TaskRef
+
+    def f(*a):
+        return 1
+
+    # a -> b -> c and a -> c: a is held until c runs
+    g = {"a": Task("a", f), "b": Task("b", f, TaskRef("a")), "c": Task("c", f, TaskRef("a"), TaskRef("b"))}
+    assert peak_live(g, {"a": 0, "b": 1, "c": 2}, ["c"]) == 3
+    # two independent chains: the order decides how many heads are held together
+    g = {k: Task(k, f) for k in ("a", "b")}
+    g.update({"a2": Task("a2", f, TaskRef("a")), "b2": Task("b2", f, TaskRef("b"))})
+    g["out"] = Task("out", f, TaskRef("a2"), TaskRef("b2"))
+    assert peak_live(g, {"a": 0, "a2": 1, "b": 2, "b2": 3, "out": 4}, ["out"]) == 3
+    assert peak_live(g, {"a": 0, "b": 1, "a2": 2, "b2": 3, "out": 4}, ["out"]) == 3

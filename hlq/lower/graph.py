@@ -53,7 +53,7 @@ class FusedBlockFunction:
     not all of them.
     """
 
-    __slots__ = ("steps", "label", "_frees")
+    __slots__ = ("steps", "label", "_frees", "_into")
 
     def __init__(self, steps, label="fused"):
         self.steps = steps
@@ -67,14 +67,20 @@ class FusedBlockFunction:
         for reg, k in last_use.items():
             frees[k].append(reg)
         self._frees = tuple(tuple(f) for f in frees)
+        self._into = _reusable_operands(steps)
 
     def __call__(self, *args):
         regs = [None] * len(self.steps)
         frees = self._frees
+        into = self._into
         for k, (func, refs) in enumerate(self.steps):
             vals = [args[i] if kind == "a" else regs[i] for kind, i in refs]
-            regs[k] = func(*vals)
-            del vals
+            pos = into[k]
+            res = None
+            if pos >= 0:
+                res = func.call_into(vals[pos], *vals)
+            regs[k] = func(*vals) if res is None else res
+            del vals, res
             for r in frees[k]:
                 regs[r] = None
         return regs[-1]
@@ -88,6 +94,34 @@ class FusedBlockFunction:
     @property
     def __name__(self):  # used by dask for task names in diagnostics
         return self.label
+
+
+def _reusable_operands(steps) -> tuple:
+    """Per step, the position of an operand the step may write its result into, or -1.
+
+    A step may reuse an operand when its function offers ``call_into`` and
+    the operand is the result of an earlier step whose function returns a
+    newly allocated array (``fresh_result``) and that no other step reads (so
+    no view of it, a transpose or a slice, is read later): elementwise chains
+    such as ``(a + b) - c`` then allocate one block, not one per operation.
+    Whether the result really fits that array (dtype, shape, array type) is
+    checked by ``call_into`` when the task runs.
+    """
+    readers: dict = {}
+    for k, (_, refs) in enumerate(steps):
+        for kind, i in refs:
+            if kind == "r":
+                readers.setdefault(i, set()).add(k)
+    out = []
+    for k, (func, refs) in enumerate(steps):
+        pos = -1
+        if getattr(func, "call_into", None) is not None:
+            for p, (kind, i) in enumerate(refs):
+                if kind == "r" and readers[i] == {k} and getattr(steps[i][0], "fresh_result", False):
+                    pos = p
+                    break
+        out.append(pos)
+    return tuple(out)
 
 
 @dataclass

@@ -11,7 +11,10 @@ output blocks at the top.  For that shape a plain **depth-first post-order
 from the output keys** (each output block's inputs are finished, and their
 consumers run, before the next output block is started; a reduction tree is
 walked subtree by subtree) is a correct, memory-friendly priority that costs
-one visit per dependency edge.
+one visit per dependency edge.  Where many blocks feed several consumers
+(``x + x.T``, products), neither that order nor ``dask.order`` is always
+the better one, so both are computed and the one whose simulated run holds
+fewer results at once is used (:func:`choose_priorities`).
 
 Hooks
 -----
@@ -52,9 +55,11 @@ from dask.local import (
     default_pack_exception, execute_task, finish_task, local_callbacks, nested_get, reraise,
     start_state_from_dask, unpack_callbacks,
 )
+from dask.order import order
 from hlq.lower.graph import _gc_paused
 
-__all__ = ["priorities", "is_topological", "tree_shaped", "get", "HlqThreadedScheduler"]
+__all__ = ["priorities", "is_topological", "tree_shaped", "peak_live", "choose_priorities", "get",
+           "HlqThreadedScheduler"]
 
 
 def _deps_of(value):
@@ -153,15 +158,15 @@ def is_topological(dsk: Mapping, prio: Mapping) -> bool:
 
 
 def tree_shaped(dsk: Mapping, max_shared: int | None = None) -> bool:
-    """Whether the depth-first order suits ``dsk``: few tasks feed three or more others.
+    """Whether the depth-first order surely suits ``dsk``: few tasks feed three or more others.
 
     Reductions, elementwise chains, rechunk merges and gathers are trees
     (plus a few broadcast results such as a mean subtracted from every
-    block).  Where many blocks each feed several consumers (matmul,
-    overlaps), visiting one output's inputs depth first computes shared
-    blocks long before their other consumers run; ``dask.order`` handles
-    that sharing better (``(x @ x.T)[:50].sum()`` on 40 x 40 blocks: peak
-    861 live results in depth-first order vs 523 in ``dask.order``'s).
+    block): the depth-first order is used without computing ``dask.order``.
+    Where many blocks each feed several consumers (products, ``x + x.T``,
+    overlaps), visiting one output's inputs depth first may compute shared
+    blocks long before their other consumers run, so
+    :func:`choose_priorities` compares it with ``dask.order``.
 
     Parameters
     ----------
@@ -188,6 +193,95 @@ def tree_shaped(dsk: Mapping, max_shared: int | None = None) -> bool:
                 if shared > max_shared:
                     return False
     return True
+
+
+def peak_live(dsk: Mapping, prio: Mapping, keys) -> int:
+    """Most task results held at once when one worker runs ``dsk`` in ``prio`` order.
+
+    The run is simulated the way dask's local schedulers take tasks: a stack
+    of ready tasks, initially sorted by priority; when a task finishes, the
+    dependents it makes ready are pushed so that the one with the lowest
+    priority runs next.  A result is held from the end of its task until its
+    last dependent has run (the output ``keys`` until the end).  Every result
+    counts as one.
+
+    Parameters
+    ----------
+    dsk : Mapping
+        ``{key: dask._task_spec.GraphNode}``.
+    prio : Mapping
+        ``{key: int}`` covering every key of ``dsk``.
+    keys : iterable
+        Output keys (may be nested lists).
+
+    Returns
+    -------
+    int
+    """
+    outputs = set(flatten(keys)) if not isinstance(keys, (str, tuple)) else {keys}
+    deps = {k: [d for d in _deps_of(v) if d in dsk] for k, v in dsk.items()}
+    dependents: dict = {k: [] for k in dsk}
+    for k, ds in deps.items():
+        for d in ds:
+            dependents[d].append(k)
+    waiting = {k: len(ds) for k, ds in deps.items()}
+    holders = {k: len(v) for k, v in dependents.items()}
+    sortkey = prio.__getitem__
+    ready = sorted((k for k, n in waiting.items() if n == 0), key=sortkey, reverse=True)
+    live = peak = 0
+    while ready:
+        key = ready.pop()
+        live += 1
+        if live > peak:
+            peak = live
+        for d in deps[key]:
+            holders[d] -= 1
+            if holders[d] == 0 and d not in outputs:
+                live -= 1
+        new = []
+        for t in dependents[key]:
+            waiting[t] -= 1
+            if waiting[t] == 0:
+                new.append(t)
+        if new:
+            new.sort(key=sortkey, reverse=True)
+            ready.extend(new)
+    return peak
+
+
+def choose_priorities(dsk: Mapping, keys) -> tuple:
+    """The priorities hlq's scheduler runs ``dsk`` with, and which order they are.
+
+    A tree-shaped graph (:func:`tree_shaped`) gets the depth-first
+    :func:`priorities` directly.  Otherwise both the depth-first order and
+    ``dask.order`` are computed and the one whose simulated run holds fewer
+    results at once (:func:`peak_live`) is used; a tie keeps ``dask.order``.
+    Blocks read by several consumers are where the two differ: depth-first
+    finishes one output's inputs before the next output, ``dask.order``
+    follows the shared blocks' other consumers; which holds fewer blocks
+    depends on how the consumers overlap.
+
+    Parameters
+    ----------
+    dsk : Mapping
+        ``{key: dask._task_spec.GraphNode}``.
+    keys : iterable
+        Output keys (may be nested lists).
+
+    Returns
+    -------
+    tuple
+        ``(prio, name)``: ``{key: int}`` for every key of ``dsk`` and
+        ``"depth-first"`` or ``"dask.order"``.
+    """
+    ours = priorities(dsk, keys)
+    if tree_shaped(dsk):
+        return ours, "depth-first"
+    theirs = order(dsk)
+    with _gc_paused():
+        if peak_live(dsk, ours, keys) < peak_live(dsk, theirs, keys):
+            return ours, "depth-first"
+    return theirs, "dask.order"
 
 
 # ---------------------------------------------------------------------------
@@ -228,12 +322,14 @@ def _thread_id():
 
 
 class HlqThreadedScheduler:
-    """dask's threaded scheduler with hlq's depth-first priorities instead of ``dask.order``.
+    """dask's threaded scheduler with the priorities of :func:`choose_priorities`.
 
-    Call it like ``dask.threaded.get(dsk, keys, **kwargs)``.  Graphs that
-    do not come from hlq collections, graphs that are not tree-shaped
-    (:func:`tree_shaped`), nested calls from inside a task, and
-    ``hlq.order = False`` are handed to ``dask.threaded.get`` unchanged.  It
+    Call it like ``dask.threaded.get(dsk, keys, **kwargs)``.  Tree-shaped
+    graphs run in depth-first order without calling ``dask.order``; other
+    graphs run in the depth-first order or ``dask.order``'s, whichever holds
+    fewer results at once in a simulated run.  Graphs that do not come from
+    hlq collections, nested calls from inside a task, and ``hlq.order =
+    False`` are handed to ``dask.threaded.get`` unchanged.  It
     compares equal to ``dask.threaded.get`` so that ``dask.compute`` of hlq
     and ``dask.array`` collections together still finds one default
     scheduler.
@@ -244,14 +340,13 @@ class HlqThreadedScheduler:
                 or current_thread().name.startswith("hlq-threaded")):
             return dask.threaded.get(dsk, keys, cache=cache, num_workers=num_workers, pool=pool, **kwargs)
         graph = convert_legacy_graph(dsk if isinstance(dsk, Mapping) else dsk.__dask_graph__())
-        if not tree_shaped(graph):
-            return dask.threaded.get(graph, keys, cache=cache, num_workers=num_workers, pool=pool, **kwargs)
         pool = pool or dask.config.get("pool", None)
         num_workers = num_workers or dask.config.get("num_workers", None) or getattr(pool, "_max_workers", None)
         num_workers = num_workers or os.cpu_count() or 1
         if pool is None:
             pool = _pool(num_workers)
-        return _run(pool.submit, num_workers, graph, keys, cache, kwargs.get("callbacks"))
+        prio, _ = choose_priorities(graph, keys)
+        return _run(pool.submit, num_workers, graph, keys, cache, kwargs.get("callbacks"), prio)
 
     def __eq__(self, other):
         return other is self or other is dask.threaded.get
@@ -263,10 +358,9 @@ class HlqThreadedScheduler:
         return "<hlq threaded scheduler (depth-first priorities)>"
 
 
-def _run(submit, num_workers, dsk, result, cache, callbacks):
-    """Execute ``dsk`` for ``result`` keys with at most ``num_workers`` tasks in flight."""
+def _run(submit, num_workers, dsk, result, cache, callbacks, prio):
+    """Execute ``dsk`` for ``result`` keys in ``prio`` order with at most ``num_workers`` tasks in flight."""
     result_flat = set(flatten(result)) if isinstance(result, list) else {result}
-    prio = priorities(dsk, result)
     sortkey = prio.__getitem__
     done: Queue = Queue()
     with local_callbacks(callbacks) as cbs:

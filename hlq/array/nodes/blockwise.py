@@ -31,6 +31,10 @@ class _Slot:
 
 SLOT = _Slot()
 
+#: smallest result (in elements) a fused chain writes into an intermediate it no longer needs
+#: instead of allocating a new array: below it, checking costs more than allocating
+INPLACE_MIN_SIZE = 1 << 14
+
 
 def _get_slot():
     return SLOT
@@ -69,6 +73,64 @@ class ElemwiseCall:
         if kwargs:
             return self.func(*args, **kwargs)
         return self.func(*args)
+
+    @property
+    def fresh_result(self) -> bool:
+        """Whether a call returns a newly allocated array that nothing else refers to.
+
+        True for a numpy ufunc with one output and no keyword arguments; a
+        fused chain may then overwrite that result in a later step
+        (:meth:`call_into`).
+        """
+        return isinstance(self.func, np.ufunc) and self.func.nout == 1 and not self.kwargs
+
+    def call_into(self, out, *blocks):
+        """``func(*args, out=out)`` when that gives what ``func(*args)`` would; else None.
+
+        Applies to numpy ufuncs with one output called on plain ndarrays and
+        scalars, when ``out`` is a plain ndarray of at least
+        :data:`INPLACE_MIN_SIZE` elements whose dtype is the dtype numpy
+        resolves for the call and whose shape is the broadcast shape of the
+        arguments.  The caller guarantees ``out`` is not used afterwards.
+
+        Parameters
+        ----------
+        out : object
+            The array to write the result into (one of ``blocks``).
+        *blocks
+            The array inputs, as for ``__call__``.
+
+        Returns
+        -------
+        numpy.ndarray or None
+            ``out`` holding the result, or None (nothing was written).
+        """
+        if not self.fresh_result or type(out) is not np.ndarray or out.size < INPLACE_MIN_SIZE:
+            return None
+        args, _ = self._prepared()
+        for i, b in zip(self.slots, blocks):
+            args[i] = b
+        dtypes = []
+        shapes = []
+        for a in args:
+            t = type(a)
+            if t is np.ndarray:
+                dtypes.append(a.dtype)
+                shapes.append(a.shape)
+            elif t in (int, float, complex):
+                dtypes.append(t)
+            elif isinstance(a, np.generic):
+                dtypes.append(a.dtype)
+            else:
+                return None
+        try:
+            if self.func.resolve_dtypes(tuple(dtypes) + (None,))[-1] != out.dtype:
+                return None
+            if np.broadcast_shapes(*shapes) != out.shape:
+                return None
+        except (TypeError, ValueError):
+            return None
+        return self.func(*args, out=out)
 
     def __reduce__(self):
         return (ElemwiseCall, (self.func, self.template, self.kwargs))

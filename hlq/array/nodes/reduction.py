@@ -146,11 +146,17 @@ def _simple(name, npfunc):
     return Kind(name, chunk, combine, aggregate)
 
 
-def _abs2(d):
-    """``|d| ** 2`` elementwise (real for complex ``d``, like numpy's var)."""
+def _abs2(d, owned=False):
+    """``|d| ** 2`` elementwise (real for complex ``d``, like numpy's var).
+
+    ``owned``: ``d`` is a temporary nothing else reads, so a plain real
+    ndarray is squared in place instead of into a new array.
+    """
     dt = getattr(d, "dtype", None)
     if (dt.kind == "c") if isinstance(dt, np.dtype) else np.iscomplexobj(d):
         return d.real * d.real + d.imag * d.imag
+    if owned and type(d) is np.ndarray and d.ndim:
+        return np.multiply(d, d, out=d)
     return d * d
 
 
@@ -181,7 +187,8 @@ def _moment_kind(name, nan, root):
             d = x - mu
             if nan:
                 d = np.where(np.isnan(x), 0, d)
-            m2 = fsum(_abs2(d), axis=axis, keepdims=True, dtype=tdtype)
+            # ``d`` is this chunk's own temporary (not a view of ``x``): square it in place
+            m2 = fsum(_abs2(d, owned=d is not x), axis=axis, keepdims=True, dtype=tdtype)
         return {"n": n, "s": s, "m2": m2}
 
     def combine(parts, axis):
