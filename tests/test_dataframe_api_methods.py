@@ -119,9 +119,23 @@ def test_overlap_reads_enough_neighbours_or_raises(pdf):
 
 def test_reductions(df, pdf):
     n, dn = pdf[["a", "b"]], df[["a", "b"]]
-    for how in ("sem", "skew", "kurt"):
-        eq(getattr(dn, how)(), getattr(n, how)())
-        eq(getattr(df.b, how)(), getattr(pdf.b, how)())
+    eq(dn.sem(), n.sem())
+    eq(df.b.sem(), pdf.b.sem())
+    # skew/kurtosis are dask's (scipy's bias=True): population moments; missing values propagate
+    # (NaN for a Series, 0 / -3 for a frame's column, as dask fills a frame's result)
+    a = pdf.a.astype(float)
+    d = a - a.mean()
+    m2, m3, m4 = (d**2).mean(), (d**3).mean(), (d**4).mean()
+    eq(dn.skew(), pd.Series({"a": m3 / m2**1.5, "b": 0.0}))
+    eq(dn.kurtosis(), pd.Series({"a": m4 / m2**2 - 3, "b": -3.0}))
+    eq(dn.kurtosis(fisher=False), pd.Series({"a": m4 / m2**2, "b": 0.0}))
+    eq(df.a.skew(), m3 / m2**1.5)
+    assert np.isnan(df.b.skew().compute()) and np.isnan(df.b.kurt().compute())
+    eq(df.b.dropna().skew(), pdf.b.skew() * 14 / (16 * 15) ** 0.5)  # pandas' sample-size correction undone
+    with pytest.raises(ValueError, match="axis=None"):
+        df.b.skew(axis=None)
+    with pytest.raises(TypeError, match="Cannot perform reduction 'skew' with string dtype"):
+        df.skew()  # pandas' own error for the string column
     eq(df.b.median_approximate(), pdf.b.median())  # exact for small data
     eq(dn.median_approximate(), n.median())
     one = dd.from_pandas(pdf, npartitions=1)
@@ -498,3 +512,42 @@ def test_assign_a_pandas_series_aligns_on_the_index():
     d2["c"] = pd.Series([7, 8, 9, 10])
     dask_assert_eq(d2, p.assign(c=[7, 8, 9, 10]))
     assert d2.dtypes["b"] == np.dtype("int64")  # the meta keeps the frame's dtypes
+
+
+def test_reductions_of_durations_strings_and_mixed_dtypes():
+    td = pd.Series(pd.to_timedelta([2, 3, 4, np.nan, 5]))
+    dtd = dd.from_pandas(td, 2)
+    assert dtd.sum().compute() == td.sum()
+    s = pd.Series(["a", "b", "c", "d", "e"])
+    assert dd.from_pandas(s, 2).sum().compute() == "abcde"  # concatenated in row order, as pandas
+    for bad in ("std", "var", "mean", "skew"):
+        with pytest.raises(ValueError, match=f"`{bad}` not supported with string series"):
+            getattr(dd.from_pandas(s, 2), bad)()
+    dates = dd.from_pandas(pd.Series(pd.date_range("2011-01-01", periods=5)), 2)
+    assert isinstance(dates.min()._meta, pd.Timestamp)
+    assert dates.min().compute() == pd.Timestamp("2011-01-01")
+    cats = pd.Series(pd.Categorical([3, 1, 2], ordered=True))
+    assert dd.from_pandas(cats, 2).min().compute() == 1
+    # numbers with booleans: pandas' object result of min/max
+    mixed = pd.DataFrame({"i": [1, 2, 3], "f": [1.5, np.nan, 0.5], "b": [True, False, True]})
+    got = dd.from_pandas(mixed, 2).min()
+    assert got._meta.dtype == object
+    pd.testing.assert_series_equal(got.compute(), mixed.min())
+    # skipna=False of integers is the plain reduction (pandas keeps the integer dtype)
+    ints = pd.Series([4, 5, 6])
+    got = dd.from_pandas(ints, 2).prod(skipna=False)
+    assert got.dtype == np.dtype("int64") and got.compute() == 120
+    # a frame without columns: pandas' dtypes and column index
+    empty = pd.DataFrame(index=pd.date_range("2000", periods=4))
+    for how in ("sum", "count", "mean", "var"):
+        got = getattr(dd.from_pandas(empty, 1), how)()
+        pd.testing.assert_series_equal(got.compute(), getattr(empty, how)())
+        assert got._meta.dtype == getattr(empty, how)().dtype
+    # divmod gives the floor quotient and the remainder
+    x = pd.Series([5.0, 7.5, -3.0])
+    q, r = divmod(dd.from_pandas(x, 2), 2.0)
+    pd.testing.assert_series_equal(q.compute(), x // 2.0)
+    pd.testing.assert_series_equal(r.compute(), x % 2.0)
+    # an Index has no std (pandas' Index has none; dask raises AttributeError)
+    with pytest.raises(AttributeError, match="has no attribute 'std'"):
+        dd.from_pandas(pd.DataFrame({"a": [1, 2]}), 2).index.std()

@@ -27,7 +27,7 @@ import pandas as pd
 from hlq.lower.collection import HlqCollection
 from hlq.dataframe.nodes.base import FrameNode
 from hlq.dataframe.nodes.index_meta import index_meta
-from hlq.dataframe.nodes.calls import nonempty_frame
+from hlq.dataframe.nodes.calls import nonempty_frame, nonempty_series
 from hlq.dataframe.nodes.colexpr import BINARY, COMPARISONS
 from hlq.dataframe.nodes.colexpr import columns_of as _columns_of, evaluate, make_and, ufunc_tag
 from hlq.dataframe.nodes.ops import (
@@ -231,6 +231,8 @@ class _Frame(CommonMethods, HlqCollection):
         for k, v in kwargs.items():
             if k not in ("out", "dtype", "keepdims") or v not in (None, False):
                 raise TypeError(f"{how}() got an unsupported keyword argument {k}={v!r}")
+        if how in ("mean", "std", "var"):
+            raise_if_object_series(self, how)
         if axis is None and isinstance(self, DataFrame) and how not in ("count", "std", "var", "any", "all"):
             return self._reduce_all(how, skipna, numeric_only, split_every, min_count)
         if _axis_number(self, axis) == 1:
@@ -255,12 +257,13 @@ class _Frame(CommonMethods, HlqCollection):
         total = obj._reduce(how, ddof, split_every)
         if min_count:
             total = _min_count(obj, total, min_count, split_every)
-        if not skipna and how not in ("count", "any", "all"):
+        no_missing = all(isinstance(d, np.dtype) and d.kind in "biu" for d in obj._node.dtypes)
+        if not skipna and how not in ("count", "any", "all") and not no_missing:  # numpy ints/bools hold no NA
             missing = obj.isna().sum(split_every=split_every)
             if isinstance(total, Series):
                 return total.where(missing == 0)
             return Scalar(WithScalar("skipna_false_", total._node, missing._node))
-        if not skipna:
+        if not skipna and how in ("any", "all"):
             raise NotImplementedError(f"{how}(skipna=False) is not supported; use .fillna(True).{how}()")
         return total
 
@@ -557,6 +560,13 @@ class _Frame(CommonMethods, HlqCollection):
 
     def __rmod__(self, o):
         return self._binop(o, "mod", True)
+
+    def __divmod__(self, o):
+        """``divmod(x, o)``: the pair ``(x // o, x % o)`` (pandas' and dask's result)."""
+        return self // o, self % o
+
+    def __rdivmod__(self, o):
+        return o // self, o % self
 
     def __pow__(self, o):
         return self._binop(o, "pow")
@@ -1373,6 +1383,17 @@ def _apply_min_count(total, ok):
 BINARY.setdefault("min_count_", _apply_min_count)
 
 
+def raise_if_object_series(x, name):
+    """dask's check: ``name`` (a numeric statistic) of an object or string Series raises ValueError."""
+    if x._node.kind != "series":
+        return
+    dt = x._node.dtypes[0]
+    if dt == np.dtype(object):
+        raise ValueError(f"`{name}` not supported with object series")
+    if pd.api.types.is_string_dtype(dt) and not isinstance(dt, pd.CategoricalDtype):
+        raise ValueError(f"`{name}` not supported with string series")
+
+
 def _apply_skipna_false(total, missing):
     """A reduction's value, or the missing value of its type when the data held ``missing`` > 0."""
     if not missing:
@@ -1501,10 +1522,17 @@ class Scalar(HlqCollection):
         dt = self.dtype
         if getattr(dt, "kind", None) == "m":  # pandas' reductions give Timedeltas
             return pd.Timedelta(0, unit=np.datetime_data(dt)[0])
+        if getattr(dt, "kind", None) == "M" and isinstance(dt, np.dtype):  # ... and Timestamps
+            return pd.Timestamp(0).as_unit(np.datetime_data(dt)[0])
         try:
             return np.zeros((), dtype=dt)[()]
         except TypeError:  # a pandas extension dtype
+            pass
+        try:
             return pd.Series([], dtype=dt).sum()
+        except TypeError:  # no sum (categoricals): one value of the dtype
+            fake = nonempty_series(dt)
+            return None if fake is None else fake.iloc[0]
 
     @property
     def dask(self):

@@ -84,14 +84,16 @@ def _top_combine(states, how, n, columns, keep):
 
 # ----------------------------------------------------------------------- moments
 def _moments(x):
-    """Per column: count, sum, and the central moments 2..4 (as sums), for sem/skew/kurt."""
+    """Per column: count, sum, the central moments 2..4 (as sums) and the number of missing values,
+    for sem/skew/kurt."""
     x = x.to_frame() if isinstance(x, pd.Series) else x
     x = x.astype("float64")
     n = x.count()
     s = x.sum()
     mean = s / n.where(n > 0)
     d = x - mean
-    return pd.DataFrame({"n": n, "s": s, "m2": (d ** 2).sum(), "m3": (d ** 3).sum(), "m4": (d ** 4).sum()})
+    return pd.DataFrame({"n": n, "s": s, "m2": (d ** 2).sum(), "m3": (d ** 3).sum(), "m4": (d ** 4).sum(),
+                         "na": x.isna().sum()})
 
 
 def _moments_combine(states):
@@ -110,24 +112,42 @@ def _moments_combine(states):
               + 6 * delta ** 2 * (na ** 2 * b["m2"] + nb ** 2 * a["m2"]) / nz ** 2
               + 4 * delta * (na * b["m3"] - nb * a["m3"]) / nz)
         acc = pd.DataFrame({"n": n, "s": a["s"] + b["s"], "m2": m2.fillna(0), "m3": m3.fillna(0),
-                            "m4": m4.fillna(0)})
+                            "m4": m4.fillna(0), "na": a["na"] + b["na"]})
     return acc
 
 
-def _moments_final(state, how, ddof, series):
+def _check_moment_args(name, axis, bias, nan_policy):
+    """dask's argument checks of ``skew``/``kurtosis``."""
+    if axis is None:
+        raise ValueError(f"`axis=None` isn't currently supported for `{name}`")
+    if not bias:
+        raise NotImplementedError("bias=False is not implemented.")
+    if nan_policy != "propagate":
+        raise NotImplementedError("`nan_policy` other than 'propagate' have not been implemented.")
+
+
+def _pandas_moment_error(meta, how):
+    """Raise pandas' own error for ``how`` over the non-numeric columns of ``meta`` (run on fake rows)."""
+    fake = nonempty_frame(meta)
+    if fake is not None:
+        getattr(fake, how)(numeric_only=False)
+
+
+def _moments_final(state, how, ddof, series, fisher=True):
     n, m2, m3, m4 = state["n"].astype("float64"), state["m2"], state["m3"], state["m4"]
     with np.errstate(all="ignore"):
         if how == "sem":
             out = np.sqrt(m2 / (n - ddof)) / np.sqrt(n)
             out = out.where(n - ddof > 0)
-        elif how == "skew":  # pandas' adjusted Fisher-Pearson coefficient
-            out = (np.sqrt(n * (n - 1)) / (n - 2)) * (np.sqrt(n) * m3 / m2 ** 1.5)
-            out = out.where((n > 2) & (m2 > 0), np.nan).where(~((n > 2) & (m2 == 0)), 0.0)
-        else:  # kurt: pandas' unbiased excess kurtosis
-            v = m2 / n
-            g2 = (m4 / n) / v ** 2
-            out = ((n + 1) * g2 - 3 * (n - 1)) * (n - 1) / ((n - 2) * (n - 3))
-            out = out.where((n > 3) & (m2 > 0), np.nan).where(~((n > 3) & (m2 == 0)), 0.0)
+        elif how == "skew":  # dask's (scipy's default, bias=True): m3 / m2 ** 1.5 of population moments
+            out = np.sqrt(n) * m3 / m2 ** 1.5
+            out = out.where((n > 0) & (m2 > 0) & (state["na"] == 0))  # dask: missing values propagate
+        else:  # kurt: dask's (scipy's default, bias=True) m4 / m2 ** 2, minus 3 for Fisher's definition
+            out = (n * m4 / m2 ** 2).where((n > 0) & (m2 > 0) & (state["na"] == 0))
+        if how != "sem" and not series:  # dask fills a frame's undefined skew/kurtosis with 0
+            out = out.fillna(0.0)
+        if how == "kurt" and fisher:
+            out = out - 3.0
     out = out.astype("float64")
     return out.iloc[0] if series else out
 
@@ -588,18 +608,26 @@ class CommonMethods:
         return self._moment("sem", axis, skipna, ddof, split_every, numeric_only)
 
     def skew(self, axis=0, bias=True, nan_policy="propagate", numeric_only=False):
-        if not bias:
-            raise NotImplementedError("skew(bias=False) is not supported")
+        """dask's skewness: ``m3 / m2 ** 1.5`` of the population moments (scipy's default,
+        ``bias=True``; pandas corrects for the sample size), 0 where a frame's column has none.
+        Missing values are skipped (dask propagates them; see docs/dataframe_differences.md)."""
+        _check_moment_args("skew", axis, bias, nan_policy)
         return self._moment("skew", axis, True, 1, None, numeric_only)
 
     def kurtosis(self, axis=0, fisher=True, bias=True, nan_policy="propagate", numeric_only=False):
-        if not fisher or not bias:
-            raise NotImplementedError("kurtosis supports fisher=True, bias=True only")
-        return self._moment("kurt", axis, True, 1, None, numeric_only)
+        """dask's kurtosis: ``m4 / m2 ** 2`` of the population moments, minus 3 with ``fisher``
+        (scipy's default, ``bias=True``; pandas corrects for the sample size), 0 where a frame's
+        column has none.  Missing values are skipped (dask propagates them)."""
+        _check_moment_args("kurtosis", axis, bias, nan_policy)
+        return self._moment("kurt", axis, True, 1, None, numeric_only, fisher=bool(fisher))
 
     kurt = kurtosis
 
-    def _moment(self, how, axis, skipna, ddof, split_every, numeric_only):
+    def _moment(self, how, axis, skipna, ddof, split_every, numeric_only, fisher=True):
+        # import cycle: hlq.dataframe._core imports hlq.dataframe._frame_methods
+        from hlq.dataframe._core import raise_if_object_series
+
+        raise_if_object_series(self, {"kurt": "kurtosis"}.get(how, how))
         if axis in (1, "columns") and self._node.kind == "frame":  # a row's value needs only its row
             kw = {"skipna": skipna, "numeric_only": numeric_only}
             if how == "sem":
@@ -608,8 +636,10 @@ class CommonMethods:
         if axis not in (None, 0, "index"):
             raise ValueError(f"No axis named {axis!r} for object type {type(self).__name__}")
         if not skipna:  # NaN wherever the reduced values hold a missing one
-            total = self._moment(how, axis, True, ddof, split_every, numeric_only)
-            src = self if self._node.kind == "series" or not numeric_only else self.select_dtypes("number")
+            total = self._moment(how, axis, True, ddof, split_every, numeric_only, fisher)
+            src = self
+            if self._node.kind != "series" and numeric_only:
+                src = self[[c for c, d in zip(self._node.columns, self._node.dtypes) if _is_numeric(d)]]
             missing = src.isna().sum(split_every=split_every)
             if self._node.kind == "series":
                 # import cycle: hlq.dataframe._core imports hlq.dataframe._frame_methods
@@ -623,13 +653,14 @@ class CommonMethods:
             num = [c for c, d in zip(self._node.columns, self._node.dtypes) if _is_numeric(d)]
             if numeric_only or len(num) != len(self._node.columns):
                 if not numeric_only:
+                    _pandas_moment_error(self._meta, how)
                     bad = [c for c in self._node.columns if c not in num]
                     raise TypeError(f"{how} needs numeric columns; {bad} are not (pass numeric_only=True)")
                 obj = self[num]
         elif not _is_numeric(self.dtype):
             raise TypeError(f"{how} needs numeric data, got dtype {self.dtype}")
         meta = np.dtype("float64") if series else pd.Series([], dtype="float64", index=obj._meta.columns[:0])
-        return _tree(obj, Fn(_moments), Fn(_moments_combine), Fn(_moments_final, how, ddof, series), meta, how,
+        return _tree(obj, Fn(_moments), Fn(_moments_combine), Fn(_moments_final, how, ddof, series, fisher), meta, how,
                      split_every)
 
     def median_approximate(self, axis=None, method="default", numeric_only=False):

@@ -33,6 +33,16 @@ from hlq.dataframe.nodes.window import IndexedMap
 __all__ = ["Index", "index_of"]
 
 
+class _NotOnIndex:
+    """A Series method a pandas Index does not have: reading it on an Index raises AttributeError."""
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        raise AttributeError(f"'Index' object has no attribute {self.name!r}")
+
+
 class Index(Series):
     """A lazy pandas Index (the index of a DataFrame or Series, one part per partition)."""
 
@@ -137,6 +147,10 @@ class Index(Series):
 
     def __repr__(self):
         return f"<hlq.dataframe.Index npartitions={self.npartitions} plan={self._node.label()}>"
+
+    # Series reductions that a pandas Index lacks (as in dask: AttributeError)
+    std, var, sem, skew, kurtosis, kurt = (_NotOnIndex() for _ in range(6))
+
 
 
 #: the ``.cat`` members a categorical Index has as its own attributes

@@ -365,8 +365,9 @@ def quantile(x, q=0.5, numeric_only=False, split_every=None):
     cols = [c for c, dt in x._node.dtype_map.items() if _numeric(dt)]
     bad = [c for c in x._node.columns if c not in cols]
     if bad and not numeric_only:
-        raise TypeError(f"quantile needs numeric data; column {bad[0]!r} has dtype {x._node.dtype_map[bad[0]]} "
-                        "(pass numeric_only=True to skip non-numeric columns)")
+        raise TypeError(f"quantile needs numeric data; column {bad[0]!r} has dtype {x._node.dtype_map[bad[0]]}, "
+                        "not supported by the approximate quantile (pass numeric_only=True to skip "
+                        "non-numeric columns)")
     if bad:
         x = x[cols]
     if many:

@@ -142,6 +142,8 @@ def _reduce(n):
     if n.kind != "series":
         return [], lambda: None
     cols = n.child.columns
+    if not cols:  # no columns: the frame's own (empty) column index, e.g. a RangeIndex
+        return [], lambda: n.child.meta.columns
     return [], lambda: pd.Index(list(cols))  # the column labels, typed as pandas types them
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from dask._task_spec import Task, TaskRef
 
-from hlq.dataframe.nodes.calls import nonempty_series
+from hlq.dataframe.nodes.calls import nonempty_frame, nonempty_series
 from hlq.dataframe.nodes.base import FrameNode
 from hlq.dataframe.nodes.partitioning import alternatives, by_keys, combine_hashes, value_hash
 from hlq.lower.protocol import fan_in, fan_in_count
@@ -32,6 +32,13 @@ _NEEDS_NUMERIC = {"sum", "mean", "std", "var", "prod"}
 
 def _numeric(dt):
     return getattr(dt, "kind", "O") in "biuf" or (hasattr(dt, "numpy_dtype") and dt.numpy_dtype.kind in "biuf")
+
+
+def _summable(dt):
+    """Non-numeric values pandas sums: durations, and strings (concatenated in row order)."""
+    if isinstance(dt, pd.CategoricalDtype):
+        return False
+    return getattr(dt, "kind", "") == "m" or pd.api.types.is_string_dtype(dt)
 
 
 def reduction_dtype(how, dt):
@@ -89,7 +96,7 @@ class Reduce(FrameNode):
             raise ValueError(f"unknown reduction {self.how!r}")
         if self.how in _NEEDS_NUMERIC:
             for col, dt in zip(c.columns, c.dtypes):
-                if not _numeric(dt):
+                if not _numeric(dt) and not (self.how == "sum" and _summable(dt)):
                     raise TypeError(f"{self.how} needs numeric data; column {col!r} has dtype {dt}"
                                     f"{_pandas_reason(self.how, dt)}")
         if self.how in ("len", "size"):
@@ -98,9 +105,17 @@ class Reduce(FrameNode):
         if c.kind == "series":
             return {"kind": "scalar", "columns": (None,), "dtypes": (dts[0],), "divisions": (None, None)}
         try:
-            common = np.result_type(*dts) if dts and all(isinstance(d, np.dtype) for d in dts) else np.dtype(object)
+            if not dts:  # no columns: pandas' dtype for an empty result
+                common = reduction_dtype(self.how, np.dtype("float64"))
+            else:
+                common = np.result_type(*dts) if all(isinstance(d, np.dtype) for d in dts) else np.dtype(object)
         except TypeError:
             common = np.dtype(object)
+        if self.how in ("min", "max") and len(set(dts)) > 1 and common != np.dtype(object):
+            # pandas' own common dtype of the column results (booleans with numbers: object)
+            fake = nonempty_frame(c.meta)
+            if fake is not None:
+                common = getattr(fake, self.how)().dtype
         return {"kind": "series", "columns": (None,), "dtypes": (common,), "divisions": label_divisions(c.columns),
                 "lengths": (len(c.columns),)}
 
@@ -222,6 +237,8 @@ def aggregate_state(state, how, ddof, scalar, dtype):
         return v
     if isinstance(dtype, np.dtype) and dtype.kind in "biuf" and not r.isna().any():
         r = r.astype(dtype)
+    elif dtype == np.dtype(object) and r.dtype != dtype:
+        r = r.astype(object)
     return r
 
 
