@@ -549,3 +549,26 @@ def test_set_index_on_a_categorical_with_given_divisions():
     b = df.set_index("y", divisions=["a", "b", "c"])
     assert list(b.get_partition(0).index.compute()) == ["a"]
     assert sorted(b.get_partition(1).index.compute()) == ["b", "b", "c"]
+
+
+def test_mean_of_a_numeric_extension_dtype_keeps_its_scalars():
+    from decimal import Decimal
+
+    from pandas.tests.extension.decimal.array import DecimalArray
+
+    ser = pd.Series(DecimalArray._from_sequence([Decimal("0"), Decimal("1"), Decimal("2")]))
+    ds = dd.from_pandas(ser, npartitions=2)
+    for kw in ({}, {"skipna": False}):
+        got = ds.mean(**kw)
+        assert isinstance(got._meta, Decimal) and got.compute() == ser.mean(**kw)
+        dask_assert_eq(ser.mean(**kw), got)
+    assert ds.sum().compute() == Decimal("3")
+
+
+def test_namespace_lists_its_submodules_and_utils_forwards_dasks_helpers():
+    import dask.dataframe.utils as dask_utils
+
+    assert {"nodes", "rules", "utils", "extensions"} <= set(dd.__all__)
+    assert dd.utils._object is dask_utils._object  # the placeholder of dask's meta_nonempty
+    with pytest.raises(AttributeError):
+        dd.utils.__nope__

@@ -34,6 +34,8 @@ __all__ += ["from_dict", "from_array", "from_dask_array", "from_delayed", "from_
             "to_parquet", "to_csv"]
 __all__ += ["merge", "concat"]
 __all__ += ["repartition", "read_table", "Index", "Aggregation", "extensions", "utils"]
+# the public submodules for extension authors (``dispatch`` and ``categorical`` load on first use)
+__all__ += ["nodes", "rules"]
 
 from hlq.dataframe._convert import (  # noqa: E402  (module-level functions of dask.dataframe)
     compute, get_dummies, isna, map_overlap, melt, merge_asof, pivot_table, read_fwf, read_hdf, read_json,

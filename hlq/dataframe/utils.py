@@ -93,8 +93,9 @@ def assert_eq(a, b, check_names=True, check_dtype=True, check_divisions=True, ch
 
 
 def __getattr__(name):
-    # dask's pandas-level helpers (make_meta, meta_nonempty, ...), imported on first use
-    if not name.startswith("_"):
+    # dask's pandas-level helpers (make_meta, meta_nonempty, ..., and the ``_object`` placeholder
+    # meta_nonempty fills object columns with), imported on first use
+    if not name.startswith("__"):
         import dask.dataframe.utils
 
         if hasattr(dask.dataframe.utils, name):

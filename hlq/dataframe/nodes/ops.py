@@ -474,6 +474,13 @@ class WithScalar(FrameNode):
 
         meta = BINARY[self.op](sample(self.left), sample(self.right))
         if big is None:
+            for x in sides:  # a scalar of an extension dtype (a decimal) that stays of that type
+                xd = x.dtypes[0]
+                keeps = isinstance(meta, xd.type) if hasattr(xd, "type") else False
+                if self.op == "skipna_false_" and x is self.left:  # the total, or missing: its own type
+                    keeps = True
+                if isinstance(xd, pd.api.extensions.ExtensionDtype) and keeps:
+                    return {"kind": "scalar", "columns": (None,), "dtypes": (xd,), "divisions": (None, None)}
             dt = np.asarray(meta).dtype
             if isinstance(meta, (pd.Timedelta, pd.Timestamp)) and meta.tz is None if isinstance(meta, pd.Timestamp) \
                     else isinstance(meta, pd.Timedelta):  # pandas' time scalars: their numpy type and unit

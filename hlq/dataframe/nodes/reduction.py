@@ -31,7 +31,15 @@ _NEEDS_NUMERIC = {"sum", "mean", "std", "var", "prod"}
 
 
 def _numeric(dt):
-    return getattr(dt, "kind", "O") in "biuf" or (hasattr(dt, "numpy_dtype") and dt.numpy_dtype.kind in "biuf")
+    return getattr(dt, "kind", "O") in "biuf" or (hasattr(dt, "numpy_dtype") and dt.numpy_dtype.kind in "biuf") \
+        or _numeric_extension(dt)
+
+
+def _numeric_extension(dt):
+    """A third-party numeric extension dtype (e.g. decimals): pandas' ``_is_numeric``, no numpy dtype
+    behind it; its sums and means stay of that type (its scalars), as pandas gives them."""
+    return (isinstance(dt, pd.api.extensions.ExtensionDtype) and not hasattr(dt, "numpy_dtype")
+            and not isinstance(dt, pd.CategoricalDtype) and bool(getattr(dt, "_is_numeric", False)))
 
 
 def _summable(dt):
@@ -49,6 +57,8 @@ def reduction_dtype(how, dt):
         return np.dtype(bool)
     if how == "prod" and getattr(dt, "kind", "") == "b":
         return np.dtype("int64")
+    if how == "mean" and _numeric_extension(dt):
+        return dt
     if how in ("mean", "std", "var"):
         return np.dtype("float64")
     if how == "sum" and getattr(dt, "kind", "") == "b":
