@@ -502,6 +502,43 @@ def test_groupby_agg_accepts_shuffle_method_and_median():
     dask_assert_eq(df.groupby("a").b.agg(c="count", m="mean"), pdf.groupby("a").b.agg(c="count", m="mean"))
 
 
+def test_groupby_median_in_specs_ddof_and_partial_functions():
+    pdf = pd.DataFrame({"a": [1, 2, 3, 1, 1, 2, 4, 3, 7] * 4, "b": [4, 2, 7, 3, 3, 1, 1, 1, 2] * 4,
+                        "c": list(range(36)), "d": [3, 2, 1, 3, 2, 1, 2, 6, 4] * 4})
+    df = dd.from_pandas(pdf, npartitions=5)
+    for keys in ("a", ["a", "d"]):
+        for spec in ({"c": "median"}, {"b": "median", "c": "max"}, {"b": ["median", "sum"]}):
+            dask_assert_eq(df.groupby(keys).agg(spec, shuffle_method="tasks"), pdf.groupby(keys).agg(spec))
+    dask_assert_eq(df.groupby("a").agg(m=("b", "median"), s=("c", "sum")),
+                   pdf.groupby("a").agg(m=("b", "median"), s=("c", "sum")))
+    # std/var with any ddof (pandas: missing where a group has no more than ddof values)
+    for ddof in (0, 2, -2):
+        dask_assert_eq(df.groupby("a").var(ddof=ddof), pdf.groupby("a").var(ddof=ddof))
+        dask_assert_eq(df.groupby("a").b.std(ddof=ddof), pdf.groupby("a").b.std(ddof=ddof))
+        for fn in (np.std, np.var):
+            dask_assert_eq(df.groupby("a").agg(partial(fn, ddof=ddof)), pdf.groupby("a").agg(partial(fn, ddof=ddof)))
+            dask_assert_eq(df.groupby("a").b.agg(partial(fn, ddof=ddof)),
+                           pdf.groupby("a").b.agg(partial(fn, ddof=ddof)))
+    dask_assert_eq(df.groupby("a").agg({"b": [partial(np.std, ddof=0), "sum"]}),
+                   pdf.groupby("a").agg({"b": [partial(np.std, ddof=0), "sum"]}))
+    with pytest.raises(TypeError, match="unexpected_arg"):
+        df.groupby("a").agg(partial(np.std, unexpected_arg=1))
+    with pytest.raises(TypeError, match="positional arguments"):
+        df.groupby("a").b.agg(partial(np.var, "positional_arg"))
+
+
+def test_groupby_selection_by_tuple_index_or_series_keeps_label_dtype():
+    pdf = pd.DataFrame({"key1": ["a", "b", "a"], "key2": ["c", "c", "c"], "value": [1, 2, 3], 3: [1, 2, 3]})
+    df = dd.from_pandas(pdf, npartitions=3)
+    for key in (3, "value", ["value"], ("value",), pd.Index(["value"]), pd.Series(["value"])):
+        for by in ("key1", ["key1", "key2"]):
+            got = df.groupby(by)[key].count()
+            exp = pdf.groupby(by)[key].count()
+            dask_assert_eq(got, exp)
+            if isinstance(exp, pd.DataFrame):
+                assert got.compute().columns.dtype == exp.columns.dtype == object
+
+
 def test_categorical_submodule_is_dasks():
     import dask.dataframe.dispatch as dask_dispatch
 

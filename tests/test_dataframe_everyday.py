@@ -282,8 +282,8 @@ def test_build_time_dtype_errors(pdf):
         ddf.drop_duplicates(subset=["nope"])
     with pytest.raises(KeyError, match="nope"):
         ddf.groupby("j").agg(x=("nope", "sum"))
-    with pytest.raises(ValueError, match="unsupported groupby aggregation"):
-        ddf.groupby("j").agg({"i": "median"})
+    # the exact median inside a dict aggregation: the groups are shuffled together, pandas aggregates
+    pd.testing.assert_frame_equal(ddf.groupby("j").agg({"i": "median"}).compute(), pdf.groupby("j").agg({"i": "median"}))
     with pytest.raises(NotImplementedError):
         ddf.s.str.split("_", expand=True)
     with pytest.raises(NotImplementedError):

@@ -59,6 +59,9 @@ class GroupBy:
         self._df, self._by, self._column, self._opts = df, tuple(by), column, options
 
     def __getitem__(self, key):
+        if isinstance(key, (pd.Index, pd.Series, np.ndarray)) or (
+                isinstance(key, tuple) and key not in self._df._node.dtype_map):
+            key = list(key)  # several columns, as pandas selects them
         cols = key if isinstance(key, list) else [key]
         for c in cols:
             if c not in self._df._node.dtype_map:
@@ -79,7 +82,7 @@ class GroupBy:
             return list(self._column), "frame"
         return [self._column], "series"
 
-    def _make(self, spec, shape, split_every, split_out):
+    def _make(self, spec, shape, split_every, split_out, labels_from_frame=False):
         o = self._opts
         if split_out is True:  # dask: as many output partitions as input partitions
             observed_only = o.get("observed") is not False or _categorical_keys(self._df._node, self._by) is None
@@ -103,6 +106,12 @@ class GroupBy:
         if names is not None:
             out = out.map_partitions(_SetIndexNames(names, o.get("as_index", True)),
                                      meta=_SetIndexNames(names, o.get("as_index", True))(out._meta))
+        src = self._df._meta.columns
+        if (labels_from_frame and out._node.kind == "frame" and not isinstance(out._meta.columns, pd.MultiIndex)
+                and out._meta.columns.dtype != src.dtype and src.dtype == object):
+            # labels taken from the frame's columns keep their index dtype (pandas)
+            fix = _ColumnsAsObject()
+            out = out.map_partitions(fix, meta=fix(out._meta))
         return out
 
     def agg(self, arg=None, split_every=None, split_out=1, **named):
@@ -113,6 +122,11 @@ class GroupBy:
             named.pop(k, None)
         if isinstance(arg, str) and arg == "median":
             return self.median(split_out=None if split_out in (None, 1) else split_out)
+        if _has_median(arg, named):
+            # the exact median has no tree form: every group's rows are brought to one partition
+            # (hash-partitioned by the keys) and pandas aggregates the whole spec there, as dask does
+            return _shuffled_call(self, "agg", () if arg is None else (arg,), named, aggregate=True,
+                                  split_out=None if split_out in (None, 1) else split_out)
         cols, kind = self._value_columns()
         if _has_custom(arg):
             return self._custom(arg, cols, kind, split_out)
@@ -133,9 +147,10 @@ class GroupBy:
             return self._make(spec, ("named", tuple(names)), split_every, split_out)
         if isinstance(arg, str) and arg == "size":  # one count per group, a Series (pandas)
             return self.size(split_every=split_every, split_out=split_out)
-        if isinstance(arg, str):
+        if isinstance(arg, str) or callable(arg):
             spec = [(c, _name(arg)) for c in cols]
             shape = "series" if kind == "series" else "flat"
+            return self._make(spec, shape, split_every, split_out, labels_from_frame=True)
         elif isinstance(arg, list):
             spec = [(c, _name(a)) for c in cols for a in arg]
             if kind == "series":
@@ -207,12 +222,14 @@ class GroupBy:
             return self
         return GroupBy(self._df, self._by, numeric, **self._opts)
 
-    def _one(self, how, split_every, split_out, numeric_only=False, min_count=None, **kwargs):
+    def _one(self, how, split_every, split_out, numeric_only=False, min_count=None, ddof=1, **kwargs):
         for k in ("shuffle_method", "shuffle"):
             kwargs.pop(k, None)
         if kwargs:
             raise TypeError(f"groupby {how} got unexpected arguments {sorted(kwargs)}")
         g = self._numeric_only(how, numeric_only)
+        if how in ("std", "var"):
+            how = _ddof_how(how, ddof)
         if not min_count or how not in ("sum", "prod"):
             return g.agg(how, split_every=split_every, split_out=split_out)
         # pandas' min_count: missing where a group has fewer than min_count values (one tree for both)
@@ -255,12 +272,10 @@ class GroupBy:
         return self._one("nunique", split_every, split_out)
 
     def std(self, ddof=1, split_every=None, split_out=1, numeric_only=False, **kwargs):
-        _check_ddof(ddof)
-        return self._one("std", split_every, split_out, numeric_only, **kwargs)
+        return self._one("std", split_every, split_out, numeric_only, ddof=ddof, **kwargs)
 
     def var(self, ddof=1, split_every=None, split_out=1, numeric_only=False, **kwargs):
-        _check_ddof(ddof)
-        return self._one("var", split_every, split_out, numeric_only, **kwargs)
+        return self._one("var", split_every, split_out, numeric_only, ddof=ddof, **kwargs)
 
     def size(self, split_every=None, split_out=1):
         # a column's groupby names its size after the column (pandas' SeriesGroupBy.size)
@@ -384,6 +399,16 @@ def _agg_label(a):
     return a if isinstance(a, str) else a.__name__
 
 
+def _has_median(arg, named):
+    """Whether an ``agg`` spec (a name, list, dict or named aggregation) asks for a median."""
+    vals = list(arg.values()) if isinstance(arg, dict) else [arg]
+    vals += [v[1] if isinstance(v, tuple) and len(v) == 2 else getattr(v, "aggfunc", v) for v in named.values()]
+    flat = []
+    for v in vals:
+        flat.extend(v if isinstance(v, list) else [v])
+    return any((isinstance(v, str) and v == "median") or v is np.median for v in flat)
+
+
 def _has_custom(arg):
     vals = list(arg.values()) if isinstance(arg, dict) else [arg]
     flat = []
@@ -392,9 +417,11 @@ def _has_custom(arg):
     return any(is_aggregation(v) for v in flat)
 
 
-def _check_ddof(ddof):
-    if ddof != 1:
-        raise NotImplementedError("groupby std/var support ddof=1 only")
+def _ddof_how(how, ddof):
+    """The groupby aggregation name of ``how`` (std or var) with ``ddof``: ``"var@0"`` for ``ddof=0``."""
+    if isinstance(ddof, (bool, np.bool_)) or not isinstance(ddof, (int, np.integer)):
+        raise TypeError(f"ddof must be an integer, got {ddof!r}")
+    return how if int(ddof) == 1 else f"{how}@{int(ddof)}"
 
 
 _NAMES = {"sum": "sum", "mean": "mean", "count": "count", "min": "min", "max": "max", "prod": "prod",
@@ -406,8 +433,14 @@ def _name(h):
 
     if isinstance(h, str):
         return h
-    if isinstance(h, functools.partial) and not h.args and h.func in (np.std, np.var) and h.keywords == {"ddof": 1}:
-        return "std" if h.func is np.std else "var"  # the sample statistic, as the groupby computes it
+    if isinstance(h, functools.partial) and h.func in (np.std, np.var):
+        fname = "std" if h.func is np.std else "var"
+        if h.args:
+            raise TypeError(f"{fname} doesn't support positional arguments")
+        extra = set(h.keywords) - {"ddof"}
+        if extra:
+            raise TypeError(f"{fname} supports {{'ddof'}} keyword arguments, but got {extra}")
+        return _ddof_how(fname, h.keywords.get("ddof", 0))  # numpy's default ddof is 0
     for fn, n in ((np.sum, "sum"), (np.mean, "mean"), (np.min, "min"), (np.max, "max"), (np.prod, "prod"),
                   (np.std, "std"), (np.var, "var"), (len, "size")):
         if h is fn:
@@ -473,6 +506,15 @@ class _Unobserved:
         if not self.as_index:
             df = df.reset_index()
         return df.iloc[:, 0].rename(res.name) if series else df
+
+
+class _ColumnsAsObject:
+    """Partition function: the column labels as an object-dtype index."""
+
+    def __call__(self, df):
+        df = df.copy(deep=False)
+        df.columns = df.columns.astype(object)
+        return df
 
 
 class _SetIndexNames:

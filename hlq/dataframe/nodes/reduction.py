@@ -321,6 +321,16 @@ _COMBINE = {"sum": "sum", "count": "sum", "min": "min", "max": "max", "size": "s
 _GB_NUMERIC = {"sum", "mean", "var", "std", "prod"}
 
 
+def how_base(how):
+    """The aggregation of a groupby ``how``: ``"var@0"`` (var with ``ddof=0``) is a ``"var"``."""
+    return how.split("@", 1)[0] if isinstance(how, str) else how
+
+
+def _how_ddof(how):
+    """The ``ddof`` of a std/var ``how`` (``"std@2"``: 2; plain ``"std"``: 1)."""
+    return int(how.split("@", 1)[1]) if "@" in how else 1
+
+
 class GroupbyAgg(FrameNode):
     """``df.groupby(by).agg(spec)``; ``spec`` is a tuple of ``(column, how)``; ``shape`` says how the
     result is laid out: ``"flat"`` (one column per entry), ``"multi"`` (MultiIndex columns),
@@ -340,6 +350,9 @@ class GroupbyAgg(FrameNode):
             if b not in dm:
                 raise KeyError(f"groupby key {b!r} not found; columns are {list(c.columns)}")
         for col, how in self.spec:
+            if "@" in how and how_base(how) in ("std", "var"):
+                _how_ddof(how)  # (a valid ddof)
+                how = how_base(how)
             if how not in _PARTIALS:
                 raise ValueError(f"unsupported groupby aggregation {how!r}; supported: {sorted(_PARTIALS)}")
             if how != "size" and col not in dm:
@@ -360,7 +373,7 @@ class GroupbyAgg(FrameNode):
         if isinstance(self.shape, tuple):
             return tuple(self.shape[1])
         if self.shape == "multi":
-            return tuple(self.spec)
+            return tuple((c, how_base(h)) for c, h in self.spec)
         return tuple("size" if c is None else c for c, h in self.spec)
 
     def label(self):
@@ -408,7 +421,7 @@ def _gb_partial(df, by, spec, dropna=True):
     g = None
     cols, pairs = {}, {}
     for col, how in spec:
-        for stat in _PARTIALS[how]:
+        for stat in _PARTIALS[how_base(how)]:
             name = _stat_name(col, stat)
             if stat == "uniq":
                 if col not in pairs:
@@ -509,7 +522,7 @@ def _gb_combine(parts, by, spec, dropna=True, final=False, disjoint=False):
         df = pd.concat(stats) if len(stats) > 1 else stats[0]
         aggs = {}
         for col, how in spec:
-            for stat in _PARTIALS[how]:
+            for stat in _PARTIALS[how_base(how)]:
                 if stat != "uniq":
                     aggs[_stat_name(col, stat)] = _COMBINE[stat]
         if len(df) == 0 or len(stats) == 1 or disjoint:
@@ -544,13 +557,14 @@ def _gb_final(state, by, spec, shape, sort=True, as_index=True):
     for col, how in spec:
         if how == "mean":
             v = df[_stat_name(col, "sum")] / df[_stat_name(col, "count")]
-        elif how in ("var", "std"):
+        elif how_base(how) in ("var", "std"):
+            ddof = _how_ddof(how)
             n = df[_stat_name(col, "count")].astype("float64")
             s = df[_stat_name(col, "sum")].astype("float64")
             with np.errstate(all="ignore"):
-                v = ((df[_stat_name(col, "sumsq")] - s * s / n) / (n - 1)).clip(lower=0)
-            v = v.where(n > 1)
-            if how == "std":
+                v = ((df[_stat_name(col, "sumsq")] - s * s / n) / (n - ddof)).clip(lower=0)
+            v = v.where((n > 0) & (n - ddof > 0))
+            if how_base(how) == "std":
                 v = np.sqrt(v)
         elif how == "nunique":
             v = counts[col].reindex(df.index, fill_value=0).astype("int64")
@@ -563,7 +577,7 @@ def _gb_final(state, by, spec, shape, sort=True, as_index=True):
     if isinstance(shape, tuple):
         res.columns = list(shape[1])
     elif shape == "multi":
-        res.columns = pd.MultiIndex.from_tuples(list(out))
+        res.columns = pd.MultiIndex.from_tuples([(c, how_base(h)) for c, h in out])
     else:
         res.columns = [c if c is not None else "size" for c, h in out]  # agg({"x": "size"}): column x
     if shape == "series":
