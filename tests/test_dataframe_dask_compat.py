@@ -609,3 +609,16 @@ def test_namespace_lists_its_submodules_and_utils_forwards_dasks_helpers():
     assert dd.utils._object is dask_utils._object  # the placeholder of dask's meta_nonempty
     with pytest.raises(AttributeError):
         dd.utils.__nope__
+
+
+def test_demo_make_timeseries_gives_dasks_data():
+    import dask.dataframe as dask_dd
+
+    args = ("2000-01-01", "2000-01-04", {"value": float, "id": int, "name": str})
+    kw = {"freq": "30min", "partition_freq": "1D", "seed": 7, "id_lam": 10}
+    ours, theirs = dd.demo.make_timeseries(*args, **kw), dask_dd.demo.make_timeseries(*args, **kw)
+    assert ours.divisions == theirs.divisions and ours.npartitions == 3
+    got, exp = ours.compute(), theirs.compute()
+    pd.testing.assert_frame_equal(got, exp, check_dtype=False)  # dask makes the names string[pyarrow]
+    assert got.id.mean() < 20  # the column keyword reached the maker
+    pd.testing.assert_frame_equal(ours[["value"]].compute(), exp[["value"]])

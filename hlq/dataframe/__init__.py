@@ -10,8 +10,8 @@ The namespace is assembled from private topic modules (``_core``: the
 collections; ``_io``, ``_io_csv``, ``_sinks``, ``_convert``: reading,
 writing and conversions; ``_multi``: joins, concat, repartitioning, sorting;
 ``_groupby``, ``_reductions``, ``_window``, ``_resample``, ...), plus the
-public submodules ``utils``, ``extensions``, ``dispatch`` and ``categorical`` (like
-``dask.dataframe``'s; ``dispatch`` and ``categorical`` load on first use) and ``nodes``/``rules``
+public submodules ``utils``, ``extensions``, ``dispatch``, ``categorical`` and ``demo``
+(like ``dask.dataframe``'s; the last three load on first use) and ``nodes``/``rules``
 for extension authors.
 """
 
@@ -34,7 +34,7 @@ __all__ += ["from_dict", "from_array", "from_dask_array", "from_delayed", "from_
             "to_parquet", "to_csv"]
 __all__ += ["merge", "concat"]
 __all__ += ["repartition", "read_table", "Index", "Aggregation", "extensions", "utils"]
-# the public submodules for extension authors (``dispatch`` and ``categorical`` load on first use)
+# the public submodules for extension authors (``dispatch``, ``categorical`` and ``demo`` load on first use)
 __all__ += ["nodes", "rules"]
 
 from hlq.dataframe._convert import (  # noqa: E402  (module-level functions of dask.dataframe)
@@ -50,9 +50,9 @@ __all__ += ["assert_eq", "compute", "get_dummies", "isna", "map_overlap", "melt"
 
 
 def __getattr__(name):
-    """``hlq.dataframe.dispatch`` and ``hlq.dataframe.categorical`` load on first use (they import
+    """``hlq.dataframe.dispatch``, ``categorical`` and ``demo`` load on first use (they import
     ``dask.dataframe``)."""
-    if name in ("dispatch", "categorical"):
+    if name in ("dispatch", "categorical", "demo"):
         import importlib  # deferred: the submodule imports dask.dataframe, slow to import
 
         return importlib.import_module(f"hlq.dataframe.{name}")
