@@ -36,7 +36,6 @@ from hlq.dataframe._display import frame_html, structure
 from hlq.dataframe.nodes.calls import has_unknown_categories, nonempty_frame
 from hlq.dataframe.nodes.colexpr import BINARY
 from hlq.dataframe.nodes.multipart import ZipPartitions
-from hlq.dataframe.nodes.partitioning import index_only
 from hlq.dataframe.nodes.structure import RepartitionSplit
 from hlq.dataframe.nodes.window import IndexedMap
 

@@ -26,6 +26,7 @@ import pandas as pd
 
 from hlq.dataframe.nodes.calls import nonempty_frame
 from hlq.dataframe.nodes.ops import MapPartitions, MetaBox
+from hlq.dataframe.nodes.partitioning import index_only
 from hlq.dataframe.nodes.reduction import Fn, TreeAgg
 from hlq.dataframe.nodes.window import MapOverlap, ScanApply
 
@@ -158,6 +159,15 @@ class _PandasMethod:
 
     def __repr__(self):
         return self.name
+
+    def partitioning_rule(self, part, *args):
+        """How the call moves a hash partitioning's keys (see hlq.dataframe.nodes.partitioning):
+        a new series name (``rename(scalar)``) or ``to_frame`` keeps the index levels."""
+        if self.name == "to_frame" or (self.name == "rename" and len(self.args) == 1 and not self.kwargs
+                                      and not callable(self.args[0])
+                                      and not isinstance(self.args[0], (dict, pd.Series))):
+            return index_only(part)
+        return None
 
 
 def shift(obj, periods=1, freq=None, axis=0):
