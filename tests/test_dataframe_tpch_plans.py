@@ -188,6 +188,54 @@ def test_consumers_of_a_shared_join_reading_different_columns_share_one_join(tab
     assert q.compute()["share"].tolist() == [expect]
 
 
+@pytest.mark.parametrize("how", ["inner", "left"])
+def test_alternatives_over_both_join_sides_filter_each_side(tables, how):
+    # the TPC-H Q19 idiom: (a_left & a_right) | (b_left & b_right) above a join; each side keeps
+    # the rows meeting its own part of some alternative, the whole condition stays above
+    paths, pdfs = tables
+    o, c = dd.read_parquet(paths["orders"]), dd.read_parquet(paths["customer"])
+    t = o.merge(c, left_on="o_custkey", right_on="c_custkey", how=how)
+    cond = (((t.c_nationkey == 1) & (t.c_acctbal < 0.5) & (t.o_totalprice > 0.9))
+            | ((t.c_nationkey.isin((2, 3))) & (t.o_totalprice < 0.05)))
+    q = t[cond][["o_orderkey", "c_name"]]
+    from hlq.dataframe.nodes.ops import Filter
+    from hlq.expr.traverse import toposort
+    from hlq.rules import optimize_plan
+
+    if how == "inner":
+        reads = _reads(q)
+        (_, lf), = reads["o_orderkey"]
+        (_, rf), = reads["c_custkey"]
+        # orders keep o_totalprice > 0.9 or < 0.05 (in the parquet filter); customers keep
+        # nation 1 with balance < 0.5, or nations 2 and 3 (a filter above their read)
+        assert lf is not None and "o_totalprice" in repr(lf) and "c_" not in repr(lf)
+        side = [n for n in toposort([optimize_plan(q.node)]) if isinstance(n, Filter)
+                and "c_nationkey" in repr(n.predicate)]
+        assert rf is not None or any("o_" not in repr(n.predicate) for n in side)
+        # the whole condition is still applied once, above the join
+        assert sum(1 for n in side if "o_totalprice" in repr(n.predicate)) == 1
+    po, pc = pdfs["orders"], pdfs["customer"]
+    e = po.merge(pc, left_on="o_custkey", right_on="c_custkey", how=how)
+    e = e[((e.c_nationkey == 1) & (e.c_acctbal < 0.5) & (e.o_totalprice > 0.9))
+          | (e.c_nationkey.isin((2, 3)) & (e.o_totalprice < 0.05))][["o_orderkey", "c_name"]]
+    got = q.compute().sort_values("o_orderkey").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, e.sort_values("o_orderkey").reset_index(drop=True))
+    assert len(got) > 0
+
+
+def test_alternative_without_a_condition_on_one_side_leaves_that_side_whole(tables):
+    paths, pdfs = tables
+    o, c = dd.read_parquet(paths["orders"]), dd.read_parquet(paths["customer"])
+    t = o.merge(c, left_on="o_custkey", right_on="c_custkey")
+    q = t[((t.c_nationkey == 1) & (t.o_totalprice > 0.9)) | (t.o_totalprice < 0.05)][["o_orderkey"]]
+    reads = _reads(q)
+    assert [f for _, f in reads["c_custkey"]] == [None]  # the second alternative admits any customer
+    po, pc = pdfs["orders"], pdfs["customer"]
+    e = po.merge(pc, left_on="o_custkey", right_on="c_custkey")
+    e = e[((e.c_nationkey == 1) & (e.o_totalprice > 0.9)) | (e.o_totalprice < 0.05)]
+    assert sorted(q.compute().o_orderkey) == sorted(e.o_orderkey)
+
+
 def test_filter_against_a_lazy_scalar_reads_only_used_columns(tables):
     paths, pdfs = tables
     o = dd.read_parquet(paths["orders"])

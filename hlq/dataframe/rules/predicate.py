@@ -7,7 +7,10 @@ each conjunct of a filter above a join moves to the side(s) whose rows it
 judges when the join type allows (inner: both; left: left-side columns;
 right: right-side columns; outer: none), and a conjunct on join keys only
 also filters the matching keys of the other side (``a.k < 5`` ->
-``b.k < 5``) unless the join is outer; at a parquet read, the conjuncts
+``b.k < 5``) unless the join is outer; a conjunct that is an alternative of
+conditions on both sides (``(l.a & r.b) | (l.c & r.d)``) stays above and
+each side also keeps the rows that meet its own part of some alternative
+(``l.a | l.c`` and ``r.b | r.d``); at a parquet read, the conjuncts
 pyarrow can evaluate become the read's filter (row groups are skipped).
 
 >>> import pandas as pd, tempfile, os
@@ -45,7 +48,7 @@ from hlq.dataframe.nodes.ops import Assign, Filter, Project, Rename
 from hlq.dataframe.nodes.pyarrow_filters import pushable
 from hlq.dataframe.nodes.shuffle import Shuffle
 from hlq.dataframe.nodes.sort import SetIndex, SetIndexSorted, SortValues
-from hlq.dataframe.nodes.sources import ReadParquet
+from hlq.dataframe.nodes.sources import FromPandas, ReadParquet
 from hlq.dataframe.nodes.structure import ConcatFrames, LocSlice, RepartitionCombine, RepartitionDivisions, RepartitionSplit
 from hlq.dataframe.rules.helpers import rebuild_merge
 from hlq.rules import Is, Where, rule
@@ -235,6 +238,14 @@ def filter_through_merge(node):
             pushed = True
         if not pushed:
             rest.append(t)
+            if t[0] == "or":
+                # an alternative of conditions on both sides: each side keeps the rows that meet
+                # its own part of at least one alternative (the condition stays above as well)
+                for s, sink in (("l", to_left), ("r", to_right)):
+                    if s in sides:
+                        imp = _implied_on_side(t, s, where, down, m.left if s == "l" else m.right)
+                        if imp is not None and imp not in sink:
+                            sink.append(imp)
         # a predicate on join keys only also holds for the matching keys of the other side
         # (inner, left, right joins: the other side's rows it rejects can only meet rejected rows)
         # (only with the term itself pushed, so that the rule does not fire again on what stays above)
@@ -256,6 +267,41 @@ def filter_through_merge(node):
     for n in reversed(chain):
         out = Project(out, n.cols) if isinstance(n, Project) else Rename(out, n.mapping)
     return Filter(out, make_and(rest)) if rest else out
+
+
+def _implied_on_side(t, side, where, down, node):
+    """The condition on ``side``'s own columns that every row meeting the alternative ``t``
+    meets: the alternatives of its conditions on that side alone (names of the side); None
+    when an alternative has no such condition, when ``node`` already filters on it, or when
+    ``node`` is not a source under filters and projections (where that can be checked)."""
+    parts = []
+    for d in _disjuncts(t):
+        mine = []
+        for c in conjuncts(d):
+            cols = columns_of(c)
+            origin = [where.get(down(k), ("?", None)) for k in cols]
+            if cols and all(o[0] in (side, "key") for o in origin):
+                mine.append(rename_columns(c, {k: o[1] for k, o in zip(cols, origin)}))
+        if not mine:
+            return None
+        parts.append(make_and(mine))
+    parts = list(dict.fromkeys(parts))
+    imp = parts[0] if len(parts) == 1 else ("or", tuple(parts))
+    held = set()
+    cur = node
+    while True:
+        if isinstance(cur, Filter):
+            held.update(conjuncts(cur.predicate))
+        elif isinstance(cur, ReadParquet):
+            if cur.filter is not None:
+                held.update(conjuncts(cur.filter))
+            break
+        elif isinstance(cur, FromPandas):
+            break
+        elif not isinstance(cur, Project):
+            return None
+        cur = cur.child
+    return None if set(conjuncts(imp)) <= held else imp
 
 
 def _nan_stable_side(m, side):
