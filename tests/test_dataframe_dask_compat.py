@@ -527,6 +527,23 @@ def test_groupby_median_in_specs_ddof_and_partial_functions():
         df.groupby("a").b.agg(partial(np.var, "positional_arg"))
 
 
+def test_groupby_errors_dir_list_and_string_sums_follow_dask():
+    pdf = pd.DataFrame({"x": [1, 2, 1, 3], "y": ["a", "b", "c", "d"], "z": [11.0, 22.0, 33.0, 4.0]})
+    df = dd.from_pandas(pdf, npartitions=2)
+    g = df.groupby("x")
+    with pytest.raises(KeyError, match="Column not found: 'A'"):
+        g["A"]
+    with pytest.raises(KeyError, match="Columns not found: \\['A'\\]"):
+        g[["z", "A"]]
+    with pytest.raises(NotImplementedError, match="does not allow compute"):
+        g.compute()
+    assert {"x", "y", "z"} <= set(dir(g))
+    dask_assert_eq(g.sum(), pdf.groupby("x").sum())  # strings concatenated in row order, as pandas
+    dask_assert_eq(g.z.agg(list), pdf.groupby("x").z.agg(list))  # the list of each group's values
+    with pytest.raises(ValueError, match="split_every"):
+        g.agg({"z": "sum"}, split_every=1)
+
+
 def test_groupby_selection_by_tuple_index_or_series_keeps_label_dtype():
     pdf = pd.DataFrame({"key1": ["a", "b", "a"], "key2": ["c", "c", "c"], "value": [1, 2, 3], 3: [1, 2, 3]})
     df = dd.from_pandas(pdf, npartitions=3)

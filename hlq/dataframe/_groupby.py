@@ -63,10 +63,24 @@ class GroupBy:
                 isinstance(key, tuple) and key not in self._df._node.dtype_map):
             key = list(key)  # several columns, as pandas selects them
         cols = key if isinstance(key, list) else [key]
-        for c in cols:
-            if c not in self._df._node.dtype_map:
-                raise KeyError(f"column {c!r} not found; columns are {list(self._df._node.columns)}")
+        missing = [c for c in cols if c not in self._df._node.dtype_map]
+        if missing:  # dask's messages
+            if isinstance(key, list):
+                raise KeyError(f"Columns not found: {missing}; columns are {list(self._df._node.columns)}")
+            raise KeyError(f"Column not found: {key!r}; columns are {list(self._df._node.columns)}")
         return GroupBy(self._df, self._by, key, **self._opts)
+
+    def compute(self, **kwargs):
+        """A groupby is not a collection: raises dask's NotImplementedError."""
+        raise NotImplementedError(
+            "DataFrameGroupBy does not allow compute method."
+            "Please chain it with an aggregation method (like ``.mean()``) or get a "
+            "specific group using ``.get_group()`` before calling ``compute()``")
+
+    def __dir__(self):
+        """The attributes, and the frame's columns that are Python identifiers (``g.x``), as dask."""
+        cols = [c for c in self._df._node.columns if isinstance(c, str) and c.isidentifier()]
+        return sorted(set(object.__dir__(self)) | set(cols))
 
     def __getattr__(self, key):
         if key.startswith("_"):
@@ -88,6 +102,8 @@ class GroupBy:
             observed_only = o.get("observed") is not False or _categorical_keys(self._df._node, self._by) is None
             split_out = self._df._node.npartitions if observed_only else 1
         split_out = int(split_out or 1)
+        if split_out == 1 and split_every is not None and split_every is not False and int(split_every) < 2:
+            raise ValueError(f"split_every must be greater than 1, got {split_every}")  # a tree needs fan-in >= 2
         sort = o.get("sort")
         if sort is None:  # dask's default: sorted groups when there is one output partition
             sort = split_out == 1
@@ -122,7 +138,7 @@ class GroupBy:
             named.pop(k, None)
         if isinstance(arg, str) and arg == "median":
             return self.median(split_out=None if split_out in (None, 1) else split_out)
-        if _has_median(arg, named):
+        if _needs_shuffle(arg, named):
             # the exact median has no tree form: every group's rows are brought to one partition
             # (hash-partitioned by the keys) and pandas aggregates the whole spec there, as dask does
             return _shuffled_call(self, "agg", () if arg is None else (arg,), named, aggregate=True,
@@ -399,14 +415,15 @@ def _agg_label(a):
     return a if isinstance(a, str) else a.__name__
 
 
-def _has_median(arg, named):
-    """Whether an ``agg`` spec (a name, list, dict or named aggregation) asks for a median."""
+def _needs_shuffle(arg, named):
+    """Whether an ``agg`` spec (a name, list, dict or named aggregation) asks for an aggregation
+    without a tree form: the exact median, or the list of each group's values."""
     vals = list(arg.values()) if isinstance(arg, dict) else [arg]
     vals += [v[1] if isinstance(v, tuple) and len(v) == 2 else getattr(v, "aggfunc", v) for v in named.values()]
     flat = []
     for v in vals:
         flat.extend(v if isinstance(v, list) else [v])
-    return any((isinstance(v, str) and v == "median") or v is np.median for v in flat)
+    return any((isinstance(v, str) and v in ("median", "list")) or v is np.median or v is list for v in flat)
 
 
 def _has_custom(arg):

@@ -357,7 +357,7 @@ class GroupbyAgg(FrameNode):
                 raise ValueError(f"unsupported groupby aggregation {how!r}; supported: {sorted(_PARTIALS)}")
             if how != "size" and col not in dm:
                 raise KeyError(f"column {col!r} not found; columns are {list(c.columns)}")
-            if how in _GB_NUMERIC and not _numeric(dm[col]):
+            if how in _GB_NUMERIC and not _numeric(dm[col]) and not (how == "sum" and _summable(dm[col])):
                 raise TypeError(f"groupby {how} needs numeric data; column {col!r} has dtype {dm[col]}"
                                 f"{_pandas_reason(how, dm[col])}")
         if int(self.split_out) < 1:
