@@ -26,7 +26,7 @@ SUBMODULES = {
                   "utils"},
     "hlq.rules": {"engine", "introspect", "lint", "pattern", "plugins", "registry", "shared_reads"},
     "hlq.testing": set(),
-    "hlq.dataframe": {"categorical", "dispatch", "extensions", "nodes", "rules", "utils"},
+    "hlq.dataframe": {"categorical", "demo", "dispatch", "extensions", "nodes", "rules", "utils"},
 }
 DOCUMENTED_IN_DOCSTRING = {"hlq.array", "hlq.dataframe"}  # packages whose docstring names every public submodule
 
