@@ -502,3 +502,33 @@ def test_range_filters_on_parquet_use_min_max_statistics(tables):
     read, = [n for n in optimize_plan(q2.node).walk() if n.op_name == "read-parquet"]
     assert read_selectivity(read) == pytest.approx(0.001)  # the floor
     assert len(q.compute()) == len(pdfs["orders"].query("'1995-01-01' <= o_orderdate < '1995-01-31'"))
+
+
+def test_index_of_a_join_on_columns_needs_no_sample_merge(tables, monkeypatch):
+    # optimizing a plan rebuilds its joins many times; a join on columns numbers its rows
+    # (pandas' default index), known without merging sample rows, which dominated optimize time
+    paths, pdfs = tables
+    o, c, n = (dd.read_parquet(paths[k]) for k in ("orders", "customer", "nation"))
+    j = o.merge(c, left_on="o_custkey", right_on="c_custkey").merge(n, left_on="c_nationkey", right_on="n_nationkey")
+    q = j[j.n_name == "B"]
+    q = q.o_totalprice - q.o_totalprice.mean()
+    calls = []
+    real = pd.merge
+
+    def counting(*a, **k):
+        calls.append(k.get("how"))
+        return real(*a, **k)
+
+    from hlq.dataframe.nodes import index_meta
+
+    monkeypatch.setattr(index_meta.pd, "merge", counting)
+    from hlq.rules import optimize_plan
+
+    plan = optimize_plan(q.node)
+    assert calls == []
+    assert isinstance(plan.meta.index, pd.RangeIndex) and isinstance(q._meta.index, pd.RangeIndex)
+    e = pdfs["orders"].merge(pdfs["customer"], left_on="o_custkey", right_on="c_custkey").merge(
+        pdfs["nation"], left_on="c_nationkey", right_on="n_nationkey")
+    e = e[e.n_name == "B"]
+    e = e.o_totalprice - e.o_totalprice.mean()
+    assert np.allclose(np.sort(q.compute().to_numpy()), np.sort(e.to_numpy()))

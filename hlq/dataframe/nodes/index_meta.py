@@ -148,6 +148,11 @@ def _reduce(n):
 
 
 def _merge(n):
+    if (not n.left_index and not n.right_index and set(n.left_on) <= set(n.left.columns)
+            and set(n.right_on) <= set(n.right.columns)):
+        # a join on columns numbers its rows (pandas' default index) whatever the inputs' indexes
+        return [], lambda: None
+
     def fn(_li, _ri):
         # pandas picks a merge's index differently for empty inputs (e.g. the right key's index
         # for ``left_on=..., right_index=True``): merge a few fake matching rows, as dask does
