@@ -24,6 +24,8 @@ shared machine hits every peer alike.  Columns:
 * ``first task s``: from calling ``compute`` to the first task starting (a
   dask local-scheduler ``pretask`` callback);
 * ``compute s``: ``compute()`` wall time (optimize, lower, run);
+* ``cpu s``: the child process's CPU time (user + system, all threads) during
+  ``compute()``: the work done, which a loaded machine does not inflate;
 * ``peak MB``: the child process's peak resident memory.
 
     python benchmarks/bench_tiny_blocks.py                 # T1 and A8 (~30 min, legacy A8 is slow)
@@ -105,12 +107,15 @@ def child(peer, case, quick):
                     first.append(time.perf_counter())
 
         with First():
+            r0 = resource.getrusage(resource.RUSAGE_SELF)
             t0 = time.perf_counter()
             y.compute()
             t1 = time.perf_counter()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            r1 = resource.getrusage(resource.RUSAGE_SELF)
+    peak = r1.ru_maxrss / 1024
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     return {"tasks": tasks, "first task s": (first[0] - t0) if first else float("nan"),
-            "compute s": t1 - t0, "peak MB": peak}
+            "compute s": t1 - t0, "cpu s": cpu, "peak MB": peak}
 
 
 def _available(peer):
@@ -143,9 +148,9 @@ def run(cases, peers, quick, repeat, timeout):
                     continue
                 print(f"  {case} {peer}: {r}", file=sys.stderr, flush=True)
                 res.setdefault((case, peer), []).append(r)
-    cols = ["tasks", "first task s", "compute s", "peak MB"]
-    print("| case | peer | " + " | ".join(cols) + " | compute hlq/peer | peak hlq/peer |")
-    print("|" + "---|" * (len(cols) + 4))
+    cols = ["tasks", "first task s", "compute s", "cpu s", "peak MB"]
+    print("| case | peer | " + " | ".join(cols) + " | compute hlq/peer | cpu hlq/peer | peak hlq/peer |")
+    print("|" + "---|" * (len(cols) + 5))
     for case in cases:
         med = {}
         for peer in peers:
@@ -156,18 +161,19 @@ def run(cases, peers, quick, repeat, timeout):
         for peer in peers:
             rs = res.get((case, peer))
             if rs == "timeout":
-                print(f"| {case} | {peer} | timeout after {timeout:.0f} s |" + " |" * (len(cols) + 1))
+                print(f"| {case} | {peer} | timeout after {timeout:.0f} s |" + " |" * (len(cols) + 2))
                 continue
             if not rs:
-                print(f"| {case} | {peer} | error |" + " |" * (len(cols) + 1))
+                print(f"| {case} | {peer} | error |" + " |" * (len(cols) + 2))
                 continue
             m = med[peer]
             cells = [f"{m[c]:.4g}" for c in cols]
-            ratio = peak = ""
+            ratio = cpu = peak = ""
             if peer != "hlq" and "hlq" in med:
                 ratio = f"{med['hlq']['compute s'] / m['compute s']:.2f}"
+                cpu = f"{med['hlq']['cpu s'] / m['cpu s']:.2f}" if m["cpu s"] else ""
                 peak = f"{med['hlq']['peak MB'] / m['peak MB']:.2f}"
-            print(f"| {case} | {peer} | " + " | ".join(cells) + f" | {ratio} | {peak} |")
+            print(f"| {case} | {peer} | " + " | ".join(cells) + f" | {ratio} | {cpu} | {peak} |")
 
 
 def main():

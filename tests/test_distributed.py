@@ -372,3 +372,51 @@ def test_slice_of_persisted_array_waits_only_for_its_block(cluster_client):
     assert len(external) <= 1  # the persisted block (0, 0), nothing else
     assert all(k[1:] == (0, 0) for k in external)
     np.testing.assert_allclose(corner.compute(), (x + x.T)[0, 0].compute())
+
+
+class _PriorityRecorder(distributed.diagnostics.plugin.SchedulerPlugin):
+    """Records each task's priority when it starts processing."""
+
+    name = "test-priority-recorder"
+
+    def __init__(self):
+        self.scheduler = None
+        self.seen = {}
+
+    def transition(self, key, start, finish, *args, **kwargs):
+        if finish == "processing" and self.scheduler is not None:
+            self.seen[key] = self.scheduler.tasks[key].priority
+
+
+def test_hlq_priorities_reach_the_distributed_scheduler(cluster_client):
+    from hlq.lower.dist_order import PLUGIN_NAME
+    from hlq.lower.scheduler import choose_priorities
+
+    scheduler = cluster_client.cluster.scheduler  # LocalCluster's scheduler runs in this process
+    rec = _PriorityRecorder()
+    rec.scheduler = scheduler
+    scheduler.add_plugin(rec)
+    try:
+        with dask.config.set({"hlq.batch": False}):
+            x = da.random.random((400, 400), chunks=20)
+            y = (x + x.T - x.mean(axis=0))[::2, 100:].std()
+            g = y.__dask_graph__()
+            prio, name = choose_priorities(g, y.__dask_keys__())
+            assert name == "depth-first"  # blocks shared by three consumers: fewer held than dask.order
+            result = cluster_client.compute(y).result()
+        assert PLUGIN_NAME in scheduler.plugins  # installed when hlq first checked the scheduler
+        # the scheduler's graph is g plus a finalize task on top: the same relative order
+        assert set(g) <= set(rec.seen)
+        assert sorted(g, key=lambda k: rec.seen[k]) == sorted(g, key=prio.__getitem__)
+        with dask.config.set({"hlq.batch": False, "hlq.order": False}):
+            x = da.random.random((400, 400), chunks=20)  # new keys: nothing is reused from the first run
+            y2 = (x + x.T - x.mean(axis=0))[::2, 100:].std()
+            g2 = y2.__dask_graph__()
+            prio2, _ = choose_priorities(g2, y2.__dask_keys__())
+            cluster_client.compute(y2).result()
+        assert set(g2) <= set(rec.seen)
+        assert sorted(g2, key=lambda k: rec.seen[k]) != sorted(g2, key=prio2.__getitem__)  # distributed's own
+    finally:
+        scheduler.remove_plugin(rec.name)
+    with dask.config.set({"hlq.batch": False}):
+        np.testing.assert_allclose(result, y.compute(scheduler="threads"))

@@ -29,11 +29,10 @@ pieces and dask's ``execute_task``; hlq collections name it as their
 default scheduler), so ``x.compute()`` and ``dask.compute(x)`` use it when no
 other scheduler is configured.  An explicit ``scheduler="threads"``/``"sync"``,
 a ``dask.config`` scheduler or a distributed ``Client`` bypasses it: those
-paths call ``dask.order`` themselves.  distributed's scheduler accepts an
-``internal_priority`` mapping in ``update-graph``, but only for *all* keys and
-from the client, which would mean materializing the graph on the client;
-skipping ``dask.order`` there needs a scheduler-side hook (e.g. an
-``Expr`` method returning priorities after materialization).
+paths call ``dask.order`` themselves.  On distributed, the scheduler plugin
+of :mod:`hlq.lower.dist_order` replaces the ``dask.order`` part of the new
+tasks' priorities with :func:`choose_priorities` (distributed has already
+computed ``dask.order`` by then, and the plugin reuses it).
 
 Configuration: ``hlq.order`` (default True) - False makes :data:`get` defer
 to ``dask.threaded.get`` (so ``dask.order``).
@@ -249,7 +248,7 @@ def peak_live(dsk: Mapping, prio: Mapping, keys) -> int:
     return peak
 
 
-def choose_priorities(dsk: Mapping, keys) -> tuple:
+def choose_priorities(dsk: Mapping, keys, theirs: Mapping | None = None) -> tuple:
     """The priorities hlq's scheduler runs ``dsk`` with, and which order they are.
 
     A tree-shaped graph (:func:`tree_shaped`) gets the depth-first
@@ -267,6 +266,9 @@ def choose_priorities(dsk: Mapping, keys) -> tuple:
         ``{key: dask._task_spec.GraphNode}``.
     keys : iterable
         Output keys (may be nested lists).
+    theirs : Mapping, optional
+        ``dask.order``'s priorities of ``dsk`` when already computed (a
+        distributed scheduler has them); computed here otherwise.
 
     Returns
     -------
@@ -277,7 +279,8 @@ def choose_priorities(dsk: Mapping, keys) -> tuple:
     ours = priorities(dsk, keys)
     if tree_shaped(dsk):
         return ours, "depth-first"
-    theirs = order(dsk)
+    if theirs is None:
+        theirs = order(dsk)
     with _gc_paused():
         if peak_live(dsk, ours, keys) < peak_live(dsk, theirs, keys):
             return ours, "depth-first"

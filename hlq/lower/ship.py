@@ -170,13 +170,21 @@ def unship_plan(flat: tuple) -> Node:
 # does the scheduler have hlq?
 
 _PROBE_SOURCE = """
-def probe():
+def probe(dask_scheduler=None):
     import importlib
     try:
         mod = importlib.import_module("hlq")
     except Exception:
         return None
-    return getattr(mod, "__version__", "unknown")
+    version = getattr(mod, "__version__", "unknown")
+    try:
+        # hlq's task priorities for hlq graphs (hlq.lower.dist_order)
+        order = importlib.import_module("hlq.lower.dist_order")
+        if dask_scheduler is not None and order.PLUGIN_NAME not in dask_scheduler.plugins:
+            dask_scheduler.add_plugin(order.DistributedPriorities())
+    except Exception:
+        pass
+    return version
 """
 
 _LOCK = threading.Lock()
@@ -194,7 +202,11 @@ _SUPPORT_BY_CLIENT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def scheduler_supports_hlq(client) -> bool:
-    """Whether the client's scheduler imports the same hlq version (asked once per client)."""
+    """Whether the client's scheduler imports the same hlq version (asked once per client).
+
+    The same call installs hlq's task-priority plugin on a scheduler that
+    imports hlq (:class:`hlq.lower.dist_order.DistributedPriorities`).
+    """
     with _LOCK:
         if client in _SUPPORT_BY_CLIENT:
             return _SUPPORT_BY_CLIENT[client]
