@@ -289,3 +289,29 @@ def test_deeply_nested_and_or_filter_converts_without_recursion():
 
     table = pa.table({"a": [0, 2], "b": [10**6, -1]})
     assert table.filter(expr).column("a").to_pylist() == [2]
+
+
+def test_dtype_backend_and_null_filters(tmp_path):
+    import dask.dataframe as dask_dd  # deferred: dask.dataframe (the reference reader) is slow to import
+    pdf = pd.DataFrame({"a": [1.0, None] * 5 + [None] * 5, "i": np.arange(15), "s": list("abcde") * 3})
+    path = tmp_path / "nulls.parquet"
+    pdf.to_parquet(path, row_group_size=10)
+    isna = dd.read_parquet(path, filters=[("a", "is", np.nan)])
+    assert len(isna) == 10 and isna.a.compute().isna().all()
+    notna = dd.read_parquet(path, filters=[("a", "is not", None)])
+    assert notna.a.compute().tolist() == [1.0] * 5
+    with pytest.raises(TypeError, match="Value of 'in' filter"):
+        dd.read_parquet(path, filters=[("i", "in", 10)])
+    with pytest.raises(ValueError, match="not a valid operator in predicates"):
+        dd.read_parquet(path, filters=[("i", "not eq", 1)])
+    # dtype_backend: dask's conversion of every column, in the metadata and in the data
+    for backend in ("numpy_nullable", "pyarrow"):
+        df = dd.read_parquet(path, dtype_backend=backend)
+        exp = dask_dd.read_parquet(path, dtype_backend=backend)
+        got = df.compute()
+        assert list(df.dtypes) == list(got.dtypes) == list(exp.dtypes)
+        pd.testing.assert_frame_equal(got, exp.compute())
+        assert df[["i"]].i.sum().compute() == 105  # projection keeps the backend
+    assert str(dd.read_parquet(path, dtype_backend="numpy_nullable").i.dtype) == "Int64"
+    with pytest.raises(ValueError, match="dtype_backend"):
+        dd.read_parquet(path, dtype_backend="nope")

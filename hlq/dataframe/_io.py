@@ -103,10 +103,19 @@ def _filters_to_expr(filters):
             if not (isinstance(term, (tuple, list)) and len(term) == 3):
                 raise ValueError(f"a filter is a (column, op, value) tuple, got {term!r}")
             col, op, val = term
+            if op in ("is", "is not"):  # missing values (pyarrow's is_null, NaN included), as dask
+                if not (val is None or (isinstance(val, float) and val != val)):
+                    raise ValueError(f"filter ({col!r}, {op!r}, {val!r}): 'is' and 'is not' compare with "
+                                     "None or NaN only")
+                out.append(("isna" if op == "is" else "notna", ("col", col)))
+                continue
             tag = _FILTER_OPS.get(op)
             if tag is None:
-                raise ValueError(f"unsupported filter operator {op!r} (supported: {', '.join(_FILTER_OPS)})")
+                raise ValueError(f"{op!r} is not a valid operator in predicates (supported: "
+                                 f"{', '.join([*_FILTER_OPS, 'is', 'is not'])})")
             if tag in ("isin", "notin"):
+                if not isinstance(val, (list, set, tuple, frozenset)):
+                    raise TypeError("Value of 'in' filter must be a list, set, or tuple.")
                 val = tuple(val)
             out.append((tag, ("col", col), ("lit", val)))
         return out[0] if len(out) == 1 else ("and", tuple(out))
@@ -145,7 +154,8 @@ def read_parquet(path, columns=None, filters=None, index=None, blocksize="defaul
         narrows this further to what the plan needs.
     filters : list of tuples or list of lists of tuples, optional
         pyarrow's form: ``[("x", ">", 0.5)]`` (ANDed), or a list of such lists
-        (ORed).  Operators ``> < >= <= == != in`` and ``not in``.  Terms on
+        (ORed).  Operators ``> < >= <= == != in`` and ``not in``, and ``is`` /
+        ``is not`` with None or NaN (missing values, as in dask).  Terms on
         partition keys drop whole files without opening them; other terms are
         given to pyarrow (row groups whose statistics exclude them are skipped).
     index : str or False, optional
@@ -161,6 +171,9 @@ def read_parquet(path, columns=None, filters=None, index=None, blocksize="defaul
         ``blocksize`` estimated (uncompressed) bytes when the frame is built, so
         ``npartitions`` shows it; a hive partition key groups only files with the
         same value of that key.
+    dtype_backend : {"numpy_nullable", "pyarrow"}, optional
+        As in dask: the columns become pandas' nullable dtypes or pyarrow-backed
+        dtypes (strings: pandas' pyarrow strings), in the metadata and the data.
     metadata_task_size : int, optional
         Accepted (footers are read locally, once per dataset).
 
@@ -183,6 +196,10 @@ def read_parquet(path, columns=None, filters=None, index=None, blocksize="defaul
     if kwargs.pop("engine", "pyarrow") not in ("pyarrow", "auto", None):
         raise ValueError("hlq.dataframe.read_parquet supports engine='pyarrow' only")
     aggregate_files = kwargs.pop("aggregate_files", None)
+    dtype_backend = kwargs.pop("dtype_backend", None)
+    if dtype_backend not in (None, "numpy_nullable", "pyarrow"):
+        raise ValueError(f"dtype_backend {dtype_backend!r} is invalid, only 'numpy_nullable' and 'pyarrow' "
+                         "are allowed.")
     metadata_task_size = kwargs.pop("metadata_task_size", None)
     if metadata_task_size is not None and not isinstance(metadata_task_size, (int, np.integer)):
         raise TypeError(f"metadata_task_size must be an integer, got {metadata_task_size!r}")
@@ -228,7 +245,7 @@ def read_parquet(path, columns=None, filters=None, index=None, blocksize="defaul
             groups = None if len(files) == len(info.files) else groups
         if groups is not None:
             ranges = None  # partitions of several files: unknown divisions
-    node = ReadParquet(info, cols, expr, index, parts, groups, _parse_bytes(blocksize), ranges)
+    node = ReadParquet(info, cols, expr, index, parts, groups, _parse_bytes(blocksize), ranges, dtype_backend)
     df = new_collection(node)
     return df[columns] if single else df
 
@@ -299,7 +316,6 @@ def _data_paths(path):
 _IGNORED_PARQUET_ARGS = {
     "split_row_groups": ("infer", "adaptive", False, None),
     "ignore_metadata_file": (True, False),
-    "dtype_backend": (None,),
     "parquet_file_extension": (None, (".parq", ".parquet", ".pq"), ".parquet"),
     "categories": (None,),
     "arrow_to_pandas": (None,),

@@ -116,7 +116,7 @@ def _read_parquet(n):
         return [], lambda: None
     # pandas' name for a stored unnamed index reads back as no name
     name = None if idx.startswith("__index_level_") else idx
-    return [], lambda: pd.Index([], dtype=n.info.dtype_map[idx], name=name)
+    return [], lambda: pd.Index([], dtype=n.info.backend_dtype_map(n.dtype_backend)[idx], name=name)
 
 
 def _concat_frames(n):

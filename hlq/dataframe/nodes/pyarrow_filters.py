@@ -99,6 +99,9 @@ def _term_to_pyarrow(e):
     if tag == "call":  # col.isin(values), checked by isin_values
         call = e[1]
         return pc.field(e[2][0][1]).isin(list(call.args[0]))
+    if tag in ("isna", "notna"):  # read_parquet's ("x", "is", None) / ("x", "is not", None)
+        null = pc.field(e[1][1]).is_null(nan_is_null=True)
+        return null if tag == "isna" else ~null
     a, b = e[1], e[2]
     if a[0] != "col":
         a, b, tag = b, a, _FLIP[tag]

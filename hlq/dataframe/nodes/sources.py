@@ -111,6 +111,25 @@ def _unified_schema(dataset_schema, file_schemas):
     return schema, read
 
 
+def types_mapper(backend):
+    """pyarrow's ``to_pandas(types_mapper=)`` for dask's ``dtype_backend`` (dask's own mapper)."""
+    if backend is None:
+        return None
+    # deferred: dask.dataframe's parquet reader is only needed for a dtype_backend
+    from dask.dataframe.dask_expr.io.parquet import _determine_type_mapper
+
+    import pyarrow as pa  # deferred: as above
+
+    base = _determine_type_mapper(user_types_mapper=None, dtype_backend=backend, pyarrow_strings_enabled=False)
+
+    def mapper(t):  # strings (also pyarrow's large_string) become pandas' NA-backed pyarrow strings, as in dask
+        if t in (pa.string(), pa.large_string()):
+            return pd.StringDtype("pyarrow")
+        return base(t)
+
+    return mapper
+
+
 class ParquetInfo:
     """Metadata of a parquet dataset, read once (footers only, never data) and cached.
 
@@ -186,6 +205,25 @@ class ParquetInfo:
         if len(self.index_columns) == 1 and self.index_columns[0] not in self.dtype_map:
             self.dtype_map[self.index_columns[0]] = meta.index.dtype  # a stored index: readable as index=
         self.file_bytes = tuple(sum(s.values()) for s in self.col_bytes)
+
+    def backend_dtype_map(self, backend):
+        """``dtype_map`` with the data columns (and a stored index) in the dtypes of ``dtype_backend``
+        ``backend`` (``"numpy_nullable"`` or ``"pyarrow"``; None: ``dtype_map``), as dask's reader
+        converts them (cached per backend)."""
+        if backend is None:
+            return self.dtype_map
+        cache = self.__dict__.setdefault("_backend_dtype_maps", {})
+        if backend not in cache:
+            meta = self.schema.empty_table().to_pandas(types_mapper=types_mapper(backend))
+            out = dict(self.dtype_map)
+            for c in self.columns:
+                if c not in self.partition_names and c in meta.columns:
+                    out[c] = meta[c].dtype
+            if len(self.index_columns) == 1:
+                ic = self.index_columns[0]
+                out[ic] = meta[ic].dtype if ic in meta.columns else meta.index.dtype
+            cache[backend] = out
+        return cache[backend]
 
     def estimated_bytes(self, i: int, columns) -> int:
         """Uncompressed bytes of ``columns`` in file ``i`` (partition keys: 8 bytes a row)."""
@@ -449,9 +487,9 @@ class ReadParquet(FrameNode):
     rows has unknown divisions.
     """
 
-    _fields = ("info", "columns_", "filter", "index", "parts", "groups", "blocksize", "file_ranges")
+    _fields = ("info", "columns_", "filter", "index", "parts", "groups", "blocksize", "file_ranges", "dtype_backend")
     _defaults = {"columns_": None, "filter": None, "index": None, "parts": None, "groups": None,
-                 "blocksize": DEFAULT_BLOCKSIZE, "file_ranges": None}
+                 "blocksize": DEFAULT_BLOCKSIZE, "file_ranges": None, "dtype_backend": None}
     op_name = "read-parquet"
     is_blockwise = True
     bw_has_arg = True
@@ -459,7 +497,7 @@ class ReadParquet(FrameNode):
 
     def _props(self):
         info = self.info
-        dmap = info.dtype_map
+        dmap = info.backend_dtype_map(self.dtype_backend)
         idx = self.index if isinstance(self.index, str) else None
         cols = tuple(c for c in info.columns if c != idx) if self.columns_ is None else self.columns_
         for c in cols:
@@ -540,8 +578,10 @@ class ReadParquet(FrameNode):
         files = tuple((info.files[i], ff[i], info.partition_values[i], info.read_schemas[i])
                       for i in self.file_groups[idx[0]] if i in ff)  # (files the filter prunes are not read)
         if not files:  # a partition pruned by the filter: its schema, no IO
-            dm = info.dtype_map
+            dm = info.backend_dtype_map(self.dtype_backend)
             return ((), cols, index, tuple((c, dm[c]) for c in self.read_columns))
+        if self.dtype_backend is not None:
+            return (files, cols, index, pcats, self.dtype_backend)
         return (files, cols, index, pcats)
 
     def label(self):
@@ -584,7 +624,8 @@ def read_log():
 
 
 def _read_group(arg):
-    files, columns, index, pcats = arg
+    files, columns, index, pcats = arg[:4]
+    backend = arg[4] if len(arg) > 4 else None
     if not files:
         df = pd.DataFrame({c: pd.Series([], dtype=d) for c, d in pcats})
         if isinstance(index, str):
@@ -594,14 +635,14 @@ def _read_group(arg):
         return df
     if len(files) == 1:
         path, filt, pvals, schema = files[0]
-        return _read_file(path, filt, pvals, columns, index, pcats, schema=schema)
+        return _read_file(path, filt, pvals, columns, index, pcats, schema=schema, backend=backend)
     # several small files in one task: arrow's own threads would only compete with the scheduler's
-    frames = [_read_file(path, filt, pvals, columns, index, pcats, False, schema)
+    frames = [_read_file(path, filt, pvals, columns, index, pcats, False, schema, backend)
               for path, filt, pvals, schema in files]
     return pd.concat(same_categories(frames))
 
 
-def _read_file(path, filt, pvals, columns, index, pcats, use_threads=True, schema=None):
+def _read_file(path, filt, pvals, columns, index, pcats, use_threads=True, schema=None, backend=None):
     import pyarrow.parquet as pq
 
     pnames = {c for c, _ in pcats}
@@ -616,7 +657,7 @@ def _read_file(path, filt, pvals, columns, index, pcats, use_threads=True, schem
         raise FileNotFoundError(f"parquet file {path!r} is missing") from None
     except _pyarrow_errors() as e:
         raise OSError(f"cannot read parquet file {path!r}: {e}") from e
-    df = table.to_pandas()
+    df = table.to_pandas(types_mapper=types_mapper(backend))
     if len(df.columns) == 0 and len(df) != table.num_rows:
         df = pd.DataFrame(index=pd.RangeIndex(table.num_rows))
     for c, dtype in pcats:
