@@ -315,3 +315,15 @@ def test_dtype_backend_and_null_filters(tmp_path):
     assert str(dd.read_parquet(path, dtype_backend="numpy_nullable").i.dtype) == "Int64"
     with pytest.raises(ValueError, match="dtype_backend"):
         dd.read_parquet(path, dtype_backend="nope")
+
+
+def test_categories_argument(tmp_path):
+    pdf = pd.DataFrame({"x": pd.Categorical(["a", "b", "c"] * 4), "y": np.arange(12)})
+    pdf.to_parquet(tmp_path / "c.parquet")
+    for cats in ("x", ["x"], []):
+        got = dd.read_parquet(tmp_path / "c.parquet", categories=cats).compute()
+        assert got.x.cat.categories.tolist() == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="'foo' not in parquet dataset"):
+        dd.read_parquet(tmp_path / "c.parquet", categories=["foo"])
+    with pytest.raises(NotImplementedError, match="astype\\('category'\\)"):
+        dd.read_parquet(tmp_path / "c.parquet", categories=["y"])  # not stored as a dictionary

@@ -171,6 +171,10 @@ def read_parquet(path, columns=None, filters=None, index=None, blocksize="defaul
         ``blocksize`` estimated (uncompressed) bytes when the frame is built, so
         ``npartitions`` shows it; a hive partition key groups only files with the
         same value of that key.
+    categories : list, str or dict, optional
+        Columns to read as categoricals: those stored as dictionaries (pandas
+        categoricals written to parquet) already are; other columns raise
+        ``NotImplementedError`` (convert them with ``astype("category")``).
     dtype_backend : {"numpy_nullable", "pyarrow"}, optional
         As in dask: the columns become pandas' nullable dtypes or pyarrow-backed
         dtypes (strings: pandas' pyarrow strings), in the metadata and the data.
@@ -196,6 +200,7 @@ def read_parquet(path, columns=None, filters=None, index=None, blocksize="defaul
     if kwargs.pop("engine", "pyarrow") not in ("pyarrow", "auto", None):
         raise ValueError("hlq.dataframe.read_parquet supports engine='pyarrow' only")
     aggregate_files = kwargs.pop("aggregate_files", None)
+    categories = kwargs.pop("categories", None)
     dtype_backend = kwargs.pop("dtype_backend", None)
     if dtype_backend not in (None, "numpy_nullable", "pyarrow"):
         raise ValueError(f"dtype_backend {dtype_backend!r} is invalid, only 'numpy_nullable' and 'pyarrow' "
@@ -212,6 +217,7 @@ def read_parquet(path, columns=None, filters=None, index=None, blocksize="defaul
         raise TypeError(f"read_parquet got unsupported arguments {sorted(kwargs)}")
     path = _data_paths(local_paths(path, filesystem))
     info = parquet_info(path)
+    _check_categories(info, categories)
     if index is None and len(info.index_columns) == 1:
         index = info.index_columns[0]
     if isinstance(index, (list, tuple)):
@@ -248,6 +254,22 @@ def read_parquet(path, columns=None, filters=None, index=None, blocksize="defaul
     node = ReadParquet(info, cols, expr, index, parts, groups, _parse_bytes(blocksize), ranges, dtype_backend)
     df = new_collection(node)
     return df[columns] if single else df
+
+
+def _check_categories(info, categories):
+    """``read_parquet(categories=)``: the columns must exist; columns stored as dictionaries (pandas
+    categoricals written to parquet) are read as categoricals anyway, others are not converted."""
+    if categories is None:
+        return
+    names = [categories] if isinstance(categories, str) else list(categories)
+    for c in names:
+        if c not in info.dtype_map:
+            raise ValueError(f"categories: column {c!r} not in parquet dataset {info.path!r}; "
+                             f"columns are {list(info.columns)}")
+        if not isinstance(info.dtype_map[c], pd.CategoricalDtype):
+            raise NotImplementedError(f"read_parquet(categories=[{c!r}]): column {c!r} is not stored as a "
+                                      "dictionary (categorical); read it and convert with "
+                                      f"df[{c!r}].astype('category')")
 
 
 def _files_to_read(info, expr):
@@ -317,7 +339,6 @@ _IGNORED_PARQUET_ARGS = {
     "split_row_groups": ("infer", "adaptive", False, None),
     "ignore_metadata_file": (True, False),
     "parquet_file_extension": (None, (".parq", ".parquet", ".pq"), ".parquet"),
-    "categories": (None,),
     "arrow_to_pandas": (None,),
 }
 
