@@ -639,3 +639,19 @@ def test_demo_make_timeseries_gives_dasks_data():
     pd.testing.assert_frame_equal(got, exp, check_dtype=False)  # dask makes the names string[pyarrow]
     assert got.id.mean() < 20  # the column keyword reached the maker
     pd.testing.assert_frame_equal(ours[["value"]].compute(), exp[["value"]])
+
+
+def test_index_arithmetic_gives_indexes_and_date_fields():
+    pdf = pd.DataFrame({"x": [1, 2, 3, 4, 5]})
+    df = dd.from_pandas(pdf, npartitions=2)
+    for got, exp in [(df.index + 1, pdf.index + 1), (10 * df.index, 10 * pdf.index), (-df.index, -pdf.index)]:
+        assert isinstance(got, dd.Index)
+        dask_assert_eq(got, exp)
+    assert (df.index + 1).divisions == (1, 4, 5) and (df.index * 10).divisions == (None, None, None)
+    df.index = df.index * 10
+    dask_assert_eq(df, pdf.set_axis(pdf.index * 10))
+    t = pd.Series(range(10), index=pd.date_range("2000-01-01", periods=10, freq="17h"))
+    dt = dd.from_pandas(t, npartitions=3)
+    assert "day" in dir(dt.index)
+    dask_assert_eq(dt.index.day, pd.Index(t.index.day))
+    dask_assert_eq(dt.index.month, pd.Index(t.index.month))

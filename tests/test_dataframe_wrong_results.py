@@ -197,3 +197,13 @@ def test_filter_on_an_assigned_column_stays_above_its_assign():
     e = e[e.a < 8]
     for got in both(lambda: q):
         pd.testing.assert_frame_equal(got, e)
+
+
+def test_masks_from_a_mapped_index_select_the_frames_rows():
+    pdf = pd.DataFrame({"a": range(6)}, index=[0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
+    df = dd.from_pandas(pdf, npartitions=2)
+    # the mapped values are not the frame's labels: the mask must still be by row
+    pd.testing.assert_frame_equal(df[np.exp(df.index) > 3].compute(), pdf[np.exp(pdf.index) > 3])
+    mapped = df.index.map(lambda v: v * 10, meta=pd.Index([], dtype=float))
+    pd.testing.assert_frame_equal(df[mapped > 20].compute(), pdf[pdf.index.map(lambda v: v * 10) > 20])
+    pd.testing.assert_frame_equal(df[(df.index * 10) % 20 == 0].compute(), pdf[(pdf.index * 10) % 20 == 0])

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from hlq.dataframe import _elementwise as _ew
-from hlq.dataframe._core import Series
+from hlq.dataframe._core import Series, _is_scalar, _ScalarOp
 from hlq.dataframe.nodes.colexpr import UNARY
 from hlq.dataframe.nodes.index_values import IndexValues
 from hlq.dataframe.nodes.multipart import ZipPartitions
@@ -65,20 +65,41 @@ class Index(Series):
         # a categorical Index answers the ``.cat`` members directly, as pandas' CategoricalIndex
         if key in _CAT_ATTRIBUTES and isinstance(self.dtype, pd.CategoricalDtype):
             return getattr(self.cat, key)
+        if key in _DT_ATTRIBUTES:  # the date fields, as pandas' DatetimeIndex has them (lazy Indexes)
+            return getattr(self.dt, key)
         raise AttributeError(f"'Index' object has no attribute {key!r}")
 
     def __dir__(self):
         out = set(super().__dir__())
+        out.update(_DT_ATTRIBUTES)  # listed whatever the dtype, as dask lists them
         if isinstance(self.dtype, pd.CategoricalDtype):
             out.update(_CAT_ATTRIBUTES)
         return sorted(out)
 
-    # operations work on the values as a Series (whose meta is a Series, not an Index)
+    def _as_series(self):
+        """The index values as a Series labelled by the frame's own index labels, so that masks and
+        operands built from it align with the frame's rows: an Index derived by element-wise maps
+        (``np.exp(df.index)``, ``df.index * 10``) takes the labels of the index it was mapped from,
+        partition by partition (same lengths)."""
+        base = _base_index_node(self._node)
+        if base is self._node:
+            return Series(self._node)
+        derived = Series(self._node).clear_divisions()
+        meta = derived._meta
+        return Series(ZipPartitions((base, derived._node), _Relabel(), MetaBox(meta)))
+
+    # arithmetic with a scalar gives an Index (as pandas and dask); other operations work on the
+    # values as a Series labelled like the frame's rows (comparisons give masks of the frame)
     def _binop(self, other, op, reverse=False):
-        return Series(self._node)._binop(other, op, reverse)
+        if op in _ARITHMETIC and _is_scalar(other) and not isinstance(other, (str, bytes)):
+            f = _ScalarOp(op, other, reverse)
+            return index_map(self, f, _scalar_op_divisions(op, other, reverse, self.divisions))
+        return self._as_series()._binop(other, op, reverse)
 
     def _unary(self, tag, *extra):
-        return Series(self._node)._unary(tag, *extra)
+        if tag in ("neg", "abs") and not extra:
+            return index_map(self, UNARY[tag])
+        return self._as_series()._unary(tag, *extra)
 
     def map(self, arg, na_action=None, meta=None, is_monotonic=False):
         """``Index.map``: a lazy Index.  Divisions become unknown, unless ``is_monotonic`` promises that
@@ -153,6 +174,12 @@ class Index(Series):
 
 
 
+#: the date fields a datetime Index has as its own attributes (dask's list)
+_DT_ATTRIBUTES = frozenset({
+    "nanosecond", "microsecond", "millisecond", "day_of_year", "dayofyear", "minute", "hour", "day",
+    "day_of_week", "dayofweek", "second", "week", "weekday", "weekofyear", "month", "quarter", "year",
+})
+
 #: the ``.cat`` members a categorical Index has as its own attributes
 _CAT_ATTRIBUTES = frozenset({
     "known", "as_known", "as_unknown", "add_categories", "categories", "remove_categories", "reorder_categories",
@@ -189,6 +216,42 @@ def ufunc_divisions(tag, divisions):
     if any(a >= b for a, b in zip(out[:-2], out[1:-1])) or out[-2] > out[-1]:
         return unknown
     return tuple(out)
+
+
+#: pandas operators that give an Index when one side is an Index and the other a scalar
+_ARITHMETIC = frozenset({"add", "sub", "mul", "truediv", "floordiv", "mod", "pow"})
+
+
+def _scalar_op_divisions(op, value, reverse, divisions):
+    """Known divisions moved by ``index + value`` / ``index - value`` (numbers: order kept);
+    unknown divisions for every other operation."""
+    unknown = None
+    if divisions[0] is None or op not in ("add", "sub") or (op == "sub" and reverse):
+        return unknown
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        return unknown
+    if not all(isinstance(d, numbers.Real) and not isinstance(d, bool) for d in divisions):
+        return unknown
+    out = tuple((d + value) if op == "add" else (d - value) for d in divisions)
+    return tuple(x.item() if hasattr(x, "item") else x for x in out)
+
+
+def _base_index_node(node):
+    """The index node an Index was mapped from by :func:`index_map` (itself if it was not)."""
+    while (isinstance(node, IndexValues) and isinstance(node.child, IndexedMap)
+           and isinstance(node.child.func, _OnIndex) and isinstance(node.child.child, IndexValues)):
+        node = node.child.child
+    return node
+
+
+class _Relabel:
+    """Index values (a Series indexed by them) labelled by the base index's partition (same length)."""
+
+    def __call__(self, base, derived):
+        return pd.Series(derived.index.to_numpy(), index=base.index, name=derived.name)
+
+    def __reduce__(self):
+        return (_Relabel, ())
 
 
 class _Renamed:
