@@ -532,3 +532,21 @@ def test_index_of_a_join_on_columns_needs_no_sample_merge(tables, monkeypatch):
     e = e[e.n_name == "B"]
     e = e.o_totalprice - e.o_totalprice.mean()
     assert np.allclose(np.sort(q.compute().to_numpy()), np.sort(e.to_numpy()))
+
+
+def test_a_source_read_by_several_consumers_is_projected_per_consumer(tables):
+    # the TPC-H Q21 idiom: one lineitem read feeds a groupby (two columns) and a filter comparing
+    # two other columns; the groupby's read stays two columns wide (merging the reads is the
+    # shared-reads pass's job, not the projection rules')
+    paths, pdfs = tables
+    o = dd.read_parquet(paths["orders"])
+    counts = o.groupby("o_custkey").o_orderkey.count().rename("n").reset_index()
+    late = o[o.o_totalprice > o.o_orderkey / 3000.0]
+    q = counts.merge(late, on="o_custkey")[["o_custkey", "n", "o_orderkey"]]
+    cols = sorted(c for c, _ in _reads(q)["o_orderkey"])
+    assert cols == [("o_orderkey", "o_custkey"), ("o_orderkey", "o_custkey", "o_totalprice")]
+    po = pdfs["orders"]
+    e = po.groupby("o_custkey").o_orderkey.count().rename("n").reset_index()
+    e = e.merge(po[po.o_totalprice > po.o_orderkey / 3000.0], on="o_custkey")[["o_custkey", "n", "o_orderkey"]]
+    got = q.compute().sort_values("o_orderkey").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, e.sort_values("o_orderkey").reset_index(drop=True), check_dtype=False)

@@ -13,10 +13,11 @@ reads one column.  At the sources they become a parquet read of those
 columns, a pandas source of those columns, or pandas' ``usecols`` for CSV.
 
 Pushdown never copies shared work: a projection does not move below a node
-that other consumers read too (each consumer would get its own copy of the
-node and of everything under it, e.g. a join computed twice).  When every
-consumer of a shared node is a projection, the union of their columns moves
-below the node once and each consumer selects its columns from the result.
+(other than a source) that other consumers read too (each consumer would get
+its own copy of the node and of everything under it, e.g. a join computed
+twice).  When every consumer of a shared node is a projection, the union of
+their columns moves below the node once and each consumer selects its
+columns from the result.
 
 >>> import pandas as pd, tempfile, os
 >>> import hlq.dataframe as dd
@@ -85,6 +86,8 @@ def project_shared_to_union(node):
     """x[a] and x[b] with x shared -> x[a, b][a] and x[a, b][b]: the union of the columns the
     consumers read moves below x once, instead of one narrowed copy of x per consumer"""
     x = node.child
+    if isinstance(x, _SOURCES):  # reads of one source differing in columns are merged after the rules
+        return None
     need = set()
     for user in consumers(x):
         if not isinstance(user, Project):
@@ -104,11 +107,14 @@ def drop_identity_projection(node):
 
 
 # ------------------------------------------------------------------ into the sources
+# (a source read by several consumers is still projected per consumer: the shared-reads pass
+# merges reads that differ only in their columns, and a squashed or filtered read of a few
+# columns stays as narrow as its consumer needs)
+_SOURCES = (ReadParquet, FromPandas, ReadCSV)
+
 @rule(Is(Project, child=Is(ReadParquet)), phase="pushdown", register=False, tags=("projection-pushdown",))
 def project_into_parquet(node):
     """read[cols] -> read(columns=cols): only those columns are read"""
-    if shared(node.child):
-        return None
     r = node.child
     return r.replace(columns_=node.cols)
 
@@ -116,8 +122,6 @@ def project_into_parquet(node):
 @rule(Is(Project, child=Is(FromPandas)), phase="pushdown", register=False, tags=("projection-pushdown",))
 def project_into_pandas(node):
     """from_pandas(df)[cols] -> from_pandas(df, columns=cols)"""
-    if shared(node.child):
-        return None
     r = node.child
     return FromPandas(r.data, r.bounds, r.divisions_, r.schema, node.cols)
 
@@ -125,8 +129,6 @@ def project_into_pandas(node):
 @rule(Is(Project, child=Is(ReadCSV)), phase="pushdown", register=False, tags=("projection-pushdown",))
 def project_into_csv(node):
     """read_csv(...)[cols] -> read_csv(..., usecols=cols): pandas parses only those columns"""
-    if shared(node.child):
-        return None
     return node.child.replace(columns_=node.cols)
 
 
