@@ -655,3 +655,13 @@ def test_index_arithmetic_gives_indexes_and_date_fields():
     assert "day" in dir(dt.index)
     dask_assert_eq(dt.index.day, pd.Index(t.index.day))
     dask_assert_eq(dt.index.month, pd.Index(t.index.month))
+
+
+def test_astype_to_a_categorical_dtype_without_categories_is_unknown():
+    pdf = pd.DataFrame({"x": list("abcbc"), "y": list("xyzyz"), "o": [1, 2, 3, 4, 5]})
+    df = dd.from_pandas(pdf, npartitions=2)
+    abc = pd.CategoricalDtype(["a", "b", "c"])
+    out = df.astype({"x": abc, "y": pd.CategoricalDtype(ordered=False), "o": "f8"})
+    assert out.x.cat.known and not out.y.cat.known
+    exp = pdf.astype({"x": abc, "y": "category", "o": "f8"})
+    pd.testing.assert_frame_equal(out.compute(), exp)

@@ -1112,7 +1112,7 @@ class DataFrame(FrameMethods, _Frame):
 
     def astype(self, dtype):
         spec = dtype if isinstance(dtype, dict) else dict.fromkeys(self._node.columns, dtype)
-        unknown = [c for c, d in spec.items() if isinstance(d, str) and d == "category" and isinstance(c, str)
+        unknown = [c for c, d in spec.items() if _unspecified_category(d) and isinstance(c, str)
                    and c in self._node.dtype_map and not isinstance(self._node.dtype_map[c], pd.CategoricalDtype)]
         if unknown:  # categories from the data, like pandas (see Series.astype)
             rest = {c: d for c, d in spec.items() if c not in unknown}
@@ -1260,6 +1260,14 @@ class DataFrame(FrameMethods, _Frame):
         from hlq.dataframe._groupby import frame_groupby
 
         return frame_groupby(self, by, sort=sort, dropna=dropna, as_index=as_index, **kwargs)
+
+
+def _unspecified_category(d):
+    """``"category"`` or an unordered ``CategoricalDtype`` without categories: pandas takes the
+    categories from the data."""
+    if isinstance(d, str):
+        return d == "category"
+    return isinstance(d, pd.CategoricalDtype) and d.categories is None and not d.ordered
 
 
 def _datetime_units(obj):
