@@ -551,3 +551,32 @@ def test_reductions_of_durations_strings_and_mixed_dtypes():
     # an Index has no std (pandas' Index has none; dask raises AttributeError)
     with pytest.raises(AttributeError, match="has no attribute 'std'"):
         dd.from_pandas(pd.DataFrame({"a": [1, 2]}), 2).index.std()
+
+
+def test_squeeze_axes_and_shift_by_frequency_follow_dask():
+    pdf = pd.DataFrame({"x": [1, 3, 6]})
+    df = dd.from_pandas(pdf, 3)
+    pd.testing.assert_series_equal(df.squeeze(axis=1).compute(), pdf.squeeze(axis=1))
+    with pytest.raises(NotImplementedError, match="does not support squeeze along axis 0"):
+        df.squeeze(axis=0)
+    with pytest.raises(ValueError, match="No axis 2 for object type"):
+        df.squeeze(axis=2)
+    t = pd.DataFrame({"a": np.arange(30.0)}, index=pd.date_range("2000-01-01", periods=30, freq="D"))
+    dt = dd.from_pandas(t, npartitions=4)
+    for freq, known in (("s", True), ("W", False), (pd.Timedelta(10, unit="h"), True)):
+        for d, p in ((dt, t), (dt.a, t.a), (dt.index, t.index)):
+            got = d.shift(2, freq=freq)
+            assert got.known_divisions == known
+            exp = p.shift(2, freq=freq)
+            (pd.testing.assert_index_equal if isinstance(exp, pd.Index) else eq)(got.compute(), exp)
+    got = dt.index.shift(2)  # the index's own frequency (days): divisions move by two days
+    assert got.divisions[0] == pd.Timestamp("2000-01-03")
+    pd.testing.assert_index_equal(got.compute(), t.index.shift(2))
+    plain = dd.from_pandas(pd.DataFrame({"a": [1.0, 2.0]}), 2)
+    with pytest.raises(NotImplementedError, match="DatetimeIndex"):
+        plain.shift(2, freq="s")
+    with pytest.raises(NotImplementedError, match="DatetimeIndex"):
+        plain.index.shift(2)
+    per = dd.from_pandas(t.set_axis(pd.period_range("2000-01-01", periods=30, freq="D")), 4)
+    with pytest.raises(ValueError, match="PeriodIndex"):
+        per.index.shift(2, freq="D")

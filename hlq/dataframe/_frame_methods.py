@@ -530,10 +530,17 @@ class CommonMethods:
         return _per_partition(self, "rename_axis", *args, **kw)
 
     def squeeze(self, axis=None):
-        """A one-column DataFrame as a Series (others are returned unchanged, like dask)."""
-        if self._node.kind == "frame" and len(self._node.columns) == 1:
-            return self[self._node.columns[0]]
-        return self
+        """A one-column DataFrame as a Series (others are returned unchanged, like dask); a frame
+        cannot be squeezed along the rows (their number is unknown), as in dask."""
+        if self._node.kind != "frame":
+            return self
+        if axis in (None, 1, "columns"):
+            if len(self._node.columns) == 1:
+                return self[self._node.columns[0]]
+            return self
+        if axis in (0, "index"):
+            raise NotImplementedError(f"{type(self)} does not support squeeze along axis 0")
+        raise ValueError(f"No axis {axis} for object type {type(self)}")
 
     def to_timestamp(self, freq=None, how="start"):
         return _per_partition(self, "to_timestamp", freq=freq, how=how)
@@ -1349,17 +1356,33 @@ class _ShiftIndex:
 
 
 def shift_index(obj, periods, freq):
-    """``shift(periods, freq=...)``: the index labels move, and known divisions move with them."""
+    """``shift(periods, freq=...)``: the index labels move; known divisions move with them where
+    dask moves them (fixed-length steps; anchored offsets such as weeks clear them)."""
+    check_time_index(obj._meta.index, "shift")
     f = _ShiftIndex(periods, freq)
     meta = f(obj._meta, 0)
-    divs = None
-    if obj.known_divisions:
-        try:
-            idx = pd.Index(list(obj.divisions), dtype=obj._meta.index.dtype)
-            divs = tuple(idx.shift(periods, freq=freq if freq != "infer" else getattr(obj._meta.index, "freq", None)))
-        except Exception:
-            divs = (None,) * (obj.npartitions + 1)
+    divs = shifted_divisions(obj, periods, freq) or (None,) * (obj.npartitions + 1)
     return _coll(IndexedMap(obj._node, f, (), MetaBox(meta), True, divs))
+
+
+def check_time_index(index, name):
+    """Shifting by a frequency needs a datetime, period or timedelta index (as in dask)."""
+    if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex, pd.TimedeltaIndex)):
+        raise NotImplementedError(f"{name} with freq needs a DatetimeIndex, PeriodIndex or TimedeltaIndex, "
+                                  f"got {type(index).__name__}; use map_partitions")
+
+
+def shifted_divisions(obj, periods, freq):
+    """The divisions after shifting the index by ``periods`` steps of ``freq`` (dask's rule), or None."""
+    # deferred: dask.dataframe's helper (its rule for which offsets keep divisions) is slow to import
+    from dask.dataframe.dask_expr._util import _calc_maybe_new_divisions
+
+    if freq == "infer":
+        freq = getattr(obj._meta.index, "freq", None)
+    try:
+        return _calc_maybe_new_divisions(obj, periods, freq)
+    except (TypeError, ValueError):
+        return None
 
 
 class _RenameIndex:

@@ -25,12 +25,28 @@ import pandas as pd
 from hlq.dataframe import _elementwise as _ew
 from hlq.dataframe._core import Series, _is_scalar, _ScalarOp
 from hlq.dataframe.nodes.colexpr import UNARY
+from hlq.dataframe._frame_methods import check_time_index, shifted_divisions
 from hlq.dataframe.nodes.index_values import IndexValues
 from hlq.dataframe.nodes.multipart import ZipPartitions
 from hlq.dataframe.nodes.ops import MapPartitions, MetaBox
 from hlq.dataframe.nodes.window import IndexedMap
 
 __all__ = ["Index", "index_of"]
+
+
+class _IndexShift:
+    """Partition function: ``index.shift(periods, freq=freq)``."""
+
+    __slots__ = ("periods", "freq")
+
+    def __init__(self, periods, freq):
+        self.periods, self.freq = periods, freq
+
+    def __call__(self, index):
+        return index.shift(self.periods) if self.freq is None else index.shift(self.periods, freq=self.freq)
+
+    def __reduce__(self):
+        return (_IndexShift, (self.periods, self.freq))
 
 
 class _NotOnIndex:
@@ -168,6 +184,16 @@ class Index(Series):
 
     def __repr__(self):
         return f"<hlq.dataframe.Index npartitions={self.npartitions} plan={self._node.label()}>"
+
+    def shift(self, periods=1, freq=None):
+        """``Index.shift`` of a datetime, period or timedelta index, per partition (``freq=None``:
+        the index's own frequency); known divisions move with fixed-length steps, as in dask."""
+        meta = self._meta
+        check_time_index(meta, "Index.shift")
+        if isinstance(meta, pd.PeriodIndex) and freq is not None:
+            raise ValueError("PeriodIndex doesn't accept `freq` argument")
+        step = freq if freq is not None else meta.freq
+        return index_map(self, _IndexShift(periods, freq), shifted_divisions(self, periods, step))
 
     # Series reductions that a pandas Index lacks (as in dask: AttributeError)
     std, var, sem, skew, kurtosis, kurt = (_NotOnIndex() for _ in range(6))
