@@ -580,3 +580,11 @@ def test_squeeze_axes_and_shift_by_frequency_follow_dask():
     per = dd.from_pandas(t.set_axis(pd.period_range("2000-01-01", periods=30, freq="D")), 4)
     with pytest.raises(ValueError, match="PeriodIndex"):
         per.index.shift(2, freq="D")
+
+
+def test_contains_is_column_membership_and_series_rename_needs_an_argument():
+    df = dd.from_pandas(pd.DataFrame({"A": [1, 2], 0: [3, 4]}), 1)
+    assert "A" in df and 0 in df and "B" not in df and 1 not in df and [1] not in df
+    with pytest.raises(TypeError):
+        df.A.rename()  # dask's Series.rename takes the new name or mapping positionally
+    assert df.A.rename("b").name == "b"

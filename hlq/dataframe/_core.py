@@ -807,7 +807,7 @@ class Series(SeriesMethods, _Frame):
             return _red.astype_category(self)  # categories from the data, like pandas
         return self._unary("astype", dt)
 
-    def rename(self, index=None, inplace=False, sorted_index=False):
+    def rename(self, index, inplace=False, sorted_index=False):
         """A new name (a scalar), or new index labels (a function or mapping, per partition; divisions
         stay known only with ``sorted_index=True``, which promises the mapping keeps the order)."""
         if inplace:
@@ -1177,6 +1177,13 @@ class DataFrame(FrameMethods, _Frame):
                 raise KeyError(f"column {c!r} not found; columns are {list(self._node.columns)}")
         drop = set(cols)
         return DataFrame(Project(self._node, tuple(c for c in self._node.columns if c not in drop)))
+
+    def __contains__(self, key):
+        """Whether ``key`` is a column label (pandas' ``key in df``)."""
+        try:
+            return key in self._node.dtype_map
+        except TypeError:  # an unhashable key is no label
+            return False
 
     def rename(self, index=None, columns=None):
         if index is not None:
