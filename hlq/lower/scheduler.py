@@ -217,33 +217,55 @@ def peak_live(dsk: Mapping, prio: Mapping, keys) -> int:
     -------
     int
     """
-    outputs = set(flatten(keys)) if not isinstance(keys, (str, tuple)) else {keys}
-    deps = {k: [d for d in _deps_of(v) if d in dsk] for k, v in dsk.items()}
-    dependents: dict = {k: [] for k in dsk}
-    for k, ds in deps.items():
-        for d in ds:
-            dependents[d].append(k)
-    waiting = {k: len(ds) for k, ds in deps.items()}
-    holders = {k: len(v) for k, v in dependents.items()}
-    sortkey = prio.__getitem__
-    ready = sorted((k for k, n in waiting.items() if n == 0), key=sortkey, reverse=True)
+    return _peak_live(_Shape(dsk, keys), prio)
+
+
+class _Shape:
+    """The dependency structure of a graph with tasks numbered 0..n-1 (integers hash fast)."""
+
+    __slots__ = ("keys", "deps", "dependents", "outputs")
+
+    def __init__(self, dsk: Mapping, keys):
+        self.keys = list(dsk)
+        index = {k: i for i, k in enumerate(self.keys)}
+        get = index.get
+        deps = []
+        dependents: list = [[] for _ in self.keys]
+        for i, k in enumerate(self.keys):
+            ds = [j for j in map(get, _deps_of(dsk[k])) if j is not None]
+            deps.append(ds)
+            for j in ds:
+                dependents[j].append(i)
+        self.deps, self.dependents = deps, dependents
+        outs = flatten(keys) if not isinstance(keys, (str, tuple)) else [keys]
+        self.outputs = {index[k] for k in outs if k in index}
+
+
+def _peak_live(shape: _Shape, prio: Mapping) -> int:
+    rank = [prio[k] for k in shape.keys]
+    deps, dependents, outputs = shape.deps, shape.dependents, shape.outputs
+    waiting = [len(ds) for ds in deps]
+    holders = [len(ts) for ts in dependents]
+    sortkey = rank.__getitem__
+    ready = sorted((i for i, n in enumerate(waiting) if n == 0), key=sortkey, reverse=True)
     live = peak = 0
     while ready:
-        key = ready.pop()
+        i = ready.pop()
         live += 1
         if live > peak:
             peak = live
-        for d in deps[key]:
+        for d in deps[i]:
             holders[d] -= 1
             if holders[d] == 0 and d not in outputs:
                 live -= 1
         new = []
-        for t in dependents[key]:
+        for t in dependents[i]:
             waiting[t] -= 1
             if waiting[t] == 0:
                 new.append(t)
         if new:
-            new.sort(key=sortkey, reverse=True)
+            if len(new) > 1:
+                new.sort(key=sortkey, reverse=True)
             ready.extend(new)
     return peak
 
@@ -282,7 +304,8 @@ def choose_priorities(dsk: Mapping, keys, theirs: Mapping | None = None) -> tupl
     if theirs is None:
         theirs = order(dsk)
     with _gc_paused():
-        if peak_live(dsk, ours, keys) < peak_live(dsk, theirs, keys):
+        shape = _Shape(dsk, keys)
+        if _peak_live(shape, ours) < _peak_live(shape, theirs):
             return ours, "depth-first"
     return theirs, "dask.order"
 
