@@ -209,7 +209,9 @@ def test_build_time_errors(pdf):
     with pytest.raises(ValueError, match="`mean` not supported with string series"):
         ddf.s.mean()  # dask's error
     with pytest.raises(TypeError, match="numeric"):
-        ddf.groupby("k").agg({"s": "sum"})
+        ddf.groupby("k").agg({"s": "mean"})
+    # strings sum by concatenation within each group (pandas)
+    pd.testing.assert_frame_equal(ddf.groupby("k").agg({"s": "sum"}).compute(), pdf.groupby("k").agg({"s": "sum"}))
 
 
 def test_rules_excluded_same_result(pdf):
