@@ -665,3 +665,17 @@ def test_astype_to_a_categorical_dtype_without_categories_is_unknown():
     assert out.x.cat.known and not out.y.cat.known
     exp = pdf.astype({"x": abc, "y": "category", "o": "f8"})
     pd.testing.assert_frame_equal(out.compute(), exp)
+
+
+def test_values_of_extension_dtypes_are_object_arrays_with_dasks_warning():
+    pdf = pd.DataFrame({"x": ["a", "b", "c", "d"], "y": [2, 3, 4, 5]},
+                       index=pd.Index([1.0, 2.0, 3.0, 4.0], dtype="Float64", name="ind"))
+    pdf = pdf.astype({"x": "string[python]", "y": "Int64"})
+    df = dd.from_pandas(pdf, npartitions=2)
+    for got, exp in [(lambda: df.x.values, pdf.x.values), (lambda: df.y.values, pdf.y.values),
+                     (lambda: df.index.values, pdf.index.values)]:
+        with pytest.warns(UserWarning, match="object dtype"):
+            arr = got()
+        assert arr.dtype == object
+        np.testing.assert_array_equal(arr.compute(), exp.astype(object))
+    assert df.y.to_dask_array(meta=np.empty((0,), dtype="f8")).dtype == np.dtype("f8")

@@ -496,12 +496,13 @@ class _Frame(CommonMethods, HlqCollection):
     @property
     def values(self):
         """``to_dask_array()``: the values as an hlq.array (nan chunks where partition lengths are unknown).
-        Extension-dtype values (pyarrow strings, nullable integers) become numpy object or numpy
-        values, with dask's warning."""
+        Extension-dtype values of a Series or Index (pyarrow strings, nullable integers) become an
+        object array, with dask's warning."""
         vals = self._meta.values
         if pd.api.types.is_extension_array_dtype(vals):
             warnings.warn("Dask currently has limited support for converting pandas extension dtypes "
                           f"to arrays. Converting {vals.dtype} to object dtype.", UserWarning, stacklevel=2)
+            return self.to_dask_array(meta=np.empty((0,) * vals.ndim, dtype=object))
         return self.to_dask_array()
 
     def to_parquet(self, path, **kwargs):

@@ -592,8 +592,8 @@ def to_dask_array(df, lengths=None, meta=None):
         Rows per partition.  ``None``: taken from metadata (``from_pandas``,
         parquet without a remaining filter, arrays), else unknown (``nan``
         chunks, as in dask); ``True`` computes them (like dask).
-    meta
-        Ignored (the dtype follows ``DataFrame.to_numpy``).
+    meta : numpy array, optional
+        Its dtype is the array's (default: the dtype ``DataFrame.to_numpy`` gives).
     """
     # deferred: importing hlq.dataframe does not load hlq.array
     import hlq.array as ha
@@ -606,7 +606,7 @@ def to_dask_array(df, lengths=None, meta=None):
         if lengths is None:  # unknown (nan) chunk sizes, like dask
             lengths = (np.nan,) * node.npartitions
     lengths = tuple(v if v != v else int(v) for v in lengths)
-    dtype = node.meta.to_numpy().dtype
+    dtype = np.dtype(meta.dtype) if getattr(meta, "dtype", None) is not None else node.meta.to_numpy().dtype
     return ha.Array(FrameToArray(node, lengths, dtype))
 
 
