@@ -3,11 +3,13 @@
 import dask
 import dask.array as dda
 import numpy as np
+import pandas as pd
 import pytest
 from dask.base import get_scheduler
 from dask.callbacks import Callback
 
 import hlq.array as da
+import hlq.dataframe as dd
 from hlq.lower import scheduler as hlq_order
 from hlq.lower.scheduler import is_topological, peak_live, priorities, tree_shaped
 
@@ -193,6 +195,25 @@ def test_shared_blocks_run_in_the_order_that_holds_fewer_results():
         got = y.compute()
     with dask.config.set({"hlq.order": False, "hlq.batch": False}):
         assert got == y.compute()
+
+
+def test_order_choice_is_simulated_only_where_blocks_can_matter():
+    from hlq.lower.scheduler import choose_priorities, worth_simulating
+
+    small = da.random.random((400, 400), chunks=(40, 16)).rechunk((16, 40))[:100, :100]  # 12.8 KB blocks
+    big = da.random.random((20000, 20000), chunks=1000)
+    tutorial = (big + big.T - big.mean(axis=0))[::2, 5000:].std()  # 8 MB blocks
+    assert not worth_simulating(small.expr, 200)  # 200 x 12.8 KB < 256 MiB: dask.order directly
+    assert worth_simulating(tutorial.expr, 1043)
+    with dask.config.set({"hlq.order.simulate-min-bytes": 1}):
+        assert worth_simulating(small.expr, 200)
+    frame = dd.from_pandas(pd.DataFrame({"a": range(10)}), npartitions=2)
+    assert worth_simulating(frame.a.sum().expr, 3)  # partition sizes unknown: always compared
+    g = small.__dask_graph__()
+    assert not tree_shaped(g)
+    prio, name = choose_priorities(g, small.__dask_keys__(), simulate=False)
+    assert name == "dask.order" and is_topological(g, prio)
+    np.testing.assert_array_equal(small.compute(), small.compute(scheduler="sync"))
 
 
 def test_peak_live_counts_results_held_at_once():

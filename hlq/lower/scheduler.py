@@ -55,10 +55,12 @@ from dask.local import (
     start_state_from_dask, unpack_callbacks,
 )
 from dask.order import order
+from hlq.expr.traverse import walk
 from hlq.lower.graph import _gc_paused
+from hlq.lower.protocol import BlockNode
 
-__all__ = ["priorities", "is_topological", "tree_shaped", "peak_live", "choose_priorities", "get",
-           "HlqThreadedScheduler"]
+__all__ = ["priorities", "is_topological", "tree_shaped", "peak_live", "choose_priorities", "worth_simulating",
+           "get", "HlqThreadedScheduler"]
 
 
 def _deps_of(value):
@@ -270,7 +272,7 @@ def _peak_live(shape: _Shape, prio: Mapping) -> int:
     return peak
 
 
-def choose_priorities(dsk: Mapping, keys, theirs: Mapping | None = None) -> tuple:
+def choose_priorities(dsk: Mapping, keys, theirs: Mapping | None = None, simulate: bool = True) -> tuple:
     """The priorities hlq's scheduler runs ``dsk`` with, and which order they are.
 
     A tree-shaped graph (:func:`tree_shaped`) gets the depth-first
@@ -291,6 +293,10 @@ def choose_priorities(dsk: Mapping, keys, theirs: Mapping | None = None) -> tupl
     theirs : Mapping, optional
         ``dask.order``'s priorities of ``dsk`` when already computed (a
         distributed scheduler has them); computed here otherwise.
+    simulate : bool
+        Compare the two orders in simulated runs (default).  False takes
+        ``dask.order`` for graphs that are not tree-shaped without the
+        comparison (see :func:`worth_simulating`).
 
     Returns
     -------
@@ -298,11 +304,13 @@ def choose_priorities(dsk: Mapping, keys, theirs: Mapping | None = None) -> tupl
         ``(prio, name)``: ``{key: int}`` for every key of ``dsk`` and
         ``"depth-first"`` or ``"dask.order"``.
     """
-    ours = priorities(dsk, keys)
     if tree_shaped(dsk):
-        return ours, "depth-first"
+        return priorities(dsk, keys), "depth-first"
     if theirs is None:
         theirs = order(dsk)
+    if not simulate:
+        return theirs, "dask.order"
+    ours = priorities(dsk, keys)
     with _gc_paused():
         shape = _Shape(dsk, keys)
         if _peak_live(shape, ours) < _peak_live(shape, theirs):
@@ -325,6 +333,59 @@ def _pool(num_workers: int):
             pool = ThreadPoolExecutor(num_workers, thread_name_prefix="hlq-threaded")
             _pools[num_workers] = pool
         return pool
+
+
+def worth_simulating(dsk, ntasks: int) -> bool:
+    """Whether the order choice of :func:`choose_priorities` can matter for the hlq plan behind ``dsk``.
+
+    The simulated runs cost a few hundred microseconds of Python per task;
+    what they can save is bounded by every task's result held at once.  When
+    the plan is an array plan whose largest block times ``ntasks`` is below
+    ``hlq.order.simulate-min-bytes`` (256 MiB by default), no order can hold
+    more than that, so ``dask.order`` is taken without the comparison.  Plans
+    with dataframe nodes or blocks of unknown size are always compared.
+
+    Parameters
+    ----------
+    dsk : dask expression
+        What the collection handed to the scheduler (see :func:`_is_hlq_graph`).
+    ntasks : int
+        Tasks in the lowered graph.
+
+    Returns
+    -------
+    bool
+    """
+    largest = _largest_block_nbytes(dsk)
+    if largest is None:
+        return True
+    return largest * ntasks >= int(dask.config.get("hlq.order.simulate-min-bytes", 256 * 2**20))
+
+
+def _largest_block_nbytes(dsk) -> int | None:
+    """Bytes of the largest block of any block node of the plans behind ``dsk``; None when a node
+    is a dataframe node, a block's size is unknown, or ``dsk`` is not an hlq expression."""
+    from dask._expr import FinalizeCompute, _ExprSequence
+
+    from hlq.lower.collection import HlqExpr  # import cycle
+
+    expr = dsk
+    while isinstance(expr, FinalizeCompute):
+        expr = expr.operands[0]
+    exprs = list(expr.operands) if isinstance(expr, _ExprSequence) else [expr]
+    largest = 0
+    for e in exprs:
+        if not isinstance(e, HlqExpr):
+            return None
+        for node in walk(e.hlq_node):
+            if type(node).__module__.startswith("hlq.dataframe"):
+                return None  # partition sizes are estimates (object columns): always compare
+            if isinstance(node, BlockNode):
+                b = getattr(node, "max_block_nbytes", None)
+                if b is None or b != b:  # a node that does not know its block size, or unknown chunks
+                    return None
+                largest = max(largest, b)
+    return largest
 
 
 def _is_hlq_graph(dsk) -> bool:
@@ -371,7 +432,7 @@ class HlqThreadedScheduler:
         num_workers = num_workers or os.cpu_count() or 1
         if pool is None:
             pool = _pool(num_workers)
-        prio, _ = choose_priorities(graph, keys)
+        prio, _ = choose_priorities(graph, keys, simulate=worth_simulating(dsk, len(graph)))
         return _run(pool.submit, num_workers, graph, keys, cache, kwargs.get("callbacks"), prio)
 
     def __eq__(self, other):
