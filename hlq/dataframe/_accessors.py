@@ -55,6 +55,18 @@ _ABSENT = {
 _FRAME_VALUED = {"str.extractall", "str.partition", "str.rpartition", "dt.isocalendar", "dt.components"}
 
 
+def _accessor_member(meta, name: str, key: str):
+    """Member ``key`` of the ``name`` accessor (``str``, ``dt``, ``cat``) of pandas Series ``meta``:
+    private names raise AttributeError, members dask lacks raise dask's error, unknown members
+    raise pandas' AttributeError."""
+    if key.startswith("_"):
+        raise AttributeError(key)
+    why = _ABSENT[name].get(key)
+    if why:
+        raise AttributeNotImplementedError(why)
+    return getattr(getattr(meta, name), key)
+
+
 class _Accessor:
     _name = ""
 
@@ -68,13 +80,7 @@ class _Accessor:
                 if not m.startswith("_") and m not in _ABSENT[self._name]]
 
     def __getattr__(self, key):
-        if key.startswith("_"):
-            raise AttributeError(key)
-        why = _ABSENT[self._name].get(key)
-        if why:
-            raise AttributeNotImplementedError(why)
-        acc = getattr(self._series._meta, self._name)
-        member = getattr(acc, key)  # AttributeError for unknown members, like pandas
+        member = _accessor_member(self._series._meta, self._name, key)
         path = f"{self._name}.{key}"
         if path in _FRAME_VALUED and not callable(member):
             return _frame_map(self._series, path, attr=True)
@@ -322,12 +328,7 @@ class IndexAccessor:
         return [m for m in dir(acc) if not m.startswith("_") and m not in _ABSENT[self._name]]
 
     def __getattr__(self, key):
-        if key.startswith("_"):
-            raise AttributeError(key)
-        why = _ABSENT[self._name].get(key)
-        if why:
-            raise AttributeNotImplementedError(why)
-        member = getattr(getattr(self._index._meta.to_series(), self._name), key)
+        member = _accessor_member(self._index._meta.to_series(), self._name, key)
         if callable(member):
             return _IndexAccessorMethod(self._index, self._name, key)
         if isinstance(member, pd.Series):
