@@ -79,7 +79,7 @@ def test_a6_small_values():
 def test_a5_a6_lower_no_more_tasks_than_one_task_per_block_plans():
     # task counts of the plans before the cost model (2 threads): a5 --quick 99, a5-small
     # --quick 28, a6 11 at both sizes (the whole slab in one contraction task)
-    with dask.config.set({"hlq.batch.threads": 2}):
+    with dask.config.set({"hlq.batch.threads": 2, "hlq.cost.blas-threads": 2}):
         a5, a5_small = bench_a5_anomaly.CASES
         assert bench_a5_anomaly.build(da, **a5.quick).task_count() <= 99
         assert bench_a5_anomaly.build(da, **a5_small.quick).task_count() <= 28
@@ -87,9 +87,12 @@ def test_a5_a6_lower_no_more_tasks_than_one_task_per_block_plans():
         assert bench_a5_anomaly.build(da, **a5_small.params).task_count() <= 117
         (a6,) = bench_a6_matmul_slice.CASES
         for p in (a6.params, a6.quick):
-            y = bench_a6_matmul_slice.build(da, **p)
-            assert y.task_count() <= 11
-            # and no task holds the slab: at most 2 blocks of the row per contract-partial task
-            node = y._optimized_node()
-            (part,) = [n for n in walk(node) if n.op_name == "contract-partial"]
-            assert part.k_per <= 2
+            assert bench_a6_matmul_slice.build(da, **p).task_count() <= 11
+        # full size: the 305 MB slab is split so that the two threads' tasks hold at most
+        # 128 MiB together: 2 blocks of 32 MB per contract-partial task
+        node = bench_a6_matmul_slice.build(da, **a6.params)._optimized_node()
+        (part,) = [n for n in walk(node) if n.op_name == "contract-partial"]
+        assert part.k_per == 2
+        # quick: the 12 MB slab stays one task (BLAS already runs the product on both threads)
+        node = bench_a6_matmul_slice.build(da, **a6.quick)._optimized_node()
+        assert not [n for n in walk(node) if n.op_name == "contract-partial"]

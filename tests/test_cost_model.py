@@ -1,5 +1,6 @@
 """The cost model sizes the physical plan: tasks follow the estimated work, not the blocks."""
 
+import os
 import threading
 
 import dask
@@ -237,12 +238,61 @@ def test_contraction_partials_compute_a_shared_block_once():
 def test_contraction_split_for_parallelism_with_tensordot_and_dot():
     a = da.arange(6000.0, chunks=500).reshape(60, 100).rechunk((60, 10))
     an = np.arange(6000.0).reshape(60, 100)
-    with dask.config.set({"hlq.batch.threads": 4}):
+    with dask.config.set({"hlq.batch.threads": 4, "hlq.cost.blas-threads": 1}):
         for y, e in [(a @ a.T, an @ an.T), (da.tensordot(a, a, axes=([1], [1])), np.tensordot(an, an, ([1], [1]))),
                      (da.dot(a, a.T), an.dot(an.T))]:
             text = hlq.explain(y)
             assert "contract-partial" in text  # one output block, 10 pairs: split for 4 threads
             np.testing.assert_allclose(y.compute(), e)
+
+
+def test_contraction_split_for_threads_counts_the_threads_blas_already_uses():
+    from hlq.lower.collection import optimize_node
+
+    def partial_groups(y):
+        parts = [n for n in optimize_node(y.node).walk() if n.op_name == "contract-partial"]
+        return parts[0].numblocks[0] if parts else 1
+
+    f = da.arange(6000.0, chunks=500).reshape(60, 100).rechunk((60, 10))  # 10 pairs, 1 output block
+    i = da.arange(6000, chunks=500).reshape(60, 100).rechunk((60, 10))
+    with dask.config.set({"hlq.batch.threads": 4, "hlq.cost.blas-threads": 4}):
+        assert partial_groups(f @ f.T) == 1  # one BLAS call already runs on the 4 threads
+        assert partial_groups(i @ i.T) == 4  # integer products do not use BLAS: one group per thread
+        np.testing.assert_array_equal((i @ i.T).compute(), np.arange(6000).reshape(60, 100) @ np.arange(6000).reshape(60, 100).T)
+    with dask.config.set({"hlq.batch.threads": 4, "hlq.cost.blas-threads": 2}):
+        assert partial_groups(f @ f.T) == 2  # two BLAS calls of 2 threads fill the 4
+    with dask.config.set({"hlq.batch.threads": 4, "hlq.cost.blas-threads": 1}):
+        assert partial_groups(f @ f.T) == 4
+
+
+def test_contraction_split_bounds_what_the_threads_hold_together():
+    from hlq.lower.collection import optimize_node
+
+    a = da.random.random((800, 800), chunks=100)
+    y = (a @ a.T)[:100, :100]  # 8 pairs, one 80 KB block each
+    block = 100 * 100 * 8
+    base = {"hlq.cost.blas-threads": 64}  # no split for threads: only the memory bound splits
+    with dask.config.set({**base, "hlq.batch.threads": 2, "hlq.cost.contract-slab-bytes": 8 * block}):
+        assert not [n for n in optimize_node(y.node).walk() if n.op_name == "contract-partial"]  # fits whole
+    with dask.config.set({**base, "hlq.batch.threads": 2, "hlq.cost.contract-slab-bytes": 4 * block}):
+        (part,) = [n for n in optimize_node(y.node).walk() if n.op_name == "contract-partial"]
+        assert part.k_per == 2  # two tasks side by side hold 2 + 2 blocks
+        got = y.compute()
+    np.testing.assert_allclose(got, a[:100].compute() @ a[:100].compute().T)
+
+
+def test_blas_threads_follow_config_environment_and_the_distributed_nanny(monkeypatch):
+    from hlq.lower.cost import blas_threads
+
+    for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    assert blas_threads() == (os.cpu_count() or 1)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert blas_threads() == 3
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "5")
+    assert blas_threads() == 5
+    with dask.config.set({"hlq.cost.blas-threads": 7}):
+        assert blas_threads() == 7
 
 
 def test_tiny_block_scan_element_and_rechunked_sum_have_few_tasks(two_threads):

@@ -420,3 +420,16 @@ def test_hlq_priorities_reach_the_distributed_scheduler(cluster_client):
         scheduler.remove_plugin(rec.name)
     with dask.config.set({"hlq.batch": False}):
         np.testing.assert_allclose(result, y.compute(scheduler="threads"))
+
+
+def test_contraction_under_a_client_is_split_over_the_workers_threads(cluster_client):
+    # the nanny starts workers with one BLAS thread (pre-spawn-environ), so a product with one
+    # output block is spread over the workers' two threads
+    from hlq.lower.cost import blas_threads
+
+    assert blas_threads() == 1
+    an = np.arange(6000.0).reshape(60, 100)
+    a = da.from_array(an, chunks=(60, 10))
+    y = a @ a.T
+    assert "contract-partial" in hlq.explain(y)
+    np.testing.assert_allclose(cluster_client.compute(y).result(), an @ an.T)

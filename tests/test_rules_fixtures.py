@@ -4,6 +4,7 @@
 rules of ``hlq/<collection>/rules/<module>.py``.  A case::
 
     == rule_a, rule_b                 (the rules to run; each must fire)
+    config: {"hlq.batch.threads": 4}  (optional: dask config while the case runs)
     x = da.ones((10, 10), chunks=5)   (setup: Python, any number of lines)
     in: (x + 1)[:3]                   (the plan in: a Python expression)
     out:                              (the plan out: hlq.testing.plan_text form)
@@ -22,10 +23,12 @@ fixture case runs.
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import re
 
+import dask
 import numpy as np
 import pandas as pd
 import pytest
@@ -47,11 +50,13 @@ def parse(path: pathlib.Path) -> list[dict]:
     for i, line in enumerate(path.read_text().splitlines(), 1):
         if line.startswith("== "):
             cur = {"rules": [r.strip() for r in line[3:].split(",") if r.strip()], "setup": [], "in": None,
-                   "out": [], "line": i}
+                   "out": [], "line": i, "config": {}}
             cases.append(cur)
             section = "setup"
         elif cur is None:
             continue  # the file's header
+        elif section == "setup" and line.startswith("config:"):
+            cur["config"] = json.loads(line[len("config:"):])
         elif section == "setup" and line.startswith("in:"):
             cur["in"] = line[3:].strip()
         elif section == "setup" and line.strip() == "out:":
@@ -79,12 +84,13 @@ def build(case, tmp_path):
 
 @pytest.mark.parametrize("path,case", CASES, ids=[f"{p.stem}:{'+'.join(c['rules'])}@{c['line']}" for p, c in CASES])
 def test_rule_fixture(path, case, tmp_path):
-    before = build(case, tmp_path)
-    if RECORD:
-        _record(path, case, before)
-        return
-    assert case["out"], f"{path.name}:{case['line']}: empty 'out:' block (HLQ_RECORD_FIXTURES=1 fills it in)"
-    assert_rewrites(before, case["out"], rules=case["rules"], fired=True)
+    with dask.config.set(case["config"]):
+        before = build(case, tmp_path)
+        if RECORD:
+            _record(path, case, before)
+            return
+        assert case["out"], f"{path.name}:{case['line']}: empty 'out:' block (HLQ_RECORD_FIXTURES=1 fills it in)"
+        assert_rewrites(before, case["out"], rules=case["rules"], fired=True)
 
 
 def _record(path, case, before):

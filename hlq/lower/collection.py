@@ -49,7 +49,7 @@ def config_signature() -> tuple:
         ex = (ex,)
     get = dask.config.get
     cost = (str(get("hlq.cost", True)), get("hlq.cost.target-duration", None), get("hlq.cost.tasks-per-thread", None),
-            get("hlq.batch.threads", None))
+            get("hlq.batch.threads", None), get("hlq.cost.contract-slab-bytes", None), get("hlq.cost.blas-threads", None))
     return (tuple(ex), bool(get("hlq.fuse", True)), registry_version(), cost)
 
 

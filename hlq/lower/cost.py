@@ -26,6 +26,14 @@ Configuration (``dask.config``):
     the number of threads to plan for; else the total threads of the
     workers of the distributed client in use, else dask's ``num_workers``,
     else the CPU count.
+``hlq.cost.blas-threads``
+    the threads one BLAS call (a block product of ``matmul``, ``dot``,
+    ``tensordot``, ``einsum``) uses where the plan runs; else read from
+    ``OPENBLAS_NUM_THREADS`` / ``MKL_NUM_THREADS`` / ``OMP_NUM_THREADS``
+    (the distributed nanny's ``pre-spawn-environ`` for a distributed
+    client, which sets them to 1), else the CPU count (OpenBLAS' and MKL's
+    default).  A contraction is split for parallelism only by the threads
+    its one BLAS call would leave idle.
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ import dask
 from hlq.lower.batching import BatchSettings, block_seconds
 from hlq.lower.ship import current_distributed_client
 
-__all__ = ["cost_enabled", "available_threads", "CostSettings", "chain_members", "chain_block_seconds",
+__all__ = ["cost_enabled", "available_threads", "blas_threads", "CostSettings", "chain_members", "chain_block_seconds",
            "range_split", "fmt_seconds"]
 
 
@@ -88,6 +96,57 @@ def available_threads() -> int:
         if n:
             return int(n)
     return int(get("num_workers", None) or os.cpu_count() or 1)
+
+
+#: the environment variables OpenBLAS, MKL and OpenMP read for their thread count, in that order
+_BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+def _threads_from_environment(env) -> int | None:
+    for name in _BLAS_THREAD_VARIABLES:
+        try:
+            n = int(str(env.get(name, "")).strip() or 0)
+        except ValueError:
+            continue
+        if n > 0:
+            return n
+    return None
+
+
+def blas_threads() -> int:
+    """Threads one BLAS call uses where the plan runs.
+
+    ``hlq.cost.blas-threads`` if set; else, when a distributed client is in use, the
+    thread variables the nanny gives its workers (``distributed.nanny.pre-spawn-environ``,
+    1 by default); else this process' ``OPENBLAS_NUM_THREADS`` / ``MKL_NUM_THREADS`` /
+    ``OMP_NUM_THREADS``; else the CPU count (what OpenBLAS and MKL use by default).
+
+    Returns
+    -------
+    int
+        At least 1.
+
+    Examples
+    --------
+    >>> import dask
+    >>> with dask.config.set({"hlq.cost.blas-threads": 3}):
+    ...     blas_threads()
+    3
+    """
+    get = dask.config.get
+    n = get("hlq.cost.blas-threads", None)
+    if n:
+        return max(1, int(n))
+    if "distributed" in sys.modules:
+        try:
+            client = current_distributed_client()
+        except Exception:
+            client = None
+        if client is not None:
+            n = _threads_from_environment(get("distributed.nanny.pre-spawn-environ", None) or {})
+            if n:
+                return n
+    return _threads_from_environment(os.environ) or os.cpu_count() or 1
 
 
 class CostSettings:
