@@ -39,8 +39,11 @@ batching off):
 
 from __future__ import annotations
 
-import dask
 import itertools
+
+import dask
+
+from hlq.lower.settings import memoized
 
 __all__ = ["choose_batches", "BatchSettings", "block_seconds"]
 
@@ -60,6 +63,11 @@ class BatchSettings:
         from hlq.lower.cost import available_threads  # import cycle
 
         self.threads = available_threads()
+
+    @classmethod
+    def current(cls) -> "BatchSettings":
+        """The settings in force (read once per :func:`hlq.lower.settings.settings_scope`)."""
+        return memoized(cls, cls)
 
 
 def _touched_bytes(node) -> int | None:
@@ -180,7 +188,7 @@ def choose_batches(group_roots, groups, deps, root_ids, demand) -> tuple[dict, d
         ``id(root) -> reason`` for the batched groups, and ``id(root) ->
         reason`` for groups considered and left alone.
     """
-    s = BatchSettings()
+    s = BatchSettings.current()
     if not s.enabled:
         return {}, {}
     batched: dict = {}

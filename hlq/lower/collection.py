@@ -21,6 +21,7 @@ Collections subclass :class:`HlqCollection`; the plan's root node provides
 
 from __future__ import annotations
 
+import json
 
 import dask
 import dask.threaded
@@ -32,6 +33,7 @@ from dask.base import DaskMethodsMixin
 from hlq.expr.node import Node
 from hlq.lower.graph import lower, plan_lowering
 from hlq.lower.scheduler import get as hlq_threaded_get
+from hlq.lower.settings import settings_scope
 from hlq.lower.ship import (
     current_distributed_client, graph_for_foreign_scheduler, scheduler_supports_hlq, ship_plan, unship_plan,
 )
@@ -43,20 +45,19 @@ __all__ = ["HlqExpr", "HlqCollection", "PlanCache", "optimize_node", "config_sig
 
 
 def config_signature() -> tuple:
-    """The configuration values that change what the optimizer produces."""
-    ex = dask.config.get("hlq.rules.exclude", None) or ()
-    if isinstance(ex, str):
-        ex = (ex,)
-    get = dask.config.get
-    cost = (str(get("hlq.cost", True)), get("hlq.cost.target-duration", None), get("hlq.cost.tasks-per-thread", None),
-            get("hlq.batch.threads", None), get("hlq.cost.contract-slab-bytes", None), get("hlq.cost.blas-threads", None))
-    return (tuple(ex), bool(get("hlq.fuse", True)), registry_version(), cost)
+    """The configuration values that change what the optimizer produces: every ``hlq.*`` value
+    (rules excluded, fusion, the cost model's and batching's settings), the thread count dask
+    would use (``num_workers``) and the rule registry's version."""
+    cfg = dask.config.config
+    hlq_values = json.dumps(cfg.get("hlq", None), sort_keys=True, default=repr)
+    return (hlq_values, cfg.get("num_workers", None), registry_version())
 
 
 def optimize_node(node: Node, trace=None) -> Node:
     """Run the optimizer phases over a plan (see :func:`hlq.rules.optimize_plan`), then
     let reads of common data share (:func:`hlq.rules.shared_reads.share_reads`)."""
-    return share_reads([optimize_plan(node, trace=trace)])[0]
+    with settings_scope():
+        return share_reads([optimize_plan(node, trace=trace)])[0]
 
 
 def lower_jointly(nodes: list) -> dict:

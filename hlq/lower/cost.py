@@ -47,6 +47,7 @@ import weakref
 import dask
 
 from hlq.lower.batching import BatchSettings, block_seconds
+from hlq.lower.settings import memoized
 from hlq.lower.ship import current_distributed_client
 
 __all__ = ["cost_enabled", "available_threads", "blas_threads", "CostSettings", "chain_members", "chain_block_seconds",
@@ -60,6 +61,9 @@ def cost_enabled() -> bool:
         return bool(v.get("enabled", True))
     return bool(v)
 
+
+#: the machine's CPU count (constant for the process; ``os.cpu_count`` asks the kernel each call)
+_CPU_COUNT = os.cpu_count() or 1
 
 _THREADS_BY_CLIENT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
@@ -81,6 +85,10 @@ def _client_threads(client) -> int | None:
 def available_threads() -> int:
     """Threads to plan for: ``hlq.batch.threads``, else the distributed client's workers' total
     threads (asked once per client), else dask's ``num_workers``, else the CPU count."""
+    return memoized(available_threads, _available_threads)
+
+
+def _available_threads() -> int:
     get = dask.config.get
     n = get("hlq.batch.threads", None)
     if n:
@@ -95,7 +103,7 @@ def available_threads() -> int:
         n = _client_threads(client)
         if n:
             return int(n)
-    return int(get("num_workers", None) or os.cpu_count() or 1)
+    return int(get("num_workers", None) or _CPU_COUNT)
 
 
 #: the environment variables OpenBLAS, MKL and OpenMP read for their thread count, in that order
@@ -133,6 +141,10 @@ def blas_threads() -> int:
     ...     blas_threads()
     3
     """
+    return memoized(blas_threads, _blas_threads)
+
+
+def _blas_threads() -> int:
     get = dask.config.get
     n = get("hlq.cost.blas-threads", None)
     if n:
@@ -146,7 +158,7 @@ def blas_threads() -> int:
             n = _threads_from_environment(get("distributed.nanny.pre-spawn-environ", None) or {})
             if n:
                 return n
-    return _threads_from_environment(os.environ) or os.cpu_count() or 1
+    return _threads_from_environment(os.environ) or _CPU_COUNT
 
 
 class CostSettings:
@@ -160,6 +172,11 @@ class CostSettings:
         self.target = float(get("hlq.cost.target-duration", 0.01))
         self.per_thread = int(get("hlq.cost.tasks-per-thread", 4))
         self.threads = available_threads()
+
+    @classmethod
+    def current(cls) -> "CostSettings":
+        """The settings in force (read once per :func:`hlq.lower.settings.settings_scope`)."""
+        return memoized(cls, cls)
 
     @property
     def min_tasks(self) -> int:
@@ -196,7 +213,7 @@ def chain_block_seconds(node) -> float | None:
     members = chain_members(node)
     if members is None:
         return None
-    sec = block_seconds(members, BatchSettings())
+    sec = block_seconds(members, BatchSettings.current())
     return None if sec is None or sec != sec else sec  # nan: unknown (nan) chunk sizes
 
 

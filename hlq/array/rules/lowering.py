@@ -85,7 +85,7 @@ _UPPER_FAN_IN = 16
 def _first_level_split(part, axis):
     """(split dict, reason) for a first combine level that reads ranges of tiny blocks, or
     (None, None) when dask's default fan-in is as coarse as the estimated work asks."""
-    s = CostSettings()
+    s = CostSettings.current()
     if not s.enabled:
         return None, None
     per_block = chain_block_seconds(part)
@@ -121,7 +121,7 @@ def _parallel_fan_in(part, nb, axis, n_keep, s):
     when the partial blocks would not run inside their consumer anyway (blocks too long or
     too large), when the whole work is below one batch's target duration (batching then
     takes all of it), or when the fan-in already leaves enough tasks."""
-    b = BatchSettings()
+    b = BatchSettings.current()
     if not b.enabled:
         return None
     # the partial step alone decides, not the chain below it: the same reduction reached
@@ -155,7 +155,7 @@ def lower_reduction(node):
     first, note = None, ""
     if split is None:
         first, note = _first_level_split(part, axis)
-        sized = first is not None or CostSettings().enabled
+        sized = first is not None or CostSettings.current().enabled
         split = default_split_every(c.numblocks, axis)
     elif isinstance(split, int):
         split = {a: split for a in axis}
@@ -220,7 +220,7 @@ def _pair_bytes(node, n_pairs) -> float:
 @rule(Is(Contract), phase="physical", register=False, tags=("contract-split",))
 def split_contraction(node):
     """contract(a, b) -> add-partials(contract-partial(a, b))  (bounded slab per task)"""
-    s = CostSettings()
+    s = CostSettings.current()
     if not s.enabled:
         return None
     n_pairs = math.prod(node._knb)

@@ -67,7 +67,7 @@ def _first_split(partial, split, default) -> int:
     (:func:`hlq.lower.cost.chain_block_seconds`) fill tasks of the target duration (the
     partitions' partial steps then run inside those tasks when they are small, see
     :mod:`hlq.lower.batching`); else ``split``."""
-    s = CostSettings()
+    s = CostSettings.current()
     if split != default or not s.enabled:
         return split
     per = chain_block_seconds(partial)
