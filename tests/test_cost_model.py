@@ -238,7 +238,7 @@ def test_contraction_partials_compute_a_shared_block_once():
 def test_contraction_split_for_parallelism_with_tensordot_and_dot():
     a = da.arange(6000.0, chunks=500).reshape(60, 100).rechunk((60, 10))
     an = np.arange(6000.0).reshape(60, 100)
-    with dask.config.set({"hlq.batch.threads": 4, "hlq.cost.blas-threads": 1}):
+    with dask.config.set({"hlq.batch.threads": 4, "hlq.cost.blas-threads": 1, "hlq.cost.flops": 1e3}):
         for y, e in [(a @ a.T, an @ an.T), (da.tensordot(a, a, axes=([1], [1])), np.tensordot(an, an, ([1], [1]))),
                      (da.dot(a, a.T), an.dot(an.T))]:
             text = hlq.explain(y)
@@ -255,13 +255,16 @@ def test_contraction_split_for_threads_counts_the_threads_blas_already_uses():
 
     f = da.arange(6000.0, chunks=500).reshape(60, 100).rechunk((60, 10))  # 10 pairs, 1 output block
     i = da.arange(6000, chunks=500).reshape(60, 100).rechunk((60, 10))
-    with dask.config.set({"hlq.batch.threads": 4, "hlq.cost.blas-threads": 4}):
+    with dask.config.set({"hlq.batch.threads": 4, "hlq.cost.blas-threads": 1}):
+        assert partial_groups(f @ f.T) == 1  # 72,000 multiply-adds per pair: far below a task's worth
+    slow = {"hlq.cost.flops": 1e3}  # as if each product took 72 s: every split is worth its task
+    with dask.config.set({"hlq.batch.threads": 4, "hlq.cost.blas-threads": 4, **slow}):
         assert partial_groups(f @ f.T) == 1  # one BLAS call already runs on the 4 threads
         assert partial_groups(i @ i.T) == 4  # integer products do not use BLAS: one group per thread
         np.testing.assert_array_equal((i @ i.T).compute(), np.arange(6000).reshape(60, 100) @ np.arange(6000).reshape(60, 100).T)
-    with dask.config.set({"hlq.batch.threads": 4, "hlq.cost.blas-threads": 2}):
+    with dask.config.set({"hlq.batch.threads": 4, "hlq.cost.blas-threads": 2, **slow}):
         assert partial_groups(f @ f.T) == 2  # two BLAS calls of 2 threads fill the 4
-    with dask.config.set({"hlq.batch.threads": 4, "hlq.cost.blas-threads": 1}):
+    with dask.config.set({"hlq.batch.threads": 4, "hlq.cost.blas-threads": 1, **slow}):
         assert partial_groups(f @ f.T) == 4
 
 

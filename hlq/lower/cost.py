@@ -26,6 +26,9 @@ Configuration (``dask.config``):
     the number of threads to plan for; else the total threads of the
     workers of the distributed client in use, else dask's ``num_workers``,
     else the CPU count.
+``hlq.cost.flops`` (default 1e10)
+    multiply-adds per second one task does in a block product (the work
+    estimate of contractions).
 ``hlq.cost.blas-threads``
     the threads one BLAS call (a block product of ``matmul``, ``dot``,
     ``tensordot``, ``einsum``) uses where the plan runs; else read from

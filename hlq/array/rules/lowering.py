@@ -36,6 +36,10 @@ are summed in a tree of ``add-partials`` tasks (4 per task).  The partial tasks 
 when nothing else reads them (see :mod:`hlq.lower.batching`): a block is then
 never held long before its product.  Off with ``hlq.cost=False``.
 
+Groups for threads are also bounded by the work: each keeps at least
+``hlq.cost.target-duration`` of estimated multiply-adds (``hlq.cost.flops``,
+1e10 per second), so a product of small blocks is not split at all.
+
 Why only the idle threads: on the local threaded scheduler numpy's BLAS
 already runs a float or complex product on every core, so a slab under the
 limit stays one task (splitting it only adds partial outputs, an add tree
@@ -217,6 +221,20 @@ def _pair_bytes(node, n_pairs) -> float:
     return len(distinct) * a / n_pairs
 
 
+def _pair_seconds(node) -> float | None:
+    """Estimated seconds of one block product: 2 x the product of the largest block length of
+    every index (multiply-adds) over ``hlq.cost.flops`` (default 1e10 per second, a BLAS core);
+    None when a block length is unknown."""
+    sizes: dict = {}
+    for x, ind in ((node.a, node.a_ind), (node.b, node.b_ind)):
+        for i, d in zip(ind, x.dims):
+            m = d.max_size()
+            if m != m:
+                return None
+            sizes[i] = max(sizes.get(i, 0), m)
+    return 2.0 * math.prod(sizes.values()) / float(dask.config.get("hlq.cost.flops", 1e10))
+
+
 @rule(Is(Contract), phase="physical", register=False, tags=("contract-split",))
 def split_contraction(node):
     """contract(a, b) -> add-partials(contract-partial(a, b))  (bounded slab per task)"""
@@ -241,6 +259,10 @@ def split_contraction(node):
     per_call = blas_threads() if node.dtype.char in _BLAS_DTYPE_CHARS else 1
     slots = -(-s.threads // per_call)
     groups_for_threads = -(-slots // max(n_out, 1))
+    # and only as far as each group keeps at least a target duration of work
+    work = _pair_seconds(node)
+    if work is not None:
+        groups_for_threads = min(groups_for_threads, max(1, int(n_pairs * work // s.target)))
     groups = min(n_pairs, max(groups_for_memory, groups_for_threads))
     if groups <= 1:
         return None
