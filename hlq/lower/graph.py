@@ -53,7 +53,7 @@ class FusedBlockFunction:
     not all of them.
     """
 
-    __slots__ = ("steps", "label", "_frees", "_into")
+    __slots__ = ("steps", "label", "_frees", "_into", "_into_min")
 
     def __init__(self, steps, label="fused"):
         self.steps = steps
@@ -68,19 +68,22 @@ class FusedBlockFunction:
             frees[k].append(reg)
         self._frees = tuple(tuple(f) for f in frees)
         self._into = _reusable_operands(steps)
+        # an operand smaller than its step's function allows is never offered (saves the call)
+        self._into_min = tuple(getattr(func, "inplace_min_size", 0) if pos >= 0 else 0
+                               for (func, _), pos in zip(steps, self._into))
 
     def __call__(self, *args):
         regs = [None] * len(self.steps)
         frees = self._frees
-        into = self._into
-        for k, (func, refs) in enumerate(self.steps):
+        for k, (func, refs), pos, least in zip(range(len(regs)), self.steps, self._into, self._into_min):
             vals = [args[i] if kind == "a" else regs[i] for kind, i in refs]
-            pos = into[k]
-            res = None
-            if pos >= 0:
+            if pos < 0 or getattr(vals[pos], "size", 0) < least:
+                regs[k] = func(*vals)
+            else:
                 res = func.call_into(vals[pos], *vals)
-            regs[k] = func(*vals) if res is None else res
-            del vals, res
+                regs[k] = func(*vals) if res is None else res
+                res = None
+            vals = None  # the operands a step frees below must not stay alive here
             for r in frees[k]:
                 regs[r] = None
         return regs[-1]

@@ -51,7 +51,7 @@ class ElemwiseCall:
     :mod:`hlq.lower.ship`) are loaded where the call runs: on a worker.
     """
 
-    __slots__ = ("func", "template", "kwargs", "slots", "opaque")
+    __slots__ = ("func", "template", "kwargs", "slots", "opaque", "_fresh")
 
     def __init__(self, func, template, kwargs):
         self.func = func
@@ -60,14 +60,21 @@ class ElemwiseCall:
         self.slots = tuple(i for i, t in enumerate(template) if t is SLOT)
         self.opaque = any(isinstance(t, OpaqueData) for t in template) or any(
             isinstance(v, OpaqueData) for v in (kwargs or {}).values())
+        self._fresh = isinstance(func, np.ufunc) and func.nout == 1 and not kwargs
 
     def _prepared(self):
         if not self.opaque:
             return list(self.template), self.kwargs
         return [_load(t) for t in self.template], {k: _load(v) for k, v in self.kwargs.items()} if self.kwargs else None
 
+    #: results smaller than this are never written into an operand (see :meth:`call_into`)
+    inplace_min_size = INPLACE_MIN_SIZE
+
     def __call__(self, *blocks):
-        args, kwargs = self._prepared()
+        if self.opaque:
+            args, kwargs = self._prepared()
+        else:
+            args, kwargs = list(self.template), self.kwargs
         for i, b in zip(self.slots, blocks):
             args[i] = b
         if kwargs:
@@ -82,7 +89,7 @@ class ElemwiseCall:
         fused chain may then overwrite that result in a later step
         (:meth:`call_into`).
         """
-        return isinstance(self.func, np.ufunc) and self.func.nout == 1 and not self.kwargs
+        return self._fresh
 
     def call_into(self, out, *blocks):
         """``func(*args, out=out)`` when that gives what ``func(*args)`` would; else None.
@@ -105,7 +112,7 @@ class ElemwiseCall:
         numpy.ndarray or None
             ``out`` holding the result, or None (nothing was written).
         """
-        if not self.fresh_result or type(out) is not np.ndarray or out.size < INPLACE_MIN_SIZE:
+        if type(out) is not np.ndarray or out.size < INPLACE_MIN_SIZE or not self._fresh:
             return None
         args, _ = self._prepared()
         for i, b in zip(self.slots, blocks):
