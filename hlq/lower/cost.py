@@ -30,8 +30,8 @@ Configuration (``dask.config``):
     multiply-adds per second one task does in a block product (the work
     estimate of contractions).
 ``hlq.cost.blas-threads``
-    the threads one BLAS call (a block product of ``matmul``, ``dot``,
-    ``tensordot``, ``einsum``) uses where the plan runs; else read from
+    the threads one BLAS call (a block product of ``matmul``, ``dot`` or
+    ``tensordot``) uses where the plan runs; else read from
     ``OPENBLAS_NUM_THREADS`` / ``MKL_NUM_THREADS`` / ``OMP_NUM_THREADS``
     (the distributed nanny's ``pre-spawn-environ`` for a distributed
     client, which sets them to 1), else the CPU count (OpenBLAS' and MKL's

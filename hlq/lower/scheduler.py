@@ -48,6 +48,7 @@ from threading import Lock, current_thread
 
 import dask
 import dask.threaded
+from dask._expr import FinalizeCompute, _ExprSequence
 from dask._task_spec import convert_legacy_graph
 from dask.core import flatten
 from dask.local import (
@@ -365,8 +366,6 @@ def worth_simulating(dsk, ntasks: int) -> bool:
 def _largest_block_nbytes(dsk) -> int | None:
     """Bytes of the largest block of any block node of the plans behind ``dsk``; None when a node
     is a dataframe node, a block's size is unknown, or ``dsk`` is not an hlq expression."""
-    from dask._expr import FinalizeCompute, _ExprSequence
-
     from hlq.lower.collection import HlqExpr  # import cycle
 
     expr = dsk
@@ -390,8 +389,6 @@ def _largest_block_nbytes(dsk) -> int | None:
 
 def _is_hlq_graph(dsk) -> bool:
     """True for the expressions hlq collections hand to a scheduler."""
-    from dask._expr import FinalizeCompute, _ExprSequence
-
     from hlq.lower.collection import HlqExpr  # import cycle
 
     expr = dsk

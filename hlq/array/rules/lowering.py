@@ -26,15 +26,17 @@ holds every input block of the slab (``(a @ a.T)[:2000, :2000]`` on 2000 x 2000
 blocks of a 20000 x 20000 array holds 20 blocks, 640 MB).  When the blocks one
 output task would hold exceed ``hlq.cost.contract-slab-bytes`` (default
 128 MiB; the slabs of the tasks the threads run side by side count together,
-so each split task holds at most the limit divided by the threads), or when there are fewer output blocks than the scheduler threads a
-single BLAS call leaves idle (``threads / blas-threads``, see
+so each split task holds at most the limit divided by the threads), or when
+there are fewer output blocks than the scheduler threads a single BLAS call
+leaves idle (``threads / blas-threads``, see
 :func:`hlq.lower.cost.blas_threads`), the contracted pairs are split into
 groups (as many pairs per group as the slab limit allows, counting a block
 read by both operands once, and enough groups for the idle threads; pairs
 spread evenly), each group's partial product is one task, and the partials
-are summed in a tree of ``add-partials`` tasks (4 per task).  The partial tasks compute their input blocks themselves
-when nothing else reads them (see :mod:`hlq.lower.batching`): a block is then
-never held long before its product.  Off with ``hlq.cost=False``.
+are summed in a tree of ``add-partials`` tasks (4 per task).  The partial
+tasks compute their input blocks themselves when nothing else reads them (see
+:mod:`hlq.lower.batching`): a block is then never held long before its
+product.  Off with ``hlq.cost=False``.
 
 Groups for threads are also bounded by the work: each keeps at least
 ``hlq.cost.target-duration`` of estimated multiply-adds (``hlq.cost.flops``,
