@@ -47,6 +47,8 @@ __all__ = ["BlockNode", "PersistedBlocks", "DelayedRef", "is_future", "fan_in", 
 class BlockNode(Node):
     """Base of plan nodes that lower to blocks of a dask collection (see the module docstring)."""
 
+    #: whether ``max_block_nbytes`` is exact (array blocks) rather than an estimate (partitions)
+    block_sizes_exact = True
     is_blockwise = False
     bw_has_arg = False
 

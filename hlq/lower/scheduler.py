@@ -377,9 +377,9 @@ def _largest_block_nbytes(dsk) -> int | None:
         if not isinstance(e, HlqExpr):
             return None
         for node in walk(e.hlq_node):
-            if type(node).__module__.startswith("hlq.dataframe"):
-                return None  # partition sizes are estimates (object columns): always compare
             if isinstance(node, BlockNode):
+                if not node.block_sizes_exact:
+                    return None  # partition sizes are estimates (object columns): always compare
                 b = getattr(node, "max_block_nbytes", None)
                 if b is None or b != b:  # a node that does not know its block size, or unknown chunks
                     return None

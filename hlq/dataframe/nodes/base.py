@@ -75,6 +75,8 @@ class FrameNode(BlockNode):
     subclasses implement :meth:`_props`."""
 
     kind = "frame"
+    #: partition sizes are estimates (object columns, filters)
+    block_sizes_exact = False
     #: the cost model's fixed cost of one pandas call on a partition (hlq.lower.batching)
     cost_call_overhead = 50e-6
 
@@ -217,6 +219,7 @@ def same_categories(parts):
 class PandasLiteral(BlockNode):
     """A pandas object held in the graph as one ``DataNode`` (grid ``()``)."""
 
+    block_sizes_exact = False
     _fields = ("value",)
     _opaque_fields = ("value",)
     op_name = "pandas-original"
